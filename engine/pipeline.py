@@ -1,0 +1,190 @@
+"""One night's match, as a pure function: campaign in, checked proposals out (no I/O here).
+
+encode -> eligibility + features + scores (blocks) -> prune -> CP-SAT -> proposals -> check.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.candidates import CandidateStats, build_candidates
+from engine.checker import Violation, check_proposals, kpi_table
+from engine.contract import Campaign, org_category
+from engine.eligibility import eligibility_context
+from engine.quotas import quota_groups
+from scoring.encoding import encode_profiles
+from scoring.features import FeatureInputs, compute_features
+from scoring.linear import LinearScore
+from scoring.pairs import pair_view
+from scoring.reasons import reasons
+from scoring.text import TextSimilarity
+from solvers.cpsat import SolverOptions, solve_cpsat
+from solvers.problem import SCORE_SCALE, AssignmentProblem, SolveResult
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    time_limit_s: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    top_k: int = 25
+    weights: Mapping[str, float] | None = None  # None: the default transparent weights
+
+
+@dataclass(frozen=True)
+class NightResult:
+    proposals: pd.DataFrame
+    candidates: pd.DataFrame
+    kpis: pd.DataFrame
+    solve: SolveResult
+    violations: list[Violation]
+    candidate_stats: CandidateStats
+    timings: dict[str, float] = field(default_factory=dict)
+    scorer: dict[str, Any] = field(default_factory=dict)
+
+
+def band(scores: np.ndarray) -> np.ndarray:
+    """The official tool's colours: red < 60, orange 60-80, green >= 80."""
+    return np.select([scores >= 80, scores >= 60], ["green", "orange"], default="red")
+
+
+def run_night(
+    campaign: Campaign, options: RunOptions | None = None, progress: Progress | None = None
+) -> NightResult:
+    options = options or RunOptions()
+    say = progress or (lambda _message: None)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 4)
+        clock = now
+
+    say("encoding profiles")
+    encoded = encode_profiles(campaign.profiles)
+    visitors = campaign.visitors.reset_index(drop=True)
+    hosts = campaign.hosts.reset_index(drop=True)
+    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+    text = TextSimilarity.fit(
+        encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
+    )
+    scorer = LinearScore(options.weights) if options.weights else LinearScore()
+    lap("encode")
+
+    say(f"scoring {len(visitors)} x {len(hosts)} pairs")
+    candidates, stats = build_candidates(
+        encoded, text, context, scorer.score, top_k=options.top_k
+    )
+    lap("candidates")
+
+    say(f"solving over {stats.kept} candidate pairs")
+    capacity = encoded.hosts.capacity.copy()
+    if campaign.policy.max_group_size is not None:
+        capacity = np.minimum(capacity, campaign.policy.max_group_size)
+    problem = AssignmentProblem(
+        pair_visitor=candidates["visitor"].to_numpy(np.int64),
+        pair_host=candidates["host"].to_numpy(np.int64),
+        pair_score=np.round(candidates["score"].to_numpy(np.float64) * SCORE_SCALE).astype(
+            np.int64
+        ),
+        host_capacity=capacity.astype(np.int64),
+        visitor_is_sme=encoded.visitors.is_sme,
+        min_sme_share=Fraction(str(campaign.policy.min_sme_share)),
+        quotas=quota_groups(campaign, visitors),
+    )
+    solve = solve_cpsat(
+        problem,
+        SolverOptions(time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed),
+    )
+    lap("solve")
+
+    say("writing proposals and checking every rule")
+    chosen = candidates[solve.selected].reset_index(drop=True)
+    proposals = _proposals(chosen, visitors, hosts, encoded, text, scorer)
+    violations = check_proposals(campaign, proposals)
+    kpis = kpi_table(campaign, proposals)
+    lap("check")
+
+    table = candidates.assign(
+        visitor_id=encoded.visitors.ids[candidates["visitor"]],
+        host_id=encoded.hosts.ids[candidates["host"]],
+        mode=np.where(candidates["physical"], "physical", "virtual"),
+        selected=solve.selected,
+    )[["visitor_id", "host_id", "score", "mode", "stay_days", "overlap_days", "selected"]]
+    return NightResult(
+        proposals=proposals,
+        candidates=table,
+        kpis=kpis,
+        solve=solve,
+        violations=violations,
+        candidate_stats=stats,
+        timings=timings,
+        scorer={"kind": "default weights", "weights": dict(scorer.weights)},
+    )
+
+
+def _proposals(
+    chosen: pd.DataFrame,
+    visitors: pd.DataFrame,
+    hosts: pd.DataFrame,
+    encoded: Any,
+    text: TextSimilarity,
+    scorer: LinearScore,
+) -> pd.DataFrame:
+    v = chosen["visitor"].to_numpy(np.int64)
+    h = chosen["host"].to_numpy(np.int64)
+    v_rows, h_rows = visitors.iloc[v], hosts.iloc[h]
+    first_day = np.maximum(
+        v_rows["available_from"].to_numpy("datetime64[D]"),
+        h_rows["available_from"].to_numpy("datetime64[D]"),
+    )
+    stay = chosen["stay_days"].to_numpy(np.int64)
+    start = np.busday_offset(first_day, 0, roll="forward")
+    end = np.busday_offset(start, stay - 1)
+
+    view = pair_view(encoded.visitors, encoded.hosts, v, h)
+    features = compute_features(
+        FeatureInputs(
+            view=view,
+            overlap_days=chosen["overlap_days"].to_numpy(np.int32),
+            text=text,
+            vocab=encoded.vocab,
+        )
+    )
+    scores = chosen["score"].to_numpy(np.float64).round(2)
+    host_ids = h_rows["profile_id"].to_numpy()
+    start_text = pd.to_datetime(start).strftime("%Y-%m-%d").to_numpy()
+    proposals = pd.DataFrame(
+        {
+            "visitor_id": v_rows["profile_id"].to_numpy(),
+            "host_id": host_ids,
+            "group_id": [f"{hid}@{day}" for hid, day in zip(host_ids, start_text, strict=True)],
+            "start": pd.to_datetime(start),
+            "end": pd.to_datetime(end),
+            "stay_days": stay,
+            "mode": np.where(chosen["physical"], "physical", "virtual"),
+            "score": scores,
+            "band": band(scores),
+            "category": [org_category(t) for t in v_rows["org_type"]],
+            "visitor_partnership": v_rows["partnership"].to_numpy(),
+            "host_partnership": h_rows["partnership"].to_numpy(),
+            "visitor_country": v_rows["country"].to_numpy(),
+            "host_country": h_rows["country"].to_numpy(),
+            "reasons": reasons(scorer.contributions(features)),
+        }
+    )
+    return proposals.sort_values(["host_id", "visitor_id"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,63 @@
+"""Tiny hand-made campaigns for tests: profiles from a few keyword overrides, loaded through
+the real loader so tests see exactly what the engine sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine.contract import Campaign
+from engine.loading import load_campaign
+
+PROFILE_DEFAULTS: dict[str, Any] = {
+    "org_name": "Org",
+    "org_type": "sme",
+    "country": "DE",
+    "partnership": "P1",
+    "sectors": "C29",
+    "languages": "en",
+    "available_from": "2027-01-04",
+    "available_to": "2027-06-30",
+    "min_days": 3,
+    "max_days": 5,
+    "mode": "physical",
+    "target_org_types": "",
+    "target_countries": "",
+    "target_sectors": "",
+    "exchange_types": "learning_skills",
+    "offer": "training on batteries",
+    "seek": "training on batteries",
+    "capacity": 1,
+    "status": "published",
+    "validated": "true",
+}
+
+
+def visitor(profile_id: str, **fields: Any) -> dict[str, Any]:
+    return {"profile_id": profile_id, "role": "visitor", "org_id": f"O-{profile_id}", **PROFILE_DEFAULTS, **fields}
+
+
+def host(profile_id: str, **fields: Any) -> dict[str, Any]:
+    base = {**PROFILE_DEFAULTS, "country": "FR", "org_type": "technology_centre"}
+    return {"profile_id": profile_id, "role": "host", "org_id": f"O-{profile_id}", **base, **fields}
+
+
+def make_campaign(
+    folder: Path,
+    profiles: list[dict[str, Any]],
+    history: list[dict[str, Any]] | None = None,
+    quotas: list[dict[str, Any]] | None = None,
+    policy: str = "",
+) -> Campaign:
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(profiles).to_csv(folder / "profiles.csv", index=False)
+    pd.DataFrame(
+        history or [], columns=["visitor_id", "host_id", "decided_on", "outcome", "mode"]
+    ).to_csv(folder / "history.csv", index=False)
+    pd.DataFrame(quotas or [], columns=["partnership", "category", "target"]).to_csv(
+        folder / "quotas.csv", index=False
+    )
+    (folder / "policy.toml").write_text(policy)
+    return load_campaign(folder)

@@ -1,0 +1,88 @@
+"""Property: on any random small campaign, the engine's proposals break no rule.
+
+Hypothesis draws profiles (countries, modes, languages, windows, durations, capacities,
+statuses), history (accepted, completed, rejected, cancelled), quotas and policy; the whole
+nightly pipeline runs; the independent checker must find nothing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.pipeline import RunOptions, run_night
+from tests.factory import host, make_campaign, visitor
+
+COUNTRIES = ["DE", "FR", "EL", "XK"]
+LANGUAGES = ["en", "en", "de", "fr", "el"]
+ORG_TYPES = ["sme", "sme", "cluster_organisation", "technology_centre", "incubator"]
+
+
+@st.composite
+def profile_fields(draw, role: str) -> dict:
+    start = draw(st.integers(0, 30))
+    length = draw(st.integers(2, 90))
+    min_days = draw(st.integers(3, 6))
+    org_types = ORG_TYPES + (["large_company"] if role == "host" else [])
+    return {
+        "country": draw(st.sampled_from(COUNTRIES)),
+        "org_type": draw(st.sampled_from(org_types)),
+        "partnership": draw(st.sampled_from(["P1", "P2"])),
+        "mode": draw(st.sampled_from(["physical", "either", "either", "virtual"])),
+        "languages": ";".join(draw(st.lists(st.sampled_from(LANGUAGES), min_size=1, max_size=2, unique=True))),  # noqa: E501
+        "available_from": str(date(2027, 1, 4) + timedelta(days=start)),
+        "available_to": str(date(2027, 1, 4) + timedelta(days=start + length)),
+        "min_days": min_days,
+        "max_days": draw(st.integers(min_days, 12)),
+        "capacity": draw(st.integers(1, 3)) if role == "host" else 1,
+        "status": draw(st.sampled_from(["published"] * 12 + ["draft"])),
+        "validated": draw(st.sampled_from(["true"] * 12 + ["false"])),
+    }
+
+
+@st.composite
+def campaigns(draw):
+    n_visitors = draw(st.integers(1, 15))
+    n_hosts = draw(st.integers(1, 6))
+    profiles = [visitor(f"V{i}", **draw(profile_fields("visitor"))) for i in range(n_visitors)]
+    profiles += [host(f"H{j}", **draw(profile_fields("host"))) for j in range(n_hosts)]
+    history = [
+        {
+            "visitor_id": f"V{draw(st.integers(0, n_visitors - 1))}",
+            "host_id": f"H{draw(st.integers(0, n_hosts - 1))}",
+            "decided_on": "2026-10-01",
+            "outcome": draw(st.sampled_from(["accepted", "completed", "rejected", "cancelled"])),
+            "mode": draw(st.sampled_from(["physical", "virtual"])),
+        }
+        for _ in range(draw(st.integers(0, 6)))
+    ]
+    quotas = [
+        {"partnership": p, "category": c, "target": draw(st.integers(0, 4))}
+        for p in ("P1", "P2")
+        for c in draw(st.lists(st.sampled_from(["sme", "cluster", "technology_centre", "scaling_up", "total"]), unique=True, max_size=3))
+        if any(row["partnership"] == p for row in profiles)
+    ]
+    policy = (
+        f"min_sme_share = {draw(st.sampled_from([0.0, 0.3, 0.5, 0.75]))}\n"
+        f"require_common_language = {draw(st.sampled_from(['true', 'false']))}\n"
+    )
+    if draw(st.booleans()):
+        policy += f"max_group_size = {draw(st.integers(1, 2))}\n"
+    return profiles, history, quotas, policy
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(campaigns())
+def test_proposals_never_break_a_rule(drawn):
+    profiles, history, quotas, policy = drawn
+    with tempfile.TemporaryDirectory() as folder:
+        campaign = make_campaign(Path(folder), profiles, history, quotas, policy)
+    result = run_night(campaign, RunOptions(time_limit_s=5, workers=1))
+    assert result.solve.status.has_solution
+    assert result.violations == []
+    kpis = result.kpis
+    assert (kpis["shortfall"] >= 0).all()

@@ -1,0 +1,100 @@
+"""CP-SAT and greedy on tiny assignment problems with hand-checked optimal answers."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from solvers.cpsat import SolverOptions, solve_cpsat
+from solvers.greedy import solve_greedy
+from solvers.problem import AssignmentProblem, Quota, SolveStatus
+
+
+def problem(pairs, capacity, sme, share=Fraction(1, 2), quotas=()):
+    visitor, host, score = (np.array(column) for column in zip(*pairs, strict=True))
+    return AssignmentProblem(
+        pair_visitor=visitor,
+        pair_host=host,
+        pair_score=score.astype(np.int64),
+        host_capacity=np.array(capacity),
+        visitor_is_sme=np.array(sme, dtype=bool),
+        min_sme_share=share,
+        quotas=tuple(quotas),
+    )
+
+
+def chosen(p, result):
+    return sorted(zip(p.pair_visitor[result.selected].tolist(), p.pair_host[result.selected].tolist(), strict=True))
+
+
+OPTIONS = SolverOptions(time_limit_s=10, workers=1)
+
+
+def test_capacity_and_one_host_per_visitor():
+    # visitor 0 is best at host 0, but host 0 has room for one: 1 gets it, 0 goes to host 1
+    p = problem([(0, 0, 90), (0, 1, 80), (1, 0, 95), (1, 1, 10)], capacity=[1, 1], sme=[1, 1])
+    result = solve_cpsat(p, OPTIONS)
+    assert result.status is SolveStatus.OPTIMAL
+    assert chosen(p, result) == [(0, 1), (1, 0)]
+    assert result.objective == 175 and result.gap == 0
+
+
+def test_grouped_host_takes_several_visitors():
+    p = problem([(0, 0, 50), (1, 0, 50), (2, 0, 50)], capacity=[2], sme=[1, 1, 1])
+    result = solve_cpsat(p, OPTIONS)
+    assert len(chosen(p, result)) == 2
+
+
+def test_sme_share_forces_the_lower_scored_sme():
+    # non-SMEs 0, 1 score higher; with share 1/2 at most one non-SME per SME
+    p = problem([(0, 0, 100), (1, 1, 100), (2, 0, 10)], capacity=[1, 1], sme=[0, 0, 1])
+    result = solve_cpsat(p, OPTIONS)
+    assert chosen(p, result) == [(1, 1), (2, 0)]  # the only 1:1 assignment holding host 0 for the SME
+    assert p.sme_share_ok(result.selected)
+
+
+def test_sme_share_can_empty_the_assignment():
+    p = problem([(0, 0, 100)], capacity=[1], sme=[0])
+    result = solve_cpsat(p, OPTIONS)
+    assert chosen(p, result) == [] and result.status is SolveStatus.OPTIMAL
+
+
+def test_quota_is_met_when_it_pays_and_reported_when_it_cannot():
+    members = np.array([False, True, False])
+    quota = Quota("P1/technology_centre", members, need=1, penalty=1000)
+    impossible = Quota("P1/cluster", np.array([False, False, False]), need=2, penalty=1000)
+    # visitor 1 (the quota's member) scores less than 0 at the only host
+    p = problem([(0, 0, 90), (1, 0, 20), (2, 1, 5)], capacity=[1, 1], sme=[1, 1, 1], quotas=[quota, impossible])
+    result = solve_cpsat(p, OPTIONS)
+    assert chosen(p, result) == [(1, 0), (2, 1)]
+    assert result.shortfalls == (0, 2)
+    assert result.objective == 25 - 2000
+
+
+def test_greedy_respects_every_rule_and_cp_sat_is_never_worse():
+    rng = np.random.default_rng(3)
+    pairs = [(v, h, int(rng.integers(0, 10_000))) for v in range(30) for h in range(8) if rng.random() < 0.5]
+    sme = rng.random(30) < 0.3
+    p = problem(pairs, capacity=rng.integers(1, 4, 8).tolist(), sme=sme)
+    greedy = solve_greedy(p)
+    assert p.sme_share_ok(greedy.selected)
+    assert np.bincount(p.pair_visitor[greedy.selected], minlength=30).max() <= 1
+    assert (np.bincount(p.pair_host[greedy.selected], minlength=8) <= p.host_capacity).all()
+    best = solve_cpsat(p, OPTIONS)
+    assert best.objective >= greedy.objective
+
+
+def test_same_seed_same_answer():
+    rng = np.random.default_rng(5)
+    pairs = [(v, h, int(rng.integers(0, 100))) for v in range(60) for h in range(15) if rng.random() < 0.4]
+    p = problem(pairs, capacity=[3] * 15, sme=rng.random(60) < 0.5)
+    options = SolverOptions(time_limit_s=5, workers=2, seed=11)
+    first, second = solve_cpsat(p, options), solve_cpsat(p, options)
+    assert chosen(p, first) == chosen(p, second)
+
+
+def test_malformed_problem_is_refused():
+    with pytest.raises(ValueError):
+        problem([(0, 3, 10)], capacity=[1], sme=[1])
