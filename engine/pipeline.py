@@ -166,13 +166,10 @@ def _proposals(
         )
     )
     scores = chosen["score"].to_numpy(np.float64).round(2)
-    host_ids = h_rows["profile_id"].to_numpy()
-    start_text = pd.to_datetime(start).strftime("%Y-%m-%d").to_numpy()
     proposals = pd.DataFrame(
         {
             "visitor_id": v_rows["profile_id"].to_numpy(),
-            "host_id": host_ids,
-            "group_id": [f"{hid}@{day}" for hid, day in zip(host_ids, start_text, strict=True)],
+            "host_id": h_rows["profile_id"].to_numpy(),
             "start": pd.to_datetime(start),
             "end": pd.to_datetime(end),
             "stay_days": stay,
@@ -187,4 +184,18 @@ def _proposals(
             "reasons": reasons(scorer.contributions(features)),
         }
     )
+    proposals.insert(2, "group_id", _group_ids(proposals))
     return proposals.sort_values(["host_id", "visitor_id"], kind="stable").reset_index(drop=True)
+
+
+def _group_ids(proposals: pd.DataFrame) -> pd.Series:
+    """Visitors of one host who share dates and mode form one group: ``H12-G1``, ``H12-G2``."""
+    keys = ["host_id", "start", "end", "mode"]
+    ranks = (
+        proposals[keys]
+        .drop_duplicates()
+        .sort_values(keys, kind="stable")
+        .assign(group=lambda t: t.groupby("host_id").cumcount() + 1)
+    )
+    merged = proposals[keys].merge(ranks, on=keys, how="left")
+    return merged["host_id"] + "-G" + merged["group"].astype(str)
