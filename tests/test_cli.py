@@ -1,0 +1,136 @@
+"""End-to-end: the cxmatch command's exit codes and the files it writes (or does not)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from engine import exitcodes
+from engine.cli import app
+
+runner = CliRunner()
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def small_campaign(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("campaign") / "small"
+    result = runner.invoke(
+        app, ["generate", "--visitors", "120", "--hosts", "30", "--seed", "3", "--out", str(folder)]
+    )
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def run(*args: str):
+    return runner.invoke(app, ["run", *args, "--time-limit", "10"])
+
+
+def test_run_writes_a_complete_checked_run(small_campaign, tmp_path):
+    out = tmp_path / "run"
+    result = run(str(small_campaign), "--out", str(out))
+    assert result.exit_code == exitcodes.OK, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "candidates.parquet",
+        "kpis.csv",
+        "manifest.json",
+        "proposals.csv",
+        "proposals.parquet",
+    ]
+    proposals = pd.read_parquet(out / "proposals.parquet")
+    assert len(proposals) > 0
+    assert (proposals["category"] == "sme").mean() >= 0.5
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["solver"]["status"] in ("optimal", "feasible")
+    for key in ("objective", "best_bound", "gap", "greedy_objective"):
+        assert manifest["solver"][key] is not None
+    assert manifest["checker"]["violations"] == 0
+    assert set(manifest["input_hashes"]) >= {"profiles.csv", "history.csv", "quotas.csv"}
+    written = (out / "proposals.csv").read_text()
+    assert "@example" not in written  # no contact data in outputs
+
+
+def test_same_seed_gives_identical_proposals(small_campaign, tmp_path):
+    tables = []
+    for name in ("a", "b"):
+        assert run(str(small_campaign), "--out", str(tmp_path / name), "--seed", "4").exit_code == 0
+        tables.append(pd.read_parquet(tmp_path / name / "proposals.parquet").drop(columns="run_id"))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_bad_input_exits_2_lists_every_problem_and_writes_nothing(command, tmp_path):
+    out = tmp_path / "run"
+    args = [command, str(DATA / "bad_many_defects")] + (
+        ["--out", str(out)] if command == "run" else []
+    )
+    result = runner.invoke(app, args)
+    assert result.exit_code == exitcodes.BAD_INPUT
+    assert result.output.count("profiles.csv") >= 3  # several problems, each located
+    assert "row" in result.output and "column" in result.output
+    assert not out.exists()
+    assert not any(p.name.startswith(".tmp") for p in tmp_path.iterdir())
+
+
+def test_validate_accepts_a_valid_campaign(small_campaign):
+    result = runner.invoke(app, ["validate", str(small_campaign)])
+    assert result.exit_code == 0 and "valid" in result.output
+
+
+def test_existing_run_folder_is_never_overwritten(small_campaign, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier run")
+    result = run(str(small_campaign), "--out", str(out))
+    assert result.exit_code == exitcodes.OUTPUT_EXISTS
+    assert (out / "keep.txt").read_text() == "earlier run"
+
+
+def test_a_failed_write_leaves_no_partial_run(small_campaign, tmp_path, monkeypatch):
+    import engine.runs
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(engine.runs, "_csv", broken)
+    out = tmp_path / "run"
+    result = run(str(small_campaign), "--out", str(out))
+    assert result.exit_code != 0
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_checker_veto_writes_nothing(small_campaign, tmp_path, monkeypatch):
+    import engine.pipeline
+    from engine.checker import Violation
+
+    monkeypatch.setattr(
+        engine.pipeline, "check_proposals", lambda *_: [Violation("host_capacity", "too many")]
+    )
+    out = tmp_path / "run"
+    result = run(str(small_campaign), "--out", str(out))
+    assert result.exit_code == exitcodes.RULES_BROKEN
+    assert "host_capacity" in result.output
+    assert not out.exists()
+
+
+def test_generate_refuses_a_non_empty_folder(tmp_path):
+    (tmp_path / "x").write_text("mine")
+    result = runner.invoke(
+        app, ["generate", "--out", str(tmp_path), "--visitors", "5", "--hosts", "2"]
+    )
+    assert result.exit_code == exitcodes.OUTPUT_EXISTS
+    assert (tmp_path / "x").read_text() == "mine"
+
+
+def test_demo_campaign_is_bundled_and_valid():
+    from engine.generator import demo_campaign_path
+
+    folder = demo_campaign_path()
+    assert (folder / "profiles.csv").is_file()
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 0, result.output
