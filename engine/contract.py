@@ -112,8 +112,8 @@ class Policy(BaseModel):
 
     min_sme_share: float = Field(0.5, ge=0.0, le=1.0)
     require_common_language: bool = True
-    min_days: int = Field(3, ge=1)
-    max_days: int = Field(22, ge=1)
+    min_days: int = Field(3, ge=3, le=22, description="shortest stay, working days")
+    max_days: int = Field(22, ge=3, le=22, description="longest stay, working days (a month)")
     max_group_size: int | None = Field(None, ge=1, description="caps every host capacity")
     physical_visits_per_visitor: int = Field(1, ge=1)
     quota_shortfall_penalty: float = Field(
@@ -142,7 +142,7 @@ class Campaign:
     profiles: pd.DataFrame
     history: pd.DataFrame
     quotas: pd.DataFrame
-    policy: Policy = field(default_factory=Policy)
+    policy: Policy = field(default_factory=lambda: Policy())
     name: str = "campaign"
     input_hashes: dict[str, str] = field(default_factory=dict)
 

@@ -1,24 +1,31 @@
-"""The global assignment with OR-Tools CP-SAT.
+"""The global assignment with OR-Tools CP-SAT, started and bounded by the LP relaxation.
 
-Variables: one boolean per candidate pair, one shortfall integer per quota.
-Constraints: each visitor at most one host (AddAtMostOne); each host at most its capacity;
-SME share as one linear inequality ``den * smes >= num * total``; each quota
-``members chosen + shortfall >= need``.
-Objective: maximise total integer score minus quota penalties times shortfalls.
-The greedy solution is the warm start (AddHint) and the result if CP-SAT finds nothing.
+1. LP relaxation (``solvers.relaxation``): a valid upper bound and a nearly integral optimum.
+2. Start: the better of the greedy assignment and the LP optimum rounded and completed
+   greedily; both keep every hard rule.
+3. If the start reaches the LP bound it is proven optimal and CP-SAT has nothing to add.
+4. Otherwise reduced-cost fixing removes every pair that provably cannot be part of a
+   solution better than the start, and CP-SAT solves the rest from the start (AddHint).
+
+CP-SAT model: one boolean per pair, one shortfall integer per quota; each visitor at most one
+host (AddAtMostOne); each host at most its capacity; SME share as one linear inequality
+``den * smes >= num * total``; each quota ``members chosen + shortfall >= need``. Objective:
+maximise total integer score minus quota penalty times shortfall.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solvers.greedy import solve_greedy
+from solvers.greedy import greedy_selection, round_relaxation
 from solvers.problem import AssignmentProblem, SolveResult, SolveStatus
+from solvers.relaxation import Relaxation, solve_relaxation
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +44,141 @@ class SolverOptions:
     workers: int = 2
     seed: int = 0
     deterministic: bool = True  # interleaved search: same inputs, seed, workers -> same answer
+    use_relaxation: bool = True  # LP bound, LP-rounded start and reduced-cost fixing
     log_search: bool = False
 
 
 def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None) -> SolveResult:
     options = options or SolverOptions()
     started = time.perf_counter()
-    warm = solve_greedy(problem, seed=options.seed)
+    stats: dict[str, float | int | str] = {"pairs": problem.n_pairs}
 
+    greedy = greedy_selection(problem)
+    start, start_objective = greedy, problem.objective(greedy)
+    stats["greedy_objective"] = start_objective
+    relaxation = solve_relaxation(problem) if options.use_relaxation else None
+    lp_bound: int | None = None
+    if relaxation is not None:
+        lp_bound = math.floor(relaxation.bound + 1e-6)
+        rounded = round_relaxation(problem, relaxation.values)
+        stats.update(
+            lp_bound=lp_bound,
+            lp_time_s=round(relaxation.wall_time_s, 3),
+            lp_fractional_pairs=relaxation.fractional,
+            lp_rounded_objective=problem.objective(rounded),
+        )
+        if problem.objective(rounded) > start_objective:
+            start, start_objective = rounded, problem.objective(rounded)
+
+    if lp_bound is not None and start_objective >= lp_bound:
+        stats["cp_sat"] = "skipped: the start reaches the LP bound (proven optimal)"
+        return _result(problem, SolveStatus.OPTIMAL, start, lp_bound, started, options, stats)
+
+    keep = _fixable(problem, relaxation, start_objective)
+    stats["pairs_after_fixing"] = int(keep.sum())
+    status, selected, cp_bound = _run_cpsat(problem, keep, start, options, started, stats)
+    if not status.has_solution:
+        if status is SolveStatus.UNKNOWN:  # nothing better found in time: the start stands
+            log.warning("CP-SAT found no solution in time; keeping the start")
+            return _result(problem, SolveStatus.FEASIBLE, start, lp_bound, started, options, stats)
+        return SolveResult(
+            solver="cp-sat",
+            status=status,
+            selected=np.zeros(problem.n_pairs, dtype=bool),
+            objective=None,
+            best_bound=None,
+            wall_time_s=time.perf_counter() - started,
+            seed=options.seed,
+            workers=options.workers,
+            stats=stats,
+        )
+    if problem.objective(selected) < start_objective:  # never worse than the start
+        selected = start
+    bounds = [b for b in (lp_bound, cp_bound) if b is not None]
+    best_bound = min(bounds) if bounds else None
+    # CP-SAT's optimality on the fixed model is optimality overall: fixing removes only pairs
+    # that cannot improve on the start.
+    proven = status is SolveStatus.OPTIMAL or (
+        best_bound is not None and problem.objective(selected) >= best_bound
+    )
+    final = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
+    if proven:
+        best_bound = problem.objective(selected)
+    return _result(problem, final, selected, best_bound, started, options, stats)
+
+
+def _result(
+    problem: AssignmentProblem,
+    status: SolveStatus,
+    selected: np.ndarray,
+    bound: int | None,
+    started: float,
+    options: SolverOptions,
+    stats: dict[str, float | int | str],
+) -> SolveResult:
+    return SolveResult(
+        solver="cp-sat",
+        status=status,
+        selected=selected,
+        objective=problem.objective(selected),
+        best_bound=bound,
+        wall_time_s=time.perf_counter() - started,
+        seed=options.seed,
+        workers=options.workers,
+        shortfalls=tuple(problem.shortfalls(selected)),
+        stats=stats,
+    )
+
+
+def _fixable(
+    problem: AssignmentProblem, relaxation: Relaxation | None, incumbent: int
+) -> np.ndarray:
+    """Pairs that may still be in a solution better than ``incumbent`` (LP reduced costs)."""
+    if relaxation is None:
+        return np.ones(problem.n_pairs, dtype=bool)
+    # with the pair forced in, no solution exceeds bound + reduced cost (reduced cost <= 0)
+    return relaxation.bound + relaxation.reduced_costs > incumbent + 0.5
+
+
+def _run_cpsat(
+    problem: AssignmentProblem,
+    keep: np.ndarray,
+    start: np.ndarray,
+    options: SolverOptions,
+    started: float,
+    stats: dict[str, float | int | str],
+) -> tuple[SolveStatus, np.ndarray, int | None]:
+    keep = keep | start  # the start must stay expressible
+    pairs = np.flatnonzero(keep)
     model = cp_model.CpModel()
-    x = [model.new_bool_var(f"x{p}") for p in range(problem.n_pairs)]
-    _add_visitor_once(model, problem, x)
-    _add_host_capacity(model, problem, x)
-    _add_sme_share(model, problem, x)
-    shortfall = _add_quotas(model, problem, x)
+    x = [model.new_bool_var(f"x{p}") for p in pairs]
+    visitors, hosts = problem.pair_visitor[pairs], problem.pair_host[pairs]
+    for members in _groups(visitors, problem.n_visitors):
+        if len(members) > 1:
+            model.add_at_most_one(x[i] for i in members)
+    for host, members in enumerate(_groups(hosts, problem.n_hosts)):
+        if len(members) > problem.host_capacity[host]:
+            capacity = int(problem.host_capacity[host])
+            model.add(cp_model.LinearExpr.sum([x[i] for i in members]) <= capacity)
+    share = problem.min_sme_share
+    if share > 0:
+        is_sme = problem.visitor_is_sme[visitors]
+        coefficients = np.where(is_sme, share.denominator - share.numerator, -share.numerator)
+        model.add(cp_model.LinearExpr.weighted_sum(x, coefficients.tolist()) >= 0)
+    shortfall = []
+    start_shortfalls = problem.shortfalls(start)
+    for q, quota in enumerate(problem.quotas):
+        slack = model.new_int_var(0, quota.need, f"shortfall{q}")
+        members = np.flatnonzero(quota.members[visitors])
+        model.add(cp_model.LinearExpr.sum([x[i] for i in members]) + slack >= quota.need)
+        model.add_hint(slack, start_shortfalls[q])
+        shortfall.append(slack)
     model.maximize(
-        cp_model.LinearExpr.weighted_sum(x, problem.pair_score.tolist())
+        cp_model.LinearExpr.weighted_sum(x, problem.pair_score[pairs].tolist())
         - cp_model.LinearExpr.weighted_sum(shortfall, [q.penalty for q in problem.quotas])
     )
-    for p, var in enumerate(x):
-        model.add_hint(var, bool(warm.selected[p]))
-    for var, value in zip(shortfall, warm.shortfalls, strict=True):
-        model.add_hint(var, value)
+    for i, p in enumerate(pairs):
+        model.add_hint(x[i], bool(start[p]))
 
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -71,79 +191,22 @@ def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None
         params.interleave_search = True
         params.max_deterministic_time = remaining
     status = _STATUS[solver.solve(model)]
-
-    stats = {
-        "greedy_objective": int(warm.objective or 0),
-        "branches": int(solver.num_branches),
-        "conflicts": int(solver.num_conflicts),
-        "deterministic_time": float(solver.deterministic_time),
-        "variables": problem.n_pairs + len(shortfall),
-    }
-    wall = time.perf_counter() - started
-    if not status.has_solution:
-        if status is SolveStatus.UNKNOWN:  # nothing found in time: the greedy answer stands
-            log.warning("CP-SAT found no solution in %.1fs; returning the greedy assignment", wall)
-            return replace(warm, solver="greedy (cp-sat found none)", wall_time_s=wall, stats=stats)
-        return SolveResult(
-            solver="cp-sat",
-            status=status,
-            selected=np.zeros(problem.n_pairs, dtype=bool),
-            objective=None,
-            best_bound=None,
-            wall_time_s=wall,
-            seed=options.seed,
-            workers=options.workers,
-            stats=stats,
-        )
-    selected = np.array([solver.boolean_value(var) for var in x], dtype=bool)
-    return SolveResult(
-        solver="cp-sat",
-        status=status,
-        selected=selected,
-        objective=int(round(solver.objective_value)),
-        best_bound=int(np.floor(solver.best_objective_bound + 1e-6)),
-        wall_time_s=wall,
-        seed=options.seed,
-        workers=options.workers,
-        shortfalls=tuple(problem.shortfalls(selected)),
-        stats=stats,
+    stats.update(
+        cp_sat_status=status.value,
+        cp_sat_branches=int(solver.num_branches),
+        cp_sat_deterministic_time=round(float(solver.deterministic_time), 3),
+        cp_sat_wall_time_s=round(float(solver.wall_time), 3),
     )
+    selected = np.zeros(problem.n_pairs, dtype=bool)
+    if not status.has_solution:
+        return status, selected, None
+    values = np.array([solver.boolean_value(var) for var in x], dtype=bool)
+    selected[pairs[values]] = True
+    return status, selected, math.floor(solver.best_objective_bound + 1e-6)
 
 
-def _by_index(keys: np.ndarray, size: int) -> list[np.ndarray]:
+def _groups(keys: np.ndarray, size: int) -> list[np.ndarray]:
+    """For each key value 0..size-1, the positions holding it."""
     order = np.argsort(keys, kind="stable")
     bounds = np.searchsorted(keys[order], np.arange(size + 1))
     return [order[bounds[i] : bounds[i + 1]] for i in range(size)]
-
-
-def _add_visitor_once(model: cp_model.CpModel, problem: AssignmentProblem, x: list) -> None:
-    for pairs in _by_index(problem.pair_visitor, problem.n_visitors):
-        if len(pairs) > 1:
-            model.add_at_most_one(x[p] for p in pairs)
-
-
-def _add_host_capacity(model: cp_model.CpModel, problem: AssignmentProblem, x: list) -> None:
-    for host, pairs in enumerate(_by_index(problem.pair_host, problem.n_hosts)):
-        if len(pairs) > problem.host_capacity[host]:
-            model.add(sum(x[p] for p in pairs) <= int(problem.host_capacity[host]))
-
-
-def _add_sme_share(model: cp_model.CpModel, problem: AssignmentProblem, x: list) -> None:
-    share = problem.min_sme_share
-    if share <= 0:
-        return
-    is_sme = problem.visitor_is_sme[problem.pair_visitor]
-    # den * sum(sme) - num * sum(all) >= 0, one coefficient per pair
-    coefficients = np.where(is_sme, share.denominator - share.numerator, -share.numerator)
-    model.add(cp_model.LinearExpr.weighted_sum(x, coefficients.tolist()) >= 0)
-
-
-def _add_quotas(model: cp_model.CpModel, problem: AssignmentProblem, x: list) -> list:
-    shortfall = []
-    member_pairs = problem.pair_visitor
-    for i, quota in enumerate(problem.quotas):
-        slack = model.new_int_var(0, quota.need, f"shortfall{i}")
-        pairs = np.flatnonzero(quota.members[member_pairs])
-        model.add(sum(x[p] for p in pairs) + slack >= quota.need)
-        shortfall.append(slack)
-    return shortfall

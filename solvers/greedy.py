@@ -5,6 +5,8 @@
 2. Then every remaining pair by decreasing score.
 3. Repair the SME share: drop the lowest-scored non-SME proposal and give the freed room to
    the best free SME pair, until the share holds (dropping alone always ends feasible).
+
+``round_relaxation`` does the same after first keeping the pairs an LP relaxation chose.
 """
 
 from __future__ import annotations
@@ -16,39 +18,74 @@ import numpy as np
 from solvers.problem import AssignmentProblem, SolveResult, SolveStatus
 
 
-def solve_greedy(problem: AssignmentProblem, seed: int = 0) -> SolveResult:
-    started = time.perf_counter()
-    order = np.lexsort((np.arange(problem.n_pairs), -problem.pair_score))  # stable, by score
-    selected = np.zeros(problem.n_pairs, dtype=bool)
-    visitor_taken = np.zeros(problem.n_visitors, dtype=bool)
-    host_load = np.zeros(problem.n_hosts, dtype=np.int64)
-    visitors, hosts = problem.pair_visitor, problem.pair_host
+class _Assignment:
+    """A partial assignment that only ever grows by pairs that keep every hard rule but SME."""
 
-    def take(pair: int) -> bool:
-        v, h = visitors[pair], hosts[pair]
-        if visitor_taken[v] or host_load[h] >= problem.host_capacity[h]:
+    def __init__(self, problem: AssignmentProblem):
+        self.problem = problem
+        self.selected = np.zeros(problem.n_pairs, dtype=bool)
+        self.visitor_taken = np.zeros(problem.n_visitors, dtype=bool)
+        self.host_load = np.zeros(problem.n_hosts, dtype=np.int64)
+
+    def take(self, pair: int) -> bool:
+        v, h = self.problem.pair_visitor[pair], self.problem.pair_host[pair]
+        if self.visitor_taken[v] or self.host_load[h] >= self.problem.host_capacity[h]:
             return False
-        selected[pair] = True
-        visitor_taken[v] = True
-        host_load[h] += 1
+        self.selected[pair] = True
+        self.visitor_taken[v] = True
+        self.host_load[h] += 1
         return True
 
-    for quota in sorted(problem.quotas, key=lambda q: -q.need):
-        met = int(quota.members[visitors[selected]].sum())
-        for pair in order[quota.members[visitors[order]]]:
-            if met >= quota.need:
-                break
-            met += take(int(pair))
-    for pair in order:
-        take(int(pair))
+    def fill(self, order: np.ndarray) -> None:
+        for pair in order:
+            self.take(int(pair))
 
-    _repair_sme_share(problem, order, selected, visitor_taken, host_load)
-    objective = problem.objective(selected)
+    def fill_quotas(self, order: np.ndarray) -> None:
+        visitors = self.problem.pair_visitor
+        for quota in sorted(self.problem.quotas, key=lambda q: -q.need):
+            met = int(quota.members[visitors[self.selected]].sum())
+            for pair in order[quota.members[visitors[order]]]:
+                if met >= quota.need:
+                    break
+                met += self.take(int(pair))
+
+    def finish(self, order: np.ndarray) -> np.ndarray:
+        _repair_sme_share(self.problem, order, self.selected, self.visitor_taken, self.host_load)
+        return self.selected
+
+
+def score_order(problem: AssignmentProblem) -> np.ndarray:
+    """Pairs by decreasing score, ties by index (deterministic)."""
+    return np.lexsort((np.arange(problem.n_pairs), -problem.pair_score))
+
+
+def greedy_selection(problem: AssignmentProblem) -> np.ndarray:
+    order = score_order(problem)
+    assignment = _Assignment(problem)
+    assignment.fill_quotas(order)
+    assignment.fill(order)
+    return assignment.finish(order)
+
+
+def round_relaxation(problem: AssignmentProblem, values: np.ndarray) -> np.ndarray:
+    """Keep the pairs the LP chose (largest value first), then complete greedily by score."""
+    order = score_order(problem)
+    by_value = np.lexsort((np.arange(problem.n_pairs), -problem.pair_score, -values))
+    assignment = _Assignment(problem)
+    assignment.fill(by_value[values[by_value] > 0.5])
+    assignment.fill_quotas(order)
+    assignment.fill(order)
+    return assignment.finish(order)
+
+
+def solve_greedy(problem: AssignmentProblem, seed: int = 0) -> SolveResult:
+    started = time.perf_counter()
+    selected = greedy_selection(problem)
     return SolveResult(
         solver="greedy",
         status=SolveStatus.FEASIBLE,
         selected=selected,
-        objective=objective,
+        objective=problem.objective(selected),
         best_bound=None,
         wall_time_s=time.perf_counter() - started,
         seed=seed,

@@ -36,7 +36,13 @@ PROFILE_DEFAULTS: dict[str, Any] = {
 
 
 def visitor(profile_id: str, **fields: Any) -> dict[str, Any]:
-    return {"profile_id": profile_id, "role": "visitor", "org_id": f"O-{profile_id}", **PROFILE_DEFAULTS, **fields}
+    return {
+        "profile_id": profile_id,
+        "role": "visitor",
+        "org_id": f"O-{profile_id}",
+        **PROFILE_DEFAULTS,
+        **fields,
+    }
 
 
 def host(profile_id: str, **fields: Any) -> dict[str, Any]:

@@ -51,8 +51,20 @@ def test_language_rule_follows_policy(tmp_path):
 def test_rejected_and_cancelled_pairs_are_blocked(tmp_path):
     profiles = [visitor("V1"), visitor("V2"), visitor("V3"), host("H1", capacity=3)]
     history = [
-        {"visitor_id": "V1", "host_id": "H1", "decided_on": "2026-05-01", "outcome": "rejected", "mode": "physical"},
-        {"visitor_id": "V2", "host_id": "H1", "decided_on": "2026-05-01", "outcome": "cancelled", "mode": "physical"},
+        {
+            "visitor_id": "V1",
+            "host_id": "H1",
+            "decided_on": "2026-05-01",
+            "outcome": "rejected",
+            "mode": "physical",
+        },
+        {
+            "visitor_id": "V2",
+            "host_id": "H1",
+            "decided_on": "2026-05-01",
+            "outcome": "cancelled",
+            "mode": "physical",
+        },
     ]
     result, _, _ = eligible_matrix(make_campaign(tmp_path, profiles, history))
     assert result.eligible[:, 0].tolist() == [False, False, True]
@@ -66,8 +78,20 @@ def test_used_physical_visit_leaves_only_virtual(tmp_path):
         host("H0", mode="either", country="IT"),
     ]
     history = [
-        {"visitor_id": "V1", "host_id": "H0", "decided_on": "2026-05-01", "outcome": "completed", "mode": "physical"},
-        {"visitor_id": "V2", "host_id": "H0", "decided_on": "2026-05-01", "outcome": "accepted", "mode": "physical"},
+        {
+            "visitor_id": "V1",
+            "host_id": "H0",
+            "decided_on": "2026-05-01",
+            "outcome": "completed",
+            "mode": "physical",
+        },
+        {
+            "visitor_id": "V2",
+            "host_id": "H0",
+            "decided_on": "2026-05-01",
+            "outcome": "accepted",
+            "mode": "physical",
+        },
     ]
     result, encoded, _ = eligible_matrix(make_campaign(tmp_path, profiles, history))
     h1 = list(encoded.hosts.ids).index("H1")
@@ -77,7 +101,10 @@ def test_used_physical_visit_leaves_only_virtual(tmp_path):
 
 def test_pair_view_agrees_with_block_view(tmp_path):
     profiles = [visitor(f"V{i}", country=c) for i, c in enumerate(["DE", "FR", "IT"])]
-    profiles += [host(f"H{i}", country=c, mode=m) for i, (c, m) in enumerate([("FR", "either"), ("DE", "virtual")])]
+    profiles += [
+        host(f"H{i}", country=c, mode=m)
+        for i, (c, m) in enumerate([("FR", "either"), ("DE", "virtual")])
+    ]
     campaign = make_campaign(tmp_path, profiles)
     block, encoded, context = eligible_matrix(campaign)
     v, h = np.meshgrid(np.arange(3), np.arange(2), indexing="ij")

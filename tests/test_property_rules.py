@@ -33,7 +33,9 @@ def profile_fields(draw, role: str) -> dict:
         "org_type": draw(st.sampled_from(org_types)),
         "partnership": draw(st.sampled_from(["P1", "P2"])),
         "mode": draw(st.sampled_from(["physical", "either", "either", "virtual"])),
-        "languages": ";".join(draw(st.lists(st.sampled_from(LANGUAGES), min_size=1, max_size=2, unique=True))),  # noqa: E501
+        "languages": ";".join(
+            draw(st.lists(st.sampled_from(LANGUAGES), min_size=1, max_size=2, unique=True))
+        ),  # noqa: E501
         "available_from": str(date(2027, 1, 4) + timedelta(days=start)),
         "available_to": str(date(2027, 1, 4) + timedelta(days=start + length)),
         "min_days": min_days,
@@ -63,7 +65,13 @@ def campaigns(draw):
     quotas = [
         {"partnership": p, "category": c, "target": draw(st.integers(0, 4))}
         for p in ("P1", "P2")
-        for c in draw(st.lists(st.sampled_from(["sme", "cluster", "technology_centre", "scaling_up", "total"]), unique=True, max_size=3))
+        for c in draw(
+            st.lists(
+                st.sampled_from(["sme", "cluster", "technology_centre", "scaling_up", "total"]),
+                unique=True,
+                max_size=3,
+            )
+        )
         if any(row["partnership"] == p for row in profiles)
     ]
     policy = (

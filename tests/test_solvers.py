@@ -26,69 +26,96 @@ def problem(pairs, capacity, sme, share=Fraction(1, 2), quotas=()):
 
 
 def chosen(p, result):
-    return sorted(zip(p.pair_visitor[result.selected].tolist(), p.pair_host[result.selected].tolist(), strict=True))
+    return sorted(
+        zip(
+            p.pair_visitor[result.selected].tolist(),
+            p.pair_host[result.selected].tolist(),
+            strict=True,
+        )
+    )
 
 
-OPTIONS = SolverOptions(time_limit_s=10, workers=1)
+# every exact test runs twice: the plain CP-SAT model, and LP start + fixing + CP-SAT
+@pytest.fixture(params=[False, True], ids=["cp-sat-only", "with-lp"])
+def options(request) -> SolverOptions:
+    return SolverOptions(time_limit_s=10, workers=1, use_relaxation=request.param)
 
 
-def test_capacity_and_one_host_per_visitor():
+def test_capacity_and_one_host_per_visitor(options):
     # visitor 0 is best at host 0, but host 0 has room for one: 1 gets it, 0 goes to host 1
     p = problem([(0, 0, 90), (0, 1, 80), (1, 0, 95), (1, 1, 10)], capacity=[1, 1], sme=[1, 1])
-    result = solve_cpsat(p, OPTIONS)
+    result = solve_cpsat(p, options)
     assert result.status is SolveStatus.OPTIMAL
     assert chosen(p, result) == [(0, 1), (1, 0)]
     assert result.objective == 175 and result.gap == 0
 
 
-def test_grouped_host_takes_several_visitors():
+def test_grouped_host_takes_several_visitors(options):
     p = problem([(0, 0, 50), (1, 0, 50), (2, 0, 50)], capacity=[2], sme=[1, 1, 1])
-    result = solve_cpsat(p, OPTIONS)
+    result = solve_cpsat(p, options)
     assert len(chosen(p, result)) == 2
 
 
-def test_sme_share_forces_the_lower_scored_sme():
+def test_sme_share_forces_the_lower_scored_sme(options):
     # non-SMEs 0, 1 score higher; with share 1/2 at most one non-SME per SME
     p = problem([(0, 0, 100), (1, 1, 100), (2, 0, 10)], capacity=[1, 1], sme=[0, 0, 1])
-    result = solve_cpsat(p, OPTIONS)
-    assert chosen(p, result) == [(1, 1), (2, 0)]  # the only 1:1 assignment holding host 0 for the SME
+    result = solve_cpsat(p, options)
+    assert chosen(p, result) == [
+        (1, 1),
+        (2, 0),
+    ]  # the only 1:1 assignment holding host 0 for the SME
     assert p.sme_share_ok(result.selected)
 
 
-def test_sme_share_can_empty_the_assignment():
+def test_sme_share_can_empty_the_assignment(options):
     p = problem([(0, 0, 100)], capacity=[1], sme=[0])
-    result = solve_cpsat(p, OPTIONS)
+    result = solve_cpsat(p, options)
     assert chosen(p, result) == [] and result.status is SolveStatus.OPTIMAL
 
 
-def test_quota_is_met_when_it_pays_and_reported_when_it_cannot():
+def test_quota_is_met_when_it_pays_and_reported_when_it_cannot(options):
     members = np.array([False, True, False])
     quota = Quota("P1/technology_centre", members, need=1, penalty=1000)
     impossible = Quota("P1/cluster", np.array([False, False, False]), need=2, penalty=1000)
     # visitor 1 (the quota's member) scores less than 0 at the only host
-    p = problem([(0, 0, 90), (1, 0, 20), (2, 1, 5)], capacity=[1, 1], sme=[1, 1, 1], quotas=[quota, impossible])
-    result = solve_cpsat(p, OPTIONS)
+    p = problem(
+        [(0, 0, 90), (1, 0, 20), (2, 1, 5)],
+        capacity=[1, 1],
+        sme=[1, 1, 1],
+        quotas=[quota, impossible],
+    )
+    result = solve_cpsat(p, options)
     assert chosen(p, result) == [(1, 0), (2, 1)]
     assert result.shortfalls == (0, 2)
     assert result.objective == 25 - 2000
 
 
-def test_greedy_respects_every_rule_and_cp_sat_is_never_worse():
+def test_greedy_respects_every_rule_and_cp_sat_is_never_worse(options):
     rng = np.random.default_rng(3)
-    pairs = [(v, h, int(rng.integers(0, 10_000))) for v in range(30) for h in range(8) if rng.random() < 0.5]
+    pairs = [
+        (v, h, int(rng.integers(0, 10_000)))
+        for v in range(30)
+        for h in range(8)
+        if rng.random() < 0.5
+    ]
     sme = rng.random(30) < 0.3
     p = problem(pairs, capacity=rng.integers(1, 4, 8).tolist(), sme=sme)
     greedy = solve_greedy(p)
     assert p.sme_share_ok(greedy.selected)
     assert np.bincount(p.pair_visitor[greedy.selected], minlength=30).max() <= 1
     assert (np.bincount(p.pair_host[greedy.selected], minlength=8) <= p.host_capacity).all()
-    best = solve_cpsat(p, OPTIONS)
+    best = solve_cpsat(p, options)
     assert best.objective >= greedy.objective
 
 
 def test_same_seed_same_answer():
     rng = np.random.default_rng(5)
-    pairs = [(v, h, int(rng.integers(0, 100))) for v in range(60) for h in range(15) if rng.random() < 0.4]
+    pairs = [
+        (v, h, int(rng.integers(0, 100)))
+        for v in range(60)
+        for h in range(15)
+        if rng.random() < 0.4
+    ]
     p = problem(pairs, capacity=[3] * 15, sme=rng.random(60) < 0.5)
     options = SolverOptions(time_limit_s=5, workers=2, seed=11)
     first, second = solve_cpsat(p, options), solve_cpsat(p, options)
@@ -98,3 +125,29 @@ def test_same_seed_same_answer():
 def test_malformed_problem_is_refused():
     with pytest.raises(ValueError):
         problem([(0, 3, 10)], capacity=[1], sme=[1])
+
+
+def test_fractional_lp_leaves_work_for_cp_sat():
+    # a demanding SME share (3/5) and a quota make the LP optimum fractional
+    rng = np.random.default_rng(8)
+    pairs = [
+        (v, h, int(rng.integers(1, 100)))
+        for v in range(40)
+        for h in range(10)
+        if rng.random() < 0.35
+    ]
+    quota = Quota("P/sme", rng.random(40) < 0.3, need=6, penalty=500)
+    p = problem(
+        pairs,
+        capacity=rng.integers(1, 3, 10).tolist(),
+        sme=rng.random(40) < 0.35,
+        share=Fraction(3, 5),
+        quotas=[quota],
+    )
+    plain = solve_cpsat(p, SolverOptions(time_limit_s=10, workers=1, use_relaxation=False))
+    started = solve_cpsat(p, SolverOptions(time_limit_s=10, workers=1))
+    assert plain.status is SolveStatus.OPTIMAL and started.status is SolveStatus.OPTIMAL
+    assert plain.objective == started.objective
+    assert started.stats["lp_fractional_pairs"] > 0
+    assert started.stats["cp_sat_status"] == "optimal"  # CP-SAT, not the LP, closed the gap
+    assert started.stats["lp_bound"] >= started.objective

@@ -348,14 +348,15 @@ def test_parsers_refuse_what_pandas_would_coerce() -> None:
     assert flags.tolist() == [True, False, True, False, pd.NA, pd.NA]
 
 
-def test_policy_model_rule_without_a_key(tmp_path: Path) -> None:
+def test_policy_days_out_of_order_is_one_problem(tmp_path: Path) -> None:
     folder = copy_valid(tmp_path)
-    (folder / "policy.toml").write_text("max_days = 2\n")  # default min_days is 3
+    (folder / "policy.toml").write_text("max_days = 4\nmin_days = 5\n")
     (problem,) = problems_of(folder)
-    assert (problem.file, problem.column, problem.message) == (
+    assert (problem.file, problem.column, problem.value, problem.message) == (
         "policy.toml",
-        None,
-        "min_days (3) > max_days (2)",
+        "min_days",
+        "5",
+        "is greater than max_days (4)",
     )
 
 
