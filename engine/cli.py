@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from engine import exitcodes
+from engine.contract import Campaign
 from engine.problems import CampaignInvalid
 
 app = typer.Typer(
@@ -22,11 +23,11 @@ app = typer.Typer(
 log = logging.getLogger("cxmatch")
 
 
-def _interactive() -> bool:
+def interactive() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def _setup_logging(verbose: bool) -> None:
+def setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -34,7 +35,7 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
-class _Progress:
+class Progress:
     """Stage lines with elapsed time on a terminal; silent in CI and pipes."""
 
     def __init__(self, enabled: bool):
@@ -47,12 +48,12 @@ class _Progress:
             typer.secho(f"[{elapsed:6.1f}s] {message}", err=True, fg=typer.colors.CYAN)
 
 
-def _fail(code: int, message: str) -> typer.Exit:
+def fail(code: int, message: str) -> typer.Exit:
     typer.secho(message, err=True, fg=typer.colors.RED)
     return typer.Exit(code)
 
 
-def _load(campaign: Path | None):  # noqa: ANN202 - returns engine.contract.Campaign
+def load_or_exit(campaign: Path | None) -> Campaign:
     from engine.loading import load_campaign
 
     if campaign is None:
@@ -63,7 +64,7 @@ def _load(campaign: Path | None):  # noqa: ANN202 - returns engine.contract.Camp
     try:
         return load_campaign(folder)
     except CampaignInvalid as invalid:
-        raise _fail(exitcodes.BAD_INPUT, str(invalid)) from None
+        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
 
 
 @app.command()
@@ -71,8 +72,8 @@ def validate(
     campaign: Annotated[Path, typer.Argument(help="campaign folder")],
 ) -> None:
     """Check a campaign and list every problem (file, row, column). Exit 2 on bad input."""
-    _setup_logging(False)
-    loaded = _load(campaign)
+    setup_logging(False)
+    loaded = load_or_exit(campaign)
     typer.echo(
         f"{campaign}: valid ({len(loaded.visitors)} visitors, {len(loaded.hosts)} hosts, "
         f"{len(loaded.history)} history rows, {len(loaded.quotas)} quotas)"
@@ -96,24 +97,24 @@ def run(
     from engine.runs import write_run
     from engine.runstore import OutputExists, new_run_id
 
-    _setup_logging(verbose)
-    progress = _Progress(_interactive())
+    setup_logging(verbose)
+    progress = Progress(interactive())
     run_id = new_run_id()
     target = out if out is not None else Path("runs") / run_id
     if target.exists():
-        raise _fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; runs are never overwritten")
+        raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; runs are never overwritten")
     progress("loading campaign")
-    loaded = _load(campaign)
+    loaded = load_or_exit(campaign)
     options = RunOptions(time_limit_s=time_limit, workers=workers, seed=seed, top_k=top_k)
     result = run_night(loaded, options, progress)
     if not result.solve.status.has_solution:
-        raise _fail(
+        raise fail(
             exitcodes.NO_SOLUTION,
             f"the solver found no assignment: {result.solve.status.value}",
         )
     if result.violations:
         lines = "\n".join(f"  - [{v.rule}] {v.message}" for v in result.violations[:50])
-        raise _fail(
+        raise fail(
             exitcodes.RULES_BROKEN,
             f"the checker refused the proposals ({len(result.violations)} broken rules); "
             f"nothing written:\n{lines}",
@@ -122,7 +123,7 @@ def run(
     try:
         write_run(target, run_id, loaded, options, result)
     except OutputExists as exists:
-        raise _fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
+        raise fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
     solve = result.solve
     smes = int((result.proposals["category"] == "sme").sum())
     share = smes / max(1, len(result.proposals))
@@ -147,14 +148,18 @@ def generate(
     """Write a realistic synthetic campaign (deterministic for a seed)."""
     from engine.generator import generate_campaign, write_campaign
 
-    _setup_logging(False)
+    setup_logging(False)
     if fmt not in ("csv", "parquet"):
-        raise _fail(exitcodes.BAD_INPUT, f"--format must be csv or parquet, not {fmt!r}")
+        raise fail(exitcodes.BAD_INPUT, f"--format must be csv or parquet, not {fmt!r}")
     if out.exists() and any(out.iterdir()):
-        raise _fail(exitcodes.OUTPUT_EXISTS, f"{out} exists and is not empty")
+        raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists and is not empty")
     generated = generate_campaign(visitors, hosts, seed)
     write_campaign(generated, out, fmt=fmt)  # type: ignore[arg-type]
     typer.echo(f"campaign of {visitors} visitors and {hosts} hosts -> {out}")
+
+
+# Command modules add their commands to ``app`` when imported (one module per capability).
+# (none yet)
 
 
 def main() -> None:  # pragma: no cover - console entry point

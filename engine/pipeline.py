@@ -20,9 +20,9 @@ from engine.checker import Violation, check_proposals, kpi_table
 from engine.contract import Campaign, org_category
 from engine.eligibility import eligibility_context
 from engine.quotas import quota_groups
-from scoring.encoding import encode_profiles
+from scoring.encoding import EncodedCampaign, encode_profiles
 from scoring.features import FeatureInputs, compute_features
-from scoring.linear import LinearScore
+from scoring.linear import LinearScore, PairScorer
 from scoring.pairs import pair_view
 from scoring.reasons import reasons
 from scoring.text import TextSimilarity
@@ -82,34 +82,16 @@ def run_night(
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
-    scorer = LinearScore(options.weights) if options.weights else LinearScore()
+    scorer = choose_scorer(campaign, options)
     lap("encode")
 
     say(f"scoring {len(visitors)} x {len(hosts)} pairs")
-    candidates, stats = build_candidates(
-        encoded, text, context, scorer.score, top_k=options.top_k
-    )
+    candidates, stats = build_candidates(encoded, text, context, scorer.score, top_k=options.top_k)
     lap("candidates")
 
     say(f"solving over {stats.kept} candidate pairs")
-    capacity = encoded.hosts.capacity.copy()
-    if campaign.policy.max_group_size is not None:
-        capacity = np.minimum(capacity, campaign.policy.max_group_size)
-    problem = AssignmentProblem(
-        pair_visitor=candidates["visitor"].to_numpy(np.int64),
-        pair_host=candidates["host"].to_numpy(np.int64),
-        pair_score=np.round(candidates["score"].to_numpy(np.float64) * SCORE_SCALE).astype(
-            np.int64
-        ),
-        host_capacity=capacity.astype(np.int64),
-        visitor_is_sme=encoded.visitors.is_sme,
-        min_sme_share=Fraction(str(campaign.policy.min_sme_share)),
-        quotas=quota_groups(campaign, visitors),
-    )
-    solve = solve_cpsat(
-        problem,
-        SolverOptions(time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed),
-    )
+    problem = assignment_problem(campaign, encoded, candidates, visitors)
+    solve = solve_assignment(problem, options)
     lap("solve")
 
     say("writing proposals and checking every rule")
@@ -133,7 +115,41 @@ def run_night(
         violations=violations,
         candidate_stats=stats,
         timings=timings,
-        scorer={"kind": "default weights", "weights": dict(scorer.weights)},
+        scorer=scorer.describe(),
+    )
+
+
+def choose_scorer(campaign: Campaign, options: RunOptions) -> PairScorer:
+    """The score model of tonight's run."""
+    return LinearScore(options.weights) if options.weights else LinearScore()
+
+
+def assignment_problem(
+    campaign: Campaign, encoded: EncodedCampaign, candidates: pd.DataFrame, visitors: pd.DataFrame
+) -> AssignmentProblem:
+    """The solver's integer view of tonight's candidates and rules."""
+    capacity = encoded.hosts.capacity.copy()
+    if campaign.policy.max_group_size is not None:
+        capacity = np.minimum(capacity, campaign.policy.max_group_size)
+    return AssignmentProblem(
+        pair_visitor=candidates["visitor"].to_numpy(np.int64),
+        pair_host=candidates["host"].to_numpy(np.int64),
+        pair_score=np.round(candidates["score"].to_numpy(np.float64) * SCORE_SCALE).astype(
+            np.int64
+        ),
+        host_capacity=capacity.astype(np.int64),
+        visitor_is_sme=encoded.visitors.is_sme,
+        min_sme_share=Fraction(str(campaign.policy.min_sme_share)),
+        quotas=quota_groups(campaign, visitors),
+    )
+
+
+def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:
+    return solve_cpsat(
+        problem,
+        SolverOptions(
+            time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed
+        ),
     )
 
 
@@ -141,9 +157,9 @@ def _proposals(
     chosen: pd.DataFrame,
     visitors: pd.DataFrame,
     hosts: pd.DataFrame,
-    encoded: Any,
+    encoded: EncodedCampaign,
     text: TextSimilarity,
-    scorer: LinearScore,
+    scorer: PairScorer,
 ) -> pd.DataFrame:
     v = chosen["visitor"].to_numpy(np.int64)
     h = chosen["host"].to_numpy(np.int64)

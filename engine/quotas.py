@@ -29,13 +29,13 @@ def achieved_before(campaign: Campaign) -> pd.Series:
 
 def quota_groups(campaign: Campaign, visitors: pd.DataFrame) -> tuple[Quota, ...]:
     """One solver quota per quotas row; ``visitors`` is the visitor side in solver order."""
-    done = achieved_before(campaign)
+    done: dict[tuple[str, str], int] = {k: int(v) for k, v in achieved_before(campaign).items()}
     penalty = int(round(campaign.policy.quota_shortfall_penalty * SCORE_SCALE))
     category = visitors["org_type"].map(org_category).to_numpy()
     partnership = visitors["partnership"].to_numpy()
     groups = []
     for row in campaign.quotas.itertuples(index=False):
-        need = int(row.target) - int(done.get((row.partnership, row.category), 0))
+        need = int(row.target) - done.get((str(row.partnership), str(row.category)), 0)
         members = partnership == row.partnership
         if row.category != "total":
             members = members & (category == row.category)

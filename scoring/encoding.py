@@ -127,13 +127,9 @@ def encode_side(
         org_type_bit=vocab.org_types.mask([[t] for t in table["org_type"]]),
         is_sme=(table["org_type"] == "sme").to_numpy(),
         category=np.array([org_category(t) for t in table["org_type"]], dtype=object),
-        country=np.array(
-            [vocab.countries.position[c] for c in table["country"]], dtype=np.int16
-        ),
+        country=np.array([vocab.countries.position[c] for c in table["country"]], dtype=np.int16),
         country_bit=vocab.countries.mask([[c] for c in table["country"]]),
-        partnership=np.array(
-            [partnership_codes[p] for p in table["partnership"]], dtype=np.int16
-        ),
+        partnership=np.array([partnership_codes[p] for p in table["partnership"]], dtype=np.int16),
         sectors=vocab.sectors.mask(table["sectors"].tolist()),
         sections=vocab.sections.mask([[c[0] for c in row] for row in table["sectors"]]),
         languages=vocab.languages.mask(table["languages"].tolist()),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -32,6 +33,22 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "text_seek_offer": 2.0,
     "text_offer_seek": 1.0,
 }
+
+
+class PairScorer(Protocol):
+    """What the engine needs of a score model (features are FEATURE_NAMES on the last axis)."""
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """Scores 0-100."""
+        ...
+
+    def contributions(self, features: np.ndarray) -> np.ndarray:
+        """Per-feature signed contribution to each score (for reasons)."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """What the manifest says about the model."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -59,3 +76,6 @@ class LinearScore:
         w = self.vector
         low, high = float(w[w < 0].sum()), float(w[w > 0].sum())
         return (features - 0.5) * w * (100.0 / max(high - low, 1e-9))
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "default weights", "weights": dict(self.weights)}

@@ -8,22 +8,52 @@ from scoring.features import FEATURE_NAMES
 
 # feature -> (phrase when it raised the score, phrase when it lowered it)
 PHRASES: dict[str, tuple[str, str]] = {
-    "sector_v2h": ("host works in a sector the visitor looks for", "host is outside the sectors the visitor looks for"),
-    "sector_h2v": ("visitor works in a sector the host looks for", "visitor is outside the sectors the host looks for"),
+    "sector_v2h": (
+        "host works in a sector the visitor looks for",
+        "host is outside the sectors the visitor looks for",
+    ),
+    "sector_h2v": (
+        "visitor works in a sector the host looks for",
+        "visitor is outside the sectors the host looks for",
+    ),
     "same_section": ("same industry (NACE section)", "different industries (NACE sections)"),
-    "org_type_v2h": ("host is the kind of organisation the visitor wants", "host is not the kind of organisation the visitor wants"),
-    "org_type_h2v": ("host wants organisations like the visitor", "host targets other kinds of organisation"),
-    "country_v2h": ("host is in a country the visitor targets", "host is outside the visitor's target countries"),
-    "country_h2v": ("visitor comes from a country the host targets", "visitor is outside the host's target countries"),
-    "exchange_types": ("host offers the exchange types the visitor wants", "few of the visitor's exchange types on offer"),
+    "org_type_v2h": (
+        "host is the kind of organisation the visitor wants",
+        "host is not the kind of organisation the visitor wants",
+    ),
+    "org_type_h2v": (
+        "host wants organisations like the visitor",
+        "host targets other kinds of organisation",
+    ),
+    "country_v2h": (
+        "host is in a country the visitor targets",
+        "host is outside the visitor's target countries",
+    ),
+    "country_h2v": (
+        "visitor comes from a country the host targets",
+        "visitor is outside the host's target countries",
+    ),
+    "exchange_types": (
+        "host offers the exchange types the visitor wants",
+        "few of the visitor's exchange types on offer",
+    ),
     "shared_language": ("a shared language besides English", "no shared language besides English"),
     "english_only": ("more than English in common", "only shared language: English"),
     "availability": ("availabilities overlap widely", "availabilities barely overlap"),
     "duration": ("wanted durations agree", "wanted durations differ"),
-    "mode": ("both want the same kind of exchange", "one side is only flexible on the exchange mode"),
+    "mode": (
+        "both want the same kind of exchange",
+        "one side is only flexible on the exchange mode",
+    ),
     "same_partnership": ("same partnership", "different partnerships"),
-    "text_seek_offer": ("host offers what the visitor seeks", "host's offer is far from what the visitor seeks"),
-    "text_offer_seek": ("visitor offers what the host seeks", "visitor's offer is far from what the host seeks"),
+    "text_seek_offer": (
+        "host offers what the visitor seeks",
+        "host's offer is far from what the visitor seeks",
+    ),
+    "text_offer_seek": (
+        "visitor offers what the host seeks",
+        "visitor's offer is far from what the host seeks",
+    ),
 }
 
 

@@ -161,10 +161,11 @@ def _run_cpsat(
             capacity = int(problem.host_capacity[host])
             model.add(cp_model.LinearExpr.sum([x[i] for i in members]) <= capacity)
     share = problem.min_sme_share
-    if share > 0:
+    if share > 0 and len(pairs):
         is_sme = problem.visitor_is_sme[visitors]
         coefficients = np.where(is_sme, share.denominator - share.numerator, -share.numerator)
-        model.add(cp_model.LinearExpr.weighted_sum(x, coefficients.tolist()) >= 0)
+        fixed = share.denominator * problem.fixed_smes - share.numerator * problem.fixed_total
+        model.add(cp_model.LinearExpr.weighted_sum(x, coefficients.tolist()) + fixed >= 0)
     shortfall = []
     start_shortfalls = problem.shortfalls(start)
     for q, quota in enumerate(problem.quotas):
@@ -174,7 +175,7 @@ def _run_cpsat(
         model.add_hint(slack, start_shortfalls[q])
         shortfall.append(slack)
     model.maximize(
-        cp_model.LinearExpr.weighted_sum(x, problem.pair_score[pairs].tolist())
+        cp_model.LinearExpr.weighted_sum(x, problem.pair_value[pairs].tolist())
         - cp_model.LinearExpr.weighted_sum(shortfall, [q.penalty for q in problem.quotas])
     )
     for i, p in enumerate(pairs):

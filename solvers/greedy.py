@@ -55,8 +55,8 @@ class _Assignment:
 
 
 def score_order(problem: AssignmentProblem) -> np.ndarray:
-    """Pairs by decreasing score, ties by index (deterministic)."""
-    return np.lexsort((np.arange(problem.n_pairs), -problem.pair_score))
+    """Pairs by decreasing value, ties by index (deterministic)."""
+    return np.lexsort((np.arange(problem.n_pairs), -problem.pair_value))
 
 
 def greedy_selection(problem: AssignmentProblem) -> np.ndarray:
@@ -70,7 +70,7 @@ def greedy_selection(problem: AssignmentProblem) -> np.ndarray:
 def round_relaxation(problem: AssignmentProblem, values: np.ndarray) -> np.ndarray:
     """Keep the pairs the LP chose (largest value first), then complete greedily by score."""
     order = score_order(problem)
-    by_value = np.lexsort((np.arange(problem.n_pairs), -problem.pair_score, -values))
+    by_value = np.lexsort((np.arange(problem.n_pairs), -problem.pair_value, -values))
     assignment = _Assignment(problem)
     assignment.fill(by_value[values[by_value] > 0.5])
     assignment.fill_quotas(order)
@@ -104,8 +104,8 @@ def _repair_sme_share(
     share = problem.min_sme_share
     visitors, hosts = problem.pair_visitor, problem.pair_host
     is_sme_pair = problem.visitor_is_sme[visitors]
-    smes = int(is_sme_pair[selected].sum())
-    total = int(selected.sum())
+    smes = int(is_sme_pair[selected].sum()) + problem.fixed_smes
+    total = int(selected.sum()) + problem.fixed_total
     droppable = [int(p) for p in order[::-1] if selected[p] and not is_sme_pair[p]]
     sme_pairs = [int(p) for p in order if is_sme_pair[p]]
     cursor = 0

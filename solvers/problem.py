@@ -36,18 +36,37 @@ class AssignmentProblem:
     visitor_is_sme: np.ndarray  # (n_visitors,) bool
     min_sme_share: Fraction = Fraction(1, 2)
     quotas: tuple[Quota, ...] = ()
+    # exchanges already fixed outside the problem (accepted pairs): they count in the SME share
+    fixed_smes: int = 0
+    fixed_total: int = 0
+    # objective units added when a pair is chosen, on top of its score (e.g. a stability
+    # bonus for keeping last night's pending proposal); None = no bonus
+    pair_bonus: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.pair_visitor)
         if not (len(self.pair_host) == len(self.pair_score) == n):
             raise ValueError("pair arrays differ in length")
-        if n and (self.pair_visitor.max() >= self.n_visitors or self.pair_host.max() >= self.n_hosts):
+        if n and (
+            self.pair_visitor.max() >= self.n_visitors or self.pair_host.max() >= self.n_hosts
+        ):
             raise ValueError("a pair names a visitor or host out of range")
         if np.any(self.host_capacity < 0):
             raise ValueError("negative host capacity")
         for quota in self.quotas:
             if len(quota.members) != self.n_visitors or quota.need < 0 or quota.penalty < 0:
                 raise ValueError(f"malformed quota {quota.name}")
+        if self.pair_bonus is not None and len(self.pair_bonus) != n:
+            raise ValueError("pair_bonus differs in length from the pairs")
+        if not 0 <= self.fixed_smes <= self.fixed_total:
+            raise ValueError("fixed_smes must lie in 0..fixed_total")
+
+    @property
+    def pair_value(self) -> np.ndarray:
+        """What choosing each pair adds to the objective: score plus bonus (int64)."""
+        if self.pair_bonus is None:
+            return self.pair_score
+        return self.pair_score + self.pair_bonus.astype(np.int64)
 
     @property
     def n_pairs(self) -> int:
@@ -62,8 +81,8 @@ class AssignmentProblem:
         return len(self.host_capacity)
 
     def objective(self, selected: np.ndarray) -> int:
-        """Total score minus quota penalties of a selection (the solvers' common objective)."""
-        return int(self.pair_score[selected].sum()) - sum(
+        """Total value minus quota penalties of a selection (the solvers' common objective)."""
+        return int(self.pair_value[selected].sum()) - sum(
             q.penalty * s for q, s in zip(self.quotas, self.shortfalls(selected), strict=True)
         )
 
@@ -72,8 +91,8 @@ class AssignmentProblem:
         return [max(0, q.need - int(q.members[chosen_visitors].sum())) for q in self.quotas]
 
     def sme_share_ok(self, selected: np.ndarray) -> bool:
-        total = int(selected.sum())
-        smes = int(self.visitor_is_sme[self.pair_visitor[selected]].sum())
+        total = int(selected.sum()) + self.fixed_total
+        smes = int(self.visitor_is_sme[self.pair_visitor[selected]].sum()) + self.fixed_smes
         return smes * self.min_sme_share.denominator >= self.min_sme_share.numerator * total
 
 

@@ -52,7 +52,9 @@ def solve_relaxation(problem: AssignmentProblem) -> Relaxation | None:
     # num * total - den * smes <= 0
     sme_row = np.where(is_sme, share.numerator - share.denominator, share.numerator).astype(float)
     quota_rows = sparse.csr_matrix(
-        np.array([quota.members[problem.pair_visitor] for quota in quotas], dtype=float).reshape(q, n)
+        np.array([quota.members[problem.pair_visitor] for quota in quotas], dtype=float).reshape(
+            q, n
+        )
     )
     a_ub = sparse.vstack(
         [
@@ -63,11 +65,12 @@ def solve_relaxation(problem: AssignmentProblem) -> Relaxation | None:
         ]
     ).tocsr()
     needs = np.array([quota.need for quota in quotas], dtype=float)
+    fixed = share.denominator * problem.fixed_smes - share.numerator * problem.fixed_total
     b_ub = np.concatenate(
-        [np.ones(problem.n_visitors), problem.host_capacity.astype(float), [0.0], -needs]
+        [np.ones(problem.n_visitors), problem.host_capacity.astype(float), [float(fixed)], -needs]
     )
     cost = np.concatenate(
-        [-problem.pair_score.astype(float), [float(quota.penalty) for quota in quotas]]
+        [-problem.pair_value.astype(float), [float(quota.penalty) for quota in quotas]]
     )
     bounds = np.column_stack([np.zeros(n + q), np.concatenate([np.ones(n), needs])])
     if n == 0:

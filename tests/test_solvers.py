@@ -151,3 +151,20 @@ def test_fractional_lp_leaves_work_for_cp_sat():
     assert started.stats["lp_fractional_pairs"] > 0
     assert started.stats["cp_sat_status"] == "optimal"  # CP-SAT, not the LP, closed the gap
     assert started.stats["lp_bound"] >= started.objective
+
+
+def test_fixed_exchanges_count_in_the_sme_share(options):
+    # two accepted SME exchanges already exist: two non-SMEs may now be proposed
+    p = problem([(0, 0, 100), (1, 1, 100)], capacity=[1, 1], sme=[0, 0])
+    p = AssignmentProblem(**{**p.__dict__, "fixed_smes": 2, "fixed_total": 2})
+    assert chosen(p, solve_cpsat(p, options)) == [(0, 0), (1, 1)]
+    q = AssignmentProblem(**{**p.__dict__, "fixed_smes": 1, "fixed_total": 2})
+    assert len(chosen(q, solve_cpsat(q, options))) == 0  # 1 SME of 3 or 4 breaks the share
+
+
+def test_bonus_keeps_last_nights_pair_when_the_scores_are_close(options):
+    pairs = [(0, 0, 50), (0, 1, 52)]
+    plain = problem(pairs, capacity=[1, 1], sme=[1])
+    assert chosen(plain, solve_cpsat(plain, options)) == [(0, 1)]
+    stable = AssignmentProblem(**{**plain.__dict__, "pair_bonus": np.array([5, 0])})
+    assert chosen(stable, solve_cpsat(stable, options)) == [(0, 0)]
