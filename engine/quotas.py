@@ -29,19 +29,26 @@ def achieved_before(campaign: Campaign) -> pd.Series:
 
 def quota_groups(campaign: Campaign, visitors: pd.DataFrame) -> tuple[Quota, ...]:
     """One solver quota per quotas row; ``visitors`` is the visitor side in solver order."""
-    done: dict[tuple[str, str], int] = {k: int(v) for k, v in achieved_before(campaign).items()}
+    counts = achieved_before(campaign)
+    done: dict[tuple[str, str], int] = {
+        (str(key[0]), str(key[1])): int(n)
+        for key, n in zip(counts.index, counts.to_numpy(), strict=True)
+    }
     penalty = int(round(campaign.policy.quota_shortfall_penalty * SCORE_SCALE))
     category = visitors["org_type"].map(org_category).to_numpy()
     partnership = visitors["partnership"].to_numpy()
     groups = []
-    for row in campaign.quotas.itertuples(index=False):
-        need = int(row.target) - done.get((str(row.partnership), str(row.category)), 0)
-        members = partnership == row.partnership
-        if row.category != "total":
-            members = members & (category == row.category)
+    for quota_partnership, quota_category, target in campaign.quotas[
+        ["partnership", "category", "target"]
+    ].itertuples(index=False, name=None):
+        row_key = (str(quota_partnership), str(quota_category))
+        need = int(target) - done.get(row_key, 0)
+        members = partnership == row_key[0]
+        if row_key[1] != "total":
+            members = members & (category == row_key[1])
         groups.append(
             Quota(
-                name=f"{row.partnership}/{row.category}",
+                name=f"{row_key[0]}/{row_key[1]}",
                 members=np.asarray(members, dtype=bool),
                 need=max(0, need),
                 penalty=penalty,
