@@ -1,0 +1,80 @@
+"""The whole night on a hand-checked campaign: exact assignment, dates, quotas, SME share.
+
+V1 (SME, DE) can only go to H1 (H2 is in DE too). V2 (cluster, IT) is virtual-only, and H1
+takes physical visits only, so V2 can only go to H2. V3 (SME, IT) shares no language with
+H1, so V3 can only go to H2 too, where it fits far better than V2 (same sector, same texts).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from engine.pipeline import RunOptions, run_night
+from tests.factory import host, make_campaign, visitor
+
+OPTIONS = RunOptions(time_limit_s=10, workers=1)
+
+
+def campaign(tmp_path, quotas=None, policy=""):
+    profiles = [
+        visitor("V1", country="DE", languages="en;fr", available_from="2027-01-04"),
+        visitor(
+            "V2", org_type="cluster_organisation", country="IT", mode="virtual",
+            sectors="J62", seek="cloud software marketplaces", languages="en",
+        ),
+        visitor("V3", country="IT", languages="it;de", sectors="C29", seek="battery testing"),
+        host("H1", country="FR", languages="fr", available_from="2027-01-06", mode="physical"),
+        host("H2", country="DE", languages="de;en", mode="either", sectors="C29", offer="battery testing"),
+    ]  # fmt: skip
+    return make_campaign(tmp_path, profiles, quotas=quotas, policy=policy)
+
+
+def pairs(result) -> list[tuple[str, str]]:
+    return sorted(zip(result.proposals["visitor_id"], result.proposals["host_id"], strict=True))
+
+
+def test_best_assignment_with_dates(tmp_path):
+    result = run_night(campaign(tmp_path), OPTIONS)
+    assert pairs(result) == [("V1", "H1"), ("V3", "H2")]
+    v1 = result.proposals.set_index("visitor_id").loc["V1"]
+    # both available from Wednesday 6 January; a 3-working-day stay ends on Friday
+    assert (v1["start"], v1["end"]) == (pd.Timestamp("2027-01-06"), pd.Timestamp("2027-01-08"))
+    assert v1["mode"] == "physical" and v1["stay_days"] == 3
+    assert result.solve.status.value == "optimal"
+    assert result.violations == []
+
+
+def test_a_quota_changes_the_assignment(tmp_path):
+    quotas = [{"partnership": "P1", "category": "cluster", "target": 1}]
+    result = run_night(campaign(tmp_path, quotas), OPTIONS)
+    assert pairs(result) == [("V1", "H1"), ("V2", "H2")]
+    assert result.proposals.set_index("visitor_id").loc["V2", "mode"] == "virtual"
+    kpi = result.kpis.set_index(["partnership", "category"]).loc[("P1", "cluster")]
+    assert (kpi["target"], kpi["proposed"], kpi["shortfall"]) == (1, 1, 0)
+
+
+def test_an_unreachable_quota_is_reported_as_shortfall(tmp_path):
+    quotas = [{"partnership": "P1", "category": "cluster", "target": 3}]
+    result = run_night(campaign(tmp_path, quotas), OPTIONS)
+    kpi = result.kpis.set_index(["partnership", "category"]).loc[("P1", "cluster")]
+    assert (kpi["proposed"], kpi["shortfall"]) == (1, 2)
+    assert sum(result.solve.shortfalls) == 2
+
+
+@pytest.mark.parametrize(("share", "expected"), [(0.5, 2), (1.0, 2), (0.0, 2)])
+def test_sme_share_holds(tmp_path, share, expected):
+    quotas = [{"partnership": "P1", "category": "cluster", "target": 1}]
+    result = run_night(campaign(tmp_path, quotas, f"min_sme_share = {share}\n"), OPTIONS)
+    smes = (result.proposals["category"] == "sme").sum()
+    assert len(result.proposals) == expected
+    assert smes >= share * len(result.proposals)
+    if share == 1.0:  # the cluster quota must give way: only SMEs may be proposed
+        assert pairs(result) == [("V1", "H1"), ("V3", "H2")]
+
+
+def test_no_contact_data_and_reasons_in_proposals(tmp_path):
+    result = run_night(campaign(tmp_path), OPTIONS)
+    assert not {"contact_email", "contact_phone", "contact_name"} & set(result.proposals.columns)
+    assert result.proposals["reasons"].str.len().gt(0).all()
+    assert set(result.proposals["band"]) <= {"red", "orange", "green"}
