@@ -119,6 +119,29 @@ class Policy(BaseModel):
     quota_shortfall_penalty: float = Field(
         1000.0, gt=0, description="score points lost per missing exchange of a quota"
     )
+    # stability across nights (engine.locks): what changing an earlier proposal costs
+    churn_penalty: float = Field(
+        10.0, ge=0, description="score points lost when an unanswered proposal is changed"
+    )
+    hold_penalty: float = Field(
+        1000.0, ge=0, description="score points lost when a pair on hold is no longer proposed"
+    )
+    # grouped exchanges (a host receives its visitors together, on shared dates)
+    max_groups_per_host: int = Field(1, ge=1, description="groups a host may run per campaign")
+    group_common_language: bool = Field(
+        True, description="a group has one working language every member and the host speak"
+    )
+    group_event_bonus: float = Field(
+        5.0, ge=0, description="score points per member beyond the first, for group-event hosts"
+    )
+    slots_per_host: int = Field(6, ge=1, description="most promising group slots kept per host")
+    # lump sums and budgets (EUR); the visitor's partnership pays
+    lump_sums: dict[str, float] = Field(
+        default_factory=dict, description="per host country threshold overrides"
+    )
+    budgets: dict[str, float] = Field(
+        default_factory=dict, description="per partnership cap on tonight's lump sums"
+    )
 
     @model_validator(mode="after")
     def _days_ordered(self) -> Policy:

@@ -174,9 +174,13 @@ def _run_cpsat(
         model.add(cp_model.LinearExpr.sum([x[i] for i in members]) + slack >= quota.need)
         model.add_hint(slack, start_shortfalls[q])
         shortfall.append(slack)
+    for cap in problem.caps:
+        model.add(cp_model.LinearExpr.weighted_sum(x, cap.cost[pairs].tolist()) <= cap.limit)
+    bonus = _add_groups(model, problem, pairs, x, start)
     model.maximize(
         cp_model.LinearExpr.weighted_sum(x, problem.pair_value[pairs].tolist())
         - cp_model.LinearExpr.weighted_sum(shortfall, [q.penalty for q in problem.quotas])
+        + bonus
     )
     for i, p in enumerate(pairs):
         model.add_hint(x[i], bool(start[p]))
@@ -204,6 +208,41 @@ def _run_cpsat(
     values = np.array([solver.boolean_value(var) for var in x], dtype=bool)
     selected[pairs[values]] = True
     return status, selected, math.floor(solver.best_objective_bound + 1e-6)
+
+
+def _add_groups(
+    model: cp_model.CpModel,
+    problem: AssignmentProblem,
+    pairs: np.ndarray,
+    x: list[cp_model.IntVar],
+    start: np.ndarray,
+) -> cp_model.LinearExpr | int:
+    """Group slots: a pair needs its group open; a host opens at most max_groups_per_host
+    groups; a group holds at most the host's capacity. Returns the group bonus term."""
+    if problem.pair_group is None or problem.group_host is None:
+        return 0
+    group_of = problem.pair_group[pairs]
+    used = np.unique(group_of)
+    opened = {int(g): model.new_bool_var(f"open{g}") for g in used}
+    start_members = problem.group_members(start)
+    for i, g in enumerate(group_of):
+        model.add_implication(x[i], opened[int(g)])
+    members = _groups(group_of, problem.n_groups)
+    bonus_terms = []
+    for g in used:
+        chosen = cp_model.LinearExpr.sum([x[i] for i in members[g]])
+        capacity = int(problem.host_capacity[problem.group_host[g]])
+        model.add(chosen <= capacity * opened[int(g)])
+        model.add_hint(opened[int(g)], bool(start_members[g] > 0))
+        if problem.group_bonus is not None and problem.group_bonus[g]:
+            bonus_terms.append(int(problem.group_bonus[g]) * (chosen - opened[int(g)]))
+    for host_groups in _groups(problem.group_host[used], problem.n_hosts):
+        if len(host_groups) > problem.max_groups_per_host:
+            model.add(
+                cp_model.LinearExpr.sum([opened[int(used[i])] for i in host_groups])
+                <= problem.max_groups_per_host
+            )
+    return cp_model.LinearExpr.sum(bonus_terms) if bonus_terms else 0
 
 
 def _groups(keys: np.ndarray, size: int) -> list[np.ndarray]:

@@ -26,15 +26,44 @@ class _Assignment:
         self.selected = np.zeros(problem.n_pairs, dtype=bool)
         self.visitor_taken = np.zeros(problem.n_visitors, dtype=bool)
         self.host_load = np.zeros(problem.n_hosts, dtype=np.int64)
+        self.group_load = np.zeros(problem.n_groups, dtype=np.int64)
+        self.host_groups = np.zeros(problem.n_hosts, dtype=np.int64)  # groups opened
+        self.spend = np.zeros(len(problem.caps), dtype=np.int64)
 
     def take(self, pair: int) -> bool:
-        v, h = self.problem.pair_visitor[pair], self.problem.pair_host[pair]
-        if self.visitor_taken[v] or self.host_load[h] >= self.problem.host_capacity[h]:
+        problem = self.problem
+        v, h = problem.pair_visitor[pair], problem.pair_host[pair]
+        if self.visitor_taken[v] or self.host_load[h] >= problem.host_capacity[h]:
             return False
+        group = -1 if problem.pair_group is None else int(problem.pair_group[pair])
+        opens = group >= 0 and self.group_load[group] == 0
+        if opens and self.host_groups[h] >= problem.max_groups_per_host:
+            return False
+        if problem.caps:
+            cost = np.array([cap.cost[pair] for cap in problem.caps], dtype=np.int64)
+            if any(self.spend + cost > [cap.limit for cap in problem.caps]):
+                return False
+            self.spend += cost
         self.selected[pair] = True
         self.visitor_taken[v] = True
         self.host_load[h] += 1
+        if group >= 0:
+            self.group_load[group] += 1
+            self.host_groups[h] += opens
         return True
+
+    def drop(self, pair: int) -> None:
+        problem = self.problem
+        self.selected[pair] = False
+        self.visitor_taken[problem.pair_visitor[pair]] = False
+        self.host_load[problem.pair_host[pair]] -= 1
+        if problem.caps:
+            self.spend -= np.array([cap.cost[pair] for cap in problem.caps], dtype=np.int64)
+        if problem.pair_group is not None:
+            group = int(problem.pair_group[pair])
+            self.group_load[group] -= 1
+            if self.group_load[group] == 0:
+                self.host_groups[problem.pair_host[pair]] -= 1
 
     def fill(self, order: np.ndarray) -> None:
         for pair in order:
@@ -50,7 +79,7 @@ class _Assignment:
                 met += self.take(int(pair))
 
     def finish(self, order: np.ndarray) -> np.ndarray:
-        _repair_sme_share(self.problem, order, self.selected, self.visitor_taken, self.host_load)
+        _repair_sme_share(self, order)
         return self.selected
 
 
@@ -94,36 +123,22 @@ def solve_greedy(problem: AssignmentProblem, seed: int = 0) -> SolveResult:
     )
 
 
-def _repair_sme_share(
-    problem: AssignmentProblem,
-    order: np.ndarray,
-    selected: np.ndarray,
-    visitor_taken: np.ndarray,
-    host_load: np.ndarray,
-) -> None:
+def _repair_sme_share(assignment: _Assignment, order: np.ndarray) -> None:
+    """Drop the lowest-valued non-SME proposals, refilling freed room with SME pairs."""
+    problem = assignment.problem
     share = problem.min_sme_share
-    visitors, hosts = problem.pair_visitor, problem.pair_host
-    is_sme_pair = problem.visitor_is_sme[visitors]
-    smes = int(is_sme_pair[selected].sum()) + problem.fixed_smes
-    total = int(selected.sum()) + problem.fixed_total
+    selected = assignment.selected
+    is_sme_pair = problem.visitor_is_sme[problem.pair_visitor]
+
+    def short() -> bool:
+        smes = int(is_sme_pair[selected].sum()) + problem.fixed_smes
+        total = int(selected.sum()) + problem.fixed_total
+        return smes * share.denominator < share.numerator * total
+
     droppable = [int(p) for p in order[::-1] if selected[p] and not is_sme_pair[p]]
     sme_pairs = [int(p) for p in order if is_sme_pair[p]]
-    cursor = 0
-    while smes * share.denominator < share.numerator * total and droppable:
-        dropped = droppable.pop(0)
-        selected[dropped] = False
-        visitor_taken[visitors[dropped]] = False
-        host_load[hosts[dropped]] -= 1
-        total -= 1
-        # give the freed room to the best SME pair that fits anywhere now
-        while cursor < len(sme_pairs):
-            pair = sme_pairs[cursor]
-            v, h = visitors[pair], hosts[pair]
-            if not visitor_taken[v] and host_load[h] < problem.host_capacity[h]:
-                selected[pair] = True
-                visitor_taken[v] = True
-                host_load[h] += 1
-                smes += 1
-                total += 1
+    while short() and droppable:
+        assignment.drop(droppable.pop(0))
+        for pair in sme_pairs:  # give the freed room to the best SME pair that now fits
+            if not selected[pair] and assignment.take(pair):
                 break
-            cursor += 1

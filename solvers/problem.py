@@ -28,6 +28,15 @@ class Quota:
 
 
 @dataclass(frozen=True)
+class Cap:
+    """A linear budget: the sum of ``cost`` over chosen pairs stays within ``limit``."""
+
+    name: str
+    cost: np.ndarray  # (n_pairs,) int64, e.g. lump sums in cents
+    limit: int
+
+
+@dataclass(frozen=True)
 class AssignmentProblem:
     pair_visitor: np.ndarray  # (n_pairs,) int: visitor position
     pair_host: np.ndarray  # (n_pairs,) int: host position
@@ -42,6 +51,13 @@ class AssignmentProblem:
     # objective units added when a pair is chosen, on top of its score (e.g. a stability
     # bonus for keeping last night's pending proposal); None = no bonus
     pair_bonus: np.ndarray | None = None
+    # grouped exchanges: each pair belongs to one group slot of its host (dates, language);
+    # a host opens at most max_groups_per_host groups; None = no group layer
+    pair_group: np.ndarray | None = None  # (n_pairs,) int: group index
+    group_host: np.ndarray | None = None  # (n_groups,) int: the group's host
+    max_groups_per_host: int = 1
+    group_bonus: np.ndarray | None = None  # (n_groups,) int64 per member beyond the first
+    caps: tuple[Cap, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.pair_visitor)
@@ -60,6 +76,34 @@ class AssignmentProblem:
             raise ValueError("pair_bonus differs in length from the pairs")
         if not 0 <= self.fixed_smes <= self.fixed_total:
             raise ValueError("fixed_smes must lie in 0..fixed_total")
+        if (self.pair_group is None) != (self.group_host is None):
+            raise ValueError("pair_group and group_host go together")
+        if self.pair_group is not None and self.group_host is not None:
+            if len(self.pair_group) != n:
+                raise ValueError("pair_group differs in length from the pairs")
+            if n and self.pair_group.max() >= len(self.group_host):
+                raise ValueError("a pair names a group out of range")
+            if n and np.any(self.group_host[self.pair_group] != self.pair_host):
+                raise ValueError("a pair's group belongs to another host")
+        for cap in self.caps:
+            if len(cap.cost) != n:
+                raise ValueError(f"cap {cap.name} differs in length from the pairs")
+
+    @property
+    def n_groups(self) -> int:
+        return 0 if self.group_host is None else len(self.group_host)
+
+    def group_members(self, selected: np.ndarray) -> np.ndarray:
+        """(n_groups,) number of chosen pairs in each group."""
+        if self.pair_group is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.bincount(self.pair_group[selected], minlength=self.n_groups)
+
+    def group_bonus_total(self, selected: np.ndarray) -> int:
+        if self.group_bonus is None or self.pair_group is None:
+            return 0
+        members = self.group_members(selected)
+        return int((self.group_bonus * np.maximum(members - 1, 0)).sum())
 
     @property
     def pair_value(self) -> np.ndarray:
@@ -82,7 +126,7 @@ class AssignmentProblem:
 
     def objective(self, selected: np.ndarray) -> int:
         """Total value minus quota penalties of a selection (the solvers' common objective)."""
-        return int(self.pair_value[selected].sum()) - sum(
+        return int(self.pair_value[selected].sum()) + self.group_bonus_total(selected) - sum(
             q.penalty * s for q, s in zip(self.quotas, self.shortfalls(selected), strict=True)
         )
 

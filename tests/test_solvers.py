@@ -168,3 +168,51 @@ def test_bonus_keeps_last_nights_pair_when_the_scores_are_close(options):
     assert chosen(plain, solve_cpsat(plain, options)) == [(0, 1)]
     stable = AssignmentProblem(**{**plain.__dict__, "pair_bonus": np.array([5, 0])})
     assert chosen(stable, solve_cpsat(stable, options)) == [(0, 0)]
+
+
+def grouped(pairs, groups, group_host, capacity, sme, **extra):
+    base = problem(pairs, capacity=capacity, sme=sme)
+    fields = {**base.__dict__, "pair_group": np.array(groups), "group_host": np.array(group_host)}
+    return AssignmentProblem(**{**fields, **extra})
+
+
+def test_a_host_runs_one_group_the_one_that_holds_most(options):
+    # host 0 (capacity 2) has two slots: group 0 fits only visitor 0 (score 100),
+    # group 1 fits visitors 0 and 1 (60 each): one group only, so group 1 wins (120 > 100)
+    p = grouped(
+        [(0, 0, 100), (0, 0, 60), (1, 0, 60)], groups=[0, 1, 1], group_host=[0, 0],
+        capacity=[2], sme=[1, 1],
+    )  # fmt: skip
+    result = solve_cpsat(p, options)
+    assert result.selected.tolist() == [False, True, True]
+    assert p.group_members(result.selected).tolist() == [0, 2]
+
+
+def test_two_groups_when_the_policy_allows(options):
+    p = grouped(
+        [(0, 0, 100), (0, 0, 60), (1, 0, 60)], groups=[0, 1, 1], group_host=[0, 0],
+        capacity=[2], sme=[1, 1], max_groups_per_host=2,
+    )  # fmt: skip
+    assert solve_cpsat(p, options).selected.tolist() == [True, False, True]
+
+
+def test_group_bonus_prefers_a_group_over_singles(options):
+    # two hosts; alone, each visitor scores best at its own host; together at host 0 they
+    # earn the group-event bonus 30 for the second member
+    pairs = [(0, 0, 50), (1, 0, 45), (1, 1, 50)]
+    plain = grouped(pairs, groups=[0, 0, 1], group_host=[0, 1], capacity=[2, 1], sme=[1, 1])
+    assert solve_cpsat(plain, options).selected.tolist() == [True, False, True]
+    bonus = AssignmentProblem(**{**plain.__dict__, "group_bonus": np.array([30, 0])})
+    result = solve_cpsat(bonus, options)
+    assert result.selected.tolist() == [True, True, False]
+    assert result.objective == 50 + 45 + 30
+
+
+def test_budget_cap_limits_the_spend(options):
+    from solvers.problem import Cap
+
+    p = problem([(0, 0, 100), (1, 1, 90), (2, 2, 80)], capacity=[1, 1, 1], sme=[1, 1, 1])
+    budget = Cap("P1 budget", np.array([500, 400, 300]), limit=800)
+    capped = AssignmentProblem(**{**p.__dict__, "caps": (budget,)})
+    result = solve_cpsat(capped, options)
+    assert chosen(capped, result) == [(0, 0), (2, 2)]  # 800 spent, 180 beats 170
