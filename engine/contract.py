@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ROLES = ("visitor", "host")
 MODES = ("physical", "virtual", "either")
@@ -142,6 +142,16 @@ class Policy(BaseModel):
     budgets: dict[str, float] = Field(
         default_factory=dict, description="per partnership cap on tonight's lump sums"
     )
+
+    @field_validator("lump_sums")
+    @classmethod
+    def _cosme_host_countries(cls, table: dict[str, float]) -> dict[str, float]:
+        from engine.reference import canonical_country
+
+        unknown = sorted(code for code in table if canonical_country(code) is None)
+        if unknown:
+            raise ValueError(f"not COSME participating countries: {', '.join(unknown)}")
+        return {str(canonical_country(code)): amount for code, amount in table.items()}
 
     @model_validator(mode="after")
     def _days_ordered(self) -> Policy:
