@@ -160,6 +160,7 @@ def generate(
 
 # Command modules add their commands to ``app`` when imported (one module per capability).
 # (none yet)
+from engine import cli_scenarios  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry point

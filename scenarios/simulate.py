@@ -1,0 +1,372 @@
+"""Replay a campaign night by night through the nightly job's own code path.
+
+Each night: the campaign *as it stands that night* (profiles that have arrived, availability
+starting no earlier than ``lead_days`` working days after the night, visitors already matched
+withdrawn) goes through :func:`engine.pipeline.run_night` - the function ``cxmatch run``
+calls. Its checked proposals are then decided by the acceptance model and appended to the
+campaign's history as rows ``visitor_id, host_id, decided_on = the night, outcome, mode``,
+exactly what reviewers' decisions become; the next night reads them (rejected pairs are never
+proposed again, a physical visit is used, KPIs progress).
+
+Everything random is drawn from streams keyed by (seed, purpose, ...), so the same scenario and
+seed give the same results in any process, and two scenarios share their draws for the same
+pair on the same night (common random numbers: their difference is the scenario's, not noise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine import exitcodes
+from engine.checker import kpi_table
+from engine.contract import HISTORY_COLUMNS, POSITIVE_OUTCOMES, Campaign
+from engine.generator import hidden_acceptance_probability
+from engine.pipeline import RunOptions, run_night
+from scenarios.lumpsum import lump_sums
+from scenarios.spec import Acceptance, Scenario
+from scenarios.whatif import PreparedScenario, night_dates
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+PROPOSAL_COLUMNS = (
+    "night",
+    "night_date",
+    "visitor_id",
+    "host_id",
+    "group_id",
+    "start",
+    "end",
+    "stay_days",
+    "mode",
+    "score",
+    "band",
+    "category",
+    "visitor_partnership",
+    "host_partnership",
+    "visitor_country",
+    "host_country",
+    "acceptance_probability",
+    "outcome",
+    "lump_sum_eur",
+)
+# outcome of a proposal: "accepted" / "rejected" (decided tonight), or "already_accepted" for a
+# pair the engine proposes again although it is accepted (a locked pair): not decided twice.
+ALREADY_ACCEPTED = "already_accepted"
+
+
+class SimulationFailed(Exception):
+    """A night could not be run; ``code`` is the exit code the command line uses."""
+
+    def __init__(self, message: str, code: int = exitcodes.INTERNAL_ERROR):
+        super().__init__(message, code)  # args as given: the error pickles (Dask workers)
+        self.message = message
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """Everything a simulation produced. All but ``timings`` is deterministic in (scenario, seed)."""
+
+    scenario: dict[str, Any]
+    seed: int
+    summary: dict[str, Any]
+    nights: pd.DataFrame  # one row per night
+    proposals: pd.DataFrame  # every proposal of every night, with its decision
+    kpi_progress: pd.DataFrame  # per night (0 = before the first) x partnership x category
+    kpis: pd.DataFrame  # per partnership x category: start, end, night met, shortfall
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _State:
+    history: pd.DataFrame
+    withdrawn: set[str]
+
+
+def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> SimulationResult:
+    """Run every night of a prepared scenario. Raises :class:`SimulationFailed`."""
+    say = progress or (lambda _message: None)
+    scenario, seed = prepared.scenario, prepared.seed
+    options = RunOptions(
+        time_limit_s=scenario.engine.time_limit_s,
+        workers=scenario.engine.workers,
+        seed=seed,
+        top_k=scenario.engine.top_k,
+    )
+    state = _State(history=prepared.campaign.history, withdrawn=set())
+    dates = night_dates(prepared.first_night, scenario.nights, scenario.days_between_nights)
+    night_rows: list[dict[str, Any]] = []
+    proposal_frames: list[pd.DataFrame] = []
+    progress_frames = [_kpi_progress(_view(prepared, state, 1, dates[0]), 0, None)]
+    timings: dict[str, float] = {}
+    for night, night_date in enumerate(dates, start=1):
+        started = time.perf_counter()
+        campaign = _view(prepared, state, night, night_date)
+        say(f"night {night}/{len(dates)} ({night_date}): running the nightly job")
+        result = run_night(campaign, options)
+        if not result.solve.status.has_solution:
+            raise SimulationFailed(
+                f"night {night}: the solver found no assignment ({result.solve.status.value})",
+                exitcodes.NO_SOLUTION,
+            )
+        if result.violations:
+            rules = sorted({violation.rule for violation in result.violations})
+            raise SimulationFailed(
+                f"night {night}: the checker refused the proposals (broken rules: {rules})",
+                exitcodes.RULES_BROKEN,
+            )
+        decided = _decide(campaign, result.proposals, scenario.acceptance, seed, night)
+        decided.insert(0, "night_date", pd.Timestamp(night_date))
+        decided.insert(0, "night", night)
+        new_rows = _history_rows(decided, night_date)
+        state.history = pd.concat([state.history, new_rows], ignore_index=True)
+        if scenario.matched_visitors == "withdraw":
+            state.withdrawn |= set(decided.loc[decided["outcome"] == "accepted", "visitor_id"])
+        after = campaign.replace(history=state.history)
+        kpi_now = _kpi_progress(after, night, night_date)
+        progress_frames.append(kpi_now)
+        proposal_frames.append(decided[list(PROPOSAL_COLUMNS)])
+        night_rows.append(_night_row(night, night_date, campaign, decided, result, kpi_now))
+        timings[f"night_{night}_s"] = round(time.perf_counter() - started, 3)
+        say(
+            f"night {night}: {len(decided)} proposals, "
+            f"{int((decided['outcome'] == 'accepted').sum())} accepted"
+        )
+    proposals = pd.concat(proposal_frames, ignore_index=True)
+    kpi_progress = pd.concat(progress_frames, ignore_index=True)
+    nights = pd.DataFrame.from_records(night_rows)
+    kpis = _kpi_end(kpi_progress, dates)
+    summary = _summary(scenario, seed, dates, nights, proposals, kpis)
+    summary["min_sme_share"] = prepared.campaign.policy.min_sme_share
+    return SimulationResult(
+        scenario=scenario.as_dict(),
+        seed=seed,
+        summary=summary,
+        nights=nights,
+        proposals=proposals,
+        kpi_progress=kpi_progress,
+        kpis=kpis,
+        timings=timings,
+    )
+
+
+# --- the campaign as it stands on a night -----------------------------------------------------
+
+
+def _view(prepared: PreparedScenario, state: _State, night: int, night_date: date) -> Campaign:
+    """Profiles published by tonight; availability from the earliest possible start; matched
+    visitors withdrawn (their profile unpublished); history with every decision so far."""
+    base = prepared.campaign
+    profiles = base.profiles[prepared.arrival_night <= night].reset_index(drop=True)
+    earliest = pd.Timestamp(
+        np.busday_offset(
+            np.datetime64(night_date, "D"), prepared.scenario.lead_days, roll="forward"
+        )
+    )
+    ended = profiles["available_to"] < earliest
+    withdrawn = profiles["profile_id"].isin(state.withdrawn) | ended
+    profiles = profiles.assign(
+        available_from=profiles["available_from"].where(
+            ended | (profiles["available_from"] >= earliest), earliest
+        ),
+        status=profiles["status"].where(~withdrawn, "draft"),
+    )
+    return base.replace(profiles=profiles, history=state.history)
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+def _decide(
+    campaign: Campaign, proposals: pd.DataFrame, acceptance: Acceptance, seed: int, night: int
+) -> pd.DataFrame:
+    """The proposals with ``acceptance_probability``, ``outcome`` and ``lump_sum_eur``."""
+    positive = campaign.history[campaign.history["outcome"].isin(POSITIVE_OUTCOMES)]
+    done = set(zip(positive["visitor_id"], positive["host_id"], strict=True))
+    pairs = list(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
+    already = np.array([pair in done for pair in pairs], dtype=bool)
+    probability = np.clip(_probability(campaign, proposals, acceptance) * acceptance.scale, 0, 1)
+    draws = np.array([uniform_draw(seed, night, v, h) for v, h in pairs], dtype=np.float64)
+    outcome = np.where(
+        already, ALREADY_ACCEPTED, np.where(draws < probability, "accepted", "rejected")
+    )
+    accepted = outcome == "accepted"
+    sums = lump_sums(
+        proposals["host_country"], proposals["stay_days"], proposals["mode"],
+        campaign.policy.lump_sums,
+    )  # fmt: skip
+    return proposals.assign(
+        acceptance_probability=probability.round(6),
+        outcome=outcome,
+        lump_sum_eur=np.where(accepted, sums, 0.0),
+    )
+
+
+def _probability(campaign: Campaign, proposals: pd.DataFrame, acceptance: Acceptance) -> np.ndarray:
+    if acceptance.model == "constant":
+        assert acceptance.probability is not None  # checked when the scenario is read
+        return np.full(len(proposals), acceptance.probability)
+    if acceptance.model == "hidden":
+        position = pd.Series(
+            np.arange(len(campaign.profiles)), index=campaign.profiles["profile_id"]
+        )
+        return hidden_acceptance_probability(
+            campaign.profiles,
+            position.loc[proposals["visitor_id"]].to_numpy(),
+            position.loc[proposals["host_id"]].to_numpy(),
+        )
+    return proposals["score"].to_numpy(np.float64) / 100.0
+
+
+def uniform_draw(seed: int, night: int, visitor_id: str, host_id: str) -> float:
+    """A uniform [0, 1) number for one decision, keyed by (seed, night, pair)."""
+    key = f"{seed}|{night}|{visitor_id}|{host_id}".encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little") / 2.0**64
+
+
+def _history_rows(decided: pd.DataFrame, night_date: date) -> pd.DataFrame:
+    new = decided[decided["outcome"] != ALREADY_ACCEPTED]
+    rows = pd.DataFrame(
+        {
+            "visitor_id": new["visitor_id"].astype(str),
+            "host_id": new["host_id"].astype(str),
+            "decided_on": pd.Series(pd.Timestamp(night_date), index=new.index).astype(
+                "datetime64[ns]"
+            ),
+            "outcome": new["outcome"].astype(str),
+            "mode": new["mode"].astype(str),
+        }
+    )
+    return rows[list(HISTORY_COLUMNS)].reset_index(drop=True)
+
+
+# --- KPIs and per-night figures -------------------------------------------------------------------
+
+
+def _kpi_progress(campaign: Campaign, night: int, night_date: date | None) -> pd.DataFrame:
+    table = kpi_table(campaign, pd.DataFrame({"visitor_id": pd.Series([], dtype=str)}))
+    achieved = table["achieved_before"]
+    return pd.DataFrame(
+        {
+            "night": night,
+            "night_date": pd.Timestamp(night_date) if night_date else pd.NaT,
+            "partnership": table["partnership"],
+            "category": table["category"],
+            "target": table["target"],
+            "achieved": achieved,
+            "shortfall": (table["target"] - achieved).clip(lower=0),
+            "met": (table["target"] > 0) & (achieved >= table["target"]),
+        }
+    )
+
+
+def _night_row(
+    night: int,
+    night_date: date,
+    campaign: Campaign,
+    decided: pd.DataFrame,
+    result: Any,
+    kpi_now: pd.DataFrame,
+) -> dict[str, Any]:
+    profiles = campaign.profiles
+    open_ = (profiles["status"] == "published") & profiles["validated"]
+    new = decided[decided["outcome"] != ALREADY_ACCEPTED]
+    accepted = new[new["outcome"] == "accepted"]
+    quotas = kpi_now[kpi_now["target"] > 0]
+    return {
+        "night": night,
+        "night_date": pd.Timestamp(night_date),
+        "visitors_open": int((open_ & (profiles["role"] == "visitor")).sum()),
+        "hosts_open": int((open_ & (profiles["role"] == "host")).sum()),
+        "proposals": len(new),
+        "accepted": len(accepted),
+        "acceptance_rate": _ratio(len(accepted), len(new)),
+        "sme_share_proposed": _ratio(int((new["category"] == "sme").sum()), len(new)),
+        "sme_share_accepted": _ratio(int((accepted["category"] == "sme").sum()), len(accepted)),
+        "mean_score_proposed": _mean(new["score"]),
+        "mean_score_accepted": _mean(accepted["score"]),
+        "physical_accepted": int((accepted["mode"] == "physical").sum()),
+        "lump_sum_eur": float(accepted["lump_sum_eur"].sum()),
+        "kpis_met": int(quotas["met"].sum()),
+        "kpis": len(quotas),
+        "solver_status": result.solve.status.value,
+        "objective": result.solve.objective,
+        "quota_shortfall_solver": int(sum(result.solve.shortfalls)),
+    }
+
+
+def _kpi_end(progress: pd.DataFrame, dates: list[date]) -> pd.DataFrame:
+    """Per KPI: target, achieved at the start and at the end, the night it was met, shortfall."""
+    keys = ["partnership", "category"]
+    start = progress[progress["night"] == 0].set_index(keys)
+    end = progress[progress["night"] == progress["night"].max()].set_index(keys)
+    met = progress[progress["met"]].groupby(keys)["night"].min()
+    table = end[["target"]].assign(
+        achieved_start=start["achieved"].reindex(end.index).fillna(0).astype(np.int64),
+        achieved_end=end["achieved"],
+        met_night=met.reindex(end.index).astype("Int64"),
+        shortfall=end["shortfall"],
+    )
+    night_date = {night: pd.Timestamp(day) for night, day in enumerate(dates, start=1)}
+    table["met_date"] = table["met_night"].map(lambda n: night_date.get(n) if pd.notna(n) else None)
+    table["met_date"] = pd.to_datetime(table["met_date"])
+    return table.reset_index()
+
+
+def _summary(
+    scenario: Scenario,
+    seed: int,
+    dates: list[date],
+    nights: pd.DataFrame,
+    proposals: pd.DataFrame,
+    kpis: pd.DataFrame,
+) -> dict[str, Any]:
+    new = proposals[proposals["outcome"] != ALREADY_ACCEPTED]
+    accepted = new[new["outcome"] == "accepted"]
+    quotas = kpis[kpis["target"] > 0]
+    attainment = (quotas["achieved_end"] / quotas["target"]).clip(upper=1.0)
+    all_met = nights.loc[nights["kpis_met"] == nights["kpis"], "night"]
+    met_at_start = bool(len(quotas)) and bool((quotas["met_night"] == 0).all())
+    return {
+        "scenario": scenario.name,
+        "digest": scenario.digest(),
+        "seed": seed,
+        "nights": len(dates),
+        "first_night": dates[0].isoformat(),
+        "last_night": dates[-1].isoformat(),
+        "proposals": len(new),
+        "accepted": len(accepted),
+        "acceptance_rate": _ratio(len(accepted), len(new)),
+        "sme_share_accepted": _ratio(int((accepted["category"] == "sme").sum()), len(accepted)),
+        "mean_score_accepted": _mean(accepted["score"]),
+        "total_score_accepted": round(float(accepted["score"].sum()), 2),
+        "physical_accepted": int((accepted["mode"] == "physical").sum()),
+        "lump_sum_eur": round(float(accepted["lump_sum_eur"].sum()), 2),
+        "kpis": len(quotas),
+        "kpis_met": int(quotas["shortfall"].eq(0).sum()),
+        "kpi_attainment": round(float(attainment.mean()), 4) if len(quotas) else None,
+        "shortfall": int(quotas["shortfall"].sum()),
+        "nights_to_target": 0 if met_at_start else (int(all_met.min()) if len(all_met) else None),
+    }
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _mean(values: pd.Series) -> float | None:
+    return round(float(values.mean()), 3) if len(values) else None

@@ -1,0 +1,342 @@
+"""Scenario files (``scenarios/*.toml``): the validated, immutable description of a simulation.
+
+A scenario names a base campaign, policy overrides, what-if changes, the arrival of new
+profiles, the acceptance model, the number of nights and a seed. Every key is checked with
+pydantic; an unknown key is an error naming the key and the file. Every problem of a file is
+reported at once (:class:`ScenarioInvalid`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from engine.contract import MODES, ORG_TYPES, QUOTA_CATEGORIES, ROLES, Policy
+
+
+class ScenarioInvalid(Exception):
+    """A scenario file (or what it does to its campaign) is invalid: every problem is listed."""
+
+    def __init__(self, source: str, problems: list[str]):
+        super().__init__(source, problems)  # args as given: the error pickles (Dask workers)
+        self.source = source
+        self.problems = problems
+
+    def __str__(self) -> str:
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        return f"{self.source}: {len(self.problems)} problem(s):\n{lines}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+StrList = tuple[str, ...]
+
+
+def _as_tuple(value: Any) -> Any:
+    """A single string where a list is expected means a list of one."""
+    return (value,) if isinstance(value, str) else value
+
+
+class Filter(_Strict):
+    """Profiles matching every given field (a field lists accepted values; empty = any)."""
+
+    country: StrList = ()
+    partnership: StrList = ()
+    org_type: StrList = ()
+    category: StrList = ()  # KPI category: sme, cluster, technology_centre, scaling_up
+    mode: StrList = ()
+    sector: StrList = ()  # any of the profile's NACE divisions
+    language: StrList = ()  # any of the profile's languages
+    profile_id: StrList = ()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _one_as_list(cls, value: Any) -> Any:
+        return _as_tuple(value)
+
+    @field_validator("org_type")
+    @classmethod
+    def _org_types(cls, value: StrList) -> StrList:
+        unknown = sorted(set(value) - set(ORG_TYPES))
+        if unknown:
+            raise ValueError(f"unknown org_type {unknown}; expected one of {list(ORG_TYPES)}")
+        return value
+
+    @field_validator("category")
+    @classmethod
+    def _categories(cls, value: StrList) -> StrList:
+        unknown = sorted(set(value) - set(QUOTA_CATEGORIES[:-1]))
+        if unknown:
+            raise ValueError(f"unknown category {unknown}; expected one of {QUOTA_CATEGORIES[:-1]}")
+        return value
+
+    @field_validator("mode")
+    @classmethod
+    def _modes(cls, value: StrList) -> StrList:
+        unknown = sorted(set(value) - set(MODES))
+        if unknown:
+            raise ValueError(f"unknown mode {unknown}; expected one of {list(MODES)}")
+        return value
+
+
+class ProfileOverrides(_Strict):
+    """Fields written onto added profiles (checked with the campaign's own validation)."""
+
+    country: str | None = None
+    partnership: str | None = None
+    org_type: str | None = None
+    languages: StrList | None = None
+    sectors: StrList | None = None
+    mode: Literal["physical", "virtual", "either"] | None = None
+    capacity: int | None = Field(None, ge=1)
+    min_days: int | None = Field(None, ge=3, le=22)
+    max_days: int | None = Field(None, ge=3, le=22)
+
+    @field_validator("languages", "sectors", mode="before")
+    @classmethod
+    def _one_as_list(cls, value: Any) -> Any:
+        return _as_tuple(value)
+
+    def values(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class AddProfiles(_Strict):
+    """Add ``count`` profiles: clones of profiles matching ``like``, or freshly generated."""
+
+    action: Literal["add"]
+    role: Literal["visitor", "host"]
+    count: int = Field(ge=1, le=100_000)
+    source: Literal["clone", "generate"] = "clone"
+    like: Filter = Filter()
+    set: ProfileOverrides = ProfileOverrides()
+
+    @model_validator(mode="after")
+    def _like_only_for_clones(self) -> AddProfiles:
+        if self.source == "generate" and self.like != Filter():
+            raise ValueError("'like' only applies to source = 'clone'")
+        return self
+
+
+class RemoveProfiles(_Strict):
+    """Withdraw profiles matching ``where`` (unpublished: their history and KPIs remain)."""
+
+    action: Literal["remove"]
+    role: Literal["visitor", "host"]
+    where: Filter
+    share: float = Field(1.0, gt=0.0, le=1.0, description="share of the matches withdrawn")
+
+
+class ScaleCapacity(_Strict):
+    """Multiply host capacities (rounded, at least 1) of the hosts matching ``where``."""
+
+    action: Literal["scale_capacity"]
+    factor: float = Field(gt=0.0, le=20.0)
+    where: Filter = Filter()
+
+
+class ScaleQuotas(_Strict):
+    """Multiply quota targets (rounded) of the given partnerships and categories (empty = all)."""
+
+    action: Literal["scale_quotas"]
+    factor: float = Field(ge=0.0, le=20.0)
+    partnership: StrList = ()
+    category: StrList = ()
+
+    @field_validator("partnership", "category", mode="before")
+    @classmethod
+    def _one_as_list(cls, value: Any) -> Any:
+        return _as_tuple(value)
+
+    @field_validator("category")
+    @classmethod
+    def _categories(cls, value: StrList) -> StrList:
+        unknown = sorted(set(value) - set(QUOTA_CATEGORIES))
+        if unknown:
+            raise ValueError(f"unknown category {unknown}; expected one of {QUOTA_CATEGORIES}")
+        return value
+
+
+class SetQuota(_Strict):
+    """Set (or add) one quota target."""
+
+    action: Literal["set_quota"]
+    partnership: str
+    category: Literal["sme", "cluster", "technology_centre", "scaling_up", "total"]
+    target: int = Field(ge=0)
+
+
+Change = Annotated[
+    AddProfiles | RemoveProfiles | ScaleCapacity | ScaleQuotas | SetQuota,
+    Field(discriminator="action"),
+]
+
+
+class GeneratedBase(_Strict):
+    """A base campaign made by the generator (``engine.generator.generate_campaign``)."""
+
+    visitors: int = Field(ge=1, le=100_000)
+    hosts: int = Field(ge=1, le=100_000)
+    seed: int = 0
+    months: int = Field(6, ge=1, le=24)
+    start: date | None = None
+
+
+class Arrivals(_Strict):
+    """New profiles published during the campaign, drawn from the generator."""
+
+    visitors_per_night: int = Field(0, ge=0, le=10_000)
+    hosts_per_night: int = Field(0, ge=0, le=10_000)
+    from_night: int = Field(2, ge=1, description="first night that sees new profiles")
+    set: ProfileOverrides = ProfileOverrides()
+
+
+class Acceptance(_Strict):
+    """How a proposal is decided. ``score``: accepted with probability score/100 (the score is
+    100 x the calibrated acceptance probability); ``hidden``: the generator's ground-truth
+    model; ``constant``: ``probability``. ``scale`` multiplies the probability (clipped to 1)."""
+
+    model: Literal["score", "hidden", "constant"] = "score"
+    probability: float | None = Field(None, ge=0.0, le=1.0)
+    scale: float = Field(1.0, ge=0.0, le=10.0)
+
+    @model_validator(mode="after")
+    def _probability_for_constant(self) -> Acceptance:
+        if self.model == "constant" and self.probability is None:
+            raise ValueError("model = 'constant' needs 'probability'")
+        if self.model != "constant" and self.probability is not None:
+            raise ValueError("'probability' only applies to model = 'constant'")
+        return self
+
+
+class EngineSettings(_Strict):
+    """Options of each night's run (kept small: a simulation runs many nights)."""
+
+    time_limit_s: float = Field(10.0, gt=0.0, le=600.0)
+    top_k: int = Field(25, ge=1, le=500)
+    workers: int = Field(1, ge=1, le=64, description="CP-SAT threads (1 inside Dask tasks)")
+
+
+class Scenario(_Strict):
+    """One scenario file."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)
+    description: str = ""
+    base: str | GeneratedBase = "demo"
+    nights: int = Field(5, ge=1, le=400)
+    seed: int = Field(0, ge=0)
+    first_night: date | None = None  # default: the day after the last history decision
+    days_between_nights: int = Field(7, ge=1, le=90)
+    lead_days: int = Field(5, ge=0, le=120, description="working days between a night and a start")
+    matched_visitors: Literal["withdraw", "stay"] = "withdraw"
+    policy: Policy = Policy()  # only the keys given override the base campaign's policy
+    changes: tuple[Change, ...] = ()
+    arrivals: Arrivals = Arrivals()
+    acceptance: Acceptance = Acceptance()
+    engine: EngineSettings = EngineSettings()
+
+    def apply_policy(self, policy: Policy) -> Policy:
+        """The base campaign's policy with this scenario's overrides (only the keys given)."""
+        overrides = self.policy.model_dump(include=self.policy.model_fields_set)
+        return Policy.model_validate({**policy.model_dump(), **overrides})
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every setting (defaults included), with only the policy keys the scenario sets."""
+        data = self.model_dump(mode="json")
+        data["policy"] = self.policy.model_dump(mode="json", include=self.policy.model_fields_set)
+        return data
+
+    def digest(self) -> str:
+        """A short content hash: results of an edited scenario are never mixed with old ones."""
+        text = json.dumps(self.as_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+class LoadedScenario(_Strict):
+    """A scenario and where it came from (relative base folders resolve against ``folder``)."""
+
+    scenario: Scenario
+    path: str
+    folder: str
+
+    def base_folder(self) -> Path | None:
+        """The base campaign folder, or None for the demo or a generated base."""
+        base = self.scenario.base
+        if isinstance(base, GeneratedBase) or base == "demo":
+            return None
+        return (Path(self.folder) / base).resolve()
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read and validate a scenario file; raises :class:`ScenarioInvalid` with every problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioInvalid(str(path), ["is not a file"])
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ScenarioInvalid(str(path), [f"is not valid TOML: {error}"]) from None
+    data.setdefault("name", path.stem)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioInvalid(str(path), describe_errors(error)) from None
+    loaded = LoadedScenario(scenario=scenario, path=str(path), folder=str(path.parent))
+    folder = loaded.base_folder()
+    if folder is not None and not folder.is_dir():
+        raise ScenarioInvalid(str(path), [f"base: campaign folder {folder} does not exist"])
+    return loaded
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """pydantic's errors as one readable line each: where (TOML keys) and what."""
+    lines = []
+    items = error.errors()
+    if any(item["loc"][:2] == ("base", "GeneratedBase") for item in items):
+        # a [base] table: the "folder path or 'demo'" member of the union does not apply
+        items = [item for item in items if item["loc"][:2] != ("base", "str")]
+    for item in items:
+        where = _location(item["loc"])
+        if item["type"] == "extra_forbidden":
+            parent = _location(item["loc"][:-1])
+            place = f" in [{parent}]" if parent else ""
+            lines.append(f"unknown key '{item['loc'][-1]}'{place}")
+        elif item["type"] == "union_tag_invalid":
+            lines.append(
+                f"{where}: unknown action {item['input'].get('action')!r}; expected one of "
+                "add, remove, scale_capacity, scale_quotas, set_quota"
+                if isinstance(item["input"], dict)
+                else f"{where}: {item['msg']}"
+            )
+        else:
+            message = str(item["msg"]).removeprefix("Value error, ")
+            lines.append(f"{where}: {message}" if where else message)
+    return lines
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """``('changes', 1, 'add', 'like', 'country')`` -> ``changes[2].like.country``."""
+    parts: list[str] = []
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            if parts:
+                parts[-1] += f"[{part + 1}]"
+            continue
+        if index > 0 and isinstance(loc[index - 1], int) and part in _ACTIONS:
+            continue  # the union's tag pydantic inserts after a list index
+        if part in ("str", "GeneratedBase"):
+            continue  # the members of base's union
+        parts.append(str(part))
+    return ".".join(parts)
+
+
+_ACTIONS = ("add", "remove", "scale_capacity", "scale_quotas", "set_quota")
+ROLE_NAMES = ROLES

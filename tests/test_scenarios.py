@@ -1,0 +1,376 @@
+"""Scenario files, what-if changes and the night-by-night simulation (tiny campaigns)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from engine import exitcodes
+from engine.cli import app
+from engine.contract import Campaign
+from engine.pipeline import RunOptions, run_night
+from scenarios.lumpsum import lump_sums
+from scenarios.simulate import simulate
+from scenarios.spec import ScenarioInvalid, load_scenario
+from scenarios.whatif import load_base, prepare
+
+runner = CliRunner()
+EXAMPLES = Path(__file__).parent.parent / "scenarios"
+
+TINY = """
+name = "{name}"
+nights = {nights}
+seed = 1
+days_between_nights = 7
+lead_days = 0
+[base]
+visitors = 60
+hosts = 20
+seed = 3
+[engine]
+time_limit_s = 30
+"""
+
+
+def write_scenario(folder: Path, name: str = "tiny", nights: int = 2, extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.toml"
+    path.write_text(TINY.format(name=name, nights=nights) + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory) -> Campaign:
+    path = write_scenario(tmp_path_factory.mktemp("scenario"))
+    return load_base(load_scenario(path))
+
+
+# --- scenario files -------------------------------------------------------------------------
+
+
+def test_unknown_keys_and_bad_values_are_all_listed_with_the_file(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        """
+nigths = 3
+[policy]
+min_sme_share = 1.5
+colour = "red"
+[[changes]]
+action = "add"
+role = "host"
+count = 0
+like = { country = "PT", flavour = 1 }
+[[changes]]
+action = "explode"
+[acceptance]
+model = "constant"
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioInvalid) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert str(path) in message
+    for expected in (
+        "unknown key 'nigths'",
+        "unknown key 'colour' in [policy]",
+        "policy.min_sme_share",
+        "changes[1].count",
+        "unknown key 'flavour' in [changes[1].like]",
+        "changes[2]: unknown action 'explode'",
+        "needs 'probability'",
+    ):
+        assert expected in message, expected
+    assert len(caught.value.problems) == 7
+
+
+def test_every_example_scenario_is_valid_and_prepares_on_its_campaign():
+    examples = sorted(EXAMPLES.glob("*.toml"))
+    assert len(examples) >= 4
+    bases: dict[str, Campaign] = {}
+    for path in examples:
+        loaded = load_scenario(path)
+        key = repr(loaded.scenario.base)
+        if key not in bases:
+            bases[key] = load_base(loaded)
+        prepared = prepare(loaded.scenario, bases[key], seed=0, source=str(path))
+        assert len(prepared.campaign.profiles) >= len(bases[key].profiles), path.name
+    assert (EXAMPLES / "README.md").is_file()
+
+
+def test_what_ifs_change_the_campaign_as_described(tmp_path, tiny_base):
+    path = write_scenario(
+        tmp_path,
+        extra="""
+[policy]
+min_sme_share = 0.4
+[[changes]]
+action = "add"
+role = "host"
+count = 4
+like = { org_type = "technology_centre" }
+set = { country = "PT", languages = ["pt", "en"] }
+[[changes]]
+action = "scale_capacity"
+factor = 2
+where = { country = "PT" }
+[[changes]]
+action = "remove"
+role = "visitor"
+where = { category = "sme" }
+share = 0.5
+[[changes]]
+action = "set_quota"
+partnership = "BLUES"
+category = "sme"
+target = 40
+[arrivals]
+visitors_per_night = 3
+from_night = 2
+""",
+    )
+    prepared = prepare(load_scenario(path).scenario, tiny_base, seed=5)
+    profiles = prepared.campaign.profiles
+    added = profiles[profiles["profile_id"].str.startswith("X1H")]
+    assert len(added) == 4
+    assert set(added["country"]) == {"PT"}
+    assert all(languages == ("pt", "en") for languages in added["languages"])
+    assert set(added["org_type"]) == {"technology_centre"}
+    base_pt = tiny_base.hosts[tiny_base.hosts["country"] == "PT"]
+    doubled = profiles.set_index("profile_id").loc[base_pt["profile_id"], "capacity"]
+    assert (doubled.to_numpy() == 2 * base_pt["capacity"].to_numpy()).all()
+    smes = tiny_base.visitors["org_type"] == "sme"
+    published_before = (tiny_base.visitors["status"] == "published") & smes
+    after = profiles.set_index("profile_id").loc[tiny_base.visitors.loc[smes, "profile_id"]]
+    assert (after["status"] == "draft").sum() >= round(0.5 * smes.sum()) - (
+        ~published_before & smes
+    ).sum()
+    quota = prepared.campaign.quotas
+    assert quota.loc[
+        (quota["partnership"] == "BLUES") & (quota["category"] == "sme"), "target"
+    ].tolist() == [40]
+    assert prepared.campaign.policy.min_sme_share == 0.4
+    arrivals = prepared.arrival_night > 1
+    assert arrivals.sum() == 3  # two nights, arrivals from night 2 only
+    assert (prepared.arrival_night[arrivals] == 2).all()
+
+
+def test_changes_the_campaign_refuses_are_listed_together(tmp_path, tiny_base):
+    path = write_scenario(
+        tmp_path,
+        extra="""
+[[changes]]
+action = "add"
+role = "host"
+count = 2
+like = { country = "MT", partnership = "NO-SUCH-PARTNERSHIP" }
+[[changes]]
+action = "add"
+role = "visitor"
+count = 2
+set = { org_type = "large_company" }
+[[changes]]
+action = "remove"
+role = "host"
+where = { country = "NO" }
+""",
+    )
+    with pytest.raises(ScenarioInvalid) as caught:
+        prepare(load_scenario(path).scenario, tiny_base, seed=0)
+    message = str(caught.value)
+    assert "partnership 'NO-SUCH-PARTNERSHIP' has no profile" in message
+    assert "changes[1] (add): 'like' matches no host profile" in message
+    assert "country 'NO' is not a COSME country" in message
+
+
+def test_large_company_visitors_are_refused_by_the_campaign_validation(tmp_path, tiny_base):
+    path = write_scenario(
+        tmp_path,
+        extra="""
+[[changes]]
+action = "add"
+role = "visitor"
+count = 2
+set = { org_type = "large_company" }
+""",
+    )
+    with pytest.raises(ScenarioInvalid) as caught:
+        prepare(load_scenario(path).scenario, tiny_base, seed=0)
+    assert "the changed campaign is invalid" in str(caught.value)
+    assert "large_company" in str(caught.value)
+
+
+# --- the simulation --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_result(tmp_path_factory, tiny_base):
+    path = write_scenario(tmp_path_factory.mktemp("sim"), nights=3)
+    prepared = prepare(load_scenario(path).scenario, tiny_base, seed=1)
+    return prepared, simulate(prepared)
+
+
+def test_night_one_is_exactly_the_nightly_run(tiny_result):
+    prepared, result = tiny_result
+    assert (
+        prepared.first_night
+        <= pd.Timestamp(prepared.campaign.profiles["available_from"].min()).date()
+    )
+    nightly = run_night(prepared.campaign, RunOptions(time_limit_s=30, workers=1, seed=1))
+    night_one = result.proposals[result.proposals["night"] == 1]
+    columns = ["visitor_id", "host_id", "start", "end", "mode", "score"]
+    pd.testing.assert_frame_equal(
+        night_one[columns].reset_index(drop=True), nightly.proposals[columns].reset_index(drop=True)
+    )
+
+
+def test_decisions_become_history_and_are_never_proposed_again(tiny_result):
+    _, result = tiny_result
+    proposals = result.proposals
+    assert (result.nights["solver_status"] == "optimal").all()
+    assert set(proposals["outcome"]) <= {"accepted", "rejected", "already_accepted"}
+    rejected = proposals[proposals["outcome"] == "rejected"]
+    accepted = proposals[proposals["outcome"] == "accepted"]
+    assert len(accepted) > 0 and len(rejected) > 0
+    for _, row in rejected.iterrows():  # a rejected pair never comes back
+        later = proposals[
+            (proposals["night"] > row["night"])
+            & (proposals["visitor_id"] == row["visitor_id"])
+            & (proposals["host_id"] == row["host_id"])
+        ]
+        assert later.empty
+    # matched visitors withdraw: nobody is accepted twice
+    assert not accepted["visitor_id"].duplicated().any()
+    # KPI progress adds exactly the accepted exchanges, night by night
+    progress = result.kpi_progress
+    totals = progress[progress["category"] == "total"].groupby("night")["achieved"].sum()
+    per_night = accepted.groupby("night").size().reindex(totals.index, fill_value=0)
+    assert (totals.diff().dropna().astype(int) == per_night.iloc[1:].to_numpy()).all()
+
+
+def test_summary_and_lump_sums_add_up(tiny_result):
+    _, result = tiny_result
+    accepted = result.proposals[result.proposals["outcome"] == "accepted"]
+    summary = result.summary
+    assert summary["accepted"] == len(accepted) == result.nights["accepted"].sum()
+    assert summary["lump_sum_eur"] == pytest.approx(accepted["lump_sum_eur"].sum())
+    assert (accepted.loc[accepted["mode"] == "virtual", "lump_sum_eur"] == 0).all()
+    quotas = result.kpis[result.kpis["target"] > 0]
+    assert summary["kpis"] == len(quotas)
+    assert summary["kpis_met"] == int((quotas["shortfall"] == 0).sum())
+    met = quotas.dropna(subset=["met_night"])
+    assert (met["achieved_end"] >= met["target"]).all()
+
+
+def test_lump_sum_is_the_host_country_threshold_halved_for_short_stays():
+    sums = lump_sums(
+        pd.Series(["BE", "BE", "BE", "PT"]),
+        pd.Series([5, 3, 3, 10]),
+        pd.Series(["physical", "physical", "virtual", "physical"]),
+    )
+    assert sums.tolist() == [830.0, 415.0, 0.0, 780.0]
+
+
+def test_same_scenario_and_seed_give_identical_results(tmp_path, tiny_base, tiny_result):
+    prepared, first = tiny_result
+    again = simulate(prepare(prepared.scenario, tiny_base, seed=1))
+    assert again.summary == first.summary
+    for name in ("nights", "proposals", "kpi_progress", "kpis"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(first, name))
+    other = simulate(prepare(prepared.scenario, tiny_base, seed=2))
+    assert not other.proposals[["visitor_id", "host_id", "outcome"]].equals(
+        first.proposals[["visitor_id", "host_id", "outcome"]]
+    )
+
+
+def test_constant_acceptance_of_one_accepts_every_proposal(tmp_path, tiny_base):
+    path = write_scenario(
+        tmp_path, nights=1, extra='[acceptance]\nmodel = "constant"\nprobability = 1.0\n'
+    )
+    result = simulate(prepare(load_scenario(path).scenario, tiny_base, seed=0))
+    # pairs history holds as accepted already are not decided twice (the engine may propose
+    # them again: it blocks rejected pairs only)
+    assert set(result.proposals["outcome"]) <= {"accepted", "already_accepted"}
+    assert (result.proposals["outcome"] == "accepted").sum() > 0
+    assert np.allclose(result.proposals["acceptance_probability"], 1.0)
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_simulate_command_writes_every_file_atomically(tmp_path):
+    scenario = write_scenario(tmp_path / "in")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(scenario), "--out", str(out)])
+    assert result.exit_code == exitcodes.OK, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "accepted.csv",
+        "kpi_progress.csv",
+        "kpis.csv",
+        "manifest.json",
+        "nights.csv",
+        "proposals.parquet",
+        "report.html",
+        "summary.json",
+    ]
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") == 3
+    assert "http://" not in report and "https://" not in report  # self-contained
+    summary = json.loads((out / "summary.json").read_text())["summary"]
+    assert summary["nights"] == 2
+    assert "@example" not in (out / "accepted.csv").read_text()
+    again = runner.invoke(app, ["simulate", str(scenario), "--out", str(out)])
+    assert again.exit_code == exitcodes.OUTPUT_EXISTS
+
+
+def test_simulate_bad_scenario_exits_2_and_writes_nothing(tmp_path):
+    scenario = write_scenario(tmp_path / "in", extra="[acceptance]\nmodle = 'score'\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(scenario), "--out", str(out)])
+    assert result.exit_code == exitcodes.BAD_INPUT
+    assert "unknown key 'modle' in [acceptance]" in result.output
+    assert not out.exists()
+    assert not any(p.name.startswith(".tmp") for p in tmp_path.iterdir())
+
+
+def test_compare_two_simulations(tmp_path):
+    base = write_scenario(tmp_path / "in", name="base")
+    bigger = write_scenario(
+        tmp_path / "in", name="bigger", extra="[[changes]]\naction = 'scale_capacity'\nfactor = 3\n"
+    )
+    for scenario, out in ((base, "a"), (bigger, "b")):
+        assert (
+            runner.invoke(app, ["simulate", str(scenario), "--out", str(tmp_path / out)]).exit_code
+            == 0
+        )
+    result = runner.invoke(
+        app, ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "diff")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Accepted pairs only in A" in result.output
+    headlines = pd.read_csv(tmp_path / "diff" / "headlines.csv").set_index("figure")
+    summaries = [
+        json.loads((tmp_path / side / "summary.json").read_text())["summary"] for side in "ab"
+    ]
+    assert headlines.loc["accepted", "delta"] == summaries[1]["accepted"] - summaries[0]["accepted"]
+    pairs = pd.read_csv(tmp_path / "diff" / "pairs.csv")
+    accepted = [
+        set(
+            map(
+                tuple,
+                pd.read_csv(tmp_path / side / "accepted.csv")[["visitor_id", "host_id"]].to_numpy(),
+            )
+        )
+        for side in "ab"
+    ]
+    assert len(pairs) == len(accepted[0] ^ accepted[1])
+    same = runner.invoke(app, ["compare", str(tmp_path / "a"), str(tmp_path / "a")])
+    assert "only in A: 0; only in B: 0" in same.output
+    mixed = runner.invoke(app, ["compare", str(tmp_path / "a"), str(tmp_path / "in")])
+    assert mixed.exit_code == exitcodes.BAD_INPUT

@@ -1,0 +1,141 @@
+"""Sweeps: a local Dask cluster gives the same results as a serial run; resume; failures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from engine import exitcodes
+from engine.cli import app
+from scenarios import sweep as sweep_module
+from scenarios.spec import load_scenario
+from scenarios.sweep import run_sweep
+
+runner = CliRunner()
+
+SCENARIO = """
+name = "{name}"
+nights = 2
+days_between_nights = 7
+lead_days = 0
+[base]
+visitors = 50
+hosts = 16
+seed = 4
+[engine]
+time_limit_s = 30
+{extra}
+"""
+DETERMINISTIC_FILES = ("summary.json", "nights.csv", "accepted.csv", "kpis.csv", "kpi_progress.csv")
+
+
+def scenarios(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, extra in (
+        ("plain", ""),
+        ("wide", "[[changes]]\naction = 'scale_capacity'\nfactor = 2\n"),
+    ):
+        path = folder / f"{name}.toml"
+        path.write_text(SCENARIO.format(name=name, extra=extra), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def result_files(out: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(out)): path.read_bytes()
+        for path in sorted((out / "results").glob("*/seed-*/*"))
+        if path.name in DETERMINISTIC_FILES
+    }
+
+
+@pytest.mark.slow
+def test_local_dask_cluster_gives_the_serial_results(tmp_path):
+    loaded = [load_scenario(path) for path in scenarios(tmp_path / "in")]
+    serial = run_sweep(loaded, [0, 1], tmp_path / "serial", serial=True)
+    dask = run_sweep(loaded, [0, 1], tmp_path / "dask", workers=2, timeout_s=240)
+    assert not serial.failed and not dask.failed
+    assert len(dask.ran) == len(serial.ran) == 4
+    statuses = pd.concat(
+        pd.read_csv(path)["solver_status"]
+        for path in (tmp_path / "serial").glob("results/*/*/nights.csv")
+    )
+    assert set(statuses) == {"optimal"}  # so results cannot depend on the machine's load
+    files = result_files(tmp_path / "serial")
+    assert len(files) == 4 * len(DETERMINISTIC_FILES)
+    assert result_files(tmp_path / "dask") == files
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "serial" / "runs.parquet"),
+        pd.read_parquet(tmp_path / "dask" / "runs.parquet"),
+    )
+    for name in ("scenarios.csv", "kpis.csv"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_sweep_resumes_and_reports_a_failed_scenario(tmp_path, monkeypatch):
+    paths = scenarios(tmp_path / "in")
+    out = tmp_path / "out"
+    first = runner.invoke(
+        app, ["sweep", *map(str, paths[:1]), "--seeds", "1", "--serial", "--out", str(out)]
+    )
+    assert first.exit_code == 0, first.output
+    kept = next((out / "results").glob("plain-*/seed-0"))
+    stamp = kept.stat().st_mtime_ns
+
+    real = sweep_module.simulate
+
+    def failing(prepared, progress=None):
+        if prepared.scenario.name == "wide":
+            raise RuntimeError("boom")
+        return real(prepared, progress)
+
+    monkeypatch.setattr(sweep_module, "simulate", failing)
+    second = runner.invoke(
+        app, ["sweep", *map(str, paths), "--seeds", "1", "--serial", "--out", str(out)]
+    )
+    assert second.exit_code == exitcodes.INTERNAL_ERROR
+    assert "ran 0, reused 1, failed 1" in second.output
+    assert "wide seed 0: RuntimeError: boom" in second.output
+    assert kept.stat().st_mtime_ns == stamp  # the finished result was skipped, not redone
+    runs = pd.read_csv(out / "runs.csv")
+    assert runs.set_index("scenario")["status"].to_dict() == {"plain": "ok", "wide": "failed"}
+    assert json.loads((out / "sweep.json").read_text())["failed"] == 1
+
+    monkeypatch.setattr(sweep_module, "simulate", real)
+    third = runner.invoke(
+        app, ["sweep", *map(str, paths), "--seeds", "1", "--serial", "--out", str(out)]
+    )
+    assert third.exit_code == 0, third.output
+    assert "ran 1, reused 1, failed 0" in third.output
+    assert set(pd.read_csv(out / "runs.csv")["status"]) == {"ok"}
+    report = (out / "report.html").read_text()
+    assert "plain" in report and "wide" in report and "data:image/png;base64," in report
+
+    other = tmp_path / "other"
+    runner.invoke(app, ["sweep", *map(str, paths), "--seeds", "1", "--serial", "--out", str(other)])
+    compared = runner.invoke(app, ["compare", str(out), str(other)])
+    assert compared.exit_code == 0, compared.output
+    assert "only in A: 0; only in B: 0" in compared.output
+
+
+def test_sweep_with_a_bad_scenario_exits_2_and_writes_nothing(tmp_path):
+    paths = scenarios(tmp_path / "in")
+    bad = tmp_path / "in" / "bad.toml"
+    bad.write_text(
+        SCENARIO.format(
+            name="bad",
+            extra="[[changes]]\naction = 'remove'\nrole = 'host'\nwhere = { country = 'XX' }\n",
+        )
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["sweep", *map(str, paths), str(bad), "--serial", "--out", str(out)]
+    )
+    assert result.exit_code == exitcodes.BAD_INPUT
+    assert "country 'XX' is not a COSME country" in result.output
+    assert not out.exists()
