@@ -15,6 +15,11 @@ Rules (``Violation.rule``):
 * over the whole set: ``duplicate_pair``, ``visitor_once``, ``physical_visit_used``,
   ``host_capacity``, ``sme_share``, ``group``.
 
+With earlier nights' accepted exchanges (``locked``: visitor_id, host_id), the set is checked
+as part of the plan they form together: ``locked_visitor`` (a visitor with an accepted
+exchange is proposed again), and ``host_capacity`` and ``sme_share`` count the locked
+exchanges with the proposals. (A rejected pair is in history, hence ``blocked_pair``.)
+
 A pair listed twice is one defect, reported once as ``duplicate_pair``: the counting rules
 (``visitor_once``, ``physical_visit_used``, ``host_capacity``, ``sme_share``) count each
 visitor-host pair once. Identical violations are reported once.
@@ -84,6 +89,8 @@ RULES = (
     "group",
     "large_company_visitor",
 )
+# rules that need earlier nights' locked exchanges (``check_proposals(..., locked)``)
+CARRYOVER_RULES = ("locked_visitor",)
 
 Profile = dict[Hashable, Any]
 Pair = tuple[str, str]
@@ -113,10 +120,19 @@ class _Proposal:
         return (self.visitor_id, self.host_id)
 
 
-def check_proposals(campaign: Campaign, proposals: pd.DataFrame) -> list[Violation]:
-    """Every rule the proposal set breaks; an empty list means the set is valid."""
+def check_proposals(
+    campaign: Campaign, proposals: pd.DataFrame, locked: pd.DataFrame | None = None
+) -> list[Violation]:
+    """Every rule the proposal set breaks; an empty list means the set is valid.
+
+    ``locked``: exchanges accepted on earlier nights (visitor_id, host_id), if any.
+    """
     rows = _proposal_rows(proposals)
-    profiles = _profiles_by_id(campaign.profiles, {id_ for row in rows for id_ in row.pair})
+    locked_pairs: list[Pair] = (
+        [] if locked is None else list(zip(locked["visitor_id"], locked["host_id"], strict=True))
+    )
+    wanted = {id_ for row in rows for id_ in row.pair} | {id_ for p in locked_pairs for id_ in p}
+    profiles = _profiles_by_id(campaign.profiles, wanted)
     history = campaign.history
     blocked = _history_pairs(history, BLOCKING_OUTCOMES)
     physical_used = _physical_visits_used(history)
@@ -128,8 +144,9 @@ def check_proposals(campaign: Campaign, proposals: pd.DataFrame) -> list[Violati
     violations.extend(_check_duplicates(rows))
     violations.extend(_check_visitor_once(pairs))
     violations.extend(_check_physical_visits(pairs, physical_used, campaign.policy))
-    violations.extend(_check_host_capacity(pairs, profiles, campaign.policy))
-    violations.extend(_check_sme_share(pairs, profiles, campaign.policy))
+    violations.extend(_check_locked_visitors(pairs, locked_pairs))
+    violations.extend(_check_host_capacity(pairs, profiles, campaign.policy, locked_pairs))
+    violations.extend(_check_sme_share(pairs, profiles, campaign.policy, locked_pairs))
     violations.extend(_check_groups(rows))
     unique = list(dict.fromkeys(violations))
     logger.debug("checked %d proposals: %d violations", len(rows), len(unique))
@@ -345,11 +362,30 @@ def _check_physical_visits(
     return found
 
 
+def _check_locked_visitors(pairs: list[_Proposal], locked: list[Pair]) -> list[Violation]:
+    host_of = dict(locked)
+    return [
+        Violation(
+            "locked_visitor",
+            f"visitor has an accepted exchange with {host_of[row.visitor_id]!r} and is proposed again",
+            row.visitor_id,
+            row.host_id,
+        )
+        for row in pairs
+        if row.visitor_id in host_of
+    ]
+
+
 def _check_host_capacity(
-    pairs: list[_Proposal], profiles: dict[str, Profile], policy: Policy
+    pairs: list[_Proposal], profiles: dict[str, Profile], policy: Policy, locked: list[Pair]
 ) -> list[Violation]:
+    """Proposals plus locked exchanges per host, within its capacity."""
     found: list[Violation] = []
-    for host_id, count in Counter(row.host_id for row in pairs).items():
+    held = Counter(host_id for _, host_id in set(locked))
+    proposed = Counter(row.host_id for row in pairs)
+    for host_id, count in (proposed + held).items():
+        if host_id not in proposed:
+            continue  # locked exchanges alone were checked when they were proposed
         host = profiles.get(host_id)
         if host is None or host["role"] != "host":
             continue  # reported as unknown_profile / role
@@ -357,25 +393,25 @@ def _check_host_capacity(
         if policy.max_group_size is not None:
             limit = min(limit, policy.max_group_size)
         if count > limit:
-            found.append(
-                Violation(
-                    "host_capacity", f"{count} visitors for a capacity of {limit}", None, host_id
-                )
-            )
+            locked_here = f" ({held[host_id]} of them accepted before)" if held[host_id] else ""
+            message = f"{count} visitors{locked_here} for a capacity of {limit}"
+            found.append(Violation("host_capacity", message, None, host_id))
     return found
 
 
 def _check_sme_share(
-    pairs: list[_Proposal], profiles: dict[str, Profile], policy: Policy
+    pairs: list[_Proposal], profiles: dict[str, Profile], policy: Policy, locked: list[Pair]
 ) -> list[Violation]:
-    """At least ``min_sme_share`` of the proposals go to SME visitors (exact fractions)."""
-    smes = sum(1 for row in pairs if (profiles.get(row.visitor_id) or {}).get("org_type") == "sme")
+    """At least ``min_sme_share`` of proposals + locked exchanges go to SMEs (exact fractions)."""
+    visitors = [row.visitor_id for row in pairs] + [v for v, _ in dict.fromkeys(locked)]
+    smes = sum(1 for v in visitors if (profiles.get(v) or {}).get("org_type") == "sme")
     share = Fraction(str(policy.min_sme_share))  # the decimal the user wrote: 0.7 is 7/10
-    if smes < share * len(pairs):
+    if smes < share * len(visitors):
+        what = "proposals" if not locked else "proposals and accepted exchanges"
         return [
             Violation(
                 "sme_share",
-                f"{smes} of {len(pairs)} proposals go to SMEs; at least {share} required",
+                f"{smes} of {len(visitors)} {what} go to SMEs; at least {share} required",
             )
         ]
     return []

@@ -90,10 +90,26 @@ def run(
     seed: Annotated[int, typer.Option(help="solver random seed")] = 0,
     workers: Annotated[int, typer.Option(help="solver threads")] = 2,
     top_k: Annotated[int, typer.Option(help="candidate hosts kept per visitor")] = 25,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="model from `cxmatch train` (default: learn from the history)"),
+    ] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="last run: keep its unanswered proposals stable")
+    ] = None,
+    with_contacts: Annotated[
+        bool, typer.Option("--with-contacts", help="put contact data in the proposals workbook")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """The nightly job: score every eligible pair, solve one global assignment, write a run."""
+    """The nightly job: score every eligible pair, solve one global assignment, write a run.
+
+    Reads the campaign's decision log: accepted pairs are locked, rejected ones never proposed.
+    """
+    from engine.generator import demo_campaign_path
+    from engine.nightly import campaign_with_log
     from engine.pipeline import RunOptions, run_night
+    from engine.runfolders import RunUnreadable
     from engine.runs import write_run
     from engine.runstore import OutputExists, new_run_id
 
@@ -103,9 +119,25 @@ def run(
     target = out if out is not None else Path("runs") / run_id
     if target.exists():
         raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; runs are never overwritten")
+    scorer = None
+    if model is not None:
+        from engine.training import ModelInvalid, load_model, model_note
+        from scoring.linear import DescribedScorer
+
+        try:
+            scorer = DescribedScorer(load_model(model), model_note(model))
+        except ModelInvalid as invalid:
+            raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
     progress("loading campaign")
-    loaded = load_or_exit(campaign)
-    options = RunOptions(time_limit_s=time_limit, workers=workers, seed=seed, top_k=top_k)
+    folder = campaign if campaign is not None else demo_campaign_path()
+    try:
+        loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous)
+    except RunUnreadable as error:
+        raise fail(exitcodes.BAD_INPUT, str(error)) from None
+    options = RunOptions(
+        time_limit_s=time_limit, workers=workers, seed=seed, top_k=top_k, carryover=carry,
+        scorer=scorer,
+    )
     result = run_night(loaded, options, progress)
     if not result.solve.status.has_solution:
         raise fail(
@@ -121,7 +153,10 @@ def run(
         )
     progress(f"writing {target}")
     try:
-        write_run(target, run_id, loaded, options, result)
+        write_run(
+            target, run_id, loaded, options, result, campaign_folder=folder,
+            include_contacts=with_contacts,
+        )  # fmt: skip
     except OutputExists as exists:
         raise fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
     solve = result.solve
@@ -159,8 +194,8 @@ def generate(
 
 
 # Command modules add their commands to ``app`` when imported (one module per capability).
-# (none yet)
-from engine import cli_scenarios  # noqa: E402,F401
+from engine import cli_decisions, cli_scenarios  # noqa: E402,F401
+from engine import cli_train  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry point

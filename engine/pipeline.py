@@ -19,6 +19,7 @@ from engine.candidates import CandidateStats, build_candidates
 from engine.checker import Violation, check_proposals, kpi_table
 from engine.contract import Campaign, org_category
 from engine.eligibility import eligibility_context
+from engine.locks import Carryover, carry_candidates, with_carryover
 from engine.quotas import quota_groups
 from scoring.encoding import EncodedCampaign, encode_profiles
 from scoring.features import FeatureInputs, compute_features
@@ -41,6 +42,8 @@ class RunOptions:
     seed: int = 0
     top_k: int = 25
     weights: Mapping[str, float] | None = None  # None: the default transparent weights
+    # earlier nights: locked (accepted) exchanges, pairs on hold, unanswered proposals
+    carryover: Carryover | None = None
 
 
 @dataclass(frozen=True)
@@ -87,17 +90,20 @@ def run_night(
 
     say(f"scoring {len(visitors)} x {len(hosts)} pairs")
     candidates, stats = build_candidates(encoded, text, context, scorer.score, top_k=options.top_k)
+    carry = options.carryover
+    if carry is not None:
+        candidates = carry_candidates(carry, encoded, text, context, scorer.score, candidates)
     lap("candidates")
 
     say(f"solving over {stats.kept} candidate pairs")
-    problem = assignment_problem(campaign, encoded, candidates, visitors)
+    problem = assignment_problem(campaign, encoded, candidates, visitors, carry)
     solve = solve_assignment(problem, options)
     lap("solve")
 
     say("writing proposals and checking every rule")
     chosen = candidates[solve.selected].reset_index(drop=True)
     proposals = _proposals(chosen, visitors, hosts, encoded, text, scorer)
-    violations = check_proposals(campaign, proposals)
+    violations = check_proposals(campaign, proposals, None if carry is None else carry.locked)
     kpis = kpi_table(campaign, proposals)
     lap("check")
 
@@ -125,13 +131,17 @@ def choose_scorer(campaign: Campaign, options: RunOptions) -> PairScorer:
 
 
 def assignment_problem(
-    campaign: Campaign, encoded: EncodedCampaign, candidates: pd.DataFrame, visitors: pd.DataFrame
+    campaign: Campaign,
+    encoded: EncodedCampaign,
+    candidates: pd.DataFrame,
+    visitors: pd.DataFrame,
+    carryover: Carryover | None = None,
 ) -> AssignmentProblem:
-    """The solver's integer view of tonight's candidates and rules."""
+    """The solver's integer view of tonight's candidates and rules (and earlier nights')."""
     capacity = encoded.hosts.capacity.copy()
     if campaign.policy.max_group_size is not None:
         capacity = np.minimum(capacity, campaign.policy.max_group_size)
-    return AssignmentProblem(
+    problem = AssignmentProblem(
         pair_visitor=candidates["visitor"].to_numpy(np.int64),
         pair_host=candidates["host"].to_numpy(np.int64),
         pair_score=np.round(candidates["score"].to_numpy(np.float64) * SCORE_SCALE).astype(
@@ -142,6 +152,9 @@ def assignment_problem(
         min_sme_share=Fraction(str(campaign.policy.min_sme_share)),
         quotas=quota_groups(campaign, visitors),
     )
+    if carryover is None:
+        return problem
+    return with_carryover(problem, carryover, encoded, candidates, campaign)
 
 
 def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:

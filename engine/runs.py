@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import platform
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pandas as pd
 
 from engine import __version__
 from engine.contract import Campaign
+from engine.exports import write_csv
+from engine.outputs import review_tables, review_writers
 from engine.pipeline import NightResult, RunOptions
 from engine.runstore import Writer, json_writer, write_atomically
 
@@ -46,16 +49,30 @@ def versions() -> dict[str, str]:
 
 
 def manifest(
-    run_id: str, campaign: Campaign, options: RunOptions, result: NightResult
+    run_id: str,
+    campaign: Campaign,
+    options: RunOptions,
+    result: NightResult,
+    campaign_folder: Path | None = None,
 ) -> dict[str, Any]:
     solve = result.solve
     proposals = result.proposals
     smes = int((proposals["category"] == "sme").sum())
+    carry = options.carryover
     return {
         "run_id": run_id,
         "campaign": campaign.name,
+        # where the campaign (and its decision log) lives: ``cxmatch decide`` finds it here
+        "campaign_folder": None
+        if campaign_folder is None
+        else str(Path(campaign_folder).resolve()),
+        "carryover": None if carry is None else carry.summary(),
         "input_hashes": dict(sorted(campaign.input_hashes.items())),
-        "options": {k: v for k, v in asdict(options).items() if k != "weights"},
+        "options": {
+            f.name: getattr(options, f.name)
+            for f in fields(options)
+            if f.name not in ("weights", "carryover")
+        },
         "policy": campaign.policy.model_dump(),
         "versions": versions(),
         "scorer": result.scorer,
@@ -87,22 +104,32 @@ def manifest(
 
 
 def write_run(
-    target: Path, run_id: str, campaign: Campaign, options: RunOptions, result: NightResult
+    target: Path,
+    run_id: str,
+    campaign: Campaign,
+    options: RunOptions,
+    result: NightResult,
+    campaign_folder: Path | None = None,
+    include_contacts: bool = False,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
+    """The run folder: proposals, candidates, KPIs, manifest, and the reviewers' files
+    (changes, alternatives, workbook, report; see :mod:`engine.outputs`)."""
     proposals = result.proposals.assign(run_id=run_id)[list(PROPOSAL_COLUMNS)]
+    facts = manifest(run_id, campaign, options, result, campaign_folder)
+    review = review_tables(campaign, options, result, proposals)
+    facts["changes"] = review.change_counts()
+    facts.update(extra or {})
     writers: dict[str, Writer] = {
         "proposals.parquet": lambda p: proposals.to_parquet(p, index=False),
-        "proposals.csv": lambda p: _csv(proposals, p),
+        "proposals.csv": lambda p: _csv(review.proposals, p),  # + organisation names
         "candidates.parquet": lambda p: result.candidates.to_parquet(p, index=False),
         "kpis.csv": lambda p: _csv(result.kpis, p),
-        "manifest.json": json_writer(manifest(run_id, campaign, options, result)),
+        **review_writers(run_id, campaign, result.kpis, review, facts, include_contacts),
+        "manifest.json": json_writer(facts),
     }
     return write_atomically(target, writers)
 
 
 def _csv(table: pd.DataFrame, path: Path) -> None:
-    out = table.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-    out.to_csv(path, index=False, lineterminator="\n")
+    write_csv(table, path)  # formula-safe text, ISO dates, no contact data

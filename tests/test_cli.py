@@ -35,11 +35,15 @@ def test_run_writes_a_complete_checked_run(small_campaign, tmp_path):
     result = run(str(small_campaign), "--out", str(out))
     assert result.exit_code == exitcodes.OK, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        "alternatives.csv",
         "candidates.parquet",
+        "changes.csv",
         "kpis.csv",
         "manifest.json",
         "proposals.csv",
         "proposals.parquet",
+        "proposals.xlsx",
+        "report.html",
     ]
     proposals = pd.read_parquet(out / "proposals.parquet")
     assert len(proposals) > 0

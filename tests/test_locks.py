@@ -1,0 +1,165 @@
+"""Earlier nights in tonight's model and in the independent checker: locked exchanges, holds,
+pending proposals (churn cost), on tiny hand-checked campaigns."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from engine.checker import CARRYOVER_RULES, check_proposals
+from engine.eligibility import eligibility_context
+from engine.locks import LOCK_COLUMNS, Carryover, carry_candidates
+from engine.pipeline import RunOptions, run_night
+from scoring.encoding import encode_profiles
+from scoring.linear import LinearScore
+from scoring.text import TextSimilarity
+from tests.factory import host, make_campaign, visitor
+
+OPTIONS = RunOptions(time_limit_s=5, workers=1)
+
+
+def locked(*pairs: tuple[str, str]) -> pd.DataFrame:
+    rows = [
+        {"visitor_id": v, "host_id": h, "mode": "physical", "start": pd.Timestamp("2027-01-04"),
+         "end": pd.Timestamp("2027-01-06"), "score": 70.0, "decided_on": "2027-01-02"}
+        for v, h in pairs
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=list(LOCK_COLUMNS))
+
+
+def carry(locks=(), held=(), pending=()) -> Carryover:
+    def pairs(items):
+        return pd.DataFrame(list(items), columns=["visitor_id", "host_id"], dtype=object)
+
+    decisions = pd.DataFrame(columns=["visitor_id", "host_id", "decision", "decided_on", "run_id"])
+    return Carryover(locked(*locks), pairs(held), pairs(pending), decisions)
+
+
+def proposal(v: str, h: str) -> dict[str, object]:
+    return {"visitor_id": v, "host_id": h, "group_id": f"{h}-G1", "mode": "physical",
+            "start": pd.Timestamp("2027-01-04"), "end": pd.Timestamp("2027-01-06")}  # fmt: skip
+
+
+def rules(violations) -> set[tuple[str, str | None, str | None]]:
+    return {(v.rule, v.visitor_id, v.host_id) for v in violations}
+
+
+@pytest.fixture
+def four(tmp_path):
+    """V1..V3 SMEs and V4 a cluster organisation (DE), hosts H1 (capacity 1) and H2 (FR)."""
+    profiles = [
+        visitor("V1"), visitor("V2"), visitor("V3"),
+        visitor("V4", org_type="cluster_organisation"),
+        host("H1", capacity=1), host("H2", capacity=3),
+    ]  # fmt: skip
+    return make_campaign(tmp_path, profiles)
+
+
+# --------------------------------------------------------------------------- checker
+
+
+def test_the_carryover_rule_names():
+    assert CARRYOVER_RULES == ("locked_visitor",)
+
+
+def test_a_visitor_with_an_accepted_exchange_is_not_proposed_again(four):
+    proposals = pd.DataFrame([proposal("V1", "H2")])
+    assert check_proposals(four, proposals) == []
+    found = rules(check_proposals(four, proposals, locked(("V1", "H1"))))
+    assert found == {("locked_visitor", "V1", "H2")}
+
+
+def test_accepted_exchanges_use_their_host_capacity(four):
+    proposals = pd.DataFrame([proposal("V2", "H1")])
+    assert check_proposals(four, proposals) == []
+    violations = check_proposals(four, proposals, locked(("V1", "H1")))
+    assert rules(violations) == {("host_capacity", None, "H1")}
+    assert "1 of them accepted before" in violations[0].message
+    assert check_proposals(four, pd.DataFrame([proposal("V2", "H2")]), locked(("V1", "H1"))) == []
+
+
+def test_accepted_exchanges_count_in_the_sme_share(four):
+    proposals = pd.DataFrame([proposal("V1", "H2")])  # one SME: share 1/1
+    assert check_proposals(four, proposals, locked(("V4", "H1"))) == []  # 1 of 2: exactly half
+    four_share = four.replace(policy=four.policy.model_copy(update={"min_sme_share": 0.6}))
+    assert rules(check_proposals(four_share, proposals, locked(("V4", "H1")))) == {
+        ("sme_share", None, None)
+    }
+
+
+def test_a_rejected_pair_in_history_is_a_blocked_pair(tmp_path):
+    history = [{"visitor_id": "V1", "host_id": "H1", "decided_on": "2027-01-02",
+                "outcome": "rejected", "mode": "physical"}]  # fmt: skip
+    campaign = make_campaign(tmp_path, [visitor("V1"), host("H1")], history=history)
+    assert rules(check_proposals(campaign, pd.DataFrame([proposal("V1", "H1")]))) == {
+        ("blocked_pair", "V1", "H1")
+    }
+
+
+# --------------------------------------------------------------------------- the night
+
+
+def pairs(result) -> set[tuple[str, str]]:
+    return set(zip(result.proposals["visitor_id"], result.proposals["host_id"], strict=True))
+
+
+def test_a_locked_exchange_fills_its_host_and_takes_its_visitor_out(four):
+    free = run_night(four, OPTIONS)
+    assert {h for _, h in pairs(free)} == {"H1", "H2"}
+    night = run_night(
+        four, RunOptions(time_limit_s=5, workers=1, carryover=carry(locks=[("V1", "H1")]))
+    )
+    assert night.violations == []
+    assert "H1" not in {h for _, h in pairs(night)}  # its one place is taken
+    assert "V1" not in {v for v, _ in pairs(night)}
+    assert len(night.proposals) == 3  # V2, V3, V4 share H2's three places
+
+
+def test_a_pair_on_hold_stays_proposed(four):
+    free = pairs(run_night(four, OPTIONS))
+    hold = next(("V4", h) for h in ("H1", "H2") if ("V4", h) not in free)
+    night = run_night(four, RunOptions(time_limit_s=5, workers=1, carryover=carry(held=[hold])))
+    assert hold in pairs(night) and night.violations == []
+
+
+def test_the_churn_cost_keeps_an_unanswered_proposal_unless_the_gain_is_larger(tmp_path):
+    profiles = [
+        visitor("V1", sectors="C29", seek="battery testing"),
+        host("H1", sectors="C29", offer="battery testing"),
+        host("H2", sectors="J62", offer="cloud software", country="IT"),
+    ]
+    campaign = make_campaign(tmp_path / "a", profiles)
+    free = run_night(campaign, OPTIONS)
+    assert pairs(free) == {("V1", "H1")}
+    scores = free.candidates.groupby("host_id")["score"].max()  # a pair may have several options
+    gain = float(scores["H1"] - scores["H2"])
+    assert gain > 0
+
+    def night(churn: float) -> set[tuple[str, str]]:
+        policy = f"churn_penalty = {churn}\n"
+        moved = make_campaign(tmp_path / f"c{churn}", profiles, policy=policy)
+        options = RunOptions(time_limit_s=5, workers=1, carryover=carry(pending=[("V1", "H2")]))
+        return pairs(run_night(moved, options))
+
+    assert night(round(gain + 1, 2)) == {("V1", "H2")}  # keeping it is worth more than the gain
+    assert night(round(max(gain - 1, 0), 2)) == {("V1", "H1")}  # a larger gain moves it
+
+
+def test_sticky_pairs_missing_from_the_shortlist_are_scored_and_added_back(four):
+    encoded = encode_profiles(four.profiles)
+    context = eligibility_context(four, encoded.visitors.ids, encoded.hosts.ids)
+    text = TextSimilarity.fit(
+        encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
+    )
+    shortlist = pd.DataFrame(
+        {"visitor": pd.Series([0], dtype="int32"), "host": pd.Series([0], dtype="int32"),
+         "score": pd.Series([50.0], dtype="float32"), "physical": [True],
+         "stay_days": pd.Series([3], dtype="int16"), "overlap_days": pd.Series([100], dtype="int32")}
+    )  # fmt: skip
+    sticky = carry(pending=[("V2", "H2"), ("V3", "H9")], locks=[("V1", "H1")])
+    table = carry_candidates(sticky, encoded, text, context, LinearScore().score, shortlist)
+    ids = list(
+        zip(encoded.visitors.ids[table["visitor"]], encoded.hosts.ids[table["host"]], strict=True)
+    )
+    assert ids == [("V2", "H2")]  # V1 is locked; H9 does not exist
+    assert table["score"].iloc[0] > 0 and table.dtypes.equals(shortlist.dtypes)
