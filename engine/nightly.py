@@ -107,7 +107,7 @@ def run_nightly(
         say("loading campaign")
         campaign = load_campaign(folder)
         say("importing decisions from the inbox")
-        imported, invalid = import_inbox(folder, runs_root, campaign)
+        imported, invalid = import_inbox(folder, runs_root, campaign, options.night)
         if (target / "manifest.json").is_file():
             say(f"{target} exists: tonight has run already")
             return NightReport(target, False, imported, invalid, "not needed (night done)")
@@ -138,9 +138,10 @@ def night_carryover(records: pd.DataFrame, previous: RunFolder | None) -> Carryo
 
 
 def import_inbox(
-    folder: Path, runs_root: Path, campaign: Campaign
+    folder: Path, runs_root: Path, campaign: Campaign, night: date | None = None
 ) -> tuple[list[ImportResult], list[DecisionsInvalid]]:
-    """Import every decision file in the inbox, in name order; one transaction per file."""
+    """Import every decision file in the inbox, in name order; one transaction per file.
+    A decision without ``decided_on`` is dated ``night`` (default: today)."""
     inbox = folder / INBOX
     if not inbox.is_dir():
         return [], []
@@ -157,7 +158,7 @@ def import_inbox(
     for path in files:
         problems_file = path.with_name(path.name + ".problems.txt")
         try:
-            result = _import_one(path, folder, runs_root, capacity)
+            result = _import_one(path, folder, runs_root, capacity, night)
         except DecisionsInvalid as error:
             invalid.append(error)
             problems_file.write_text(str(error) + "\n", encoding="utf-8")
@@ -169,7 +170,7 @@ def import_inbox(
 
 
 def _import_one(
-    path: Path, folder: Path, runs_root: Path, capacity: dict[str, int]
+    path: Path, folder: Path, runs_root: Path, capacity: dict[str, int], night: date | None
 ) -> ImportResult:
     file, problems = read_decision_file(path)
     if file is None or problems:
@@ -191,7 +192,7 @@ def _import_one(
         if run is None:
             message = "cannot be checked: the campaign has no run yet"
             raise DecisionsInvalid(path.name, [Problem(path.name, None, None, None, message)])
-    return import_decisions(log_path(folder), file, run.proposals(), run.run_id, capacity)
+    return import_decisions(log_path(folder), file, run.proposals(), run.run_id, capacity, night)
 
 
 def _move_imported(path: Path, done: Path) -> None:

@@ -96,7 +96,7 @@ def country_flows(proposals: pd.DataFrame) -> str:
     table = pd.crosstab(proposals["host_country"], proposals["visitor_country"])
     with mpl.rc_context(STYLE):
         rows, columns = table.shape
-        figure = _figure(max(4.0, 0.32 * columns + 1.5), max(2.5, 0.28 * rows + 1.2))
+        figure = _figure(max(4.0, 0.36 * columns + 1.8), max(2.5, 0.3 * rows + 1.2))
         axes = figure.add_subplot()
         if table.empty:
             axes.text(0.5, 0.5, "no proposals", ha="center", va="center")
@@ -141,5 +141,6 @@ def solver_quality(solver: dict[str, object]) -> str:
         axes.set_xlim(low, values.max() * 1.12 if values.max() > 0 else 1)
         for yy, value in zip(y, values, strict=True):
             axes.text(value, yy, f" {value:,.0f}", va="center", fontsize=8)
+        axes.ticklabel_format(axis="x", style="plain")
         axes.set_xlabel("objective units (score x 100, minus quota penalties)")
         return _svg(figure)

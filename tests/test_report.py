@@ -139,3 +139,27 @@ def test_a_screenshot_of_the_report_is_taken(hostile_run, tmp_path):
     )  # fmt: skip
     assert taken.returncode == 0, taken.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_contact_data_only_in_the_workbook_and_only_when_asked(tmp_path):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    folder = small_campaign(tmp_path / "campaign", 40, 10, seed=5)
+    emails = set(pd.read_csv(folder / "profiles.csv", dtype=str)["contact_email"].dropna())
+    assert emails
+    runs = {}
+    for name, flags in (("plain", []), ("contacts", ["--with-contacts"])):
+        out = tmp_path / name
+        args = ["run", str(folder), "--out", str(out), "--time-limit", "5", "--workers", "1"]
+        result = CliRunner().invoke(app, args + flags)
+        assert result.exit_code == 0, result.output
+        runs[name] = out
+    for name, out in runs.items():
+        for path in out.iterdir():
+            if path.suffix in (".csv", ".html", ".json"):
+                assert not emails & set(re.findall(r"[\w.+-]+@[\w.-]+", path.read_text())), path
+        sheet = load_workbook(out / "proposals.xlsx")["proposals"]
+        cells = {str(cell.value) for row in sheet.iter_rows() for cell in row}
+        assert bool(emails & cells) == (name == "contacts")
