@@ -215,5 +215,11 @@ def _nights_to_target_plot(axes: Axes, runs: pd.DataFrame) -> None:
         jitter = np.linspace(-0.15, 0.15, len(values)) if len(values) > 1 else np.zeros(1)
         axes.scatter(index + jitter, values, s=18)
     axes.set_xticks(np.arange(len(names)), names, rotation=15, fontsize=8)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(runs):
+        never = float(runs["nights"].max()) + 1
+        axes.axhline(never, color="#c33", linestyle=":", linewidth=1)
+        axes.annotate("not reached", (0, never), xytext=(2, 2), textcoords="offset points",
+                      xycoords=("axes fraction", "data"), color="#c33", fontsize=8)  # fmt: skip
     axes.set_ylabel("nights to every KPI")
     axes.grid(axis="y", alpha=0.3)

@@ -1,12 +1,13 @@
 """Replay a campaign night by night through the nightly job's own code path.
 
 Each night: the campaign *as it stands that night* (profiles that have arrived, availability
-starting no earlier than ``lead_days`` working days after the night, visitors already matched
-withdrawn) goes through :func:`engine.pipeline.run_night` - the function ``cxmatch run``
-calls. Its checked proposals are then decided by the acceptance model and appended to the
-campaign's history as rows ``visitor_id, host_id, decided_on = the night, outcome, mode``,
-exactly what reviewers' decisions become; the next night reads them (rejected pairs are never
-proposed again, a physical visit is used, KPIs progress).
+starting no earlier than ``lead_days`` working days after the night) goes through
+:func:`engine.pipeline.run_night` - the function ``cxmatch run`` calls - exactly as the nightly
+job feeds it: the decisions so far, kept as decision-log records, become history rows
+``visitor_id, host_id, decided_on = the night, outcome, mode`` (:func:`engine.decisions.
+with_decisions`) and the accepted ones are locked exchanges (:func:`engine.locks.carryover`):
+they keep their host's capacity and their visitor gets no new proposal. Rejected pairs are
+never proposed again, a physical visit is used, KPIs progress.
 
 Everything random is drawn from streams keyed by (seed, purpose, ...), so the same scenario and
 seed give the same results in any process, and two scenarios share their draws for the same
@@ -19,7 +20,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -28,8 +29,10 @@ import pandas as pd
 
 from engine import exitcodes
 from engine.checker import kpi_table
-from engine.contract import HISTORY_COLUMNS, POSITIVE_OUTCOMES, Campaign
+from engine.contract import POSITIVE_OUTCOMES, Campaign
+from engine.decisions import LOG_COLUMNS, with_decisions
 from engine.generator import hidden_acceptance_probability
+from engine.locks import carryover
 from engine.pipeline import RunOptions, run_night
 from scenarios.lumpsum import lump_sums
 from scenarios.spec import Acceptance, Scenario
@@ -91,12 +94,6 @@ class SimulationResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass
-class _State:
-    history: pd.DataFrame
-    withdrawn: set[str]
-
-
 def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> SimulationResult:
     """Run every night of a prepared scenario. Raises :class:`SimulationFailed`."""
     say = progress or (lambda _message: None)
@@ -107,17 +104,19 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
         seed=seed,
         top_k=scenario.engine.top_k,
     )
-    state = _State(history=prepared.campaign.history, withdrawn=set())
+    records = empty_records()
     dates = night_dates(prepared.first_night, scenario.nights, scenario.days_between_nights)
     night_rows: list[dict[str, Any]] = []
     proposal_frames: list[pd.DataFrame] = []
-    progress_frames = [_kpi_progress(_view(prepared, state, 1, dates[0]), 0, None)]
+    progress_frames = [_kpi_progress(_view(prepared, 1, dates[0]), 0, None)]
     timings: dict[str, float] = {}
     for night, night_date in enumerate(dates, start=1):
         started = time.perf_counter()
-        campaign = _view(prepared, state, night, night_date)
+        view = _view(prepared, night, night_date)
+        campaign = with_decisions(view, records)
+        carry = carryover(records) if len(records) else None
         say(f"night {night}/{len(dates)} ({night_date}): running the nightly job")
-        result = run_night(campaign, options)
+        result = run_night(campaign, replace(options, carryover=carry))
         if not result.solve.status.has_solution:
             raise SimulationFailed(
                 f"night {night}: the solver found no assignment ({result.solve.status.value})",
@@ -132,15 +131,17 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
         decided = _decide(campaign, result.proposals, scenario.acceptance, seed, night)
         decided.insert(0, "night_date", pd.Timestamp(night_date))
         decided.insert(0, "night", night)
-        new_rows = _history_rows(decided, night_date)
-        state.history = pd.concat([state.history, new_rows], ignore_index=True)
-        if scenario.matched_visitors == "withdraw":
-            state.withdrawn |= set(decided.loc[decided["outcome"] == "accepted", "visitor_id"])
-        after = campaign.replace(history=state.history)
+        records = pd.concat(
+            [records, _records(decided, night, night_date, len(records))], ignore_index=True
+        )
+        after = with_decisions(view, records)
         kpi_now = _kpi_progress(after, night, night_date)
         progress_frames.append(kpi_now)
         proposal_frames.append(decided[list(PROPOSAL_COLUMNS)])
-        night_rows.append(_night_row(night, night_date, campaign, decided, result, kpi_now))
+        matched = set(carry.locked["visitor_id"]) if carry is not None else set()
+        night_rows.append(
+            _night_row(night, night_date, campaign, matched, decided, result, kpi_now)
+        )
         timings[f"night_{night}_s"] = round(time.perf_counter() - started, 3)
         say(
             f"night {night}: {len(decided)} proposals, "
@@ -167,9 +168,9 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
 # --- the campaign as it stands on a night -----------------------------------------------------
 
 
-def _view(prepared: PreparedScenario, state: _State, night: int, night_date: date) -> Campaign:
-    """Profiles published by tonight; availability from the earliest possible start; matched
-    visitors withdrawn (their profile unpublished); history with every decision so far."""
+def _view(prepared: PreparedScenario, night: int, night_date: date) -> Campaign:
+    """Profiles published by tonight, availability from the earliest possible start (profiles
+    whose window has passed are closed). History: the campaign's own, before any decision."""
     base = prepared.campaign
     profiles = base.profiles[prepared.arrival_night <= night].reset_index(drop=True)
     earliest = pd.Timestamp(
@@ -178,14 +179,13 @@ def _view(prepared: PreparedScenario, state: _State, night: int, night_date: dat
         )
     )
     ended = profiles["available_to"] < earliest
-    withdrawn = profiles["profile_id"].isin(state.withdrawn) | ended
     profiles = profiles.assign(
         available_from=profiles["available_from"].where(
             ended | (profiles["available_from"] >= earliest), earliest
         ),
-        status=profiles["status"].where(~withdrawn, "draft"),
+        status=profiles["status"].where(~ended, "draft"),
     )
-    return base.replace(profiles=profiles, history=state.history)
+    return base.replace(profiles=profiles)
 
 
 # --- decisions ----------------------------------------------------------------------------------
@@ -238,20 +238,33 @@ def uniform_draw(seed: int, night: int, visitor_id: str, host_id: str) -> float:
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little") / 2.0**64
 
 
-def _history_rows(decided: pd.DataFrame, night_date: date) -> pd.DataFrame:
+def empty_records() -> pd.DataFrame:
+    """An empty decision log (the columns :func:`engine.decisions.read_log` returns)."""
+    return pd.DataFrame({column: pd.Series([], dtype=object) for column in LOG_COLUMNS})
+
+
+def _records(decided: pd.DataFrame, night: int, night_date: date, seq: int) -> pd.DataFrame:
+    """Tonight's decisions as decision-log records, as reviewers' decision files become."""
     new = decided[decided["outcome"] != ALREADY_ACCEPTED]
+    day = night_date.isoformat()
     rows = pd.DataFrame(
         {
-            "visitor_id": new["visitor_id"].astype(str),
-            "host_id": new["host_id"].astype(str),
-            "decided_on": pd.Series(pd.Timestamp(night_date), index=new.index).astype(
-                "datetime64[ns]"
-            ),
-            "outcome": new["outcome"].astype(str),
-            "mode": new["mode"].astype(str),
+            "seq": np.arange(seq + 1, seq + 1 + len(new), dtype=np.int64),
+            "visitor_id": new["visitor_id"].astype(str).to_numpy(),
+            "host_id": new["host_id"].astype(str).to_numpy(),
+            "decision": new["outcome"].astype(str).to_numpy(),
+            "decided_on": day,
+            "decided_by": "simulation",
+            "note": "",
+            "mode": new["mode"].astype(str).to_numpy(),
+            "start_day": new["start"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "end_day": new["end"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "score": new["score"].astype(float).to_numpy(),
+            "run_id": f"night-{night}",
+            "import_id": night,
         }
     )
-    return rows[list(HISTORY_COLUMNS)].reset_index(drop=True)
+    return rows[list(LOG_COLUMNS)].astype(object)
 
 
 # --- KPIs and per-night figures -------------------------------------------------------------------
@@ -278,12 +291,18 @@ def _night_row(
     night: int,
     night_date: date,
     campaign: Campaign,
+    matched: set[str],
     decided: pd.DataFrame,
     result: Any,
     kpi_now: pd.DataFrame,
 ) -> dict[str, Any]:
+    """``visitors_open``: published, validated, no exchange accepted on an earlier night."""
     profiles = campaign.profiles
-    open_ = (profiles["status"] == "published") & profiles["validated"]
+    open_ = (
+        (profiles["status"] == "published")
+        & profiles["validated"]
+        & ~profiles["profile_id"].isin(matched)
+    )
     new = decided[decided["outcome"] != ALREADY_ACCEPTED]
     accepted = new[new["outcome"] == "accepted"]
     quotas = kpi_now[kpi_now["target"] > 0]
