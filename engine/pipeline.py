@@ -18,6 +18,7 @@ import pandas as pd
 from engine.candidates import CandidateStats, build_candidates
 from engine.checker import Violation, check_proposals, kpi_table
 from engine.contract import Campaign, org_category
+from engine.diagnosis import Diagnosis, rule_costs, supply_check
 from engine.eligibility import eligibility_context
 from engine.locks import Carryover, carry_candidates, with_carryover
 from engine.quotas import quota_groups
@@ -56,6 +57,7 @@ class NightResult:
     candidate_stats: CandidateStats
     timings: dict[str, float] = field(default_factory=dict)
     scorer: dict[str, Any] = field(default_factory=dict)
+    diagnosis: Diagnosis | None = None  # quota supply before solving, rule costs after
 
 
 def band(scores: np.ndarray) -> np.ndarray:
@@ -97,8 +99,11 @@ def run_night(
 
     say(f"solving over {stats.kept} candidate pairs")
     problem = assignment_problem(campaign, encoded, candidates, visitors, carry)
+    supply = supply_check(problem)  # names every quota no assignment can meet, before solving
     solve = solve_assignment(problem, options)
     lap("solve")
+    diagnosis = Diagnosis(supply, rule_costs(problem, time_budget_s=options.time_limit_s / 4))
+    lap("diagnosis")
 
     say("writing proposals and checking every rule")
     chosen = candidates[solve.selected].reset_index(drop=True)
@@ -122,6 +127,7 @@ def run_night(
         candidate_stats=stats,
         timings=timings,
         scorer=scorer.describe(),
+        diagnosis=diagnosis,
     )
 
 

@@ -99,6 +99,7 @@ def manifest(
             **solve.stats,
         },
         "checker": {"violations": len(result.violations)},
+        "diagnosis": None if result.diagnosis is None else result.diagnosis.summary(),
         "timings_s": result.timings,
     }
 
@@ -124,11 +125,21 @@ def write_run(
         "proposals.parquet": lambda p: proposals.to_parquet(p, index=False),
         "proposals.csv": lambda p: _csv(review.proposals, p),  # + organisation names
         "candidates.parquet": lambda p: result.candidates.to_parquet(p, index=False),
-        "kpis.csv": lambda p: _csv(result.kpis, p),
+        "kpis.csv": lambda p: _csv(kpis_with_diagnosis(result), p),
         **review_writers(run_id, campaign, result.kpis, review, facts, include_contacts),
         "manifest.json": json_writer(facts),
     }
     return write_atomically(target, writers)
+
+
+def kpis_with_diagnosis(result: NightResult) -> pd.DataFrame:
+    """kpis.csv: the KPI table plus, per quota, ``need`` (target - achieved before),
+    ``supply_max`` (most members the candidates can place at once) and ``rule_cost_score``
+    (total score the quota costs, LP relaxation; empty when not measured)."""
+    if result.diagnosis is None:
+        return result.kpis
+    extra = result.diagnosis.quota_table()
+    return result.kpis.merge(extra, on=["partnership", "category"], how="left")
 
 
 def _csv(table: pd.DataFrame, path: Path) -> None:

@@ -1,11 +1,20 @@
-"""The global assignment with OR-Tools CP-SAT, started and bounded by the LP relaxation.
+"""The global assignment: min-cost flow and LP relaxation for starts and bounds, then CP-SAT.
 
-1. LP relaxation (``solvers.relaxation``): a valid upper bound and a nearly integral optimum.
-2. Start: the better of the greedy assignment and the LP optimum rounded and completed
-   greedily; both keep every hard rule.
-3. If the start reaches the LP bound it is proven optimal and CP-SAT has nothing to add.
-4. Otherwise reduced-cost fixing removes every pair that provably cannot be part of a
-   solution better than the start, and CP-SAT solves the rest from the start (AddHint).
+1. Baselines: the greedy assignment (every rule) and the min-cost-flow optimum without
+   side rules (``solvers.flow``: no SME share, no quotas, no caps). When that unconstrained
+   optimum happens to keep every rule it is proven optimal and nothing else runs.
+2. LP relaxation (``solvers.relaxation``, priced over a core of pairs): a valid upper bound,
+   a nearly integral optimum and the prices of the side rules.
+3. Starts, all repaired to keep every hard rule: the greedy, the flow optimum, the LP
+   optimum rounded, and the max-weight assignment under the LP's Lagrangian weights (pair
+   value less the priced side rules, tie-broken towards the LP optimum). The best is the
+   incumbent, and the fallback result.
+4. If the incumbent reaches the LP bound it is proven optimal and CP-SAT has nothing to add.
+5. Otherwise CP-SAT improves it on a core: the pairs that can still improve on the
+   incumbent after reduced-cost fixing, narrowed to those within ``core_reduced_cost`` of
+   zero reduced cost when that is still over ``max_core_pairs``; CP-SAT starts from the
+   incumbent (AddHint). The best bound is the LP bound (or CP-SAT's, when the core is the
+   exact fixed model and CP-SAT proves it).
 
 CP-SAT model: one boolean per pair, one shortfall integer per quota; each visitor at most one
 host (AddAtMostOne); each host at most its capacity; SME share as one linear inequality
@@ -23,8 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from solvers.flow import max_weight_assignment
 from solvers.greedy import greedy_selection, round_relaxation
-from solvers.problem import AssignmentProblem, SolveResult, SolveStatus
+from solvers.problem import SCORE_SCALE, AssignmentProblem, SolveResult, SolveStatus
 from solvers.relaxation import Relaxation, solve_relaxation
 
 log = logging.getLogger(__name__)
@@ -46,41 +56,79 @@ class SolverOptions:
     deterministic: bool = True  # interleaved search: same inputs, seed, workers -> same answer
     use_relaxation: bool = True  # LP bound, LP-rounded start and reduced-cost fixing
     log_search: bool = False
+    # CP-SAT sees at most this many pairs: past it, only pairs whose LP reduced cost is
+    # within core_reduced_cost objective units of zero (a heuristic core, no longer exact)
+    max_core_pairs: int = 20_000
+    core_reduced_cost: float = 3 * SCORE_SCALE
 
 
 def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None) -> SolveResult:
     options = options or SolverOptions()
     started = time.perf_counter()
     stats: dict[str, float | int | str] = {"pairs": problem.n_pairs}
+    plain = problem.n_groups == 0  # the flow bound needs plain pairs (no group slots)
 
     greedy = greedy_selection(problem)
-    start, start_objective = greedy, problem.objective(greedy)
-    stats["greedy_objective"] = start_objective
-    relaxation = solve_relaxation(problem) if options.use_relaxation else None
-    lp_bound: int | None = None
+    stats["greedy_objective"] = problem.objective(greedy)
+    clock = time.perf_counter()
+    flow = max_weight_assignment(problem, problem.pair_value)
+    flow_value = int(problem.pair_value[flow].sum())
+    stats.update(
+        mcf_objective=flow_value,  # the unconstrained optimum: what no rule would cost
+        mcf_time_s=round(time.perf_counter() - clock, 3),
+        mcf_keeps_rules=str(_keeps_side_rules(problem, flow)),
+    )
+    if plain and _keeps_side_rules(problem, flow):
+        stats["cp_sat"] = "skipped: the unconstrained optimum keeps every rule (proven optimal)"
+        return _result(problem, SolveStatus.OPTIMAL, flow, flow_value, started, options, stats)
+    starts = {"greedy": greedy, "mcf_repaired": round_relaxation(problem, flow.astype(float))}
+    stats["mcf_repaired_objective"] = problem.objective(starts["mcf_repaired"])
+
+    relaxation = solve_relaxation(problem, [greedy, flow]) if options.use_relaxation else None
+    bound: int | None = flow_value if plain else None
     if relaxation is not None:
         lp_bound = math.floor(relaxation.bound + 1e-6)
-        rounded = round_relaxation(problem, relaxation.values)
+        bound = lp_bound if bound is None else min(bound, lp_bound)
+        starts["lp_rounded"] = round_relaxation(problem, relaxation.values)
         stats.update(
             lp_bound=lp_bound,
             lp_time_s=round(relaxation.wall_time_s, 3),
+            lp_rounds=relaxation.rounds,
+            lp_core_pairs=relaxation.core_pairs,
+            lp_exact=str(relaxation.exact),
             lp_fractional_pairs=relaxation.fractional,
-            lp_rounded_objective=problem.objective(rounded),
+            lp_rounded_objective=problem.objective(starts["lp_rounded"]),
         )
-        if problem.objective(rounded) > start_objective:
-            start, start_objective = rounded, problem.objective(rounded)
+        if relaxation.lagrangian_values is not None:
+            # tie-break towards the LP optimum: one objective unit per unit of LP value
+            weights = np.round(relaxation.lagrangian_values + relaxation.values).astype(np.int64)
+            lagrangian = max_weight_assignment(problem, weights)
+            starts["lagrangian"] = round_relaxation(problem, lagrangian.astype(float))
+            stats["lagrangian_objective"] = problem.objective(starts["lagrangian"])
+    # the best start, ties to the first listed (deterministic)
+    start_name = max(starts, key=lambda name: problem.objective(starts[name]))
+    start, start_objective = starts[start_name], problem.objective(starts[start_name])
+    stats["start"] = start_name
 
-    if lp_bound is not None and start_objective >= lp_bound:
-        stats["cp_sat"] = "skipped: the start reaches the LP bound (proven optimal)"
-        return _result(problem, SolveStatus.OPTIMAL, start, lp_bound, started, options, stats)
+    if bound is not None and start_objective >= bound:
+        stats["cp_sat"] = "skipped: the start reaches the bound (proven optimal)"
+        return _result(problem, SolveStatus.OPTIMAL, start, bound, started, options, stats)
 
     keep = _fixable(problem, relaxation, start_objective)
     stats["pairs_after_fixing"] = int(keep.sum())
+    exact_core = True
+    if relaxation is not None and keep.sum() > options.max_core_pairs:
+        keep &= (relaxation.reduced_costs >= -options.core_reduced_cost) | (
+            relaxation.values > 1e-9
+        )
+        exact_core = False
+    stats["cp_sat_core_pairs"] = int((keep | start).sum())
     status, selected, cp_bound = _run_cpsat(problem, keep, start, options, started, stats)
     if not status.has_solution:
-        if status is SolveStatus.UNKNOWN:  # nothing better found in time: the start stands
-            log.warning("CP-SAT found no solution in time; keeping the start")
-            return _result(problem, SolveStatus.FEASIBLE, start, lp_bound, started, options, stats)
+        if status is SolveStatus.UNKNOWN or not exact_core:
+            # nothing better found in time (or the narrowed core is too narrow): the start
+            log.info("CP-SAT found nothing better in time; keeping the start")
+            return _result(problem, SolveStatus.FEASIBLE, start, bound, started, options, stats)
         return SolveResult(
             solver="cp-sat",
             status=status,
@@ -94,17 +142,26 @@ def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None
         )
     if problem.objective(selected) < start_objective:  # never worse than the start
         selected = start
-    bounds = [b for b in (lp_bound, cp_bound) if b is not None]
-    best_bound = min(bounds) if bounds else None
-    # CP-SAT's optimality on the fixed model is optimality overall: fixing removes only pairs
-    # that cannot improve on the start.
-    proven = status is SolveStatus.OPTIMAL or (
-        best_bound is not None and problem.objective(selected) >= best_bound
+    # CP-SAT's bound on the exactly fixed model is a bound overall: fixing removes only pairs
+    # that cannot improve on the start. On a narrowed core it bounds only that core.
+    if exact_core and cp_bound is not None:
+        bound = cp_bound if bound is None else min(bound, cp_bound)
+    proven = (status is SolveStatus.OPTIMAL and exact_core) or (
+        bound is not None and problem.objective(selected) >= bound
     )
     final = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
     if proven:
-        best_bound = problem.objective(selected)
-    return _result(problem, final, selected, best_bound, started, options, stats)
+        bound = problem.objective(selected)
+    return _result(problem, final, selected, bound, started, options, stats)
+
+
+def _keeps_side_rules(problem: AssignmentProblem, selected: np.ndarray) -> bool:
+    """SME share, every quota met and every cap kept (capacities hold by construction)."""
+    return (
+        problem.sme_share_ok(selected)
+        and not any(problem.shortfalls(selected))
+        and all(int(cap.cost[selected].sum()) <= cap.limit for cap in problem.caps)
+    )
 
 
 def _result(

@@ -124,21 +124,69 @@ def solve_greedy(problem: AssignmentProblem, seed: int = 0) -> SolveResult:
 
 
 def _repair_sme_share(assignment: _Assignment, order: np.ndarray) -> None:
-    """Drop the lowest-valued non-SME proposals, refilling freed room with SME pairs."""
+    """Drop the lowest-valued non-SME proposals, refilling freed room with SME pairs.
+
+    The freed host is offered first to its best free SME visitor, then the best SME pair
+    that fits anywhere; SME counts are kept incrementally and each list is scanned once
+    (an SME visitor, once placed, stays placed), so the repair is linear in the pairs.
+    """
     problem = assignment.problem
     share = problem.min_sme_share
     selected = assignment.selected
     is_sme_pair = problem.visitor_is_sme[problem.pair_visitor]
+    smes = int(is_sme_pair[selected].sum()) + problem.fixed_smes
+    total = int(selected.sum()) + problem.fixed_total
+    if smes * share.denominator >= share.numerator * total:
+        return
+    droppable = _drop_order(problem, order, selected, is_sme_pair)
+    sme_order = order[is_sme_pair[order]]
+    sme_pairs = sme_order.tolist()
+    by_host = _positions_by_key(problem.pair_host[sme_order], problem.n_hosts)
+    host_cursor = np.zeros(problem.n_hosts, dtype=np.int64)
+    visitor_taken = assignment.visitor_taken
+    cursor = 0
+    for dropped in droppable:
+        if smes * share.denominator >= share.numerator * total:
+            break
+        host = int(problem.pair_host[dropped])
+        assignment.drop(dropped)
+        total -= 1
+        took = False
+        at_host = by_host[host]
+        while host_cursor[host] < len(at_host):  # the freed room first
+            pair = sme_pairs[at_host[host_cursor[host]]]
+            if visitor_taken[problem.pair_visitor[pair]]:
+                host_cursor[host] += 1
+                continue
+            took = assignment.take(pair)
+            break
+        while not took and cursor < len(sme_pairs):  # else the best SME pair that fits
+            pair = sme_pairs[cursor]
+            cursor += 1
+            took = not selected[pair] and assignment.take(pair)
+        if took:
+            smes += 1
+            total += 1
 
-    def short() -> bool:
-        smes = int(is_sme_pair[selected].sum()) + problem.fixed_smes
-        total = int(selected.sum()) + problem.fixed_total
-        return smes * share.denominator < share.numerator * total
 
-    droppable = [int(p) for p in order[::-1] if selected[p] and not is_sme_pair[p]]
-    sme_pairs = [int(p) for p in order if is_sme_pair[p]]
-    while short() and droppable:
-        assignment.drop(droppable.pop(0))
-        for pair in sme_pairs:  # give the freed room to the best SME pair that now fits
-            if not selected[pair] and assignment.take(pair):
-                break
+def _drop_order(
+    problem: AssignmentProblem, order: np.ndarray, selected: np.ndarray, is_sme_pair: np.ndarray
+) -> list[int]:
+    """Chosen non-SME pairs, lowest value first; pairs whose visitor a quota cannot spare
+    (the quota has no more members chosen than it needs) come last."""
+    chosen = order[::-1][selected[order[::-1]] & ~is_sme_pair[order[::-1]]]
+    if not problem.quotas:
+        return chosen.tolist()
+    visitors = problem.pair_visitor
+    spare = np.ones(len(chosen), dtype=bool)
+    for quota in problem.quotas:
+        if int(quota.members[visitors[selected]].sum()) <= quota.need:
+            spare &= ~quota.members[visitors[chosen]]
+    return [*chosen[spare].tolist(), *chosen[~spare].tolist()]
+
+
+def _positions_by_key(keys: np.ndarray, size: int) -> list[list[int]]:
+    """For each key 0..size-1, the positions holding it, in order."""
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(size + 1))
+    return [order[bounds[k] : bounds[k + 1]].tolist() for k in range(size)]

@@ -126,8 +126,12 @@ class AssignmentProblem:
 
     def objective(self, selected: np.ndarray) -> int:
         """Total value minus quota penalties of a selection (the solvers' common objective)."""
-        return int(self.pair_value[selected].sum()) + self.group_bonus_total(selected) - sum(
-            q.penalty * s for q, s in zip(self.quotas, self.shortfalls(selected), strict=True)
+        return (
+            int(self.pair_value[selected].sum())
+            + self.group_bonus_total(selected)
+            - sum(
+                q.penalty * s for q, s in zip(self.quotas, self.shortfalls(selected), strict=True)
+            )
         )
 
     def shortfalls(self, selected: np.ndarray) -> list[int]:

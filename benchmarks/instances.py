@@ -1,0 +1,163 @@
+"""Benchmark instances of the global assignment: generated campaigns, scored and pruned once.
+
+``instance(n_visitors)`` returns a :class:`BenchInstance` for one of ``SIZES`` (hosts =
+visitors / 4, 13 partnerships, quotas from the generator, fixed seeds). Generating and
+scoring 20,000 or 50,000 visitors takes minutes, so the campaign (Parquet) and its candidate
+pairs (Parquet) are cached under ``benchmarks/.cache/`` (git-ignored; no pickle). Delete the
+folder after changing the generator, eligibility or scoring.
+
+Variants (same profiles and candidates, other rules, so they share the cache):
+
+* ``"generated"``: the generator's policy and quotas as they are;
+* ``"tight"``: ``min_sme_share = 0.6`` and every remaining quota need raised by 30%, so the
+  SME share and the quotas bind and the LP relaxation turns fractional.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine.candidates import build_candidates
+from engine.contract import Campaign
+from engine.eligibility import eligibility_context
+from engine.generator import generate_campaign, write_campaign
+from engine.loading import load_campaign
+from engine.pipeline import RunOptions, _group_ids, assignment_problem, choose_scorer
+from engine.quotas import achieved_before
+from scoring.encoding import EncodedCampaign, encode_profiles
+from scoring.linear import PairScorer
+from scoring.text import TextSimilarity
+from solvers.problem import AssignmentProblem
+
+log = logging.getLogger(__name__)
+
+CACHE = Path(__file__).parent / ".cache"
+SIZES = {1_000: 101, 5_000: 105, 20_000: 120, 50_000: 150}  # visitors -> generator seed
+VARIANTS = ("generated", "tight")
+TIGHT_SME_SHARE = 0.6
+TIGHT_NEED_FACTOR = 1.3
+
+
+@dataclass
+class BenchInstance:
+    name: str
+    campaign: Campaign
+    encoded: EncodedCampaign
+    text: TextSimilarity
+    scorer: PairScorer
+    candidates: pd.DataFrame
+    problem: AssignmentProblem
+    eligible_pairs: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def proposals(self, selected: np.ndarray) -> pd.DataFrame:
+        """The checked columns of the proposals of a selection, dated as a run dates them
+        (first common working day, the pair's stay; groups = same host, dates and mode)."""
+        chosen = self.candidates[selected].reset_index(drop=True)
+        visitors = self.campaign.visitors.reset_index(drop=True)
+        hosts = self.campaign.hosts.reset_index(drop=True)
+        v_rows = visitors.iloc[chosen["visitor"].to_numpy()]
+        h_rows = hosts.iloc[chosen["host"].to_numpy()]
+        first_day = np.maximum(
+            v_rows["available_from"].to_numpy("datetime64[D]"),
+            h_rows["available_from"].to_numpy("datetime64[D]"),
+        )
+        start = np.busday_offset(first_day, 0, roll="forward")
+        end = np.busday_offset(start, chosen["stay_days"].to_numpy(np.int64) - 1)
+        proposals = pd.DataFrame(
+            {
+                "visitor_id": v_rows["profile_id"].to_numpy(),
+                "host_id": h_rows["profile_id"].to_numpy(),
+                "start": pd.to_datetime(start),
+                "end": pd.to_datetime(end),
+                "mode": np.where(chosen["physical"], "physical", "virtual"),
+            }
+        )
+        proposals.insert(2, "group_id", _group_ids(proposals))
+        return proposals
+
+
+def campaign_folder(n_visitors: int) -> Path:
+    folder = CACHE / f"campaign_{n_visitors}_{SIZES[n_visitors]}"
+    if not (folder / "profiles.parquet").exists():
+        started = time.perf_counter()
+        generated = generate_campaign(n_visitors, n_visitors // 4, SIZES[n_visitors])
+        write_campaign(generated, folder, "parquet")
+        log.info("generated %s in %.1f s", folder.name, time.perf_counter() - started)
+    return folder
+
+
+def tighten(campaign: Campaign) -> Campaign:
+    """The "tight" variant: a higher SME share and every remaining quota need x1.3."""
+    done = achieved_before(campaign)
+    quotas = campaign.quotas.copy()
+    before = np.array(
+        [
+            int(done.get((p, c), 0))
+            for p, c in zip(quotas["partnership"], quotas["category"], strict=True)
+        ]
+    )
+    remaining = (quotas["target"].to_numpy() - before).clip(min=0)
+    quotas["target"] = before + np.ceil(remaining * TIGHT_NEED_FACTOR).astype(np.int64)
+    policy = campaign.policy.model_copy(update={"min_sme_share": TIGHT_SME_SHARE})
+    return campaign.replace(quotas=quotas, policy=policy, name=campaign.name + "-tight")
+
+
+def instance(
+    n_visitors: int, variant: str = "generated", *, top_k: int = 25, full: bool = False
+) -> BenchInstance:
+    """One benchmark instance; ``full=True`` keeps every eligible pair (no pruning)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    campaign = load_campaign(campaign_folder(n_visitors))
+    timings["load_s"] = round(time.perf_counter() - clock, 2)
+    encoded = encode_profiles(campaign.profiles)
+    text = TextSimilarity.fit(
+        encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
+    )
+    scorer = choose_scorer(campaign, RunOptions())
+    tag = "full" if full else f"k{top_k}"
+    path = CACHE / f"candidates_{n_visitors}_{SIZES[n_visitors]}_{tag}.parquet"
+    meta = path.with_suffix(".json")
+    clock = time.perf_counter()
+    if path.exists() and meta.exists():
+        candidates = pd.read_parquet(path)
+        eligible = int(json.loads(meta.read_text())["eligible"])
+    else:
+        context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+        candidates, stats = build_candidates(
+            encoded,
+            text,
+            context,
+            scorer.score,
+            top_k=top_k,
+            keep_all_below=2**62 if full else 200_000,
+        )
+        eligible = stats.eligible
+        candidates.to_parquet(path, index=False)
+        meta.write_text(json.dumps({"eligible": eligible, "kept": len(candidates)}))
+    timings["candidates_s"] = round(time.perf_counter() - clock, 2)
+    if variant == "tight":
+        campaign = tighten(campaign)
+    visitors = campaign.visitors.reset_index(drop=True)
+    problem = assignment_problem(campaign, encoded, candidates, visitors)
+    return BenchInstance(
+        name=f"{n_visitors}-{variant}",
+        campaign=campaign,
+        encoded=encoded,
+        text=text,
+        scorer=scorer,
+        candidates=candidates,
+        problem=problem,
+        eligible_pairs=eligible,
+        timings=timings,
+    )

@@ -1,0 +1,169 @@
+"""Why a quota falls short, named rule by rule: supply before solving, cost after.
+
+* **Supply** (before solving): for each quota, the most of its members that the candidate
+  graph can place at once (a max flow: member visitors -> their candidate hosts -> host
+  capacity, solved as a max-cardinality assignment by ``solvers.flow``). A quota whose
+  remaining need exceeds it cannot be met by any assignment, whatever the other rules.
+* **Cost** (after solving): what each rule costs in total score, measured on the LP
+  relaxation: the LP optimum without the rule minus the LP optimum with it (0 when the rule
+  does not bind: a rule whose LP dual price is 0 cannot raise the optimum when dropped). A
+  quota's cost includes its shortfall penalties. LP costs are within the solve's gap of the
+  integer costs and need one LP per binding rule, not one full solve.
+
+Pure functions over the solver's problem: no I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from solvers.flow import max_weight_assignment
+from solvers.problem import SCORE_SCALE, AssignmentProblem, Quota
+from solvers.relaxation import solve_relaxation
+
+log = logging.getLogger(__name__)
+
+DUAL_TOLERANCE = 1e-6
+EXACT = 1e-9  # price until the LP bounds are exact: costs are differences of two bounds
+SME_RULE = "sme_share"
+
+
+@dataclass(frozen=True)
+class QuotaSupply:
+    partnership: str
+    category: str
+    need: int  # still needed tonight (target - achieved before)
+    members: int  # visitors of the quota's partnership and category
+    with_candidates: int  # of which with at least one candidate host
+    placeable: int  # most of them that can be placed at once (max flow)
+
+    @property
+    def blocked(self) -> bool:
+        return self.placeable < self.need
+
+    def message(self) -> str:
+        kind = "exchanges" if self.category == "total" else f"{self.category} visitors"
+        return (
+            f"partnership {self.partnership} cannot reach its {self.category} target: "
+            f"{self.need} more needed, but only {self.placeable} eligible {kind} can be placed "
+            f"with an eligible host with free capacity ({self.members} {kind.split()[0]} in "
+            f"the campaign, {self.with_candidates} with a candidate host)"
+        )
+
+
+def _split(name: str) -> tuple[str, str]:
+    partnership, _, category = name.rpartition("/")
+    return partnership, category
+
+
+def supply_check(problem: AssignmentProblem) -> list[QuotaSupply]:
+    """Per quota: how many of its members the candidate graph can place at once."""
+    found = []
+    for quota in problem.quotas:
+        member_pairs = quota.members[problem.pair_visitor]
+        placed = max_weight_assignment(problem, member_pairs.astype(np.int64))
+        partnership, category = _split(quota.name)
+        found.append(
+            QuotaSupply(
+                partnership=partnership,
+                category=category,
+                need=quota.need,
+                members=int(quota.members.sum()),
+                with_candidates=len(np.unique(problem.pair_visitor[member_pairs])),
+                placeable=int(placed.sum()),
+            )
+        )
+    for supply in found:
+        if supply.blocked:
+            log.warning("%s", supply.message())
+    return found
+
+
+@dataclass(frozen=True)
+class RuleCost:
+    rule: str  # "sme_share" or a quota name "partnership/category"
+    cost: float | None  # objective units (score x SCORE_SCALE) the rule costs; None: not measured
+    binding: bool
+
+    @property
+    def cost_score(self) -> float | None:
+        return None if self.cost is None else round(self.cost / SCORE_SCALE, 2)
+
+
+def rule_costs(problem: AssignmentProblem, time_budget_s: float = 60.0) -> list[RuleCost]:
+    """The SME share's and each quota's cost in total score (LP relaxation, see module)."""
+    started = time.perf_counter()
+    base = solve_relaxation(problem, tolerance=EXACT)
+    if base is None:
+        return []
+    duals = base.side_duals
+    rules: list[tuple[str, AssignmentProblem, bool]] = []
+    binding_sme = duals is None or bool(duals[0] > DUAL_TOLERANCE)
+    if problem.min_sme_share > 0:
+        rules.append((SME_RULE, replace(problem, min_sme_share=Fraction(0)), binding_sme))
+    for q, quota in enumerate(problem.quotas):
+        binding = duals is None or bool(duals[1 + q] > DUAL_TOLERANCE)
+        rules.append((quota.name, _without_quota(problem, quota), binding))
+    costs = []
+    for rule, relaxed, binding in rules:
+        if not binding:
+            costs.append(RuleCost(rule, 0.0, False))
+            continue
+        if time.perf_counter() - started > time_budget_s:
+            costs.append(RuleCost(rule, None, True))
+            continue
+        warm = [] if base.core is None else [base.core]
+        without = solve_relaxation(relaxed, warm, tolerance=EXACT)
+        cost = None if without is None else max(0.0, without.bound - base.bound)
+        costs.append(RuleCost(rule, cost, True))
+    return costs
+
+
+def _without_quota(problem: AssignmentProblem, dropped: Quota) -> AssignmentProblem:
+    return replace(problem, quotas=tuple(q for q in problem.quotas if q is not dropped))
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    supply: list[QuotaSupply]
+    costs: list[RuleCost]
+
+    @property
+    def messages(self) -> list[str]:
+        return [supply.message() for supply in self.supply if supply.blocked]
+
+    def quota_table(self) -> pd.DataFrame:
+        """partnership, category, need, supply_max, rule_cost_score (one row per quota)."""
+        cost_of = {c.rule: c.cost_score for c in self.costs}
+        return pd.DataFrame(
+            {
+                "partnership": [s.partnership for s in self.supply],
+                "category": [s.category for s in self.supply],
+                "need": [s.need for s in self.supply],
+                "supply_max": [s.placeable for s in self.supply],
+                "rule_cost_score": [
+                    cost_of.get(f"{s.partnership}/{s.category}") for s in self.supply
+                ],
+            }
+        )
+
+    def summary(self) -> dict[str, object]:
+        sme = next((c for c in self.costs if c.rule == SME_RULE), None)
+        return {
+            "blocked_quotas": self.messages,
+            "sme_share_cost_score": None if sme is None else sme.cost_score,
+            "binding_quotas": sum(c.binding for c in self.costs if c.rule != SME_RULE),
+            "quota_cost_score_total": round(
+                sum(c.cost_score or 0.0 for c in self.costs if c.rule != SME_RULE), 2
+            ),
+        }
+
+
+def diagnose(problem: AssignmentProblem, time_budget_s: float = 60.0) -> Diagnosis:
+    return Diagnosis(supply_check(problem), rule_costs(problem, time_budget_s))
