@@ -127,7 +127,9 @@ def test_solve(benchmark, n_visitors: int, variant: str) -> None:
     benchmark.extra_info.update({k: v for k, v in row.items() if not isinstance(v, np.ndarray)})
     if "highs_objective" in row and row["highs_status"] == "Optimal":
         # the engine is within 0.1% of HiGHS' proven optimum on the same candidates
-        assert row["engine_objective"] >= row["highs_objective"] - 1e-3 * abs(row["highs_objective"])
+        assert row["engine_objective"] >= row["highs_objective"] - 1e-3 * abs(
+            row["highs_objective"]
+        )
 
 
 def main() -> None:

@@ -68,7 +68,11 @@ def solve(problem_path: Path, result_path: Path, time_limit: float, threads: int
             np.concatenate([np.where(is_sme[visitor], den - num, -num), np.zeros(q)])[None, :]
         ),
     ]
-    lower = [np.full(n_visitors, -np.inf), np.full(n_hosts, -np.inf), [num * fixed_total - den * fixed_smes]]
+    lower = [
+        np.full(n_visitors, -np.inf),
+        np.full(n_hosts, -np.inf),
+        [num * fixed_total - den * fixed_smes],
+    ]
     upper = [np.ones(n_visitors), capacity, [np.inf]]
     if q:
         quota_pairs = sparse.csr_matrix(members[:, visitor].astype(float))

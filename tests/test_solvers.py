@@ -216,3 +216,96 @@ def test_budget_cap_limits_the_spend(options):
     capped = AssignmentProblem(**{**p.__dict__, "caps": (budget,)})
     result = solve_cpsat(capped, options)
     assert chosen(capped, result) == [(0, 0), (2, 2)]  # 800 spent, 180 beats 170
+
+
+# --- min-cost flow, priced LP, starts --------------------------------------------------
+
+
+def _random_problem(seed, n_visitors=40, n_hosts=10, share=Fraction(1, 2), quotas=0):
+    rng = np.random.default_rng(seed)
+    pairs = [
+        (v, h, int(rng.integers(1, 1000)))
+        for v in range(n_visitors)
+        for h in range(n_hosts)
+        if rng.random() < 0.4
+    ]
+    groups = [
+        Quota(f"P{i}/sme", rng.random(n_visitors) < 0.3, need=int(rng.integers(1, 5)), penalty=500)
+        for i in range(quotas)
+    ]
+    return problem(
+        pairs,
+        capacity=rng.integers(1, 4, n_hosts).tolist(),
+        sme=rng.random(n_visitors) < 0.4,
+        share=share,
+        quotas=groups,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_min_cost_flow_is_the_optimum_without_side_rules(seed):
+    from solvers.flow import max_weight_assignment
+
+    p = _random_problem(seed, share=Fraction(0))
+    flow = max_weight_assignment(p, p.pair_value)
+    assert np.bincount(p.pair_visitor[flow], minlength=p.n_visitors).max() <= 1
+    assert (np.bincount(p.pair_host[flow], minlength=p.n_hosts) <= p.host_capacity).all()
+    plain = solve_cpsat(p, SolverOptions(time_limit_s=10, workers=1, use_relaxation=False))
+    assert plain.status is SolveStatus.OPTIMAL
+    assert int(p.pair_value[flow].sum()) == plain.objective
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_priced_lp_reaches_the_full_lp_bound(seed):
+    from solvers.relaxation import solve_relaxation
+
+    p = _random_problem(seed, n_visitors=80, n_hosts=12, share=Fraction(3, 5), quotas=3)
+    full = solve_relaxation(p, price=False)
+    priced = solve_relaxation(p, tolerance=0.0)
+    assert full is not None and priced is not None
+    assert priced.exact and priced.core_pairs < p.n_pairs
+    assert priced.bound == pytest.approx(full.bound, abs=1e-6)
+
+
+def test_an_unfinished_pricing_still_gives_a_valid_bound():
+    from solvers.relaxation import solve_relaxation
+
+    p = _random_problem(6, n_visitors=80, n_hosts=12, share=Fraction(3, 5), quotas=3)
+    full = solve_relaxation(p, price=False)
+    cut = solve_relaxation(p, max_rounds=1, tolerance=0.0)
+    assert full is not None and cut is not None
+    assert cut.bound >= full.bound - 1e-6
+
+
+def test_the_unconstrained_optimum_that_keeps_every_rule_is_returned_at_once():
+    p = problem([(0, 0, 90), (1, 1, 80)], capacity=[1, 1], sme=[1, 0])
+    result = solve_cpsat(p, SolverOptions(time_limit_s=5, workers=1))
+    assert result.status is SolveStatus.OPTIMAL and result.objective == 170
+    assert result.stats["mcf_keeps_rules"] == "True" and "lp_bound" not in result.stats
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_the_engine_reports_every_baseline_and_stays_within_its_bound(seed):
+    p = _random_problem(seed, n_visitors=60, n_hosts=12, share=Fraction(3, 5), quotas=3)
+    result = solve_cpsat(p, SolverOptions(time_limit_s=10, workers=1))
+    assert {"greedy_objective", "mcf_objective", "mcf_repaired_objective", "start"} <= set(
+        result.stats
+    )
+    assert p.sme_share_ok(result.selected)
+    assert result.objective >= result.stats["greedy_objective"]
+    assert result.best_bound is not None and result.objective <= result.best_bound
+    assert result.best_bound <= result.stats["mcf_objective"]
+
+
+def test_sme_repair_spares_the_visitors_a_quota_needs():
+    # non-SMEs 0 (the quota's only member) and 1; the share needs one of them gone: the
+    # repair must drop 1, although 0 scores less
+    quota = Quota("P1/cluster", np.array([True, False, False]), need=1, penalty=10_000)
+    p = problem(
+        [(0, 0, 50), (1, 1, 60), (2, 2, 40)],
+        capacity=[1, 1, 1],
+        sme=[0, 0, 1],
+        quotas=[quota],
+    )
+    greedy = solve_greedy(p)
+    assert chosen(p, greedy) == [(0, 0), (2, 2)] and greedy.shortfalls == (0,)
