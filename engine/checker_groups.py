@@ -97,8 +97,7 @@ def _lump_sums(
     campaign: Campaign, rows: list[dict[str, Any]], profiles: dict[str, dict[str, Any]]
 ) -> list[Violation]:
     thresholds = {
-        code: float(amount)
-        for code, amount in cosme_countries()["lump_sum_threshold_eur"].items()
+        code: float(amount) for code, amount in cosme_countries()["lump_sum_threshold_eur"].items()
     }
     for code, amount in campaign.policy.lump_sums.items():
         thresholds[canonical_country(code) or code] = float(amount)

@@ -17,11 +17,14 @@ import pandas as pd
 
 from engine.candidates import CandidateStats, build_candidates
 from engine.checker import Violation, check_proposals, kpi_table
+from engine.checker_groups import check_groups
 from engine.contract import Campaign, org_category
 from engine.diagnosis import Diagnosis, rule_costs, supply_check
 from engine.eligibility import eligibility_context
+from engine.grouping import assign_slots, dated_columns, with_slots, with_spend
 from engine.locks import Carryover, carry_candidates, with_carryover
 from engine.quotas import quota_groups
+from engine.slots import Slots, build_slots
 from scoring.encoding import EncodedCampaign, encode_profiles
 from scoring.features import FeatureInputs, compute_features
 from scoring.linear import LinearScore, PairScorer
@@ -95,21 +98,27 @@ def run_night(
     carry = options.carryover
     if carry is not None:
         candidates = carry_candidates(carry, encoded, text, context, scorer.score, candidates)
+    # grouped exchanges: the slots (dates, length, language, mode) each pair could join
+    slots = build_slots(candidates, encoded, campaign.policy, campaign.policy.slots_per_host)
     lap("candidates")
 
-    say(f"solving over {stats.kept} candidate pairs")
+    say(f"solving over {stats.kept} candidate pairs and {slots.n_slots} group slots")
     problem = assignment_problem(campaign, encoded, candidates, visitors, carry)
+    problem = with_slots(problem, slots, encoded, campaign)
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
     solve = solve_assignment(problem, options)
     lap("solve")
-    diagnosis = Diagnosis(supply, rule_costs(problem, time_budget_s=options.time_limit_s / 4))
+    # what each rule costs, measured on the LP without the slot layer (fast, and the slots
+    # affect every rule alike)
+    slot_free = problem.restricted(np.ones(problem.n_pairs, dtype=bool))
+    diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=options.time_limit_s / 4))
     lap("diagnosis")
 
     say("writing proposals and checking every rule")
-    chosen = candidates[solve.selected].reset_index(drop=True)
-    proposals = _proposals(chosen, visitors, hosts, encoded, text, scorer)
+    proposals = _proposals(candidates, solve, slots, campaign, encoded, text, scorer)
     violations = check_proposals(campaign, proposals, None if carry is None else carry.locked)
-    kpis = kpi_table(campaign, proposals)
+    violations += check_groups(campaign, proposals)
+    kpis = with_spend(kpi_table(campaign, proposals), proposals, campaign)
     lap("check")
 
     table = candidates.assign(
@@ -173,24 +182,25 @@ def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveRe
 
 
 def _proposals(
-    chosen: pd.DataFrame,
-    visitors: pd.DataFrame,
-    hosts: pd.DataFrame,
+    candidates: pd.DataFrame,
+    solve: SolveResult,
+    slots: Slots,
+    campaign: Campaign,
     encoded: EncodedCampaign,
     text: TextSimilarity,
     scorer: PairScorer,
 ) -> pd.DataFrame:
+    visitors = campaign.visitors.reset_index(drop=True)
+    hosts = campaign.hosts.reset_index(drop=True)
+    index = np.flatnonzero(solve.selected)
+    chosen = candidates.iloc[index].reset_index(drop=True)
+    assert solve.open_slots is not None
+    dated = dated_columns(
+        chosen, assign_slots(index, solve.open_slots, slots), slots, encoded, campaign
+    )
     v = chosen["visitor"].to_numpy(np.int64)
     h = chosen["host"].to_numpy(np.int64)
     v_rows, h_rows = visitors.iloc[v], hosts.iloc[h]
-    first_day = np.maximum(
-        v_rows["available_from"].to_numpy("datetime64[D]"),
-        h_rows["available_from"].to_numpy("datetime64[D]"),
-    )
-    stay = chosen["stay_days"].to_numpy(np.int64)
-    start = np.busday_offset(first_day, 0, roll="forward")
-    end = np.busday_offset(start, stay - 1)
-
     view = pair_view(encoded.visitors, encoded.hosts, v, h)
     features = compute_features(
         FeatureInputs(
@@ -205,10 +215,13 @@ def _proposals(
         {
             "visitor_id": v_rows["profile_id"].to_numpy(),
             "host_id": h_rows["profile_id"].to_numpy(),
-            "start": pd.to_datetime(start),
-            "end": pd.to_datetime(end),
-            "stay_days": stay,
-            "mode": np.where(chosen["physical"], "physical", "virtual"),
+            "group_id": dated["group_id"].to_numpy(),
+            "start": dated["start"].to_numpy(),
+            "end": dated["end"].to_numpy(),
+            "stay_days": dated["stay_days"].to_numpy(),
+            "mode": dated["mode"].to_numpy(),
+            "group_language": dated["group_language"].to_numpy(),
+            "lump_sum_eur": dated["lump_sum_eur"].to_numpy(),
             "score": scores,
             "band": band(scores),
             "category": [org_category(t) for t in v_rows["org_type"]],
@@ -219,18 +232,4 @@ def _proposals(
             "reasons": reasons(scorer.contributions(features)),
         }
     )
-    proposals.insert(2, "group_id", _group_ids(proposals))
     return proposals.sort_values(["host_id", "visitor_id"], kind="stable").reset_index(drop=True)
-
-
-def _group_ids(proposals: pd.DataFrame) -> pd.Series:
-    """Visitors of one host who share dates and mode form one group: ``H12-G1``, ``H12-G2``."""
-    keys = ["host_id", "start", "end", "mode"]
-    ranks = (
-        proposals[keys]
-        .drop_duplicates()
-        .sort_values(keys, kind="stable")
-        .assign(group=lambda t: t.groupby("host_id").cumcount() + 1)
-    )
-    merged = proposals[keys].merge(ranks, on=keys, how="left")
-    return merged["host_id"] + "-G" + merged["group"].astype(str)

@@ -21,7 +21,9 @@ def achieved_before(campaign: Campaign) -> pd.Series:
     rows = visitors.loc[positive["visitor_id"], ["partnership", "org_type"]]
     categories = rows["org_type"].map(org_category)
     by_category = pd.Series(1, index=pd.MultiIndex.from_arrays([rows["partnership"], categories]))
-    by_total = pd.Series(1, index=pd.MultiIndex.from_arrays([rows["partnership"], ["total"] * len(rows)]))
+    by_total = pd.Series(
+        1, index=pd.MultiIndex.from_arrays([rows["partnership"], ["total"] * len(rows)])
+    )
     counts = pd.concat([by_category, by_total]).groupby(level=[0, 1]).sum()
     counts.index.names = ["partnership", "category"]
     return counts

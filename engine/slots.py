@@ -1,9 +1,10 @@
 """Group slots: when, how long and in which language a host receives its group.
 
-A **slot** of a host is a start on the weekly grid (a Monday), a stay length in working days
-and a working language the host speaks. Every visitor of a host's group joins the same slot:
-the group shares its dates (inside every member's and the host's availability), a stay
-length that suits every member and the host, and a language they all speak.
+A **slot** of a host is a start on the weekly grid (a Monday), a stay length in working days,
+a working language the host speaks and a mode (physical or virtual). Every visitor of a
+host's group joins the same slot: the group shares its dates (inside every member's and the
+host's availability), a stay length that suits every member and the host, a language they
+all speak, and whether it is physical.
 
 Working days are counted on an index where every Monday is a multiple of 5 (see
 ``scoring.encoding.EPOCH``), so "week w starts" is ``5 * w`` and a stay of ``L`` working days
@@ -11,8 +12,9 @@ from it covers ``[5w, 5w + L)``; it fits a window ``[from, to_excl)`` when ``5w 
 ``5w + L <= to_excl``. Public holidays are not modelled.
 
 To keep the model small, each host keeps its ``slots_per_host`` most promising slots (by the
-best total score of a full group that could join), and every candidate pair becomes one
-*option* per kept slot it can join.
+best total score of a full group that could join), plus for every candidate pair none of
+those fits the most promising slot it does fit. ``fits`` lists, for each candidate pair, the
+kept slots it can join; the solver opens slots and chooses pairs that fit an open one.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ WEEK = 5  # working days per week on the working-day index
 
 @dataclass(frozen=True)
 class Slots:
-    """Kept slots (one row each) and options (one row per candidate pair and slot it fits)."""
+    """Kept slots (one row each) and which candidate pair fits which slot."""
 
-    slots: pd.DataFrame  # slot, host, start_wd, length, language
-    options: pd.DataFrame  # candidate columns + slot, start_wd, length
+    slots: pd.DataFrame  # slot, host, start_wd, length, language, physical
+    fits: pd.DataFrame  # pair (row of the candidates table), slot; sorted by pair, slot
 
     @property
     def n_slots(self) -> int:
@@ -51,11 +53,11 @@ def build_slots(
     policy: Policy,
     slots_per_host: int = 6,
 ) -> Slots:
-    """Options for every candidate pair: the host's kept slots the pair can join."""
+    """The kept slots of every host, and for every candidate pair the slots it can join."""
     visitors, hosts = encoded.visitors, encoded.hosts
     languages = encoded.vocab.languages
     slot_rows: list[pd.DataFrame] = []
-    option_rows: list[pd.DataFrame] = []
+    fit_rows: list[pd.DataFrame] = []
     next_slot = 0
     by_host = candidates.groupby("host", sort=True).indices
     for host_key, rows in by_host.items():
@@ -76,17 +78,29 @@ def build_slots(
             continue
         weeks = np.arange(week_lo, week_hi + 1) * WEEK
         host_langs = _host_languages(encoded, host, policy)
-        # grid of (week, length, language) slots for this host
-        w, length, lang = (a.ravel() for a in np.meshgrid(weeks, lengths, host_langs, indexing="ij"))
+        pair_physical = pairs["physical"].to_numpy(bool)
+        modes = np.unique(pair_physical)
+        # grid of (week, length, language, mode) slots for this host
+        w, length, lang, physical = (
+            a.ravel() for a in np.meshgrid(weeks, lengths, host_langs, modes, indexing="ij")
+        )
         fits = (
-            (w[None, :] >= first[:, None])
+            (pair_physical[:, None] == physical[None, :])
+            & (w[None, :] >= first[:, None])
             & (w[None, :] + length[None, :] <= end[:, None])
             & (length[None, :] >= shortest[:, None])
             & (length[None, :] <= longest[:, None])
         )
         if policy.group_common_language:
             fits &= _speaks(visitors.languages[v], lang, languages.words)
-        keep = _best_slots(fits, pairs["score"].to_numpy(), int(hosts.capacity[host]), slots_per_host)
+        undominated = _undominated(fits, length, physical)
+        fits, w, length, lang, physical = (
+            fits[:, undominated], w[undominated], length[undominated], lang[undominated],
+            physical[undominated],
+        )  # fmt: skip
+        keep = _best_slots(
+            fits, pairs["score"].to_numpy(), int(hosts.capacity[host]), slots_per_host
+        )
         if not keep.size:
             continue
         fits = fits[:, keep]
@@ -100,29 +114,26 @@ def build_slots(
                     "start_wd": w[keep],
                     "length": length[keep],
                     "language": [languages.tokens[i] if i >= 0 else "" for i in lang[keep]],
+                    "physical": physical[keep],
                 }
             )
         )
         pair_index, slot_index = np.nonzero(fits)
-        option_rows.append(
-            pairs.iloc[pair_index].assign(
-                slot=ids[slot_index],
-                start_wd=w[keep][slot_index],
-                length=length[keep][slot_index],
-            )
-        )
+        fit_rows.append(pd.DataFrame({"pair": rows[pair_index], "slot": ids[slot_index]}))
     slot_table = (
         pd.concat(slot_rows, ignore_index=True)
         if slot_rows
-        else pd.DataFrame({"slot": [], "host": [], "start_wd": [], "length": [], "language": []})
+        else pd.DataFrame(
+            {"slot": [], "host": [], "start_wd": [], "length": [], "language": [], "physical": []}
+        )
     )
-    options = (
-        pd.concat(option_rows, ignore_index=True)
-        if option_rows
-        else candidates.iloc[:0].assign(slot=[], start_wd=[], length=[])
+    fit_table = (
+        pd.concat(fit_rows, ignore_index=True)
+        if fit_rows
+        else pd.DataFrame({"pair": np.zeros(0, np.int64), "slot": np.zeros(0, np.int64)})
     )
-    options = options.sort_values(["visitor", "host", "slot"], kind="stable").reset_index(drop=True)
-    return Slots(slots=slot_table, options=options)
+    fit_table = fit_table.sort_values(["pair", "slot"], kind="stable").reset_index(drop=True)
+    return Slots(slots=slot_table, fits=fit_table)
 
 
 def _host_languages(encoded: EncodedCampaign, host: int, policy: Policy) -> np.ndarray:
@@ -148,6 +159,25 @@ def _speaks(visitor_masks: np.ndarray, language_bits: np.ndarray, words: int) ->
     picked = visitor_masks[:, word]  # (n, slots)
     out[:, valid] = ((picked[:, valid] >> bit[valid]) & np.uint64(1)) != 0
     return out
+
+
+def _undominated(fits: np.ndarray, length: np.ndarray, physical: np.ndarray) -> np.ndarray:
+    """Slots worth keeping: drop a slot when another slot of the same length and mode (so the
+    same lump sum) fits every pair it fits; of identical slots keep the first (earliest)."""
+    usable = np.flatnonzero(fits.any(axis=0))
+    f = fits[:, usable].astype(np.int32)
+    size = f.sum(axis=0)
+    common = f.T @ f  # common[a, b]: pairs fitting both
+    same_kind = (length[usable][:, None] == length[usable][None, :]) & (
+        physical[usable][:, None] == physical[usable][None, :]
+    )
+    covered = (common == size[None, :]) & same_kind  # a covers b: b's pairs all fit a
+    np.fill_diagonal(covered, False)
+    index = np.arange(len(usable))
+    strictly = covered & (size[:, None] > size[None, :])
+    earlier_equal = covered & (size[:, None] == size[None, :]) & (index[:, None] < index[None, :])
+    dominated = (strictly | earlier_equal).any(axis=0)
+    return usable[~dominated]
 
 
 def _best_slots(fits: np.ndarray, scores: np.ndarray, capacity: int, keep: int) -> np.ndarray:

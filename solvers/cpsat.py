@@ -62,11 +62,18 @@ class SolverOptions:
     core_reduced_cost: float = 3 * SCORE_SCALE
 
 
+Solution = tuple[np.ndarray, np.ndarray | None]  # chosen pairs, open slots (if any)
+
+
 def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None) -> SolveResult:
     options = options or SolverOptions()
+    if problem.slot_host is not None:
+        from solvers.slotted import solve_slotted  # the slot layer's own path
+
+        return solve_slotted(problem, options)
     started = time.perf_counter()
     stats: dict[str, float | int | str] = {"pairs": problem.n_pairs}
-    plain = problem.n_groups == 0  # the flow bound needs plain pairs (no group slots)
+    plain = True  # the flow bound needs plain pairs (no group slots)
 
     greedy = greedy_selection(problem)
     stats["greedy_objective"] = problem.objective(greedy)
@@ -123,7 +130,9 @@ def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None
         )
         exact_core = False
     stats["cp_sat_core_pairs"] = int((keep | start).sum())
-    status, selected, cp_bound = _run_cpsat(problem, keep, start, options, started, stats)
+    status, (selected, _), cp_bound = _run_cpsat(
+        problem, keep, (start, None), options, started, stats
+    )
     if not status.has_solution:
         if status is SolveStatus.UNKNOWN or not exact_core:
             # nothing better found in time (or the narrowed core is too narrow): the start
@@ -200,11 +209,12 @@ def _fixable(
 def _run_cpsat(
     problem: AssignmentProblem,
     keep: np.ndarray,
-    start: np.ndarray,
+    start_solution: Solution,
     options: SolverOptions,
     started: float,
     stats: dict[str, float | int | str],
-) -> tuple[SolveStatus, np.ndarray, int | None]:
+) -> tuple[SolveStatus, Solution, int | None]:
+    start, start_slots = start_solution
     keep = keep | start  # the start must stay expressible
     pairs = np.flatnonzero(keep)
     model = cp_model.CpModel()
@@ -233,7 +243,7 @@ def _run_cpsat(
         shortfall.append(slack)
     for cap in problem.caps:
         model.add(cp_model.LinearExpr.weighted_sum(x, cap.cost[pairs].tolist()) <= cap.limit)
-    bonus = _add_groups(model, problem, pairs, x, start)
+    bonus, opened = _add_slots(model, problem, pairs, x, start_slots)
     model.maximize(
         cp_model.LinearExpr.weighted_sum(x, problem.pair_value[pairs].tolist())
         - cp_model.LinearExpr.weighted_sum(shortfall, [q.penalty for q in problem.quotas])
@@ -261,45 +271,53 @@ def _run_cpsat(
     )
     selected = np.zeros(problem.n_pairs, dtype=bool)
     if not status.has_solution:
-        return status, selected, None
+        return status, (selected, None), None
     values = np.array([solver.boolean_value(var) for var in x], dtype=bool)
     selected[pairs[values]] = True
-    return status, selected, math.floor(solver.best_objective_bound + 1e-6)
+    open_slots = None
+    if problem.slot_host is not None:
+        open_slots = np.zeros(problem.n_slots, dtype=bool)
+        for slot, var in opened.items():
+            open_slots[slot] = solver.boolean_value(var)
+    return status, (selected, open_slots), math.floor(solver.best_objective_bound + 1e-6)
 
 
-def _add_groups(
+def _add_slots(
     model: cp_model.CpModel,
     problem: AssignmentProblem,
     pairs: np.ndarray,
     x: list[cp_model.IntVar],
-    start: np.ndarray,
-) -> cp_model.LinearExpr | int:
-    """Group slots: a pair needs its group open; a host opens at most max_groups_per_host
-    groups; a group holds at most the host's capacity. Returns the group bonus term."""
-    if problem.pair_group is None or problem.group_host is None:
-        return 0
-    group_of = problem.pair_group[pairs]
-    used = np.unique(group_of)
-    opened = {int(g): model.new_bool_var(f"open{g}") for g in used}
-    start_members = problem.group_members(start)
-    for i, g in enumerate(group_of):
-        model.add_implication(x[i], opened[int(g)])
-    members = _groups(group_of, problem.n_groups)
-    bonus_terms = []
-    for g in used:
-        chosen = cp_model.LinearExpr.sum([x[i] for i in members[g]])
-        capacity = int(problem.host_capacity[problem.group_host[g]])
-        model.add(chosen <= capacity * opened[int(g)])
-        model.add_hint(opened[int(g)], bool(start_members[g] > 0))
-        if problem.group_bonus is not None and problem.group_bonus[g]:
-            bonus_terms.append(int(problem.group_bonus[g]) * (chosen - opened[int(g)]))
-    for host_groups in _groups(problem.group_host[used], problem.n_hosts):
-        if len(host_groups) > problem.max_groups_per_host:
+    start_slots: np.ndarray | None,
+) -> tuple[cp_model.LinearExpr | int, dict[int, cp_model.IntVar]]:
+    """Slots: a chosen pair needs one of the slots it fits open; a host opens at most
+    max_groups_per_host slots. Returns the group bonus term and the slot variables."""
+    if problem.slot_host is None:
+        return 0, {}
+    fitting = [problem.slots_of(int(p)) for p in pairs]
+    used = np.unique(np.concatenate(fitting)) if fitting else np.zeros(0, dtype=np.int64)
+    opened = {int(slot): model.new_bool_var(f"slot{slot}") for slot in used}
+    for i, slots in enumerate(fitting):
+        model.add_bool_or([x[i].Not(), *(opened[int(slot)] for slot in slots)])
+    for slot, var in opened.items():
+        model.add_hint(var, bool(start_slots is not None and start_slots[slot]))
+    per_host = _groups(problem.slot_host[used], problem.n_hosts)
+    for host_slots in per_host:
+        if len(host_slots) > problem.max_groups_per_host:
             model.add(
-                cp_model.LinearExpr.sum([opened[int(used[i])] for i in host_groups])
+                cp_model.LinearExpr.sum([opened[int(used[i])] for i in host_slots])
                 <= problem.max_groups_per_host
             )
-    return cp_model.LinearExpr.sum(bonus_terms) if bonus_terms else 0
+    if problem.group_bonus is None:
+        return 0, opened
+    terms = []
+    members = _groups(problem.pair_host[pairs], problem.n_hosts)
+    for host, host_slots in enumerate(per_host):
+        bonus = int(problem.group_bonus[host])
+        if bonus and len(members[host]):
+            chosen = cp_model.LinearExpr.sum([x[i] for i in members[host]])
+            groups = cp_model.LinearExpr.sum([opened[int(used[i])] for i in host_slots])
+            terms.append(bonus * (chosen - groups))
+    return (cp_model.LinearExpr.sum(terms) if terms else 0), opened
 
 
 def _groups(keys: np.ndarray, size: int) -> list[np.ndarray]:

@@ -21,49 +21,56 @@ from solvers.problem import AssignmentProblem, SolveResult, SolveStatus
 class _Assignment:
     """A partial assignment that only ever grows by pairs that keep every hard rule but SME."""
 
-    def __init__(self, problem: AssignmentProblem):
+    def __init__(self, problem: AssignmentProblem, open_slots: np.ndarray | None = None):
         self.problem = problem
         self.selected = np.zeros(problem.n_pairs, dtype=bool)
         self.visitor_taken = np.zeros(problem.n_visitors, dtype=bool)
         self.host_load = np.zeros(problem.n_hosts, dtype=np.int64)
-        self.group_load = np.zeros(problem.n_groups, dtype=np.int64)
-        self.host_groups = np.zeros(problem.n_hosts, dtype=np.int64)  # groups opened
         self.spend = np.zeros(len(problem.caps), dtype=np.int64)
+        self.open = (
+            np.zeros(problem.n_slots, dtype=bool) if open_slots is None else open_slots.copy()
+        )
+        self.host_groups = problem.groups_per_host(self.open)
+        self.priority = slot_priority(problem)
 
     def take(self, pair: int) -> bool:
         problem = self.problem
         v, h = problem.pair_visitor[pair], problem.pair_host[pair]
         if self.visitor_taken[v] or self.host_load[h] >= problem.host_capacity[h]:
             return False
-        group = -1 if problem.pair_group is None else int(problem.pair_group[pair])
-        opens = group >= 0 and self.group_load[group] == 0
-        if opens and self.host_groups[h] >= problem.max_groups_per_host:
-            return False
+        opening = -1
+        if problem.slot_host is not None:
+            fitting = problem.slots_of(pair)
+            if not len(fitting):
+                return False
+            if not self.open[fitting].any():
+                if self.host_groups[h] >= problem.max_groups_per_host:
+                    return False
+                opening = int(fitting[np.argmax(self.priority[fitting])])
         if problem.caps:
             cost = np.array([cap.cost[pair] for cap in problem.caps], dtype=np.int64)
             if any(self.spend + cost > [cap.limit for cap in problem.caps]):
                 return False
             self.spend += cost
+        if opening >= 0:
+            self.open[opening] = True
+            self.host_groups[h] += 1
         self.selected[pair] = True
         self.visitor_taken[v] = True
         self.host_load[h] += 1
-        if group >= 0:
-            self.group_load[group] += 1
-            self.host_groups[h] += opens
         return True
 
     def drop(self, pair: int) -> None:
         problem = self.problem
+        h = problem.pair_host[pair]
         self.selected[pair] = False
         self.visitor_taken[problem.pair_visitor[pair]] = False
-        self.host_load[problem.pair_host[pair]] -= 1
+        self.host_load[h] -= 1
         if problem.caps:
             self.spend -= np.array([cap.cost[pair] for cap in problem.caps], dtype=np.int64)
-        if problem.pair_group is not None:
-            group = int(problem.pair_group[pair])
-            self.group_load[group] -= 1
-            if self.group_load[group] == 0:
-                self.host_groups[problem.pair_host[pair]] -= 1
+        if problem.slot_host is not None and self.host_load[h] == 0:  # close an empty host
+            self.open[problem.slot_host == h] = False
+            self.host_groups[h] = 0
 
     def fill(self, order: np.ndarray) -> None:
         for pair in order:
@@ -78,9 +85,32 @@ class _Assignment:
                     break
                 met += self.take(int(pair))
 
-    def finish(self, order: np.ndarray) -> np.ndarray:
+    def finish(self, order: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         _repair_sme_share(self, order)
-        return self.selected
+        problem = self.problem
+        if problem.slot_host is None or problem.slot_indptr is None or problem.pair_slots is None:
+            return self.selected, None
+        # close every slot no chosen pair fits (an open, empty group only costs its bonus)
+        chosen = np.repeat(self.selected, np.diff(problem.slot_indptr))
+        needed = np.zeros(problem.n_slots, dtype=bool)
+        needed[problem.pair_slots[chosen]] = True
+        return self.selected, self.open & needed
+
+
+def slot_priority(problem: AssignmentProblem) -> np.ndarray:
+    """(n_slots,) how much a slot could hold: the summed value of the best pairs fitting it,
+    up to the host's capacity (the slot a first visitor should open for the group to come)."""
+    if problem.slot_host is None or problem.slot_indptr is None or problem.pair_slots is None:
+        return np.zeros(0)
+    pair_of_entry = np.repeat(np.arange(problem.n_pairs), np.diff(problem.slot_indptr))
+    value = problem.pair_value[pair_of_entry].astype(float)
+    slot = problem.pair_slots
+    order = np.lexsort((-value, slot))  # by slot, best value first
+    slot_sorted, value_sorted = slot[order], value[order]
+    starts = np.searchsorted(slot_sorted, slot_sorted, side="left")
+    rank = np.arange(len(slot_sorted)) - starts
+    keep = rank < problem.host_capacity[problem.slot_host[slot_sorted]]
+    return np.bincount(slot_sorted[keep], weights=value_sorted[keep], minlength=problem.n_slots)
 
 
 def score_order(problem: AssignmentProblem) -> np.ndarray:
@@ -88,7 +118,8 @@ def score_order(problem: AssignmentProblem) -> np.ndarray:
     return np.lexsort((np.arange(problem.n_pairs), -problem.pair_value))
 
 
-def greedy_selection(problem: AssignmentProblem) -> np.ndarray:
+def greedy_solution(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray | None]:
+    """The greedy assignment and the slots it opened (None without a slot layer)."""
     order = score_order(problem)
     assignment = _Assignment(problem)
     assignment.fill_quotas(order)
@@ -96,30 +127,59 @@ def greedy_selection(problem: AssignmentProblem) -> np.ndarray:
     return assignment.finish(order)
 
 
+def greedy_selection(problem: AssignmentProblem) -> np.ndarray:
+    return greedy_solution(problem)[0]
+
+
 def round_relaxation(problem: AssignmentProblem, values: np.ndarray) -> np.ndarray:
-    """Keep the pairs the LP chose (largest value first), then complete greedily by score."""
+    return round_solution(problem, values)[0]
+
+
+def round_solution(
+    problem: AssignmentProblem, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Open each host's slots that carry the most LP assignment mass (the summed x of the
+    pairs fitting it), keep the pairs the LP chose (largest value first), then complete
+    greedily by value."""
     order = score_order(problem)
     by_value = np.lexsort((np.arange(problem.n_pairs), -problem.pair_value, -values))
-    assignment = _Assignment(problem)
+    open_slots = None
+    if problem.slot_host is not None:
+        open_slots = best_slots(problem, problem.slot_mass(values))
+    assignment = _Assignment(problem, open_slots)
     assignment.fill(by_value[values[by_value] > 0.5])
     assignment.fill_quotas(order)
     assignment.fill(order)
     return assignment.finish(order)
 
 
+def best_slots(problem: AssignmentProblem, weight: np.ndarray) -> np.ndarray:
+    """(n_slots,) bool: each host's ``max_groups_per_host`` slots of largest positive weight."""
+    assert problem.slot_host is not None
+    ranked = np.lexsort((np.arange(problem.n_slots), -weight, problem.slot_host))
+    position = np.arange(problem.n_slots) - np.searchsorted(
+        problem.slot_host[ranked], problem.slot_host[ranked], side="left"
+    )
+    chosen = ranked[(position < problem.max_groups_per_host) & (weight[ranked] > 1e-6)]
+    open_slots = np.zeros(problem.n_slots, dtype=bool)
+    open_slots[chosen] = True
+    return open_slots
+
+
 def solve_greedy(problem: AssignmentProblem, seed: int = 0) -> SolveResult:
     started = time.perf_counter()
-    selected = greedy_selection(problem)
+    selected, open_slots = greedy_solution(problem)
     return SolveResult(
         solver="greedy",
         status=SolveStatus.FEASIBLE,
         selected=selected,
-        objective=problem.objective(selected),
+        objective=problem.objective(selected, open_slots),
         best_bound=None,
         wall_time_s=time.perf_counter() - started,
         seed=seed,
         workers=1,
         shortfalls=tuple(problem.shortfalls(selected)),
+        open_slots=open_slots,
     )
 
 

@@ -51,12 +51,15 @@ class AssignmentProblem:
     # objective units added when a pair is chosen, on top of its score (e.g. a stability
     # bonus for keeping last night's pending proposal); None = no bonus
     pair_bonus: np.ndarray | None = None
-    # grouped exchanges: each pair belongs to one group slot of its host (dates, language);
-    # a host opens at most max_groups_per_host groups; None = no group layer
-    pair_group: np.ndarray | None = None  # (n_pairs,) int: group index
-    group_host: np.ndarray | None = None  # (n_groups,) int: the group's host
+    # grouped exchanges: a host receives its visitors in group slots (shared dates, language,
+    # mode); a pair may be chosen only if one of the slots it fits is open, and a host opens
+    # at most max_groups_per_host slots. Slots fitting pair p are
+    # pair_slots[slot_indptr[p]:slot_indptr[p + 1]]. None = no slot layer.
+    slot_host: np.ndarray | None = None  # (n_slots,) int: the slot's host
+    slot_indptr: np.ndarray | None = None  # (n_pairs + 1,) int
+    pair_slots: np.ndarray | None = None  # int: slot indices, CSR by pair
     max_groups_per_host: int = 1
-    group_bonus: np.ndarray | None = None  # (n_groups,) int64 per member beyond the first
+    group_bonus: np.ndarray | None = None  # (n_hosts,) int64 per member beyond one per group
     caps: tuple[Cap, ...] = ()
 
     def __post_init__(self) -> None:
@@ -76,34 +79,19 @@ class AssignmentProblem:
             raise ValueError("pair_bonus differs in length from the pairs")
         if not 0 <= self.fixed_smes <= self.fixed_total:
             raise ValueError("fixed_smes must lie in 0..fixed_total")
-        if (self.pair_group is None) != (self.group_host is None):
-            raise ValueError("pair_group and group_host go together")
-        if self.pair_group is not None and self.group_host is not None:
-            if len(self.pair_group) != n:
-                raise ValueError("pair_group differs in length from the pairs")
-            if n and self.pair_group.max() >= len(self.group_host):
-                raise ValueError("a pair names a group out of range")
-            if n and np.any(self.group_host[self.pair_group] != self.pair_host):
-                raise ValueError("a pair's group belongs to another host")
+        if self.slot_host is not None:
+            if self.slot_indptr is None or self.pair_slots is None:
+                raise ValueError("slot_host needs slot_indptr and pair_slots")
+            if len(self.slot_indptr) != n + 1 or self.slot_indptr[-1] != len(self.pair_slots):
+                raise ValueError("slot_indptr does not index pair_slots for every pair")
+            if len(self.pair_slots) and self.pair_slots.max() >= len(self.slot_host):
+                raise ValueError("a pair names a slot out of range")
+            pair_of_entry = np.repeat(np.arange(n), np.diff(self.slot_indptr))
+            if np.any(self.slot_host[self.pair_slots] != self.pair_host[pair_of_entry]):
+                raise ValueError("a pair fits a slot of another host")
         for cap in self.caps:
             if len(cap.cost) != n:
                 raise ValueError(f"cap {cap.name} differs in length from the pairs")
-
-    @property
-    def n_groups(self) -> int:
-        return 0 if self.group_host is None else len(self.group_host)
-
-    def group_members(self, selected: np.ndarray) -> np.ndarray:
-        """(n_groups,) number of chosen pairs in each group."""
-        if self.pair_group is None:
-            return np.zeros(0, dtype=np.int64)
-        return np.bincount(self.pair_group[selected], minlength=self.n_groups)
-
-    def group_bonus_total(self, selected: np.ndarray) -> int:
-        if self.group_bonus is None or self.pair_group is None:
-            return 0
-        members = self.group_members(selected)
-        return int((self.group_bonus * np.maximum(members - 1, 0)).sum())
 
     @property
     def pair_value(self) -> np.ndarray:
@@ -111,6 +99,42 @@ class AssignmentProblem:
         if self.pair_bonus is None:
             return self.pair_score
         return self.pair_score + self.pair_bonus.astype(np.int64)
+
+    @property
+    def n_slots(self) -> int:
+        return 0 if self.slot_host is None else len(self.slot_host)
+
+    def slots_of(self, pair: int) -> np.ndarray:
+        assert self.slot_indptr is not None and self.pair_slots is not None
+        return self.pair_slots[self.slot_indptr[pair] : self.slot_indptr[pair + 1]]
+
+    def groups_per_host(self, open_slots: np.ndarray | None) -> np.ndarray:
+        """(n_hosts,) open slots per host."""
+        if self.slot_host is None or open_slots is None:
+            return np.zeros(self.n_hosts, dtype=np.int64)
+        return np.bincount(self.slot_host[open_slots], minlength=self.n_hosts)
+
+    def group_bonus_total(self, selected: np.ndarray, open_slots: np.ndarray | None) -> int:
+        """bonus_h x (members_h - groups_h); without open slots, one group per busy host."""
+        if self.group_bonus is None:
+            return 0
+        members = np.bincount(self.pair_host[selected], minlength=self.n_hosts)
+        groups = (
+            (members > 0).astype(np.int64)
+            if open_slots is None
+            else self.groups_per_host(open_slots)
+        )
+        return int((self.group_bonus * (members - groups)).sum())
+
+    def slots_ok(self, selected: np.ndarray, open_slots: np.ndarray | None) -> bool:
+        """Every chosen pair fits an open slot; no host opens too many."""
+        if self.slot_host is None:
+            return True
+        if open_slots is None:
+            return False
+        if np.any(self.groups_per_host(open_slots) > self.max_groups_per_host):
+            return False
+        return all(open_slots[self.slots_of(int(p))].any() for p in np.flatnonzero(selected))
 
     @property
     def n_pairs(self) -> int:
@@ -124,11 +148,44 @@ class AssignmentProblem:
     def n_hosts(self) -> int:
         return len(self.host_capacity)
 
-    def objective(self, selected: np.ndarray) -> int:
-        """Total value minus quota penalties of a selection (the solvers' common objective)."""
+    def restricted(self, keep: np.ndarray) -> AssignmentProblem:
+        """The same rules over the pairs in ``keep`` only, without the slot layer (for
+        re-solving once the slots are chosen); selections map back with ``np.flatnonzero``."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            pair_visitor=self.pair_visitor[keep],
+            pair_host=self.pair_host[keep],
+            pair_score=self.pair_score[keep],
+            pair_bonus=None if self.pair_bonus is None else self.pair_bonus[keep],
+            caps=tuple(replace(cap, cost=cap.cost[keep]) for cap in self.caps),
+            slot_host=None,
+            slot_indptr=None,
+            pair_slots=None,
+            group_bonus=None,
+        )
+
+    def slot_mass(self, values: np.ndarray) -> np.ndarray:
+        """(n_slots,) the summed pair values (e.g. LP x) of the pairs fitting each slot."""
+        if self.slot_indptr is None or self.pair_slots is None:
+            return np.zeros(0)
+        weights = np.repeat(values, np.diff(self.slot_indptr))
+        return np.bincount(self.pair_slots, weights=weights, minlength=self.n_slots)
+
+    def fitting(self, open_slots: np.ndarray) -> np.ndarray:
+        """(n_pairs,) bool: the pair fits at least one of the open slots."""
+        if self.slot_indptr is None or self.pair_slots is None:
+            return np.ones(self.n_pairs, dtype=bool)
+        hits = np.concatenate([[0], np.cumsum(open_slots[self.pair_slots])])
+        return hits[self.slot_indptr[1:]] > hits[self.slot_indptr[:-1]]
+
+    def objective(self, selected: np.ndarray, open_slots: np.ndarray | None = None) -> int:
+        """Total value, plus group bonuses, minus quota penalties (the common objective)."""
+        bonus = self.group_bonus_total(selected, open_slots)
         return (
             int(self.pair_value[selected].sum())
-            + self.group_bonus_total(selected)
+            + bonus
             - sum(
                 q.penalty * s for q, s in zip(self.quotas, self.shortfalls(selected), strict=True)
             )
@@ -168,6 +225,7 @@ class SolveResult:
     workers: int
     shortfalls: tuple[int, ...] = ()
     stats: dict[str, float | int | str] = field(default_factory=dict)
+    open_slots: np.ndarray | None = None  # (n_slots,) bool, when the problem has slots
 
     @property
     def gap(self) -> float | None:

@@ -52,6 +52,7 @@ class Relaxation:
     # whose max-weight assignment is an LP optimum when the LP is integral
     lagrangian_values: np.ndarray | None = None
     core: np.ndarray | None = None  # (n_pairs,) bool: the pairs of the last core LP
+    slot_values: np.ndarray | None = None  # (n_slots,) LP value of each slot's y
 
     @property
     def fractional(self) -> int:
@@ -158,6 +159,7 @@ def solve_relaxation(
     price: bool = True,
     max_rounds: int = MAX_ROUNDS,
     tolerance: float = BOUND_TOLERANCE,
+    time_limit_s: float | None = None,
 ) -> Relaxation | None:
     """The LP optimum, or None if HiGHS does not reach it (the caller then goes without).
 
@@ -168,8 +170,8 @@ def solve_relaxation(
     if n == 0:
         needs = np.array([quota.need * quota.penalty for quota in problem.quotas], dtype=float)
         return Relaxation(-float(needs.sum()), np.zeros(0), np.zeros(0), 0.0)
-    if problem.n_groups:  # group slots add columns and rows per pair: one full LP
-        return _solve_grouped(problem)
+    if problem.n_slots:  # group slots add columns and rows per pair: one full LP
+        return _solve_slotted(problem, time_limit_s)
     rows = _Rows(problem)
     in_core = (
         first_core(problem, starts or [], CORE_PER_VISITOR) if price else np.ones(n, dtype=bool)
@@ -239,8 +241,8 @@ def _best_per_visitor(
     return chosen
 
 
-def _solve_grouped(problem: AssignmentProblem) -> Relaxation | None:
-    """The LP over every option of a problem with group slots (no pricing)."""
+def _solve_slotted(problem: AssignmentProblem, time_limit_s: float | None) -> Relaxation | None:
+    """The LP over every pair and slot of a problem with group slots (no pricing)."""
     started = time.perf_counter()
     n, quotas = problem.n_pairs, problem.quotas
     q = len(quotas)
@@ -259,7 +261,7 @@ def _solve_grouped(problem: AssignmentProblem) -> Relaxation | None:
             q, n
         )
     )
-    g = problem.n_groups
+    g = problem.n_slots
     blocks = [
         [visitor_rows, sparse.csr_matrix((problem.n_visitors, q))],
         [host_rows, sparse.csr_matrix((problem.n_hosts, q))],
@@ -283,11 +285,12 @@ def _solve_grouped(problem: AssignmentProblem) -> Relaxation | None:
         [-problem.pair_value.astype(float), [float(quota.penalty) for quota in quotas]]
     )
     if g:
-        a_ub, b_ub, cost = _with_groups(problem, a_ub, b_ub, cost)
+        a_ub, b_ub, cost = _with_slots(problem, a_ub, b_ub, cost)
     bounds = np.column_stack([np.zeros(n + q + g), np.concatenate([np.ones(n), needs, np.ones(g)])])
     if n == 0:
         return Relaxation(-float(np.dot(needs, cost[n : n + q])), np.zeros(0), np.zeros(0), 0.0)
-    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs-ds")
+    limits_s = {} if time_limit_s is None else {"time_limit": max(0.1, time_limit_s)}
+    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs-ds", options=limits_s)
     wall = time.perf_counter() - started
     if result.status != 0:
         log.warning("LP relaxation not solved: %s", result.message)
@@ -298,49 +301,43 @@ def _solve_grouped(problem: AssignmentProblem) -> Relaxation | None:
     reduced = -(cost[:n] + a_ub[:, :n].T @ duals)
     # the upper bounds x <= 1 carry the rest: only pairs at 0 give a fixing certificate
     reduced = np.where(values < 1e-9, np.minimum(reduced, 0.0), 0.0)
-    return Relaxation(float(-result.fun), values, reduced, wall)
+    return Relaxation(float(-result.fun), values, reduced, wall, slot_values=result.x[n + q :])
 
 
-def _with_groups(
+def _with_slots(
     problem: AssignmentProblem, a_ub: sparse.csr_matrix, b_ub: np.ndarray, cost: np.ndarray
 ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
-    """Add one column y_g per group and the rows that tie pairs to open groups:
-    x_p <= y_g, sum of a group's pairs <= capacity * y_g, groups per host <= the limit;
-    the group bonus pays bonus_g per member and costs bonus_g per open group."""
-    assert problem.pair_group is not None and problem.group_host is not None
-    n, g = problem.n_pairs, problem.n_groups
+    """Add one column y_s per slot, a row per pair ``x_p <= sum of y_s over the slots it
+    fits``, a row per host ``sum of its y_s <= max_groups_per_host``; the group bonus pays
+    bonus_h per member and costs bonus_h per open slot."""
+    assert problem.slot_host is not None and problem.slot_indptr is not None
+    assert problem.pair_slots is not None
+    n, g = problem.n_pairs, problem.n_slots
     extra = a_ub.shape[1] - n  # shortfall columns
-    pairs = np.arange(n)
-    group_of = problem.pair_group
+    entry_pair = np.repeat(np.arange(n), np.diff(problem.slot_indptr))
     link = sparse.hstack(
         [
             sparse.identity(n, format="csr"),
             sparse.csr_matrix((n, extra)),
-            -sparse.csr_matrix((np.ones(n), (pairs, group_of)), shape=(n, g)),
-        ]
-    )
-    capacity = problem.host_capacity[problem.group_host].astype(float)
-    group_capacity = sparse.hstack(
-        [
-            sparse.csr_matrix((np.ones(n), (group_of, pairs)), shape=(g, n)),
-            sparse.csr_matrix((g, extra)),
-            -sparse.diags(capacity),
+            -sparse.csr_matrix(
+                (np.ones(len(entry_pair)), (entry_pair, problem.pair_slots)), shape=(n, g)
+            ),
         ]
     )
     per_host = sparse.hstack(
         [
             sparse.csr_matrix((problem.n_hosts, n + extra)),
             sparse.csr_matrix(
-                (np.ones(g), (problem.group_host, np.arange(g))), shape=(problem.n_hosts, g)
+                (np.ones(g), (problem.slot_host, np.arange(g))), shape=(problem.n_hosts, g)
             ),
         ]
     )
     widened = sparse.hstack([a_ub, sparse.csr_matrix((a_ub.shape[0], g))])
-    a_ub = sparse.vstack([widened, link, group_capacity, per_host]).tocsr()
+    a_ub = sparse.vstack([widened, link, per_host]).tocsr()
     b_ub = np.concatenate(
-        [b_ub, np.zeros(n), np.zeros(g), np.full(problem.n_hosts, problem.max_groups_per_host)]
+        [b_ub, np.zeros(n), np.full(problem.n_hosts, float(problem.max_groups_per_host))]
     )
-    bonus = np.zeros(g) if problem.group_bonus is None else problem.group_bonus.astype(float)
+    bonus = np.zeros(problem.n_hosts) if problem.group_bonus is None else problem.group_bonus
     cost = cost.copy()
-    cost[:n] -= bonus[group_of]
-    return a_ub, b_ub, np.concatenate([cost, bonus])
+    cost[:n] -= bonus[problem.pair_host]
+    return a_ub, b_ub, np.concatenate([cost, bonus[problem.slot_host].astype(float)])

@@ -76,7 +76,9 @@ def test_lump_sum_follows_the_table(campaign, end, mode, lump, ok):
 
 def test_budget_cap_per_partnership(campaign):
     # V1 and V2 are P1: 830 + 830 > 1200
-    found = rules(campaign, [proposal("V1", end=END5, lump=830.0), proposal("V2", end=END5, lump=830.0)])
+    found = rules(
+        campaign, [proposal("V1", end=END5, lump=830.0), proposal("V2", end=END5, lump=830.0)]
+    )
     assert found == [("budget", None)]
 
 

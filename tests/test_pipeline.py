@@ -38,8 +38,12 @@ def test_best_assignment_with_dates(tmp_path):
     result = run_night(campaign(tmp_path), OPTIONS)
     assert pairs(result) == [("V1", "H1"), ("V3", "H2")]
     v1 = result.proposals.set_index("visitor_id").loc["V1"]
-    # both available from Wednesday 6 January; a 3-working-day stay ends on Friday
-    assert (v1["start"], v1["end"]) == (pd.Timestamp("2027-01-06"), pd.Timestamp("2027-01-08"))
+    # H1 opens on Wednesday 6 January: the first Monday of the weekly grid is the 11th,
+    # and a 3-working-day stay ends on Wednesday the 13th
+    assert (v1["start"], v1["end"]) == (pd.Timestamp("2027-01-11"), pd.Timestamp("2027-01-13"))
+    assert v1["lump_sum_eur"] == 450.0  # France 900 EUR, halved under 5 working days
+    total = result.kpis.set_index(["partnership", "category"]).loc[("P1", "total")]
+    assert total["spend_eur"] == result.proposals["lump_sum_eur"].sum() > 450.0
     assert v1["mode"] == "physical" and v1["stay_days"] == 3
     assert result.solve.status.value == "optimal"
     assert result.violations == []
@@ -78,3 +82,32 @@ def test_no_contact_data_and_reasons_in_proposals(tmp_path):
     assert not {"contact_email", "contact_phone", "contact_name"} & set(result.proposals.columns)
     assert result.proposals["reasons"].str.len().gt(0).all()
     assert set(result.proposals["band"]) <= {"red", "orange", "green"}
+
+
+def test_the_group_takes_the_second_best_week(tmp_path):
+    """H1 can receive two visitors but runs one group. Week 1 (4 January) is the host's and
+    V1's first week, the natural pick for V1 alone; V2 can only come from 11 January. The
+    only single group that brings both is the second week, 11 January."""
+    profiles = [
+        visitor("V1", available_from="2027-01-04", available_to="2027-01-15"),
+        visitor("V2", country="IT", available_from="2027-01-11", available_to="2027-01-22",
+                seek="something else entirely"),
+        host("H1", capacity=2, available_from="2027-01-04", available_to="2027-01-29"),
+    ]  # fmt: skip
+    result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
+    assert pairs(result) == [("V1", "H1"), ("V2", "H1")]
+    assert result.proposals["start"].unique().tolist() == [pd.Timestamp("2027-01-11")]
+    assert result.proposals["group_id"].nunique() == 1
+    assert result.violations == []
+    # allow two groups: each visitor may then also come in a week of its own
+    two = make_campaign(tmp_path / "two", profiles, policy="max_groups_per_host = 2\n")
+    assert len(run_night(two, OPTIONS).proposals) == 2
+
+
+def test_a_budget_cap_holds(tmp_path):
+    # a 3-day physical stay costs 400-450 EUR: a 500 EUR budget pays V1's trip to H1, so
+    # H2 goes to V2, whose virtual exchange costs nothing, instead of V3's physical one
+    result = run_night(campaign(tmp_path, policy="[budgets]\nP1 = 500\n"), OPTIONS)
+    assert pairs(result) == [("V1", "H1"), ("V2", "H2")]
+    assert result.proposals["lump_sum_eur"].sum() <= 500
+    assert result.violations == []

@@ -170,42 +170,72 @@ def test_bonus_keeps_last_nights_pair_when_the_scores_are_close(options):
     assert chosen(stable, solve_cpsat(stable, options)) == [(0, 0)]
 
 
-def grouped(pairs, groups, group_host, capacity, sme, **extra):
+def slotted(pairs, fits, slot_host, capacity, sme, **extra):
+    """``fits[p]`` lists the slots pair p fits; ``slot_host[s]`` is slot s's host."""
     base = problem(pairs, capacity=capacity, sme=sme)
-    fields = {**base.__dict__, "pair_group": np.array(groups), "group_host": np.array(group_host)}
+    indptr = np.concatenate([[0], np.cumsum([len(f) for f in fits])])
+    fields = {
+        **base.__dict__,
+        "slot_host": np.array(slot_host),
+        "slot_indptr": indptr,
+        "pair_slots": np.array([s for f in fits for s in f], dtype=np.int64),
+    }
     return AssignmentProblem(**{**fields, **extra})
 
 
-def test_a_host_runs_one_group_the_one_that_holds_most(options):
-    # host 0 (capacity 2) has two slots: group 0 fits only visitor 0 (score 100),
-    # group 1 fits visitors 0 and 1 (60 each): one group only, so group 1 wins (120 > 100)
-    p = grouped(
-        [(0, 0, 100), (0, 0, 60), (1, 0, 60)], groups=[0, 1, 1], group_host=[0, 0],
-        capacity=[2], sme=[1, 1],
-    )  # fmt: skip
+# host 0 (capacity 3) has two week slots: visitor 0 (score 100) can only come in week 0,
+# visitors 1 and 2 (60 and 50) only in week 1
+WEEKS = dict(
+    pairs=[(0, 0, 100), (1, 0, 60), (2, 0, 50)], fits=[[0], [1], [1]], slot_host=[0, 0],
+    capacity=[3], sme=[1, 1, 1],
+)  # fmt: skip
+
+
+def test_one_group_per_host_takes_the_week_that_holds_most(options):
+    p = slotted(**WEEKS)
     result = solve_cpsat(p, options)
-    assert result.selected.tolist() == [False, True, True]
-    assert p.group_members(result.selected).tolist() == [0, 2]
+    assert result.selected.tolist() == [False, True, True]  # 110 beats 100
+    assert result.open_slots.tolist() == [False, True]
+    assert p.slots_ok(result.selected, result.open_slots)
 
 
 def test_two_groups_when_the_policy_allows(options):
-    p = grouped(
-        [(0, 0, 100), (0, 0, 60), (1, 0, 60)], groups=[0, 1, 1], group_host=[0, 0],
-        capacity=[2], sme=[1, 1], max_groups_per_host=2,
-    )  # fmt: skip
-    assert solve_cpsat(p, options).selected.tolist() == [True, False, True]
+    p = slotted(**WEEKS, max_groups_per_host=2)
+    result = solve_cpsat(p, options)
+    assert result.selected.tolist() == [True, True, True]
+    assert result.open_slots.tolist() == [True, True]
 
 
-def test_group_bonus_prefers_a_group_over_singles(options):
-    # two hosts; alone, each visitor scores best at its own host; together at host 0 they
-    # earn the group-event bonus 30 for the second member
-    pairs = [(0, 0, 50), (1, 0, 45), (1, 1, 50)]
-    plain = grouped(pairs, groups=[0, 0, 1], group_host=[0, 1], capacity=[2, 1], sme=[1, 1])
-    assert solve_cpsat(plain, options).selected.tolist() == [True, False, True]
-    bonus = AssignmentProblem(**{**plain.__dict__, "group_bonus": np.array([30, 0])})
+def test_group_bonus_is_per_member_beyond_one_per_group(options):
+    # apart: visitor 0 at host 1 (55) and visitor 1 at host 0 (45) make 100; together at
+    # host 0 they make 95, plus the group bonus 30 for the second member
+    pairs = [(0, 0, 50), (1, 0, 45), (0, 1, 55)]
+    base = dict(pairs=pairs, fits=[[0], [0], [1]], slot_host=[0, 1], capacity=[2, 1], sme=[1, 1])
+    plain = slotted(**base)
+    assert solve_cpsat(plain, options).selected.tolist() == [False, True, True]
+    bonus = slotted(**base, group_bonus=np.array([30, 0]))
     result = solve_cpsat(bonus, options)
     assert result.selected.tolist() == [True, True, False]
     assert result.objective == 50 + 45 + 30
+
+
+def test_a_pair_without_a_fitting_slot_is_never_chosen(options):
+    p = slotted(pairs=[(0, 0, 100)], fits=[[]], slot_host=[0], capacity=[1], sme=[1])
+    assert not solve_cpsat(p, options).selected.any()
+
+
+def test_greedy_opens_the_slot_that_can_hold_the_group():
+    # visitor 0 fits both weeks, visitor 1 only week 1: opening week 1 serves both
+    p = slotted(
+        pairs=[(0, 0, 100), (1, 0, 60)],
+        fits=[[0, 1], [1]],
+        slot_host=[0, 0],
+        capacity=[2],
+        sme=[1, 1],
+    )
+    result = solve_greedy(p)
+    assert result.selected.tolist() == [True, True]
+    assert result.open_slots.tolist() == [False, True]
 
 
 def test_budget_cap_limits_the_spend(options):

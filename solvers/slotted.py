@@ -1,0 +1,174 @@
+"""The assignment with group slots: which slots each host opens, and who joins them.
+
+A pair may be chosen only if one of the slots it fits (dates, length, language, mode) is
+open, and a host opens at most ``max_groups_per_host`` slots. Once the open slots are
+chosen, what remains is a plain assignment, which the slot-free solver handles very well;
+so the search alternates between choosing slots and re-solving:
+
+1. Slot-free solve (``solve_cpsat`` on the problem without its slot layer, each pair paying
+   its host's group bonus as if every member were extra): a valid upper bound, since slots
+   only restrict, and an assignment.
+2. Open, per host, the slots that assignment fills most; re-solve the plain assignment over
+   the pairs fitting those slots: a first solution.
+3. The LP with the slot layer (time-limited): a tighter bound, and its slot choice re-solved
+   the same way.
+4. CP-SAT on the full model (slot booleans, ``x_p => OR of its slots``), hinted with the best
+   solution, on the pairs LP reduced costs cannot rule out, for the rest of the time.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from solvers.greedy import best_slots, greedy_solution, round_solution
+from solvers.problem import AssignmentProblem, SolveResult, SolveStatus
+from solvers.relaxation import solve_relaxation
+
+Solution = tuple[np.ndarray, np.ndarray | None]
+
+# shares of the time budget
+PLAIN_SHARE = 0.15
+REFIT_SHARE = 0.15
+SLOT_LP_SHARE = 0.35
+
+
+def solve_slotted(problem: AssignmentProblem, options: object) -> SolveResult:
+    from solvers.cpsat import SolverOptions, _fixable, _run_cpsat, solve_cpsat
+
+    assert isinstance(options, SolverOptions)
+    started = time.perf_counter()
+    budget = options.time_limit_s
+    stats: dict[str, float | int | str] = {"pairs": problem.n_pairs, "slots": problem.n_slots}
+
+    best: Solution = greedy_solution(problem)
+    stats["greedy_objective"] = problem.objective(*best)
+
+    def consider(name: str, solution: Solution | None) -> None:
+        nonlocal best
+        if solution is None:
+            return
+        value = problem.objective(*solution)
+        stats[f"{name}_objective"] = value
+        if value > problem.objective(*best):
+            best = solution
+            stats["start"] = name
+
+    bound: int | None = None
+    if options.use_relaxation:
+        upper = _without_slots(problem, np.ones(problem.n_pairs, dtype=bool), bonus_all=True)
+        plain = solve_cpsat(upper, replace(options, time_limit_s=budget * PLAIN_SHARE))
+        if plain.best_bound is not None:
+            bound = plain.best_bound
+            stats["slot_free_bound"] = bound
+        opened = best_slots(problem, problem.slot_mass(plain.selected.astype(float)))
+        consider("slot_free_refit", _refit(problem, opened, options, budget * REFIT_SHARE))
+
+        remaining = budget - (time.perf_counter() - started)
+        relaxation = solve_relaxation(problem, time_limit_s=remaining * SLOT_LP_SHARE)
+        if relaxation is not None:
+            lp_bound = math.floor(relaxation.bound + 1e-6)
+            bound = lp_bound if bound is None else min(bound, lp_bound)
+            stats.update(
+                lp_bound=lp_bound,
+                lp_time_s=round(relaxation.wall_time_s, 3),
+                lp_fractional_pairs=relaxation.fractional,
+            )
+            rounded = round_solution(problem, relaxation.values)
+            consider("lp_rounded", rounded)
+            if rounded[1] is not None:
+                consider("lp_refit", _refit(problem, rounded[1], options, budget * REFIT_SHARE))
+    else:
+        relaxation = None
+
+    objective = problem.objective(*best)
+    if bound is not None and objective >= bound:
+        stats["cp_sat"] = "skipped: the start reaches the bound (proven optimal)"
+        return _result(problem, SolveStatus.OPTIMAL, best, objective, started, options, stats)
+
+    keep = _fixable(problem, relaxation, objective)
+    stats["pairs_after_fixing"] = int(keep.sum())
+    status, found, cp_bound = _run_cpsat(problem, keep, best, options, started, stats)
+    if status.has_solution and problem.objective(*found) > objective:
+        best, objective = found, problem.objective(*found)
+        stats["start"] = "cp-sat"
+    if status is SolveStatus.INFEASIBLE or status is SolveStatus.MODEL_INVALID:
+        return SolveResult(
+            solver="cp-sat",
+            status=status,
+            selected=np.zeros(problem.n_pairs, dtype=bool),
+            objective=None,
+            best_bound=None,
+            wall_time_s=time.perf_counter() - started,
+            seed=options.seed,
+            workers=options.workers,
+            stats=stats,
+        )
+    if cp_bound is not None:  # exact fixed model: CP-SAT's bound holds overall
+        bound = cp_bound if bound is None else min(bound, cp_bound)
+    proven = status is SolveStatus.OPTIMAL or (bound is not None and objective >= bound)
+    final = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
+    return _result(problem, final, best, objective if proven else bound, started, options, stats)
+
+
+def _without_slots(
+    problem: AssignmentProblem, keep: np.ndarray, bonus_all: bool = False
+) -> AssignmentProblem:
+    """The plain problem over ``keep``. With ``bonus_all`` every pair earns its host's group
+    bonus (an over-estimate of members minus groups), so its optimum bounds the slotted one."""
+    plain = problem.restricted(keep)
+    if not bonus_all or problem.group_bonus is None:
+        return plain
+    extra = problem.group_bonus[problem.pair_host[keep]]
+    base = (
+        np.zeros(int(keep.sum()), dtype=np.int64) if plain.pair_bonus is None else plain.pair_bonus
+    )
+    return replace(plain, pair_bonus=base + extra)
+
+
+def _refit(
+    problem: AssignmentProblem, open_slots: np.ndarray, options: object, time_limit_s: float
+) -> Solution | None:
+    """With the open slots fixed, solve the plain assignment over the pairs fitting them."""
+    from solvers.cpsat import solve_cpsat
+
+    keep = problem.fitting(open_slots)
+    if not keep.any():
+        return None
+    sub = solve_cpsat(
+        _without_slots(problem, keep), replace(options, time_limit_s=max(1.0, time_limit_s))
+    )
+    if not sub.status.has_solution:
+        return None
+    chosen = np.zeros(problem.n_pairs, dtype=bool)
+    chosen[np.flatnonzero(keep)[sub.selected]] = True
+    used = open_slots & (problem.slot_mass(chosen.astype(float)) > 0)
+    return chosen, used
+
+
+def _result(
+    problem: AssignmentProblem,
+    status: SolveStatus,
+    solution: Solution,
+    bound: int | None,
+    started: float,
+    options: object,
+    stats: dict[str, float | int | str],
+) -> SolveResult:
+    selected, open_slots = solution
+    return SolveResult(
+        solver="cp-sat",
+        status=status,
+        selected=selected,
+        objective=problem.objective(selected, open_slots),
+        best_bound=bound,
+        wall_time_s=time.perf_counter() - started,
+        seed=getattr(options, "seed", 0),
+        workers=getattr(options, "workers", 1),
+        shortfalls=tuple(problem.shortfalls(selected)),
+        stats=stats,
+        open_slots=open_slots,
+    )
