@@ -30,8 +30,13 @@ CENTS = 0.005  # amounts are compared to the cent
 
 
 def check_groups(campaign: Campaign, proposals: pd.DataFrame) -> list[Violation]:
-    profiles = {row["profile_id"]: row for row in campaign.profiles.to_dict("records")}
-    rows = proposals.to_dict("records")
+    profiles: dict[str, dict[str, Any]] = {
+        str(row["profile_id"]): {str(k): v for k, v in row.items()}
+        for row in campaign.profiles.to_dict("records")
+    }
+    rows: list[dict[str, Any]] = [
+        {str(k): v for k, v in row.items()} for row in proposals.to_dict("records")
+    ]
     known = [r for r in rows if r["visitor_id"] in profiles and r["host_id"] in profiles]
     violations: list[Violation] = []
     violations += _group_rules(campaign, known, profiles)

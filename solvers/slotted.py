@@ -21,12 +21,16 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from solvers.greedy import best_slots, greedy_solution, round_solution
 from solvers.problem import AssignmentProblem, SolveResult, SolveStatus
 from solvers.relaxation import solve_relaxation
+
+if TYPE_CHECKING:
+    from solvers.cpsat import SolverOptions
 
 Solution = tuple[np.ndarray, np.ndarray | None]
 
@@ -36,10 +40,9 @@ REFIT_SHARE = 0.15
 SLOT_LP_SHARE = 0.35
 
 
-def solve_slotted(problem: AssignmentProblem, options: object) -> SolveResult:
-    from solvers.cpsat import SolverOptions, _fixable, _run_cpsat, solve_cpsat
+def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveResult:
+    from solvers.cpsat import _fixable, _run_cpsat, solve_cpsat
 
-    assert isinstance(options, SolverOptions)
     started = time.perf_counter()
     budget = options.time_limit_s
     stats: dict[str, float | int | str] = {"pairs": problem.n_pairs, "slots": problem.n_slots}
@@ -130,7 +133,7 @@ def _without_slots(
 
 
 def _refit(
-    problem: AssignmentProblem, open_slots: np.ndarray, options: object, time_limit_s: float
+    problem: AssignmentProblem, open_slots: np.ndarray, options: SolverOptions, time_limit_s: float
 ) -> Solution | None:
     """With the open slots fixed, solve the plain assignment over the pairs fitting them."""
     from solvers.cpsat import solve_cpsat
@@ -155,7 +158,7 @@ def _result(
     solution: Solution,
     bound: int | None,
     started: float,
-    options: object,
+    options: SolverOptions,
     stats: dict[str, float | int | str],
 ) -> SolveResult:
     selected, open_slots = solution
@@ -166,8 +169,8 @@ def _result(
         objective=problem.objective(selected, open_slots),
         best_bound=bound,
         wall_time_s=time.perf_counter() - started,
-        seed=getattr(options, "seed", 0),
-        workers=getattr(options, "workers", 1),
+        seed=options.seed,
+        workers=options.workers,
         shortfalls=tuple(problem.shortfalls(selected)),
         stats=stats,
         open_slots=open_slots,
