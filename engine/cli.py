@@ -90,6 +90,10 @@ def run(
     seed: Annotated[int, typer.Option(help="solver random seed")] = 0,
     workers: Annotated[int, typer.Option(help="solver threads")] = 2,
     top_k: Annotated[int, typer.Option(help="candidate hosts kept per visitor")] = 25,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="model from `cxmatch train` (default: learn from the history)"),
+    ] = None,
     previous: Annotated[
         Path | None, typer.Option(help="last run: keep its unanswered proposals stable")
     ] = None,
@@ -115,6 +119,15 @@ def run(
     target = out if out is not None else Path("runs") / run_id
     if target.exists():
         raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; runs are never overwritten")
+    scorer = None
+    if model is not None:
+        from engine.training import ModelInvalid, load_model, model_note
+        from scoring.linear import DescribedScorer
+
+        try:
+            scorer = DescribedScorer(load_model(model), model_note(model))
+        except ModelInvalid as invalid:
+            raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
     progress("loading campaign")
     folder = campaign if campaign is not None else demo_campaign_path()
     try:
@@ -122,7 +135,12 @@ def run(
     except RunUnreadable as error:
         raise fail(exitcodes.BAD_INPUT, str(error)) from None
     options = RunOptions(
-        time_limit_s=time_limit, workers=workers, seed=seed, top_k=top_k, carryover=carry
+        time_limit_s=time_limit,
+        workers=workers,
+        seed=seed,
+        top_k=top_k,
+        carryover=carry,
+        scorer=scorer,
     )
     result = run_night(loaded, options, progress)
     if not result.solve.status.has_solution:
@@ -180,7 +198,7 @@ def generate(
 
 
 # Command modules add their commands to ``app`` when imported (one module per capability).
-from engine import cli_decisions, cli_scenarios  # noqa: E402,F401
+from engine import cli_decisions, cli_scenarios, cli_train  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -102,6 +102,7 @@ def rule_costs(problem: AssignmentProblem, time_budget_s: float = 60.0) -> list[
     base = solve_relaxation(problem, tolerance=EXACT)
     if base is None:
         return []
+    # without duals (group slots: one full LP, no pricing) every rule counts as binding
     duals = base.side_duals
     rules: list[tuple[str, AssignmentProblem, bool]] = []
     binding_sme = duals is None or bool(duals[0] > DUAL_TOLERANCE)
@@ -159,6 +160,8 @@ class Diagnosis:
             "blocked_quotas": self.messages,
             "sme_share_cost_score": None if sme is None else sme.cost_score,
             "binding_quotas": sum(c.binding for c in self.costs if c.rule != SME_RULE),
+            "rule_costs_measured": sum(c.cost is not None for c in self.costs),
+            "rules": len(self.costs),
             "quota_cost_score_total": round(
                 sum(c.cost_score or 0.0 for c in self.costs if c.rule != SME_RULE), 2
             ),

@@ -46,6 +46,7 @@ class RunOptions:
     seed: int = 0
     top_k: int = 25
     weights: Mapping[str, float] | None = None  # None: the default transparent weights
+    scorer: PairScorer | None = None  # a loaded model (run --model); None: see choose_scorer
     # earlier nights: locked (accepted) exchanges, pairs on hold, unanswered proposals
     carryover: Carryover | None = None
 
@@ -90,7 +91,7 @@ def run_night(
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
-    scorer = choose_scorer(campaign, options)
+    scorer = choose_scorer(campaign, options, encoded, text)
     lap("encode")
 
     say(f"scoring {len(visitors)} x {len(hosts)} pairs")
@@ -140,9 +141,43 @@ def run_night(
     )
 
 
-def choose_scorer(campaign: Campaign, options: RunOptions) -> PairScorer:
-    """The score model of tonight's run."""
-    return LinearScore(options.weights) if options.weights else LinearScore()
+def choose_scorer(
+    campaign: Campaign,
+    options: RunOptions,
+    encoded: EncodedCampaign | None = None,
+    text: TextSimilarity | None = None,
+) -> PairScorer:
+    """The score model of tonight's run: the given one (``run --model``), else explicit
+    weights, else a model learned tonight from the campaign's history when it has enough
+    labelled decisions, else the default weights. Its describe() says which, and why."""
+    from scoring.linear import DescribedScorer
+    from scoring.training import ScoringContext, TrainingSettings, enough_labels, labelled_pairs
+    from scoring.training import train as train_scorer
+
+    if options.scorer is not None:
+        return options.scorer
+    if options.weights:
+        return LinearScore(options.weights)
+    scoring = ScoringContext.of(campaign, encoded, text)
+    labels = labelled_pairs(campaign, scoring.encoded)
+    settings = TrainingSettings()
+    if not enough_labels(labels, settings):
+        return DescribedScorer(
+            LinearScore(),
+            {
+                "source": f"default weights: {len(labels)} labelled decisions in the history, "
+                f"fewer than {settings.min_labels} (or fewer than {settings.min_per_class} "
+                "of an outcome) to learn from"
+            },
+        )
+    trained = train_scorer(scoring, settings, random_state=options.seed)
+    return DescribedScorer(
+        trained.scorer,
+        {
+            "source": f"trained tonight on the campaign's {trained.labelled} labelled decisions",
+            "training_data_sha256": trained.training_hash,
+        },
+    )
 
 
 def assignment_problem(
@@ -190,6 +225,8 @@ def _proposals(
     text: TextSimilarity,
     scorer: PairScorer,
 ) -> pd.DataFrame:
+    from engine.training import reason_names
+
     visitors = campaign.visitors.reset_index(drop=True)
     hosts = campaign.hosts.reset_index(drop=True)
     index = np.flatnonzero(solve.selected)
@@ -202,14 +239,13 @@ def _proposals(
     h = chosen["host"].to_numpy(np.int64)
     v_rows, h_rows = visitors.iloc[v], hosts.iloc[h]
     view = pair_view(encoded.visitors, encoded.hosts, v, h)
-    features = compute_features(
-        FeatureInputs(
-            view=view,
-            overlap_days=chosen["overlap_days"].to_numpy(np.int32),
-            text=text,
-            vocab=encoded.vocab,
-        )
+    inputs = FeatureInputs(
+        view=view,
+        overlap_days=chosen["overlap_days"].to_numpy(np.int32),
+        text=text,
+        vocab=encoded.vocab,
     )
+    features = compute_features(inputs)
     scores = chosen["score"].to_numpy(np.float64).round(2)
     proposals = pd.DataFrame(
         {
@@ -229,7 +265,7 @@ def _proposals(
             "host_partnership": h_rows["partnership"].to_numpy(),
             "visitor_country": v_rows["country"].to_numpy(),
             "host_country": h_rows["country"].to_numpy(),
-            "reasons": reasons(scorer.contributions(features)),
+            "reasons": reasons(scorer.contributions(features), features, inputs, reason_names()),
         }
     )
     return proposals.sort_values(["host_id", "visitor_id"], kind="stable").reset_index(drop=True)

@@ -51,6 +51,15 @@ class TextSimilarity:
             host_seek_t=np.ascontiguousarray(matrix(host_seek).T.toarray()),
         )
 
+    def subset(self, visitors: np.ndarray, hosts: np.ndarray) -> TextSimilarity:
+        """The matrices of some visitors and hosts (positions), in that order."""
+        return TextSimilarity(
+            visitor_seek=self.visitor_seek[visitors],
+            visitor_offer=self.visitor_offer[visitors],
+            host_offer_t=np.ascontiguousarray(self.host_offer_t[:, hosts]),
+            host_seek_t=np.ascontiguousarray(self.host_seek_t[:, hosts]),
+        )
+
     def seek_offer(self, view: PairView) -> np.ndarray:
         """Cosine similarity of the visitor's seek to the host's offer."""
         return self._similarity(self.visitor_seek, self.host_offer_t, view)
@@ -61,8 +70,18 @@ class TextSimilarity:
 
     @staticmethod
     def _similarity(rows: sparse.csr_matrix, columns_t: np.ndarray, view: PairView) -> np.ndarray:
-        left = rows[view.visitor_index]
         if view.dense:
-            return np.asarray(left @ columns_t[:, view.host_index], dtype=np.float32)
+            index = view.visitor_index
+            first = int(index[0]) if len(index) else 0
+            if np.array_equal(index, np.arange(first, first + len(index))):  # a slice: no copy
+                left = rows[first : first + len(index)]
+            else:
+                left = rows[index]
+            every_host = len(view.host_index) == columns_t.shape[1] and np.array_equal(
+                view.host_index, np.arange(columns_t.shape[1])
+            )
+            right = columns_t if every_host else columns_t[:, view.host_index]
+            return np.asarray(left @ right, dtype=np.float32)
+        left = rows[view.visitor_index]
         right = columns_t[:, view.host_index].T
         return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).ravel()

@@ -9,7 +9,8 @@
    optimum rounded, and the max-weight assignment under the LP's Lagrangian weights (pair
    value less the priced side rules, tie-broken towards the LP optimum). The best is the
    incumbent, and the fallback result.
-4. If the incumbent reaches the LP bound it is proven optimal and CP-SAT has nothing to add.
+4. If the incumbent reaches the LP bound it is proven optimal and CP-SAT has nothing to add;
+   within ``gap_limit`` of it, the solve stops too (as a MIP solver's relative gap limit).
 5. Otherwise CP-SAT improves it on a core: the pairs that can still improve on the
    incumbent after reduced-cost fixing, narrowed to those within ``core_reduced_cost`` of
    zero reduced cost when that is still over ``max_core_pairs``; CP-SAT starts from the
@@ -58,6 +59,9 @@ class SolverOptions:
     log_search: bool = False
     # CP-SAT sees at most this many pairs: past it, only pairs whose LP reduced cost is
     # within core_reduced_cost objective units of zero (a heuristic core, no longer exact)
+    # stop as soon as a solution is proven within this relative gap of the bound (as a MIP
+    # solver's relative gap limit; HiGHS' default is the same 1e-4)
+    gap_limit: float = 1e-4
     max_core_pairs: int = 20_000
     core_reduced_cost: float = 3 * SCORE_SCALE
 
@@ -120,6 +124,9 @@ def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None
     if bound is not None and start_objective >= bound:
         stats["cp_sat"] = "skipped: the start reaches the bound (proven optimal)"
         return _result(problem, SolveStatus.OPTIMAL, start, bound, started, options, stats)
+    if bound is not None and bound - start_objective <= options.gap_limit * max(1, abs(bound)):
+        stats["cp_sat"] = f"skipped: the start is within the gap limit {options.gap_limit}"
+        return _result(problem, SolveStatus.FEASIBLE, start, bound, started, options, stats)
 
     keep = _fixable(problem, relaxation, start_objective)
     stats["pairs_after_fixing"] = int(keep.sum())
