@@ -62,6 +62,7 @@ class SolverOptions:
     # stop as soon as a solution is proven within this relative gap of the bound (as a MIP
     # solver's relative gap limit; HiGHS' default is the same 1e-4)
     gap_limit: float = 1e-4
+    lp_time_share: float = 0.6  # of the time left: the LP stops pricing then (its bound holds)
     max_core_pairs: int = 20_000
     core_reduced_cost: float = 3 * SCORE_SCALE
 
@@ -95,7 +96,16 @@ def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None
     starts = {"greedy": greedy, "mcf_repaired": round_relaxation(problem, flow.astype(float))}
     stats["mcf_repaired_objective"] = problem.objective(starts["mcf_repaired"])
 
-    relaxation = solve_relaxation(problem, [greedy, flow]) if options.use_relaxation else None
+    relaxation = (
+        solve_relaxation(
+            problem,
+            [greedy, flow],
+            time_limit_s=options.lp_time_share
+            * (options.time_limit_s - (time.perf_counter() - started)),
+        )
+        if options.use_relaxation
+        else None
+    )
     bound: int | None = flow_value if plain else None
     if relaxation is not None:
         lp_bound = math.floor(relaxation.bound + 1e-6)

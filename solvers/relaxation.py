@@ -117,7 +117,9 @@ class _Rows:
         self.value = problem.pair_value.astype(float)
         self.penalty = np.array([float(quota.penalty) for quota in problem.quotas])
 
-    def solve(self, core: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
+    def solve(
+        self, core: np.ndarray, time_limit_s: float | None = None
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
         """LP on the core pairs: (value, pair values on the core, row duals, slack values)."""
         q = len(self.needs)
         a_ub = sparse.hstack([self.pairs_by_row[core].T, self.slack_block]).tocsr()
@@ -125,7 +127,10 @@ class _Rows:
         bounds = np.column_stack(
             [np.zeros(len(core) + q), np.concatenate([np.ones(len(core)), self.needs])]
         )
-        result = linprog(cost, A_ub=a_ub, b_ub=self.rhs, bounds=bounds, method="highs-ds")
+        limits = {} if time_limit_s is None else {"time_limit": max(0.1, time_limit_s)}
+        result = linprog(
+            cost, A_ub=a_ub, b_ub=self.rhs, bounds=bounds, method="highs-ds", options=limits
+        )
         if result.status != 0:
             log.warning("LP relaxation not solved: %s", result.message)
             return None
@@ -177,23 +182,37 @@ def solve_relaxation(
         first_core(problem, starts or [], CORE_PER_VISITOR) if price else np.ones(n, dtype=bool)
     )
     rounds = 0
+    last: tuple[np.ndarray, tuple[float, np.ndarray, np.ndarray, np.ndarray]] | None = None
     while True:
+        trial = np.flatnonzero(in_core)
+        remaining = None if time_limit_s is None else time_limit_s - (time.perf_counter() - started)
+        solved = rows.solve(trial, remaining)
+        if solved is None:  # out of time (or numerical trouble): the last round stands
+            if last is None:
+                return None
+            break
         rounds += 1
-        core = np.flatnonzero(in_core)
-        solved = rows.solve(core)
-        if solved is None:
-            return None
-        value, core_values, duals, _slacks = solved
+        last = (trial, solved)
+        value, _, duals, _ = solved
         reduced = rows.reduced_costs(duals)
         improving = (reduced > PRICE_TOLERANCE) & ~in_core
         raise_by = _visitor_raise(problem, reduced, improving)
+        out_of_time = time_limit_s is not None and time.perf_counter() - started > time_limit_s
         if raise_by.sum() <= tolerance * max(1.0, abs(value)) or rounds >= max_rounds:
+            break
+        if out_of_time:
             break
         in_core |= _best_per_visitor(problem, reduced, improving, ADD_PER_VISITOR)
         log.debug(
             "pricing round %d: %d core pairs, %d improving, bound %.1f + %.1f",
-            rounds, len(core), improving.sum(), value, raise_by.sum(),
+            rounds, len(trial), improving.sum(), value, raise_by.sum(),
         )  # fmt: skip
+    core, (value, core_values, duals, _) = last
+    in_core = np.zeros(n, dtype=bool)
+    in_core[core] = True
+    reduced = rows.reduced_costs(duals)
+    improving = (reduced > PRICE_TOLERANCE) & ~in_core
+    raise_by = _visitor_raise(problem, reduced, improving)
     exact = not improving.any()
     # raise each visitor's dual by its best improving reduced cost: a feasible dual again
     bound = value + float(raise_by.sum())
