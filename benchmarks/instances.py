@@ -29,7 +29,7 @@ from engine.contract import Campaign
 from engine.eligibility import eligibility_context
 from engine.generator import generate_campaign, write_campaign
 from engine.loading import load_campaign
-from engine.pipeline import RunOptions, _group_ids, assignment_problem, choose_scorer
+from engine.pipeline import RunOptions, assignment_problem, choose_scorer
 from engine.quotas import achieved_before
 from scoring.encoding import EncodedCampaign, encode_profiles
 from scoring.linear import PairScorer
@@ -161,3 +161,16 @@ def instance(
         eligible_pairs=eligible,
         timings=timings,
     )
+
+
+def _group_ids(proposals: pd.DataFrame) -> pd.Series:
+    """Slot-free dating: visitors of one host who share dates and mode form one group."""
+    keys = ["host_id", "start", "end", "mode"]
+    ranks = (
+        proposals[keys]
+        .drop_duplicates()
+        .sort_values(keys, kind="stable")
+        .assign(group=lambda t: t.groupby("host_id").cumcount() + 1)
+    )
+    merged = proposals[keys].merge(ranks, on=keys, how="left")
+    return merged["host_id"] + "-G" + merged["group"].astype(str)

@@ -27,6 +27,8 @@ PROPOSAL_COLUMNS = (
     "end",
     "stay_days",
     "mode",
+    "group_language",
+    "lump_sum_eur",
     "score",
     "band",
     "category",

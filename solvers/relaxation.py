@@ -309,7 +309,7 @@ def _solve_slotted(problem: AssignmentProblem, time_limit_s: float | None) -> Re
     if n == 0:
         return Relaxation(-float(np.dot(needs, cost[n : n + q])), np.zeros(0), np.zeros(0), 0.0)
     limits_s = {} if time_limit_s is None else {"time_limit": max(0.1, time_limit_s)}
-    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs-ds", options=limits_s)
+    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs", options=limits_s)
     wall = time.perf_counter() - started
     if result.status != 0:
         log.warning("LP relaxation not solved: %s", result.message)

@@ -5,9 +5,10 @@ open, and a host opens at most ``max_groups_per_host`` slots. Once the open slot
 chosen, what remains is a plain assignment, which the slot-free solver handles very well;
 so the search alternates between choosing slots and re-solving:
 
-1. Slot-free solve (``solve_cpsat`` on the problem without its slot layer, each pair paying
-   its host's group bonus as if every member were extra): a valid upper bound, since slots
-   only restrict, and an assignment.
+1. Slot-free solve (``solve_cpsat`` on the problem without its slot layer, each pair earning
+   ``bonus x (1 - 1/capacity)`` of its host's group bonus, which is at least what the group
+   can earn, since members - 1 <= members x (1 - 1/capacity) when members <= capacity): a
+   valid upper bound, since slots only restrict, and an assignment.
 2. Open, per host, the slots that assignment fills most; re-solve the plain assignment over
    the pairs fitting those slots: a first solution.
 3. The LP with the slot layer (time-limited): a tighter bound, and its slot choice re-solved
@@ -37,7 +38,7 @@ Solution = tuple[np.ndarray, np.ndarray | None]
 # shares of the time budget
 PLAIN_SHARE = 0.15
 REFIT_SHARE = 0.15
-SLOT_LP_SHARE = 0.35
+SLOT_LP_SHARE = 0.6  # of what remains after the slot-free solves
 
 
 def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveResult:
@@ -121,11 +122,14 @@ def _without_slots(
     problem: AssignmentProblem, keep: np.ndarray, bonus_all: bool = False
 ) -> AssignmentProblem:
     """The plain problem over ``keep``. With ``bonus_all`` every pair earns its host's group
-    bonus (an over-estimate of members minus groups), so its optimum bounds the slotted one."""
+    bonus times (1 - 1/capacity), rounded up: at least the bonus its group earns, so the
+    plain optimum bounds the slotted one."""
     plain = problem.restricted(keep)
     if not bonus_all or problem.group_bonus is None:
         return plain
-    extra = problem.group_bonus[problem.pair_host[keep]]
+    hosts = problem.pair_host[keep]
+    capacity = np.maximum(problem.host_capacity[hosts], 1)
+    extra = np.ceil(problem.group_bonus[hosts] * (1 - 1 / capacity)).astype(np.int64)
     base = (
         np.zeros(int(keep.sum()), dtype=np.int64) if plain.pair_bonus is None else plain.pair_bonus
     )
