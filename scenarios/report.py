@@ -221,5 +221,6 @@ def _nights_to_target_plot(axes: Axes, runs: pd.DataFrame) -> None:
         axes.axhline(never, color="#c33", linestyle=":", linewidth=1)
         axes.annotate("not reached", (0, never), xytext=(2, 2), textcoords="offset points",
                       xycoords=("axes fraction", "data"), color="#c33", fontsize=8)  # fmt: skip
+    axes.set_ylim(bottom=0)
     axes.set_ylabel("nights to every KPI")
     axes.grid(axis="y", alpha=0.3)

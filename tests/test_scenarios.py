@@ -231,7 +231,7 @@ def test_night_one_is_exactly_the_nightly_run(tiny_result):
 
 
 def test_decisions_become_history_and_are_never_proposed_again(tiny_result):
-    _, result = tiny_result
+    prepared, result = tiny_result
     proposals = result.proposals
     assert (result.nights["solver_status"] == "optimal").all()
     assert set(proposals["outcome"]) <= {"accepted", "rejected", "already_accepted"}
@@ -245,8 +245,19 @@ def test_decisions_become_history_and_are_never_proposed_again(tiny_result):
             & (proposals["host_id"] == row["host_id"])
         ]
         assert later.empty
-    # matched visitors withdraw: nobody is accepted twice
+    # accepted exchanges are locked: their visitor gets no new proposal, and they keep their
+    # host's capacity on every later night
     assert not accepted["visitor_id"].duplicated().any()
+    locked_before = {
+        night: set(accepted.loc[accepted["night"] < night, "visitor_id"])
+        for night in proposals["night"].unique()
+    }
+    assert not any(
+        row.visitor_id in locked_before[row.night] for row in proposals.itertuples(index=False)
+    )
+    capacity = prepared.campaign.profiles.set_index("profile_id")["capacity"]
+    per_host = accepted.groupby("host_id").size()
+    assert (per_host <= capacity.reindex(per_host.index)).all()
     # KPI progress adds exactly the accepted exchanges, night by night
     progress = result.kpi_progress
     totals = progress[progress["category"] == "total"].groupby("night")["achieved"].sum()
