@@ -139,3 +139,22 @@ def test_sweep_with_a_bad_scenario_exits_2_and_writes_nothing(tmp_path):
     assert result.exit_code == exitcodes.BAD_INPUT
     assert "country 'XX' is not a COSME country" in result.output
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_sweep_on_an_existing_scheduler(tmp_path):
+    from distributed import LocalCluster
+
+    loaded = [load_scenario(scenarios(tmp_path / "in")[0])]
+    serial = run_sweep(loaded, [3], tmp_path / "serial", serial=True)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = run_sweep(
+            loaded, [3], tmp_path / "remote", scheduler=cluster.scheduler_address, timeout_s=180
+        )
+        assert len(cluster.scheduler.workers) == 1  # the sweep left the cluster running
+    assert remote.ran == serial.ran == [("plain", 3)]
+    assert result_files(tmp_path / "remote") == result_files(tmp_path / "serial")
+    manifest = json.loads((tmp_path / "remote" / "sweep.json").read_text())
+    assert manifest["executor"] == f"dask scheduler {cluster.scheduler_address}"
