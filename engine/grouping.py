@@ -36,6 +36,23 @@ def slot_lump_sums(
     )
 
 
+def one_visitor_per_organisation(
+    candidates: pd.DataFrame, encoded: EncodedCampaign
+) -> pd.DataFrame:
+    """Keep, for each host, only the best-scored candidate visitor of each organisation (ties:
+    the first), so no group can hold two visitors of one organisation. With one group per
+    host this is exact; with more it is stricter than needed."""
+    if candidates.empty:
+        return candidates
+    org = encoded.visitors.org_id[candidates["visitor"].to_numpy()]
+    keyed = candidates.assign(_org=org, _row=np.arange(len(candidates)))
+    best = keyed.sort_values(["host", "_org", "score", "_row"], ascending=[True, True, False, True])
+    keep = np.sort(best.drop_duplicates(["host", "_org"])["_row"].to_numpy())
+    if len(keep) == len(candidates):
+        return candidates
+    return candidates.iloc[keep].reset_index(drop=True)
+
+
 def with_slots(
     problem: AssignmentProblem,
     slots: Slots,

@@ -21,7 +21,13 @@ from engine.checker_groups import check_groups
 from engine.contract import Campaign, org_category
 from engine.diagnosis import Diagnosis, rule_costs, supply_check
 from engine.eligibility import eligibility_context
-from engine.grouping import assign_slots, dated_columns, with_slots, with_spend
+from engine.grouping import (
+    assign_slots,
+    dated_columns,
+    one_visitor_per_organisation,
+    with_slots,
+    with_spend,
+)
 from engine.locks import Carryover, carry_candidates, with_carryover
 from engine.quotas import quota_groups
 from engine.slots import Slots, build_slots
@@ -99,6 +105,9 @@ def run_night(
     carry = options.carryover
     if carry is not None:
         candidates = carry_candidates(carry, encoded, text, context, scorer.score, candidates)
+    # a group never holds two visitors of one organisation: per host, only the organisation's
+    # best-scored visitor stays a candidate
+    candidates = one_visitor_per_organisation(candidates, encoded)
     # grouped exchanges: the slots (dates, length, language, mode) each pair could join
     slots = build_slots(candidates, encoded, campaign.policy, campaign.policy.slots_per_host)
     lap("candidates")

@@ -111,3 +111,16 @@ def test_a_budget_cap_holds(tmp_path):
     assert pairs(result) == [("V1", "H1"), ("V2", "H2")]
     assert result.proposals["lump_sum_eur"].sum() <= 500
     assert result.violations == []
+
+
+def test_two_visitors_of_one_organisation_never_share_a_group(tmp_path):
+    profiles = [
+        visitor("V1", org_id="ORG-A"),
+        visitor("V2", org_id="ORG-A", country="IT", seek="battery testing"),
+        visitor("V3", country="IT"),
+        host("H1", capacity=3),
+    ]
+    result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
+    members = set(result.proposals["visitor_id"])
+    assert len(members & {"V1", "V2"}) == 1 and "V3" in members
+    assert result.violations == []

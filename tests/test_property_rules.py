@@ -50,7 +50,15 @@ def profile_fields(draw, role: str) -> dict:
 def campaigns(draw):
     n_visitors = draw(st.integers(1, 15))
     n_hosts = draw(st.integers(1, 6))
-    profiles = [visitor(f"V{i}", **draw(profile_fields("visitor"))) for i in range(n_visitors)]
+    # some visitors share an organisation (a group may never hold two of them)
+    profiles = [
+        visitor(
+            f"V{i}",
+            org_id=f"ORG{draw(st.integers(0, n_visitors // 3))}",
+            **draw(profile_fields("visitor")),
+        )
+        for i in range(n_visitors)
+    ]
     profiles += [host(f"H{j}", **draw(profile_fields("host"))) for j in range(n_hosts)]
     history = [
         {
