@@ -37,13 +37,15 @@ log = logging.getLogger(__name__)
 Scorer = Callable[[np.ndarray], np.ndarray]  # features (..., n_features) -> scores 0-100
 
 # Pairs per block. Small enough that a block's (b, h) planes stay in the CPU caches (a
-# feature plane of 2**17 float32 is 512 KiB), large enough that numpy's per-call overhead
-# is small. Measured in benchmarks/bench_scoring.py.
-BLOCK_PAIRS = 1 << 17
+# feature plane of 2**18 float32 is 1 MiB), large enough that numpy's per-call overhead is
+# small; 2**16..2**19 measured alike within noise (benchmarks/bench_scoring.py).
+BLOCK_PAIRS = 1 << 18
 ROW_GROUPS_PER_K = 4  # the row bound is the k-th best of 4k group maxima
-REFRESH_PAIRS = 1 << 20  # refresh the hosts' thresholds after this many newly kept pairs
+REFRESH_PAIRS = 1 << 17  # refresh the hosts' floors after this many newly kept pairs (at least)
 NOT_ELIGIBLE = np.float32(-1.0)
 THREADS = min(2, os.cpu_count() or 1)
+# (eligible pairs, kept pairs' columns, kept for the row?, stop) of one scored block
+BlockResult = tuple[int, dict[str, np.ndarray], np.ndarray, int]
 
 
 @dataclass(frozen=True)
@@ -96,18 +98,16 @@ def build_candidates(
     text = text.subset(visitor_rows, host_rows)
     visitor_tables = SideTables.of(visitors, encoded.vocab)
     host_tables = SideTables.of(hosts, encoded.vocab)
-    for name in ("divisions", "divisions_x", "wanted_divisions", "sections", "sections_x"):
+    for name in ("sections", "sections_x", "wanted_sections", "exchange", "mode_right"):
         host_tables.transposed(name)  # warm the cache before threads share it
-    for name in ("wanted_sections", "org_type_preference", "country_preference", "exchange"):
-        host_tables.transposed(name)
-    for name in ("other_languages", "mode_right"):
+    for name in ("org_type_preference", "country_preference"):
         host_tables.transposed(name)
 
     host_keep = np.maximum(top_k, 4 * hosts.capacity).astype(np.int64)
     keeper = _Keeper(len(hosts), host_keep, top_k, keep_all=keep_all_below > 0)
     block = max(1, block_pairs // len(hosts))
 
-    def score_block(start: int) -> tuple[int, dict[str, np.ndarray], np.ndarray, int]:
+    def score_block(start: int) -> BlockResult:
         stop = min(start + block, len(visitors))
         view = block_view(visitors, hosts, start, stop)
         elig = eligibility(view, context)
@@ -131,14 +131,23 @@ def build_candidates(
 
     eligible_total = 0
     starts = range(0, len(visitors), block)
-    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max(1, threads)) as pool:
-        pending: deque[Future[tuple[int, dict[str, np.ndarray], np.ndarray, int]]] = deque()
-        for start in starts:
-            pending.append(pool.submit(score_block, start))
-            if len(pending) > 2 * threads:
-                eligible_total = _collect(pending.popleft(), keeper, eligible_total, keep_all_below)
-        while pending:
-            eligible_total = _collect(pending.popleft(), keeper, eligible_total, keep_all_below)
+    with threadpool_limits(1, user_api="blas"):  # small BLAS calls: threads only cost
+        if threads <= 1:
+            for start in starts:
+                eligible_total = _collect(
+                    score_block(start), keeper, eligible_total, keep_all_below
+                )
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                pending: deque[Future[BlockResult]] = deque()
+                for start in starts:
+                    pending.append(pool.submit(score_block, start))
+                    if len(pending) > 2 * threads:
+                        done = pending.popleft().result()
+                        eligible_total = _collect(done, keeper, eligible_total, keep_all_below)
+                while pending:
+                    done = pending.popleft().result()
+                    eligible_total = _collect(done, keeper, eligible_total, keep_all_below)
     table = keeper.table()
     if eligible_total > keep_all_below:
         table = table[_selected(table, top_k, host_keep)]
@@ -149,13 +158,8 @@ def build_candidates(
     return table, CandidateStats(n_visitors * n_hosts, eligible_total, len(table))
 
 
-def _collect(
-    future: Future[tuple[int, dict[str, np.ndarray], np.ndarray, int]],
-    keeper: _Keeper,
-    eligible_total: int,
-    keep_all_below: int,
-) -> int:
-    n_eligible, part, by_row, _stop = future.result()
+def _collect(result: BlockResult, keeper: _Keeper, eligible_total: int, keep_all_below: int) -> int:
+    n_eligible, part, by_row, _stop = result
     eligible_total += n_eligible
     keeper.add(part, by_row, refresh=eligible_total > keep_all_below)
     return eligible_total
@@ -198,6 +202,7 @@ class _Keeper:
         self.parts: list[dict[str, np.ndarray]] = []
         self.by_row: list[np.ndarray] = []
         self.fresh = 0
+        self.kept_after_refresh = 0
 
     def select(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions (rows, cols) of a block's pairs to keep, and whether each is kept for its
@@ -215,20 +220,23 @@ class _Keeper:
         self.by_row.append(by_row)
         self.fresh += len(by_row)
         self.keep_all &= not refresh
-        if refresh and self.fresh >= REFRESH_PAIRS:
+        if refresh and self.fresh >= max(REFRESH_PAIRS, self.kept_after_refresh):
             self._refresh()
 
     def _refresh(self) -> None:
         """Raise the hosts' floors to their k-th best kept score; drop pairs below both."""
         part = {name: np.concatenate([p[name] for p in self.parts]) for name in COLUMNS}
         by_row = np.concatenate(self.by_row)
+        useful = part["score"] >= self.host_floor[part["host"]]
         self.host_floor = np.maximum(
-            self.host_floor, _kth_best_per_host(part["host"], part["score"], self.host_keep)
+            self.host_floor,
+            _kth_best_per_host(part["host"][useful], part["score"][useful], self.host_keep),
         )
         keep = by_row | (part["score"] >= self.host_floor[part["host"]])
         self.parts = [{name: values[keep] for name, values in part.items()}]
         self.by_row = [by_row[keep]]
         self.fresh = 0
+        self.kept_after_refresh = int(keep.sum())  # doubling: refreshes cost O(n log n) in all
 
     def table(self) -> pd.DataFrame:
         if not self.parts:
@@ -257,20 +265,25 @@ def _kth_best_per_host(host: np.ndarray, score: np.ndarray, k: np.ndarray) -> np
     out = np.full(n_hosts, NOT_ELIGIBLE / 2, dtype=np.float32)
     if not len(host):
         return out
-    order = _descending_within(host, score)
+    keys = np.sort(_descending_keys(host, score))
     counts = np.bincount(host, minlength=n_hosts)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     full = counts >= k
-    out[full] = score[order[starts[full] + k[full] - 1]]
+    bits = np.uint32(0xFFFFFFFF) - (keys[starts[full] + k[full] - 1] & 0xFFFFFFFF).astype(np.uint32)
+    out[full] = bits.view(np.float32)
     return out
+
+
+def _descending_keys(group: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """int64 keys ordering pairs by group, then by descending score (scores >= 0)."""
+    positive = np.maximum(score, 0).astype(np.float32) + np.float32(0)  # no -0.0
+    descending = np.uint32(0xFFFFFFFF) - positive.view(np.uint32)
+    return (group.astype(np.int64) << 32) | descending.astype(np.int64)
 
 
 def _descending_within(group: np.ndarray, score: np.ndarray) -> np.ndarray:
     """A stable order by group, then by descending score (ties keep their current order)."""
-    positive = np.maximum(score, 0).astype(np.float32) + np.float32(0)  # no -0.0
-    descending = np.uint32(0xFFFFFFFF) - positive.view(np.uint32)
-    key = (group.astype(np.int64) << 32) | descending.astype(np.int64)
-    return np.argsort(key, kind="stable")
+    return np.argsort(_descending_keys(group, score), kind="stable")
 
 
 def _ranks_within(group: np.ndarray, score: np.ndarray) -> np.ndarray:

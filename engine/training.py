@@ -217,8 +217,8 @@ def reason_names() -> ReasonNames:
     languages = {}
     for code in language_codes():
         language = pycountry.languages.get(alpha_2=code)
-        if language is not None:
-            languages[code] = str(language.name)
+        if language is not None:  # "Modern Greek (1453-)" -> "Modern Greek"
+            languages[code] = str(language.name).split(" (")[0]
     return ReasonNames(
         sectors={str(code): str(name) for code, name in divisions["name"].items()},
         sections=sections,

@@ -93,10 +93,13 @@ class SideTables:
         languages = _unpack(side.languages, len(vocab.languages.tokens))
         english = vocab.languages.position["en"]
 
-        self.divisions = divisions  # (n, D) 1 where the profile works in the division
-        self.divisions_x = _with_one_column(divisions)  # (n, D+1) plus a column of 1
-        self.wanted_divisions = _with_none_column(target_divisions)  # (n, D+1)
-        self.sections = sections  # (n, S)
+        # bit masks (n, words) for set overlaps over large vocabularies (an AND beats a product)
+        self.division_bits = np.ascontiguousarray(side.sectors, dtype=np.uint64)
+        self.wanted_division_bits = np.ascontiguousarray(side.target_sectors, dtype=np.uint64)
+        self.states_divisions = np.asarray(self.wanted_division_bits.any(axis=1), dtype=bool)
+        other = np.ascontiguousarray(side.languages, dtype=np.uint64) & ~vocab.english
+        self.other_language_bits = np.ascontiguousarray(other)
+        self.sections = sections  # (n, S) 1 where the profile works in the NACE section
         self.sections_x = _with_one_column(sections)
         self.wanted_sections = _with_none_column(target_sections)
         bit_of_type = np.array([vocab.org_types.position[t] for t in ORG_TYPES], dtype=np.intp)
@@ -110,7 +113,6 @@ class SideTables:
         )  # (n, C)
         self.exchange = exchange  # (n, E)
         self.exchange_share = exchange / np.maximum(exchange.sum(axis=1, keepdims=True), 1)
-        self.other_languages = np.delete(languages, english, axis=1)  # (n, L)
         self.english = languages[:, english].copy()  # (n,)
         explicit = (np.asarray(side.physical) ^ np.asarray(side.virtual)).astype(np.float32)
         # mode = 0.5 + 0.5 * explicit_v * explicit_h, as a product of two 2-column rows
@@ -205,9 +207,20 @@ class PairTables:
 def _lookup(rows: np.ndarray, code: np.ndarray, dense: bool, out: np.ndarray) -> np.ndarray:
     """rows[i, code[j]] for every pair: a column gather (dense) or one value per pair."""
     if dense:
-        return np.take(rows, code, axis=1, out=out)
+        return rows[:, code]  # fancy indexing gathers faster than np.take(axis=1)
     out[...] = rows[np.arange(len(code)), code]
     return out
+
+
+def _bits_meet(left: np.ndarray, right: np.ndarray, dense: bool, out: np.ndarray) -> np.ndarray:
+    """1 where the two sets (uint64 masks, rows x words) share an element, else 0."""
+    if not dense:
+        out[...] = (left & right).any(axis=1)
+        return out
+    shared = np.bitwise_and(left[:, None, 0], right[None, :, 0])
+    for word in range(1, left.shape[1]):
+        shared |= np.bitwise_and(left[:, None, word], right[None, :, word])
+    return np.not_equal(shared, 0, out=out, casting="unsafe")
 
 
 @dataclass(frozen=True)
@@ -240,15 +253,20 @@ def _met(
 
 
 def same_sector(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray:
-    return np.minimum(t.product("divisions", "divisions", out), ONE, out=out)
+    return _bits_meet(t.visitor.division_bits, t.host.division_bits, t.dense, out)
 
 
 def sector_v2h(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray:
-    return _met(t, "wanted_divisions", "divisions_x", out, visitor_wants=True)
+    _bits_meet(t.visitor.wanted_division_bits, t.host.division_bits, t.dense, out)
+    states = t.visitor.states_divisions
+    np.copyto(out, HALF, where=~(states[:, None] if t.dense else states))
+    return out
 
 
 def sector_h2v(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray:
-    return _met(t, "wanted_divisions", "divisions_x", out, visitor_wants=False)
+    _bits_meet(t.visitor.division_bits, t.host.wanted_division_bits, t.dense, out)
+    np.copyto(out, HALF, where=~t.host.states_divisions)
+    return out
 
 
 def same_section(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray:
@@ -287,7 +305,7 @@ def shared_language(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndar
     if "shared_language" in t.memo:
         out[...] = t.memo["shared_language"]
         return out
-    result = np.minimum(t.product("other_languages", "other_languages", out), ONE, out=out)
+    result = _bits_meet(t.visitor.other_language_bits, t.host.other_language_bits, t.dense, out)
     t.memo["shared_language"] = result
     return result
 
@@ -304,8 +322,8 @@ def english_only(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray
 
 
 def availability(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray:
-    _lookup(INVERSE_LONGEST[t.visitor.max_days], t.host.max_days, t.dense, out)
-    out *= np.asarray(x.overlap_days)
+    inverse = _lookup(INVERSE_LONGEST[t.visitor.max_days], t.host.max_days, t.dense, out)
+    np.multiply(inverse, np.asarray(x.overlap_days, dtype=np.float32), out=out)
     return np.clip(out, np.float32(0), ONE, out=out)
 
 

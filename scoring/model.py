@@ -302,11 +302,13 @@ class MatchScorer(ClassifierMixin, BaseEstimator):
         if y is not None:
             return super().score(X, y, sample_weight=sample_weight)
         check_is_fitted(self)
-        logit = weighted_sum(X, self.coef_.astype(np.float32))
-        logit += np.float32(self.intercept_)
-        expit(logit, out=logit)
-        logit *= np.float32(100)
-        return logit
+        # 100 * sigmoid(z) = 50 + 50 * tanh(z / 2): numpy's tanh is vectorised, expit is not
+        half = weighted_sum(X, (0.5 * self.coef_).astype(np.float32))
+        half += np.float32(0.5 * self.intercept_)
+        np.tanh(half, out=half)
+        half *= np.float32(50)
+        half += np.float32(50)
+        return half
 
     def contributions(self, features: np.ndarray) -> np.ndarray:
         """Per-feature change of the score (points, linearised at the pair's score) from

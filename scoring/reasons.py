@@ -213,7 +213,7 @@ def _shared_language(p: _Pair, high: bool) -> str:
 def _english_only(p: _Pair, high: bool) -> str:
     if high:
         return f"only shared language: {p.language('en')}"
-    return f"shared languages: {_listed([p.language(c) for c in _shared_languages(p)])}"
+    return "more than English in common"
 
 
 def _availability(p: _Pair, high: bool) -> str:
