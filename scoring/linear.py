@@ -124,3 +124,7 @@ class DescribedScorer:
 
     def describe(self) -> dict[str, Any]:
         return {**self.scorer.describe(), **self.note}
+
+    def __repr__(self) -> str:  # short, for logs and manifests (describe() has the details)
+        described = self.describe()
+        return f"{described.get('kind', 'scorer')}: {described.get('source', '')}"

@@ -181,3 +181,13 @@ def test_train_refuses_a_campaign_without_decisions(tmp_path):
     result = runner.invoke(app, ["train", str(tmp_path / "c"), "--out", str(tmp_path / "m")])
     assert result.exit_code == exitcodes.BAD_INPUT
     assert not (tmp_path / "m").exists()
+
+
+def test_train_on_few_decisions_says_cold_start(tmp_path):
+    write_campaign(generate_campaign(80, 20, 4), tmp_path / "c")
+    result = runner.invoke(app, ["train", str(tmp_path / "c"), "--out", str(tmp_path / "m")])
+    assert result.exit_code == exitcodes.OK, result.output
+    assert "cold start" in result.output
+    report = json.loads((tmp_path / "m" / "report.json").read_text())
+    assert report["model"]["cold_start"] is True
+    assert any("cold start" in note for note in report["notes"])
