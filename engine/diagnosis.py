@@ -99,7 +99,7 @@ class RuleCost:
 def rule_costs(problem: AssignmentProblem, time_budget_s: float = 60.0) -> list[RuleCost]:
     """The SME share's and each quota's cost in total score (LP relaxation, see module)."""
     started = time.perf_counter()
-    base = solve_relaxation(problem, tolerance=EXACT)
+    base = solve_relaxation(problem, tolerance=EXACT, time_limit_s=time_budget_s)
     if base is None:
         return []
     # without duals (group slots: one full LP, no pricing) every rule counts as binding
@@ -120,8 +120,11 @@ def rule_costs(problem: AssignmentProblem, time_budget_s: float = 60.0) -> list[
             costs.append(RuleCost(rule, None, True))
             continue
         warm = [] if base.core is None else [base.core]
-        without = solve_relaxation(relaxed, warm, tolerance=EXACT)
-        cost = None if without is None else max(0.0, without.bound - base.bound)
+        left = time_budget_s - (time.perf_counter() - started)
+        without = solve_relaxation(relaxed, warm, tolerance=EXACT, time_limit_s=left)
+        # both bounds must be exact LP optima for their difference to be the rule's cost
+        exact = without is not None and without.exact and base.exact
+        cost = max(0.0, without.bound - base.bound) if exact and without is not None else None
         costs.append(RuleCost(rule, cost, True))
     return costs
 
