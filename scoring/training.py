@@ -47,7 +47,7 @@ class TrainingSettings:
     and 1500 x 400): more weight on the sampled pairs ranks hosts better (hit@k) but blurs
     the acceptance model (AUC); 0.075 improves both over the default weights."""
 
-    C: float = 0.3  # pull towards the (scaled) default weights: 1/2 ||beta - centre||^2 / C
+    C: float = 0.3  # weight of the data loss against the pull 1/2 ||beta - centre||^2
     sampled_per_label: float = 2.0  # never-proposed eligible pairs drawn per labelled pair
     sampled_weight: float = 0.075  # weight of each drawn pair in the fit
     calibration_folds: int = 5
