@@ -4,7 +4,9 @@
 visitors / 4, 13 partnerships, quotas from the generator, fixed seeds). Generating and
 scoring 20,000 or 50,000 visitors takes minutes, so the campaign (Parquet) and its candidate
 pairs (Parquet) are cached under ``benchmarks/.cache/`` (git-ignored; no pickle). Delete the
-folder after changing the generator, eligibility or scoring.
+folder after changing the generator, eligibility or the default weights. Pairs are scored
+with the default transparent weights (``LinearScore()``), not a model learned from the
+history, so the solver's instances stay put while the learned scoring evolves.
 
 Variants (same profiles and candidates, other rules, so they share the cache):
 
@@ -29,10 +31,10 @@ from engine.contract import Campaign
 from engine.eligibility import eligibility_context
 from engine.generator import generate_campaign, write_campaign
 from engine.loading import load_campaign
-from engine.pipeline import RunOptions, assignment_problem, choose_scorer
+from engine.pipeline import assignment_problem
 from engine.quotas import achieved_before
 from scoring.encoding import EncodedCampaign, encode_profiles
-from scoring.linear import PairScorer
+from scoring.linear import LinearScore, PairScorer
 from scoring.text import TextSimilarity
 from solvers.problem import AssignmentProblem
 
@@ -124,7 +126,7 @@ def instance(
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
-    scorer = choose_scorer(campaign, RunOptions())
+    scorer = LinearScore()  # fixed default weights: the instances do not move with learning
     tag = "full" if full else f"k{top_k}"
     path = CACHE / f"candidates_{n_visitors}_{SIZES[n_visitors]}_{tag}.parquet"
     meta = path.with_suffix(".json")
