@@ -69,6 +69,19 @@ class SolverOptions:
 
 Solution = tuple[np.ndarray, np.ndarray | None]  # chosen pairs, open slots (if any)
 
+# Deterministic mode (the default): CP-SAT stops after this share of the time limit in its
+# deterministic time units (about 0.4 to 1 wall second each here), and the wall clock only
+# cuts a run that takes WALL_SAFETY_FACTOR times the limit.
+CP_SAT_DETERMINISTIC_SHARE = 0.3
+WALL_SAFETY_FACTOR = 3.0
+
+
+def _remaining(options: SolverOptions, started: float) -> float:
+    """The budget left: the whole limit when deterministic (never the wall clock)."""
+    if options.deterministic:
+        return options.time_limit_s
+    return max(0.1, options.time_limit_s - (time.perf_counter() - started))
+
 
 def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None) -> SolveResult:
     options = options or SolverOptions()
@@ -100,8 +113,8 @@ def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None
         solve_relaxation(
             problem,
             [greedy, flow],
-            time_limit_s=options.lp_time_share
-            * (options.time_limit_s - (time.perf_counter() - started)),
+            time_limit_s=options.lp_time_share * _remaining(options, started),
+            deterministic=options.deterministic,
         )
         if options.use_relaxation
         else None
@@ -274,11 +287,14 @@ def _run_cpsat(
     params.num_workers = options.workers
     params.random_seed = options.seed
     params.log_search_progress = options.log_search
-    remaining = max(0.1, options.time_limit_s - (time.perf_counter() - started))
-    params.max_time_in_seconds = remaining
     if options.deterministic:
+        # work, not wall time, ends the search: the same answer however loaded the machine;
+        # the wall-clock limit is only a safety net
         params.interleave_search = True
-        params.max_deterministic_time = remaining
+        params.max_deterministic_time = max(0.1, CP_SAT_DETERMINISTIC_SHARE * options.time_limit_s)
+        params.max_time_in_seconds = WALL_SAFETY_FACTOR * options.time_limit_s
+    else:
+        params.max_time_in_seconds = _remaining(options, started)
     status = _STATUS[solver.solve(model)]
     stats.update(
         cp_sat_status=status.value,

@@ -71,8 +71,14 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
         opened = best_slots(problem, problem.slot_mass(plain.selected.astype(float)))
         consider("slot_free_refit", _refit(problem, opened, options, budget * REFIT_SHARE))
 
-        remaining = budget - (time.perf_counter() - started)
-        relaxation = solve_relaxation(problem, time_limit_s=remaining * SLOT_LP_SHARE)
+        remaining = budget * (1 - PLAIN_SHARE - REFIT_SHARE)  # a fixed share: deterministic
+        if not options.deterministic:
+            remaining = budget - (time.perf_counter() - started)
+        relaxation = solve_relaxation(
+            problem,
+            time_limit_s=remaining * SLOT_LP_SHARE,
+            deterministic=options.deterministic,
+        )
         if relaxation is not None:
             lp_bound = math.floor(relaxation.bound + 1e-6)
             bound = lp_bound if bound is None else min(bound, lp_bound)

@@ -339,3 +339,48 @@ def test_sme_repair_spares_the_visitors_a_quota_needs():
     )
     greedy = solve_greedy(p)
     assert chosen(p, greedy) == [(0, 0), (2, 2)] and greedy.shortfalls == (0,)
+
+
+def test_a_slow_machine_gets_the_same_answer(monkeypatch):
+    """Deterministic mode: budgets are work (CP-SAT deterministic time, HiGHS iterations),
+    never the wall clock, so a clock running 50 times faster (a machine 50 times slower, as
+    under heavy load) changes nothing, slot layer included."""
+    import time as real_time
+
+    import solvers.cpsat
+    import solvers.relaxation
+    import solvers.slotted
+
+    rng = np.random.default_rng(21)
+    n_visitors, n_hosts = 400, 100
+    pairs = [
+        (v, h, int(rng.integers(1, 10_000)))
+        for v in range(n_visitors)
+        for h in range(n_hosts)
+        if rng.random() < 0.15
+    ]
+    quota = Quota("P/sme", rng.random(n_visitors) < 0.3, need=60, penalty=5_000)
+    capacity = rng.integers(1, 4, n_hosts).tolist()
+    sme = rng.random(n_visitors) < 0.4
+    base = problem(pairs, capacity=capacity, sme=sme, share=Fraction(3, 5), quotas=[quota])
+    fits = [sorted(rng.choice(3, size=rng.integers(1, 3), replace=False).tolist()) for _ in pairs]
+    fits = [[h * 3 + s for s in f] for (_, h, _), f in zip(pairs, fits, strict=True)]
+    slot_host = np.repeat(np.arange(n_hosts), 3).tolist()
+    grouped = slotted(pairs, fits, slot_host, capacity, sme.tolist(), max_groups_per_host=1)
+    options = SolverOptions(time_limit_s=2, workers=2, seed=3)
+    expected = [solve_cpsat(p, options) for p in (base, grouped)]
+    assert expected[1].stats["cp_sat_status"] == "feasible"  # the budget ended it, not a proof
+
+    class FastClock:
+        def __init__(self):
+            self.origin = real_time.perf_counter()
+
+        def perf_counter(self):
+            return self.origin + 50 * (real_time.perf_counter() - self.origin)
+
+    for module in (solvers.cpsat, solvers.relaxation, solvers.slotted):
+        monkeypatch.setattr(module, "time", FastClock())
+    for p, before in zip((base, grouped), expected, strict=True):
+        after = solve_cpsat(p, options)
+        assert after.selected.tolist() == before.selected.tolist()
+        assert after.objective == before.objective
