@@ -38,6 +38,7 @@ from scoring.pairs import pair_view
 from scoring.reasons import reasons
 from scoring.text import TextSimilarity
 from solvers.cpsat import SolverOptions, solve_cpsat
+from solvers.flow import max_weight_assignment
 from solvers.problem import SCORE_SCALE, AssignmentProblem, SolveResult
 
 log = logging.getLogger(__name__)
@@ -217,12 +218,17 @@ def assignment_problem(
 
 
 def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:
-    return solve_cpsat(
+    result = solve_cpsat(
         problem,
         SolverOptions(
             time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed
         ),
     )
+    if "mcf_objective" not in result.stats:  # the slot path has no flow stage of its own
+        # the unconstrained optimum (no SME share, quotas, slots or budgets): what rules cost
+        flow = max_weight_assignment(problem, problem.pair_value)
+        result.stats["mcf_objective"] = int(problem.pair_value[flow].sum())
+    return result
 
 
 def _proposals(
