@@ -40,7 +40,9 @@ SIZES = [int(n) for n in os.environ.get("CXMATCH_BENCH_SIZES", "1000,5000").spli
 VARIANTS = os.environ.get("CXMATCH_BENCH_VARIANTS", "generated,tight").split(",")
 TIME_LIMIT = float(os.environ.get("CXMATCH_BENCH_TIME_LIMIT", "60"))
 HIGHS_LIMIT = float(os.environ.get("CXMATCH_BENCH_HIGHS_LIMIT", "300"))
-TIME_LIMITS = {1_000: 60.0, 5_000: 60.0, 20_000: 60.0, 50_000: 120.0}  # the targets
+# engine time limits; 100 s at 50,000 because CP-SAT overshoots its deterministic budget: at
+# a 120 s limit the 50,000 tight solve took 122 s of wall time (the target is 120 s)
+TIME_LIMITS = {1_000: 60.0, 5_000: 60.0, 20_000: 60.0, 50_000: 100.0}
 
 
 def run_highs(problem_instance: BenchInstance, time_limit: float) -> dict[str, Any]:

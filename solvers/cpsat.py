@@ -57,12 +57,14 @@ class SolverOptions:
     deterministic: bool = True  # interleaved search: same inputs, seed, workers -> same answer
     use_relaxation: bool = True  # LP bound, LP-rounded start and reduced-cost fixing
     log_search: bool = False
-    # CP-SAT sees at most this many pairs: past it, only pairs whose LP reduced cost is
-    # within core_reduced_cost objective units of zero (a heuristic core, no longer exact)
     # stop as soon as a solution is proven within this relative gap of the bound (as a MIP
     # solver's relative gap limit; HiGHS' default is the same 1e-4)
     gap_limit: float = 1e-4
-    lp_time_share: float = 0.6  # of the time left: the LP stops pricing then (its bound holds)
+    # of the time left: the LP stops pricing then (its bound holds); measured at 50,000 tight
+    # visitors, 0.6 stopped after 2 pricing rounds (gap 0.2% to the flow bound), 0.8 after 3
+    lp_time_share: float = 0.8
+    # CP-SAT sees at most this many pairs: past it, only pairs whose LP reduced cost is
+    # within core_reduced_cost objective units of zero (a heuristic core, no longer exact)
     max_core_pairs: int = 20_000
     core_reduced_cost: float = 3 * SCORE_SCALE
 
