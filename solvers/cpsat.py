@@ -171,17 +171,7 @@ def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None
             # nothing better found in time (or the narrowed core is too narrow): the start
             log.info("CP-SAT found nothing better in time; keeping the start")
             return _result(problem, SolveStatus.FEASIBLE, start, bound, started, options, stats)
-        return SolveResult(
-            solver="cp-sat",
-            status=status,
-            selected=np.zeros(problem.n_pairs, dtype=bool),
-            objective=None,
-            best_bound=None,
-            wall_time_s=time.perf_counter() - started,
-            seed=options.seed,
-            workers=options.workers,
-            stats=stats,
-        )
+        return no_solution(problem, status, started, options, stats)
     if problem.objective(selected) < start_objective:  # never worse than the start
         selected = start
     # CP-SAT's bound on the exactly fixed model is a bound overall: fixing removes only pairs
@@ -195,6 +185,27 @@ def solve_cpsat(problem: AssignmentProblem, options: SolverOptions | None = None
     if proven:
         bound = problem.objective(selected)
     return _result(problem, final, selected, bound, started, options, stats)
+
+
+def no_solution(
+    problem: AssignmentProblem,
+    status: SolveStatus,
+    started: float,
+    options: SolverOptions,
+    stats: dict[str, float | int | str],
+) -> SolveResult:
+    """The result when CP-SAT proves there is none (infeasible) or rejects the model."""
+    return SolveResult(
+        solver="cp-sat",
+        status=status,
+        selected=np.zeros(problem.n_pairs, dtype=bool),
+        objective=None,
+        best_bound=None,
+        wall_time_s=time.perf_counter() - started,
+        seed=options.seed,
+        workers=options.workers,
+        stats=stats,
+    )
 
 
 def _keeps_side_rules(problem: AssignmentProblem, selected: np.ndarray) -> bool:

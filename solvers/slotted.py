@@ -42,7 +42,7 @@ SLOT_LP_SHARE = 0.6  # of what remains after the slot-free solves
 
 
 def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveResult:
-    from solvers.cpsat import _fixable, _run_cpsat, solve_cpsat
+    from solvers.cpsat import _fixable, _run_cpsat, no_solution, solve_cpsat
 
     started = time.perf_counter()
     budget = options.time_limit_s
@@ -106,17 +106,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
         best, objective = found, problem.objective(*found)
         stats["start"] = "cp-sat"
     if status is SolveStatus.INFEASIBLE or status is SolveStatus.MODEL_INVALID:
-        return SolveResult(
-            solver="cp-sat",
-            status=status,
-            selected=np.zeros(problem.n_pairs, dtype=bool),
-            objective=None,
-            best_bound=None,
-            wall_time_s=time.perf_counter() - started,
-            seed=options.seed,
-            workers=options.workers,
-            stats=stats,
-        )
+        return no_solution(problem, status, started, options, stats)
     if cp_bound is not None:  # exact fixed model: CP-SAT's bound holds overall
         bound = cp_bound if bound is None else min(bound, cp_bound)
     proven = status is SolveStatus.OPTIMAL or (bound is not None and objective >= bound)
