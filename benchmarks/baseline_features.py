@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
+from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
 from scoring.encoding import EPOCH
 from scoring.features import FEATURE_NAMES
 from scoring.text import TextSimilarity

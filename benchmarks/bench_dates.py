@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 
 from benchmarks.instances import instance
-from engine.checker import check_proposals
-from engine.checker_groups import check_groups
-from engine.grouping import assign_slots, dated_columns, with_slots
-from engine.slots import build_slots
+from engine.check.groups import check_groups
+from engine.check.rules import check_proposals
+from engine.night.groups import assign_slots, dated_columns, with_slots
+from engine.night.slots import build_slots
 from solvers.cpsat import SolverOptions, solve_cpsat
 
 TIME_LIMIT_S = 60.0

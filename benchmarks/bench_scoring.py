@@ -3,7 +3,7 @@
 For each generated campaign (5,000 x 1,250 and 20,000 x 5,000; ``benchmarks/instances.py``
 caches them), in one run:
 
-* the engine's block loop (``engine.candidates.build_candidates``: eligibility, the 19
+* the engine's block loop (``scoring.candidates.build_candidates``: eligibility, the 19
   features and the calibrated learned score of every pair, then the exact candidate
   selection), timed by pytest-benchmark, reported in pairs per second;
 * its peak memory: numpy and Python allocations traced (tracemalloc) over a second, untimed
@@ -33,10 +33,10 @@ import pytest
 from benchmarks.baseline_features import PerPairScorer
 from benchmarks.instances import SIZES as SEEDS
 from benchmarks.instances import campaign_folder
-from engine.candidates import build_candidates
-from engine.contract import Campaign
-from engine.eligibility import EligibilityContext, eligibility, eligibility_context
-from engine.loading import load_campaign
+from engine.domain.contract import Campaign
+from engine.load.campaign import load_campaign
+from scoring.candidates import build_candidates
+from scoring.eligibility import EligibilityContext, eligibility, eligibility_context
 from scoring.encoding import EncodedCampaign, encode_profiles
 from scoring.features import FeatureInputs, compute_features
 from scoring.model import MatchScorer

@@ -30,7 +30,7 @@ import pytest
 
 from benchmarks.instances import BenchInstance, instance
 from benchmarks.run_highs import save_problem
-from engine.checker import check_proposals
+from engine.check.rules import check_proposals
 from solvers.cpsat import SolverOptions, solve_cpsat
 from solvers.flow import max_weight_assignment
 from solvers.greedy import solve_greedy

@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.candidates import build_candidates
-from engine.contract import Campaign
-from engine.eligibility import eligibility_context
-from engine.generator import generate_campaign, write_campaign
-from engine.loading import load_campaign
-from engine.pipeline import assignment_problem
-from engine.quotas import achieved_before
+from engine.domain.contract import Campaign
+from engine.load.campaign import load_campaign
+from engine.night.night import assignment_problem
+from engine.night.quotas import achieved_before
+from engine.synthetic.generator import generate_campaign, write_campaign
+from scoring.candidates import build_candidates
+from scoring.eligibility import eligibility_context
 from scoring.encoding import EncodedCampaign, encode_profiles
 from scoring.linear import LinearScore, PairScorer
 from scoring.text import TextSimilarity

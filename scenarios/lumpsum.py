@@ -1,9 +1,9 @@
 """Lump sums of simulated exchanges: one small function over the engine's lump-sum rules.
 
 A physical exchange pays the host country's threshold (``lump_sum_threshold_eur`` of
-``engine/data/cosme_countries.csv``, or the policy's ``lump_sums`` override), halved for stays
+``engine/domain/data/cosme_countries.csv``, or the policy's ``lump_sums`` override), halved for stays
 under 5 working days; a virtual exchange pays nothing (DOMAIN.md, "Exchanges"). The rule
-itself lives in :mod:`engine.lumpsums`, shared with the solver's budget caps.
+itself lives in :mod:`engine.domain.lumpsums`, shared with the solver's budget caps.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from engine.lumpsums import lump_sum_table
-from engine.lumpsums import lump_sums as engine_lump_sums
+from engine.domain.lumpsums import lump_sum_table
+from engine.domain.lumpsums import lump_sums as engine_lump_sums
 
 
 def lump_sums(

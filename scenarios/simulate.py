@@ -2,10 +2,10 @@
 
 Each night: the campaign *as it stands that night* (profiles that have arrived, availability
 starting no earlier than ``lead_days`` working days after the night) goes through
-:func:`engine.pipeline.run_night` - the function ``cxmatch run`` calls - exactly as the nightly
+:func:`engine.night.night.run_night` - the function ``cxmatch run`` calls - exactly as the nightly
 job feeds it: the decisions so far, kept as decision-log records, become history rows
-``visitor_id, host_id, decided_on = the night, outcome, mode`` (:func:`engine.decisions.
-with_decisions`) and the accepted ones are locked exchanges (:func:`engine.locks.carryover`):
+``visitor_id, host_id, decided_on = the night, outcome, mode`` (:func:`engine.review.log.
+with_decisions`) and the accepted ones are locked exchanges (:func:`engine.night.carryover.carryover`):
 they keep their host's capacity and their visitor gets no new proposal. Rejected pairs are
 never proposed again, a physical visit is used, KPIs progress.
 
@@ -27,13 +27,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine import exitcodes
-from engine.checker import kpi_table
-from engine.contract import POSITIVE_OUTCOMES, Campaign
-from engine.decisions import LOG_COLUMNS, with_decisions
-from engine.generator import hidden_acceptance_probability
-from engine.locks import carryover
-from engine.pipeline import RunOptions, run_night
+from engine.check.kpis import kpi_table
+from engine.cli import exitcodes
+from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
+from engine.night.night import run_night
+from engine.night.options import RunOptions
+from engine.review.carryover import carryover
+from engine.review.log import LOG_COLUMNS, with_decisions
+from engine.synthetic.generator import hidden_acceptance_probability
 from scenarios.lumpsum import lump_sums
 from scenarios.spec import Acceptance, Scenario
 from scenarios.whatif import PreparedScenario, night_dates
@@ -239,7 +240,7 @@ def uniform_draw(seed: int, night: int, visitor_id: str, host_id: str) -> float:
 
 
 def empty_records() -> pd.DataFrame:
-    """An empty decision log (the columns :func:`engine.decisions.read_log` returns)."""
+    """An empty decision log (the columns :func:`engine.review.log.read_log` returns)."""
     return pd.DataFrame({column: pd.Series([], dtype=object) for column in LOG_COLUMNS})
 
 

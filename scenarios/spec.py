@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from engine.contract import MODES, ORG_TYPES, QUOTA_CATEGORIES, ROLES, Policy
+from engine.domain.contract import MODES, ORG_TYPES, QUOTA_CATEGORIES, ROLES, Policy
 
 
 class ScenarioInvalid(Exception):
@@ -181,7 +181,7 @@ Change = Annotated[
 
 
 class GeneratedBase(_Strict):
-    """A base campaign made by the generator (``engine.generator.generate_campaign``)."""
+    """A base campaign made by the generator (``engine.synthetic.generator.generate_campaign``)."""
 
     visitors: int = Field(ge=1, le=100_000)
     hosts: int = Field(ge=1, le=100_000)

@@ -1,4 +1,4 @@
-"""Simulation folders: written atomically (engine.runstore), read back for sweeps and compare.
+"""Simulation folders: written atomically (engine.output.store), read back for sweeps and compare.
 
 | file | what |
 |---|---|
@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from engine.runs import versions
-from engine.runstore import Writer, json_writer, write_atomically
+from engine.output.run_folder import versions
+from engine.output.store import Writer, json_writer, write_atomically
 from scenarios.simulate import SimulationResult
 
 SUMMARY = "summary.json"

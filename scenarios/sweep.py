@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from engine.contract import Campaign
-from engine.runstore import json_writer
+from engine.domain.contract import Campaign
+from engine.output.store import json_writer
 from scenarios.report import sweep_report
 from scenarios.simulate import SimulationResult, simulate
 from scenarios.spec import LoadedScenario, ScenarioInvalid

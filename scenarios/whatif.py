@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.contract import Campaign, Policy, org_category
-from engine.generator import GeneratedCampaign, generate_campaign, write_campaign
-from engine.loading import load_campaign
-from engine.problems import CampaignInvalid
-from engine.reference import canonical_country, canonical_nace
+from engine.domain.contract import Campaign, Policy, org_category
+from engine.domain.problems import CampaignInvalid
+from engine.domain.reference import canonical_country, canonical_nace
+from engine.load.campaign import load_campaign
+from engine.synthetic.generator import GeneratedCampaign, generate_campaign, write_campaign
 from scenarios.spec import (
     AddProfiles,
     Arrivals,
@@ -69,9 +69,9 @@ def rng_for(seed: int, *keys: object) -> np.random.Generator:
 def load_base(loaded: LoadedScenario) -> Campaign:
     """The scenario's base campaign: the bundled demo, a folder, or a generated campaign.
 
-    Raises :class:`~engine.problems.CampaignInvalid` when the base folder is invalid.
+    Raises :class:`~engine.domain.problems.CampaignInvalid` when the base folder is invalid.
     """
-    from engine.generator import demo_campaign_path
+    from engine.synthetic.generator import demo_campaign_path
 
     base = loaded.scenario.base
     if isinstance(base, GeneratedBase):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.contract import EXCHANGE_TYPES, ORG_TYPES, org_category
+from engine.domain.contract import EXCHANGE_TYPES, ORG_TYPES, org_category
 
 EPOCH = np.datetime64("2000-01-03", "D")  # a Monday; working-day indices count from here
 ENGLISH = "en"
@@ -160,7 +160,7 @@ class EncodedCampaign:
 
 
 def encode_profiles(profiles: pd.DataFrame) -> EncodedCampaign:
-    """Encode a validated profiles table (see engine.contract.Campaign) into arrays."""
+    """Encode a validated profiles table (see engine.domain.contract.Campaign) into arrays."""
     vocab = build_vocabularies(profiles)
     org_codes = {org: i for i, org in enumerate(sorted(set(profiles["org_id"])))}
     partnership_codes = {p: i for i, p in enumerate(sorted(set(profiles["partnership"])))}

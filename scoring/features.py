@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.contract import ORG_TYPES
+from engine.domain.contract import ORG_TYPES
 from scoring.encoding import SideArrays, Vocabularies
 from scoring.pairs import PairView
 from scoring.text import TextSimilarity

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.contract import EXCHANGE_TYPES, ORG_TYPES
+from engine.domain.contract import EXCHANGE_TYPES, ORG_TYPES
 from scoring.encoding import Vocabulary
 from scoring.features import FEATURE_NAMES, NEUTRAL_VALUES, FeatureInputs
 

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
-from engine.eligibility import EligibilityContext, eligibility, eligibility_context
+from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
+from scoring.eligibility import EligibilityContext, eligibility, eligibility_context
 from scoring.encoding import EncodedCampaign, encode_profiles
 from scoring.features import FEATURE_NAMES, FeatureInputs, compute_features
 from scoring.linear import DEFAULT_WEIGHTS, LinearScore

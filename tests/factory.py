@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from engine.contract import Campaign
-from engine.loading import load_campaign
+from engine.domain.contract import Campaign
+from engine.load.campaign import load_campaign
 
 PROFILE_DEFAULTS: dict[str, Any] = {
     "org_name": "Org",

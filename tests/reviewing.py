@@ -7,11 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from engine.generator import generate_campaign, write_campaign
-from engine.loading import load_campaign
-from engine.nightly import campaign_with_log
-from engine.pipeline import RunOptions, run_night
-from engine.runs import write_run
+from engine.load.campaign import load_campaign
+from engine.night.night import run_night
+from engine.night.options import RunOptions
+from engine.output.run_folder import write_run
+from engine.review.carryover import campaign_with_log
+from engine.synthetic.generator import generate_campaign, write_campaign
 
 FAST = RunOptions(time_limit_s=5, workers=1)
 

@@ -14,8 +14,15 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from engine.checker import KPI_COLUMNS, RULES, Violation, check_proposals, kpi_table
-from engine.contract import HISTORY_COLUMNS, PROFILE_LIST_COLUMNS, QUOTA_COLUMNS, Campaign, Policy
+from engine.check.kpis import KPI_COLUMNS, kpi_table
+from engine.check.rules import RULES, Violation, check_proposals
+from engine.domain.contract import (
+    HISTORY_COLUMNS,
+    PROFILE_LIST_COLUMNS,
+    QUOTA_COLUMNS,
+    Campaign,
+    Policy,
+)
 
 PROPOSAL_COLUMNS = ("visitor_id", "host_id", "group_id", "start", "end", "mode", "score")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from engine.checker_groups import check_groups
+from engine.check.groups import check_groups
 from tests.factory import host, make_campaign, visitor
 
 # Belgium's threshold in the bundled table is 830 EUR

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from engine import exitcodes
-from engine.cli import app
+from engine.cli import exitcodes
+from engine.cli.main import app
 
 runner = CliRunner()
 DATA = Path(__file__).parent / "data"
@@ -95,12 +95,12 @@ def test_existing_run_folder_is_never_overwritten(small_campaign, tmp_path):
 
 
 def test_a_failed_write_leaves_no_partial_run(small_campaign, tmp_path, monkeypatch):
-    import engine.runs
+    import engine.output.run_folder
 
     def broken(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(engine.runs, "_csv", broken)
+    monkeypatch.setattr(engine.output.run_folder, "_csv", broken)
     out = tmp_path / "run"
     result = run(str(small_campaign), "--out", str(out))
     assert result.exit_code != 0
@@ -109,11 +109,11 @@ def test_a_failed_write_leaves_no_partial_run(small_campaign, tmp_path, monkeypa
 
 
 def test_checker_veto_writes_nothing(small_campaign, tmp_path, monkeypatch):
-    import engine.pipeline
-    from engine.checker import Violation
+    import engine.night.night
+    from engine.check.rules import Violation
 
     monkeypatch.setattr(
-        engine.pipeline, "check_proposals", lambda *_: [Violation("host_capacity", "too many")]
+        engine.night.night, "check_proposals", lambda *_: [Violation("host_capacity", "too many")]
     )
     out = tmp_path / "run"
     result = run(str(small_campaign), "--out", str(out))
@@ -132,7 +132,7 @@ def test_generate_refuses_a_non_empty_folder(tmp_path):
 
 
 def test_demo_campaign_is_bundled_and_valid():
-    from engine.generator import demo_campaign_path
+    from engine.synthetic.generator import demo_campaign_path
 
     folder = demo_campaign_path()
     assert (folder / "profiles.csv").is_file()

@@ -15,10 +15,10 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from engine import exitcodes
-from engine.cli import app
-from engine.decisions import log_digest, log_path, read_log, with_decisions
-from engine.loading import load_campaign
+from engine.cli import exitcodes
+from engine.cli.main import app
+from engine.load.campaign import load_campaign
+from engine.review.log import log_digest, log_path, read_log, with_decisions
 from tests.reviewing import answer, decisions_csv, run_campaign, small_campaign
 
 runner = CliRunner()
@@ -172,7 +172,7 @@ def test_the_run_workbook_comes_back_as_a_decision_file(campaign, tmp_path):
 
 
 def test_the_bundled_demo_is_read_only(tmp_path):
-    from engine.generator import demo_campaign_path
+    from engine.synthetic.generator import demo_campaign_path
 
     run = tmp_path / "run"
     run.mkdir()
@@ -189,7 +189,7 @@ def test_the_bundled_demo_is_read_only(tmp_path):
 KILL_DURING_IMPORT = textwrap.dedent(
     """
     import os, signal, sys
-    import engine.decisions as decisions
+    import engine.review.log as decisions
     insert = decisions._insert_rows
 
     def insert_then_die(db, rows, import_id):
@@ -197,7 +197,7 @@ KILL_DURING_IMPORT = textwrap.dedent(
         os.kill(os.getpid(), signal.SIGKILL)  # ... and the process dies before COMMIT
 
     decisions._insert_rows = insert_then_die
-    from engine.cli import app
+    from engine.cli.main import app
     app(sys.argv[1:])
     """
 )

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from engine.diagnosis import SME_RULE, diagnose, rule_costs, supply_check
+from solvers.diagnosis import SME_RULE, diagnose, rule_costs, supply_check
 from solvers.problem import SCORE_SCALE, AssignmentProblem, Quota
 
 

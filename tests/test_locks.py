@@ -6,10 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from engine.checker import CARRYOVER_RULES, check_proposals
-from engine.eligibility import eligibility_context
-from engine.locks import LOCK_COLUMNS, Carryover, carry_candidates
-from engine.pipeline import RunOptions, run_night
+from engine.check.rules import CARRYOVER_RULES, check_proposals
+from engine.night.carryover import LOCK_COLUMNS, Carryover
+from engine.night.night import run_night
+from engine.night.options import RunOptions
+from scoring.carried import carry_candidates
+from scoring.eligibility import eligibility_context
 from scoring.encoding import encode_profiles
 from scoring.linear import LinearScore
 from scoring.text import TextSimilarity
@@ -157,7 +159,10 @@ def test_sticky_pairs_missing_from_the_shortlist_are_scored_and_added_back(four)
          "stay_days": pd.Series([3], dtype="int16"), "overlap_days": pd.Series([100], dtype="int32")}
     )  # fmt: skip
     sticky = carry(pending=[("V2", "H2"), ("V3", "H9")], locks=[("V1", "H1")])
-    table = carry_candidates(sticky, encoded, text, context, LinearScore().score, shortlist)
+    pairs = pd.concat([sticky.held, sticky.pending], ignore_index=True)
+    table = carry_candidates(
+        sticky.locked["visitor_id"], pairs, encoded, text, context, LinearScore().score, shortlist
+    )
     ids = list(
         zip(encoded.visitors.ids[table["visitor"]], encoded.hosts.ids[table["host"]], strict=True)
     )

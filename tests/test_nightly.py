@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.decisions import log_digest, log_path, read_log
-from engine.nightly import NightlyOptions, night_id, run_nightly
+from engine.review.log import log_digest, log_path, read_log
+from engine.review.nightly import NightlyOptions, night_id, run_nightly
 from tests.reviewing import FAST, answer, decisions_csv, small_campaign
 
 NIGHTS = [date(2027, 1, 4), date(2027, 1, 5), date(2027, 1, 6)]
@@ -162,7 +162,7 @@ KILL = textwrap.dedent(
         os.kill(os.getpid(), signal.SIGKILL)
 
     target.{function} = die_after
-    from engine.cli import app
+    from engine.cli.main import app
     app(sys.argv[1:])
     """
 )
@@ -189,7 +189,7 @@ def nightly_killed(folder: Path, night: date, module: str, function: str) -> Non
 
 @pytest.mark.parametrize(
     ("module", "function"),
-    [("decisions", "_insert_rows"), ("runstore", "_fsync")],
+    [("review.log", "_insert_rows"), ("output.store", "_fsync")],
     ids=["killed during the import", "killed while writing the run"],
 )
 def test_a_killed_night_loses_and_duplicates_nothing(tmp_path, module, function):
@@ -209,7 +209,7 @@ def test_a_killed_night_loses_and_duplicates_nothing(tmp_path, module, function)
     nightly_killed(folder, NIGHTS[1], module, function)
     assert not run_folder(folder, NIGHTS[1]).exists()  # at most a hidden .tmp folder
     assert folder_digest(first_run) == before
-    if module == "decisions":
+    if module == "review.log":
         assert read_log(log_path(folder)).empty and (folder / "inbox" / "reviews.csv").exists()
     else:
         assert len(read_log(log_path(folder))) == 4  # the import was complete before the run

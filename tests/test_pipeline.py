@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from engine.pipeline import RunOptions, run_night
+from engine.night.night import run_night
+from engine.night.options import RunOptions
 from tests.factory import host, make_campaign, visitor
 
 OPTIONS = RunOptions(time_limit_s=10, workers=1)

@@ -14,7 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.pipeline import RunOptions, run_night
+from engine.night.night import run_night
+from engine.night.options import RunOptions
 from tests.factory import host, make_campaign, visitor
 
 COUNTRIES = ["DE", "FR", "EL", "XK"]

@@ -144,7 +144,7 @@ def test_a_screenshot_of_the_report_is_taken(hostile_run, tmp_path):
 def test_contact_data_only_in_the_workbook_and_only_when_asked(tmp_path):
     from typer.testing import CliRunner
 
-    from engine.cli import app
+    from engine.cli.main import app
 
     folder = small_campaign(tmp_path / "campaign", 40, 10, seed=5)
     emails = set(pd.read_csv(folder / "profiles.csv", dtype=str)["contact_email"].dropna())

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from engine import exitcodes
-from engine.cli import app
-from engine.contract import Campaign
-from engine.pipeline import RunOptions, run_night
+from engine.cli import exitcodes
+from engine.cli.main import app
+from engine.domain.contract import Campaign
+from engine.night.night import run_night
+from engine.night.options import RunOptions
 from scenarios.lumpsum import lump_sums
 from scenarios.simulate import simulate
 from scenarios.spec import ScenarioInvalid, load_scenario

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from engine import exitcodes
-from engine.cli import app
+from engine.cli import exitcodes
+from engine.cli.main import app
 from scenarios import sweep as sweep_module
 from scenarios.spec import load_scenario
 from scenarios.sweep import run_sweep

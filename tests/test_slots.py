@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.candidates import build_candidates
-from engine.eligibility import eligibility_context
-from engine.slots import build_slots, working_day_date
+from engine.night.slots import build_slots, working_day_date
+from scoring.candidates import build_candidates
+from scoring.eligibility import eligibility_context
 from scoring.encoding import encode_profiles, working_day_index
 from scoring.linear import LinearScore
 from scoring.text import TextSimilarity

@@ -11,12 +11,17 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from engine import exitcodes
-from engine.cli import app
-from engine.generator import generate_campaign, hidden_acceptance_probability, write_campaign
-from engine.loading import load_campaign
-from engine.pipeline import RunOptions, choose_scorer
-from engine.training import ModelInvalid, load_model
+from engine.cli import exitcodes
+from engine.cli.main import app
+from engine.load.campaign import load_campaign
+from engine.night.options import RunOptions
+from engine.night.scorer import choose_scorer
+from engine.output.model_files import ModelInvalid, load_model
+from engine.synthetic.generator import (
+    generate_campaign,
+    hidden_acceptance_probability,
+    write_campaign,
+)
 from scoring.metrics import calibration_error, ranking
 from scoring.training import (
     ScoringContext,
@@ -105,7 +110,7 @@ def test_ranking_metrics_on_a_hand_checked_example():
 
 
 def test_model_files_round_trip(scoring, tmp_path):
-    from engine.training import save_model
+    from engine.output.model_files import save_model
 
     trained = train(scoring, TrainingSettings(), random_state=1)
     save_model(tmp_path / "model", trained, scoring.campaign, None)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.contract import HISTORY_COLUMNS, QUOTA_COLUMNS, Campaign, Policy
-from engine.loading import load_campaign
-from engine.problems import CampaignInvalid, Problem
-from engine.validation import check_profiles, parse_bool, parse_dates, parse_int
+from engine.domain.contract import HISTORY_COLUMNS, QUOTA_COLUMNS, Campaign, Policy
+from engine.domain.problems import CampaignInvalid, Problem
+from engine.load.campaign import load_campaign
+from engine.load.validation import check_profiles, parse_bool, parse_dates, parse_int
 
 DATA = Path(__file__).parent / "data"
 VALID = DATA / "valid_tiny"

@@ -1,0 +1,140 @@
+"""Independent checks of grouped exchanges, lump sums and budgets (part of the checker).
+
+Plain per-row Python over the proposals, written apart from the engine's slot, lump-sum and
+solver code, so that a mistake there cannot hide here.
+
+Rules:
+- ``group_language``: with ``policy.group_common_language``, the members of a group and its
+  host have no language all of them speak.
+- ``group_org``: two visitors of one organisation in the same group.
+- ``max_groups``: a host runs more groups than ``policy.max_groups_per_host``.
+- ``lump_sum``: a proposal's ``lump_sum_eur`` differs from the threshold of the host country
+  (policy ``lump_sums`` overrides, else the bundled COSME table), halved for stays under 5
+  working days, and 0 for a virtual exchange.
+- ``budget``: a partnership's lump sums exceed its ``policy.budgets`` cap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.check.rules import Violation
+from engine.domain.contract import Campaign
+from engine.domain.reference import canonical_country, cosme_countries
+
+CENTS = 0.005  # amounts are compared to the cent
+
+
+def check_groups(campaign: Campaign, proposals: pd.DataFrame) -> list[Violation]:
+    profiles: dict[str, dict[str, Any]] = {
+        str(row["profile_id"]): {str(k): v for k, v in row.items()}
+        for row in campaign.profiles.to_dict("records")
+    }
+    rows: list[dict[str, Any]] = [
+        {str(k): v for k, v in row.items()} for row in proposals.to_dict("records")
+    ]
+    known = [r for r in rows if r["visitor_id"] in profiles and r["host_id"] in profiles]
+    violations: list[Violation] = []
+    violations += _group_rules(campaign, known, profiles)
+    if "lump_sum_eur" in proposals.columns:
+        violations += _lump_sums(campaign, known, profiles)
+    return violations
+
+
+def _group_rules(
+    campaign: Campaign, rows: list[dict[str, Any]], profiles: dict[str, dict[str, Any]]
+) -> list[Violation]:
+    policy = campaign.policy
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[str(row["group_id"])].append(row)
+    found: list[Violation] = []
+    for group_id, members in sorted(groups.items()):
+        host_id = members[0]["host_id"]
+        if policy.group_common_language:
+            spoken = set(profiles[host_id]["languages"])
+            for member in members:
+                spoken &= set(profiles[member["visitor_id"]]["languages"])
+            if not spoken:
+                found.append(
+                    Violation(
+                        "group_language",
+                        f"group {group_id!r}: its members and host share no language",
+                        None,
+                        host_id,
+                    )
+                )
+        by_org: dict[str, list[str]] = defaultdict(list)
+        for member in members:
+            by_org[str(profiles[member["visitor_id"]]["org_id"])].append(member["visitor_id"])
+        for org, visitors in sorted(by_org.items()):
+            if len(visitors) > 1:
+                found.append(
+                    Violation(
+                        "group_org",
+                        f"group {group_id!r} has {len(visitors)} visitors of organisation {org}",
+                        visitors[1],
+                        host_id,
+                    )
+                )
+    per_host: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        per_host[row["host_id"]].add(str(row["group_id"]))
+    for host_id, host_groups in sorted(per_host.items()):
+        if len(host_groups) > policy.max_groups_per_host:
+            found.append(
+                Violation(
+                    "max_groups",
+                    f"host {host_id} runs {len(host_groups)} groups "
+                    f"(policy allows {policy.max_groups_per_host})",
+                    None,
+                    host_id,
+                )
+            )
+    return found
+
+
+def _lump_sums(
+    campaign: Campaign, rows: list[dict[str, Any]], profiles: dict[str, dict[str, Any]]
+) -> list[Violation]:
+    thresholds = {
+        code: float(amount) for code, amount in cosme_countries()["lump_sum_threshold_eur"].items()
+    }
+    for code, amount in campaign.policy.lump_sums.items():
+        thresholds[canonical_country(code) or code] = float(amount)
+    found: list[Violation] = []
+    spend: dict[str, float] = defaultdict(float)
+    for row in rows:
+        host = profiles[row["host_id"]]
+        start, end = pd.Timestamp(row["start"]), pd.Timestamp(row["end"])
+        days = int(np.busday_count(start.date(), (end + pd.Timedelta(days=1)).date()))
+        expected = 0.0
+        if row["mode"] == "physical":
+            expected = thresholds.get(canonical_country(host["country"]) or "", 0.0)
+            expected *= 0.5 if days < 5 else 1.0
+        paid = float(row["lump_sum_eur"])
+        if abs(paid - expected) > CENTS:
+            found.append(
+                Violation(
+                    "lump_sum",
+                    f"lump sum {paid:.2f} EUR, expected {expected:.2f} EUR "
+                    f"({row['mode']}, {days} working days in {host['country']})",
+                    row["visitor_id"],
+                    row["host_id"],
+                )
+            )
+        spend[str(profiles[row["visitor_id"]]["partnership"])] += paid
+    for partnership, cap in sorted(campaign.policy.budgets.items()):
+        if spend.get(partnership, 0.0) > float(cap) + CENTS:
+            found.append(
+                Violation(
+                    "budget",
+                    f"partnership {partnership} spends {spend[partnership]:.2f} EUR "
+                    f"of a {float(cap):.2f} EUR budget",
+                )
+            )
+    return found

@@ -1,0 +1,131 @@
+"""``cxmatch decide`` and ``cxmatch nightly``: the reviewers' side of the nightly loop."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli import exitcodes
+from engine.cli.app import Progress, app, fail, interactive, setup_logging
+
+
+@app.command()
+def decide(
+    run: Annotated[Path, typer.Argument(help="the run folder the decisions answer")],
+    decisions: Annotated[Path, typer.Argument(help="decision file (.csv or .xlsx)")],
+    campaign: Annotated[
+        Path | None,
+        typer.Option(help="campaign folder (default: the one recorded in the run's manifest)"),
+    ] = None,
+) -> None:
+    """Record reviewers' accepted / rejected / hold decisions in the campaign's decision log.
+
+    Every problem is listed with its row and column (exit 2, nothing recorded). Importing the
+    same file twice changes nothing; a decision that contradicts a recorded one is refused.
+    """
+    from engine.domain.problems import CampaignInvalid
+    from engine.load.campaign import load_campaign
+    from engine.load.decision_files import read_decision_file
+    from engine.output.folders import RunUnreadable, read_run
+    from engine.output.review_files import host_capacity
+    from engine.review.log import DecisionsInvalid, import_decisions, log_path
+    from engine.synthetic.generator import demo_campaign_path
+
+    setup_logging(False)
+    try:
+        answered = read_run(run)
+        proposals = answered.proposals()
+    except RunUnreadable as error:
+        raise fail(exitcodes.BAD_INPUT, str(error)) from None
+    folder = campaign or answered.campaign_folder
+    if folder is None:
+        raise fail(exitcodes.BAD_INPUT, f"{run}: the manifest names no campaign; use --campaign")
+    if Path(folder).resolve() == demo_campaign_path().resolve():
+        raise fail(
+            exitcodes.BAD_INPUT,
+            "the bundled demo campaign is read-only: copy it to a folder of your own "
+            "(cxmatch generate --out DIR), run it there, then record decisions",
+        )
+    try:
+        loaded = load_campaign(folder)
+    except CampaignInvalid as invalid:
+        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
+    file, problems = read_decision_file(decisions)
+    try:
+        if file is None or problems:
+            raise DecisionsInvalid(decisions.name, problems)
+        result = import_decisions(
+            log_path(folder), file, proposals, answered.run_id, host_capacity(loaded)
+        )
+    except DecisionsInvalid as invalid:
+        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
+    if result.already_imported:
+        typer.echo(f"{decisions.name} was imported before: nothing changed")
+        return
+    typer.echo(
+        f"{result.recorded} decisions recorded in {log_path(folder)}; "
+        f"{result.already_recorded} were recorded already; {result.unanswered} rows unanswered"
+    )
+
+
+@app.command()
+def nightly(
+    campaign: Annotated[Path, typer.Argument(help="campaign folder")],
+    runs: Annotated[Path | None, typer.Option(help="runs folder (default CAMPAIGN/runs)")] = None,
+    night: Annotated[
+        str | None, typer.Option(help="the night, YYYY-MM-DD (default: today, UTC)")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 60.0,
+    seed: Annotated[int, typer.Option(help="solver random seed")] = 0,
+    workers: Annotated[int, typer.Option(help="solver threads")] = 2,
+    min_new_labels: Annotated[
+        int, typer.Option(help="retrain once this many new accept/reject decisions arrived")
+    ] = 50,
+    with_contacts: Annotated[
+        bool, typer.Option("--with-contacts", help="put contact data in the proposals workbook")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Import decisions from CAMPAIGN/inbox, retrain if enough new labels, run, report.
+
+    Safe to re-run: the same night twice gives the same run and records no decision twice.
+    """
+    from engine.domain.problems import CampaignInvalid
+    from engine.night.options import RunOptions
+    from engine.review.nightly import NightFailed, NightlyOptions, run_nightly
+
+    setup_logging(verbose)
+    try:
+        day = None if night is None else date.fromisoformat(night)
+    except ValueError:
+        raise fail(exitcodes.BAD_INPUT, f"--night {night!r} is not a date (YYYY-MM-DD)") from None
+    options = NightlyOptions(
+        run=RunOptions(time_limit_s=time_limit, workers=workers, seed=seed),
+        runs=runs,
+        night=day,
+        min_new_labels=min_new_labels,
+        include_contacts=with_contacts,
+    )
+    try:
+        report = run_nightly(campaign, options, Progress(interactive()))
+    except CampaignInvalid as invalid:
+        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
+    except NightFailed as failed:
+        raise fail(failed.code, str(failed)) from None
+    for imported in report.imported:
+        typer.echo(
+            f"imported {imported.file}: {imported.recorded} new decisions"
+            + (" (imported before)" if imported.already_imported else "")
+        )
+    if report.ran and report.result is not None:
+        typer.echo(f"{len(report.result.proposals)} proposals -> {report.run_folder}")
+    else:
+        typer.echo(f"{report.run_folder} exists: tonight has run already, nothing to redo")
+    typer.echo(f"training: {report.training}")
+    if report.invalid:
+        for refused in report.invalid:
+            typer.secho(str(refused), err=True, fg=typer.colors.RED)
+        raise typer.Exit(exitcodes.BAD_INPUT)

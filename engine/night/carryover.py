@@ -1,0 +1,99 @@
+"""What a night inherits from earlier nights: locked exchanges, pairs on hold, pending proposals.
+
+* **locked**: pairs reviewers accepted. They are exchanges now, not proposals: they occupy
+  their host's capacity, count in the SME share (``AssignmentProblem.fixed_*``), and their
+  visitor gets no new proposal. (Their physical visit and KPI count come from history, where
+  :func:`engine.review.log.with_decisions` puts every final decision.)
+* **held**: pairs reviewers put on hold. They stay proposed while they remain eligible: the
+  solver earns ``policy.hold_penalty`` score points for keeping one.
+* **pending**: the last run's proposals nobody answered yet. Changing them costs
+  ``policy.churn_penalty`` score points each, so the plan only moves when it gains more.
+
+Held and pending pairs that fell out of tonight's candidate shortlist are scored again and
+added back when still eligible, so stability never depends on the shortlist's cut-off.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from engine.domain.contract import Campaign
+from scoring.encoding import EncodedCampaign
+from solvers.problem import SCORE_SCALE, AssignmentProblem
+
+PAIR = ["visitor_id", "host_id"]
+LOCK_COLUMNS = ("visitor_id", "host_id", "mode", "start", "end", "score", "decided_on")
+DECISION_COLUMNS = ("visitor_id", "host_id", "decision", "decided_on", "run_id")
+
+
+def empty_table(columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series([], dtype=object) for column in columns})
+
+
+@dataclass(frozen=True)
+class Carryover:
+    locked: pd.DataFrame  # LOCK_COLUMNS: accepted exchanges
+    held: pd.DataFrame  # visitor_id, host_id: on hold, stay proposed
+    pending: pd.DataFrame  # visitor_id, host_id: unanswered proposals of the previous run
+    decisions: pd.DataFrame  # DECISION_COLUMNS: the latest decision of every decided pair
+    previous: pd.DataFrame | None = None  # the previous run's proposals, if there is one
+    previous_run_id: str | None = None
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "previous_run": self.previous_run_id,
+            "locked": len(self.locked),
+            "held": len(self.held),
+            "pending": len(self.pending),
+        }
+
+
+
+
+
+
+# --------------------------------------------------------------------------- tonight's model
+
+
+
+
+
+
+def with_carryover(
+    problem: AssignmentProblem,
+    carry: Carryover,
+    encoded: EncodedCampaign,
+    candidates: pd.DataFrame,
+    campaign: Campaign,
+) -> AssignmentProblem:
+    """Host capacity less the locked exchanges, locked SMEs in the share, stability bonuses."""
+    capacity = problem.host_capacity.copy()
+    host_pos = {h: i for i, h in enumerate(encoded.hosts.ids)}
+    for host_id, count in Counter(carry.locked["host_id"]).items():
+        if host_id in host_pos:
+            position = host_pos[host_id]
+            capacity[position] = max(0, int(capacity[position]) - count)
+    smes = set(campaign.profiles.loc[campaign.profiles["org_type"] == "sme", "profile_id"])
+    fixed_smes = sum(1 for v in carry.locked["visitor_id"] if v in smes)
+    keys = pd.MultiIndex.from_arrays(
+        [
+            encoded.visitors.ids[candidates["visitor"].to_numpy()].astype(str),
+            encoded.hosts.ids[candidates["host"].to_numpy()].astype(str),
+        ]
+    )
+    bonus = np.zeros(len(candidates), dtype=np.int64)
+    policy = campaign.policy
+    for table, points in ((carry.pending, policy.churn_penalty), (carry.held, policy.hold_penalty)):
+        sticky = pd.MultiIndex.from_frame(table[PAIR].astype(str))
+        bonus[keys.isin(sticky)] = int(round(points * SCORE_SCALE))
+    return replace(
+        problem,
+        host_capacity=capacity,
+        fixed_smes=fixed_smes,
+        fixed_total=len(carry.locked),
+        pair_bonus=bonus,
+    )

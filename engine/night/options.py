@@ -1,0 +1,21 @@
+"""What a night is asked to do: time, workers, seed, shortlist, score model, carry-over."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from engine.night.carryover import Carryover
+from scoring.linear import PairScorer
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    time_limit_s: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    top_k: int = 25
+    weights: Mapping[str, float] | None = None  # None: the default transparent weights
+    scorer: PairScorer | None = None  # a loaded model (run --model); None: see choose_scorer
+    # earlier nights: locked (accepted) exchanges, pairs on hold, unanswered proposals
+    carryover: Carryover | None = None

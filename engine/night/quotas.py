@@ -1,0 +1,59 @@
+"""Per-partnership KPI quotas as solver quota groups.
+
+An exchange counts for the *visitor's* partnership, in the visitor's category (engine
+decision: the visiting organisation is the beneficiary whose lump sum its partnership pays).
+What a quota still needs tonight is its target minus what history already achieved.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.domain.contract import POSITIVE_OUTCOMES, Campaign, org_category
+from solvers.problem import SCORE_SCALE, Quota
+
+
+def achieved_before(campaign: Campaign) -> pd.Series:
+    """Accepted/completed exchanges so far, indexed by (partnership, category)."""
+    positive = campaign.history[campaign.history["outcome"].isin(POSITIVE_OUTCOMES)]
+    visitors = campaign.profiles.set_index("profile_id")
+    rows = visitors.loc[positive["visitor_id"], ["partnership", "org_type"]]
+    categories = rows["org_type"].map(org_category)
+    by_category = pd.Series(1, index=pd.MultiIndex.from_arrays([rows["partnership"], categories]))
+    by_total = pd.Series(
+        1, index=pd.MultiIndex.from_arrays([rows["partnership"], ["total"] * len(rows)])
+    )
+    counts = pd.concat([by_category, by_total]).groupby(level=[0, 1]).sum()
+    counts.index.names = ["partnership", "category"]
+    return counts
+
+
+def quota_groups(campaign: Campaign, visitors: pd.DataFrame) -> tuple[Quota, ...]:
+    """One solver quota per quotas row; ``visitors`` is the visitor side in solver order."""
+    counts = achieved_before(campaign)
+    done: dict[tuple[str, str], int] = {
+        (str(key[0]), str(key[1])): int(n)
+        for key, n in zip(counts.index, counts.to_numpy(), strict=True)
+    }
+    penalty = int(round(campaign.policy.quota_shortfall_penalty * SCORE_SCALE))
+    category = visitors["org_type"].map(org_category).to_numpy()
+    partnership = visitors["partnership"].to_numpy()
+    groups = []
+    for quota_partnership, quota_category, target in campaign.quotas[
+        ["partnership", "category", "target"]
+    ].itertuples(index=False, name=None):
+        row_key = (str(quota_partnership), str(quota_category))
+        need = int(target) - done.get(row_key, 0)
+        members = partnership == row_key[0]
+        if row_key[1] != "total":
+            members = members & (category == row_key[1])
+        groups.append(
+            Quota(
+                name=f"{row_key[0]}/{row_key[1]}",
+                members=np.asarray(members, dtype=bool),
+                need=max(0, need),
+                penalty=penalty,
+            )
+        )
+    return tuple(groups)

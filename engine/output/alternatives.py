@@ -1,0 +1,111 @@
+"""What else was possible: for each proposed visitor the next feasible hosts, for each host with
+proposals the next feasible visitors, from tonight's candidate pairs (all eligible).
+
+``free`` says whether taking the alternative needs no other change tonight: the alternative
+host still has a place, or the alternative visitor has no proposal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from engine.domain.bands import band
+
+ALTERNATIVE_COLUMNS = (
+    "side", "profile_id", "proposed_with", "proposed_score",
+    "rank", "alternative_id", "score", "band", "mode", "free",
+)  # fmt: skip
+
+
+def alternatives(
+    candidates: pd.DataFrame,
+    proposals: pd.DataFrame,
+    places_left: Mapping[str, int],
+    per_profile: int = 3,
+) -> pd.DataFrame:
+    """``candidates``: visitor_id, host_id, score, mode, selected; ``places_left``: host ->
+    places after tonight's proposals and the locked exchanges."""
+    open_pairs = _by_pair(candidates)
+    open_pairs = open_pairs[~open_pairs["selected"]]
+    proposed_host = dict(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
+    proposed_score = {
+        (v, h): float(s)
+        for v, h, s in zip(
+            proposals["visitor_id"], proposals["host_id"], proposals["score"], strict=True
+        )
+    }
+    visitors_of: dict[str, list[str]] = {}
+    for v, h in zip(proposals["visitor_id"], proposals["host_id"], strict=True):
+        visitors_of.setdefault(h, []).append(v)
+
+    for_visitors = _best(open_pairs, "visitor_id", "host_id", set(proposed_host), per_profile)
+    for_visitors["proposed_with"] = for_visitors["profile_id"].map(proposed_host)
+    for_visitors["free"] = [places_left.get(h, 0) > 0 for h in for_visitors["alternative_id"]]
+    for_visitors["side"] = "visitor"
+
+    for_hosts = _best(open_pairs, "host_id", "visitor_id", set(visitors_of), per_profile)
+    for_hosts["proposed_with"] = for_hosts["profile_id"].map(
+        lambda h: ";".join(sorted(visitors_of[h]))
+    )
+    for_hosts["free"] = ~for_hosts["alternative_id"].isin(set(proposed_host))
+    for_hosts["side"] = "host"
+
+    table = pd.concat([for_visitors, for_hosts], ignore_index=True)
+    table["proposed_score"] = [
+        _proposed_score(side, profile, partner, proposed_score)
+        for side, profile, partner in zip(
+            table["side"], table["profile_id"], table["proposed_with"], strict=True
+        )
+    ]
+    table["band"] = band(table["score"].to_numpy(np.float64))
+    return table[list(ALTERNATIVE_COLUMNS)].reset_index(drop=True)
+
+
+def _by_pair(candidates: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair (a pair may come as several options, e.g. one per group slot)."""
+    ranked = candidates.assign(selected=candidates["selected"].astype(bool)).sort_values(
+        ["visitor_id", "host_id", "selected", "score"], ascending=[True, True, False, False]
+    )
+    best = ranked.drop_duplicates(["visitor_id", "host_id"], keep="first")
+    chosen = ranked.groupby(["visitor_id", "host_id"], sort=False)["selected"].any()
+    keys = pd.MultiIndex.from_frame(best[["visitor_id", "host_id"]])
+    return best.assign(selected=chosen.reindex(keys).to_numpy())
+
+
+def _best(pairs: pd.DataFrame, own: str, other: str, wanted: set[str], k: int) -> pd.DataFrame:
+    mine = pairs[pairs[own].isin(wanted)]
+    ranked = mine.sort_values([own, "score", other], ascending=[True, False, True], kind="stable")
+    top = ranked.groupby(own, sort=False).head(k).copy()
+    top["rank"] = top.groupby(own, sort=False).cumcount() + 1
+    return pd.DataFrame(
+        {
+            "profile_id": top[own].to_numpy(),
+            "rank": top["rank"].to_numpy(),
+            "alternative_id": top[other].to_numpy(),
+            "score": top["score"].astype(float).round(2).to_numpy(),
+            "mode": top["mode"].to_numpy(),
+        }
+    )
+
+
+def _proposed_score(
+    side: str, profile: str, partner: str, scores: dict[tuple[str, str], float]
+) -> float | None:
+    if side == "visitor":
+        return scores.get((profile, partner))
+    values = [scores[(v, profile)] for v in partner.split(";") if (v, profile) in scores]
+    return round(min(values), 2) if values else None
+
+
+def places_left(
+    host_capacity: Mapping[str, int], proposals: pd.DataFrame, locked: pd.DataFrame | None
+) -> dict[str, int]:
+    """Host -> places not taken by tonight's proposals or by locked exchanges."""
+    used = Counter(proposals["host_id"])
+    if locked is not None:
+        used.update(locked["host_id"])
+    return {host: max(0, capacity - used[host]) for host, capacity in host_capacity.items()}

@@ -1,0 +1,197 @@
+"""What changed since the previous run: every proposal kept, new, locked or dropped, and why.
+
+``change`` is one of:
+
+* ``kept``: proposed last run and again tonight;
+* ``new``: proposed tonight, not last run;
+* ``locked``: proposed last run and accepted by reviewers: now an exchange, no longer a proposal;
+* ``dropped``: proposed last run, not tonight; ``reason`` always says why (rejected by
+  reviewers, a profile left or changed, the host's places went to accepted exchanges, the
+  visitor was accepted elsewhere, or the global assignment found a better plan and which).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from engine.check.rules import check_proposals
+from engine.domain.contract import Campaign
+from engine.night.carryover import Carryover
+
+CHANGE_COLUMNS = (
+    "change", "visitor_id", "host_id", "score", "previous_score", "decision", "reason",
+)  # fmt: skip
+SET_RULES = ("duplicate_pair", "visitor_once", "host_capacity", "sme_share", "group")
+
+
+def changes(
+    campaign: Campaign,
+    proposals: pd.DataFrame,
+    candidates: pd.DataFrame,
+    carry: Carryover | None,
+) -> pd.DataFrame:
+    """One row per pair proposed last run or tonight (``CHANGE_COLUMNS``)."""
+    previous = None if carry is None else carry.previous
+    tonight = {(r["visitor_id"], r["host_id"]): r for r in proposals.to_dict("records")}
+    before: dict[tuple[str, str], dict[Any, Any]] = {}
+    if previous is not None:
+        before = {(r["visitor_id"], r["host_id"]): r for r in previous.to_dict("records")}
+    decisions = _decisions(carry)
+    context = _Context(campaign, proposals, candidates, carry, decisions)
+    moved_from = {v: h for v, h in before if (v, h) not in tonight}
+
+    records = []
+    for pair, row in tonight.items():
+        kept = pair in before
+        old_host = moved_from.get(pair[0])
+        reason = "" if kept or old_host is None else f"visitor moved here from {old_host}"
+        records.append(
+            _record(
+                "kept" if kept else "new",
+                pair,
+                row["score"],
+                before[pair]["score"] if kept else None,
+                decisions.get(pair, ("", ""))[0],
+                reason,
+            )
+        )
+    for pair, row in before.items():
+        if pair in tonight:
+            continue
+        decision, on = decisions.get(pair, ("", ""))
+        if decision == "accepted":
+            change, reason = "locked", f"accepted by reviewers on {on}: now an exchange"
+        elif decision == "rejected":
+            change, reason = "dropped", f"rejected by reviewers on {on}"
+        else:
+            change, reason = "dropped", context.drop_reason(pair, row)
+            if decision == "hold":
+                reason = f"on hold, but {reason}"
+        records.append(_record(change, pair, None, row["score"], decision, reason))
+    order = {"dropped": 0, "locked": 1, "new": 2, "kept": 3}
+    table = pd.DataFrame.from_records(records, columns=list(CHANGE_COLUMNS))
+    table["order"] = table["change"].map(order)
+    return (
+        table.sort_values(["order", "visitor_id", "host_id"], kind="stable")
+        .drop(columns="order")
+        .reset_index(drop=True)
+    )
+
+
+def _record(
+    change: str, pair: tuple[str, str], score: Any, previous: Any, decision: str, reason: str
+) -> dict[str, Any]:
+    return {
+        "change": change,
+        "visitor_id": pair[0],
+        "host_id": pair[1],
+        "score": None if score is None else round(float(score), 2),
+        "previous_score": None if previous is None else round(float(previous), 2),
+        "decision": decision,
+        "reason": reason,
+    }
+
+
+def _decisions(carry: Carryover | None) -> dict[tuple[str, str], tuple[str, str]]:
+    if carry is None:
+        return {}
+    table = carry.decisions
+    return {
+        (v, h): (d, str(on))
+        for v, h, d, on in zip(
+            table["visitor_id"],
+            table["host_id"],
+            table["decision"],
+            table["decided_on"],
+            strict=True,
+        )
+    }
+
+
+class _Context:
+    """What tonight's plan looks like, to explain why an earlier proposal left it."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        proposals: pd.DataFrame,
+        candidates: pd.DataFrame,
+        carry: Carryover | None,
+        decisions: dict[tuple[str, str], tuple[str, str]],
+    ) -> None:
+        self.campaign = campaign
+        self.profiles = set(campaign.profiles["profile_id"])
+        self.host_tonight = dict(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
+        self.score_tonight = {
+            (v, h): float(s)
+            for v, h, s in zip(
+                proposals["visitor_id"], proposals["host_id"], proposals["score"], strict=True
+            )
+        }
+        self.visitors_of: dict[str, list[str]] = defaultdict(list)
+        for v, h in zip(proposals["visitor_id"], proposals["host_id"], strict=True):
+            self.visitors_of[h].append(v)
+        self.candidate_score = {
+            (v, h): float(s)
+            for v, h, s in zip(
+                candidates["visitor_id"], candidates["host_id"], candidates["score"], strict=True
+            )
+        }
+        locked = (
+            carry.locked if carry is not None else pd.DataFrame(columns=["visitor_id", "host_id"])
+        )
+        self.locked_host = dict(zip(locked["visitor_id"], locked["host_id"], strict=True))
+        self.locked_at: dict[str, int] = defaultdict(int)
+        for h in locked["host_id"]:
+            self.locked_at[h] += 1
+        self.decisions = decisions
+
+    def drop_reason(self, pair: tuple[str, str], row: dict[Any, Any]) -> str:
+        visitor_id, host_id = pair
+        for side, profile_id in (("visitor", visitor_id), ("host", host_id)):
+            if profile_id not in self.profiles:
+                return f"the {side} {profile_id} left the campaign"
+        if visitor_id in self.locked_host:
+            return f"the visitor was accepted by host {self.locked_host[visitor_id]}"
+        if pair not in self.candidate_score:
+            return self._not_eligible(row)
+        if self.locked_at[host_id] and not self.visitors_of.get(host_id):
+            n = self.locked_at[host_id]
+            return f"the host is full: its place{'s' if n > 1 else ''} went to {n} accepted exchange{'s' if n > 1 else ''}"
+        return self._replaced(pair)
+
+    def _not_eligible(self, row: dict[Any, Any]) -> str:
+        one = pd.DataFrame([{column: row.get(column) for column in _CHECKED}])
+        broken = [v for v in check_proposals(self.campaign, one) if v.rule not in SET_RULES]
+        if broken:
+            return "no longer allowed: " + "; ".join(f"{v.rule}: {v.message}" for v in broken)
+        return "no longer eligible: availability, stay length or mode changed"
+
+    def _replaced(self, pair: tuple[str, str]) -> str:
+        visitor_id, host_id = pair
+        score = self.candidate_score[pair]
+        parts = []
+        other_host = self.host_tonight.get(visitor_id)
+        if other_host is not None:
+            better = self.score_tonight[(visitor_id, other_host)]
+            parts.append(
+                f"the visitor now goes to {other_host} (score {better:.1f} vs {score:.1f})"
+            )
+        others = [v for v in self.visitors_of.get(host_id, []) if v != visitor_id]
+        if others:
+            shown = ", ".join(
+                f"{v} ({self.score_tonight[(v, host_id)]:.1f})" for v in sorted(others)[:3]
+            )
+            parts.append(f"the host's place{'s' if len(others) > 1 else ''} went to {shown}")
+        if not parts:
+            return (
+                f"left out of tonight's optimum (score {score:.1f}): the SME share, quotas "
+                "or capacity elsewhere weighed more"
+            )
+        return "replaced: " + "; ".join(parts)
+
+
+_CHECKED = ("visitor_id", "host_id", "group_id", "start", "end", "mode")

@@ -1,0 +1,267 @@
+"""``report.html``: one self-contained page a reviewer opens from the run folder.
+
+KPI progress, SME share, scores by band, country flows, solver quality, what changed since
+the last run, and every proposal with its reasons, alternatives and client-side filters.
+Charts are inline SVG; the page loads nothing from anywhere (its Content-Security-Policy
+forbids it). Every profile field is untrusted: Jinja2 autoescapes all of them, the only
+script is ours and the policy allows no other (by its hash).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from engine import __version__
+from engine.output import plots
+
+FILTER_SCRIPT = """
+(function () {
+  "use strict";
+  var keys = ["partnership", "band", "category", "mode", "change"];
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#proposal-table tbody tr"));
+  var search = document.getElementById("f-q");
+  var shown = document.getElementById("shown");
+  function control(key) { return document.getElementById("f-" + key); }
+  function apply() {
+    var text = search.value.trim().toLowerCase();
+    var count = 0;
+    rows.forEach(function (row) {
+      var ok = !text || row.textContent.toLowerCase().indexOf(text) >= 0;
+      keys.forEach(function (key) {
+        var wanted = control(key).value;
+        if (wanted && row.dataset[key] !== wanted) { ok = false; }
+      });
+      row.hidden = !ok;
+      if (ok) { count += 1; }
+    });
+    shown.textContent = String(count);
+  }
+  var preset = new URLSearchParams(window.location.hash.slice(1));
+  preset.forEach(function (value, key) {
+    if (key === "q") { search.value = value; }
+    else if (keys.indexOf(key) >= 0) { control(key).value = value; }
+  });
+  search.addEventListener("input", apply);
+  keys.forEach(function (key) { control(key).addEventListener("change", apply); });
+  apply();
+  document.documentElement.dataset.ready = "yes";
+})();
+"""
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    run_id: str
+    campaign: str
+    manifest: Mapping[str, Any]
+    proposals: pd.DataFrame  # proposal columns + visitor_org, host_org
+    kpis: pd.DataFrame
+    changes: pd.DataFrame
+    alternatives: pd.DataFrame
+    locked: pd.DataFrame  # visitor_id, host_id of accepted exchanges
+    profiles: pd.DataFrame  # profile_id, org_type (for the SME share of locked exchanges)
+    min_sme_share: float
+
+
+def render_report(inputs: ReportInputs) -> str:
+    environment = Environment(
+        loader=PackageLoader("engine.output", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    digest = base64.b64encode(hashlib.sha256(FILTER_SCRIPT.encode("utf-8")).digest()).decode()
+    return environment.get_template("report.html").render(
+        **_context(inputs), script=Markup(FILTER_SCRIPT), script_hash=f"sha256-{digest}"
+    )
+
+
+def _context(inputs: ReportInputs) -> dict[str, Any]:
+    manifest = inputs.manifest
+    proposals = inputs.proposals
+    solver = dict(manifest.get("solver", {}))
+    kpis = inputs.kpis
+    change_of = _change_of(inputs.changes)
+    rows = _proposal_rows(proposals, inputs.alternatives, change_of)
+    bands = proposals["band"].value_counts()
+    gap = solver.get("gap")
+    violations = int(manifest.get("checker", {}).get("violations", 0))
+    return {
+        "run_id": inputs.run_id,
+        "campaign": inputs.campaign,
+        "version": __version__,
+        "counts": manifest.get("counts", {}),
+        "carry": {"locked": len(inputs.locked)},
+        "solver": {"status": solver.get("status", "unknown")},
+        "checker_text": "no broken rule" if violations == 0 else f"{violations} broken rules",
+        "sme": _sme(inputs),
+        "green_share": _percent(bands.get("green", 0), len(proposals)),
+        "shortfall_total": int(kpis.loc[kpis["category"] == "total", "shortfall"].sum())
+        if (kpis["category"] == "total").any()
+        else int(kpis["shortfall"].sum()),
+        "gap_text": "n/a" if gap is None else f"{100 * float(gap):.2f}%",
+        "previous_run": (manifest.get("carryover") or {}).get("previous_run"),
+        "change_counts": [
+            (kind, int((inputs.changes["change"] == kind).sum()))
+            for kind in ("new", "kept", "locked", "dropped")
+        ],
+        "moved": inputs.changes[inputs.changes["change"].isin(["dropped", "locked"])]
+        .astype(object)
+        .fillna("")
+        .to_dict("records"),
+        "kpis": _kpi_rows(kpis),
+        "band_counts": [(name, int(bands.get(name, 0))) for name in ("green", "orange", "red")],
+        "solver_rows": _solver_rows(solver),
+        "filters": [
+            ("partnership", "partnership", sorted(set(proposals["visitor_partnership"]))),
+            (
+                "band",
+                "band",
+                [b for b in ("green", "orange", "red") if b in set(proposals["band"])],
+            ),
+            ("category", "category", sorted(set(proposals["category"]))),
+            ("mode", "mode", sorted(set(proposals["mode"]))),
+            ("change", "change", sorted(set(change_of.values()) or {"new"})),
+        ],
+        "proposals": rows,
+        "host_alternatives": _host_alternatives(inputs.alternatives),
+        "charts": {
+            "kpis": Markup(plots.kpi_totals(kpis)),
+            "scores": Markup(plots.score_histogram(proposals["score"])),
+            "flows": Markup(plots.country_flows(proposals)),
+            "solver": Markup(plots.solver_quality(solver)),
+        },
+    }
+
+
+def _percent(part: float, whole: float) -> str:
+    return "n/a" if not whole else f"{100 * part / whole:.0f}%"
+
+
+def _sme(inputs: ReportInputs) -> dict[str, Any]:
+    sme_ids = set(inputs.profiles.loc[inputs.profiles["org_type"] == "sme", "profile_id"])
+    smes = int((inputs.proposals["category"] == "sme").sum())
+    smes += sum(1 for v in inputs.locked["visitor_id"] if v in sme_ids)
+    total = len(inputs.proposals) + len(inputs.locked)
+    share = smes / total if total else 0.0
+    return {
+        "smes": smes,
+        "total": total,
+        "percent": _percent(smes, total),
+        "minimum": f"{100 * inputs.min_sme_share:.0f}%",
+        "width": round(100 * share, 1),
+        "min_width": round(100 * inputs.min_sme_share, 1),
+        "low": total > 0 and share < inputs.min_sme_share,
+    }
+
+
+def _kpi_rows(kpis: pd.DataFrame) -> list[dict[Any, Any]]:
+    rows = []
+    for row in kpis.to_dict("records"):
+        if not (row["target"] or row["achieved_before"] or row["proposed"]):
+            continue  # nothing to show
+        whole = max(int(row["target"]), int(row["achieved_before"]) + int(row["proposed"]), 1)
+        rows.append(
+            {
+                **row,
+                "achieved_width": round(100 * int(row["achieved_before"]) / whole, 1),
+                "proposed_width": round(100 * int(row["proposed"]) / whole, 1),
+            }
+        )
+    return rows
+
+
+def _solver_rows(solver: Mapping[str, Any]) -> list[tuple[str, str]]:
+    names = [
+        ("status", "status"),
+        ("objective", "objective"),
+        ("best bound", "best_bound"),
+        ("gap", "gap"),
+        ("greedy start objective", "greedy_objective"),
+        ("LP bound", "lp_bound"),
+        ("candidate pairs", "pairs"),
+        ("pairs after reduced-cost fixing", "pairs_after_fixing"),
+        ("quota shortfall (exchanges)", "quota_shortfall_total"),
+        ("wall time (s)", "wall_time_s"),
+        ("workers", "workers"),
+        ("seed", "seed"),
+    ]
+    rows = []
+    for label, key in names:
+        if key not in solver or solver[key] is None:
+            continue
+        value = solver[key]
+        if key == "gap":
+            value = f"{100 * float(value):.3f}%"
+        elif isinstance(value, int):
+            value = f"{value:,}"
+        rows.append((label, str(value)))
+    return rows
+
+
+def _change_of(changes: pd.DataFrame) -> dict[tuple[str, str], str]:
+    tonight = changes[changes["change"].isin(["new", "kept"])]
+    return dict(
+        zip(
+            zip(tonight["visitor_id"], tonight["host_id"], strict=True),
+            tonight["change"],
+            strict=True,
+        )
+    )
+
+
+def _proposal_rows(
+    proposals: pd.DataFrame, alternatives: pd.DataFrame, change_of: dict[tuple[str, str], str]
+) -> list[dict[Any, Any]]:
+    visitor_side = alternatives[alternatives["side"] == "visitor"]
+    next_hosts: dict[str, list[str]] = {}
+    for profile, other, score, free in zip(
+        visitor_side["profile_id"],
+        visitor_side["alternative_id"],
+        visitor_side["score"],
+        visitor_side["free"],
+        strict=True,
+    ):
+        next_hosts.setdefault(profile, []).append(
+            f"{other} ({score:.1f}{'' if free else ', full'})"
+        )
+    rows = []
+    for p in proposals.to_dict("records"):
+        rows.append(
+            {
+                **p,
+                "start": pd.Timestamp(p["start"]).date().isoformat(),
+                "end": pd.Timestamp(p["end"]).date().isoformat(),
+                "score": f"{float(p['score']):.1f}",
+                "next_hosts": ", ".join(next_hosts.get(p["visitor_id"], [])) or "none",
+                "change": change_of.get((p["visitor_id"], p["host_id"]), "new"),
+            }
+        )
+    return rows
+
+
+def _host_alternatives(alternatives: pd.DataFrame) -> list[dict[str, str]]:
+    host_side = alternatives[alternatives["side"] == "host"]
+    rows = []
+    for host, group in host_side.groupby("profile_id", sort=True):
+        rows.append(
+            {
+                "host": str(host),
+                "proposed": str(group["proposed_with"].iloc[0]).replace(";", ", "),
+                "next": ", ".join(
+                    f"{v} ({s:.1f}{'' if free else ', proposed elsewhere'})"
+                    for v, s, free in zip(
+                        group["alternative_id"], group["score"], group["free"], strict=True
+                    )
+                ),
+            }
+        )
+    return rows

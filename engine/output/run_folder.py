@@ -1,0 +1,149 @@
+"""The run folder of one night: proposals, candidates, KPIs and the manifest."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+from dataclasses import fields
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine import __version__
+from engine.domain.contract import Campaign
+from engine.night.night import NightResult
+from engine.night.options import RunOptions
+from engine.output.exports import write_csv
+from engine.output.review_files import review_tables, review_writers
+from engine.output.store import Writer, json_writer, write_atomically
+
+PROPOSAL_COLUMNS = (
+    "run_id",
+    "visitor_id",
+    "host_id",
+    "group_id",
+    "start",
+    "end",
+    "stay_days",
+    "mode",
+    "group_language",
+    "lump_sum_eur",
+    "score",
+    "band",
+    "category",
+    "visitor_partnership",
+    "host_partnership",
+    "visitor_country",
+    "host_country",
+    "reasons",
+)
+
+
+def versions() -> dict[str, str]:
+    found = {"cxmatch": __version__, "python": platform.python_version()}
+    for package in ("ortools", "numpy", "pandas", "pyarrow", "scikit-learn", "pandera"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
+            found[package] = "not installed"
+    return found
+
+
+def manifest(
+    run_id: str,
+    campaign: Campaign,
+    options: RunOptions,
+    result: NightResult,
+    campaign_folder: Path | None = None,
+) -> dict[str, Any]:
+    solve = result.solve
+    proposals = result.proposals
+    smes = int((proposals["category"] == "sme").sum())
+    carry = options.carryover
+    return {
+        "run_id": run_id,
+        "campaign": campaign.name,
+        # where the campaign (and its decision log) lives: ``cxmatch decide`` finds it here
+        "campaign_folder": None
+        if campaign_folder is None
+        else str(Path(campaign_folder).resolve()),
+        "carryover": None if carry is None else carry.summary(),
+        "input_hashes": dict(sorted(campaign.input_hashes.items())),
+        "options": {
+            f.name: getattr(options, f.name)
+            for f in fields(options)
+            if f.name not in ("weights", "carryover")
+        },
+        "policy": campaign.policy.model_dump(),
+        "versions": versions(),
+        "scorer": result.scorer,
+        "counts": {
+            "visitors": int((campaign.profiles["role"] == "visitor").sum()),
+            "hosts": int((campaign.profiles["role"] == "host").sum()),
+            "pairs_seen": result.candidate_stats.pairs_seen,
+            "eligible_pairs": result.candidate_stats.eligible,
+            "candidate_pairs": result.candidate_stats.kept,
+            "proposals": len(proposals),
+            "sme_proposals": smes,
+            "sme_share": round(smes / len(proposals), 4) if len(proposals) else None,
+        },
+        "solver": {
+            "name": solve.solver,
+            "status": solve.status.value,
+            "objective": solve.objective,
+            "best_bound": solve.best_bound,
+            "gap": solve.gap,
+            "wall_time_s": round(solve.wall_time_s, 3),
+            "workers": solve.workers,
+            "seed": solve.seed,
+            "quota_shortfall_total": int(sum(solve.shortfalls)),
+            **solve.stats,
+        },
+        "checker": {"violations": len(result.violations)},
+        "diagnosis": None if result.diagnosis is None else result.diagnosis.summary(),
+        "timings_s": result.timings,
+    }
+
+
+def write_run(
+    target: Path,
+    run_id: str,
+    campaign: Campaign,
+    options: RunOptions,
+    result: NightResult,
+    campaign_folder: Path | None = None,
+    include_contacts: bool = False,
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """The run folder: proposals, candidates, KPIs, manifest, and the reviewers' files
+    (changes, alternatives, workbook, report; see :mod:`engine.output.review_files`)."""
+    proposals = result.proposals.assign(run_id=run_id)[list(PROPOSAL_COLUMNS)]
+    facts = manifest(run_id, campaign, options, result, campaign_folder)
+    review = review_tables(campaign, options, result, proposals)
+    facts["changes"] = review.change_counts()
+    facts.update(extra or {})
+    writers: dict[str, Writer] = {
+        "proposals.parquet": lambda p: proposals.to_parquet(p, index=False),
+        "proposals.csv": lambda p: _csv(review.proposals, p),  # + organisation names
+        "candidates.parquet": lambda p: result.candidates.to_parquet(p, index=False),
+        "kpis.csv": lambda p: _csv(kpis_with_diagnosis(result), p),
+        **review_writers(run_id, campaign, result.kpis, review, facts, include_contacts),
+        "manifest.json": json_writer(facts),
+    }
+    return write_atomically(target, writers)
+
+
+def kpis_with_diagnosis(result: NightResult) -> pd.DataFrame:
+    """kpis.csv: the KPI table plus, per quota, ``need`` (target - achieved before),
+    ``supply_max`` (most members the candidates can place at once) and ``rule_cost_score``
+    (total score the quota costs, LP relaxation; empty when not measured)."""
+    if result.diagnosis is None:
+        return result.kpis
+    extra = result.diagnosis.quota_table()
+    return result.kpis.merge(extra, on=["partnership", "category"], how="left")
+
+
+def _csv(table: pd.DataFrame, path: Path) -> None:
+    write_csv(table, path)  # formula-safe text, ISO dates, no contact data

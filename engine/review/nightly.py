@@ -1,0 +1,254 @@
+"""The nightly loop: import reviewers' decisions, (re)train when enough new labels, run, report.
+
+Folders of a campaign ``CAMPAIGN/``:
+
+* ``inbox/``: reviewers drop decision files here (CSV or the run's ``proposals.xlsx``);
+  imported files move to ``inbox/imported/``; a file with problems stays, with every
+  problem listed in ``<file>.problems.txt`` beside it, until it is fixed;
+* ``decisions.sqlite``: the decision log (:mod:`engine.review.log`);
+* ``runs/<YYYYMMDD>-nightly/``: one run folder per night (``--runs`` elsewhere).
+
+Safe to re-run: files are imported once (by content), tonight's run folder is written once
+(atomically; a second call the same night finds it and stops), and a failure at any step
+leaves earlier runs and the decision log as they were. One nightly at a time per campaign
+(a lock file).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from engine.cli import exitcodes
+from engine.domain.contract import Campaign
+from engine.domain.decisions import FINAL_DECISIONS
+from engine.domain.problems import Problem
+from engine.load.campaign import load_campaign
+from engine.load.decision_files import read_decision_file
+from engine.night.night import NightResult, run_night
+from engine.night.options import RunOptions
+from engine.output.folders import latest_run, list_runs
+from engine.output.review_files import host_capacity
+from engine.output.run_folder import write_run
+from engine.review.carryover import night_carryover
+from engine.review.log import (
+    DecisionsInvalid,
+    ImportResult,
+    import_decisions,
+    log_path,
+    read_log,
+    with_decisions,
+)
+
+log = logging.getLogger(__name__)
+
+INBOX = "inbox"
+IMPORTED = "imported"
+RUNS = "runs"
+LOCK_FILE = ".cxmatch-nightly.lock"
+
+# The training hook: the learned scorer registers a function here that trains on the
+# campaign's history (decisions included), saves its model under the given folder, and
+# returns the run options that use it. None: nights score with the current model.
+Trainer = Callable[[Campaign, Path, RunOptions], RunOptions]
+TRAINER: Trainer | None = None
+
+
+class NightFailed(Exception):
+    """The night could not produce a valid run; ``code`` is its exit code."""
+
+    def __init__(self, code: int, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class NightlyOptions:
+    run: RunOptions = field(default_factory=RunOptions)
+    runs: Path | None = None  # default CAMPAIGN/runs
+    night: date | None = None  # default today (UTC)
+    min_new_labels: int = 50  # retrain when this many final decisions arrived since
+    include_contacts: bool = False
+
+
+@dataclass(frozen=True)
+class NightReport:
+    run_folder: Path
+    ran: bool  # False: tonight's run existed already (a re-run of the same night)
+    imported: list[ImportResult]
+    invalid: list[DecisionsInvalid]
+    training: str
+    result: NightResult | None = None
+
+
+def night_id(night: date) -> str:
+    return f"{night:%Y%m%d}-nightly"
+
+
+def run_nightly(
+    folder: Path,
+    options: NightlyOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> NightReport:
+    """One night of a campaign. Raises CampaignInvalid (bad campaign) or NightFailed."""
+    options = options or NightlyOptions()
+    say = progress or (lambda _message: None)
+    folder = Path(folder).resolve()
+    runs_root = Path(options.runs) if options.runs else folder / RUNS
+    name = night_id(options.night or datetime.now(UTC).date())
+    target = runs_root / name
+    with _campaign_lock(folder):
+        say("loading campaign")
+        campaign = load_campaign(folder)
+        say("importing decisions from the inbox")
+        imported, invalid = import_inbox(folder, runs_root, campaign, options.night)
+        if (target / "manifest.json").is_file():
+            say(f"{target} exists: tonight has run already")
+            return NightReport(target, False, imported, invalid, "not needed (night done)")
+        records = read_log(log_path(folder))
+        night_campaign = with_decisions(campaign, records)
+        previous = latest_run(runs_root, folder, before=name)
+        carry = night_carryover(records, previous)
+        run_options, training = _train(night_campaign, folder, runs_root, records, options)
+        run_options = replace(run_options, carryover=carry)
+        result = run_night(night_campaign, run_options, say)
+        _refuse_bad(result)
+        say(f"writing {target}")
+        extra = {"nightly": {"night": name, "training": training, "labels": _labels(records)}}
+        write_run(
+            target, name, night_campaign, run_options, result,
+            campaign_folder=folder, include_contacts=options.include_contacts, extra=extra,
+        )  # fmt: skip
+        return NightReport(target, True, imported, invalid, training, result)
+
+
+
+
+def import_inbox(
+    folder: Path, runs_root: Path, campaign: Campaign, night: date | None = None
+) -> tuple[list[ImportResult], list[DecisionsInvalid]]:
+    """Import every decision file in the inbox, in name order; one transaction per file.
+    A decision without ``decided_on`` is dated ``night`` (default: today)."""
+    inbox = folder / INBOX
+    if not inbox.is_dir():
+        return [], []
+    files = sorted(
+        p
+        for p in inbox.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in (".csv", ".xlsx")
+        and not p.name.startswith((".", "~$"))
+    )
+    imported: list[ImportResult] = []
+    invalid: list[DecisionsInvalid] = []
+    capacity = host_capacity(campaign)
+    for path in files:
+        problems_file = path.with_name(path.name + ".problems.txt")
+        try:
+            result = _import_one(path, folder, runs_root, capacity, night)
+        except DecisionsInvalid as error:
+            invalid.append(error)
+            problems_file.write_text(str(error) + "\n", encoding="utf-8")
+            continue
+        imported.append(result)
+        problems_file.unlink(missing_ok=True)
+        _move_imported(path, inbox / IMPORTED)
+    return imported, invalid
+
+
+def _import_one(
+    path: Path, folder: Path, runs_root: Path, capacity: dict[str, int], night: date | None
+) -> ImportResult:
+    file, problems = read_decision_file(path)
+    if file is None or problems:
+        raise DecisionsInvalid(path.name, problems)
+    run_ids = sorted(set(file.rows["run_id"]) - {""})
+    runs = {run.run_id: run for run in list_runs(runs_root, folder)}
+    if len(run_ids) > 1:
+        message = f"answers several runs ({', '.join(run_ids)}); one file per run"
+        raise DecisionsInvalid(path.name, [Problem(path.name, None, "run_id", None, message)])
+    if run_ids:
+        run = runs.get(run_ids[0])
+        if run is None:
+            message = f"names no run of this campaign in {runs_root}"
+            raise DecisionsInvalid(
+                path.name, [Problem(path.name, None, "run_id", run_ids[0], message)]
+            )
+    else:
+        run = latest_run(runs_root, folder)
+        if run is None:
+            message = "cannot be checked: the campaign has no run yet"
+            raise DecisionsInvalid(path.name, [Problem(path.name, None, None, None, message)])
+    return import_decisions(log_path(folder), file, run.proposals(), run.run_id, capacity, night)
+
+
+def _move_imported(path: Path, done: Path) -> None:
+    done.mkdir(exist_ok=True)
+    target = done / path.name
+    if target.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        target = done / f"{path.stem}-{stamp}{path.suffix}"
+    os.replace(path, target)
+
+
+def _labels(records: pd.DataFrame) -> int:
+    return int(records["decision"].isin(FINAL_DECISIONS).sum()) if len(records) else 0
+
+
+def _train(
+    campaign: Campaign,
+    folder: Path,
+    runs_root: Path,
+    records: pd.DataFrame,
+    options: NightlyOptions,
+) -> tuple[RunOptions, str]:
+    """Retrain through the TRAINER hook when enough final decisions arrived since the last
+    training; otherwise keep the run options."""
+    labels = _labels(records)
+    trained_at = 0
+    for run in list_runs(runs_root, folder):
+        nightly = run.manifest.get("nightly") or {}
+        if str(nightly.get("training", "")).startswith("trained"):
+            trained_at = int(nightly.get("labels", 0))
+    new = labels - trained_at
+    if new < options.min_new_labels:
+        return options.run, f"skipped: {new} new labels (< {options.min_new_labels})"
+    if TRAINER is None:
+        return options.run, f"skipped: {new} new labels but no trainer is installed"
+    trained = TRAINER(campaign, folder / "models", options.run)
+    return trained, f"trained on {labels} labels ({new} new)"
+
+
+def _refuse_bad(result: NightResult) -> None:
+    if not result.solve.status.has_solution:
+        raise NightFailed(
+            exitcodes.NO_SOLUTION, f"the solver found no assignment: {result.solve.status.value}"
+        )
+    if result.violations:
+        lines = "\n".join(f"  - [{v.rule}] {v.message}" for v in result.violations[:50])
+        raise NightFailed(
+            exitcodes.RULES_BROKEN,
+            f"the checker refused the proposals ({len(result.violations)} broken rules); "
+            f"nothing written:\n{lines}",
+        )
+
+
+@contextmanager
+def _campaign_lock(folder: Path) -> Iterator[None]:
+    """One nightly per campaign at a time (released by the OS if the process dies)."""
+    with open(folder / LOCK_FILE, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+

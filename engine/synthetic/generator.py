@@ -1,0 +1,181 @@
+"""A realistic, deterministic ClusterXchange campaign generator.
+
+``generate_campaign(n_visitors, n_hosts, seed)`` builds profiles of 13 themed partnerships
+across the COSME countries, a year of past decisions drawn from a documented *hidden
+acceptance model* (:mod:`engine.synthetic.hidden_model`, the ground truth a learner should
+recover) and binding but feasible partnership quotas. ``write_campaign`` writes it as a
+campaign folder (DESIGN.md, data contract v1). Same arguments, same bytes.
+
+The bundled demo campaign (``engine/synthetic/demo``) is ``generate_campaign(*DEMO_ARGUMENTS)``;
+regenerate it with ``python -m engine.synthetic.generator`` after changing the generator.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from engine.domain.contract import LIST_SEPARATOR, PROFILE_LIST_COLUMNS
+from engine.synthetic.hidden_model import (
+    HIDDEN_FEATURES,
+    HIDDEN_INTERCEPT,
+    HIDDEN_NOISE_SD,
+    HIDDEN_WEIGHTS,
+    PairEncoding,
+    hidden_acceptance_probability,
+    hidden_features,
+)
+from engine.synthetic.history import generate_history, generate_quotas
+from engine.synthetic.profiles import generate_profiles
+
+__all__ = [
+    "DEFAULT_START",
+    "DEMO_ARGUMENTS",
+    "HIDDEN_FEATURES",
+    "HIDDEN_INTERCEPT",
+    "HIDDEN_NOISE_SD",
+    "HIDDEN_WEIGHTS",
+    "GeneratedCampaign",
+    "demo_campaign_path",
+    "generate_campaign",
+    "hidden_acceptance_probability",
+    "hidden_features",
+    "write_campaign",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_START = date(2027, 1, 4)
+DEMO_ARGUMENTS = (800, 200, 2026)  # n_visitors, n_hosts, seed of the bundled demo
+DEFAULT_POLICY: dict[str, Any] = {
+    "min_sme_share": 0.5,
+    "require_common_language": True,
+    "min_days": 3,
+    "max_days": 22,
+}
+TABLES = ("profiles", "history", "quotas")
+POLICY_FILE = "policy.toml"
+
+
+@dataclass(frozen=True, eq=False)
+class GeneratedCampaign:
+    """Tables in the *file* format of the data contract: list cells are Python lists, dates
+    ``datetime64[ns]`` at midnight, ``validated`` bool. ``policy`` is the policy.toml content."""
+
+    profiles: pd.DataFrame
+    history: pd.DataFrame
+    quotas: pd.DataFrame
+    policy: dict[str, Any] = field(default_factory=dict)
+
+
+def generate_campaign(
+    n_visitors: int,
+    n_hosts: int,
+    seed: int,
+    *,
+    start: date = DEFAULT_START,
+    months: int = 6,
+) -> GeneratedCampaign:
+    """A campaign of ``n_visitors`` visitor and ``n_hosts`` host profiles, running ``months``
+    months from ``start``, with history in the year before ``start``. Deterministic in its
+    arguments: every draw comes from ``numpy.random.default_rng(seed)`` in a fixed order."""
+    if n_visitors < 0 or n_hosts < 0:
+        raise ValueError(f"sizes must not be negative, got {n_visitors} visitors, {n_hosts} hosts")
+    if months < 1:
+        raise ValueError(f"a campaign lasts at least one month, got {months}")
+    rng = np.random.default_rng(seed)
+    profiles = generate_profiles(rng, n_visitors, n_hosts, start, months)
+    history = generate_history(rng, profiles, PairEncoding(profiles), start)
+    quotas = generate_quotas(rng, profiles, history)
+    logger.info(
+        "generated campaign: %d visitors, %d hosts, %d history rows, %d quotas (seed %d)",
+        n_visitors, n_hosts, len(history), len(quotas), seed,
+    )  # fmt: skip
+    return GeneratedCampaign(profiles, history, quotas, dict(DEFAULT_POLICY))
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as the text of a campaign CSV: lists ';'-joined, ISO dates, true/false."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if column in PROFILE_LIST_COLUMNS:
+            out[column] = values.map(LIST_SEPARATOR.join)
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_bool_dtype(values):
+            out[column] = values.map({True: "true", False: "false"})
+        else:
+            out[column] = values.astype(str)
+    return pd.DataFrame(out, columns=frame.columns)
+
+
+def _parquet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.date  # Parquet date32
+    return out
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise TypeError(f"policy values must be bool, int, float or str, not {type(value).__name__}")
+
+
+def _policy_toml(policy: dict[str, Any]) -> str:
+    lines = ["# Rule parameters of this campaign (see engine.domain.contract.Policy for every key)."]
+    lines += [f"{key} = {_toml_value(value)}" for key, value in policy.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_campaign(
+    generated: GeneratedCampaign, folder: Path | str, fmt: Literal["csv", "parquet"] = "csv"
+) -> None:
+    """Write ``profiles``, ``history``, ``quotas`` (``.csv`` or ``.parquet``) and
+    ``policy.toml`` into ``folder`` (created if needed). Stale tables of the other format
+    are removed, so the folder always holds exactly one file per table."""
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    other = "parquet" if fmt == "csv" else "csv"
+    for name in TABLES:
+        frame = getattr(generated, name)
+        (folder / f"{name}.{other}").unlink(missing_ok=True)
+        path = folder / f"{name}.{fmt}"
+        if fmt == "csv":
+            _csv_frame(frame).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        else:
+            _parquet_frame(frame).to_parquet(path, index=False)
+    (folder / POLICY_FILE).write_text(_policy_toml(generated.policy), encoding="utf-8")
+
+
+def demo_campaign_path() -> Path:
+    """The folder of the bundled demo campaign (CSV)."""
+    return Path(str(resources.files("engine.synthetic.demo")))
+
+
+def _write_demo() -> None:
+    """Regenerate the bundled demo campaign in place."""
+    write_campaign(generate_campaign(*DEMO_ARGUMENTS), demo_campaign_path())
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    _write_demo()

@@ -1,0 +1,113 @@
+"""Which visitor-host pairs may be proposed at all (vectorised over blocks of pairs).
+
+A pair is eligible when: both profiles are published and validated; visitor and host are
+in different countries (both COSME, checked at load); their modes meet (physical needs
+both sides to accept physical and the visitor to still have a physical visit left); the
+pair was never rejected or cancelled; a stay length fits both sides' and the policy's
+``min_days..max_days``; the availability windows share at least that many working days;
+and, when the policy requires it, they share a language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
+from scoring.pairs import PairView, meets
+
+
+@dataclass(frozen=True)
+class EligibilityContext:
+    """What eligibility needs beyond the profile arrays, derived once from history + policy."""
+
+    physical_left: np.ndarray  # (n_visitors,) bool: the visitor may still make a physical visit
+    blocked: np.ndarray  # (k, 2) int64 rows (visitor position, host position): never propose
+    policy_min_days: int
+    policy_max_days: int
+    require_common_language: bool
+
+
+def eligibility_context(
+    campaign: Campaign, visitor_ids: np.ndarray, host_ids: np.ndarray
+) -> EligibilityContext:
+    history = campaign.history
+    policy = campaign.policy
+    visitor_pos = pd.Series(np.arange(len(visitor_ids)), index=pd.Index(visitor_ids))
+    host_pos = pd.Series(np.arange(len(host_ids)), index=pd.Index(host_ids))
+
+    used = history[history["outcome"].isin(POSITIVE_OUTCOMES) & (history["mode"] == "physical")]
+    visits = used.groupby("visitor_id").size()
+    physical_left = (
+        visits.reindex(visitor_ids).fillna(0).to_numpy() < policy.physical_visits_per_visitor
+    )
+
+    blocking = history[history["outcome"].isin(BLOCKING_OUTCOMES)]
+    v = visitor_pos.reindex(blocking["visitor_id"]).to_numpy()
+    h = host_pos.reindex(blocking["host_id"]).to_numpy()
+    known = ~(np.isnan(v) | np.isnan(h))
+    blocked = np.stack([v[known], h[known]], axis=1).astype(np.int64).reshape(-1, 2)
+    return EligibilityContext(
+        physical_left=physical_left,
+        blocked=np.unique(blocked, axis=0),
+        policy_min_days=policy.min_days,
+        policy_max_days=policy.max_days,
+        require_common_language=policy.require_common_language,
+    )
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: np.ndarray  # bool, the view's shape
+    physical: np.ndarray  # bool: the exchange would be physical (else virtual)
+    stay_days: np.ndarray  # int16: the shortest stay that suits both sides (working days)
+    overlap_days: np.ndarray  # int32: working days the availability windows share
+
+
+def _broadcast(view: PairView, per_visitor: np.ndarray) -> np.ndarray:
+    values = per_visitor[view.visitor_index]
+    return values[:, None] if view.dense else values
+
+
+def eligibility(view: PairView, context: EligibilityContext) -> Eligibility:
+    visitor, host = view.visitor, view.host
+    physical = visitor.physical & host.physical & _broadcast(view, context.physical_left)
+    virtual = visitor.virtual & host.virtual
+    stay = np.maximum(np.maximum(visitor.min_days, host.min_days), context.policy_min_days)
+    longest = np.minimum(np.minimum(visitor.max_days, host.max_days), context.policy_max_days)
+    overlap = np.minimum(visitor.wd_to_excl, host.wd_to_excl) - np.maximum(
+        visitor.wd_from, host.wd_from
+    )
+    eligible = (
+        visitor.matchable
+        & host.matchable
+        & (visitor.country != host.country)
+        & (physical | virtual)
+        & (stay <= longest)
+        & (overlap >= stay)
+    )
+    if context.require_common_language:
+        eligible &= meets(visitor.languages, host.languages)
+    eligible = np.broadcast_to(eligible, view.shape).copy()
+    _remove_blocked(view, context.blocked, eligible)
+    return Eligibility(
+        eligible=eligible,
+        physical=np.broadcast_to(physical, view.shape),
+        stay_days=np.broadcast_to(stay, view.shape).astype(np.int16),
+        overlap_days=np.broadcast_to(overlap, view.shape).astype(np.int32),
+    )
+
+
+def _remove_blocked(view: PairView, blocked: np.ndarray, eligible: np.ndarray) -> None:
+    if not len(blocked):
+        return
+    if view.dense:
+        first, last = view.visitor_index[0], view.visitor_index[-1]
+        inside = blocked[(blocked[:, 0] >= first) & (blocked[:, 0] <= last)]
+        eligible[inside[:, 0] - first, inside[:, 1]] = False
+    else:
+        keys = view.visitor_index * (1 << 32) + view.host_index
+        blocked_keys = blocked[:, 0] * (1 << 32) + blocked[:, 1]
+        eligible &= ~np.isin(keys, blocked_keys)
