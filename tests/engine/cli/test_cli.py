@@ -13,7 +13,7 @@ from engine.cli import exitcodes
 from engine.cli.main import app
 
 runner = CliRunner()
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "data"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from engine.domain.problems import CampaignInvalid, Problem
 from engine.load.campaign import load_campaign
 from engine.load.validation import check_profiles, parse_bool, parse_dates, parse_int
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "data"
 VALID = DATA / "valid_tiny"
 
 Position = tuple[str, int | None, str | None, str | None]  # file, row, column, value

@@ -21,7 +21,7 @@ from scenarios.spec import ScenarioInvalid, load_scenario
 from scenarios.whatif import load_base, prepare
 
 runner = CliRunner()
-EXAMPLES = Path(__file__).parent.parent / "scenarios"
+EXAMPLES = Path(__file__).parents[2] / "scenarios"
 
 TINY = """
 name = "{name}"
