@@ -28,11 +28,10 @@ import numpy as np
 import pandas as pd
 
 from engine.check.kpis import kpi_table
-from engine.cli import exitcodes
 from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
-from engine.night.night import run_night
 from engine.night.options import RunOptions
 from engine.review.carryover import carryover
+from engine.review.checked_night import NightRefused, checked_night
 from engine.review.log import LOG_COLUMNS, with_decisions
 from engine.synthetic.generator import hidden_acceptance_probability
 from scenarios.lumpsum import lump_sums
@@ -70,12 +69,14 @@ ALREADY_ACCEPTED = "already_accepted"
 
 
 class SimulationFailed(Exception):
-    """A night could not be run; ``code`` is the exit code the command line uses."""
+    """A night could not be run; ``reason`` is the night's refusal
+    (:data:`engine.review.checked_night.NO_ASSIGNMENT` or ``RULES_BROKEN``), empty for
+    anything else. The command line maps it to an exit code."""
 
-    def __init__(self, message: str, code: int = exitcodes.INTERNAL_ERROR):
-        super().__init__(message, code)  # args as given: the error pickles (Dask workers)
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message, reason)  # args as given: the error pickles (Dask workers)
         self.message = message
-        self.code = code
+        self.reason = reason
 
     def __str__(self) -> str:
         return self.message
@@ -117,18 +118,10 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
         campaign = with_decisions(view, records)
         carry = carryover(records) if len(records) else None
         say(f"night {night}/{len(dates)} ({night_date}): running the nightly job")
-        result = run_night(campaign, replace(options, carryover=carry))
-        if not result.solve.status.has_solution:
-            raise SimulationFailed(
-                f"night {night}: the solver found no assignment ({result.solve.status.value})",
-                exitcodes.NO_SOLUTION,
-            )
-        if result.violations:
-            rules = sorted({violation.rule for violation in result.violations})
-            raise SimulationFailed(
-                f"night {night}: the checker refused the proposals (broken rules: {rules})",
-                exitcodes.RULES_BROKEN,
-            )
+        try:
+            result = checked_night(campaign, replace(options, carryover=carry))
+        except NightRefused as refused:
+            raise SimulationFailed(f"night {night}: {refused}", refused.reason) from None
         decided = _decide(campaign, result.proposals, scenario.acceptance, seed, night)
         decided.insert(0, "night_date", pd.Timestamp(night_date))
         decided.insert(0, "night", night)

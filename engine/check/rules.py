@@ -150,8 +150,6 @@ def check_proposals(
     return unique
 
 
-
-
 # --------------------------------------------------------------------------- inputs
 
 
@@ -401,10 +399,6 @@ def _check_groups(rows: list[_Proposal]) -> list[Violation]:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-
-
 
 
 def _is_missing(value: Any) -> bool:

@@ -1,13 +1,15 @@
-"""The ``cxmatch`` command line. Only this module configures logging and talks to the terminal."""
+"""The ``cxmatch`` command line: the Typer app, the terminal, and the one place that maps a
+failure to an exit code (:func:`exit_code`). Only ``engine.cli`` configures logging and talks
+to the terminal; the commands live in ``engine/cli/*.py`` and register on :data:`app`."""
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -53,6 +55,47 @@ def fail(code: int, message: str) -> typer.Exit:
     return typer.Exit(code)
 
 
+def exit_code(error: BaseException) -> int:
+    """The exit code of a failure (README "Exit codes"): every refusal the engine raises."""
+    from engine.output.folders import RunUnreadable
+    from engine.output.model_files import ModelInvalid
+    from engine.output.store import OutputExists
+    from engine.review.checked_night import NO_ASSIGNMENT, NightRefused
+    from engine.review.log import DecisionsInvalid
+    from scenarios.compare import NotComparable
+    from scenarios.simulate import SimulationFailed
+    from scenarios.spec import ScenarioInvalid
+
+    if isinstance(error, NightRefused | SimulationFailed):
+        if error.reason == NO_ASSIGNMENT:
+            return exitcodes.NO_SOLUTION
+        return exitcodes.RULES_BROKEN if error.reason else exitcodes.INTERNAL_ERROR
+    if isinstance(error, OutputExists):
+        return exitcodes.OUTPUT_EXISTS
+    if isinstance(
+        error,
+        CampaignInvalid
+        | DecisionsInvalid
+        | ScenarioInvalid
+        | RunUnreadable
+        | ModelInvalid
+        | NotComparable,
+    ):
+        return exitcodes.BAD_INPUT
+    return exitcodes.INTERNAL_ERROR
+
+
+def refuse(error: BaseException, prefix: str = "") -> typer.Exit:
+    """The exit for a known failure: its message in red, its documented exit code."""
+    return fail(exit_code(error), f"{prefix}{error}")
+
+
+def positive(name: str, value: float) -> None:
+    """Refuse (exit 2) a budget or count that is not a positive finite number."""
+    if not (math.isfinite(value) and value > 0):
+        raise fail(exitcodes.BAD_INPUT, f"{name} must be a positive number, not {value}")
+
+
 def load_or_exit(campaign: Path | None) -> Campaign:
     from engine.load.campaign import load_campaign
 
@@ -64,136 +107,4 @@ def load_or_exit(campaign: Path | None) -> Campaign:
     try:
         return load_campaign(folder)
     except CampaignInvalid as invalid:
-        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
-
-
-@app.command()
-def validate(
-    campaign: Annotated[Path, typer.Argument(help="campaign folder")],
-) -> None:
-    """Check a campaign and list every problem (file, row, column). Exit 2 on bad input."""
-    setup_logging(False)
-    loaded = load_or_exit(campaign)
-    typer.echo(
-        f"{campaign}: valid ({len(loaded.visitors)} visitors, {len(loaded.hosts)} hosts, "
-        f"{len(loaded.history)} history rows, {len(loaded.quotas)} quotas)"
-    )
-
-
-@app.command()
-def run(
-    campaign: Annotated[
-        Path | None, typer.Argument(help="campaign folder (default: the bundled demo)")
-    ] = None,
-    out: Annotated[Path | None, typer.Option(help="run folder (default runs/<run id>)")] = None,
-    time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 60.0,
-    seed: Annotated[int, typer.Option(help="solver random seed")] = 0,
-    workers: Annotated[int, typer.Option(help="solver threads")] = 2,
-    top_k: Annotated[int, typer.Option(help="candidate hosts kept per visitor")] = 25,
-    model: Annotated[
-        Path | None,
-        typer.Option(help="model from `cxmatch train` (default: learn from the history)"),
-    ] = None,
-    previous: Annotated[
-        Path | None, typer.Option(help="last run: keep its unanswered proposals stable")
-    ] = None,
-    with_contacts: Annotated[
-        bool, typer.Option("--with-contacts", help="put contact data in the proposals workbook")
-    ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-) -> None:
-    """The nightly job: score every eligible pair, solve one global assignment, write a run.
-
-    Reads the campaign's decision log: accepted pairs are locked, rejected ones never proposed.
-    """
-    from engine.night.night import run_night
-    from engine.night.options import RunOptions
-    from engine.output.folders import RunUnreadable
-    from engine.output.run_folder import write_run
-    from engine.output.store import OutputExists, new_run_id
-    from engine.review.carryover import campaign_with_log
-    from engine.synthetic.generator import demo_campaign_path
-
-    setup_logging(verbose)
-    progress = Progress(interactive())
-    run_id = new_run_id()
-    target = out if out is not None else Path("runs") / run_id
-    if target.exists():
-        raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; runs are never overwritten")
-    scorer = None
-    if model is not None:
-        from engine.output.model_files import ModelInvalid, load_model, model_note
-        from scoring.linear import DescribedScorer
-
-        try:
-            scorer = DescribedScorer(load_model(model), model_note(model))
-        except ModelInvalid as invalid:
-            raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
-    progress("loading campaign")
-    folder = campaign if campaign is not None else demo_campaign_path()
-    try:
-        loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous)
-    except RunUnreadable as error:
-        raise fail(exitcodes.BAD_INPUT, str(error)) from None
-    options = RunOptions(
-        time_limit_s=time_limit,
-        workers=workers,
-        seed=seed,
-        top_k=top_k,
-        carryover=carry,
-        scorer=scorer,
-    )
-    result = run_night(loaded, options, progress)
-    if not result.solve.status.has_solution:
-        raise fail(
-            exitcodes.NO_SOLUTION,
-            f"the solver found no assignment: {result.solve.status.value}",
-        )
-    if result.violations:
-        lines = "\n".join(f"  - [{v.rule}] {v.message}" for v in result.violations[:50])
-        raise fail(
-            exitcodes.RULES_BROKEN,
-            f"the checker refused the proposals ({len(result.violations)} broken rules); "
-            f"nothing written:\n{lines}",
-        )
-    progress(f"writing {target}")
-    try:
-        write_run(
-            target, run_id, loaded, options, result, campaign_folder=folder,
-            include_contacts=with_contacts,
-        )  # fmt: skip
-    except OutputExists as exists:
-        raise fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
-    solve = result.solve
-    smes = int((result.proposals["category"] == "sme").sum())
-    share = smes / max(1, len(result.proposals))
-    gap = "n/a" if solve.gap is None else f"{100 * solve.gap:.3f}%"
-    typer.echo(
-        f"{len(result.proposals)} proposals -> {target}\n"
-        f"  solver {solve.solver}: {solve.status.value}, objective {solve.objective}, "
-        f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s\n"
-        f"  SME share {share:.1%}; quota shortfall {sum(solve.shortfalls)}; "
-        f"checker: no broken rule"
-    )
-
-
-@app.command()
-def generate(
-    out: Annotated[Path, typer.Option(help="campaign folder to create")],
-    visitors: Annotated[int, typer.Option(help="number of visitor profiles")] = 800,
-    hosts: Annotated[int, typer.Option(help="number of host profiles")] = 200,
-    seed: Annotated[int, typer.Option(help="random seed")] = 2026,
-    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
-) -> None:
-    """Write a realistic synthetic campaign (deterministic for a seed)."""
-    from engine.synthetic.generator import generate_campaign, write_campaign
-
-    setup_logging(False)
-    if fmt not in ("csv", "parquet"):
-        raise fail(exitcodes.BAD_INPUT, f"--format must be csv or parquet, not {fmt!r}")
-    if out.exists() and any(out.iterdir()):
-        raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists and is not empty")
-    generated = generate_campaign(visitors, hosts, seed)
-    write_campaign(generated, out, fmt=fmt)  # type: ignore[arg-type]
-    typer.echo(f"campaign of {visitors} visitors and {hosts} hosts -> {out}")
-
+        raise refuse(invalid) from None

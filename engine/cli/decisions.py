@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from engine.cli import exitcodes
-from engine.cli.app import Progress, app, fail, interactive, setup_logging
+from engine.cli.app import Progress, app, fail, interactive, positive, refuse, setup_logging
 
 
 @app.command()
@@ -39,7 +39,7 @@ def decide(
         answered = read_run(run)
         proposals = answered.proposals()
     except RunUnreadable as error:
-        raise fail(exitcodes.BAD_INPUT, str(error)) from None
+        raise refuse(error) from None
     folder = campaign or answered.campaign_folder
     if folder is None:
         raise fail(exitcodes.BAD_INPUT, f"{run}: the manifest names no campaign; use --campaign")
@@ -52,7 +52,7 @@ def decide(
     try:
         loaded = load_campaign(folder)
     except CampaignInvalid as invalid:
-        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
+        raise refuse(invalid) from None
     file, problems = read_decision_file(decisions)
     try:
         if file is None or problems:
@@ -61,7 +61,7 @@ def decide(
             log_path(folder), file, proposals, answered.run_id, host_capacity(loaded)
         )
     except DecisionsInvalid as invalid:
-        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
+        raise refuse(invalid) from None
     if result.already_imported:
         typer.echo(f"{decisions.name} was imported before: nothing changed")
         return
@@ -81,23 +81,23 @@ def nightly(
     time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 60.0,
     seed: Annotated[int, typer.Option(help="solver random seed")] = 0,
     workers: Annotated[int, typer.Option(help="solver threads")] = 2,
-    min_new_labels: Annotated[
-        int, typer.Option(help="retrain once this many new accept/reject decisions arrived")
-    ] = 50,
     with_contacts: Annotated[
         bool, typer.Option("--with-contacts", help="put contact data in the proposals workbook")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Import decisions from CAMPAIGN/inbox, retrain if enough new labels, run, report.
+    """Import decisions from CAMPAIGN/inbox, run the night, write its run folder and report.
 
     Safe to re-run: the same night twice gives the same run and records no decision twice.
     """
     from engine.domain.problems import CampaignInvalid
     from engine.night.options import RunOptions
-    from engine.review.nightly import NightFailed, NightlyOptions, run_nightly
+    from engine.review.checked_night import NightRefused
+    from engine.review.nightly import NightlyOptions, run_nightly
 
     setup_logging(verbose)
+    positive("--time-limit", time_limit)
+    positive("--workers", workers)
     try:
         day = None if night is None else date.fromisoformat(night)
     except ValueError:
@@ -106,15 +106,12 @@ def nightly(
         run=RunOptions(time_limit_s=time_limit, workers=workers, seed=seed),
         runs=runs,
         night=day,
-        min_new_labels=min_new_labels,
         include_contacts=with_contacts,
     )
     try:
         report = run_nightly(campaign, options, Progress(interactive()))
-    except CampaignInvalid as invalid:
-        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
-    except NightFailed as failed:
-        raise fail(failed.code, str(failed)) from None
+    except (CampaignInvalid, NightRefused) as refused:
+        raise refuse(refused) from None
     for imported in report.imported:
         typer.echo(
             f"imported {imported.file}: {imported.recorded} new decisions"
@@ -124,8 +121,9 @@ def nightly(
         typer.echo(f"{len(report.result.proposals)} proposals -> {report.run_folder}")
     else:
         typer.echo(f"{report.run_folder} exists: tonight has run already, nothing to redo")
-    typer.echo(f"training: {report.training}")
+    if report.result is not None:
+        typer.echo(f"scorer: {report.result.scorer.get('source', 'default weights')}")
     if report.invalid:
-        for refused in report.invalid:
-            typer.secho(str(refused), err=True, fg=typer.colors.RED)
+        for problems in report.invalid:
+            typer.secho(str(problems), err=True, fg=typer.colors.RED)
         raise typer.Exit(exitcodes.BAD_INPUT)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 
-from engine.cli import decisions, exitcodes, scenarios, train  # noqa: F401  (commands register on app)
+# each command module registers its commands on the app when imported
+from engine.cli import decisions as _decisions  # noqa: F401
+from engine.cli import exitcodes
+from engine.cli import run as _run  # noqa: F401
+from engine.cli import scenarios as _scenarios  # noqa: F401
+from engine.cli import train as _train  # noqa: F401
 from engine.cli.app import app
 
 

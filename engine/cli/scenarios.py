@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from engine.cli import exitcodes
-from engine.cli.app import Progress, app, fail, interactive, setup_logging
+from engine.cli.app import Progress, app, fail, interactive, refuse, setup_logging
 from engine.domain.problems import CampaignInvalid
 
 
@@ -43,9 +43,9 @@ def simulate(
         prepared = prepare(loaded.scenario, load_base(loaded), chosen_seed, loaded.path)
         result = run_simulation(prepared, progress)
     except (ScenarioInvalid, CampaignInvalid) as invalid:
-        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
+        raise refuse(invalid) from None
     except SimulationFailed as failed:
-        raise fail(failed.code, f"simulation failed: {failed}") from None
+        raise refuse(failed, "simulation failed: ") from None
     progress(f"writing {target}")
     write_simulation(target, result, simulation_report(result))
     summary = result.summary
@@ -114,7 +114,7 @@ def sweep(
             progress=progress,
         )
     except (ScenarioInvalid, CampaignInvalid) as invalid:
-        raise fail(exitcodes.BAD_INPUT, str(invalid)) from None
+        raise refuse(invalid) from None
     typer.echo(
         f"{len(outcome.runs)} results -> {out}: ran {len(outcome.ran)}, "
         f"reused {len(outcome.reused)}, failed {len(outcome.failed)} "
@@ -143,7 +143,7 @@ def compare(
     try:
         comparison = run_compare(a, b)
     except NotComparable as error:
-        raise fail(exitcodes.BAD_INPUT, str(error)) from None
+        raise refuse(error) from None
     typer.echo(text_report(comparison, a, b))
     if out is not None:
         try:

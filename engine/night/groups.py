@@ -36,8 +36,6 @@ def slot_lump_sums(
     )
 
 
-
-
 def with_slots(
     problem: AssignmentProblem,
     slots: Slots,

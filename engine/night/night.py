@@ -39,13 +39,12 @@ from scoring.text import TextSimilarity
 from solvers.cpsat import SolverOptions, solve_cpsat
 from solvers.diagnosis import Diagnosis, rule_costs, supply_check
 from solvers.flow import max_weight_assignment
+from solvers.infeasibility import blocking_rules
 from solvers.problem import SCORE_SCALE, AssignmentProblem, SolveResult
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-
-
 
 
 @dataclass(frozen=True)
@@ -59,8 +58,8 @@ class NightResult:
     timings: dict[str, float] = field(default_factory=dict)
     scorer: dict[str, Any] = field(default_factory=dict)
     diagnosis: Diagnosis | None = None  # quota supply before solving, rule costs after
-
-
+    # when the solver found no assignment: each hard rule no assignment can keep, in words
+    blocking: tuple[str, ...] = ()
 
 
 def run_night(
@@ -109,6 +108,26 @@ def run_night(
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
     solve = solve_assignment(problem, options)
     lap("solve")
+    table = candidates.assign(
+        visitor_id=encoded.visitors.ids[candidates["visitor"]],
+        host_id=encoded.hosts.ids[candidates["host"]],
+        mode=np.where(candidates["physical"], "physical", "virtual"),
+        selected=solve.selected,
+    )[["visitor_id", "host_id", "score", "mode", "stay_days", "overlap_days", "selected"]]
+    if not solve.status.has_solution:  # nothing to decode or check: say which rule blocks
+        nothing = pd.DataFrame({"visitor_id": pd.Series([], dtype=str)})
+        return NightResult(
+            proposals=nothing,
+            candidates=table,
+            kpis=kpi_table(campaign, nothing),
+            solve=solve,
+            violations=[],
+            candidate_stats=stats,
+            timings=timings,
+            scorer=scorer.describe(),
+            diagnosis=Diagnosis(supply, []),
+            blocking=tuple(blocking_rules(problem)),
+        )
     # what each rule costs, measured on the LP without the slot layer (fast, and the slots
     # affect every rule alike)
     slot_free = problem.restricted(np.ones(problem.n_pairs, dtype=bool))
@@ -121,13 +140,6 @@ def run_night(
     violations += check_groups(campaign, proposals)
     kpis = with_spend(kpi_table(campaign, proposals), proposals, campaign)
     lap("check")
-
-    table = candidates.assign(
-        visitor_id=encoded.visitors.ids[candidates["visitor"]],
-        host_id=encoded.hosts.ids[candidates["host"]],
-        mode=np.where(candidates["physical"], "physical", "virtual"),
-        selected=solve.selected,
-    )[["visitor_id", "host_id", "score", "mode", "stay_days", "overlap_days", "selected"]]
     return NightResult(
         proposals=proposals,
         candidates=table,
@@ -139,8 +151,6 @@ def run_night(
         scorer=scorer.describe(),
         diagnosis=diagnosis,
     )
-
-
 
 
 def assignment_problem(
@@ -197,7 +207,8 @@ def _proposals(
     hosts = campaign.hosts.reset_index(drop=True)
     index = np.flatnonzero(solve.selected)
     chosen = candidates.iloc[index].reset_index(drop=True)
-    assert solve.open_slots is not None
+    if solve.open_slots is None:
+        raise ValueError("the solve of a problem with a slot layer returned no open slots")
     dated = dated_columns(
         chosen, assign_slots(index, solve.open_slots, slots), slots, encoded, campaign
     )

@@ -203,10 +203,6 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-
-
-
-
 def model_note(path: Path) -> dict[str, Any]:
     """What a run's manifest says about a model it loaded."""
     import hashlib

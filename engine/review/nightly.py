@@ -1,4 +1,4 @@
-"""The nightly loop: import reviewers' decisions, (re)train when enough new labels, run, report.
+"""The nightly loop: import reviewers' decisions, run the checked night, write its run folder.
 
 Folders of a campaign ``CAMPAIGN/``:
 
@@ -27,18 +27,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.cli import exitcodes
 from engine.domain.contract import Campaign
 from engine.domain.decisions import FINAL_DECISIONS
 from engine.domain.problems import Problem
 from engine.load.campaign import load_campaign
 from engine.load.decision_files import read_decision_file
-from engine.night.night import NightResult, run_night
+from engine.night.night import NightResult
 from engine.night.options import RunOptions
 from engine.output.folders import latest_run, list_runs
 from engine.output.review_files import host_capacity
 from engine.output.run_folder import write_run
 from engine.review.carryover import night_carryover
+from engine.review.checked_night import checked_night
 from engine.review.log import (
     DecisionsInvalid,
     ImportResult,
@@ -55,27 +55,12 @@ IMPORTED = "imported"
 RUNS = "runs"
 LOCK_FILE = ".cxmatch-nightly.lock"
 
-# The training hook: the learned scorer registers a function here that trains on the
-# campaign's history (decisions included), saves its model under the given folder, and
-# returns the run options that use it. None: nights score with the current model.
-Trainer = Callable[[Campaign, Path, RunOptions], RunOptions]
-TRAINER: Trainer | None = None
-
-
-class NightFailed(Exception):
-    """The night could not produce a valid run; ``code`` is its exit code."""
-
-    def __init__(self, code: int, message: str) -> None:
-        self.code = code
-        super().__init__(message)
-
 
 @dataclass(frozen=True)
 class NightlyOptions:
     run: RunOptions = field(default_factory=RunOptions)
     runs: Path | None = None  # default CAMPAIGN/runs
     night: date | None = None  # default today (UTC)
-    min_new_labels: int = 50  # retrain when this many final decisions arrived since
     include_contacts: bool = False
 
 
@@ -85,7 +70,6 @@ class NightReport:
     ran: bool  # False: tonight's run existed already (a re-run of the same night)
     imported: list[ImportResult]
     invalid: list[DecisionsInvalid]
-    training: str
     result: NightResult | None = None
 
 
@@ -98,7 +82,11 @@ def run_nightly(
     options: NightlyOptions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> NightReport:
-    """One night of a campaign. Raises CampaignInvalid (bad campaign) or NightFailed."""
+    """One night of a campaign. Raises CampaignInvalid (bad campaign) or NightRefused.
+
+    The score model is chosen by the night itself (:func:`engine.night.scorer.choose_scorer`):
+    it learns from the campaign's history, decisions included, whenever there are enough
+    labelled decisions; the manifest's ``scorer`` says which model ran and why."""
     options = options or NightlyOptions()
     say = progress or (lambda _message: None)
     folder = Path(folder).resolve()
@@ -112,24 +100,20 @@ def run_nightly(
         imported, invalid = import_inbox(folder, runs_root, campaign, options.night)
         if (target / "manifest.json").is_file():
             say(f"{target} exists: tonight has run already")
-            return NightReport(target, False, imported, invalid, "not needed (night done)")
+            return NightReport(target, False, imported, invalid)
         records = read_log(log_path(folder))
         night_campaign = with_decisions(campaign, records)
         previous = latest_run(runs_root, folder, before=name)
         carry = night_carryover(records, previous)
-        run_options, training = _train(night_campaign, folder, runs_root, records, options)
-        run_options = replace(run_options, carryover=carry)
-        result = run_night(night_campaign, run_options, say)
-        _refuse_bad(result)
+        run_options = replace(options.run, carryover=carry)
+        result = checked_night(night_campaign, run_options, say)
         say(f"writing {target}")
-        extra = {"nightly": {"night": name, "training": training, "labels": _labels(records)}}
+        extra = {"nightly": {"night": name, "labels": _labels(records)}}
         write_run(
             target, name, night_campaign, run_options, result,
             campaign_folder=folder, include_contacts=options.include_contacts, extra=extra,
         )  # fmt: skip
-        return NightReport(target, True, imported, invalid, training, result)
-
-
+        return NightReport(target, True, imported, invalid, result)
 
 
 def import_inbox(
@@ -203,44 +187,6 @@ def _labels(records: pd.DataFrame) -> int:
     return int(records["decision"].isin(FINAL_DECISIONS).sum()) if len(records) else 0
 
 
-def _train(
-    campaign: Campaign,
-    folder: Path,
-    runs_root: Path,
-    records: pd.DataFrame,
-    options: NightlyOptions,
-) -> tuple[RunOptions, str]:
-    """Retrain through the TRAINER hook when enough final decisions arrived since the last
-    training; otherwise keep the run options."""
-    labels = _labels(records)
-    trained_at = 0
-    for run in list_runs(runs_root, folder):
-        nightly = run.manifest.get("nightly") or {}
-        if str(nightly.get("training", "")).startswith("trained"):
-            trained_at = int(nightly.get("labels", 0))
-    new = labels - trained_at
-    if new < options.min_new_labels:
-        return options.run, f"skipped: {new} new labels (< {options.min_new_labels})"
-    if TRAINER is None:
-        return options.run, f"skipped: {new} new labels but no trainer is installed"
-    trained = TRAINER(campaign, folder / "models", options.run)
-    return trained, f"trained on {labels} labels ({new} new)"
-
-
-def _refuse_bad(result: NightResult) -> None:
-    if not result.solve.status.has_solution:
-        raise NightFailed(
-            exitcodes.NO_SOLUTION, f"the solver found no assignment: {result.solve.status.value}"
-        )
-    if result.violations:
-        lines = "\n".join(f"  - [{v.rule}] {v.message}" for v in result.violations[:50])
-        raise NightFailed(
-            exitcodes.RULES_BROKEN,
-            f"the checker refused the proposals ({len(result.violations)} broken rules); "
-            f"nothing written:\n{lines}",
-        )
-
-
 @contextmanager
 def _campaign_lock(folder: Path) -> Iterator[None]:
     """One nightly per campaign at a time (released by the OS if the process dies)."""
@@ -250,5 +196,3 @@ def _campaign_lock(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-

@@ -139,7 +139,9 @@ def _toml_value(value: Any) -> str:
 
 
 def _policy_toml(policy: dict[str, Any]) -> str:
-    lines = ["# Rule parameters of this campaign (see engine.domain.contract.Policy for every key)."]
+    lines = [
+        "# Rule parameters of this campaign (see engine.domain.contract.Policy for every key)."
+    ]
     lines += [f"{key} = {_toml_value(value)}" for key, value in policy.items()]
     return "\n".join(lines) + "\n"
 

@@ -138,3 +138,14 @@ def test_demo_campaign_is_bundled_and_valid():
     assert (folder / "profiles.csv").is_file()
     result = runner.invoke(app, ["validate", str(folder)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "nan", "inf"])
+def test_a_time_limit_that_is_not_a_positive_number_is_refused(small_campaign, tmp_path, limit):
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app, ["run", str(small_campaign), "--out", str(out), "--time-limit", limit]
+    )
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert "--time-limit must be a positive number" in result.output
+    assert not out.exists()
