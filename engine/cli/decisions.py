@@ -28,16 +28,14 @@ def decide(
     """
     from engine.domain.problems import CampaignInvalid
     from engine.load.campaign import load_campaign
-    from engine.load.decision_files import read_decision_file
     from engine.output.folders import RunUnreadable, read_run
-    from engine.output.review_files import host_capacity
-    from engine.review.log import DecisionsInvalid, import_decisions, log_path
+    from engine.review.inbox import decision_file, record_file
+    from engine.review.log import DecisionsInvalid, log_path
     from engine.synthetic.generator import demo_campaign_path
 
     setup_logging(False)
     try:
         answered = read_run(run)
-        proposals = answered.proposals()
     except RunUnreadable as error:
         raise refuse(error) from None
     folder = campaign or answered.campaign_folder
@@ -53,13 +51,8 @@ def decide(
         loaded = load_campaign(folder)
     except CampaignInvalid as invalid:
         raise refuse(invalid) from None
-    file, problems = read_decision_file(decisions)
     try:
-        if file is None or problems:
-            raise DecisionsInvalid(decisions.name, problems)
-        result = import_decisions(
-            log_path(folder), file, proposals, answered.run_id, host_capacity(loaded)
-        )
+        result = record_file(decision_file(decisions), Path(folder), loaded, answered)
     except DecisionsInvalid as invalid:
         raise refuse(invalid) from None
     if result.already_imported:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -27,22 +26,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.domain.contract import Campaign
 from engine.domain.decisions import FINAL_DECISIONS
-from engine.domain.problems import Problem
 from engine.load.campaign import load_campaign
-from engine.load.decision_files import read_decision_file
 from engine.night.night import NightResult
 from engine.night.options import RunOptions
-from engine.output.folders import latest_run, list_runs
-from engine.output.review_files import host_capacity
+from engine.output.folders import latest_run
 from engine.output.run_folder import write_run
 from engine.review.carryover import night_carryover
 from engine.review.checked_night import checked_night
+from engine.review.inbox import import_inbox
 from engine.review.log import (
     DecisionsInvalid,
     ImportResult,
-    import_decisions,
     log_path,
     read_log,
     with_decisions,
@@ -50,8 +45,6 @@ from engine.review.log import (
 
 log = logging.getLogger(__name__)
 
-INBOX = "inbox"
-IMPORTED = "imported"
 RUNS = "runs"
 LOCK_FILE = ".cxmatch-nightly.lock"
 
@@ -114,73 +107,6 @@ def run_nightly(
             campaign_folder=folder, include_contacts=options.include_contacts, extra=extra,
         )  # fmt: skip
         return NightReport(target, True, imported, invalid, result)
-
-
-def import_inbox(
-    folder: Path, runs_root: Path, campaign: Campaign, night: date | None = None
-) -> tuple[list[ImportResult], list[DecisionsInvalid]]:
-    """Import every decision file in the inbox, in name order; one transaction per file.
-    A decision without ``decided_on`` is dated ``night`` (default: today)."""
-    inbox = folder / INBOX
-    if not inbox.is_dir():
-        return [], []
-    files = sorted(
-        p
-        for p in inbox.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in (".csv", ".xlsx")
-        and not p.name.startswith((".", "~$"))
-    )
-    imported: list[ImportResult] = []
-    invalid: list[DecisionsInvalid] = []
-    capacity = host_capacity(campaign)
-    for path in files:
-        problems_file = path.with_name(path.name + ".problems.txt")
-        try:
-            result = _import_one(path, folder, runs_root, capacity, night)
-        except DecisionsInvalid as error:
-            invalid.append(error)
-            problems_file.write_text(str(error) + "\n", encoding="utf-8")
-            continue
-        imported.append(result)
-        problems_file.unlink(missing_ok=True)
-        _move_imported(path, inbox / IMPORTED)
-    return imported, invalid
-
-
-def _import_one(
-    path: Path, folder: Path, runs_root: Path, capacity: dict[str, int], night: date | None
-) -> ImportResult:
-    file, problems = read_decision_file(path)
-    if file is None or problems:
-        raise DecisionsInvalid(path.name, problems)
-    run_ids = sorted(set(file.rows["run_id"]) - {""})
-    runs = {run.run_id: run for run in list_runs(runs_root, folder)}
-    if len(run_ids) > 1:
-        message = f"answers several runs ({', '.join(run_ids)}); one file per run"
-        raise DecisionsInvalid(path.name, [Problem(path.name, None, "run_id", None, message)])
-    if run_ids:
-        run = runs.get(run_ids[0])
-        if run is None:
-            message = f"names no run of this campaign in {runs_root}"
-            raise DecisionsInvalid(
-                path.name, [Problem(path.name, None, "run_id", run_ids[0], message)]
-            )
-    else:
-        run = latest_run(runs_root, folder)
-        if run is None:
-            message = "cannot be checked: the campaign has no run yet"
-            raise DecisionsInvalid(path.name, [Problem(path.name, None, None, None, message)])
-    return import_decisions(log_path(folder), file, run.proposals(), run.run_id, capacity, night)
-
-
-def _move_imported(path: Path, done: Path) -> None:
-    done.mkdir(exist_ok=True)
-    target = done / path.name
-    if target.exists():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        target = done / f"{path.stem}-{stamp}{path.suffix}"
-    os.replace(path, target)
 
 
 def _labels(records: pd.DataFrame) -> int:
