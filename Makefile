@@ -20,7 +20,9 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine scoring solvers scenarios tests benchmarks
+	$(BIN)/ruff format --check engine scoring solvers scenarios tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/pytest benchmarks -q --benchmark-only

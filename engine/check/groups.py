@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.check.rules import Violation
+from engine.check.violations import Violation
 from engine.domain.contract import Campaign
 from engine.domain.reference import canonical_country, cosme_countries
 

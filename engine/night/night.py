@@ -17,7 +17,8 @@ import pandas as pd
 
 from engine.check.groups import check_groups
 from engine.check.kpis import kpi_table
-from engine.check.rules import Violation, check_proposals
+from engine.check.rules import check_proposals
+from engine.check.violations import Violation
 from engine.domain.bands import band
 from engine.domain.contract import Campaign, org_category
 from engine.night.carryover import Carryover, with_carryover

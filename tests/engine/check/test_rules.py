@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from engine.check.kpis import KPI_COLUMNS, kpi_table
-from engine.check.rules import RULES, Violation, check_proposals
+from engine.check.rules import check_proposals
+from engine.check.violations import RULES, Violation
 from engine.domain.contract import (
     HISTORY_COLUMNS,
     PROFILE_LIST_COLUMNS,

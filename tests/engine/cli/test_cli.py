@@ -110,7 +110,7 @@ def test_a_failed_write_leaves_no_partial_run(small_campaign, tmp_path, monkeypa
 
 def test_checker_veto_writes_nothing(small_campaign, tmp_path, monkeypatch):
     import engine.night.night
-    from engine.check.rules import Violation
+    from engine.check.violations import Violation
 
     monkeypatch.setattr(
         engine.night.night, "check_proposals", lambda *_: [Violation("host_capacity", "too many")]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from engine.check.rules import CARRYOVER_RULES, check_proposals
+from engine.check.rules import check_proposals
+from engine.check.violations import CARRYOVER_RULES
 from engine.night.carryover import LOCK_COLUMNS, Carryover
 from engine.night.night import run_night
 from engine.night.options import RunOptions

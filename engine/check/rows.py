@@ -1,0 +1,97 @@
+"""Rules of a single proposal row: profiles, roles, status, countries, mode, blocked pair,
+language, dates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.check.violations import (
+    PROPOSAL_MODES,
+    Pair,
+    Profile,
+    ProposalRow,
+    Violation,
+    as_set,
+    country_of,
+    day_of,
+    is_true,
+)
+from engine.domain.contract import Policy
+from engine.domain.reference import canonical_country
+
+
+def check_row(
+    row: ProposalRow, profiles: dict[str, Profile], blocked: set[Pair], policy: Policy
+) -> list[Violation]:
+    found: list[Violation] = []
+
+    def flag(rule: str, message: str) -> None:
+        found.append(Violation(rule, message, row.visitor_id, row.host_id))
+
+    if row.pair in blocked:
+        flag("blocked_pair", "the pair was rejected or cancelled before")
+    if row.mode not in PROPOSAL_MODES:
+        flag("mode", f"proposal mode {row.mode!r} is not physical or virtual")
+
+    visitor = profiles.get(row.visitor_id)
+    host = profiles.get(row.host_id)
+    for side, profile_id, profile in (
+        ("visitor", row.visitor_id, visitor),
+        ("host", row.host_id, host),
+    ):
+        if profile is None:
+            flag("unknown_profile", f"{side} {profile_id!r} is not in the profiles")
+            continue
+        if profile["role"] != side:
+            flag("role", f"{side} {profile_id!r} has role {profile['role']!r}")
+        if profile["status"] != "published":
+            flag("not_published", f"{side} {profile_id!r} has status {profile['status']!r}")
+        if not is_true(profile["validated"]):
+            flag("not_validated", f"{side} {profile_id!r} is not validated")
+        if canonical_country(profile["country"]) is None:
+            flag("not_cosme", f"{side} {profile_id!r} is in {profile['country']!r}, not COSME")
+        if row.mode in PROPOSAL_MODES and profile["mode"] not in (row.mode, "either"):
+            flag("mode", f"{side} {profile_id!r} accepts {profile['mode']!r}, not {row.mode!r}")
+    if visitor is None or host is None:
+        return found
+
+    if country_of(visitor) == country_of(host):
+        flag("same_country", f"visitor and host are both in {host['country']!r}")
+    if policy.require_common_language and not (
+        as_set(visitor["languages"]) & as_set(host["languages"])
+    ):
+        flag("language", "visitor and host share no language")
+    if visitor["org_type"] == "large_company":
+        flag("large_company_visitor", "a large company may only host")
+    for message in date_problems(row, visitor, host, policy):
+        flag("dates", message)
+    return found
+
+
+def date_problems(row: ProposalRow, visitor: Profile, host: Profile, policy: Policy) -> list[str]:
+    start, end = row.start, row.end
+    if start is None or end is None:
+        return ["start or end date is missing"]
+    if end < start:
+        return [f"end {end.date()} is before start {start.date()}"]
+    problems = []
+    for side, profile in (("visitor", visitor), ("host", host)):
+        available_from = day_of(profile["available_from"])
+        available_to = day_of(profile["available_to"])
+        if available_from is None or available_to is None:
+            problems.append(f"{side} availability is unknown")
+        elif start < available_from or end > available_to:
+            problems.append(
+                f"{start.date()}..{end.date()} is outside the {side}'s availability "
+                f"{available_from.date()}..{available_to.date()}"
+            )
+    working_days = int(np.busday_count(start.date(), (end + pd.Timedelta(days=1)).date()))
+    shortest = max(policy.min_days, int(visitor["min_days"]), int(host["min_days"]))
+    longest = min(policy.max_days, int(visitor["max_days"]), int(host["max_days"]))
+    if not shortest <= working_days <= longest:
+        problems.append(
+            f"{working_days} working days ({start.date()}..{end.date()}) "
+            f"is outside the allowed {shortest}..{longest}"
+        )
+    return problems
