@@ -33,16 +33,13 @@ from engine.domain.contract import (
 )
 from engine.domain.problems import CampaignInvalid, Problem
 from engine.domain.reference import canonical_country
+from engine.load.cells import parse_bool, parse_dates, parse_int, split_list
 from engine.load.validation import (
     LIST_ELEMENT_CANONICAL,
     check_history,
     check_policy,
     check_profiles,
     check_quotas,
-    parse_bool,
-    parse_dates,
-    parse_int,
-    split_list,
 )
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,7 @@ default index 0..n-1 (data row = index + 1).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -21,7 +20,6 @@ from engine.domain.contract import (
     EXCHANGE_TYPES,
     HISTORY_MODES,
     HOST_ONLY_ORG_TYPES,
-    LIST_SEPARATOR,
     MODES,
     ORG_TYPES,
     OUTCOMES,
@@ -34,13 +32,35 @@ from engine.domain.contract import (
     Policy,
 )
 from engine.domain.problems import Problem
-from engine.domain.reference import canonical_country, canonical_nace, language_codes
+from engine.domain.reference import canonical_country, canonical_nace
+from engine.load.cells import (
+    canonical_language,
+    canonical_one_of,
+    parse_dates,
+    parse_int,
+    split_list,
+    true_where,
+)
+from engine.load.column_rules import (
+    AT_LEAST_ONE,
+    BOOLEAN,
+    COUNTRY,
+    DATE,
+    INTEGER,
+    LANGUAGE,
+    NACE,
+    NOT_NEGATIVE,
+    REQUIRED,
+    Rule,
+    days_in_range,
+    one_of,
+    pandera_column,
+    run_schema,
+    schema_problems,
+)
 
 logger = logging.getLogger(__name__)
 
-TRUE_WORDS = ("true", "1", "yes")
-FALSE_WORDS = ("false", "0", "no")
-DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 # Cells of these profile columns must not be empty (list columns: at least one element).
 PROFILE_NON_EMPTY = (
     "profile_id",
@@ -65,158 +85,18 @@ PROFILE_NON_EMPTY = (
 # --- parsers shared with the loader ------------------------------------------------------
 
 
-def canonical_language(code: str) -> str | None:
-    """The lowercase ISO 639-1 code, or None if ``code`` is not one."""
-    code = str(code).strip().lower()
-    return code if code in language_codes() else None
-
-
-def _canonical_one_of(values: Iterable[str]) -> Callable[[str], str | None]:
-    allowed = frozenset(values)
-    return lambda element: element if element in allowed else None
-
-
 # How each element of a profile list column is made canonical (None = invalid element).
 LIST_ELEMENT_CANONICAL: dict[str, Callable[[str], str | None]] = {
     "sectors": canonical_nace,
     "target_sectors": canonical_nace,
     "languages": canonical_language,
     "target_countries": canonical_country,
-    "target_org_types": _canonical_one_of(ORG_TYPES),
-    "exchange_types": _canonical_one_of(EXCHANGE_TYPES),
+    "target_org_types": canonical_one_of(ORG_TYPES),
+    "exchange_types": canonical_one_of(EXCHANGE_TYPES),
 }
 
 
-def split_list(cells: pd.Series) -> pd.Series:
-    """The non-empty elements of ``;``-joined cells, one per line, indexed by their row."""
-    elements = cells.astype(str).str.split(LIST_SEPARATOR).explode().astype(str).str.strip()
-    return elements[elements != ""]
-
-
-def parse_dates(cells: pd.Series) -> pd.Series:
-    """ISO 8601 dates at midnight, ``datetime64[ns]``; NaT where a cell is not a date.
-
-    A time of day without a time zone is accepted (and dropped), as Parquet timestamps
-    are written that way.
-    """
-    text = cells.astype(str).str.strip()
-    text = text.where(text.str.fullmatch(DATE_PATTERN), "")
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    return parsed.dt.normalize().astype("datetime64[ns]")
-
-
-def parse_int(cells: pd.Series) -> pd.Series:
-    """Integers (nullable ``Int64``); NA where a cell is not an integer of int64 size."""
-    text = cells.astype(str).str.strip()
-    numbers = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?\d{1,18}")), errors="coerce")
-    return numbers.astype("Int64")
-
-
-def parse_bool(cells: pd.Series) -> pd.Series:
-    """true/false/1/0/yes/no in any case as a nullable ``boolean``; NA otherwise."""
-    words = cells.astype(str).str.strip().str.lower()
-    parsed = pd.Series(pd.NA, index=cells.index, dtype="boolean")
-    parsed[words.isin(TRUE_WORDS)] = True
-    parsed[words.isin(FALSE_WORDS)] = False
-    return parsed
-
-
-def _flag(mask: pd.Series) -> pd.Series:
-    """A boolean mask with NA (a cell that could not be compared) as False."""
-    return mask.astype("boolean").fillna(False).astype(bool)
-
-
 # --- per-column rules as pandera checks ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A per-cell rule: ``valid`` marks the cells that pass. Empty cells pass unless
-    ``empty_passes`` is False: emptiness is the job of the ``required`` rule alone."""
-
-    name: str
-    valid: Callable[[pd.Series], pd.Series]
-    message: Callable[[str], str]
-    empty_passes: bool = True
-
-    def check(self) -> pa.Check:
-        def passes(cells: pd.Series) -> pd.Series:
-            text = cells.astype(str)
-            valid = self.valid(text).astype(bool)
-            return (valid | (text == "")) if self.empty_passes else valid
-
-        return pa.Check(passes, name=self.name)
-
-
-def _constant(message: str) -> Callable[[str], str]:
-    return lambda _value: message
-
-
-def _country_message(code: str) -> str:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code.strip().upper()) if code.strip() else None
-    name = f" ({country.name})" if country is not None else ""
-    return f"is not a COSME participating country{name}"
-
-
-REQUIRED = Rule(
-    "required",
-    lambda cells: cells.str.strip() != "",
-    _constant("is empty; a value is required"),
-    empty_passes=False,
-)
-INTEGER = Rule("integer", lambda cells: parse_int(cells).notna(), _constant("is not an integer"))
-DATE = Rule(
-    "date", lambda cells: parse_dates(cells).notna(), _constant("is not a date (YYYY-MM-DD)")
-)
-BOOLEAN = Rule(
-    "boolean",
-    lambda cells: parse_bool(cells).notna(),
-    _constant(f"is not a boolean ({'/'.join(TRUE_WORDS + FALSE_WORDS)})"),
-)
-COUNTRY = Rule(
-    "cosme_country", lambda cells: cells.map(canonical_country).notna(), _country_message
-)
-NACE = Rule(
-    "nace_division",
-    lambda cells: cells.map(canonical_nace).notna(),
-    _constant("is not a NACE Rev. 2 division (e.g. C29)"),
-)
-LANGUAGE = Rule(
-    "language",
-    lambda cells: cells.map(canonical_language).notna(),
-    _constant("is not an ISO 639-1 language code"),
-)
-# Cells that are not integers pass the two rules below: INTEGER reports them.
-AT_LEAST_ONE = Rule(
-    "at_least_one",
-    lambda cells: ~_flag(parse_int(cells) < 1),
-    _constant("is less than 1"),
-)
-NOT_NEGATIVE = Rule(
-    "not_negative",
-    lambda cells: ~_flag(parse_int(cells) < 0),
-    _constant("is negative"),
-)
-
-
-def one_of(kind: str, values: Iterable[str]) -> Rule:
-    allowed = tuple(values)
-    return Rule(
-        f"one_of_{kind}",
-        lambda cells: cells.isin(allowed),
-        _constant(f"is not a valid {kind} (one of: {', '.join(allowed)})"),
-    )
-
-
-def days_in_range(policy: Policy) -> Rule:
-    low, high = policy.min_days, policy.max_days
-    return Rule(
-        "days_in_policy_range",
-        lambda cells: ~_flag((parse_int(cells) < low) | (parse_int(cells) > high)),
-        _constant(f"is outside the policy range {low}..{high} working days"),
-    )
 
 
 ELEMENT_RULES: dict[str, Rule] = {
@@ -229,91 +109,6 @@ ELEMENT_RULES: dict[str, Rule] = {
 }
 
 
-def _column(rules: Iterable[Rule], *, required: bool = True, unique: bool = False) -> pa.Column:
-    return pa.Column(
-        checks=[rule.check() for rule in rules],
-        required=required,
-        unique=unique,
-        report_duplicates="all",
-    )
-
-
-def profile_rules(policy: Policy) -> dict[str, list[Rule]]:
-    """The per-cell rules of every profile column (list columns: of the whole cell)."""
-    rules: dict[str, list[Rule]] = {name: [] for name in PROFILE_REQUIRED_COLUMNS}
-    for name in PROFILE_NON_EMPTY:
-        rules[name].append(REQUIRED)
-    rules["role"].append(one_of("role", ROLES))
-    rules["org_type"].append(one_of("organisation type", ORG_TYPES))
-    rules["country"].append(COUNTRY)
-    rules["available_from"].append(DATE)
-    rules["available_to"].append(DATE)
-    for name in ("min_days", "max_days"):
-        rules[name] += [INTEGER, days_in_range(policy)]
-    rules["mode"].append(one_of("mode", MODES))
-    rules["capacity"] += [INTEGER, AT_LEAST_ONE]
-    rules["status"].append(one_of("status", STATUSES))
-    rules["validated"].append(BOOLEAN)
-    return rules
-
-
-def _run_schema(
-    schema: pa.DataFrameSchema | pa.SeriesSchema, data: Any, file: str, rules: Iterable[Rule]
-) -> list[Problem]:
-    try:
-        schema.validate(data, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        return _problems_from_failures(
-            errors.failure_cases, file, {rule.name: rule for rule in rules}
-        )
-    return []
-
-
-def _problems_from_failures(
-    failures: pd.DataFrame, file: str, rules: Mapping[str, Rule]
-) -> list[Problem]:
-    records = [
-        {key: None if pd.isna(value) else value for key, value in record.items()}
-        for record in failures.to_dict("records")
-    ]
-    duplicate_rows: dict[tuple[str, str], list[int]] = {}
-    for record in records:
-        if record["check"] == "field_uniqueness" and record["index"] is not None:
-            key = (str(record["column"]), str(record["failure_case"]))
-            duplicate_rows.setdefault(key, []).append(int(record["index"]) + 1)
-    problems = []
-    for record in records:
-        check = str(record["check"])
-        column = None if record["column"] is None else str(record["column"])
-        row = None if record["index"] is None else int(record["index"]) + 1
-        value = None if record["failure_case"] is None else str(record["failure_case"])
-        if check == "column_in_dataframe":
-            problems.append(Problem(file, None, value, None, "required column is missing"))
-        elif check == "field_uniqueness" and value:  # an empty id is reported as empty
-            others = sorted(set(duplicate_rows[(str(column), value)]) - {row})
-            rows = f"row{'s' if len(others) > 1 else ''} {', '.join(map(str, others))}"
-            problems.append(
-                Problem(file, row, column, value, f"is a duplicate {column} (also in {rows})")
-            )
-        elif check in rules:
-            problems.append(Problem(file, row, column, value, rules[check].message(value or "")))
-        elif check != "field_uniqueness":
-            logger.debug("unmapped pandera failure %s", record)
-            problems.append(Problem(file, row, column, value, f"fails check {check}"))
-    return problems
-
-
-def _schema_problems(
-    raw: pd.DataFrame, file: str, rules: Mapping[str, list[Rule]]
-) -> list[Problem]:
-    schema = pa.DataFrameSchema(
-        {name: _column(column_rules) for name, column_rules in rules.items()}
-    )
-    return _run_schema(
-        schema, raw, file, [rule for column_rules in rules.values() for rule in column_rules]
-    )
-
-
 # --- checks across columns, rows and tables --------------------------------------------------
 
 
@@ -321,11 +116,11 @@ def _problems(
     raw: pd.DataFrame, file: str, column: str, mask: pd.Series, message: str | pd.Series
 ) -> list[Problem]:
     """One problem per row where ``mask`` is True, on the cell of ``column``."""
-    flagged = _flag(mask)
+    rows = true_where(mask)
     messages = pd.Series(message, index=raw.index) if isinstance(message, str) else message
     return [
         Problem(file, int(index) + 1, column, str(raw.at[index, column]), str(messages[index]))
-        for index in flagged[flagged].index
+        for index in rows[rows].index
     ]
 
 
@@ -340,15 +135,15 @@ def check_profiles(raw: pd.DataFrame, policy: Policy, file: str = "profiles.csv"
     """Every problem of a raw profiles table (all cells text)."""
     raw = raw.reset_index(drop=True)
     rules = profile_rules(policy)
-    columns = {name: _column(rules[name], unique=name == "profile_id") for name in rules}
-    columns |= {name: _column([], required=False) for name in PROFILE_OPTIONAL_COLUMNS}
+    columns = {name: pandera_column(rules[name], unique=name == "profile_id") for name in rules}
+    columns |= {name: pandera_column([], required=False) for name in PROFILE_OPTIONAL_COLUMNS}
     all_rules = [rule for column_rules in rules.values() for rule in column_rules]
-    problems = _run_schema(pa.DataFrameSchema(columns), raw, file, all_rules)
+    problems = run_schema(pa.DataFrameSchema(columns), raw, file, all_rules)
     for name in PROFILE_LIST_COLUMNS:
         if name in raw.columns:
             rule = ELEMENT_RULES[name]
             schema = pa.SeriesSchema(checks=[rule.check()], name=name)
-            problems += _run_schema(schema, split_list(raw[name]).rename(name), file, [rule])
+            problems += run_schema(schema, split_list(raw[name]).rename(name), file, [rule])
     return problems + _profile_cross_checks(raw, file)
 
 
@@ -379,7 +174,7 @@ def check_history(
 ) -> list[Problem]:
     """Every problem of a raw history table; ``profiles`` is the raw profiles table, if any."""
     raw = raw.reset_index(drop=True)
-    problems = _schema_problems(
+    problems = schema_problems(
         raw,
         file,
         {
@@ -409,7 +204,7 @@ def check_quotas(
 ) -> list[Problem]:
     """Every problem of a raw quotas table; ``profiles`` is the raw profiles table, if any."""
     raw = raw.reset_index(drop=True)
-    problems = _schema_problems(
+    problems = schema_problems(
         raw,
         file,
         {
@@ -459,3 +254,22 @@ def check_policy(
             problems.append(Problem(file, None, key, value, message))
         return Policy(), problems
     return policy, problems
+
+
+def profile_rules(policy: Policy) -> dict[str, list[Rule]]:
+    """The per-cell rules of every profile column (list columns: of the whole cell)."""
+    rules: dict[str, list[Rule]] = {name: [] for name in PROFILE_REQUIRED_COLUMNS}
+    for name in PROFILE_NON_EMPTY:
+        rules[name].append(REQUIRED)
+    rules["role"].append(one_of("role", ROLES))
+    rules["org_type"].append(one_of("organisation type", ORG_TYPES))
+    rules["country"].append(COUNTRY)
+    rules["available_from"].append(DATE)
+    rules["available_to"].append(DATE)
+    for name in ("min_days", "max_days"):
+        rules[name] += [INTEGER, days_in_range(policy)]
+    rules["mode"].append(one_of("mode", MODES))
+    rules["capacity"] += [INTEGER, AT_LEAST_ONE]
+    rules["status"].append(one_of("status", STATUSES))
+    rules["validated"].append(BOOLEAN)
+    return rules

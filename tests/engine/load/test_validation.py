@@ -12,7 +12,8 @@ import pytest
 from engine.domain.contract import HISTORY_COLUMNS, QUOTA_COLUMNS, Campaign, Policy
 from engine.domain.problems import CampaignInvalid, Problem
 from engine.load.campaign import load_campaign
-from engine.load.validation import check_profiles, parse_bool, parse_dates, parse_int
+from engine.load.cells import parse_bool, parse_dates, parse_int
+from engine.load.validation import check_profiles
 
 DATA = Path(__file__).parents[2] / "data"
 VALID = DATA / "valid_tiny"
