@@ -32,6 +32,8 @@ def validate(
         f"{campaign}: valid ({len(loaded.visitors)} visitors, {len(loaded.hosts)} hosts, "
         f"{len(loaded.history)} history rows, {len(loaded.quotas)} quotas)"
     )
+    for warning in loaded.warnings:
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 
 
 @app.command()

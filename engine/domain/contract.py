@@ -7,6 +7,7 @@ once, at the boundary, by :mod:`engine.load.validation`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -100,6 +101,8 @@ PROFILE_PERSONAL_COLUMNS = ("contact_name", "contact_email", "contact_phone")
 PROFILE_OPTIONAL_COLUMNS = ("description", "website", *PROFILE_PERSONAL_COLUMNS)
 
 HISTORY_COLUMNS = ("visitor_id", "host_id", "decided_on", "outcome", "mode")
+# the exchange's dates: an accepted or completed exchange occupies its host on them
+HISTORY_OPTIONAL_COLUMNS = ("start", "end")
 QUOTA_COLUMNS = ("partnership", "category", "target")
 
 LIST_SEPARATOR = ";"  # list columns in CSV are ';'-joined
@@ -126,8 +129,26 @@ class Policy(BaseModel):
     hold_penalty: float = Field(
         1000.0, ge=0, description="score points lost when a pair on hold is no longer proposed"
     )
+    # the campaign over time
+    lead_days: int = Field(
+        14,
+        ge=0,
+        le=366,
+        description="days between a night and the earliest start it proposes (the Commitment "
+        "to Quality reaches the Support Office at least 2 weeks before the exchange begins)",
+    )
+    public_holidays: bool = Field(
+        True, description="working days are Monday to Friday less the host country's holidays"
+    )
+    generation_start: date | None = Field(
+        None,
+        description="physical visits before this day do not count (a new programme "
+        "generation); None: all history counts",
+    )
     # grouped exchanges (a host receives its visitors together, on shared dates)
-    max_groups_per_host: int = Field(1, ge=1, description="groups a host may run per campaign")
+    max_groups_per_host: int = Field(
+        1, ge=1, le=100, description="new groups a host is proposed per night"
+    )
     group_common_language: bool = Field(
         True, description="a group has one working language every member and the host speak"
     )
@@ -140,7 +161,8 @@ class Policy(BaseModel):
         default_factory=dict, description="per host country threshold overrides"
     )
     budgets: dict[str, float] = Field(
-        default_factory=dict, description="per partnership cap on tonight's lump sums"
+        default_factory=dict,
+        description="per partnership cap on the campaign's lump sums (accepted and proposed)",
     )
 
     @field_validator("lump_sums")
@@ -168,8 +190,12 @@ class Campaign:
       ``country`` is canonical ISO 3166-1 alpha-2 (``GR`` for Greece, ``XK`` for Kosovo);
       ``sectors``/``target_sectors`` hold NACE division codes as ``C29``; dates are
       ``datetime64[ns]`` (midnight); ``capacity`` is int (1 for visitors when absent).
-    * history: ``visitor_id, host_id, decided_on, outcome, mode``.
+    * history: ``visitor_id, host_id, decided_on, outcome, mode, start, end`` (``start`` and
+      ``end`` are the exchange's dates, ``NaT`` when the history does not say).
     * quotas: ``partnership, category, target``.
+
+    ``warnings``: what loading noticed without refusing it (e.g. an accepted exchange
+    without dates, which occupies no host capacity).
     """
 
     profiles: pd.DataFrame
@@ -178,6 +204,7 @@ class Campaign:
     policy: Policy = field(default_factory=lambda: Policy())
     name: str = "campaign"
     input_hashes: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     def replace(self, **changes: Any) -> Campaign:
         return replace(self, **changes)

@@ -23,7 +23,9 @@ import pandas as pd
 
 from engine.domain.contract import (
     HISTORY_COLUMNS,
+    HISTORY_OPTIONAL_COLUMNS,
     LIST_SEPARATOR,
+    POSITIVE_OUTCOMES,
     PROFILE_LIST_COLUMNS,
     PROFILE_OPTIONAL_COLUMNS,
     PROFILE_REQUIRED_COLUMNS,
@@ -46,7 +48,11 @@ logger = logging.getLogger(__name__)
 
 POLICY_FILE = "policy.toml"
 PROFILE_COLUMNS = (*PROFILE_REQUIRED_COLUMNS, *PROFILE_OPTIONAL_COLUMNS)
-TABLE_COLUMNS = {"profiles": PROFILE_COLUMNS, "history": HISTORY_COLUMNS, "quotas": QUOTA_COLUMNS}
+TABLE_COLUMNS = {
+    "profiles": PROFILE_COLUMNS,
+    "history": (*HISTORY_COLUMNS, *HISTORY_OPTIONAL_COLUMNS),
+    "quotas": QUOTA_COLUMNS,
+}
 
 
 @dataclass(frozen=True)
@@ -93,9 +99,11 @@ def load_campaign(folder: str | Path) -> Campaign:
         raise CampaignInvalid(problems, folder.name)
 
     assert profiles is not None  # a missing profiles file is a problem
+    canonical = canonical_history(_frame_or_empty(history, HISTORY_COLUMNS))
     campaign = Campaign(
         profiles=canonical_profiles(profiles.frame),
-        history=canonical_history(_frame_or_empty(history, HISTORY_COLUMNS)),
+        history=canonical,
+        warnings=tuple(history_warnings(canonical, history.file if history else "history.csv")),
         quotas=canonical_quotas(_frame_or_empty(quotas, QUOTA_COLUMNS)),
         policy=policy,
         name=folder.name,
@@ -218,9 +226,27 @@ def canonical_profiles(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def canonical_history(raw: pd.DataFrame) -> pd.DataFrame:
+    """A validated raw history with dates; ``start``/``end`` are NaT where not given."""
+    raw = raw.reset_index(drop=True)
     history = pd.DataFrame({column: _text(raw[column]) for column in HISTORY_COLUMNS})
     history["decided_on"] = parse_dates(raw["decided_on"])
-    return history.reset_index(drop=True)
+    for column in HISTORY_OPTIONAL_COLUMNS:
+        cells = raw[column] if column in raw.columns else pd.Series("", index=raw.index)
+        history[column] = parse_dates(cells)
+    return history
+
+
+def history_warnings(history: pd.DataFrame, file: str) -> list[str]:
+    """Accepted or completed exchanges without dates occupy no host capacity: say so."""
+    undated = history["outcome"].isin(POSITIVE_OUTCOMES) & history["start"].isna()
+    if not undated.any():
+        return []
+    rows = (undated[undated].index + 1).tolist()
+    shown = ", ".join(str(row) for row in rows[:10]) + (" ..." if len(rows) > 10 else "")
+    return [
+        f"{file}: {len(rows)} accepted or completed exchanges have no start/end dates (rows "
+        f"{shown}); they occupy no host capacity"
+    ]
 
 
 def canonical_quotas(raw: pd.DataFrame) -> pd.DataFrame:

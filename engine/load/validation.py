@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from engine.domain.contract import (
     EXCHANGE_TYPES,
     HISTORY_MODES,
+    HISTORY_OPTIONAL_COLUMNS,
     HOST_ONLY_ORG_TYPES,
     MODES,
     ORG_TYPES,
@@ -183,8 +184,10 @@ def check_history(
             "decided_on": [REQUIRED, DATE],
             "outcome": [REQUIRED, one_of("outcome", OUTCOMES)],
             "mode": [REQUIRED, one_of("history mode", HISTORY_MODES)],
+            **{column: [DATE] for column in HISTORY_OPTIONAL_COLUMNS if column in raw.columns},
         },
     )
+    problems += _history_date_problems(raw, file)
     if profiles is None or not {"profile_id", "role"} <= set(profiles.columns):
         return problems
     first = profiles.drop_duplicates("profile_id")  # duplicates are reported with the profiles
@@ -196,6 +199,21 @@ def check_history(
             problems += _problems(raw, file, column, unknown, "is not a known profile_id")
             message = "is a " + roles.fillna("") + f" profile, not a {role}"
             problems += _problems(raw, file, column, roles.notna() & (roles != role), message)
+    return problems
+
+
+def _history_date_problems(raw: pd.DataFrame, file: str) -> list[Problem]:
+    """``start`` and ``end``: both or neither, and an end on or after the start."""
+    if not set(HISTORY_OPTIONAL_COLUMNS) & set(raw.columns):
+        return []
+    for column in HISTORY_OPTIONAL_COLUMNS:
+        if column not in raw.columns:
+            return [Problem(file, None, column, None, "is missing: give both start and end")]
+    start, end = _is_empty(raw["start"]), _is_empty(raw["end"])
+    problems = _problems(raw, file, "end", start & ~end, "has no start date")
+    problems += _problems(raw, file, "start", ~start & end, "has no end date")
+    first, last = parse_dates(raw["start"]), parse_dates(raw["end"])
+    problems += _problems(raw, file, "end", last < first, "is before the start")
     return problems
 
 

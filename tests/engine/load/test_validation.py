@@ -9,7 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.domain.contract import HISTORY_COLUMNS, QUOTA_COLUMNS, Campaign, Policy
+from engine.domain.contract import (
+    HISTORY_COLUMNS,
+    HISTORY_OPTIONAL_COLUMNS,
+    QUOTA_COLUMNS,
+    Campaign,
+    Policy,
+)
 from engine.domain.problems import CampaignInvalid, Problem
 from engine.load.campaign import load_campaign
 from engine.load.cells import parse_bool, parse_dates, parse_int
@@ -103,7 +109,7 @@ def test_optional_tables_and_policy_default_to_empty(tmp_path: Path) -> None:
     shutil.copy(VALID / "profiles.csv", folder)
     campaign = load_campaign(folder)
     assert campaign.policy == Policy()
-    assert list(campaign.history.columns) == list(HISTORY_COLUMNS)
+    assert list(campaign.history.columns) == [*HISTORY_COLUMNS, *HISTORY_OPTIONAL_COLUMNS]
     assert list(campaign.quotas.columns) == list(QUOTA_COLUMNS)
     assert len(campaign.history) == 0 and len(campaign.quotas) == 0
     assert campaign.history["decided_on"].dtype == "datetime64[ns]"
