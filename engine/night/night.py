@@ -36,10 +36,12 @@ from scoring.pairs import pair_view
 from scoring.reason_names import reason_names
 from scoring.reasons import reasons
 from scoring.text import TextSimilarity
-from solvers.cpsat import SolverOptions, solve_cpsat
 from solvers.diagnosis import Diagnosis, rule_costs, supply_check
 from solvers.flow import max_weight_assignment
-from solvers.problem import SCORE_SCALE, AssignmentProblem, SolveResult
+from solvers.options import SolverOptions
+from solvers.problem import SCORE_SCALE, AssignmentProblem
+from solvers.result import SolveResult
+from solvers.solve import solve
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +173,7 @@ def assignment_problem(
 
 
 def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:
-    result = solve_cpsat(
+    result = solve(
         problem,
         SolverOptions(
             time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed

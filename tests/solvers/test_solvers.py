@@ -7,9 +7,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from solvers.cpsat import SolverOptions, solve_cpsat
 from solvers.greedy import solve_greedy
-from solvers.problem import AssignmentProblem, Quota, SolveStatus
+from solvers.options import SolverOptions
+from solvers.problem import AssignmentProblem, Quota
+from solvers.result import SolveStatus
+from solvers.solve import solve
 
 
 def problem(pairs, capacity, sme, share=Fraction(1, 2), quotas=()):
@@ -44,7 +46,7 @@ def options(request) -> SolverOptions:
 def test_capacity_and_one_host_per_visitor(options):
     # visitor 0 is best at host 0, but host 0 has room for one: 1 gets it, 0 goes to host 1
     p = problem([(0, 0, 90), (0, 1, 80), (1, 0, 95), (1, 1, 10)], capacity=[1, 1], sme=[1, 1])
-    result = solve_cpsat(p, options)
+    result = solve(p, options)
     assert result.status is SolveStatus.OPTIMAL
     assert chosen(p, result) == [(0, 1), (1, 0)]
     assert result.objective == 175 and result.gap == 0
@@ -52,14 +54,14 @@ def test_capacity_and_one_host_per_visitor(options):
 
 def test_grouped_host_takes_several_visitors(options):
     p = problem([(0, 0, 50), (1, 0, 50), (2, 0, 50)], capacity=[2], sme=[1, 1, 1])
-    result = solve_cpsat(p, options)
+    result = solve(p, options)
     assert len(chosen(p, result)) == 2
 
 
 def test_sme_share_forces_the_lower_scored_sme(options):
     # non-SMEs 0, 1 score higher; with share 1/2 at most one non-SME per SME
     p = problem([(0, 0, 100), (1, 1, 100), (2, 0, 10)], capacity=[1, 1], sme=[0, 0, 1])
-    result = solve_cpsat(p, options)
+    result = solve(p, options)
     assert chosen(p, result) == [
         (1, 1),
         (2, 0),
@@ -69,7 +71,7 @@ def test_sme_share_forces_the_lower_scored_sme(options):
 
 def test_sme_share_can_empty_the_assignment(options):
     p = problem([(0, 0, 100)], capacity=[1], sme=[0])
-    result = solve_cpsat(p, options)
+    result = solve(p, options)
     assert chosen(p, result) == [] and result.status is SolveStatus.OPTIMAL
 
 
@@ -84,7 +86,7 @@ def test_quota_is_met_when_it_pays_and_reported_when_it_cannot(options):
         sme=[1, 1, 1],
         quotas=[quota, impossible],
     )
-    result = solve_cpsat(p, options)
+    result = solve(p, options)
     assert chosen(p, result) == [(1, 0), (2, 1)]
     assert result.shortfalls == (0, 2)
     assert result.objective == 25 - 2000
@@ -104,7 +106,7 @@ def test_greedy_respects_every_rule_and_cp_sat_is_never_worse(options):
     assert p.sme_share_ok(greedy.selected)
     assert np.bincount(p.pair_visitor[greedy.selected], minlength=30).max() <= 1
     assert (np.bincount(p.pair_host[greedy.selected], minlength=8) <= p.host_capacity).all()
-    best = solve_cpsat(p, options)
+    best = solve(p, options)
     assert best.objective >= greedy.objective
 
 
@@ -118,7 +120,7 @@ def test_same_seed_same_answer():
     ]
     p = problem(pairs, capacity=[3] * 15, sme=rng.random(60) < 0.5)
     options = SolverOptions(time_limit_s=5, workers=2, seed=11)
-    first, second = solve_cpsat(p, options), solve_cpsat(p, options)
+    first, second = solve(p, options), solve(p, options)
     assert chosen(p, first) == chosen(p, second)
 
 
@@ -144,8 +146,8 @@ def test_fractional_lp_leaves_work_for_cp_sat():
         share=Fraction(3, 5),
         quotas=[quota],
     )
-    plain = solve_cpsat(p, SolverOptions(time_limit_s=10, workers=1, use_relaxation=False))
-    started = solve_cpsat(p, SolverOptions(time_limit_s=10, workers=1))
+    plain = solve(p, SolverOptions(time_limit_s=10, workers=1, use_relaxation=False))
+    started = solve(p, SolverOptions(time_limit_s=10, workers=1))
     assert plain.status is SolveStatus.OPTIMAL and started.status is SolveStatus.OPTIMAL
     assert plain.objective == started.objective
     assert started.stats["lp_fractional_pairs"] > 0
@@ -157,17 +159,17 @@ def test_fixed_exchanges_count_in_the_sme_share(options):
     # two accepted SME exchanges already exist: two non-SMEs may now be proposed
     p = problem([(0, 0, 100), (1, 1, 100)], capacity=[1, 1], sme=[0, 0])
     p = AssignmentProblem(**{**p.__dict__, "fixed_smes": 2, "fixed_total": 2})
-    assert chosen(p, solve_cpsat(p, options)) == [(0, 0), (1, 1)]
+    assert chosen(p, solve(p, options)) == [(0, 0), (1, 1)]
     q = AssignmentProblem(**{**p.__dict__, "fixed_smes": 1, "fixed_total": 2})
-    assert len(chosen(q, solve_cpsat(q, options))) == 0  # 1 SME of 3 or 4 breaks the share
+    assert len(chosen(q, solve(q, options))) == 0  # 1 SME of 3 or 4 breaks the share
 
 
 def test_bonus_keeps_last_nights_pair_when_the_scores_are_close(options):
     pairs = [(0, 0, 50), (0, 1, 52)]
     plain = problem(pairs, capacity=[1, 1], sme=[1])
-    assert chosen(plain, solve_cpsat(plain, options)) == [(0, 1)]
+    assert chosen(plain, solve(plain, options)) == [(0, 1)]
     stable = AssignmentProblem(**{**plain.__dict__, "pair_bonus": np.array([5, 0])})
-    assert chosen(stable, solve_cpsat(stable, options)) == [(0, 0)]
+    assert chosen(stable, solve(stable, options)) == [(0, 0)]
 
 
 def slotted(pairs, fits, slot_host, capacity, sme, **extra):
@@ -193,7 +195,7 @@ WEEKS = dict(
 
 def test_one_group_per_host_takes_the_week_that_holds_most(options):
     p = slotted(**WEEKS)
-    result = solve_cpsat(p, options)
+    result = solve(p, options)
     assert result.selected.tolist() == [False, True, True]  # 110 beats 100
     assert result.open_slots.tolist() == [False, True]
     assert p.slots_ok(result.selected, result.open_slots)
@@ -201,7 +203,7 @@ def test_one_group_per_host_takes_the_week_that_holds_most(options):
 
 def test_two_groups_when_the_policy_allows(options):
     p = slotted(**WEEKS, max_groups_per_host=2)
-    result = solve_cpsat(p, options)
+    result = solve(p, options)
     assert result.selected.tolist() == [True, True, True]
     assert result.open_slots.tolist() == [True, True]
 
@@ -212,16 +214,16 @@ def test_group_bonus_is_per_member_beyond_one_per_group(options):
     pairs = [(0, 0, 50), (1, 0, 45), (0, 1, 55)]
     base = dict(pairs=pairs, fits=[[0], [0], [1]], slot_host=[0, 1], capacity=[2, 1], sme=[1, 1])
     plain = slotted(**base)
-    assert solve_cpsat(plain, options).selected.tolist() == [False, True, True]
+    assert solve(plain, options).selected.tolist() == [False, True, True]
     bonus = slotted(**base, group_bonus=np.array([30, 0]))
-    result = solve_cpsat(bonus, options)
+    result = solve(bonus, options)
     assert result.selected.tolist() == [True, True, False]
     assert result.objective == 50 + 45 + 30
 
 
 def test_a_pair_without_a_fitting_slot_is_never_chosen(options):
     p = slotted(pairs=[(0, 0, 100)], fits=[[]], slot_host=[0], capacity=[1], sme=[1])
-    assert not solve_cpsat(p, options).selected.any()
+    assert not solve(p, options).selected.any()
 
 
 def test_greedy_opens_the_slot_that_can_hold_the_group():
@@ -244,7 +246,7 @@ def test_budget_cap_limits_the_spend(options):
     p = problem([(0, 0, 100), (1, 1, 90), (2, 2, 80)], capacity=[1, 1, 1], sme=[1, 1, 1])
     budget = Cap("P1 budget", np.array([500, 400, 300]), limit=800)
     capped = AssignmentProblem(**{**p.__dict__, "caps": (budget,)})
-    result = solve_cpsat(capped, options)
+    result = solve(capped, options)
     assert chosen(capped, result) == [(0, 0), (2, 2)]  # 800 spent, 180 beats 170
 
 
@@ -280,7 +282,7 @@ def test_min_cost_flow_is_the_optimum_without_side_rules(seed):
     flow = max_weight_assignment(p, p.pair_value)
     assert np.bincount(p.pair_visitor[flow], minlength=p.n_visitors).max() <= 1
     assert (np.bincount(p.pair_host[flow], minlength=p.n_hosts) <= p.host_capacity).all()
-    plain = solve_cpsat(p, SolverOptions(time_limit_s=10, workers=1, use_relaxation=False))
+    plain = solve(p, SolverOptions(time_limit_s=10, workers=1, use_relaxation=False))
     assert plain.status is SolveStatus.OPTIMAL
     assert int(p.pair_value[flow].sum()) == plain.objective
 
@@ -309,7 +311,7 @@ def test_an_unfinished_pricing_still_gives_a_valid_bound():
 
 def test_the_unconstrained_optimum_that_keeps_every_rule_is_returned_at_once():
     p = problem([(0, 0, 90), (1, 1, 80)], capacity=[1, 1], sme=[1, 0])
-    result = solve_cpsat(p, SolverOptions(time_limit_s=5, workers=1))
+    result = solve(p, SolverOptions(time_limit_s=5, workers=1))
     assert result.status is SolveStatus.OPTIMAL and result.objective == 170
     assert result.stats["mcf_keeps_rules"] == "True" and "lp_bound" not in result.stats
 
@@ -317,7 +319,7 @@ def test_the_unconstrained_optimum_that_keeps_every_rule_is_returned_at_once():
 @pytest.mark.parametrize("seed", [7, 8])
 def test_the_engine_reports_every_baseline_and_stays_within_its_bound(seed):
     p = _random_problem(seed, n_visitors=60, n_hosts=12, share=Fraction(3, 5), quotas=3)
-    result = solve_cpsat(p, SolverOptions(time_limit_s=10, workers=1))
+    result = solve(p, SolverOptions(time_limit_s=10, workers=1))
     assert {"greedy_objective", "mcf_objective", "mcf_repaired_objective", "start"} <= set(
         result.stats
     )
@@ -347,8 +349,11 @@ def test_a_slow_machine_gets_the_same_answer(monkeypatch):
     under heavy load) changes nothing, slot layer included."""
     import time as real_time
 
-    import solvers.cpsat
+    import solvers.options
+    import solvers.plain
     import solvers.relaxation
+    import solvers.result
+    import solvers.slot_lp
     import solvers.slotted
 
     rng = np.random.default_rng(21)
@@ -368,7 +373,7 @@ def test_a_slow_machine_gets_the_same_answer(monkeypatch):
     slot_host = np.repeat(np.arange(n_hosts), 3).tolist()
     grouped = slotted(pairs, fits, slot_host, capacity, sme.tolist(), max_groups_per_host=1)
     options = SolverOptions(time_limit_s=2, workers=2, seed=3)
-    expected = [solve_cpsat(p, options) for p in (base, grouped)]
+    expected = [solve(p, options) for p in (base, grouped)]
     assert expected[1].stats["cp_sat_status"] == "feasible"  # the budget ended it, not a proof
 
     class FastClock:
@@ -378,9 +383,16 @@ def test_a_slow_machine_gets_the_same_answer(monkeypatch):
         def perf_counter(self):
             return self.origin + 50 * (real_time.perf_counter() - self.origin)
 
-    for module in (solvers.cpsat, solvers.relaxation, solvers.slotted):
+    for module in (
+        solvers.plain,
+        solvers.slotted,
+        solvers.relaxation,
+        solvers.slot_lp,
+        solvers.options,
+        solvers.result,
+    ):
         monkeypatch.setattr(module, "time", FastClock())
     for p, before in zip((base, grouped), expected, strict=True):
-        after = solve_cpsat(p, options)
+        after = solve(p, options)
         assert after.selected.tolist() == before.selected.tolist()
         assert after.objective == before.objective
