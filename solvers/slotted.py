@@ -5,6 +5,8 @@ open, and a host opens at most ``max_groups_per_host`` slots. Once the open slot
 chosen, what remains is a plain assignment, which the slot-free solver handles very well;
 so the search alternates between choosing slots and re-solving:
 
+0. Baselines: the greedy assignment (every rule, slots included) and the min-cost-flow
+   optimum without side rules or slots (``solvers.flow``): what no rule would cost.
 1. Slot-free solve (``solve_plain`` on the problem without its slot layer, each pair earning
    ``bonus x (1 - 1/capacity)`` of its host's group bonus, which is at least what the group
    can earn, since members - 1 <= members x (1 - 1/capacity) when members <= capacity): a
@@ -27,6 +29,7 @@ from dataclasses import replace
 import numpy as np
 
 from solvers.cpsat_model import run_cpsat
+from solvers.flow import max_weight_assignment
 from solvers.greedy import best_slots, greedy_solution, round_solution
 from solvers.options import SolverOptions
 from solvers.plain import solve_plain
@@ -62,6 +65,9 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
 
     best: Solution = greedy_solution(problem)
     stats["greedy_objective"] = problem.objective(*best)
+    # the unconstrained optimum (no SME share, quotas, slots or budgets): what rules cost
+    flow = max_weight_assignment(problem, problem.pair_value)
+    stats["mcf_objective"] = int(problem.pair_value[flow].sum())
 
     def consider(name: str, solution: Solution | None) -> None:
         nonlocal best
