@@ -23,7 +23,8 @@ from engine.check.groups import check_groups
 from engine.check.rules import check_proposals
 from engine.night.groups import assign_slots, dated_columns, with_slots
 from engine.night.slots import build_slots
-from solvers.cpsat import SolverOptions, solve_cpsat
+from solvers.options import SolverOptions
+from solvers.solve import solve
 
 TIME_LIMIT_S = 60.0
 SIZES = (1_000, 5_000)
@@ -34,14 +35,14 @@ def measure(n_visitors: int, time_limit_s: float = TIME_LIMIT_S) -> dict[str, ob
     campaign, encoded = bench.campaign, bench.encoded
     options = SolverOptions(time_limit_s=time_limit_s, workers=2)
 
-    plain = solve_cpsat(bench.problem, options)
+    plain = solve(bench.problem, options)
     plain_violations = check_proposals(campaign, bench.proposals(plain.selected))
 
     clock = time.perf_counter()
     slots = build_slots(bench.candidates, encoded, campaign.policy, campaign.policy.slots_per_host)
     dated_problem = with_slots(bench.problem, slots, encoded, campaign)
     slot_time = time.perf_counter() - clock
-    dated = solve_cpsat(dated_problem, options)
+    dated = solve(dated_problem, options)
     index = np.flatnonzero(dated.selected)
     chosen = bench.candidates.iloc[index].reset_index(drop=True)
     assert dated.open_slots is not None

@@ -1,8 +1,8 @@
 """The global assignment at scale: the engine's solve against greedy, min-cost flow and HiGHS.
 
 For each instance (``benchmarks/instances.py``), in one run on the *same* candidate pairs:
-the engine's solve (``solve_cpsat``), the greedy baseline, the min-cost-flow optimum without
-side rules, and HiGHS' MIP solver (in a process of its own, ``benchmarks/run_highs.py``).
+the engine's solve (``solvers.solve.solve``), the greedy baseline, the min-cost-flow optimum
+without side rules, and HiGHS' MIP solver (in a process of its own, ``benchmarks/run_highs.py``).
 Every rule-respecting solution is checked by the independent checker, and the engine is
 never worse than greedy.
 
@@ -31,10 +31,11 @@ import pytest
 from benchmarks.instances import BenchInstance, instance
 from benchmarks.run_highs import save_problem
 from engine.check.rules import check_proposals
-from solvers.cpsat import SolverOptions, solve_cpsat
 from solvers.flow import max_weight_assignment
 from solvers.greedy import solve_greedy
+from solvers.options import SolverOptions
 from solvers.relaxation import solve_relaxation
+from solvers.solve import solve
 
 SIZES = [int(n) for n in os.environ.get("CXMATCH_BENCH_SIZES", "1000,5000").split(",")]
 VARIANTS = os.environ.get("CXMATCH_BENCH_VARIANTS", "generated,tight").split(",")
@@ -98,7 +99,7 @@ def measure(n_visitors: int, variant: str, highs_limit: float = HIGHS_LIMIT) -> 
         "pruned": bench.eligible_pairs - problem.n_pairs,
     }
     limit = TIME_LIMITS.get(n_visitors, TIME_LIMIT)
-    engine = solve_cpsat(problem, SolverOptions(time_limit_s=limit, workers=2, seed=0))
+    engine = solve(problem, SolverOptions(time_limit_s=limit, workers=2, seed=0))
     greedy = solve_greedy(problem)
     clock = time.perf_counter()
     flow = max_weight_assignment(problem, problem.pair_value)
@@ -153,7 +154,7 @@ def pruning_loss(n_visitors: int, variant: str) -> dict[str, Any]:
     for tag, full in (("pruned", False), ("full", True)):
         bench = instance(n_visitors, variant, full=full)
         relaxation = solve_relaxation(bench.problem, tolerance=0.0)
-        result = solve_cpsat(bench.problem, SolverOptions(time_limit_s=60, workers=2))
+        result = solve(bench.problem, SolverOptions(time_limit_s=60, workers=2))
         assert violations(bench, result.selected) == []
         row.update(
             {

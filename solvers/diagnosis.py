@@ -5,8 +5,9 @@
   capacity, solved as a max-cardinality assignment by ``solvers.flow``). A quota whose
   remaining need exceeds it cannot be met by any assignment, whatever the other rules.
 * **Cost** (after solving): what each rule costs in total score, measured on the LP
-  relaxation: the LP optimum without the rule minus the LP optimum with it (0 when the rule
-  does not bind: a rule whose LP dual price is 0 cannot raise the optimum when dropped). A
+  relaxation (``solvers.relaxation``, over the rows of ``solvers.lp_model``): the LP
+  optimum without the rule minus the LP optimum with it (0 when the rule does not bind: a
+  rule whose side row's dual price is 0 cannot raise the optimum when dropped). A
   quota's cost includes its shortfall penalties. LP costs are within the solve's gap of the
   integer costs and need one LP per binding rule, not one full solve.
 
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from solvers.flow import max_weight_assignment
+from solvers.lp_model import SME_SIDE_ROW, quota_side_row
 from solvers.problem import SCORE_SCALE, AssignmentProblem, Quota
 from solvers.relaxation import solve_relaxation
 
@@ -105,11 +107,11 @@ def rule_costs(problem: AssignmentProblem, time_budget_s: float = 60.0) -> list[
     # without duals (group slots: one full LP, no pricing) every rule counts as binding
     duals = base.side_duals
     rules: list[tuple[str, AssignmentProblem, bool]] = []
-    binding_sme = duals is None or bool(duals[0] > DUAL_TOLERANCE)
+    binding_sme = duals is None or bool(duals[SME_SIDE_ROW] > DUAL_TOLERANCE)
     if problem.min_sme_share > 0:
         rules.append((SME_RULE, replace(problem, min_sme_share=Fraction(0)), binding_sme))
     for q, quota in enumerate(problem.quotas):
-        binding = duals is None or bool(duals[1 + q] > DUAL_TOLERANCE)
+        binding = duals is None or bool(duals[quota_side_row(q)] > DUAL_TOLERANCE)
         rules.append((quota.name, _without_quota(problem, quota), binding))
     costs = []
     for rule, relaxed, binding in rules:

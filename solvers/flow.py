@@ -8,8 +8,8 @@ that a visitor may stay unmatched; the source supplies one unit per visitor.
 
 With the pair values as weights this is the *unconstrained optimum* (no SME share, no
 quotas): an upper bound on any rule-respecting assignment's total value, and what the rules
-cost. With Lagrangian weights (``solvers.lagrangian``) it is the inner problem of the
-relaxation of the SME share and the quotas.
+cost. With Lagrangian weights (the LP's ``Relaxation.lagrangian_values``, a start in
+``solvers.plain``) it is the inner problem of the relaxation of the SME share and the quotas.
 """
 
 from __future__ import annotations

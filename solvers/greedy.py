@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 
-from solvers.problem import AssignmentProblem, SolveResult, SolveStatus
+from solvers.problem import AssignmentProblem
+from solvers.result import SolveResult, SolveStatus, solve_result
 
 
 class _Assignment:
@@ -168,18 +169,16 @@ def best_slots(problem: AssignmentProblem, weight: np.ndarray) -> np.ndarray:
 
 def solve_greedy(problem: AssignmentProblem, seed: int = 0) -> SolveResult:
     started = time.perf_counter()
-    selected, open_slots = greedy_solution(problem)
-    return SolveResult(
-        solver="greedy",
-        status=SolveStatus.FEASIBLE,
-        selected=selected,
-        objective=problem.objective(selected, open_slots),
-        best_bound=None,
-        wall_time_s=time.perf_counter() - started,
+    solution = greedy_solution(problem)
+    return solve_result(
+        problem,
+        SolveStatus.FEASIBLE,
+        solution,
+        None,
+        started=started,
         seed=seed,
         workers=1,
-        shortfalls=tuple(problem.shortfalls(selected)),
-        open_slots=open_slots,
+        solver="greedy",
     )
 
 

@@ -1,4 +1,4 @@
-"""The assignment problem as integer arrays, and the result every solver returns.
+"""The assignment problem as integer arrays: what every solver sees.
 
 Solvers see only this: candidate pairs (visitor, host, integer score), host capacities, which
 visitors are SMEs, the minimum SME share and the quota groups. They never see a DataFrame.
@@ -6,8 +6,7 @@ visitors are SMEs, the minimum SME share and the quota groups. They never see a 
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -151,8 +150,6 @@ class AssignmentProblem:
     def restricted(self, keep: np.ndarray) -> AssignmentProblem:
         """The same rules over the pairs in ``keep`` only, without the slot layer (for
         re-solving once the slots are chosen); selections map back with ``np.flatnonzero``."""
-        from dataclasses import replace
-
         return replace(
             self,
             pair_visitor=self.pair_visitor[keep],
@@ -199,37 +196,3 @@ class AssignmentProblem:
         total = int(selected.sum()) + self.fixed_total
         smes = int(self.visitor_is_sme[self.pair_visitor[selected]].sum()) + self.fixed_smes
         return smes * self.min_sme_share.denominator >= self.min_sme_share.numerator * total
-
-
-class SolveStatus(enum.Enum):
-    OPTIMAL = "optimal"  # proven optimal
-    FEASIBLE = "feasible"  # a solution, not proven optimal
-    INFEASIBLE = "infeasible"  # proven: no solution satisfies the hard rules
-    MODEL_INVALID = "model_invalid"  # a bug: the model was rejected by the solver
-    UNKNOWN = "unknown"  # no solution found within the limits
-
-    @property
-    def has_solution(self) -> bool:
-        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
-
-
-@dataclass(frozen=True)
-class SolveResult:
-    solver: str
-    status: SolveStatus
-    selected: np.ndarray  # (n_pairs,) bool
-    objective: int | None
-    best_bound: int | None
-    wall_time_s: float
-    seed: int
-    workers: int
-    shortfalls: tuple[int, ...] = ()
-    stats: dict[str, float | int | str] = field(default_factory=dict)
-    open_slots: np.ndarray | None = None  # (n_slots,) bool, when the problem has slots
-
-    @property
-    def gap(self) -> float | None:
-        """Relative gap (bound - objective) / max(1, |bound|); 0 when proven optimal."""
-        if self.objective is None or self.best_bound is None:
-            return None
-        return max(0.0, (self.best_bound - self.objective) / max(1.0, abs(self.best_bound)))

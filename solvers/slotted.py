@@ -5,7 +5,9 @@ open, and a host opens at most ``max_groups_per_host`` slots. Once the open slot
 chosen, what remains is a plain assignment, which the slot-free solver handles very well;
 so the search alternates between choosing slots and re-solving:
 
-1. Slot-free solve (``solve_cpsat`` on the problem without its slot layer, each pair earning
+0. Baselines: the greedy assignment (every rule, slots included) and the min-cost-flow
+   optimum without side rules or slots (``solvers.flow``): what no rule would cost.
+1. Slot-free solve (``solve_plain`` on the problem without its slot layer, each pair earning
    ``bonus x (1 - 1/capacity)`` of its host's group bonus, which is at least what the group
    can earn, since members - 1 <= members x (1 - 1/capacity) when members <= capacity): a
    valid upper bound, since slots only restrict, and an assignment.
@@ -13,8 +15,9 @@ so the search alternates between choosing slots and re-solving:
    the pairs fitting those slots: a first solution.
 3. The LP with the slot layer (time-limited): a tighter bound, and its slot choice re-solved
    the same way.
-4. CP-SAT on the full model (slot booleans, ``x_p => OR of its slots``), hinted with the best
-   solution, on the pairs LP reduced costs cannot rule out, for the rest of the time.
+4. CP-SAT on the full model (``solvers.cpsat_model``: slot booleans, ``x_p => OR of its
+   slots``), hinted with the best solution, on the pairs LP reduced costs cannot rule out,
+   for the rest of the time.
 """
 
 from __future__ import annotations
@@ -22,18 +25,17 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from solvers.cpsat_model import run_cpsat
+from solvers.flow import max_weight_assignment
 from solvers.greedy import best_slots, greedy_solution, round_solution
-from solvers.problem import AssignmentProblem, SolveResult, SolveStatus
-from solvers.relaxation import solve_relaxation
-
-if TYPE_CHECKING:
-    from solvers.cpsat import SolverOptions
-
-Solution = tuple[np.ndarray, np.ndarray | None]
+from solvers.options import SolverOptions
+from solvers.plain import solve_plain
+from solvers.problem import AssignmentProblem
+from solvers.relaxation import fixable, solve_relaxation
+from solvers.result import Solution, SolveResult, SolveStatus, solve_result
 
 # shares of the time budget
 PLAIN_SHARE = 0.15
@@ -42,14 +44,30 @@ SLOT_LP_SHARE = 0.6  # of what remains after the slot-free solves
 
 
 def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveResult:
-    from solvers.cpsat import _fixable, _run_cpsat, no_solution, solve_cpsat
-
+    """The best assignment and open slots of a problem with a slot layer (see the module)."""
+    if problem.slot_host is None:
+        raise ValueError("solve_slotted takes a problem with group slots (see solvers.solve)")
     started = time.perf_counter()
     budget = options.time_limit_s
     stats: dict[str, float | int | str] = {"pairs": problem.n_pairs, "slots": problem.n_slots}
 
+    def result(status: SolveStatus, solution: Solution | None, bound: int | None) -> SolveResult:
+        return solve_result(
+            problem,
+            status,
+            solution,
+            bound,
+            started=started,
+            seed=options.seed,
+            workers=options.workers,
+            stats=stats,
+        )
+
     best: Solution = greedy_solution(problem)
     stats["greedy_objective"] = problem.objective(*best)
+    # the unconstrained optimum (no SME share, quotas, slots or budgets): what rules cost
+    flow = max_weight_assignment(problem, problem.pair_value)
+    stats["mcf_objective"] = int(problem.pair_value[flow].sum())
 
     def consider(name: str, solution: Solution | None) -> None:
         nonlocal best
@@ -64,7 +82,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
     bound: int | None = None
     if options.use_relaxation:
         upper = _without_slots(problem, np.ones(problem.n_pairs, dtype=bool), bonus_all=True)
-        plain = solve_cpsat(upper, replace(options, time_limit_s=budget * PLAIN_SHARE))
+        plain = solve_plain(upper, replace(options, time_limit_s=budget * PLAIN_SHARE))
         if plain.best_bound is not None:
             bound = plain.best_bound
             stats["slot_free_bound"] = bound
@@ -97,21 +115,21 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
     objective = problem.objective(*best)
     if bound is not None and objective >= bound:
         stats["cp_sat"] = "skipped: the start reaches the bound (proven optimal)"
-        return _result(problem, SolveStatus.OPTIMAL, best, objective, started, options, stats)
+        return result(SolveStatus.OPTIMAL, best, objective)
 
-    keep = _fixable(problem, relaxation, objective)
+    keep = fixable(problem, relaxation, objective)
     stats["pairs_after_fixing"] = int(keep.sum())
-    status, found, cp_bound = _run_cpsat(problem, keep, best, options, started, stats)
+    status, found, cp_bound = run_cpsat(problem, keep, best, options, started, stats)
     if status.has_solution and problem.objective(*found) > objective:
         best, objective = found, problem.objective(*found)
         stats["start"] = "cp-sat"
     if status is SolveStatus.INFEASIBLE or status is SolveStatus.MODEL_INVALID:
-        return no_solution(problem, status, started, options, stats)
+        return result(status, None, None)
     if cp_bound is not None:  # exact fixed model: CP-SAT's bound holds overall
         bound = cp_bound if bound is None else min(bound, cp_bound)
     proven = status is SolveStatus.OPTIMAL or (bound is not None and objective >= bound)
     final = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
-    return _result(problem, final, best, objective if proven else bound, started, options, stats)
+    return result(final, best, objective if proven else bound)
 
 
 def _without_slots(
@@ -136,12 +154,10 @@ def _refit(
     problem: AssignmentProblem, open_slots: np.ndarray, options: SolverOptions, time_limit_s: float
 ) -> Solution | None:
     """With the open slots fixed, solve the plain assignment over the pairs fitting them."""
-    from solvers.cpsat import solve_cpsat
-
     keep = problem.fitting(open_slots)
     if not keep.any():
         return None
-    sub = solve_cpsat(
+    sub = solve_plain(
         _without_slots(problem, keep), replace(options, time_limit_s=max(1.0, time_limit_s))
     )
     if not sub.status.has_solution:
@@ -150,28 +166,3 @@ def _refit(
     chosen[np.flatnonzero(keep)[sub.selected]] = True
     used = open_slots & (problem.slot_mass(chosen.astype(float)) > 0)
     return chosen, used
-
-
-def _result(
-    problem: AssignmentProblem,
-    status: SolveStatus,
-    solution: Solution,
-    bound: int | None,
-    started: float,
-    options: SolverOptions,
-    stats: dict[str, float | int | str],
-) -> SolveResult:
-    selected, open_slots = solution
-    return SolveResult(
-        solver="cp-sat",
-        status=status,
-        selected=selected,
-        objective=problem.objective(selected, open_slots),
-        best_bound=bound,
-        wall_time_s=time.perf_counter() - started,
-        seed=options.seed,
-        workers=options.workers,
-        shortfalls=tuple(problem.shortfalls(selected)),
-        stats=stats,
-        open_slots=open_slots,
-    )

@@ -37,11 +37,12 @@ from scoring.pairs import pair_view
 from scoring.reason_names import reason_names
 from scoring.reasons import reasons
 from scoring.text import TextSimilarity
-from solvers.cpsat import SolverOptions, solve_cpsat
 from solvers.diagnosis import Diagnosis, rule_costs, supply_check
-from solvers.flow import max_weight_assignment
 from solvers.infeasibility import blocking_rules
-from solvers.problem import SCORE_SCALE, AssignmentProblem, SolveResult
+from solvers.options import SolverOptions
+from solvers.problem import SCORE_SCALE, AssignmentProblem
+from solvers.result import SolveResult
+from solvers.solve import solve
 
 log = logging.getLogger(__name__)
 
@@ -182,17 +183,12 @@ def assignment_problem(
 
 
 def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:
-    result = solve_cpsat(
+    return solve(
         problem,
         SolverOptions(
             time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed
         ),
     )
-    if "mcf_objective" not in result.stats:  # the slot path has no flow stage of its own
-        # the unconstrained optimum (no SME share, quotas, slots or budgets): what rules cost
-        flow = max_weight_assignment(problem, problem.pair_value)
-        result.stats["mcf_objective"] = int(problem.pair_value[flow].sum())
-    return result
 
 
 def _proposals(

@@ -149,3 +149,40 @@ def test_a_time_limit_that_is_not_a_positive_number_is_refused(small_campaign, t
     assert result.exit_code == exitcodes.BAD_INPUT, result.output
     assert "--time-limit must be a positive number" in result.output
     assert not out.exists()
+
+
+def test_an_infeasible_night_exits_4_naming_the_blocking_rule(tmp_path):
+    """Accepted non-SME exchanges already break the SME share and no SME can be proposed:
+    no plan keeps the rule, the run says so (exit 4) and writes nothing."""
+    from tests.factory import host, make_campaign, visitor
+
+    folder = tmp_path / "campaign"
+    profiles = [
+        visitor("V1", org_type="cluster_organisation"),
+        visitor("V2", org_type="technology_centre"),
+        visitor("S1"),
+        visitor("S2"),
+        host("H1", capacity=2),
+        host("H2", capacity=2),
+    ]
+    make_campaign(folder, profiles)
+    first = tmp_path / "runs" / "first"
+    assert run(str(folder), "--out", str(first)).exit_code == exitcodes.OK
+    proposals = pd.read_csv(first / "proposals.csv")
+    non_smes = proposals[proposals["category"] != "sme"]
+    assert sorted(non_smes["visitor_id"]) == ["V1", "V2"]
+    decisions = non_smes[["visitor_id", "host_id"]].assign(decision="accepted")
+    decisions.to_csv(tmp_path / "decisions.csv", index=False)
+    decided = runner.invoke(app, ["decide", str(first), str(tmp_path / "decisions.csv")])
+    assert decided.exit_code == exitcodes.OK, decided.output
+    for sme in profiles[2:4]:
+        sme["status"] = "draft"  # no SME can be proposed any more
+    make_campaign(folder, profiles)
+
+    second = tmp_path / "runs" / "second"
+    result = run(str(folder), "--out", str(second))
+    assert result.exit_code == exitcodes.NO_SOLUTION, result.output
+    assert "min_sme_share" in result.output
+    assert "2 exchanges accepted already include 0 SMEs" in result.output
+    assert "Traceback" not in result.output
+    assert not second.exists()

@@ -1,0 +1,179 @@
+"""The LP relaxation's model: one builder for its rows, HiGHS' budget, and what an LP returns.
+
+Rows (all ``<=``, over the pair columns x_p in [0, 1] and one shortfall column per quota in
+[0, need]), in this order:
+
+* one per visitor: ``sum of its x <= 1``;
+* one per host: ``sum of its x <= capacity``;
+* the side rows: the SME share ``num * total - den * smes <= fixed`` (the
+  accepted exchanges counted in ``fixed``), then per quota ``-chosen - shortfall <= -need``,
+  then per cap ``sum of cost x <= limit``.
+
+The priced LP (``solvers.relaxation``) slices this matrix by pairs; the slot LP
+(``solvers.slot_lp``) takes it whole and adds the slot columns and rows; diagnosis reads the
+side rows' prices (``Relaxation.side_duals``) by the same order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+from solvers.problem import AssignmentProblem
+
+log = logging.getLogger(__name__)
+
+SME_SIDE_ROW = 0  # the SME share's position among the side rows
+
+
+def quota_side_row(q: int) -> int:
+    """The position of quota ``q``'s row among the side rows."""
+    return 1 + q
+
+
+# Deterministic budgets: HiGHS has no deterministic clock, so a time budget becomes an
+# iteration cap. A dual simplex iteration costs about this many seconds per LP row
+# (measured here: 16,893 iterations of a 110k-row LP in 14.9 s, 2,536 of a 20k-row LP in
+# 0.57 s, 2 cores). The cap depends only on the problem and the budget: same inputs, same LP.
+SECONDS_PER_ROW_ITERATION = 8e-9
+
+
+def highs_limits(
+    time_limit_s: float | None, rows: int, deterministic: bool
+) -> dict[str, float | int]:
+    """HiGHS options for a budget: an iteration cap when deterministic, else a time limit."""
+    if time_limit_s is None:
+        return {}
+    if deterministic:
+        cap = time_limit_s / (max(rows, 1) * SECONDS_PER_ROW_ITERATION)
+        return {"maxiter": max(1_000, int(cap))}
+    return {"time_limit": max(0.1, time_limit_s)}
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    bound: float  # LP optimum: no integer assignment scores more
+    values: np.ndarray  # (n_pairs,) LP value of each pair in [0, 1]
+    reduced_costs: np.ndarray  # (n_pairs,) d_p <= 0 for pairs at 0: forcing one in costs >= |d_p|
+    wall_time_s: float
+    rounds: int = 1  # LPs solved (pricing rounds)
+    core_pairs: int = 0  # pairs of the last core LP
+    exact: bool = True  # the bound is the full LP optimum (pricing converged)
+    side_duals: np.ndarray | None = None  # prices of the side rows (SME, quotas, caps)
+    # pair value less the priced side rows (SME share, quotas, caps): Lagrangian weights
+    # whose max-weight assignment is an LP optimum when the LP is integral
+    lagrangian_values: np.ndarray | None = None
+    core: np.ndarray | None = None  # (n_pairs,) bool: the pairs of the last core LP
+    slot_values: np.ndarray | None = None  # (n_slots,) LP value of each slot's y
+
+    @property
+    def fractional(self) -> int:
+        return int(((self.values > 1e-6) & (self.values < 1 - 1e-6)).sum())
+
+
+class LpRows:
+    """The constraint rows over all pairs (see the module) and the quota shortfall columns."""
+
+    def __init__(self, problem: AssignmentProblem):
+        n, q = problem.n_pairs, len(problem.quotas)
+        self.problem = problem
+        self.side_start = problem.n_visitors + problem.n_hosts  # the first side row
+        self.n_rows = self.side_start + 1 + q + len(problem.caps)
+        columns = np.arange(n)
+        ones = np.ones(n)
+        share = problem.min_sme_share
+        is_sme = problem.visitor_is_sme[problem.pair_visitor]
+        # num * total - den * smes <= fixed
+        sme_row = np.where(is_sme, share.numerator - share.denominator, share.numerator)
+        member_rows = [
+            np.flatnonzero(quota.members[problem.pair_visitor]) for quota in problem.quotas
+        ]
+        quota_rows = sparse.csr_matrix(
+            (
+                np.ones(sum(len(m) for m in member_rows)),
+                (
+                    np.repeat(np.arange(q), [len(m) for m in member_rows]),
+                    np.concatenate(member_rows or [np.zeros(0, dtype=np.int64)]),
+                ),
+            ),
+            shape=(q, n),
+        )
+        # pairs as rows: the transposed constraint matrix, to slice cores by row
+        self.pairs_by_row = sparse.vstack(
+            [
+                sparse.csr_matrix(
+                    (ones, (problem.pair_visitor, columns)), shape=(problem.n_visitors, n)
+                ),
+                sparse.csr_matrix((ones, (problem.pair_host, columns)), shape=(problem.n_hosts, n)),
+                sparse.csr_matrix(sme_row.astype(float)[None, :]),
+                -quota_rows,  # chosen + shortfall >= need, as -chosen - shortfall <= -need
+                *[sparse.csr_matrix(cap.cost.astype(float)[None, :]) for cap in problem.caps],
+            ]
+        ).T.tocsr()
+        self.slack_block = sparse.vstack(
+            [
+                sparse.csr_matrix((self.side_start + 1, q)),
+                -sparse.identity(q, format="csr"),
+                sparse.csr_matrix((len(problem.caps), q)),
+            ]
+        ).tocsr()
+        self.needs = np.array([quota.need for quota in problem.quotas], dtype=float)
+        fixed = share.denominator * problem.fixed_smes - share.numerator * problem.fixed_total
+        self.rhs = np.concatenate(
+            [
+                np.ones(problem.n_visitors),
+                problem.host_capacity.astype(float),
+                [float(fixed)],
+                -self.needs,
+                [float(cap.limit) for cap in problem.caps],
+            ]
+        )
+        self.value = problem.pair_value.astype(float)
+        self.penalty = np.array([float(quota.penalty) for quota in problem.quotas])
+
+    def matrix(self, core: np.ndarray) -> sparse.csr_matrix:
+        """A_ub over the ``core`` pair columns (indices), then the shortfall columns."""
+        return sparse.hstack([self.pairs_by_row[core].T, self.slack_block]).tocsr()
+
+    def cost(self, core: np.ndarray) -> np.ndarray:
+        """The minimised cost: minus the core pairs' values, plus each quota's penalty."""
+        return np.concatenate([-self.value[core], self.penalty])
+
+    def bounds(self, core: np.ndarray) -> np.ndarray:
+        """x in [0, 1] for the core pairs, shortfall in [0, need]."""
+        q = len(self.needs)
+        return np.column_stack(
+            [np.zeros(len(core) + q), np.concatenate([np.ones(len(core)), self.needs])]
+        )
+
+    def solve(
+        self, core: np.ndarray, limits: dict[str, float | int] | None = None
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
+        """LP on the core pairs: (value, pair values on the core, row duals, slack values)."""
+        result = linprog(
+            self.cost(core),
+            A_ub=self.matrix(core),
+            b_ub=self.rhs,
+            bounds=self.bounds(core),
+            method="highs-ds",
+            options=limits or {},
+        )
+        self.iterations = int(getattr(result, "nit", 0) or 0)
+        if result.status != 0:
+            log.warning("LP relaxation not solved: %s", result.message)
+            return None
+        duals = -result.ineqlin.marginals  # >= 0 prices of the <= rows of the max problem
+        return float(-result.fun), result.x[: len(core)], duals, result.x[len(core) :]
+
+    def reduced_costs(self, duals: np.ndarray) -> np.ndarray:
+        """Score minus the priced rows, for every pair (> 0: the pair improves the LP)."""
+        return self.value - self.pairs_by_row @ duals
+
+    def lagrangian_values(self, duals: np.ndarray) -> np.ndarray:
+        """Pair value less the priced side rows only (visitor and host rows stay hard)."""
+        side = self.side_start
+        return self.value - self.pairs_by_row[:, side:] @ duals[side:]

@@ -1,0 +1,95 @@
+"""The LP relaxation with the slot layer: one LP over every pair and slot (no pricing).
+
+The rows of ``solvers.lp_model`` over every pair, plus one column y_s in [0, 1] per slot,
+a row per pair ``x_p <= sum of y_s over the slots it fits`` and a row per host ``sum of its
+y_s <= max_groups_per_host``. The group bonus pays bonus_h per member and costs bonus_h per
+open slot, as in the CP-SAT model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+from solvers.lp_model import LpRows, Relaxation, highs_limits
+from solvers.problem import AssignmentProblem
+
+log = logging.getLogger(__name__)
+
+
+def solve_slot_relaxation(
+    problem: AssignmentProblem, time_limit_s: float | None, deterministic: bool = False
+) -> Relaxation | None:
+    """The LP over every pair and slot of a problem with group slots, or None if HiGHS does
+    not reach its optimum within the budget."""
+    started = time.perf_counter()
+    n, q, g = problem.n_pairs, len(problem.quotas), problem.n_slots
+    if n == 0:
+        needs = np.array([quota.need * quota.penalty for quota in problem.quotas], dtype=float)
+        return Relaxation(-float(needs.sum()), np.zeros(0), np.zeros(0), 0.0)
+    rows = LpRows(problem)
+    every = np.arange(n)
+    a_ub, b_ub, cost = rows.matrix(every), rows.rhs, rows.cost(every)
+    if g:
+        a_ub, b_ub, cost = with_slot_rows(problem, a_ub, b_ub, cost)
+    bounds = np.column_stack(
+        [np.zeros(n + q + g), np.concatenate([np.ones(n), rows.needs, np.ones(g)])]
+    )
+    highs_options = highs_limits(time_limit_s, a_ub.shape[0], deterministic)
+    result = linprog(
+        cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs-ds", options=highs_options
+    )
+    wall = time.perf_counter() - started
+    if result.status != 0:
+        log.warning("LP relaxation not solved: %s", result.message)
+        return None
+    values = np.clip(result.x[:n], 0.0, 1.0)
+    # reduced cost of a pair in the maximisation: score - duals of the rows it appears in
+    duals = -result.ineqlin.marginals  # >= 0 prices of the <= rows of the max problem
+    reduced = -(cost[:n] + a_ub[:, :n].T @ duals)
+    # the upper bounds x <= 1 carry the rest: only pairs at 0 give a fixing certificate
+    reduced = np.where(values < 1e-9, np.minimum(reduced, 0.0), 0.0)
+    return Relaxation(float(-result.fun), values, reduced, wall, slot_values=result.x[n + q :])
+
+
+def with_slot_rows(
+    problem: AssignmentProblem, a_ub: sparse.csr_matrix, b_ub: np.ndarray, cost: np.ndarray
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """Add one column y_s per slot, a row per pair ``x_p <= sum of y_s over the slots it
+    fits``, a row per host ``sum of its y_s <= max_groups_per_host``; the group bonus pays
+    bonus_h per member and costs bonus_h per open slot."""
+    assert problem.slot_host is not None and problem.slot_indptr is not None
+    assert problem.pair_slots is not None
+    n, g = problem.n_pairs, problem.n_slots
+    extra = a_ub.shape[1] - n  # shortfall columns
+    entry_pair = np.repeat(np.arange(n), np.diff(problem.slot_indptr))
+    link = sparse.hstack(
+        [
+            sparse.identity(n, format="csr"),
+            sparse.csr_matrix((n, extra)),
+            -sparse.csr_matrix(
+                (np.ones(len(entry_pair)), (entry_pair, problem.pair_slots)), shape=(n, g)
+            ),
+        ]
+    )
+    per_host = sparse.hstack(
+        [
+            sparse.csr_matrix((problem.n_hosts, n + extra)),
+            sparse.csr_matrix(
+                (np.ones(g), (problem.slot_host, np.arange(g))), shape=(problem.n_hosts, g)
+            ),
+        ]
+    )
+    widened = sparse.hstack([a_ub, sparse.csr_matrix((a_ub.shape[0], g))])
+    a_ub = sparse.vstack([widened, link, per_host]).tocsr()
+    b_ub = np.concatenate(
+        [b_ub, np.zeros(n), np.full(problem.n_hosts, float(problem.max_groups_per_host))]
+    )
+    bonus = np.zeros(problem.n_hosts) if problem.group_bonus is None else problem.group_bonus
+    cost = cost.copy()
+    cost[:n] -= bonus[problem.pair_host]
+    return a_ub, b_ub, np.concatenate([cost, bonus[problem.slot_host].astype(float)])
