@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.domain.contract import EXCHANGE_TYPES, ORG_TYPES
 from engine.load.campaign import load_campaign
 from engine.synthetic.generator import generate_campaign, write_campaign
 from scoring.candidates import build_candidates
@@ -16,6 +17,7 @@ from scoring.features import FEATURE_NAMES, FEATURES, FeatureInputs, compute_fea
 from scoring.linear import LinearScore
 from scoring.pairs import block_view, pair_view
 from scoring.reason_names import reason_names
+from scoring.reason_phrases import EXCHANGE_TYPE_WORDS, ORG_TYPE_PLURALS
 from scoring.reasons import reasons
 from scoring.text import TextSimilarity
 from tests.factory import host, make_campaign, visitor
@@ -214,3 +216,8 @@ def test_reasons_name_the_specifics(tmp_path):
         " host wants SMEs"
         " | but: only shared language: English"
     )
+
+
+def test_reason_words_cover_every_org_type_and_exchange_type():
+    assert set(ORG_TYPE_PLURALS) == set(ORG_TYPES)
+    assert set(EXCHANGE_TYPE_WORDS) == set(EXCHANGE_TYPES)
