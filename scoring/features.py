@@ -1,57 +1,251 @@
-"""The pair features: which there are, in which order, what each means, and computing them
-all for a block of pairs (:func:`compute_features`).
+"""The pair features, one record each (:data:`REGISTRY`): how a feature is computed, what it
+means, its neutral value, its default weight, the sign its learned weight must keep, and the
+phrase of its reasons; and computing them all for a block of pairs (:func:`compute_features`).
 
-The functions are in :mod:`scoring.feature_functions`, their operands in
-:mod:`scoring.tables`. :func:`compute_features` stores a block feature-major (one contiguous
-``(b, h)`` plane per feature) and returns it as a view with the feature axis last, the
-layout every scorer reads.
+The order of the registry is the column order of every feature matrix, of the default and
+learned weights and of a saved model's ``feature_names_`` (a model file trained on another
+list is refused: ``engine.output.model_files.load_model``). Everything else about the
+features is derived from it: :data:`FEATURE_NAMES`, :data:`NEUTRAL_VALUES`,
+:data:`DEFAULT_WEIGHTS`, :data:`SIGNS`.
+
+The functions are in :mod:`scoring.feature_functions` (vectorised, over the side tables of
+:mod:`scoring.tables`), the phrases in :mod:`scoring.reason_phrases`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from scoring import feature_functions as ff
+from scoring import reason_phrases as rp
 from scoring.feature_functions import FeatureFn
+from scoring.reason_phrases import Phrase
 from scoring.tables import FeatureInputs
 
-# name -> (function, one-line meaning). The order is the column order of feature matrices.
-FEATURES: dict[str, tuple[FeatureFn, str]] = {
-    "same_sector": (ff.same_sector, "visitor and host work in a common NACE division"),
-    "sector_v2h": (ff.sector_v2h, "host works in a division the visitor targets (0.5: no target)"),
-    "sector_h2v": (ff.sector_h2v, "visitor works in a division the host targets (0.5: no target)"),
-    "same_section": (ff.same_section, "visitor and host work in a common NACE section"),
-    "section_v2h": (ff.section_v2h, "host works in a section the visitor targets (0.5: no target)"),
-    "section_h2v": (ff.section_h2v, "visitor works in a section the host targets (0.5: no target)"),
-    "org_type_v2h": (ff.org_type_v2h, "host is of an organisation type the visitor targets"),
-    "org_type_h2v": (ff.org_type_h2v, "visitor is of an organisation type the host targets"),
-    "country_v2h": (ff.country_v2h, "host is in a country the visitor targets"),
-    "country_h2v": (ff.country_h2v, "visitor is in a country the host targets"),
-    "exchange_types": (ff.exchange_types, "share of the visitor's exchange types the host offers"),
-    "shared_language": (ff.shared_language, "a common language other than English"),
-    "english_only": (ff.english_only, "English is the only shared language"),
-    "availability": (
-        ff.availability,
-        "shared working days over the longest stay both take (max 1)",
-    ),
-    "duration": (ff.duration, "overlap of the two min..max stay ranges over their union"),
-    "mode": (ff.mode, "both explicitly want the same mode (1), else one is flexible (0.5)"),
-    "same_partnership": (ff.same_partnership, "visitor and host belong to the same partnership"),
-    "text_seek_offer": (ff.text_seek_offer, "TF-IDF similarity of visitor's seek to host's offer"),
-    "text_offer_seek": (ff.text_offer_seek, "TF-IDF similarity of visitor's offer to host's seek"),
-}
-FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 
-# The value at which a feature neither raises nor lowers a score: contributions (and so the
-# reasons) are measured from it. 0.5 is "no preference stated" for preference features and
-# halfway for 0/1 features; mode 0.75 lies between "flexible" (0.5) and "both explicit" (1);
-# TF-IDF cosines of unrelated texts are near 0, so 0.1 already means some shared vocabulary.
-NEUTRAL: dict[str, float] = {name: 0.5 for name in FEATURE_NAMES} | {
-    "mode": 0.75,
-    "text_seek_offer": 0.1,
-    "text_offer_seek": 0.1,
-}
-NEUTRAL_VALUES = np.array([NEUTRAL[name] for name in FEATURE_NAMES], dtype=np.float32)
+@dataclass(frozen=True)
+class Feature:
+    """One pair feature (values in [0, 1])."""
+
+    name: str
+    function: FeatureFn  # (inputs, tables, out) -> the values of a block of pairs
+    phrase: Phrase  # (pair, above neutral?) -> the words of a reason
+    meaning: str  # one line, for model files and reports
+    # The value at which the feature neither raises nor lowers a score: contributions (and so
+    # the reasons) are measured from it. 0.5 is "no preference stated" for preference features
+    # and halfway for 0/1 features; mode 0.75 lies between "flexible" (0.5) and "both
+    # explicit" (1); TF-IDF cosines of unrelated texts are near 0, so 0.1 already means some
+    # shared vocabulary.
+    neutral: float
+    # The hand-set weight: the score of a campaign without history, and the centre the
+    # learned weights are shrunk towards when there are few labels.
+    weight: float
+    sign: int  # the learned weight's sign: +1 (>= 0), -1 (<= 0) or 0 (free)
+    sign_reason: str  # why, in one line
+
+
+WISH = "a met wish can only make an acceptance likelier"
+SHARED = "more in common can only make an acceptance likelier"
+
+REGISTRY: tuple[Feature, ...] = (
+    Feature(
+        "same_sector",
+        ff.same_sector,
+        rp.same_sector,
+        meaning="visitor and host work in a common NACE division",
+        neutral=0.5,
+        weight=2.0,
+        sign=+1,
+        sign_reason=SHARED,
+    ),
+    Feature(
+        "sector_v2h",
+        ff.sector_v2h,
+        rp.sector_v2h,
+        meaning="host works in a division the visitor targets (0.5: no target)",
+        neutral=0.5,
+        weight=2.0,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "sector_h2v",
+        ff.sector_h2v,
+        rp.sector_h2v,
+        meaning="visitor works in a division the host targets (0.5: no target)",
+        neutral=0.5,
+        weight=1.5,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "same_section",
+        ff.same_section,
+        rp.same_section,
+        meaning="visitor and host work in a common NACE section",
+        neutral=0.5,
+        weight=1.0,
+        sign=+1,
+        sign_reason=SHARED,
+    ),
+    Feature(
+        "section_v2h",
+        ff.section_v2h,
+        rp.section_v2h,
+        meaning="host works in a section the visitor targets (0.5: no target)",
+        neutral=0.5,
+        weight=0.5,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "section_h2v",
+        ff.section_h2v,
+        rp.section_h2v,
+        meaning="visitor works in a section the host targets (0.5: no target)",
+        neutral=0.5,
+        weight=0.5,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "org_type_v2h",
+        ff.org_type_v2h,
+        rp.org_type_v2h,
+        meaning="host is of an organisation type the visitor targets",
+        neutral=0.5,
+        weight=1.5,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "org_type_h2v",
+        ff.org_type_h2v,
+        rp.org_type_h2v,
+        meaning="visitor is of an organisation type the host targets",
+        neutral=0.5,
+        weight=1.0,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "country_v2h",
+        ff.country_v2h,
+        rp.country_v2h,
+        meaning="host is in a country the visitor targets",
+        neutral=0.5,
+        weight=1.0,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "country_h2v",
+        ff.country_h2v,
+        rp.country_h2v,
+        meaning="visitor is in a country the host targets",
+        neutral=0.5,
+        weight=0.5,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "exchange_types",
+        ff.exchange_types,
+        rp.exchange_types,
+        meaning="share of the visitor's exchange types the host offers",
+        neutral=0.5,
+        weight=1.0,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "shared_language",
+        ff.shared_language,
+        rp.shared_language,
+        meaning="a common language other than English",
+        neutral=0.5,
+        weight=1.0,
+        sign=+1,
+        sign_reason=SHARED,
+    ),
+    Feature(
+        "english_only",
+        ff.english_only,
+        rp.english_only,
+        meaning="English is the only shared language",
+        neutral=0.5,
+        weight=-0.5,
+        sign=-1,
+        sign_reason="English as the only common language can only hurt",
+    ),
+    Feature(
+        "availability",
+        ff.availability,
+        rp.availability,
+        meaning="shared working days over the longest stay both take (max 1)",
+        neutral=0.5,
+        weight=0.5,
+        sign=+1,
+        sign_reason=SHARED,
+    ),
+    Feature(
+        "duration",
+        ff.duration,
+        rp.duration,
+        meaning="overlap of the two min..max stay ranges over their union",
+        neutral=0.5,
+        weight=0.5,
+        sign=+1,
+        sign_reason=SHARED,
+    ),
+    Feature(
+        "mode",
+        ff.mode,
+        rp.mode,
+        meaning="both explicitly want the same mode (1), else one is flexible (0.5)",
+        neutral=0.75,
+        weight=0.25,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "same_partnership",
+        ff.same_partnership,
+        rp.same_partnership,
+        meaning="visitor and host belong to the same partnership",
+        neutral=0.5,
+        weight=0.0,
+        sign=0,
+        sign_reason="a partnership may favour its own members or others: no known direction",
+    ),
+    Feature(
+        "text_seek_offer",
+        ff.text_seek_offer,
+        rp.text_seek_offer,
+        meaning="TF-IDF similarity of visitor's seek to host's offer",
+        neutral=0.1,
+        weight=2.0,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+    Feature(
+        "text_offer_seek",
+        ff.text_offer_seek,
+        rp.text_offer_seek,
+        meaning="TF-IDF similarity of visitor's offer to host's seek",
+        neutral=0.1,
+        weight=1.0,
+        sign=+1,
+        sign_reason=WISH,
+    ),
+)
+
+FEATURE_NAMES: tuple[str, ...] = tuple(feature.name for feature in REGISTRY)
+NEUTRAL_VALUES = np.array([feature.neutral for feature in REGISTRY], dtype=np.float32)
+DEFAULT_WEIGHTS: dict[str, float] = {feature.name: feature.weight for feature in REGISTRY}
+SIGNS: dict[str, int] = {feature.name: feature.sign for feature in REGISTRY}
 
 
 def compute_features(inputs: FeatureInputs) -> np.ndarray:
@@ -60,9 +254,9 @@ def compute_features(inputs: FeatureInputs) -> np.ndarray:
     Stored feature-major (each feature one contiguous plane); the result is a view of it."""
     shape = inputs.view.shape
     tables = inputs.pair_tables()
-    planes = np.empty((len(FEATURES), *shape), dtype=np.float32)
-    for column, (function, _meaning) in enumerate(FEATURES.values()):
-        result = function(inputs, tables, planes[column])
+    planes = np.empty((len(REGISTRY), *shape), dtype=np.float32)
+    for column, feature in enumerate(REGISTRY):
+        result = feature.function(inputs, tables, planes[column])
         if result is not planes[column]:
             planes[column] = result
     return np.moveaxis(planes, 0, -1)

@@ -27,4 +27,3 @@ def reason_names() -> ReasonNames:
         languages=languages,
         countries={str(code): str(name) for code, name in countries["country"].items()},
     )
-

@@ -13,7 +13,7 @@ from engine.synthetic.generator import generate_campaign, write_campaign
 from scoring.candidates import build_candidates
 from scoring.eligibility import eligibility, eligibility_context
 from scoring.encoding import encode_profiles
-from scoring.features import FEATURE_NAMES, FEATURES, FeatureInputs, compute_features
+from scoring.features import FEATURE_NAMES, REGISTRY, FeatureInputs, compute_features
 from scoring.linear import LinearScore
 from scoring.pairs import block_view, pair_view
 from scoring.reason_names import reason_names
@@ -139,8 +139,8 @@ def test_text_similarity_follows_the_words(tmp_path):
 
 def test_every_feature_is_documented_and_bounded(hand_made):
     table, _ = hand_made
-    assert len(FEATURES) >= 12
-    assert all(meaning for _fn, meaning in FEATURES.values())
+    assert len(REGISTRY) >= 12
+    assert all(feature.meaning for feature in REGISTRY)
     assert ((table >= 0) & (table <= 1)).all().all()
 
 
