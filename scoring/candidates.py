@@ -28,8 +28,9 @@ from threadpoolctl import threadpool_limits
 
 from scoring.eligibility import EligibilityContext, eligibility
 from scoring.encoding import EncodedCampaign, SideArrays
-from scoring.features import FeatureInputs, PairTables, SideTables, compute_features
+from scoring.features import FeatureInputs, compute_features
 from scoring.pairs import block_view
+from scoring.tables import PairTables, SideTables
 from scoring.text import TextSimilarity
 
 log = logging.getLogger(__name__)

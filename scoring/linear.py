@@ -15,31 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from scoring.features import FEATURE_NAMES, NEUTRAL_VALUES
-
-# Hand-set weights: the starting point of a campaign without history, and the centre the
-# learned weights are shrunk towards when there are few labels.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "same_sector": 2.0,
-    "sector_v2h": 2.0,
-    "sector_h2v": 1.5,
-    "same_section": 1.0,
-    "section_v2h": 0.5,
-    "section_h2v": 0.5,
-    "org_type_v2h": 1.5,
-    "org_type_h2v": 1.0,
-    "country_v2h": 1.0,
-    "country_h2v": 0.5,
-    "exchange_types": 1.0,
-    "shared_language": 1.0,
-    "english_only": -0.5,
-    "availability": 0.5,
-    "duration": 0.5,
-    "mode": 0.25,
-    "same_partnership": 0.0,
-    "text_seek_offer": 2.0,
-    "text_offer_seek": 1.0,
-}
+from scoring.features import DEFAULT_WEIGHTS, FEATURE_NAMES, NEUTRAL_VALUES
 
 
 class PairScorer(Protocol):

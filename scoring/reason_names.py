@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from engine.domain.reference import cosme_countries, language_codes, nace_divisions, nace_sections
-from scoring.reasons import ReasonNames
+from scoring.reason_phrases import ReasonNames
 
 
 @cache

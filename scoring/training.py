@@ -27,8 +27,14 @@ import pandas as pd
 from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
 from scoring.eligibility import EligibilityContext, eligibility, eligibility_context
 from scoring.encoding import EncodedCampaign, encode_profiles
-from scoring.features import FEATURE_NAMES, FeatureInputs, compute_features
-from scoring.linear import DEFAULT_WEIGHTS, LinearScore
+from scoring.features import (
+    DEFAULT_WEIGHTS,
+    FEATURE_NAMES,
+    SIGNS,
+    FeatureInputs,
+    compute_features,
+)
+from scoring.linear import LinearScore
 from scoring.metrics import KS, auc, brier, calibration_error, ranking
 from scoring.model import MatchScorer
 from scoring.pairs import pair_view
@@ -217,14 +223,6 @@ def training_set(
         sampled=np.r_[np.zeros(len(labels), bool), np.ones(len(sv), bool)],
         visitor=visitor,
     )
-
-
-# Signs the learned weights must keep: every feature can only help, except English as the
-# only shared language (can only hurt) and the same partnership (either way).
-SIGNS: dict[str, int] = {name: 1 for name in FEATURE_NAMES} | {
-    "english_only": -1,
-    "same_partnership": 0,
-}
 
 
 def new_scorer(settings: TrainingSettings, random_state: int) -> MatchScorer:

@@ -23,8 +23,7 @@ import skops.io
 from engine.domain.contract import Campaign
 from engine.output.run_folder import versions as run_versions
 from engine.output.store import json_writer, write_atomically
-from scoring.features import FEATURE_NAMES, FEATURES
-from scoring.linear import DEFAULT_WEIGHTS
+from scoring.features import DEFAULT_WEIGHTS, FEATURE_NAMES, REGISTRY
 from scoring.metrics import KS
 from scoring.model import MatchScorer
 from scoring.training import Evaluation, TrainedModel
@@ -59,7 +58,7 @@ def sidecar(trained: TrainedModel, campaign: Campaign) -> dict[str, Any]:
         "format": FORMAT,
         "model_file": MODEL_FILE,
         "feature_names": list(trained.scorer.feature_names_),
-        "feature_meanings": {name: FEATURES[name][1] for name in FEATURE_NAMES},
+        "feature_meanings": {feature.name: feature.meaning for feature in REGISTRY},
         "weights": described["weights"],
         "intercept": described["intercept"],
         "calibration": described["calibration"],
@@ -192,9 +191,10 @@ def format_report(report: dict[str, Any]) -> str:
         f"{'feature':<18}{'weight':>9}{'default':>9}  meaning",
     ]
     scaled = report["default_weights_scaled"]
-    for name in FEATURE_NAMES:
+    for feature in REGISTRY:
+        name = feature.name
         lines.append(
-            f"{name:<18}{model['weights'][name]:>+9.3f}{scaled[name]:>+9.3f}  {FEATURES[name][1]}"
+            f"{name:<18}{model['weights'][name]:>+9.3f}{scaled[name]:>+9.3f}  {feature.meaning}"
         )
     lines.append(f"(default: the hand-set weights x {model['prior_scale']:.3f}, the prior centre)")
     if report["notes"]:

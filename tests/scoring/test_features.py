@@ -7,15 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.domain.contract import EXCHANGE_TYPES, ORG_TYPES
 from engine.load.campaign import load_campaign
 from engine.synthetic.generator import generate_campaign, write_campaign
 from scoring.candidates import build_candidates
 from scoring.eligibility import eligibility, eligibility_context
 from scoring.encoding import encode_profiles
-from scoring.features import FEATURE_NAMES, FEATURES, FeatureInputs, compute_features
+from scoring.features import FEATURE_NAMES, REGISTRY, FeatureInputs, compute_features
 from scoring.linear import LinearScore
 from scoring.pairs import block_view, pair_view
 from scoring.reason_names import reason_names
+from scoring.reason_phrases import EXCHANGE_TYPE_WORDS, ORG_TYPE_PLURALS
 from scoring.reasons import reasons
 from scoring.text import TextSimilarity
 from tests.factory import host, make_campaign, visitor
@@ -137,8 +139,8 @@ def test_text_similarity_follows_the_words(tmp_path):
 
 def test_every_feature_is_documented_and_bounded(hand_made):
     table, _ = hand_made
-    assert len(FEATURES) >= 12
-    assert all(meaning for _fn, meaning in FEATURES.values())
+    assert len(REGISTRY) >= 12
+    assert all(feature.meaning for feature in REGISTRY)
     assert ((table >= 0) & (table <= 1)).all().all()
 
 
@@ -214,3 +216,8 @@ def test_reasons_name_the_specifics(tmp_path):
         " host wants SMEs"
         " | but: only shared language: English"
     )
+
+
+def test_reason_words_cover_every_org_type_and_exchange_type():
+    assert set(ORG_TYPE_PLURALS) == set(ORG_TYPES)
+    assert set(EXCHANGE_TYPE_WORDS) == set(EXCHANGE_TYPES)
