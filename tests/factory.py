@@ -59,9 +59,10 @@ def make_campaign(
 ) -> Campaign:
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(profiles).to_csv(folder / "profiles.csv", index=False)
-    pd.DataFrame(
-        history or [], columns=["visitor_id", "host_id", "decided_on", "outcome", "mode"]
-    ).to_csv(folder / "history.csv", index=False)
+    columns = ["visitor_id", "host_id", "decided_on", "outcome", "mode"]
+    if any("start" in row for row in history or []):
+        columns += ["start", "end"]
+    pd.DataFrame(history or [], columns=columns).to_csv(folder / "history.csv", index=False)
     pd.DataFrame(quotas or [], columns=["partnership", "category", "target"]).to_csv(
         folder / "quotas.csv", index=False
     )

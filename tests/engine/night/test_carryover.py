@@ -13,7 +13,7 @@ from engine.night.night import run_night
 from engine.night.options import RunOptions
 from scoring.carried import carry_candidates
 from scoring.eligibility import eligibility_context
-from scoring.encoding import encode_profiles
+from scoring.encoding import encode_campaign
 from scoring.linear import LinearScore
 from scoring.text import TextSimilarity
 from tests.factory import host, make_campaign, visitor
@@ -69,7 +69,8 @@ def test_a_visitor_with_an_accepted_exchange_is_not_proposed_again(four):
     proposals = pd.DataFrame([proposal("V1", "H2")])
     assert check_proposals(four, proposals) == []
     found = rules(check_proposals(four, proposals, locked(("V1", "H1"))))
-    assert found == {("locked_visitor", "V1", "H2")}
+    # the accepted physical exchange is V1's organisation's physical visit too
+    assert found == {("locked_visitor", "V1", "H2"), ("physical_visit_used", "V1", "H2")}
 
 
 def test_accepted_exchanges_use_their_host_capacity(four):
@@ -149,8 +150,8 @@ def test_the_churn_cost_keeps_an_unanswered_proposal_unless_the_gain_is_larger(t
 
 
 def test_sticky_pairs_missing_from_the_shortlist_are_scored_and_added_back(four):
-    encoded = encode_profiles(four.profiles)
-    context = eligibility_context(four, encoded.visitors.ids, encoded.hosts.ids)
+    encoded = encode_campaign(four)
+    context = eligibility_context(four, encoded)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
