@@ -3,6 +3,7 @@ the real loader so tests see exactly what the engine sees."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,9 @@ import pandas as pd
 
 from engine.domain.contract import Campaign
 from engine.load.campaign import load_campaign
+
+# the night the tests run as of (a Monday): nothing may start before 28 December 2026
+NIGHT = date(2026, 12, 14)
 
 PROFILE_DEFAULTS: dict[str, Any] = {
     "org_name": "Org",

@@ -13,9 +13,8 @@ Rules:
 - ``lump_sum``: a proposal's ``lump_sum_eur`` differs from the threshold of the host country
   (policy ``lump_sums`` overrides, else the bundled COSME table), halved for stays under 5
   working days, and 0 for a virtual exchange.
-- ``budget``: a partnership's lump sums over the campaign exceed its ``policy.budgets`` cap:
-  its accepted physical exchanges (an undated one at the full threshold) plus tonight's
-  proposals.
+- ``budget``: tonight's proposals spend more than what a partnership's ``policy.budgets``
+  cap leaves after its accepted physical exchanges (an undated one at the full threshold).
 """
 
 from __future__ import annotations
@@ -154,7 +153,8 @@ def _lump_sums(
     spent = _accepted_spend(campaign, accepted, profiles, thresholds)
     for partnership, cap in sorted(campaign.policy.budgets.items()):
         total = spend.get(partnership, 0.0) + spent.get(partnership, 0.0)
-        if total > float(cap) + CENTS:
+        left = max(0.0, float(cap) - spent.get(partnership, 0.0))  # overspent before: 0 left
+        if spend.get(partnership, 0.0) > left + CENTS:
             found.append(
                 Violation(
                     "budget",

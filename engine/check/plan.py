@@ -136,19 +136,20 @@ def check_host_capacity(
 def _busiest_day(
     stays: list[tuple[pd.Timestamp, pd.Timestamp, bool]],
 ) -> tuple[pd.Timestamp, int, int] | None:
-    """The first day with the most visitors (a sweep over stay starts and ends), its count,
-    and how many of them were accepted before."""
+    """Among the days tonight's proposals cover, the first with the most visitors (a sweep
+    over stay starts and ends), its count, and how many of them were accepted before. Days
+    with accepted exchanges only were checked when those were proposed."""
     events: list[tuple[pd.Timestamp, int, int]] = []
     for start, end, proposed in stays:
-        events.append((start, 1, 0 if proposed else 1))
-        events.append((end + pd.Timedelta(days=1), -1, 0 if proposed else -1))
+        events.append((start, 1, int(proposed)))
+        events.append((end + pd.Timedelta(days=1), -1, -int(proposed)))
     best: tuple[pd.Timestamp, int, int] | None = None
-    count = before = 0
-    for day, step, accepted_step in sorted(events, key=lambda e: (e[0], e[1])):
+    count = tonight = 0
+    for day, step, proposed_step in sorted(events, key=lambda e: (e[0], e[1])):
         count += step
-        before += accepted_step
-        if step > 0 and (best is None or count > best[1]):
-            best = (day, count, before)
+        tonight += proposed_step
+        if step > 0 and tonight > 0 and (best is None or count > best[1]):
+            best = (day, count, count - tonight)
     return best
 
 

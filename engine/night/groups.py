@@ -3,8 +3,9 @@ that fit an open slot; proposals then carry their group's dates, language and mo
 lump sum each physical exchange costs. Budgets are for the campaign: a partnership's cap less
 what its accepted exchanges cost is what tonight's proposals may spend.
 
-A group is named by its host, first day, length and mode (``H012-20270315-5P``), so that a
-visitor joining an accepted group tonight gets the group's name again.
+A group is named by its host, first day, length, mode and language
+(``H012-20270315-5P-de``), so that a visitor joining an accepted group tonight in its language
+gets the group's name again.
 """
 
 from __future__ import annotations
@@ -169,8 +170,10 @@ def dated_columns(
             "end": end,
             "stay_days": length,
             "group_id": [
-                group_name(h, s, n, p)
-                for h, s, n, p in zip(host_ids, start, length, physical, strict=True)
+                group_name(h, s, n, p, language)
+                for h, s, n, p, language in zip(
+                    host_ids, start, length, physical, table["language"], strict=True
+                )
             ],
             "group_language": table["language"].to_numpy(),
             "mode": np.where(physical, "physical", "virtual"),
@@ -179,9 +182,13 @@ def dated_columns(
     )
 
 
-def group_name(host_id: str, start: pd.Timestamp, length: int, physical: bool) -> str:
-    """A group's name: host, first day, length, mode (``H012-20270315-5P``)."""
-    return f"{host_id}-{start:%Y%m%d}-{int(length)}{'P' if physical else 'V'}"
+def group_name(
+    host_id: str, start: pd.Timestamp, length: int, physical: bool, language: str = ""
+) -> str:
+    """A group's name: host, first day, length, mode and working language
+    (``H012-20270315-5P-de``): two groups of a host never share one."""
+    name = f"{host_id}-{start:%Y%m%d}-{int(length)}{'P' if physical else 'V'}"
+    return f"{name}-{language}" if language else name
 
 
 def with_spend(

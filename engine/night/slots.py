@@ -60,6 +60,9 @@ class _HostGrid:
     physical: np.ndarray
     new: np.ndarray  # False: an accepted group's join slot
     fits: np.ndarray  # (pairs, slots) bool
+    start_day: np.ndarray  # day numbers of the first and last day
+    end_day: np.ndarray
+    room: np.ndarray  # capacity less the most visitors accepted before on any of its days
 
 
 def build_slots(
@@ -70,8 +73,6 @@ def build_slots(
     earliest_day: int | None = None,
 ) -> Slots:
     """The kept slots of every host, and for every candidate pair the slots it can join."""
-    hosts = encoded.hosts
-    calendar = encoded.calendar
     languages = encoded.vocab.languages
     slot_rows: list[pd.DataFrame] = []
     fit_rows: list[pd.DataFrame] = []
@@ -82,18 +83,7 @@ def build_slots(
         grid = _host_grid(pairs, host, encoded, policy, occupancy, earliest_day)
         if grid is None:
             continue
-        country = int(hosts.work_country[host])
-        start_day = calendar.day(country, grid.start)
-        end_day = calendar.day(country, grid.start + grid.length - 1)
-        capacity = int(hosts.capacity[host])
-        if policy.max_group_size is not None:
-            capacity = min(capacity, policy.max_group_size)
-        busy = (
-            np.zeros(len(start_day), dtype=np.int64)
-            if occupancy is None
-            else occupancy.busiest(host, start_day, end_day)
-        )
-        room = capacity - busy
+        start_day, end_day, room = grid.start_day, grid.end_day, grid.room
         usable = (room > 0) & grid.fits.any(axis=0)
         keep = _kept(grid, usable, pairs["score"].to_numpy(), room, policy.slots_per_host)
         if not keep.size:
@@ -171,8 +161,10 @@ def _host_grid(
     fits = _fitting(w, length, physical, first, end, shortest, longest, pair_physical)
     if policy.group_common_language:
         fits &= speaks(lang)
-    undominated = _undominated(fits, length, physical)
-    w, length, lang, physical = (a[undominated] for a in (w, length, lang, physical))
+    room = _room(host, w, length, encoded, policy, occupancy)
+    fits &= (room > 0)[None, :]  # a slot without room admits nobody
+    undominated = _undominated(fits, length, physical, room)
+    w, length, lang, physical, room = (a[undominated] for a in (w, length, lang, physical, room))
     fits = fits[:, undominated]
     new = np.ones(len(w), dtype=bool)
 
@@ -190,20 +182,45 @@ def _host_grid(
             )
             if policy.group_common_language:
                 j_fits &= speaks(j_lang)
-            w, length, lang, physical = (
+            j_room = _room(host, j_start, j_length, encoded, policy, occupancy)
+            w, length, lang, physical, room = (
                 np.concatenate(pair)
                 for pair in (
                     (w, j_start),
                     (length, j_length),
                     (lang, j_lang),
                     (physical, j_physical),
+                    (room, j_room),
                 )
             )
-            fits = np.hstack([fits, j_fits])
+            fits = np.hstack([fits, j_fits & (j_room > 0)[None, :]])
             new = np.concatenate([new, np.zeros(len(j_start), dtype=bool)])
     if not fits.size:
         return None
-    return _HostGrid(w, length, lang, physical, new, fits)
+    start_day = calendar.day(country, w)
+    end_day = calendar.day(country, w + length - 1)
+    return _HostGrid(w, length, lang, physical, new, fits, start_day, end_day, room)
+
+
+def _room(
+    host: int,
+    start: np.ndarray,
+    length: np.ndarray,
+    encoded: EncodedCampaign,
+    policy: Policy,
+    occupancy: Occupancy | None,
+) -> np.ndarray:
+    """(slots,) the host's capacity (at most max_group_size) less the most visitors it has
+    from accepted exchanges on any day of each slot."""
+    capacity = int(encoded.hosts.capacity[host])
+    if policy.max_group_size is not None:
+        capacity = min(capacity, policy.max_group_size)
+    if occupancy is None or not len(start):
+        return np.full(len(start), capacity, dtype=np.int64)
+    country = int(encoded.hosts.work_country[host])
+    first = encoded.calendar.day(country, start)
+    last = encoded.calendar.day(country, start + length - 1)
+    return capacity - occupancy.busiest(host, first, last)
 
 
 def _fitting(
@@ -278,15 +295,20 @@ def _speaks(visitor_masks: np.ndarray, language_bits: np.ndarray, words: int) ->
     return out
 
 
-def _undominated(fits: np.ndarray, length: np.ndarray, physical: np.ndarray) -> np.ndarray:
+def _undominated(
+    fits: np.ndarray, length: np.ndarray, physical: np.ndarray, room: np.ndarray
+) -> np.ndarray:
     """Slots worth keeping: drop a slot when another slot of the same length and mode (so the
-    same lump sum) fits every pair it fits; of identical slots keep the first (earliest)."""
+    same lump sum) and at least its room fits every pair it fits; of identical slots keep the
+    first (earliest)."""
     usable = np.flatnonzero(fits.any(axis=0))
     f = fits[:, usable].astype(np.int32)
     size = f.sum(axis=0)
     common = f.T @ f  # common[a, b]: pairs fitting both
-    same_kind = (length[usable][:, None] == length[usable][None, :]) & (
-        physical[usable][:, None] == physical[usable][None, :]
+    same_kind = (
+        (length[usable][:, None] == length[usable][None, :])
+        & (physical[usable][:, None] == physical[usable][None, :])
+        & (room[usable][:, None] >= room[usable][None, :])
     )
     covered = (common == size[None, :]) & same_kind  # a covers b: b's pairs all fit a
     np.fill_diagonal(covered, False)

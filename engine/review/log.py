@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.domain.contract import HISTORY_COLUMNS, Campaign
+from engine.domain.contract import HISTORY_COLUMNS, HISTORY_OPTIONAL_COLUMNS, Campaign
 from engine.domain.decisions import FINAL_DECISIONS
 from engine.domain.problems import Problem
 from engine.load.decision_files import DecisionFile
@@ -141,8 +141,11 @@ def decision_history(current: pd.DataFrame) -> pd.DataFrame:
             "decided_on": pd.to_datetime(final["decided_on"]),
             "outcome": final["decision"].astype(str),
             "mode": final["mode"].astype(str),
+            # an accepted exchange keeps its proposal's dates (it occupies its host on them)
+            "start": pd.to_datetime(final["start_day"], errors="coerce"),
+            "end": pd.to_datetime(final["end_day"], errors="coerce"),
         },
-        columns=list(HISTORY_COLUMNS),
+        columns=[*HISTORY_COLUMNS, *HISTORY_OPTIONAL_COLUMNS],
     ).reset_index(drop=True)
 
 
