@@ -37,7 +37,7 @@ from engine.domain.contract import Campaign
 from engine.load.campaign import load_campaign
 from scoring.candidates import build_candidates
 from scoring.eligibility import EligibilityContext, eligibility, eligibility_context
-from scoring.encoding import EncodedCampaign, encode_profiles
+from scoring.encoding import EncodedCampaign, encode_campaign
 from scoring.features import FeatureInputs, compute_features
 from scoring.model import MatchScorer
 from scoring.pairs import pair_view
@@ -65,11 +65,11 @@ def setup(request: Any) -> Setup:
     if n_visitors not in SEEDS:
         pytest.skip(f"no benchmark campaign of {n_visitors} visitors")
     campaign = load_campaign(campaign_folder(n_visitors))
-    encoded = encode_profiles(campaign.profiles)
+    encoded = encode_campaign(campaign)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
-    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+    context = eligibility_context(campaign, encoded)
     trained = train(ScoringContext(campaign, encoded, text, context), random_state=0)
     return Setup(campaign, encoded, text, context, trained.scorer)
 

@@ -28,12 +28,12 @@ import pandas as pd
 
 from engine.domain.contract import Campaign
 from engine.load.campaign import load_campaign
-from engine.night.night import assignment_problem
+from engine.night.encode import assignment_problem
 from engine.night.quotas import achieved_before
 from engine.synthetic.generator import generate_campaign, write_campaign
 from scoring.candidates import build_candidates
 from scoring.eligibility import eligibility_context
-from scoring.encoding import EncodedCampaign, encode_profiles
+from scoring.encoding import EncodedCampaign, encode_campaign
 from scoring.linear import LinearScore, PairScorer
 from scoring.text import TextSimilarity
 from solvers.problem import AssignmentProblem
@@ -122,7 +122,7 @@ def instance(
     clock = time.perf_counter()
     campaign = load_campaign(campaign_folder(n_visitors))
     timings["load_s"] = round(time.perf_counter() - clock, 2)
-    encoded = encode_profiles(campaign.profiles)
+    encoded = encode_campaign(campaign)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
@@ -135,7 +135,7 @@ def instance(
         candidates = pd.read_parquet(path)
         eligible = int(json.loads(meta.read_text())["eligible"])
     else:
-        context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+        context = eligibility_context(campaign, encoded)
         candidates, stats = build_candidates(
             encoded,
             text,

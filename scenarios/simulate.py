@@ -1,13 +1,14 @@
 """Replay a campaign night by night through the nightly job's own code path.
 
-Each night: the campaign *as it stands that night* (profiles that have arrived, availability
-starting no earlier than ``lead_days`` working days after the night) goes through
-:func:`engine.night.night.run_night` - the function ``cxmatch run`` calls - exactly as the nightly
-job feeds it: the decisions so far, kept as decision-log records, become history rows
-``visitor_id, host_id, decided_on = the night, outcome, mode`` (:func:`engine.review.log.
-with_decisions`) and the accepted ones are locked exchanges (:func:`engine.night.carryover.carryover`):
-they keep their host's capacity and their visitor gets no new proposal. Rejected pairs are
-never proposed again, a physical visit is used, KPIs progress.
+Each night: the campaign *as it stands that night* (the profiles that have arrived) goes
+through the one checked night (:func:`engine.review.checked_night.checked_night`, what
+``cxmatch run`` and ``nightly`` run) *as of the night's date*, so the same rules hold: no
+proposal starts before the night plus the policy's ``lead_days``, and the decisions so far,
+kept as decision-log records, become history rows (:func:`engine.review.log.with_decisions`)
+and locked exchanges (:func:`engine.review.carryover.carryover`): an accepted exchange
+occupies its host on its dates, its visitor gets no new proposal (but a physical one after a
+virtual exchange), its organisation's physical visit is used; rejected pairs are never
+proposed again; KPIs progress.
 
 Everything random is drawn from streams keyed by (seed, purpose, ...), so the same scenario and
 seed give the same results in any process, and two scenarios share their draws for the same
@@ -119,7 +120,7 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
         carry = carryover(records) if len(records) else None
         say(f"night {night}/{len(dates)} ({night_date}): running the nightly job")
         try:
-            result = checked_night(campaign, replace(options, carryover=carry))
+            result = checked_night(campaign, replace(options, carryover=carry, as_of=night_date))
         except NightRefused as refused:
             raise SimulationFailed(f"night {night}: {refused}", refused.reason) from None
         decided = _decide(campaign, result.proposals, scenario.acceptance, seed, night)
@@ -163,22 +164,10 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
 
 
 def _view(prepared: PreparedScenario, night: int, night_date: date) -> Campaign:
-    """Profiles published by tonight, availability from the earliest possible start (profiles
-    whose window has passed are closed). History: the campaign's own, before any decision."""
+    """Profiles published by tonight (the night itself keeps proposals after its date plus
+    the lead time). History: the campaign's own, before any decision."""
     base = prepared.campaign
     profiles = base.profiles[prepared.arrival_night <= night].reset_index(drop=True)
-    earliest = pd.Timestamp(
-        np.busday_offset(
-            np.datetime64(night_date, "D"), prepared.scenario.lead_days, roll="forward"
-        )
-    )
-    ended = profiles["available_to"] < earliest
-    profiles = profiles.assign(
-        available_from=profiles["available_from"].where(
-            ended | (profiles["available_from"] >= earliest), earliest
-        ),
-        status=profiles["status"].where(~ended, "draft"),
-    )
     return base.replace(profiles=profiles)
 
 

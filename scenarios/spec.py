@@ -235,7 +235,6 @@ class Scenario(_Strict):
     seed: int = Field(0, ge=0)
     first_night: date | None = None  # default: the day after the last history decision
     days_between_nights: int = Field(7, ge=1, le=90)
-    lead_days: int = Field(5, ge=0, le=120, description="working days between a night and a start")
     policy: Policy = Policy()  # only the keys given override the base campaign's policy
     changes: tuple[Change, ...] = ()
     arrivals: Arrivals = Arrivals()

@@ -2,10 +2,12 @@
 
 A pair is eligible when: both profiles are published and validated; visitor and host are
 in different countries (both COSME, checked at load); their modes meet (physical needs
-both sides to accept physical and the visitor to still have a physical visit left); the
-pair was never rejected or cancelled; a stay length fits both sides' and the policy's
-``min_days..max_days``; the availability windows share at least that many working days;
-and, when the policy requires it, they share a language.
+both sides to accept physical and the visitor's *organisation* to still have a physical
+visit left in the programme generation); the pair was never rejected or cancelled; a stay
+length fits both sides' and the policy's ``min_days..max_days``; the availability windows,
+from the night's earliest start on (its date plus the policy's lead time), share at least
+that many working days of the host country; and, when the policy requires it, they share a
+language.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.domain.calendar import WorkCalendar
 from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
+from scoring.encoding import EncodedCampaign
 from scoring.pairs import PairView, meets
 
 
@@ -28,21 +32,21 @@ class EligibilityContext:
     policy_min_days: int
     policy_max_days: int
     require_common_language: bool
+    calendar: WorkCalendar  # working days per host country
+    earliest_day: int | None = None  # day number of the earliest start (None: no night)
 
 
 def eligibility_context(
-    campaign: Campaign, visitor_ids: np.ndarray, host_ids: np.ndarray
+    campaign: Campaign, encoded: EncodedCampaign, earliest_day: int | None = None
 ) -> EligibilityContext:
+    """What eligibility needs from the history and policy. ``earliest_day``: the first day a
+    proposal may start (the night's date plus the lead time); None for no night (training)."""
     history = campaign.history
     policy = campaign.policy
+    visitor_ids, host_ids = encoded.visitors.ids, encoded.hosts.ids
     visitor_pos = pd.Series(np.arange(len(visitor_ids)), index=pd.Index(visitor_ids))
     host_pos = pd.Series(np.arange(len(host_ids)), index=pd.Index(host_ids))
-
-    used = history[history["outcome"].isin(POSITIVE_OUTCOMES) & (history["mode"] == "physical")]
-    visits = used.groupby("visitor_id").size()
-    physical_left = (
-        visits.reindex(visitor_ids).fillna(0).to_numpy() < policy.physical_visits_per_visitor
-    )
+    physical_left = physical_visits_left(campaign, visitor_ids) > 0
 
     blocking = history[history["outcome"].isin(BLOCKING_OUTCOMES)]
     v = visitor_pos.reindex(blocking["visitor_id"]).to_numpy()
@@ -55,7 +59,26 @@ def eligibility_context(
         policy_min_days=policy.min_days,
         policy_max_days=policy.max_days,
         require_common_language=policy.require_common_language,
+        calendar=encoded.calendar,
+        earliest_day=earliest_day,
     )
+
+
+def physical_visits_left(campaign: Campaign, visitor_ids: np.ndarray) -> np.ndarray:
+    """(n,) int: the physical visits the visitor's organisation has left in the programme
+    generation (its allowance less the accepted or completed physical exchanges since
+    ``generation_start`` of any of its visitor profiles; virtual exchanges never count)."""
+    history, policy, profiles = campaign.history, campaign.policy, campaign.profiles
+    org_of = pd.Series(profiles["org_id"].to_numpy(), index=profiles["profile_id"].to_numpy())
+    used = history[history["outcome"].isin(POSITIVE_OUTCOMES) & (history["mode"] == "physical")]
+    if policy.generation_start is not None and len(used):
+        day = used["start"].fillna(used["decided_on"]) if "start" in used else used["decided_on"]
+        first = pd.Timestamp(policy.generation_start)
+        used = used[~(pd.to_datetime(day) < first)]
+    visits = used["visitor_id"].map(org_of).dropna().value_counts()
+    orgs = org_of.reindex(visitor_ids)
+    used_by_visitor = visits.reindex(orgs.to_numpy()).fillna(0).to_numpy().astype(np.int64)
+    return np.maximum(policy.physical_visits_per_visitor - used_by_visitor, 0)
 
 
 @dataclass(frozen=True)
@@ -77,9 +100,11 @@ def eligibility(view: PairView, context: EligibilityContext) -> Eligibility:
     virtual = visitor.virtual & host.virtual
     stay = np.maximum(np.maximum(visitor.min_days, host.min_days), context.policy_min_days)
     longest = np.minimum(np.minimum(visitor.max_days, host.max_days), context.policy_max_days)
-    overlap = np.minimum(visitor.wd_to_excl, host.wd_to_excl) - np.maximum(
-        visitor.wd_from, host.wd_from
-    )
+    first = np.maximum(visitor.day_from, host.day_from)
+    if context.earliest_day is not None:
+        first = np.maximum(first, context.earliest_day)
+    end = np.minimum(visitor.day_to_excl, host.day_to_excl)
+    overlap = context.calendar.count(host.work_country, first, end)
     eligible = (
         visitor.matchable
         & host.matchable

@@ -2,8 +2,10 @@
 
 Set-valued profile fields (sectors, languages, targets) become bit masks of shape
 ``(n, words)`` over a vocabulary shared by visitors and hosts, so "do these two sets meet"
-is a bitwise AND and a popcount over whole blocks of pairs. Dates become working-day
-indices, so the working days two windows share is a subtraction.
+is a bitwise AND and a popcount over whole blocks of pairs. Dates become day numbers, and
+the campaign's working-day calendar (:class:`engine.domain.calendar.WorkCalendar`, Monday to
+Friday less each host country's public holidays) turns "working days two windows share"
+into two table lookups and a subtraction.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.domain.contract import EXCHANGE_TYPES, ORG_TYPES, org_category
+from engine.domain.calendar import WorkCalendar, day_number
+from engine.domain.contract import EXCHANGE_TYPES, ORG_TYPES, Campaign, org_category
 
-EPOCH = np.datetime64("2000-01-03", "D")  # a Monday; working-day indices count from here
 ENGLISH = "en"
 
 
@@ -61,8 +63,9 @@ class SideArrays:
     target_countries: np.ndarray  # (n, w) uint64 over the country vocabulary
     target_sectors: np.ndarray  # (n, w) uint64 division mask
     exchange_types: np.ndarray  # (n, 1) uint64 over EXCHANGE_TYPES
-    wd_from: np.ndarray  # int32 working-day index of available_from
-    wd_to_excl: np.ndarray  # int32 working-day index of the day after available_to
+    day_from: np.ndarray  # int32 day number of available_from (engine.domain.calendar)
+    day_to_excl: np.ndarray  # int32 day number of the day after available_to
+    work_country: np.ndarray  # int16 row of the profile's country in the work calendar
     min_days: np.ndarray  # int16
     max_days: np.ndarray  # int16
     physical: np.ndarray  # bool, the profile accepts a physical exchange
@@ -106,20 +109,15 @@ def build_vocabularies(profiles: pd.DataFrame) -> Vocabularies:
     )
 
 
-def working_day_index(dates: pd.Series | np.ndarray) -> np.ndarray:
-    days = np.asarray(dates, dtype="datetime64[D]")
-    return np.busday_count(EPOCH, days).astype(np.int32)
-
-
 def encode_side(
     table: pd.DataFrame,
     vocab: Vocabularies,
     org_codes: dict[str, int],
     partnership_codes: dict[str, int],
+    calendar: WorkCalendar,
 ) -> SideArrays:
     org_type_index = {name: i for i, name in enumerate(ORG_TYPES)}
     modes = table["mode"].to_numpy()
-    to_excl = np.asarray(table["available_to"], dtype="datetime64[D]") + np.timedelta64(1, "D")
     return SideArrays(
         ids=table["profile_id"].to_numpy(dtype=object),
         org_id=np.array([org_codes[o] for o in table["org_id"]], dtype=np.int32),
@@ -137,8 +135,9 @@ def encode_side(
         target_countries=vocab.countries.mask(table["target_countries"].tolist()),
         target_sectors=vocab.sectors.mask(table["target_sectors"].tolist()),
         exchange_types=vocab.exchange_types.mask(table["exchange_types"].tolist()),
-        wd_from=working_day_index(table["available_from"]),
-        wd_to_excl=np.busday_count(EPOCH, to_excl).astype(np.int32),
+        day_from=day_number(table["available_from"]).astype(np.int32),
+        day_to_excl=(day_number(table["available_to"]) + 1).astype(np.int32),
+        work_country=np.array([calendar.position[c] for c in table["country"]], dtype=np.int16),
         min_days=table["min_days"].to_numpy(dtype=np.int16),
         max_days=table["max_days"].to_numpy(dtype=np.int16),
         physical=np.isin(modes, ["physical", "either"]),
@@ -153,23 +152,47 @@ class EncodedCampaign:
     visitors: SideArrays
     hosts: SideArrays
     vocab: Vocabularies
+    calendar: WorkCalendar  # working days of every profile's country
     seek: pd.Series  # visitor seek texts (for text features)
     visitor_offer: pd.Series
     host_offer: pd.Series
     host_seek: pd.Series
 
 
-def encode_profiles(profiles: pd.DataFrame) -> EncodedCampaign:
-    """Encode a validated profiles table (see engine.domain.contract.Campaign) into arrays."""
+def campaign_calendar(
+    profiles: pd.DataFrame, public_holidays: bool = True, days: np.ndarray | None = None
+) -> WorkCalendar:
+    """The working days of every profile's country, over every availability (and ``days``,
+    e.g. history dates and the night's date), with a year's margin."""
+    named = [day_number(profiles["available_from"]), day_number(profiles["available_to"])]
+    if days is not None:
+        named.append(np.asarray(days, dtype=np.int64))
+    return WorkCalendar.covering(profiles["country"], np.concatenate(named), public_holidays)
+
+
+def encode_campaign(campaign: Campaign, days: np.ndarray | None = None) -> EncodedCampaign:
+    """Encode a campaign's profiles with its working-day calendar (the policy's holidays)."""
+    calendar = campaign_calendar(campaign.profiles, campaign.policy.public_holidays, days)
+    return encode_profiles(campaign.profiles, calendar)
+
+
+def encode_profiles(
+    profiles: pd.DataFrame, calendar: WorkCalendar | None = None
+) -> EncodedCampaign:
+    """Encode a validated profiles table (see engine.domain.contract.Campaign) into arrays;
+    without a ``calendar``, the working days of the profiles' countries with their public
+    holidays."""
+    calendar = calendar if calendar is not None else campaign_calendar(profiles)
     vocab = build_vocabularies(profiles)
     org_codes = {org: i for i, org in enumerate(sorted(set(profiles["org_id"])))}
     partnership_codes = {p: i for i, p in enumerate(sorted(set(profiles["partnership"])))}
     visitors = profiles[profiles["role"] == "visitor"].reset_index(drop=True)
     hosts = profiles[profiles["role"] == "host"].reset_index(drop=True)
     return EncodedCampaign(
-        visitors=encode_side(visitors, vocab, org_codes, partnership_codes),
-        hosts=encode_side(hosts, vocab, org_codes, partnership_codes),
+        visitors=encode_side(visitors, vocab, org_codes, partnership_codes, calendar),
+        hosts=encode_side(hosts, vocab, org_codes, partnership_codes, calendar),
         vocab=vocab,
+        calendar=calendar,
         seek=visitors["seek"],
         visitor_offer=visitors["offer"],
         host_offer=hosts["offer"],

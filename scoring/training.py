@@ -26,7 +26,7 @@ import pandas as pd
 
 from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
 from scoring.eligibility import EligibilityContext, eligibility, eligibility_context
-from scoring.encoding import EncodedCampaign, encode_profiles
+from scoring.encoding import EncodedCampaign, encode_campaign
 from scoring.features import (
     DEFAULT_WEIGHTS,
     FEATURE_NAMES,
@@ -97,12 +97,12 @@ class ScoringContext:
         encoded: EncodedCampaign | None = None,
         text: TextSimilarity | None = None,
     ) -> ScoringContext:
-        encoded = encoded if encoded is not None else encode_profiles(campaign.profiles)
+        encoded = encoded if encoded is not None else encode_campaign(campaign)
         if text is None:
             text = TextSimilarity.fit(
                 encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
             )
-        context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+        context = eligibility_context(campaign, encoded)
         return cls(campaign, encoded, text, context)
 
 
@@ -343,9 +343,7 @@ def evaluate(
         campaign,
         encoded,
         scoring.text,
-        eligibility_context(
-            campaign.replace(history=past), encoded.visitors.ids, encoded.hosts.ids
-        ),
+        eligibility_context(campaign.replace(history=past), encoded),
     )
     ranked_visitors = np.unique(test_labels.visitor[test_labels.label == 1])
     n_hosts = len(encoded.hosts)

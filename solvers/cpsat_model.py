@@ -12,10 +12,15 @@ Rules (hard):
 * each quota: ``members chosen + shortfall >= need`` (the shortfall is paid in the objective);
 * each cap: ``sum of cost over chosen pairs <= limit``;
 * group slots: a chosen pair needs one of the slots it fits open (``x_p => OR of its
-  slots``), and a host opens at most ``max_groups_per_host`` slots.
+  slots``), and a host opens at most ``max_groups_per_host`` *new* slots (joining an accepted
+  group opens none);
+* slot room: a host's members are at most the room of each slot it opens
+  (``sum of its x + (capacity - room_s) y_s <= capacity``);
+* limited sets: at most ``set_limit[k]`` chosen pairs of set ``k`` (one physical visit per
+  visiting organisation).
 
 Objective: maximise total pair value (score plus bonus) minus quota penalty times shortfall,
-plus the group bonus (bonus_h per member beyond one per open slot). Every variable is hinted
+plus the group bonus (bonus_h per member beyond one per new open slot). Every variable is hinted
 with the start (AddHint). In deterministic mode the search is interleaved and ends on
 CP-SAT's deterministic time, so the same model, seed and workers give the same answer.
 """
@@ -91,8 +96,10 @@ def build_model(problem: AssignmentProblem, keep: np.ndarray, start: Solution) -
     add_sme_share(model, problem, pairs, x)
     shortfall = add_quotas(model, problem, pairs, x)
     add_caps(model, problem, pairs, x)
+    add_limit_sets(model, problem, pairs, x)
     opened = add_group_slots(model, problem, pairs, x)
     add_max_groups_per_host(model, problem, opened)
+    add_slot_room(model, problem, pairs, x, opened)
     built = AssignmentModel(model, pairs, x, shortfall, opened)
     set_objective(built, problem)
     add_hints(built, problem, start)
@@ -152,6 +159,25 @@ def add_caps(
         model.add(cp_model.LinearExpr.weighted_sum(x, cap.cost[pairs].tolist()) <= cap.limit)
 
 
+def add_limit_sets(
+    model: cp_model.CpModel, problem: AssignmentProblem, pairs: np.ndarray, x: Bools
+) -> None:
+    """Each limited set: at most its limit of chosen pairs (AddAtMostOne for a limit of 1)."""
+    if problem.limit_set is None or problem.set_limit is None:
+        return
+    keys = problem.limit_set[pairs]
+    inside = np.flatnonzero(keys >= 0)
+    for key, members in enumerate(_groups(keys[inside], len(problem.set_limit))):
+        limit = int(problem.set_limit[key])
+        if len(members) <= limit:
+            continue
+        chosen = [x[i] for i in inside[members]]
+        if limit == 1:
+            model.add_at_most_one(chosen)
+        else:
+            model.add(cp_model.LinearExpr.sum(chosen) <= limit)
+
+
 def add_group_slots(
     model: cp_model.CpModel, problem: AssignmentProblem, pairs: np.ndarray, x: Bools
 ) -> dict[int, cp_model.IntVar]:
@@ -170,15 +196,39 @@ def add_group_slots(
 def add_max_groups_per_host(
     model: cp_model.CpModel, problem: AssignmentProblem, opened: dict[int, cp_model.IntVar]
 ) -> None:
-    """A host opens at most ``max_groups_per_host`` of its slots."""
+    """A host opens at most ``max_groups_per_host`` of its new slots."""
     if problem.slot_host is None:
         return
-    for host_slots in _slots_per_host(problem, opened):
+    for host_slots in _slots_per_host(problem, opened, new_only=True):
         if len(host_slots) > problem.max_groups_per_host:
             model.add(
                 cp_model.LinearExpr.sum([opened[slot] for slot in host_slots])
                 <= problem.max_groups_per_host
             )
+
+
+def add_slot_room(
+    model: cp_model.CpModel,
+    problem: AssignmentProblem,
+    pairs: np.ndarray,
+    x: Bools,
+    opened: dict[int, cp_model.IntVar],
+) -> None:
+    """A host's members at most the room of each slot it opens:
+    ``sum of its x + (capacity - room_s) y_s <= capacity`` for each slot with less room."""
+    if problem.slot_host is None or not opened:
+        return
+    rooms = problem.rooms
+    members = _groups(problem.pair_host[pairs], problem.n_hosts)
+    for host, host_slots in enumerate(_slots_per_host(problem, opened)):
+        capacity = int(problem.host_capacity[host])
+        chosen = [x[i] for i in members[host]]
+        for slot in host_slots:
+            room = int(rooms[slot])
+            if room < min(capacity, len(chosen)):
+                model.add(
+                    cp_model.LinearExpr.sum(chosen) + (capacity - room) * opened[slot] <= capacity
+                )
 
 
 def set_objective(built: AssignmentModel, problem: AssignmentProblem) -> None:
@@ -192,12 +242,12 @@ def set_objective(built: AssignmentModel, problem: AssignmentProblem) -> None:
 
 
 def _group_bonus(built: AssignmentModel, problem: AssignmentProblem) -> cp_model.LinearExpr | int:
-    """bonus_h x (members_h - open slots_h), summed over the hosts with a bonus."""
+    """bonus_h x (members_h - new open slots_h), summed over the hosts with a bonus."""
     if problem.slot_host is None or problem.group_bonus is None:
         return 0
     terms = []
     members = _groups(problem.pair_host[built.pairs], problem.n_hosts)
-    for host, host_slots in enumerate(_slots_per_host(problem, built.opened)):
+    for host, host_slots in enumerate(_slots_per_host(problem, built.opened, new_only=True)):
         bonus = int(problem.group_bonus[host])
         if bonus and len(members[host]):
             chosen = cp_model.LinearExpr.sum([built.x[i] for i in members[host]])
@@ -260,11 +310,13 @@ def solve_model(
 
 
 def _slots_per_host(
-    problem: AssignmentProblem, opened: dict[int, cp_model.IntVar]
+    problem: AssignmentProblem, opened: dict[int, cp_model.IntVar], new_only: bool = False
 ) -> list[list[int]]:
-    """For each host, its slots among ``opened`` (in slot order)."""
+    """For each host, its slots among ``opened`` (in slot order; only new ones if asked)."""
     assert problem.slot_host is not None
     used = np.fromiter(opened, dtype=np.int64, count=len(opened))
+    if new_only:
+        used = used[problem.new_slots[used]]
     return [used[members].tolist() for members in _groups(problem.slot_host[used], problem.n_hosts)]
 
 

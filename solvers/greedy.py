@@ -32,12 +32,27 @@ class _Assignment:
             np.zeros(problem.n_slots, dtype=bool) if open_slots is None else open_slots.copy()
         )
         self.host_groups = problem.groups_per_host(self.open)
+        self.host_limit = problem.host_limits(self.open)  # capacity, and each open slot's room
+        self.rooms = problem.rooms
+        self.new = problem.new_slots
+        self.set_count = (
+            np.zeros(0, dtype=np.int64)
+            if problem.set_limit is None
+            else np.zeros(len(problem.set_limit), dtype=np.int64)
+        )
         self.priority = slot_priority(problem)
 
     def take(self, pair: int) -> bool:
         problem = self.problem
         v, h = problem.pair_visitor[pair], problem.pair_host[pair]
-        if self.visitor_taken[v] or self.host_load[h] >= problem.host_capacity[h]:
+        if self.visitor_taken[v] or self.host_load[h] >= self.host_limit[h]:
+            return False
+        key = -1 if problem.limit_set is None else int(problem.limit_set[pair])
+        if (
+            key >= 0
+            and problem.set_limit is not None
+            and self.set_count[key] >= problem.set_limit[key]
+        ):
             return False
         opening = -1
         if problem.slot_host is not None:
@@ -45,9 +60,13 @@ class _Assignment:
             if not len(fitting):
                 return False
             if not self.open[fitting].any():
-                if self.host_groups[h] >= problem.max_groups_per_host:
+                allowed = fitting[
+                    (self.rooms[fitting] > self.host_load[h])
+                    & (~self.new[fitting] | (self.host_groups[h] < problem.max_groups_per_host))
+                ]
+                if not len(allowed):
                     return False
-                opening = int(fitting[np.argmax(self.priority[fitting])])
+                opening = int(allowed[np.argmax(self.priority[allowed])])
         if problem.caps:
             cost = np.array([cap.cost[pair] for cap in problem.caps], dtype=np.int64)
             if any(self.spend + cost > [cap.limit for cap in problem.caps]):
@@ -55,7 +74,10 @@ class _Assignment:
             self.spend += cost
         if opening >= 0:
             self.open[opening] = True
-            self.host_groups[h] += 1
+            self.host_groups[h] += int(self.new[opening])
+            self.host_limit[h] = min(self.host_limit[h], self.rooms[opening])
+        if key >= 0:
+            self.set_count[key] += 1
         self.selected[pair] = True
         self.visitor_taken[v] = True
         self.host_load[h] += 1
@@ -67,11 +89,14 @@ class _Assignment:
         self.selected[pair] = False
         self.visitor_taken[problem.pair_visitor[pair]] = False
         self.host_load[h] -= 1
+        if problem.limit_set is not None and problem.limit_set[pair] >= 0:
+            self.set_count[problem.limit_set[pair]] -= 1
         if problem.caps:
             self.spend -= np.array([cap.cost[pair] for cap in problem.caps], dtype=np.int64)
         if problem.slot_host is not None and self.host_load[h] == 0:  # close an empty host
             self.open[problem.slot_host == h] = False
             self.host_groups[h] = 0
+            self.host_limit[h] = problem.host_capacity[h]
 
     def fill(self, order: np.ndarray) -> None:
         for pair in order:
@@ -110,7 +135,7 @@ def slot_priority(problem: AssignmentProblem) -> np.ndarray:
     slot_sorted, value_sorted = slot[order], value[order]
     starts = np.searchsorted(slot_sorted, slot_sorted, side="left")
     rank = np.arange(len(slot_sorted)) - starts
-    keep = rank < problem.host_capacity[problem.slot_host[slot_sorted]]
+    keep = rank < problem.rooms[slot_sorted]
     return np.bincount(slot_sorted[keep], weights=value_sorted[keep], minlength=problem.n_slots)
 
 
@@ -155,7 +180,8 @@ def round_solution(
 
 
 def best_slots(problem: AssignmentProblem, weight: np.ndarray) -> np.ndarray:
-    """(n_slots,) bool: each host's ``max_groups_per_host`` slots of largest positive weight."""
+    """(n_slots,) bool: each host's ``max_groups_per_host`` slots of largest positive weight
+    (new ones or accepted groups taking members: never more new ones than allowed)."""
     assert problem.slot_host is not None
     ranked = np.lexsort((np.arange(problem.n_slots), -weight, problem.slot_host))
     position = np.arange(problem.n_slots) - np.searchsorted(

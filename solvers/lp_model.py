@@ -7,7 +7,7 @@ Rows (all ``<=``, over the pair columns x_p in [0, 1] and one shortfall column p
 * one per host: ``sum of its x <= capacity``;
 * the side rows: the SME share ``num * total - den * smes <= fixed`` (the
   accepted exchanges counted in ``fixed``), then per quota ``-chosen - shortfall <= -need``,
-  then per cap ``sum of cost x <= limit``.
+  then per cap ``sum of cost x <= limit``, then per limited set ``sum of its x <= limit``.
 
 The priced LP (``solvers.relaxation``) slices this matrix by pairs; the slot LP
 (``solvers.slot_lp``) takes it whole and adds the slot columns and rows; diagnosis reads the
@@ -80,9 +80,10 @@ class LpRows:
 
     def __init__(self, problem: AssignmentProblem):
         n, q = problem.n_pairs, len(problem.quotas)
+        sets = 0 if problem.set_limit is None else len(problem.set_limit)
         self.problem = problem
         self.side_start = problem.n_visitors + problem.n_hosts  # the first side row
-        self.n_rows = self.side_start + 1 + q + len(problem.caps)
+        self.n_rows = self.side_start + 1 + q + len(problem.caps) + sets
         columns = np.arange(n)
         ones = np.ones(n)
         share = problem.min_sme_share
@@ -112,13 +113,14 @@ class LpRows:
                 sparse.csr_matrix(sme_row.astype(float)[None, :]),
                 -quota_rows,  # chosen + shortfall >= need, as -chosen - shortfall <= -need
                 *[sparse.csr_matrix(cap.cost.astype(float)[None, :]) for cap in problem.caps],
+                _set_rows(problem),
             ]
         ).T.tocsr()
         self.slack_block = sparse.vstack(
             [
                 sparse.csr_matrix((self.side_start + 1, q)),
                 -sparse.identity(q, format="csr"),
-                sparse.csr_matrix((len(problem.caps), q)),
+                sparse.csr_matrix((len(problem.caps) + sets, q)),
             ]
         ).tocsr()
         self.needs = np.array([quota.need for quota in problem.quotas], dtype=float)
@@ -130,6 +132,7 @@ class LpRows:
                 [float(fixed)],
                 -self.needs,
                 [float(cap.limit) for cap in problem.caps],
+                np.zeros(0) if problem.set_limit is None else problem.set_limit.astype(float),
             ]
         )
         self.value = problem.pair_value.astype(float)
@@ -177,3 +180,14 @@ class LpRows:
         """Pair value less the priced side rows only (visitor and host rows stay hard)."""
         side = self.side_start
         return self.value - self.pairs_by_row[:, side:] @ duals[side:]
+
+
+def _set_rows(problem: AssignmentProblem) -> sparse.csr_matrix:
+    """One row per limited set over the pairs in it (none without sets)."""
+    if problem.limit_set is None or problem.set_limit is None:
+        return sparse.csr_matrix((0, problem.n_pairs))
+    inside = np.flatnonzero(problem.limit_set >= 0)
+    return sparse.csr_matrix(
+        (np.ones(len(inside)), (problem.limit_set[inside], inside)),
+        shape=(len(problem.set_limit), problem.n_pairs),
+    )

@@ -148,9 +148,11 @@ def solve_plain(problem: AssignmentProblem, options: SolverOptions) -> SolveResu
 
 
 def keeps_side_rules(problem: AssignmentProblem, selected: np.ndarray) -> bool:
-    """SME share, every quota met and every cap kept (capacities hold by construction)."""
+    """SME share, every quota met, every cap and limited set kept (capacities hold by
+    construction)."""
     return (
         problem.sme_share_ok(selected)
         and not any(problem.shortfalls(selected))
         and all(int(cap.cost[selected].sum()) <= cap.limit for cap in problem.caps)
+        and problem.sets_ok(selected)
     )

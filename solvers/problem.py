@@ -60,6 +60,17 @@ class AssignmentProblem:
     max_groups_per_host: int = 1
     group_bonus: np.ndarray | None = None  # (n_hosts,) int64 per member beyond one per group
     caps: tuple[Cap, ...] = ()
+    # the room of each slot: the most members it can take (the host's capacity less the
+    # visitors accepted before on its dates); a host's members tonight are at most the room
+    # of every slot it opens. None: every slot has the host's capacity.
+    slot_room: np.ndarray | None = None  # (n_slots,) int
+    # whether opening a slot starts a new group (counted in max_groups_per_host and the group
+    # bonus); False: an accepted group taking new members. None: every slot is new.
+    slot_new: np.ndarray | None = None  # (n_slots,) bool
+    # limited sets of pairs: at most set_limit[k] chosen among the pairs with limit_set == k
+    # (-1: in no set), e.g. the physical pairs of one visiting organisation. None: no sets.
+    limit_set: np.ndarray | None = None  # (n_pairs,) int
+    set_limit: np.ndarray | None = None  # (n_sets,) int
 
     def __post_init__(self) -> None:
         n = len(self.pair_visitor)
@@ -91,6 +102,20 @@ class AssignmentProblem:
         for cap in self.caps:
             if len(cap.cost) != n:
                 raise ValueError(f"cap {cap.name} differs in length from the pairs")
+        for name, values in (("slot_room", self.slot_room), ("slot_new", self.slot_new)):
+            if values is not None and len(values) != self.n_slots:
+                raise ValueError(f"{name} differs in length from the slots")
+        if self.slot_room is not None and np.any(self.slot_room < 0):
+            raise ValueError("negative slot room")
+        if (self.limit_set is None) != (self.set_limit is None):
+            raise ValueError("limit_set and set_limit go together")
+        if self.limit_set is not None and self.set_limit is not None:
+            if len(self.limit_set) != n:
+                raise ValueError("limit_set differs in length from the pairs")
+            if len(self.limit_set) and self.limit_set.max() >= len(self.set_limit):
+                raise ValueError("a pair names a limited set out of range")
+            if np.any(self.set_limit < 0):
+                raise ValueError("negative set limit")
 
     @property
     def pair_value(self) -> np.ndarray:
@@ -107,11 +132,44 @@ class AssignmentProblem:
         assert self.slot_indptr is not None and self.pair_slots is not None
         return self.pair_slots[self.slot_indptr[pair] : self.slot_indptr[pair + 1]]
 
+    @property
+    def new_slots(self) -> np.ndarray:
+        """(n_slots,) bool: opening the slot starts a new group."""
+        if self.slot_new is None:
+            return np.ones(self.n_slots, dtype=bool)
+        return np.asarray(self.slot_new, dtype=bool)
+
+    @property
+    def rooms(self) -> np.ndarray:
+        """(n_slots,) the room of each slot (the host's capacity when not given)."""
+        if self.slot_host is None:
+            return np.zeros(0, dtype=np.int64)
+        capacity = self.host_capacity[self.slot_host]
+        if self.slot_room is None:
+            return capacity.astype(np.int64)
+        return np.minimum(self.slot_room, capacity).astype(np.int64)
+
     def groups_per_host(self, open_slots: np.ndarray | None) -> np.ndarray:
-        """(n_hosts,) open slots per host."""
+        """(n_hosts,) open *new* slots per host (joining an accepted group opens none)."""
         if self.slot_host is None or open_slots is None:
             return np.zeros(self.n_hosts, dtype=np.int64)
-        return np.bincount(self.slot_host[open_slots], minlength=self.n_hosts)
+        return np.bincount(self.slot_host[open_slots & self.new_slots], minlength=self.n_hosts)
+
+    def host_limits(self, open_slots: np.ndarray | None) -> np.ndarray:
+        """(n_hosts,) the most members each host may take with these slots open: its
+        capacity, and at most the room of every slot it opens."""
+        limits = self.host_capacity.astype(np.int64).copy()
+        if self.slot_host is not None and open_slots is not None and open_slots.any():
+            np.minimum.at(limits, self.slot_host[open_slots], self.rooms[open_slots])
+        return limits
+
+    def sets_ok(self, selected: np.ndarray) -> bool:
+        """No limited set has more chosen pairs than its limit."""
+        if self.limit_set is None or self.set_limit is None:
+            return True
+        chosen = self.limit_set[selected]
+        counts = np.bincount(chosen[chosen >= 0], minlength=len(self.set_limit))
+        return bool(np.all(counts <= self.set_limit))
 
     def group_bonus_total(self, selected: np.ndarray, open_slots: np.ndarray | None) -> int:
         """bonus_h x (members_h - groups_h); without open slots, one group per busy host."""
@@ -132,6 +190,9 @@ class AssignmentProblem:
         if open_slots is None:
             return False
         if np.any(self.groups_per_host(open_slots) > self.max_groups_per_host):
+            return False
+        members = np.bincount(self.pair_host[selected], minlength=self.n_hosts)
+        if np.any(members > self.host_limits(open_slots)):
             return False
         return all(open_slots[self.slots_of(int(p))].any() for p in np.flatnonzero(selected))
 
@@ -161,6 +222,9 @@ class AssignmentProblem:
             slot_indptr=None,
             pair_slots=None,
             group_bonus=None,
+            slot_room=None,
+            slot_new=None,
+            limit_set=None if self.limit_set is None else self.limit_set[keep],
         )
 
     def slot_mass(self, values: np.ndarray) -> np.ndarray:

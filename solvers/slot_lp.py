@@ -1,9 +1,10 @@
 """The LP relaxation with the slot layer: one LP over every pair and slot (no pricing).
 
 The rows of ``solvers.lp_model`` over every pair, plus one column y_s in [0, 1] per slot,
-a row per pair ``x_p <= sum of y_s over the slots it fits`` and a row per host ``sum of its
-y_s <= max_groups_per_host``. The group bonus pays bonus_h per member and costs bonus_h per
-open slot, as in the CP-SAT model.
+a row per pair ``x_p <= sum of y_s over the slots it fits``, a row per host ``sum of its new
+y_s <= max_groups_per_host`` and, per slot with less room than its host's capacity, ``sum of
+the host's x + (capacity - room_s) y_s <= capacity``. The group bonus pays bonus_h per member
+and costs bonus_h per new open slot, as in the CP-SAT model.
 """
 
 from __future__ import annotations
@@ -76,20 +77,44 @@ def with_slot_rows(
             ),
         ]
     )
+    new = problem.new_slots
+    new_slots = np.flatnonzero(new)
     per_host = sparse.hstack(
         [
             sparse.csr_matrix((problem.n_hosts, n + extra)),
             sparse.csr_matrix(
-                (np.ones(g), (problem.slot_host, np.arange(g))), shape=(problem.n_hosts, g)
+                (np.ones(len(new_slots)), (problem.slot_host[new_slots], new_slots)),
+                shape=(problem.n_hosts, g),
+            ),
+        ]
+    )
+    capacity = problem.host_capacity[problem.slot_host].astype(float)
+    tight = np.flatnonzero(problem.rooms < capacity)  # slots with less room than capacity
+    members = sparse.csr_matrix(
+        (np.ones(n), (problem.pair_host, np.arange(n))), shape=(problem.n_hosts, n)
+    )
+    room_rows = sparse.hstack(
+        [
+            members[problem.slot_host[tight]],
+            sparse.csr_matrix((len(tight), extra)),
+            sparse.csr_matrix(
+                (capacity[tight] - problem.rooms[tight], (np.arange(len(tight)), tight)),
+                shape=(len(tight), g),
             ),
         ]
     )
     widened = sparse.hstack([a_ub, sparse.csr_matrix((a_ub.shape[0], g))])
-    a_ub = sparse.vstack([widened, link, per_host]).tocsr()
+    a_ub = sparse.vstack([widened, link, per_host, room_rows]).tocsr()
     b_ub = np.concatenate(
-        [b_ub, np.zeros(n), np.full(problem.n_hosts, float(problem.max_groups_per_host))]
+        [
+            b_ub,
+            np.zeros(n),
+            np.full(problem.n_hosts, float(problem.max_groups_per_host)),
+            capacity[tight],
+        ]
     )
     bonus = np.zeros(problem.n_hosts) if problem.group_bonus is None else problem.group_bonus
     cost = cost.copy()
     cost[:n] -= bonus[problem.pair_host]
-    return a_ub, b_ub, np.concatenate([cost, bonus[problem.slot_host].astype(float)])
+    slot_cost = np.where(new, bonus[problem.slot_host], 0).astype(float)
+    return a_ub, b_ub, np.concatenate([cost, slot_cost])

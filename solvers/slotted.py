@@ -137,13 +137,17 @@ def _without_slots(
 ) -> AssignmentProblem:
     """The plain problem over ``keep``. With ``bonus_all`` every pair earns its host's group
     bonus times (1 - 1/capacity), rounded up: at least the bonus its group earns, so the
-    plain optimum bounds the slotted one."""
+    plain optimum bounds the slotted one (the whole bonus at a host with an accepted group
+    to join, where a member may open no group)."""
     plain = problem.restricted(keep)
     if not bonus_all or problem.group_bonus is None:
         return plain
     hosts = problem.pair_host[keep]
     capacity = np.maximum(problem.host_capacity[hosts], 1)
-    extra = np.ceil(problem.group_bonus[hosts] * (1 - 1 / capacity)).astype(np.int64)
+    assert problem.slot_host is not None
+    joinable = np.bincount(problem.slot_host[~problem.new_slots], minlength=problem.n_hosts) > 0
+    share = np.where(joinable[hosts], 1.0, 1 - 1 / capacity)
+    extra = np.ceil(problem.group_bonus[hosts] * share).astype(np.int64)
     base = (
         np.zeros(int(keep.sum()), dtype=np.int64) if plain.pair_bonus is None else plain.pair_bonus
     )
@@ -157,9 +161,8 @@ def _refit(
     keep = problem.fitting(open_slots)
     if not keep.any():
         return None
-    sub = solve_plain(
-        _without_slots(problem, keep), replace(options, time_limit_s=max(1.0, time_limit_s))
-    )
+    fixed = replace(_without_slots(problem, keep), host_capacity=problem.host_limits(open_slots))
+    sub = solve_plain(fixed, replace(options, time_limit_s=max(1.0, time_limit_s)))
     if not sub.status.has_solution:
         return None
     chosen = np.zeros(problem.n_pairs, dtype=bool)

@@ -3,6 +3,7 @@ the real loader so tests see exactly what the engine sees."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,9 @@ import pandas as pd
 
 from engine.domain.contract import Campaign
 from engine.load.campaign import load_campaign
+
+# the night the tests run as of (a Monday): nothing may start before 28 December 2026
+NIGHT = date(2026, 12, 14)
 
 PROFILE_DEFAULTS: dict[str, Any] = {
     "org_name": "Org",
@@ -59,9 +63,10 @@ def make_campaign(
 ) -> Campaign:
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(profiles).to_csv(folder / "profiles.csv", index=False)
-    pd.DataFrame(
-        history or [], columns=["visitor_id", "host_id", "decided_on", "outcome", "mode"]
-    ).to_csv(folder / "history.csv", index=False)
+    columns = ["visitor_id", "host_id", "decided_on", "outcome", "mode"]
+    if any("start" in row for row in history or []):
+        columns += ["start", "end"]
+    pd.DataFrame(history or [], columns=columns).to_csv(folder / "history.csv", index=False)
     pd.DataFrame(quotas or [], columns=["partnership", "category", "target"]).to_csv(
         folder / "quotas.csv", index=False
     )

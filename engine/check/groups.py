@@ -7,11 +7,14 @@ Rules:
 - ``group_language``: with ``policy.group_common_language``, the members of a group and its
   host have no language all of them speak.
 - ``group_org``: two visitors of one organisation in the same group.
-- ``max_groups``: a host runs more groups than ``policy.max_groups_per_host``.
+- ``max_groups``: a host is proposed more *new* groups tonight than
+  ``policy.max_groups_per_host`` (a proposal joining an accepted group, on its host, dates
+  and mode, opens none).
 - ``lump_sum``: a proposal's ``lump_sum_eur`` differs from the threshold of the host country
   (policy ``lump_sums`` overrides, else the bundled COSME table), halved for stays under 5
   working days, and 0 for a virtual exchange.
-- ``budget``: a partnership's lump sums exceed its ``policy.budgets`` cap.
+- ``budget``: tonight's proposals spend more than what a partnership's ``policy.budgets``
+  cap leaves after its accepted physical exchanges (an undated one at the full threshold).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from engine.check.accepted import Accepted, accepted_exchanges
+from engine.check.rows import host_working_days
 from engine.check.violations import Violation
 from engine.domain.contract import Campaign
 from engine.domain.reference import canonical_country, cosme_countries
@@ -29,7 +33,9 @@ from engine.domain.reference import canonical_country, cosme_countries
 CENTS = 0.005  # amounts are compared to the cent
 
 
-def check_groups(campaign: Campaign, proposals: pd.DataFrame) -> list[Violation]:
+def check_groups(
+    campaign: Campaign, proposals: pd.DataFrame, locked: pd.DataFrame | None = None
+) -> list[Violation]:
     profiles: dict[str, dict[str, Any]] = {
         str(row["profile_id"]): {str(k): v for k, v in row.items()}
         for row in campaign.profiles.to_dict("records")
@@ -38,15 +44,19 @@ def check_groups(campaign: Campaign, proposals: pd.DataFrame) -> list[Violation]
         {str(k): v for k, v in row.items()} for row in proposals.to_dict("records")
     ]
     known = [r for r in rows if r["visitor_id"] in profiles and r["host_id"] in profiles]
+    accepted = accepted_exchanges(campaign, locked)
     violations: list[Violation] = []
-    violations += _group_rules(campaign, known, profiles)
+    violations += _group_rules(campaign, known, profiles, accepted)
     if "lump_sum_eur" in proposals.columns:
-        violations += _lump_sums(campaign, known, profiles)
+        violations += _lump_sums(campaign, known, profiles, accepted)
     return violations
 
 
 def _group_rules(
-    campaign: Campaign, rows: list[dict[str, Any]], profiles: dict[str, dict[str, Any]]
+    campaign: Campaign,
+    rows: list[dict[str, Any]],
+    profiles: dict[str, dict[str, Any]],
+    accepted: list[Accepted],
 ) -> list[Violation]:
     policy = campaign.policy
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -81,15 +91,22 @@ def _group_rules(
                         host_id,
                     )
                 )
+    running = {
+        (exchange.host_id, exchange.start, exchange.end, exchange.mode)
+        for exchange in accepted
+        if exchange.start is not None
+    }
     per_host: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        per_host[row["host_id"]].add(str(row["group_id"]))
+        key = (row["host_id"], _day(row["start"]), _day(row["end"]), row["mode"])
+        if key not in running:  # joining an accepted group opens no new one
+            per_host[row["host_id"]].add(str(row["group_id"]))
     for host_id, host_groups in sorted(per_host.items()):
         if len(host_groups) > policy.max_groups_per_host:
             found.append(
                 Violation(
                     "max_groups",
-                    f"host {host_id} runs {len(host_groups)} groups "
+                    f"host {host_id} is proposed {len(host_groups)} new groups tonight "
                     f"(policy allows {policy.max_groups_per_host})",
                     None,
                     host_id,
@@ -99,10 +116,14 @@ def _group_rules(
 
 
 def _lump_sums(
-    campaign: Campaign, rows: list[dict[str, Any]], profiles: dict[str, dict[str, Any]]
+    campaign: Campaign,
+    rows: list[dict[str, Any]],
+    profiles: dict[str, dict[str, Any]],
+    accepted: list[Accepted],
 ) -> list[Violation]:
     thresholds = {
-        code: float(amount) for code, amount in cosme_countries()["lump_sum_threshold_eur"].items()
+        str(code): float(amount)
+        for code, amount in cosme_countries()["lump_sum_threshold_eur"].items()
     }
     for code, amount in campaign.policy.lump_sums.items():
         thresholds[canonical_country(code) or code] = float(amount)
@@ -111,10 +132,11 @@ def _lump_sums(
     for row in rows:
         host = profiles[row["host_id"]]
         start, end = pd.Timestamp(row["start"]), pd.Timestamp(row["end"])
-        days = int(np.busday_count(start.date(), (end + pd.Timedelta(days=1)).date()))
+        country = canonical_country(host["country"]) or ""
+        days = host_working_days(country, start, end, campaign.policy.public_holidays)
         expected = 0.0
         if row["mode"] == "physical":
-            expected = thresholds.get(canonical_country(host["country"]) or "", 0.0)
+            expected = thresholds.get(country, 0.0)
             expected *= 0.5 if days < 5 else 1.0
         paid = float(row["lump_sum_eur"])
         if abs(paid - expected) > CENTS:
@@ -128,13 +150,46 @@ def _lump_sums(
                 )
             )
         spend[str(profiles[row["visitor_id"]]["partnership"])] += paid
+    spent = _accepted_spend(campaign, accepted, profiles, thresholds)
     for partnership, cap in sorted(campaign.policy.budgets.items()):
-        if spend.get(partnership, 0.0) > float(cap) + CENTS:
+        total = spend.get(partnership, 0.0) + spent.get(partnership, 0.0)
+        left = max(0.0, float(cap) - spent.get(partnership, 0.0))  # overspent before: 0 left
+        if spend.get(partnership, 0.0) > left + CENTS:
             found.append(
                 Violation(
                     "budget",
-                    f"partnership {partnership} spends {spend[partnership]:.2f} EUR "
-                    f"of a {float(cap):.2f} EUR budget",
+                    f"partnership {partnership} spends {total:.2f} EUR ("
+                    f"{spent.get(partnership, 0.0):.2f} accepted before, "
+                    f"{spend.get(partnership, 0.0):.2f} proposed) of a {float(cap):.2f} EUR "
+                    "budget",
                 )
             )
     return found
+
+
+def _accepted_spend(
+    campaign: Campaign,
+    accepted: list[Accepted],
+    profiles: dict[str, dict[str, Any]],
+    thresholds: dict[str, float],
+) -> dict[str, float]:
+    """Lump sums of the accepted physical exchanges per visitor partnership; an exchange
+    without dates at the full threshold (its length is unknown)."""
+    spent: dict[str, float] = defaultdict(float)
+    for exchange in accepted:
+        visitor, host = profiles.get(exchange.visitor_id), profiles.get(exchange.host_id)
+        if exchange.mode != "physical" or visitor is None or host is None:
+            continue
+        country = canonical_country(host["country"]) or ""
+        amount = thresholds.get(country, 0.0)
+        if exchange.start is not None and exchange.end is not None:
+            days = host_working_days(
+                country, exchange.start, exchange.end, campaign.policy.public_holidays
+            )
+            amount *= 0.5 if days < 5 else 1.0
+        spent[str(visitor["partnership"])] += amount
+    return spent
+
+
+def _day(value: Any) -> pd.Timestamp | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).normalize()

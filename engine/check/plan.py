@@ -7,6 +7,9 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable
 from fractions import Fraction
 
+import pandas as pd
+
+from engine.check.accepted import Accepted
 from engine.check.violations import Pair, Profile, ProposalRow, Violation
 from engine.domain.contract import Policy
 
@@ -32,21 +35,34 @@ def check_visitor_once(pairs: list[ProposalRow]) -> list[Violation]:
 
 
 def check_physical_visits(
-    pairs: list[ProposalRow], used: Counter[str], policy: Policy
+    pairs: list[ProposalRow],
+    org_of: dict[str, str],
+    accepted: list[Accepted],
+    policy: Policy,
 ) -> list[Violation]:
-    """Physical proposals beyond the visitor's allowance, history counted first."""
-    found: list[Violation] = []
+    """One physical visit per visiting *organisation* in the programme generation: accepted
+    physical exchanges since ``generation_start`` count first, then tonight's physical
+    proposals of every visitor profile of the organisation. Virtual exchanges never count."""
+    allowance = policy.physical_visits_per_visitor
+    used: Counter[str] = Counter(
+        org_of.get(exchange.visitor_id, exchange.visitor_id)
+        for exchange in accepted
+        if exchange.mode == "physical" and exchange.in_generation(policy.generation_start)
+    )
     taken = Counter(used)
+    found: list[Violation] = []
     for row in pairs:
         if row.mode != "physical":
             continue
-        taken[row.visitor_id] += 1
-        if taken[row.visitor_id] > policy.physical_visits_per_visitor:
+        org = org_of.get(row.visitor_id, row.visitor_id)
+        taken[org] += 1
+        if taken[org] > allowance:
+            before = f"{used[org]} accepted physical exchange(s) and " if used[org] else ""
             found.append(
                 Violation(
                     "physical_visit_used",
-                    f"visitor already has {used[row.visitor_id]} accepted/completed physical "
-                    f"exchange(s); allowance {policy.physical_visits_per_visitor}",
+                    f"organisation {org} has {before}{taken[org] - used[org]} physical "
+                    f"proposal(s) tonight; it may make {allowance} physical visit(s)",
                     row.visitor_id,
                     row.host_id,
                 )
@@ -54,41 +70,87 @@ def check_physical_visits(
     return found
 
 
-def check_locked_visitors(pairs: list[ProposalRow], locked: list[Pair]) -> list[Violation]:
-    host_of = dict(locked)
-    return [
-        Violation(
-            "locked_visitor",
-            f"visitor has an accepted exchange with {host_of[row.visitor_id]!r} and is proposed again",
-            row.visitor_id,
-            row.host_id,
+def check_locked_visitors(pairs: list[ProposalRow], accepted: list[Accepted]) -> list[Violation]:
+    """A visitor with an exchange accepted by reviewers gets no new proposal, except a
+    physical one after a virtual exchange (a virtual exchange does not prevent a physical
+    one)."""
+    locked = {exchange.visitor_id: exchange for exchange in accepted if exchange.locked}
+    found: list[Violation] = []
+    for row in pairs:
+        exchange = locked.get(row.visitor_id)
+        if exchange is None or (exchange.mode == "virtual" and row.mode == "physical"):
+            continue
+        found.append(
+            Violation(
+                "locked_visitor",
+                f"visitor has an accepted {exchange.mode} exchange with "
+                f"{exchange.host_id!r} and is proposed a {row.mode} one",
+                row.visitor_id,
+                row.host_id,
+            )
         )
-        for row in pairs
-        if row.visitor_id in host_of
-    ]
+    return found
 
 
 def check_host_capacity(
-    pairs: list[ProposalRow], profiles: dict[str, Profile], policy: Policy, locked: list[Pair]
+    pairs: list[ProposalRow],
+    profiles: dict[str, Profile],
+    policy: Policy,
+    accepted: list[Accepted],
 ) -> list[Violation]:
-    """Proposals plus locked exchanges per host, within its capacity."""
+    """On every day, the visitors a host has (accepted exchanges on their dates, plus
+    tonight's proposals) are at most its capacity. An accepted exchange without dates
+    occupies nothing; a proposal without dates is reported by ``dates``."""
+    stays: dict[str, list[tuple[pd.Timestamp, pd.Timestamp, bool]]] = defaultdict(list)
+    proposed = {row.host_id for row in pairs}
+    for exchange in accepted:
+        if exchange.host_id in proposed and exchange.start is not None:
+            end = exchange.end if exchange.end is not None else exchange.start
+            stays[exchange.host_id].append((exchange.start, end, False))
+    for row in pairs:
+        if row.start is not None and row.end is not None:
+            stays[row.host_id].append((row.start, row.end, True))
     found: list[Violation] = []
-    held = Counter(host_id for _, host_id in set(locked))
-    proposed = Counter(row.host_id for row in pairs)
-    for host_id, count in (proposed + held).items():
-        if host_id not in proposed:
-            continue  # locked exchanges alone were checked when they were proposed
+    for host_id in sorted(proposed):
         host = profiles.get(host_id)
         if host is None or host["role"] != "host":
             continue  # reported as unknown_profile / role
         limit = int(host["capacity"])
         if policy.max_group_size is not None:
             limit = min(limit, policy.max_group_size)
-        if count > limit:
-            locked_here = f" ({held[host_id]} of them accepted before)" if held[host_id] else ""
-            message = f"{count} visitors{locked_here} for a capacity of {limit}"
-            found.append(Violation("host_capacity", message, None, host_id))
+        busiest = _busiest_day(stays[host_id])
+        if busiest is not None and busiest[1] > limit:
+            day, count, before = busiest
+            earlier = f" ({before} of them accepted before)" if before else ""
+            found.append(
+                Violation(
+                    "host_capacity",
+                    f"{count} visitors{earlier} on {day.date()} for a capacity of {limit}",
+                    None,
+                    host_id,
+                )
+            )
     return found
+
+
+def _busiest_day(
+    stays: list[tuple[pd.Timestamp, pd.Timestamp, bool]],
+) -> tuple[pd.Timestamp, int, int] | None:
+    """Among the days tonight's proposals cover, the first with the most visitors (a sweep
+    over stay starts and ends), its count, and how many of them were accepted before. Days
+    with accepted exchanges only were checked when those were proposed."""
+    events: list[tuple[pd.Timestamp, int, int]] = []
+    for start, end, proposed in stays:
+        events.append((start, 1, int(proposed)))
+        events.append((end + pd.Timedelta(days=1), -1, -int(proposed)))
+    best: tuple[pd.Timestamp, int, int] | None = None
+    count = tonight = 0
+    for day, step, proposed_step in sorted(events, key=lambda e: (e[0], e[1])):
+        count += step
+        tonight += proposed_step
+        if step > 0 and tonight > 0 and (best is None or count > best[1]):
+            best = (day, count, count - tonight)
+    return best
 
 
 def check_sme_share(

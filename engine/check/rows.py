@@ -1,7 +1,10 @@
 """Rules of a single proposal row: profiles, roles, status, countries, mode, blocked pair,
-language, dates."""
+language, dates (inside both availabilities, a stay both accept counted in the host country's
+working days, no earlier than the night's date plus the lead time)."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -17,12 +20,17 @@ from engine.check.violations import (
     day_of,
     is_true,
 )
+from engine.domain.calendar import WEEKMASK, public_holidays
 from engine.domain.contract import Policy
 from engine.domain.reference import canonical_country
 
 
 def check_row(
-    row: ProposalRow, profiles: dict[str, Profile], blocked: set[Pair], policy: Policy
+    row: ProposalRow,
+    profiles: dict[str, Profile],
+    blocked: set[Pair],
+    policy: Policy,
+    as_of: date | None = None,
 ) -> list[Violation]:
     found: list[Violation] = []
 
@@ -66,6 +74,14 @@ def check_row(
         flag("large_company_visitor", "a large company may only host")
     for message in date_problems(row, visitor, host, policy):
         flag("dates", message)
+    if as_of is not None and row.start is not None:
+        earliest = as_of + timedelta(days=policy.lead_days)
+        if row.start.date() < earliest:
+            flag(
+                "lead_time",
+                f"starts {row.start.date()}, before {earliest} (the night {as_of} plus "
+                f"{policy.lead_days} days' notice)",
+            )
     return found
 
 
@@ -86,7 +102,7 @@ def date_problems(row: ProposalRow, visitor: Profile, host: Profile, policy: Pol
                 f"{start.date()}..{end.date()} is outside the {side}'s availability "
                 f"{available_from.date()}..{available_to.date()}"
             )
-    working_days = int(np.busday_count(start.date(), (end + pd.Timedelta(days=1)).date()))
+    working_days = host_working_days(country_of(host), start, end, policy.public_holidays)
     shortest = max(policy.min_days, int(visitor["min_days"]), int(host["min_days"]))
     longest = min(policy.max_days, int(visitor["max_days"]), int(host["max_days"]))
     if not shortest <= working_days <= longest:
@@ -95,3 +111,12 @@ def date_problems(row: ProposalRow, visitor: Profile, host: Profile, policy: Pol
             f"is outside the allowed {shortest}..{longest}"
         )
     return problems
+
+
+def host_working_days(country: str, start: pd.Timestamp, end: pd.Timestamp, public: bool) -> int:
+    """Working days from ``start`` to ``end`` inclusive: Monday to Friday less the host
+    country's public holidays (when the policy counts them)."""
+    years = tuple(range(start.year, end.year + 1))
+    off = public_holidays(country, years) if public else np.zeros(0, "datetime64[D]")
+    first = np.datetime64(start.date(), "D")
+    return int(np.busday_count(first, np.datetime64(end.date(), "D") + 1, WEEKMASK, off))

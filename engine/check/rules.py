@@ -10,15 +10,20 @@ history.
 Rules (``Violation.rule``):
 
 * per proposal row: ``unknown_profile``, ``role``, ``not_published``, ``not_validated``,
-  ``same_country``, ``not_cosme``, ``mode``, ``blocked_pair``, ``language``, ``dates``,
+  ``same_country``, ``not_cosme``, ``mode``, ``blocked_pair``, ``language``, ``dates``
+  (working days of the host country), ``lead_time`` (with the night's date ``as_of``),
   ``large_company_visitor``;
-* over the whole set: ``duplicate_pair``, ``visitor_once``, ``physical_visit_used``,
-  ``host_capacity``, ``sme_share``, ``group``.
+* over the whole set: ``duplicate_pair``, ``visitor_once``, ``physical_visit_used`` (one
+  physical visit per visiting *organisation* in the programme generation),
+  ``host_capacity`` (on every day), ``sme_share``, ``group``.
 
-With earlier nights' accepted exchanges (``locked``: visitor_id, host_id), the set is checked
-as part of the plan they form together: ``locked_visitor`` (a visitor with an accepted
-exchange is proposed again), and ``host_capacity`` and ``sme_share`` count the locked
-exchanges with the proposals. (A rejected pair is in history, hence ``blocked_pair``.)
+The set is checked as part of the plan it forms with the exchanges accepted before (the
+history's accepted and completed rows, and the decision log's ``locked`` ones):
+``host_capacity`` counts every accepted exchange on its dates, ``physical_visit_used`` every
+accepted physical exchange of the organisation, ``locked_visitor`` refuses a new proposal to
+a visitor whose exchange reviewers accepted (except a physical one after a virtual
+exchange), ``sme_share`` counts the locked exchanges. (A rejected pair is in history, hence
+``blocked_pair``.)
 
 A pair listed twice is one defect, reported once as ``duplicate_pair``: the counting rules
 (``visitor_once``, ``physical_visit_used``, ``host_capacity``, ``sme_share``) count each
@@ -32,11 +37,12 @@ exchanges); ``violations.py`` lists them. ``kpi_table(campaign, proposals)``
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 
 import pandas as pd
 
+from engine.check.accepted import accepted_exchanges
 from engine.check.plan import (
     check_duplicates,
     check_groups_of_rows,
@@ -59,7 +65,6 @@ from engine.check.violations import (
 )
 from engine.domain.contract import (
     BLOCKING_OUTCOMES,
-    POSITIVE_OUTCOMES,
     Campaign,
 )
 
@@ -67,32 +72,36 @@ logger = logging.getLogger(__name__)
 
 
 def check_proposals(
-    campaign: Campaign, proposals: pd.DataFrame, locked: pd.DataFrame | None = None
+    campaign: Campaign,
+    proposals: pd.DataFrame,
+    locked: pd.DataFrame | None = None,
+    as_of: date | None = None,
 ) -> list[Violation]:
     """Every rule the proposal set breaks; an empty list means the set is valid.
 
-    ``locked``: exchanges accepted on earlier nights (visitor_id, host_id), if any.
+    ``locked``: exchanges accepted on earlier nights (visitor_id, host_id, and their mode,
+    start and end when known), if any. ``as_of``: the night's date; no proposal may start
+    before it plus ``policy.lead_days`` (not checked when None).
     """
     rows = _proposal_rows(proposals)
-    locked_pairs: list[Pair] = (
-        [] if locked is None else list(zip(locked["visitor_id"], locked["host_id"], strict=True))
-    )
+    accepted = accepted_exchanges(campaign, locked)
+    locked_pairs: list[Pair] = [exchange.pair for exchange in accepted if exchange.locked]
     wanted = {id_ for row in rows for id_ in row.pair} | {id_ for p in locked_pairs for id_ in p}
     profiles = _profiles_by_id(campaign.profiles, wanted)
-    history = campaign.history
-    blocked = _history_pairs(history, BLOCKING_OUTCOMES)
-    physical_used = _physical_visits_used(history)
+    org_of = dict(zip(campaign.profiles["profile_id"], campaign.profiles["org_id"], strict=True))
+    blocked = _history_pairs(campaign.history, BLOCKING_OUTCOMES)
+    policy = campaign.policy
 
     violations: list[Violation] = []
     for row in rows:
-        violations.extend(check_row(row, profiles, blocked, campaign.policy))
+        violations.extend(check_row(row, profiles, blocked, policy, as_of))
     pairs = _first_of_each_pair(rows)
     violations.extend(check_duplicates(rows))
     violations.extend(check_visitor_once(pairs))
-    violations.extend(check_physical_visits(pairs, physical_used, campaign.policy))
-    violations.extend(check_locked_visitors(pairs, locked_pairs))
-    violations.extend(check_host_capacity(pairs, profiles, campaign.policy, locked_pairs))
-    violations.extend(check_sme_share(pairs, profiles, campaign.policy, locked_pairs))
+    violations.extend(check_physical_visits(pairs, org_of, accepted, policy))
+    violations.extend(check_locked_visitors(pairs, accepted))
+    violations.extend(check_host_capacity(pairs, profiles, policy, accepted))
+    violations.extend(check_sme_share(pairs, profiles, policy, locked_pairs))
     violations.extend(check_groups_of_rows(rows))
     unique = list(dict.fromkeys(violations))
     logger.debug("checked %d proposals: %d violations", len(rows), len(unique))
@@ -128,11 +137,6 @@ def _profiles_by_id(profiles: pd.DataFrame, wanted: set[str]) -> dict[str, Profi
 def _history_pairs(history: pd.DataFrame, outcomes: Iterable[str]) -> set[Pair]:
     rows = history[history["outcome"].isin(tuple(outcomes))]
     return set(zip(rows["visitor_id"], rows["host_id"], strict=True))
-
-
-def _physical_visits_used(history: pd.DataFrame) -> Counter[str]:
-    rows = history[history["outcome"].isin(POSITIVE_OUTCOMES) & (history["mode"] == "physical")]
-    return Counter(rows["visitor_id"])
 
 
 def _first_of_each_pair(rows: list[ProposalRow]) -> list[ProposalRow]:

@@ -51,6 +51,7 @@ RULES = (
     "blocked_pair",
     "language",
     "dates",
+    "lead_time",
     "group",
     "large_company_visitor",
 )

@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -94,6 +96,18 @@ def positive(name: str, value: float) -> None:
     """Refuse (exit 2) a budget or count that is not a positive finite number."""
     if not (math.isfinite(value) and value > 0):
         raise fail(exitcodes.BAD_INPUT, f"{name} must be a positive number, not {value}")
+
+
+def night_date(name: str, text: str | None) -> date | None:
+    """A night's date typed on the command line (YYYY-MM-DD), or exit 2."""
+    if text is None:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is None:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(exitcodes.BAD_INPUT, f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def load_or_exit(campaign: Path | None) -> Campaign:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from engine.cli import exitcodes
-from engine.cli.app import Progress, app, fail, interactive, positive, refuse, setup_logging
+from engine.cli.app import (
+    Progress,
+    app,
+    fail,
+    interactive,
+    night_date,
+    positive,
+    refuse,
+    setup_logging,
+)
 
 
 @app.command()
@@ -91,10 +99,7 @@ def nightly(
     setup_logging(verbose)
     positive("--time-limit", time_limit)
     positive("--workers", workers)
-    try:
-        day = None if night is None else date.fromisoformat(night)
-    except ValueError:
-        raise fail(exitcodes.BAD_INPUT, f"--night {night!r} is not a date (YYYY-MM-DD)") from None
+    day = night_date("--night", night)
     options = NightlyOptions(
         run=RunOptions(time_limit_s=time_limit, workers=workers, seed=seed),
         runs=runs,

@@ -15,6 +15,7 @@ from engine.cli.app import (
     fail,
     interactive,
     load_or_exit,
+    night_date,
     positive,
     refuse,
     setup_logging,
@@ -56,6 +57,14 @@ def run(
     with_contacts: Annotated[
         bool, typer.Option("--with-contacts", help="put contact data in the proposals workbook")
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="the night's date, YYYY-MM-DD: nothing starts before it plus the policy's "
+            "lead_days (default: today; the bundled demo: its own date)",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """The nightly job: score every eligible pair, solve one global assignment, write a run.
@@ -68,9 +77,12 @@ def run(
     from engine.output.store import OutputExists, new_run_id
     from engine.review.carryover import campaign_with_log
     from engine.review.checked_night import NightRefused, checked_night
-    from engine.synthetic.generator import demo_campaign_path
+    from engine.synthetic.generator import DEMO_AS_OF, demo_campaign_path
 
     setup_logging(verbose)
+    night = night_date("--as-of", as_of)
+    if night is None and campaign is None:
+        night = DEMO_AS_OF  # the bundled demo runs as of its own date, whatever today is
     positive("--time-limit", time_limit)
     positive("--workers", workers)
     positive("--top-k", top_k)
@@ -101,6 +113,7 @@ def run(
         top_k=top_k,
         carryover=carry,
         scorer=scorer,
+        as_of=night,
     )
     try:
         result = checked_night(loaded, options, progress)

@@ -1,8 +1,8 @@
 """What a night inherits from earlier nights: locked exchanges, pairs on hold, pending proposals.
 
 * **locked**: pairs reviewers accepted. They are exchanges now, not proposals: they occupy
-  their host's capacity, count in the SME share (``AssignmentProblem.fixed_*``), and their
-  visitor gets no new proposal. (Their physical visit and KPI count come from history, where
+  their host on their dates, count in the SME share (``AssignmentProblem.fixed_*``), and their
+  visitor gets no new proposal, but for a physical one after a virtual exchange. (Their physical visit and KPI count come from history, where
   :func:`engine.review.log.with_decisions` puts every final decision.)
 * **held**: pairs reviewers put on hold. They stay proposed while they remain eligible: the
   solver earns ``policy.hold_penalty`` score points for keeping one.
@@ -15,7 +15,6 @@ added back when still eligible, so stability never depends on the shortlist's cu
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -62,13 +61,8 @@ def with_carryover(
     candidates: pd.DataFrame,
     campaign: Campaign,
 ) -> AssignmentProblem:
-    """Host capacity less the locked exchanges, locked SMEs in the share, stability bonuses."""
-    capacity = problem.host_capacity.copy()
-    host_pos = {h: i for i, h in enumerate(encoded.hosts.ids)}
-    for host_id, count in Counter(carry.locked["host_id"]).items():
-        if host_id in host_pos:
-            position = host_pos[host_id]
-            capacity[position] = max(0, int(capacity[position]) - count)
+    """Locked SMEs in the share, stability bonuses. (Locked exchanges occupy their hosts on
+    their dates only: the slots' room, :mod:`engine.night.occupancy`.)"""
     smes = set(campaign.profiles.loc[campaign.profiles["org_type"] == "sme", "profile_id"])
     fixed_smes = sum(1 for v in carry.locked["visitor_id"] if v in smes)
     keys = pd.MultiIndex.from_arrays(
@@ -84,7 +78,6 @@ def with_carryover(
         bonus[keys.isin(sticky)] = int(round(points * SCORE_SCALE))
     return replace(
         problem,
-        host_capacity=capacity,
         fixed_smes=fixed_smes,
         fixed_total=len(carry.locked),
         pair_bonus=bonus,

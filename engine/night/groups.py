@@ -1,6 +1,11 @@
 """Grouped exchanges in the night's pipeline: the solver opens group slots and chooses pairs
 that fit an open slot; proposals then carry their group's dates, language and mode, and the
-lump sum each physical exchange costs.
+lump sum each physical exchange costs. Budgets are for the campaign: a partnership's cap less
+what its accepted exchanges cost is what tonight's proposals may spend.
+
+A group is named by its host, first day, length, mode and language
+(``H012-20270315-5P-de``), so that a visitor joining an accepted group tonight in its language
+gets the group's name again.
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from engine.domain.contract import Campaign
-from engine.domain.lumpsums import lump_sum_table, lump_sums
-from engine.night.slots import Slots, working_day_date
+from engine.domain.calendar import day_date
+from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
+from engine.domain.lumpsums import FULL_RATE_DAYS, lump_sum_table, lump_sums
+from engine.night.slots import Slots
 from scoring.encoding import EncodedCampaign
 from solvers.problem import SCORE_SCALE, AssignmentProblem, Cap
 
@@ -41,8 +47,11 @@ def with_slots(
     slots: Slots,
     encoded: EncodedCampaign,
     campaign: Campaign,
+    spent: dict[str, float] | None = None,
 ) -> AssignmentProblem:
-    """The problem with its slot layer, group-event bonus and budget caps."""
+    """The problem with its slot layer (each slot's room, and whether it opens a new group),
+    group-event bonus and budget caps (``spent``: EUR each partnership's accepted exchanges
+    cost already)."""
     policy = campaign.policy
     table, fits = slots.slots, slots.fits
     slot_host = table["host"].to_numpy(np.int64)
@@ -56,17 +65,24 @@ def with_slots(
         slot_host=slot_host,
         slot_indptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         pair_slots=fits["slot"].to_numpy(np.int64),
+        slot_room=table["room"].to_numpy(np.int64),
+        slot_new=table["new"].to_numpy(bool),
         max_groups_per_host=policy.max_groups_per_host,
         group_bonus=bonus.astype(np.int64),
-        caps=_budget_caps(problem, slots, encoded, campaign),
+        caps=_budget_caps(problem, slots, encoded, campaign, spent or {}),
     )
 
 
 def _budget_caps(
-    problem: AssignmentProblem, slots: Slots, encoded: EncodedCampaign, campaign: Campaign
+    problem: AssignmentProblem,
+    slots: Slots,
+    encoded: EncodedCampaign,
+    campaign: Campaign,
+    spent: dict[str, float],
 ) -> tuple[Cap, ...]:
-    """One cap per budgeted partnership. A pair's cost is the dearest slot it fits (its exact
-    cost depends on the slot's length), so a chosen assignment never spends more."""
+    """One cap per budgeted partnership: its budget less what its accepted exchanges cost
+    (never below 0). A pair's cost is the dearest slot it fits (its exact cost depends on the
+    slot's length), so a chosen assignment never spends more."""
     budgets = campaign.policy.budgets
     if not budgets:
         return ()
@@ -85,10 +101,40 @@ def _budget_caps(
     caps = []
     for partnership, budget in sorted(budgets.items()):
         cost = np.where(payer == codes.get(partnership, -1), np.round(dearest * CENTS_PER_EUR), 0)
+        left = max(0.0, budget - spent.get(partnership, 0.0))
         caps.append(
-            Cap(f"budget {partnership}", cost.astype(np.int64), int(round(budget * CENTS_PER_EUR)))
+            Cap(f"budget {partnership}", cost.astype(np.int64), int(round(left * CENTS_PER_EUR)))
         )
     return tuple(caps)
+
+
+def accepted_spend(campaign: Campaign, stays: pd.DataFrame | None = None) -> dict[str, float]:
+    """EUR the accepted physical exchanges cost each visitor partnership: the host country's
+    threshold, halved under 5 working days; an exchange without dates at the full threshold
+    (its length is unknown). ``stays``: the accepted exchanges with dates and the undated ones
+    (default: from the campaign's history)."""
+    from engine.domain.calendar import working_days
+
+    history = campaign.history
+    positive = history[history["outcome"].isin(POSITIVE_OUTCOMES) & (history["mode"] == "physical")]
+    table = positive if stays is None else stays[stays["mode"] == "physical"]
+    table = table.drop_duplicates(["visitor_id", "host_id"])
+    profiles = campaign.profiles.set_index("profile_id")
+    thresholds = lump_sum_table(campaign.policy.lump_sums)
+    spent: dict[str, float] = {}
+    for row in table.to_dict("records"):
+        if row["visitor_id"] not in profiles.index or row["host_id"] not in profiles.index:
+            continue
+        country = str(profiles.at[row["host_id"], "country"])
+        amount = thresholds.get(country, 0.0)
+        start, end = row.get("start"), row.get("end")
+        if not (start is None or end is None or pd.isna(start) or pd.isna(end)):
+            start, end = pd.Timestamp(start), pd.Timestamp(end)
+            days = working_days(country, start.date(), end.date(), campaign.policy.public_holidays)
+            amount *= 0.5 if days < FULL_RATE_DAYS else 1.0
+        partnership = str(profiles.at[row["visitor_id"], "partnership"])
+        spent[partnership] = spent.get(partnership, 0.0) + round(amount, 2)
+    return spent
 
 
 def assign_slots(chosen_pairs: np.ndarray, open_slots: np.ndarray, slots: Slots) -> np.ndarray:
@@ -112,25 +158,22 @@ def dated_columns(
 ) -> pd.DataFrame:
     """start, end, stay_days, group_id, group_language, mode, lump_sum_eur of chosen pairs."""
     table = slots.slots.set_index("slot").loc[slot_of]
-    start_wd = table["start_wd"].to_numpy(np.int64)
+    start = pd.to_datetime(day_date(table["start_day"].to_numpy(np.int64)))
+    end = pd.to_datetime(day_date(table["end_day"].to_numpy(np.int64)))
     length = table["length"].to_numpy(np.int64)
     physical = table["physical"].to_numpy(bool)
     hosts = chosen["host"].to_numpy(np.int64)
     host_ids = encoded.hosts.ids[hosts]
-    keys = pd.DataFrame({"host": host_ids, "start": start_wd, "slot": slot_of})
-    number = (  # each host's groups in date order: H12-G1, H12-G2
-        keys.drop_duplicates("slot")
-        .sort_values(["host", "start", "slot"], kind="stable")
-        .assign(number=lambda t: t.groupby("host").cumcount() + 1)
-        .set_index("slot")["number"]
-    )
     return pd.DataFrame(
         {
-            "start": pd.to_datetime(working_day_date(start_wd)),
-            "end": pd.to_datetime(working_day_date(start_wd + length - 1)),
+            "start": start,
+            "end": end,
             "stay_days": length,
             "group_id": [
-                f"{h}-G{n}" for h, n in zip(host_ids, number.reindex(slot_of), strict=True)
+                group_name(h, s, n, p, language)
+                for h, s, n, p, language in zip(
+                    host_ids, start, length, physical, table["language"], strict=True
+                )
             ],
             "group_language": table["language"].to_numpy(),
             "mode": np.where(physical, "physical", "virtual"),
@@ -139,9 +182,25 @@ def dated_columns(
     )
 
 
-def with_spend(kpis: pd.DataFrame, proposals: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
+def group_name(
+    host_id: str, start: pd.Timestamp, length: int, physical: bool, language: str = ""
+) -> str:
+    """A group's name: host, first day, length, mode and working language
+    (``H012-20270315-5P-de``): two groups of a host never share one."""
+    name = f"{host_id}-{start:%Y%m%d}-{int(length)}{'P' if physical else 'V'}"
+    return f"{name}-{language}" if language else name
+
+
+def with_spend(
+    kpis: pd.DataFrame,
+    proposals: pd.DataFrame,
+    campaign: Campaign,
+    spent: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """Add ``spend_eur`` (tonight's lump sums, per partnership and category; the ``total``
-    row holds the partnership's whole spend) and ``budget_eur`` (the policy cap, if any)."""
+    row holds the partnership's), and on ``total`` rows ``spent_before_eur`` (what its
+    accepted exchanges cost), ``budget_eur`` (the policy cap, if any) and ``budget_left_eur``
+    (the cap less both)."""
     out = kpis.copy()
     if proposals.empty or "lump_sum_eur" not in proposals.columns:
         out["spend_eur"] = 0.0
@@ -154,11 +213,21 @@ def with_spend(kpis: pd.DataFrame, proposals: pd.DataFrame, campaign: Campaign) 
             else float(by_category.get((p, c), 0.0))
             for p, c in zip(out["partnership"], out["category"], strict=True)
         ]
+    spent = spent or {}
     budgets = campaign.policy.budgets
+    total = out["category"] == "total"
+    out["spent_before_eur"] = [
+        float(spent.get(p, 0.0)) if c == "total" else None
+        for p, c in zip(out["partnership"], out["category"], strict=True)
+    ]
     out["budget_eur"] = [
         budgets.get(p) if c == "total" else None
         for p, c in zip(out["partnership"], out["category"], strict=True)
     ]
+    left = (
+        out["budget_eur"].astype(float) - out["spent_before_eur"].astype(float) - out["spend_eur"]
+    )
+    out["budget_left_eur"] = left.where(total & out["budget_eur"].notna()).round(2)
     return out
 
 

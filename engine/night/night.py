@@ -1,6 +1,9 @@
 """One night's match, as a pure function: campaign in, checked proposals out (no I/O here).
 
-encode -> eligibility + features + scores (blocks) -> prune -> CP-SAT -> proposals -> check.
+candidates (encode profiles -> eligibility + features + scores over blocks -> prune) ->
+encode (``engine.night.encode``: slots with their room, quotas, sets) -> solve
+(``solvers.solve``) -> decode (``engine.night.decode``: dates, groups, lump sums, reasons) ->
+check (``engine.check``, independent of all of the above).
 """
 
 from __future__ import annotations
@@ -8,8 +11,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -19,30 +22,25 @@ from engine.check.groups import check_groups
 from engine.check.kpis import kpi_table
 from engine.check.rules import check_proposals
 from engine.check.violations import Violation
-from engine.domain.bands import band
-from engine.domain.contract import Campaign, org_category
-from engine.night.carryover import Carryover, with_carryover
-from engine.night.groups import assign_slots, dated_columns, with_slots, with_spend
+from engine.domain.calendar import day_date, day_number, library_version
+from engine.domain.contract import Campaign
+from engine.night.carryover import Carryover
+from engine.night.decode import proposals_of
+from engine.night.encode import assignment_problem, organisation_sets, solve_assignment
+from engine.night.groups import accepted_spend, with_slots, with_spend
+from engine.night.occupancy import accepted_stays, occupancy
 from engine.night.options import RunOptions
-from engine.night.quotas import quota_groups
 from engine.night.scorer import choose_scorer
-from engine.night.slots import Slots, build_slots
+from engine.night.slots import build_slots
 from scoring.candidates import CandidateStats, build_candidates, one_visitor_per_organisation
 from scoring.carried import carry_candidates
-from scoring.eligibility import eligibility_context
-from scoring.encoding import EncodedCampaign, encode_profiles
-from scoring.features import FeatureInputs, compute_features
+from scoring.eligibility import EligibilityContext, eligibility_context, physical_visits_left
+from scoring.encoding import EncodedCampaign, encode_campaign
 from scoring.linear import PairScorer
-from scoring.pairs import pair_view
-from scoring.reason_names import reason_names
-from scoring.reasons import reasons
 from scoring.text import TextSimilarity
 from solvers.diagnosis import Diagnosis, rule_costs, supply_check
 from solvers.infeasibility import blocking_rules
-from solvers.options import SolverOptions
-from solvers.problem import SCORE_SCALE, AssignmentProblem
 from solvers.result import SolveResult
-from solvers.solve import solve
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +60,19 @@ class NightResult:
     diagnosis: Diagnosis | None = None  # quota supply before solving, rule costs after
     # when the solver found no assignment: each hard rule no assignment can keep, in words
     blocking: tuple[str, ...] = ()
+    # the night's date, its earliest start, the working-day calendar (for the manifest)
+    calendar: dict[str, Any] = field(default_factory=dict)
 
 
 def run_night(
     campaign: Campaign, options: RunOptions | None = None, progress: Progress | None = None
 ) -> NightResult:
+    """One night as of ``options.as_of`` (default: today): candidates, the global assignment,
+    proposals and the independent checker's verdict on them."""
     options = options or RunOptions()
     say = progress or (lambda _message: None)
+    as_of = options.as_of or datetime.now(UTC).date()
+    earliest = int(day_number([as_of + timedelta(days=campaign.policy.lead_days)])[0])
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -79,10 +83,10 @@ def run_night(
         clock = now
 
     say("encoding profiles")
-    encoded = encode_profiles(campaign.profiles)
+    encoded = encode_campaign(campaign, np.array([earliest]))
     visitors = campaign.visitors.reset_index(drop=True)
     hosts = campaign.hosts.reset_index(drop=True)
-    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+    context = eligibility_context(campaign, encoded, earliest)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
@@ -93,42 +97,48 @@ def run_night(
     candidates, stats = build_candidates(encoded, text, context, scorer.score, top_k=options.top_k)
     carry = options.carryover
     if carry is not None:
-        sticky = pd.concat([carry.held, carry.pending], ignore_index=True)
-        candidates = carry_candidates(
-            carry.locked["visitor_id"], sticky, encoded, text, context, scorer.score, candidates
-        )
+        candidates = _carried(candidates, carry, encoded, text, context, scorer)
     # a group never holds two visitors of one organisation: per host, only the organisation's
     # best-scored visitor stays a candidate
     candidates = one_visitor_per_organisation(candidates, encoded)
-    # grouped exchanges: the slots (dates, length, language, mode) each pair could join
-    slots = build_slots(candidates, encoded, campaign.policy, campaign.policy.slots_per_host)
+    # grouped exchanges: the slots (dates, length, language, mode, room) each pair could join
+    occupied = occupancy(campaign, encoded, carry)
+    slots = build_slots(candidates, encoded, campaign.policy, occupied, earliest)
     lap("candidates")
 
-    say(f"solving over {stats.kept} candidate pairs and {slots.n_slots} group slots")
+    say(f"solving over {len(candidates)} candidate pairs and {slots.n_slots} group slots")
+    spent = accepted_spend(campaign, accepted_stays(campaign, carry, dated_only=False))
     problem = assignment_problem(campaign, encoded, candidates, visitors, carry)
-    problem = with_slots(problem, slots, encoded, campaign)
+    problem = with_slots(problem, slots, encoded, campaign, spent)
+    sets = organisation_sets(
+        candidates, encoded, physical_visits_left(campaign, encoded.visitors.ids)
+    )
+    if sets is not None:
+        problem = replace(problem, limit_set=sets[0], set_limit=sets[1])
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
-    solve = solve_assignment(problem, options)
+    solved = solve_assignment(problem, options)
     lap("solve")
     table = candidates.assign(
         visitor_id=encoded.visitors.ids[candidates["visitor"]],
         host_id=encoded.hosts.ids[candidates["host"]],
         mode=np.where(candidates["physical"], "physical", "virtual"),
-        selected=solve.selected,
+        selected=solved.selected,
     )[["visitor_id", "host_id", "score", "mode", "stay_days", "overlap_days", "selected"]]
-    if not solve.status.has_solution:  # nothing to decode or check: say which rule blocks
+    facts = {"as_of": as_of.isoformat(), "earliest_start": str(day_date(earliest))}
+    if not solved.status.has_solution:  # nothing to decode or check: say which rule blocks
         nothing = pd.DataFrame({"visitor_id": pd.Series([], dtype=str)})
         return NightResult(
             proposals=nothing,
             candidates=table,
             kpis=kpi_table(campaign, nothing),
-            solve=solve,
+            solve=solved,
             violations=[],
             candidate_stats=stats,
             timings=timings,
             scorer=scorer.describe(),
             diagnosis=Diagnosis(supply, []),
             blocking=tuple(blocking_rules(problem)),
+            calendar=facts,
         )
     # what each rule costs, measured on the LP without the slot layer (fast, and the slots
     # affect every rule alike)
@@ -137,109 +147,50 @@ def run_night(
     lap("diagnosis")
 
     say("writing proposals and checking every rule")
-    proposals = _proposals(candidates, solve, slots, campaign, encoded, text, scorer)
-    violations = check_proposals(campaign, proposals, None if carry is None else carry.locked)
-    violations += check_groups(campaign, proposals)
-    kpis = with_spend(kpi_table(campaign, proposals), proposals, campaign)
+    proposals = proposals_of(candidates, solved, slots, campaign, encoded, text, scorer)
+    locked = None if carry is None else carry.locked
+    violations = check_proposals(campaign, proposals, locked, as_of)
+    violations += check_groups(campaign, proposals, locked)
+    kpis = with_spend(kpi_table(campaign, proposals), proposals, campaign, spent)
     lap("check")
     return NightResult(
         proposals=proposals,
         candidates=table,
         kpis=kpis,
-        solve=solve,
+        solve=solved,
         violations=violations,
         candidate_stats=stats,
         timings=timings,
         scorer=scorer.describe(),
         diagnosis=diagnosis,
+        calendar={
+            **facts,
+            "lead_days": campaign.policy.lead_days,
+            "public_holidays": campaign.policy.public_holidays,
+            "holidays_library": f"holidays {library_version()}",
+            "accepted_exchanges_occupying_hosts": occupied.size,
+        },
     )
 
 
-def assignment_problem(
-    campaign: Campaign,
-    encoded: EncodedCampaign,
+def _carried(
     candidates: pd.DataFrame,
-    visitors: pd.DataFrame,
-    carryover: Carryover | None = None,
-) -> AssignmentProblem:
-    """The solver's integer view of tonight's candidates and rules (and earlier nights')."""
-    capacity = encoded.hosts.capacity.copy()
-    if campaign.policy.max_group_size is not None:
-        capacity = np.minimum(capacity, campaign.policy.max_group_size)
-    problem = AssignmentProblem(
-        pair_visitor=candidates["visitor"].to_numpy(np.int64),
-        pair_host=candidates["host"].to_numpy(np.int64),
-        pair_score=np.round(candidates["score"].to_numpy(np.float64) * SCORE_SCALE).astype(
-            np.int64
-        ),
-        host_capacity=capacity.astype(np.int64),
-        visitor_is_sme=encoded.visitors.is_sme,
-        min_sme_share=Fraction(str(campaign.policy.min_sme_share)),
-        quotas=quota_groups(campaign, visitors),
-    )
-    if carryover is None:
-        return problem
-    return with_carryover(problem, carryover, encoded, candidates, campaign)
-
-
-def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:
-    return solve(
-        problem,
-        SolverOptions(
-            time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed
-        ),
-    )
-
-
-def _proposals(
-    candidates: pd.DataFrame,
-    solve: SolveResult,
-    slots: Slots,
-    campaign: Campaign,
+    carry: Carryover,
     encoded: EncodedCampaign,
     text: TextSimilarity,
+    context: EligibilityContext,
     scorer: PairScorer,
 ) -> pd.DataFrame:
-    visitors = campaign.visitors.reset_index(drop=True)
-    hosts = campaign.hosts.reset_index(drop=True)
-    index = np.flatnonzero(solve.selected)
-    chosen = candidates.iloc[index].reset_index(drop=True)
-    if solve.open_slots is None:
-        raise ValueError("the solve of a problem with a slot layer returned no open slots")
-    dated = dated_columns(
-        chosen, assign_slots(index, solve.open_slots, slots), slots, encoded, campaign
-    )
-    v = chosen["visitor"].to_numpy(np.int64)
-    h = chosen["host"].to_numpy(np.int64)
-    v_rows, h_rows = visitors.iloc[v], hosts.iloc[h]
-    view = pair_view(encoded.visitors, encoded.hosts, v, h)
-    inputs = FeatureInputs(
-        view=view,
-        overlap_days=chosen["overlap_days"].to_numpy(np.int32),
-        text=text,
-        vocab=encoded.vocab,
-    )
-    features = compute_features(inputs)
-    scores = chosen["score"].to_numpy(np.float64).round(2)
-    proposals = pd.DataFrame(
-        {
-            "visitor_id": v_rows["profile_id"].to_numpy(),
-            "host_id": h_rows["profile_id"].to_numpy(),
-            "group_id": dated["group_id"].to_numpy(),
-            "start": dated["start"].to_numpy(),
-            "end": dated["end"].to_numpy(),
-            "stay_days": dated["stay_days"].to_numpy(),
-            "mode": dated["mode"].to_numpy(),
-            "group_language": dated["group_language"].to_numpy(),
-            "lump_sum_eur": dated["lump_sum_eur"].to_numpy(),
-            "score": scores,
-            "band": band(scores),
-            "category": [org_category(t) for t in v_rows["org_type"]],
-            "visitor_partnership": v_rows["partnership"].to_numpy(),
-            "host_partnership": h_rows["partnership"].to_numpy(),
-            "visitor_country": v_rows["country"].to_numpy(),
-            "host_country": h_rows["country"].to_numpy(),
-            "reasons": reasons(scorer.contributions(features), features, inputs, reason_names()),
-        }
-    )
-    return proposals.sort_values(["host_id", "visitor_id"], kind="stable").reset_index(drop=True)
+    """Tonight's candidates after the carry-over: a visitor whose exchange reviewers accepted
+    gets no new proposal, but for a physical one after a virtual exchange (a virtual exchange
+    does not prevent a physical one); held and pending pairs come back while eligible."""
+    locked = carry.locked
+    done = locked.loc[locked["mode"] != "virtual", "visitor_id"]
+    after_virtual = set(locked.loc[locked["mode"] == "virtual", "visitor_id"]) - set(done)
+    sticky = pd.concat([carry.held, carry.pending], ignore_index=True)
+    candidates = carry_candidates(done, sticky, encoded, text, context, scorer.score, candidates)
+    if after_virtual:
+        ids = encoded.visitors.ids[candidates["visitor"].to_numpy()]
+        virtual_again = np.isin(ids, list(after_virtual)) & ~candidates["physical"].to_numpy()
+        candidates = candidates[~virtual_again].reset_index(drop=True)
+    return candidates

@@ -1,9 +1,11 @@
-"""What a night is asked to do: time, workers, seed, shortlist, score model, carry-over."""
+"""What a night is asked to do: its date, time, workers, seed, shortlist, score model,
+carry-over."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from engine.night.carryover import Carryover
 from scoring.linear import PairScorer
@@ -19,3 +21,5 @@ class RunOptions:
     scorer: PairScorer | None = None  # a loaded model (run --model); None: see choose_scorer
     # earlier nights: locked (accepted) exchanges, pairs on hold, unanswered proposals
     carryover: Carryover | None = None
+    # the night's date: no proposal starts before it plus policy.lead_days (None: today, UTC)
+    as_of: date | None = None

@@ -1,40 +1,48 @@
-"""Group slots: when, how long and in which language a host receives its group.
+"""Group slots: when, how long and in which language a host receives a group tonight.
 
-A **slot** of a host is a start on the weekly grid (a Monday), a stay length in working days,
-a working language the host speaks and a mode (physical or virtual). Every visitor of a
-host's group joins the same slot: the group shares its dates (inside every member's and the
-host's availability), a stay length that suits every member and the host, a language they
-all speak, and whether it is physical.
+A **slot** of a host is a start (the first working day of a week), a stay length in working
+days, a working language the host speaks and a mode (physical or virtual). Every visitor of a
+group joins the same slot: the group shares its dates (inside every member's and the host's
+availability, and no earlier than the night's earliest start), a stay length that suits every
+member and the host, a language they all speak, and whether it is physical. Working days are
+the host country's (:class:`engine.domain.calendar.WorkCalendar`).
 
-Working days are counted on an index where every Monday is a multiple of 5 (see
-``scoring.encoding.EPOCH``), so "week w starts" is ``5 * w`` and a stay of ``L`` working days
-from it covers ``[5w, 5w + L)``; it fits a window ``[from, to_excl)`` when ``5w >= from`` and
-``5w + L <= to_excl``. Public holidays are not modelled.
+A host receives several visitors at once up to its capacity, and group after group over the
+campaign: each slot has a **room**, its capacity less the most visitors the host has on any
+day of the slot from exchanges accepted before (:mod:`engine.night.occupancy`). Slots without
+room are dropped. An accepted group with room left is also a slot of its own (a **join**
+slot: its dates, mode and a language its members and the host speak), which new visitors may
+join without opening a new group.
 
-To keep the model small, each host keeps its ``slots_per_host`` most promising slots (by the
-best total score of a full group that could join), plus for every candidate pair none of
-those fits the most promising slot it does fit. ``fits`` lists, for each candidate pair, the
-kept slots it can join; the solver opens slots and chooses pairs that fit an open one.
+To keep the model small, each host keeps its ``slots_per_host`` most promising new slots (by
+the best total score of a full group that could join), plus for every candidate pair none of
+those fits the most promising slot it does fit; join slots are always kept. ``fits`` lists,
+for each candidate pair, the kept slots it can join.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from engine.domain.contract import Policy
-from scoring.encoding import EPOCH, EncodedCampaign
+from engine.night.occupancy import Occupancy
+from scoring.encoding import EncodedCampaign
 
-WEEK = 5  # working days per week on the working-day index
+WEEK = 7  # days; day numbers count from a Monday (engine.domain.calendar.EPOCH)
+SLOT_COLUMNS = (
+    "slot", "host", "start_day", "end_day", "length", "language", "physical", "room", "new",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Slots:
     """Kept slots (one row each) and which candidate pair fits which slot."""
 
-    slots: pd.DataFrame  # slot, host, start_wd, length, language, physical
+    slots: pd.DataFrame  # SLOT_COLUMNS; start_day/end_day are day numbers (inclusive)
     fits: pd.DataFrame  # pair (row of the candidates table), slot; sorted by pair, slot
 
     @property
@@ -42,68 +50,44 @@ class Slots:
         return len(self.slots)
 
 
-def working_day_date(index: np.ndarray) -> np.ndarray:
-    """The calendar date of working-day indices (inverse of scoring.encoding.working_day_index)."""
-    return np.busday_offset(EPOCH, np.asarray(index, dtype=np.int64), roll="forward")
+@dataclass(frozen=True)
+class _HostGrid:
+    """One host's candidate slots before pruning (parallel arrays) and who fits each."""
+
+    start: np.ndarray  # working-day index (host country) of the first day
+    length: np.ndarray
+    language: np.ndarray  # language bit, -1: none
+    physical: np.ndarray
+    new: np.ndarray  # False: an accepted group's join slot
+    fits: np.ndarray  # (pairs, slots) bool
+    start_day: np.ndarray  # day numbers of the first and last day
+    end_day: np.ndarray
+    room: np.ndarray  # capacity less the most visitors accepted before on any of its days
 
 
 def build_slots(
     candidates: pd.DataFrame,
     encoded: EncodedCampaign,
     policy: Policy,
-    slots_per_host: int = 6,
+    occupancy: Occupancy | None = None,
+    earliest_day: int | None = None,
 ) -> Slots:
     """The kept slots of every host, and for every candidate pair the slots it can join."""
-    visitors, hosts = encoded.visitors, encoded.hosts
     languages = encoded.vocab.languages
     slot_rows: list[pd.DataFrame] = []
     fit_rows: list[pd.DataFrame] = []
     next_slot = 0
-    by_host = candidates.groupby("host", sort=True).indices
-    for host_key, rows in by_host.items():
+    for host_key, rows in candidates.groupby("host", sort=True).indices.items():
         host = int(host_key)  # type: ignore[call-overload]
         pairs = candidates.iloc[rows]
-        v = pairs["visitor"].to_numpy()
-        shortest = pairs["stay_days"].to_numpy(np.int64)  # max of the minimum stays
-        longest = np.minimum(
-            np.minimum(visitors.max_days[v], hosts.max_days[host]), policy.max_days
-        ).astype(np.int64)
-        first = np.maximum(visitors.wd_from[v], hosts.wd_from[host]).astype(np.int64)
-        end = np.minimum(visitors.wd_to_excl[v], hosts.wd_to_excl[host]).astype(np.int64)
-
-        lengths = np.unique(shortest)
-        week_lo = -(-first.min() // WEEK)
-        week_hi = (end.max() - lengths.min()) // WEEK
-        if week_hi < week_lo:
+        grid = _host_grid(pairs, host, encoded, policy, occupancy, earliest_day)
+        if grid is None:
             continue
-        weeks = np.arange(week_lo, week_hi + 1) * WEEK
-        host_langs = _host_languages(encoded, host, policy)
-        pair_physical = pairs["physical"].to_numpy(bool)
-        modes = np.unique(pair_physical)
-        # grid of (week, length, language, mode) slots for this host
-        w, length, lang, physical = (
-            a.ravel() for a in np.meshgrid(weeks, lengths, host_langs, modes, indexing="ij")
-        )
-        fits = (
-            (pair_physical[:, None] == physical[None, :])
-            & (w[None, :] >= first[:, None])
-            & (w[None, :] + length[None, :] <= end[:, None])
-            & (length[None, :] >= shortest[:, None])
-            & (length[None, :] <= longest[:, None])
-        )
-        if policy.group_common_language:
-            fits &= _speaks(visitors.languages[v], lang, languages.words)
-        undominated = _undominated(fits, length, physical)
-        fits, w, length, lang, physical = (
-            fits[:, undominated], w[undominated], length[undominated], lang[undominated],
-            physical[undominated],
-        )  # fmt: skip
-        keep = _best_slots(
-            fits, pairs["score"].to_numpy(), int(hosts.capacity[host]), slots_per_host
-        )
+        start_day, end_day, room = grid.start_day, grid.end_day, grid.room
+        usable = (room > 0) & grid.fits.any(axis=0)
+        keep = _kept(grid, usable, pairs["score"].to_numpy(), room, policy.slots_per_host)
         if not keep.size:
             continue
-        fits = fits[:, keep]
         ids = np.arange(next_slot, next_slot + len(keep))
         next_slot += len(keep)
         slot_rows.append(
@@ -111,21 +95,24 @@ def build_slots(
                 {
                     "slot": ids,
                     "host": host,
-                    "start_wd": w[keep],
-                    "length": length[keep],
-                    "language": [languages.tokens[i] if i >= 0 else "" for i in lang[keep]],
-                    "physical": physical[keep],
+                    "start_day": start_day[keep],
+                    "end_day": end_day[keep],
+                    "length": grid.length[keep],
+                    "language": [
+                        languages.tokens[i] if i >= 0 else "" for i in grid.language[keep]
+                    ],
+                    "physical": grid.physical[keep],
+                    "room": room[keep],
+                    "new": grid.new[keep],
                 }
             )
         )
-        pair_index, slot_index = np.nonzero(fits)
+        pair_index, slot_index = np.nonzero(grid.fits[:, keep])
         fit_rows.append(pd.DataFrame({"pair": rows[pair_index], "slot": ids[slot_index]}))
     slot_table = (
         pd.concat(slot_rows, ignore_index=True)
         if slot_rows
-        else pd.DataFrame(
-            {"slot": [], "host": [], "start_wd": [], "length": [], "language": [], "physical": []}
-        )
+        else pd.DataFrame({column: pd.Series([], dtype=np.int64) for column in SLOT_COLUMNS})
     )
     fit_table = (
         pd.concat(fit_rows, ignore_index=True)
@@ -134,6 +121,153 @@ def build_slots(
     )
     fit_table = fit_table.sort_values(["pair", "slot"], kind="stable").reset_index(drop=True)
     return Slots(slots=slot_table, fits=fit_table)
+
+
+def _host_grid(
+    pairs: pd.DataFrame,
+    host: int,
+    encoded: EncodedCampaign,
+    policy: Policy,
+    occupancy: Occupancy | None,
+    earliest_day: int | None,
+) -> _HostGrid | None:
+    """The host's grid of new slots (week start x length x language x mode) and its join
+    slots, with the candidate pairs fitting each, undominated new slots only."""
+    visitors, hosts, calendar = encoded.visitors, encoded.hosts, encoded.calendar
+    country = int(hosts.work_country[host])
+    v = pairs["visitor"].to_numpy()
+    shortest = pairs["stay_days"].to_numpy(np.int64)  # max of the minimum stays
+    longest = np.minimum(
+        np.minimum(visitors.max_days[v], hosts.max_days[host]), policy.max_days
+    ).astype(np.int64)
+    first_day = np.maximum(visitors.day_from[v], hosts.day_from[host]).astype(np.int64)
+    if earliest_day is not None:
+        first_day = np.maximum(first_day, earliest_day)
+    end_day = np.minimum(visitors.day_to_excl[v], hosts.day_to_excl[host]).astype(np.int64)
+    first = calendar.index(country, first_day).astype(np.int64)  # working-day indices
+    end = calendar.index(country, end_day).astype(np.int64)
+    pair_physical = pairs["physical"].to_numpy(bool)
+    speaks = _speaker(encoded, v, policy)
+
+    # new slots: the first working day of every week any pair could use
+    mondays = np.arange(first_day.min() // WEEK, end_day.max() // WEEK + 1) * WEEK
+    starts = np.unique(calendar.index(country, mondays).astype(np.int64))
+    lengths = np.unique(shortest)
+    host_langs = _host_languages(encoded, host, policy)
+    w, length, lang, physical = (
+        a.ravel()
+        for a in np.meshgrid(starts, lengths, host_langs, np.unique(pair_physical), indexing="ij")
+    )
+    fits = _fitting(w, length, physical, first, end, shortest, longest, pair_physical)
+    if policy.group_common_language:
+        fits &= speaks(lang)
+    room = _room(host, w, length, encoded, policy, occupancy)
+    fits &= (room > 0)[None, :]  # a slot without room admits nobody
+    undominated = _undominated(fits, length, physical, room)
+    w, length, lang, physical, room = (a[undominated] for a in (w, length, lang, physical, room))
+    fits = fits[:, undominated]
+    new = np.ones(len(w), dtype=bool)
+
+    if occupancy is not None:  # join slots: accepted groups of this host
+        groups = occupancy.groups(host)
+        if len(groups):
+            j_start = calendar.index(country, groups["start_day"].to_numpy()).astype(np.int64)
+            j_length = calendar.count(
+                country, groups["start_day"].to_numpy(), groups["end_day"].to_numpy() + 1
+            ).astype(np.int64)
+            j_lang = groups["language"].to_numpy(np.int64)
+            j_physical = groups["physical"].to_numpy(bool)
+            j_fits = _fitting(
+                j_start, j_length, j_physical, first, end, shortest, longest, pair_physical
+            )
+            if policy.group_common_language:
+                j_fits &= speaks(j_lang)
+            j_room = _room(host, j_start, j_length, encoded, policy, occupancy)
+            w, length, lang, physical, room = (
+                np.concatenate(pair)
+                for pair in (
+                    (w, j_start),
+                    (length, j_length),
+                    (lang, j_lang),
+                    (physical, j_physical),
+                    (room, j_room),
+                )
+            )
+            fits = np.hstack([fits, j_fits & (j_room > 0)[None, :]])
+            new = np.concatenate([new, np.zeros(len(j_start), dtype=bool)])
+    if not fits.size:
+        return None
+    start_day = calendar.day(country, w)
+    end_day = calendar.day(country, w + length - 1)
+    return _HostGrid(w, length, lang, physical, new, fits, start_day, end_day, room)
+
+
+def _room(
+    host: int,
+    start: np.ndarray,
+    length: np.ndarray,
+    encoded: EncodedCampaign,
+    policy: Policy,
+    occupancy: Occupancy | None,
+) -> np.ndarray:
+    """(slots,) the host's capacity (at most max_group_size) less the most visitors it has
+    from accepted exchanges on any day of each slot."""
+    capacity = int(encoded.hosts.capacity[host])
+    if policy.max_group_size is not None:
+        capacity = min(capacity, policy.max_group_size)
+    if occupancy is None or not len(start):
+        return np.full(len(start), capacity, dtype=np.int64)
+    country = int(encoded.hosts.work_country[host])
+    first = encoded.calendar.day(country, start)
+    last = encoded.calendar.day(country, start + length - 1)
+    return capacity - occupancy.busiest(host, first, last)
+
+
+def _fitting(
+    start: np.ndarray,
+    length: np.ndarray,
+    physical: np.ndarray,
+    first: np.ndarray,
+    end: np.ndarray,
+    shortest: np.ndarray,
+    longest: np.ndarray,
+    pair_physical: np.ndarray,
+) -> np.ndarray:
+    """(pairs, slots) bool: the slot's dates lie in the pair's window, its length suits the
+    pair, its mode is the pair's."""
+    return (
+        (pair_physical[:, None] == physical[None, :])
+        & (start[None, :] >= first[:, None])
+        & (start[None, :] + length[None, :] <= end[:, None])
+        & (length[None, :] >= shortest[:, None])
+        & (length[None, :] <= longest[:, None])
+    )
+
+
+def _speaker(
+    encoded: EncodedCampaign, v: np.ndarray, policy: Policy
+) -> Callable[[np.ndarray], np.ndarray]:
+    """speaks(language bits) -> (pairs, slots) bool: the pair's visitor speaks the language."""
+    masks = encoded.visitors.languages[v]
+    words = encoded.vocab.languages.words
+
+    def speaks(language_bits: np.ndarray) -> np.ndarray:
+        if not policy.group_common_language:
+            return np.ones((len(v), len(language_bits)), dtype=bool)
+        return _speaks(masks, language_bits, words)
+
+    return speaks
+
+
+def _kept(
+    grid: _HostGrid, usable: np.ndarray, scores: np.ndarray, room: np.ndarray, keep: int
+) -> np.ndarray:
+    """Slot positions kept: the best new slots (see :func:`_best_slots`) and every usable
+    join slot, in grid order."""
+    new = np.flatnonzero(usable & grid.new)
+    joins = np.flatnonzero(usable & ~grid.new)
+    best = new[_best_slots(grid.fits[:, new], scores, room[new], keep)] if new.size else new
+    return np.sort(np.concatenate([best, joins])).astype(np.int64)
 
 
 def _host_languages(encoded: EncodedCampaign, host: int, policy: Policy) -> np.ndarray:
@@ -161,15 +295,20 @@ def _speaks(visitor_masks: np.ndarray, language_bits: np.ndarray, words: int) ->
     return out
 
 
-def _undominated(fits: np.ndarray, length: np.ndarray, physical: np.ndarray) -> np.ndarray:
+def _undominated(
+    fits: np.ndarray, length: np.ndarray, physical: np.ndarray, room: np.ndarray
+) -> np.ndarray:
     """Slots worth keeping: drop a slot when another slot of the same length and mode (so the
-    same lump sum) fits every pair it fits; of identical slots keep the first (earliest)."""
+    same lump sum) and at least its room fits every pair it fits; of identical slots keep the
+    first (earliest)."""
     usable = np.flatnonzero(fits.any(axis=0))
     f = fits[:, usable].astype(np.int32)
     size = f.sum(axis=0)
     common = f.T @ f  # common[a, b]: pairs fitting both
-    same_kind = (length[usable][:, None] == length[usable][None, :]) & (
-        physical[usable][:, None] == physical[usable][None, :]
+    same_kind = (
+        (length[usable][:, None] == length[usable][None, :])
+        & (physical[usable][:, None] == physical[usable][None, :])
+        & (room[usable][:, None] >= room[usable][None, :])
     )
     covered = (common == size[None, :]) & same_kind  # a covers b: b's pairs all fit a
     np.fill_diagonal(covered, False)
@@ -180,15 +319,15 @@ def _undominated(fits: np.ndarray, length: np.ndarray, physical: np.ndarray) -> 
     return usable[~dominated]
 
 
-def _best_slots(fits: np.ndarray, scores: np.ndarray, capacity: int, keep: int) -> np.ndarray:
-    """The ``keep`` slots whose best full group scores most (ties: earliest slot), plus, for
-    every pair none of those fits, the most promising slot it does fit (so no candidate pair
-    loses its host to slot pruning)."""
+def _best_slots(fits: np.ndarray, scores: np.ndarray, room: np.ndarray, keep: int) -> np.ndarray:
+    """The ``keep`` slots whose best full group (up to the slot's room) scores most (ties:
+    earliest slot), plus, for every pair none of those fits, the most promising slot it does
+    fit (so no candidate pair loses its host to slot pruning)."""
     if not fits.any():
         return np.zeros(0, dtype=np.int64)
     order = np.argsort(-scores, kind="stable")
     members = fits[order]
-    taken = members & (np.cumsum(members, axis=0) <= capacity)
+    taken = members & (np.cumsum(members, axis=0) <= room[None, :])
     potential = (taken * scores[order][:, None]).sum(axis=0)
     usable = np.flatnonzero(fits.any(axis=0))
     ranked = usable[np.lexsort((usable, -potential[usable]))]

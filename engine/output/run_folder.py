@@ -43,7 +43,7 @@ PROPOSAL_COLUMNS = (
 
 def versions() -> dict[str, str]:
     found = {"cxmatch": __version__, "python": platform.python_version()}
-    for package in ("ortools", "numpy", "pandas", "pyarrow", "scikit-learn", "pandera"):
+    for package in ("ortools", "numpy", "pandas", "pyarrow", "scikit-learn", "pandera", "holidays"):
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
@@ -70,11 +70,14 @@ def manifest(
         if campaign_folder is None
         else str(Path(campaign_folder).resolve()),
         "carryover": None if carry is None else carry.summary(),
+        # the night's date, the earliest start it proposes, and the working-day calendar
+        "calendar": result.calendar,
+        "warnings": list(campaign.warnings),
         "input_hashes": dict(sorted(campaign.input_hashes.items())),
         "options": {
             f.name: getattr(options, f.name)
             for f in fields(options)
-            if f.name not in ("weights", "carryover")
+            if f.name not in ("weights", "carryover", "as_of")
         },
         "policy": campaign.policy.model_dump(),
         "versions": versions(),

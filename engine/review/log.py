@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.domain.contract import HISTORY_COLUMNS, Campaign
+from engine.domain.contract import HISTORY_COLUMNS, HISTORY_OPTIONAL_COLUMNS, Campaign
 from engine.domain.decisions import FINAL_DECISIONS
 from engine.domain.problems import Problem
 from engine.load.decision_files import DecisionFile
@@ -67,9 +66,10 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS one_final_decision_per_pair
     ON decisions (visitor_id, host_id) WHERE decision IN ('accepted', 'rejected');
-CREATE UNIQUE INDEX IF NOT EXISTS one_accepted_host_per_visitor
-    ON decisions (visitor_id) WHERE decision = 'accepted';
-PRAGMA user_version = 1;
+DROP INDEX IF EXISTS one_accepted_host_per_visitor;
+CREATE UNIQUE INDEX IF NOT EXISTS one_accepted_host_per_visitor_and_mode
+    ON decisions (visitor_id, mode) WHERE decision = 'accepted';
+PRAGMA user_version = 2;
 """
 
 Pair = tuple[str, str]
@@ -141,8 +141,11 @@ def decision_history(current: pd.DataFrame) -> pd.DataFrame:
             "decided_on": pd.to_datetime(final["decided_on"]),
             "outcome": final["decision"].astype(str),
             "mode": final["mode"].astype(str),
+            # an accepted exchange keeps its proposal's dates (it occupies its host on them)
+            "start": pd.to_datetime(final["start_day"], errors="coerce"),
+            "end": pd.to_datetime(final["end_day"], errors="coerce"),
         },
-        columns=list(HISTORY_COLUMNS),
+        columns=[*HISTORY_COLUMNS, *HISTORY_OPTIONAL_COLUMNS],
     ).reset_index(drop=True)
 
 
@@ -228,8 +231,17 @@ def _plan(
         for r in current[current["decision"].isin(FINAL_DECISIONS)].to_dict("records")
     }
     accepted = current[current["decision"] == "accepted"]
-    host_of_visitor = dict(zip(accepted["visitor_id"], accepted["host_id"], strict=True))
-    per_host = Counter(accepted["host_id"])
+    host_of_visitor = {
+        (v, m): h
+        for v, h, m in zip(
+            accepted["visitor_id"], accepted["host_id"], accepted["mode"], strict=True
+        )
+    }
+    stays: dict[str, list[tuple[str, str]]] = {}
+    for h, start, end in zip(
+        accepted["host_id"], accepted["start_day"], accepted["end_day"], strict=True
+    ):
+        stays.setdefault(str(h), []).append((str(start), str(end)))
     plan = _Plan()
     seen: dict[Pair, tuple[int, str]] = {}
 
@@ -266,27 +278,30 @@ def _plan(
         if (*pair, decision) in known:
             plan.already += 1
             continue
+        proposal = proposed[pair]
         if decision == "accepted":
-            other = host_of_visitor.get(pair[0])
+            mode = str(proposal["mode"])
+            other = host_of_visitor.get((pair[0], mode))
             if other is not None and other != pair[1]:
                 problem(
                     row,
                     "decision",
                     decision,
-                    f"visitor {pair[0]} is already accepted by host {other}",
+                    f"visitor {pair[0]} is already accepted by host {other} for a {mode} exchange",
                 )
                 continue
-            host_of_visitor[pair[0]] = pair[1]
-            per_host[pair[1]] += 1
+            stay = (_iso(proposal["start"]), _iso(proposal["end"]))
+            busiest = _busiest(stays.get(pair[1], []), stay)
             limit = capacity.get(pair[1])
-            if limit is not None and per_host[pair[1]] > limit:
+            if limit is not None and busiest + 1 > limit:
                 problem(
                     row, "decision", decision,
-                    f"host {pair[1]} would have {per_host[pair[1]]} accepted exchanges for a "
-                    f"capacity of {limit}",
+                    f"host {pair[1]} would receive {busiest + 1} accepted visitors on "
+                    f"{stay[0]}..{stay[1]} for a capacity of {limit}",
                 )  # fmt: skip
                 continue
-        proposal = proposed[pair]
+            host_of_visitor[(pair[0], mode)] = pair[1]
+            stays.setdefault(pair[1], []).append(stay)
         plan.rows.append(
             {
                 "visitor_id": pair[0],
@@ -303,6 +318,15 @@ def _plan(
             }
         )
     return plan
+
+
+def _busiest(stays: list[tuple[str, str]], stay: tuple[str, str]) -> int:
+    """The most ``stays`` (ISO start, end) that share one day with ``stay``: a day of the
+    stay's own interval carries the most where another stay starts, or on its first day."""
+    first, last = stay
+    overlapping = [(s, e) for s, e in stays if s <= last and e >= first]
+    days = {first} | {s for s, _ in overlapping if s >= first}
+    return max((sum(1 for s, e in overlapping if s <= day <= e) for day in days), default=0)
 
 
 def _proposed(proposals: pd.DataFrame) -> dict[Pair, dict[Any, Any]]:

@@ -84,7 +84,8 @@ def run_nightly(
     say = progress or (lambda _message: None)
     folder = Path(folder).resolve()
     runs_root = Path(options.runs) if options.runs else folder / RUNS
-    name = night_id(options.night or datetime.now(UTC).date())
+    night = options.night or datetime.now(UTC).date()
+    name = night_id(night)
     target = runs_root / name
     with _campaign_lock(folder):
         say("loading campaign")
@@ -98,7 +99,7 @@ def run_nightly(
         night_campaign = with_decisions(campaign, records)
         previous = latest_run(runs_root, folder, before=name)
         carry = night_carryover(records, previous)
-        run_options = replace(options.run, carryover=carry)
+        run_options = replace(options.run, carryover=carry, as_of=night)
         result = checked_night(night_campaign, run_options, say)
         say(f"writing {target}")
         extra = {"nightly": {"night": name, "labels": _labels(records)}}

@@ -37,6 +37,7 @@ from engine.synthetic.profiles import generate_profiles
 
 __all__ = [
     "DEFAULT_START",
+    "DEMO_AS_OF",
     "DEMO_ARGUMENTS",
     "HIDDEN_FEATURES",
     "HIDDEN_INTERCEPT",
@@ -53,6 +54,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_START = date(2027, 1, 4)
+# the bundled demo runs as of this night (14 days' notice before its first Monday), so that
+# `make demo` proposes the same exchanges whatever the day it runs
+DEMO_AS_OF = date(2026, 12, 21)
 DEMO_ARGUMENTS = (800, 200, 2026)  # n_visitors, n_hosts, seed of the bundled demo
 DEFAULT_POLICY: dict[str, Any] = {
     "min_sme_share": 0.5,

@@ -28,7 +28,6 @@ name = "{name}"
 nights = {nights}
 seed = 1
 days_between_nights = 7
-lead_days = 0
 [base]
 visitors = 60
 hosts = 20
@@ -223,7 +222,8 @@ def test_night_one_is_exactly_the_nightly_run(tiny_result):
         prepared.first_night
         <= pd.Timestamp(prepared.campaign.profiles["available_from"].min()).date()
     )
-    nightly = run_night(prepared.campaign, RunOptions(time_limit_s=30, workers=1, seed=1))
+    options = RunOptions(time_limit_s=30, workers=1, seed=1, as_of=prepared.first_night)
+    nightly = run_night(prepared.campaign, options)
     night_one = result.proposals[result.proposals["night"] == 1]
     columns = ["visitor_id", "host_id", "start", "end", "mode", "score"]
     pd.testing.assert_frame_equal(
@@ -246,8 +246,8 @@ def test_decisions_become_history_and_are_never_proposed_again(tiny_result):
             & (proposals["host_id"] == row["host_id"])
         ]
         assert later.empty
-    # accepted exchanges are locked: their visitor gets no new proposal, and they keep their
-    # host's capacity on every later night
+    # accepted exchanges are locked: their visitor gets no new proposal, and they occupy their
+    # host on their dates on every later night
     assert not accepted["visitor_id"].duplicated().any()
     locked_before = {
         night: set(accepted.loc[accepted["night"] < night, "visitor_id"])
@@ -257,8 +257,16 @@ def test_decisions_become_history_and_are_never_proposed_again(tiny_result):
         row.visitor_id in locked_before[row.night] for row in proposals.itertuples(index=False)
     )
     capacity = prepared.campaign.profiles.set_index("profile_id")["capacity"]
-    per_host = accepted.groupby("host_id").size()
-    assert (per_host <= capacity.reindex(per_host.index)).all()
+    for host_id, stays in accepted.groupby("host_id"):
+        days = pd.concat(
+            [
+                pd.Series(pd.date_range(s, e))
+                for s, e in zip(stays["start"], stays["end"], strict=True)
+            ]
+        )
+        assert days.value_counts().max() <= capacity[host_id]  # on every day, within capacity
+    # nothing starts before the night plus the lead time (14 days)
+    assert (proposals["start"] >= proposals["night_date"] + pd.Timedelta(days=14)).all()
     # KPI progress adds exactly the accepted exchanges, night by night
     progress = result.kpi_progress
     totals = progress[progress["category"] == "total"].groupby("night")["achieved"].sum()

@@ -21,7 +21,6 @@ SCENARIO = """
 name = "{name}"
 nights = 2
 days_between_nights = 7
-lead_days = 0
 [base]
 visitors = 50
 hosts = 16

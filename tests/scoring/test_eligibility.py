@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from scoring.eligibility import eligibility, eligibility_context
-from scoring.encoding import encode_profiles
+from scoring.encoding import encode_campaign
 from scoring.pairs import block_view, pair_view
 from tests.factory import host, make_campaign, visitor
 
 
 def eligible_matrix(campaign):
-    encoded = encode_profiles(campaign.profiles)
-    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+    encoded = encode_campaign(campaign)
+    context = eligibility_context(campaign, encoded)
     view = block_view(encoded.visitors, encoded.hosts, 0, len(encoded.visitors))
     return eligibility(view, context), encoded, context
 

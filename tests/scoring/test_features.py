@@ -12,7 +12,7 @@ from engine.load.campaign import load_campaign
 from engine.synthetic.generator import generate_campaign, write_campaign
 from scoring.candidates import build_candidates
 from scoring.eligibility import eligibility, eligibility_context
-from scoring.encoding import encode_profiles
+from scoring.encoding import encode_campaign
 from scoring.features import FEATURE_NAMES, REGISTRY, FeatureInputs, compute_features
 from scoring.linear import LinearScore
 from scoring.pairs import block_view, pair_view
@@ -25,8 +25,8 @@ from tests.factory import host, make_campaign, visitor
 
 def features_of(campaign) -> tuple[pd.DataFrame, object]:
     """Every visitor x host pair's features, indexed by (visitor_id, host_id)."""
-    encoded = encode_profiles(campaign.profiles)
-    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+    encoded = encode_campaign(campaign)
+    context = eligibility_context(campaign, encoded)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
@@ -149,8 +149,8 @@ def generated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("generated") / "c"
     write_campaign(generate_campaign(150, 60, 5), folder)
     campaign = load_campaign(folder)
-    encoded = encode_profiles(campaign.profiles)
-    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+    encoded = encode_campaign(campaign)
+    context = eligibility_context(campaign, encoded)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
@@ -201,8 +201,8 @@ def test_reasons_name_the_specifics(tmp_path):
         host("H", sectors="C29", languages="en;fr", target_org_types="sme", offer="x"),
     ]
     campaign = make_campaign(tmp_path, profiles)
-    encoded = encode_profiles(campaign.profiles)
-    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+    encoded = encode_campaign(campaign)
+    context = eligibility_context(campaign, encoded)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )

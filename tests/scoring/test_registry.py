@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from scoring.eligibility import eligibility, eligibility_context
-from scoring.encoding import encode_profiles
+from scoring.encoding import encode_campaign
 from scoring.features import (
     DEFAULT_WEIGHTS,
     FEATURE_NAMES,
@@ -120,8 +120,8 @@ def test_every_phrase_says_both_ways(tmp_path):
         host("H", sectors="C29;M72", languages="en;pl", target_org_types="sme", country="FR"),
     ]
     campaign = make_campaign(tmp_path, profiles)
-    encoded = encode_profiles(campaign.profiles)
-    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+    encoded = encode_campaign(campaign)
+    context = eligibility_context(campaign, encoded)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )

@@ -16,7 +16,7 @@ import skops.io
 from engine.load.campaign import load_campaign
 from engine.output.model_files import MODEL_FILE, TRUSTED_TYPES, load_model
 from scoring.eligibility import eligibility, eligibility_context
-from scoring.encoding import encode_profiles
+from scoring.encoding import encode_campaign
 from scoring.features import FEATURE_NAMES, FeatureInputs, compute_features
 from scoring.model import MatchScorer
 from scoring.pairs import pair_view
@@ -37,11 +37,11 @@ def scored(expected):
     """Today's code on the recorded pairs: (scorer, eligible, features, scores, reasons)."""
     scorer = load_model(SAVED)
     campaign = load_campaign(SAVED / "campaign")
-    encoded = encode_profiles(campaign.profiles)
+    encoded = encode_campaign(campaign)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
-    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+    context = eligibility_context(campaign, encoded)
     visitor_pos = {v: i for i, v in enumerate(encoded.visitors.ids)}
     host_pos = {h: i for i, h in enumerate(encoded.hosts.ids)}
     v = np.array([visitor_pos[x] for x in expected["visitor_id"]], dtype=np.int64)

@@ -1,8 +1,10 @@
 """Property: on any random small campaign, the engine's proposals break no rule.
 
 Hypothesis draws profiles (countries, modes, languages, windows, durations, capacities,
-statuses), history (accepted, completed, rejected, cancelled), quotas and policy; the whole
-nightly pipeline runs; the independent checker must find nothing.
+statuses, organisations with several visitor profiles), history (accepted, completed,
+rejected, cancelled, with or without the exchange's dates), quotas, policy (lead time, group
+rules, budgets, generation start) and the night's date; the whole nightly pipeline runs; the
+independent checker must find nothing.
 """
 
 from __future__ import annotations
@@ -61,16 +63,7 @@ def campaigns(draw):
         for i in range(n_visitors)
     ]
     profiles += [host(f"H{j}", **draw(profile_fields("host"))) for j in range(n_hosts)]
-    history = [
-        {
-            "visitor_id": f"V{draw(st.integers(0, n_visitors - 1))}",
-            "host_id": f"H{draw(st.integers(0, n_hosts - 1))}",
-            "decided_on": "2026-10-01",
-            "outcome": draw(st.sampled_from(["accepted", "completed", "rejected", "cancelled"])),
-            "mode": draw(st.sampled_from(["physical", "virtual"])),
-        }
-        for _ in range(draw(st.integers(0, 6)))
-    ]
+    history = [draw(history_row(n_visitors, n_hosts)) for _ in range(draw(st.integers(0, 8)))]
     quotas = [
         {"partnership": p, "category": c, "target": draw(st.integers(0, 4))}
         for p in ("P1", "P2")
@@ -89,16 +82,43 @@ def campaigns(draw):
     )
     if draw(st.booleans()):
         policy += f"max_group_size = {draw(st.integers(1, 2))}\n"
-    return profiles, history, quotas, policy
+    policy += f"lead_days = {draw(st.sampled_from([0, 7, 14]))}\n"
+    policy += f"max_groups_per_host = {draw(st.integers(1, 2))}\n"
+    if draw(st.booleans()):
+        policy += "generation_start = 2026-09-01\n"
+    if draw(st.booleans()):
+        policy += f"[budgets]\nP1 = {draw(st.sampled_from([0, 500, 2000]))}\n"
+    as_of = date(2026, 12, 20) + timedelta(days=draw(st.integers(0, 40)))
+    return profiles, history, quotas, policy, as_of
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@st.composite
+def history_row(draw, n_visitors: int, n_hosts: int) -> dict:
+    """A past decision; an accepted or completed one often with its dates (some of them in
+    the campaign, occupying the host then)."""
+    row = {
+        "visitor_id": f"V{draw(st.integers(0, n_visitors - 1))}",
+        "host_id": f"H{draw(st.integers(0, n_hosts - 1))}",
+        "decided_on": str(date(2026, 8, 1) + timedelta(days=draw(st.integers(0, 120)))),
+        "outcome": draw(st.sampled_from(["accepted", "completed", "rejected", "cancelled"])),
+        "mode": draw(st.sampled_from(["physical", "virtual"])),
+        "start": "",
+        "end": "",
+    }
+    if row["outcome"] in ("accepted", "completed") and draw(st.booleans()):
+        start = date(2026, 11, 2) + timedelta(days=draw(st.integers(0, 120)))
+        row["start"] = str(start)
+        row["end"] = str(start + timedelta(days=draw(st.integers(2, 12))))
+    return row
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(campaigns())
 def test_proposals_never_break_a_rule(drawn):
-    profiles, history, quotas, policy = drawn
+    profiles, history, quotas, policy, as_of = drawn
     with tempfile.TemporaryDirectory() as folder:
         campaign = make_campaign(Path(folder), profiles, history, quotas, policy)
-    result = run_night(campaign, RunOptions(time_limit_s=5, workers=1))
+    result = run_night(campaign, RunOptions(time_limit_s=5, workers=1, as_of=as_of))
     assert result.solve.status.has_solution
     assert result.violations == []
     kpis = result.kpis

@@ -19,6 +19,7 @@ from engine.check.rules import check_proposals
 from engine.check.violations import RULES, Violation
 from engine.domain.contract import (
     HISTORY_COLUMNS,
+    HISTORY_OPTIONAL_COLUMNS,
     PROFILE_LIST_COLUMNS,
     QUOTA_COLUMNS,
     Campaign,
@@ -74,8 +75,11 @@ def make_campaign(
         profile_frame[column] = profile_frame[column].map(tuple)
     for column in ("available_from", "available_to"):
         profile_frame[column] = pd.to_datetime(profile_frame[column])
-    history_frame = pd.DataFrame.from_records(history or [], columns=list(HISTORY_COLUMNS))
-    history_frame["decided_on"] = pd.to_datetime(history_frame["decided_on"])
+    history_frame = pd.DataFrame.from_records(
+        history or [], columns=[*HISTORY_COLUMNS, *HISTORY_OPTIONAL_COLUMNS]
+    )
+    for column in ("decided_on", *HISTORY_OPTIONAL_COLUMNS):
+        history_frame[column] = pd.to_datetime(history_frame[column])
     quota_frame = pd.DataFrame.from_records(quotas or [], columns=list(QUOTA_COLUMNS))
     return Campaign(profile_frame, history_frame, quota_frame, Policy(**policy))
 
@@ -108,7 +112,12 @@ def proposal_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def history_row(
-    visitor_id: str, host_id: str, outcome: str, mode: str = "physical"
+    visitor_id: str,
+    host_id: str,
+    outcome: str,
+    mode: str = "physical",
+    start: str | None = None,
+    end: str | None = None,
 ) -> dict[str, Any]:
     return {
         "visitor_id": visitor_id,
@@ -116,6 +125,8 @@ def history_row(
         "decided_on": "2024-06-01",
         "outcome": outcome,
         "mode": mode,
+        "start": start,
+        "end": end,
     }
 
 
@@ -158,10 +169,13 @@ class Scenario:
     )
     history: list[dict[str, Any]] = field(default_factory=list)
     policy: dict[str, Any] = field(default_factory=dict)
+    as_of: date | None = None
+    locked: list[dict[str, Any]] | None = None
 
     def check(self) -> list[Violation]:
         campaign = make_campaign(list(self.profiles.values()), self.history, **self.policy)
-        return check_proposals(campaign, proposal_frame(self.proposals))
+        locked = None if self.locked is None else pd.DataFrame.from_records(self.locked)
+        return check_proposals(campaign, proposal_frame(self.proposals), locked, self.as_of)
 
 
 # --------------------------------------------------------------------------- valid sets
@@ -223,6 +237,17 @@ def _policy(**values: Any) -> Corruption:
     return lambda scenario: scenario.policy.update(values)
 
 
+def _as_of(day: str) -> Corruption:
+    def corrupt(scenario: Scenario) -> None:
+        scenario.as_of = date.fromisoformat(day)
+
+    return corrupt
+
+
+def _add_profile(row: dict[str, Any]) -> Corruption:
+    return lambda scenario: scenario.profiles.__setitem__(row["profile_id"], row)
+
+
 def _all(*corruptions: Corruption) -> Corruption:
     def corrupt(scenario: Scenario) -> None:
         for corruption in corruptions:
@@ -256,6 +281,27 @@ CASES: dict[str, tuple[Corruption, set[tuple[str, str | None, str | None]]]] = {
         {("physical_visit_used", "V3", "H1")},
     ),
     "host capacity": (_set("profile", "H1", "capacity", 1), {("host_capacity", None, "H1")}),
+    # an exchange accepted before occupies H1 on 12-13 March: three visitors for two places
+    "host full on those dates": (
+        _all(
+            _add_profile(profile("V4", "visitor", country="IT")),
+            _add_history(
+                history_row("V4", "H1", "accepted", "virtual", "2025-03-12", "2025-03-13")
+            ),
+        ),
+        {("host_capacity", None, "H1")},
+    ),
+    "two profiles of one organisation go physical": (
+        _set("profile", "V3", "org_id", "org-V1"),
+        {("physical_visit_used", "V3", "H1")},
+    ),
+    "organisation's visit used by another profile": (
+        _all(
+            _add_profile(profile("V4", "visitor", country="IT", org_id="org-V1")),
+            _add_history(history_row("V4", "H2", "completed", "physical")),
+        ),
+        {("physical_visit_used", "V1", "H1")},
+    ),
     "max group size": (_policy(max_group_size=1), {("host_capacity", None, "H1")}),
     "sme share": (_policy(min_sme_share=0.7), {("sme_share", None, None)}),
     "sme share lost": (
@@ -288,6 +334,22 @@ CASES: dict[str, tuple[Corruption, set[tuple[str, str | None, str | None]]]] = {
     ),
     "no common language": (_set("profile", "V2", "languages", ("sq",)), {("language", "V2", "H2")}),
     "missing start": (_set("proposal", "2", "start", None), {("dates", "V2", "H2")}),
+    # the night of 25 February with 14 days' notice: nothing may start before 11 March
+    "starts within the lead time": (
+        _as_of("2025-02-25"),
+        {("lead_time", "V1", "H1"), ("lead_time", "V3", "H1")},
+    ),
+    # Good Friday 18 April 2025 is a public holiday in Germany: 15..22 April has 4 working days
+    "too short over a public holiday": (
+        _all(
+            _set("profile", "V1", "min_days", 5),
+            _set("proposal", "0", "start", "2025-04-15"),
+            _set("proposal", "0", "end", "2025-04-22"),
+            _set("proposal", "1", "start", "2025-04-15"),
+            _set("proposal", "1", "end", "2025-04-22"),
+        ),
+        {("dates", "V1", "H1")},
+    ),
     "end before start": (_set("proposal", "2", "end", "2025-03-11"), {("dates", "V2", "H2")}),
     "before availability": (_set("proposal", "2", "start", "2025-02-28"), {("dates", "V2", "H2")}),
     "after host availability": (
@@ -512,3 +574,54 @@ def test_kpi_table_without_proposals_reports_the_whole_target_as_shortfall() -> 
         }
     ]
     assert list(table.columns) == list(KPI_COLUMNS)
+
+
+# --------------------------------------------------------------------------- over time
+
+
+def test_an_accepted_exchange_on_other_dates_leaves_the_host_free() -> None:
+    scenario = Scenario()
+    scenario.profiles["V4"] = profile("V4", "visitor", country="IT")
+    scenario.profiles["V5"] = profile("V5", "visitor", country="IT")
+    scenario.history += [
+        history_row("V4", "H1", "accepted", "physical", "2025-03-03", "2025-03-07"),
+        history_row("V5", "H1", "completed", "physical", "2025-03-17", "2025-03-21"),
+    ]
+    assert scenario.check() == []  # H1 (capacity 2) receives group after group
+
+
+def test_an_accepted_exchange_without_dates_occupies_nothing() -> None:
+    scenario = Scenario()
+    scenario.profiles["V4"] = profile("V4", "visitor", country="IT")
+    scenario.history.append(history_row("V4", "H1", "accepted", "physical"))
+    assert scenario.check() == []
+
+
+def test_a_virtual_exchange_does_not_use_the_physical_visit() -> None:
+    scenario = Scenario()
+    scenario.history.append(history_row("V1", "H2", "completed", "virtual"))
+    assert scenario.check() == []
+
+
+def test_a_physical_visit_before_the_generation_does_not_count() -> None:
+    scenario = Scenario(policy={"generation_start": date(2025, 1, 1)})
+    scenario.history.append(history_row("V1", "H2", "completed", "physical"))  # 2024-06-01
+    assert scenario.check() == []
+    scenario.policy = {"generation_start": date(2024, 1, 1)}
+    assert found(scenario.check()) == {("physical_visit_used", "V1", "H1")}
+
+
+def test_a_visitor_locked_on_a_virtual_exchange_may_be_proposed_a_physical_one() -> None:
+    scenario = Scenario()
+    scenario.locked = [
+        {"visitor_id": "V1", "host_id": "H2", "mode": "virtual", "start": "2025-03-03",
+         "end": "2025-03-05"}
+    ]  # fmt: skip
+    assert scenario.check() == []
+    scenario.locked[0]["mode"] = "physical"
+    assert ("locked_visitor", "V1", "H1") in found(scenario.check())
+
+
+def test_a_proposal_after_the_lead_time_passes() -> None:
+    scenario = Scenario(as_of=date(2025, 2, 24))  # earliest start 10 March
+    assert scenario.check() == []

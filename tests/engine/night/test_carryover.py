@@ -13,12 +13,12 @@ from engine.night.night import run_night
 from engine.night.options import RunOptions
 from scoring.carried import carry_candidates
 from scoring.eligibility import eligibility_context
-from scoring.encoding import encode_profiles
+from scoring.encoding import encode_campaign
 from scoring.linear import LinearScore
 from scoring.text import TextSimilarity
-from tests.factory import host, make_campaign, visitor
+from tests.factory import NIGHT, host, make_campaign, visitor
 
-OPTIONS = RunOptions(time_limit_s=5, workers=1)
+OPTIONS = RunOptions(time_limit_s=5, workers=1, as_of=NIGHT)
 
 
 def locked(*pairs: tuple[str, str]) -> pd.DataFrame:
@@ -69,7 +69,8 @@ def test_a_visitor_with_an_accepted_exchange_is_not_proposed_again(four):
     proposals = pd.DataFrame([proposal("V1", "H2")])
     assert check_proposals(four, proposals) == []
     found = rules(check_proposals(four, proposals, locked(("V1", "H1"))))
-    assert found == {("locked_visitor", "V1", "H2")}
+    # the accepted physical exchange is V1's organisation's physical visit too
+    assert found == {("locked_visitor", "V1", "H2"), ("physical_visit_used", "V1", "H2")}
 
 
 def test_accepted_exchanges_use_their_host_capacity(four):
@@ -106,22 +107,27 @@ def pairs(result) -> set[tuple[str, str]]:
     return set(zip(result.proposals["visitor_id"], result.proposals["host_id"], strict=True))
 
 
-def test_a_locked_exchange_fills_its_host_and_takes_its_visitor_out(four):
+def test_a_locked_exchange_fills_its_host_on_its_dates_and_takes_its_visitor_out(four):
     free = run_night(four, OPTIONS)
     assert {h for _, h in pairs(free)} == {"H1", "H2"}
     night = run_night(
-        four, RunOptions(time_limit_s=5, workers=1, carryover=carry(locks=[("V1", "H1")]))
+        four,
+        RunOptions(time_limit_s=5, workers=1, as_of=NIGHT, carryover=carry(locks=[("V1", "H1")])),
     )
     assert night.violations == []
-    assert "H1" not in {h for _, h in pairs(night)}  # its one place is taken
     assert "V1" not in {v for v, _ in pairs(night)}
-    assert len(night.proposals) == 3  # V2, V3, V4 share H2's three places
+    assert len(night.proposals) == 3  # V2, V3 and V4 each get a place
+    at_h1 = night.proposals[night.proposals["host_id"] == "H1"]
+    # H1's one place is taken from 4 to 6 January only: it receives the next visitor later
+    assert (at_h1["start"] > pd.Timestamp("2027-01-06")).all()
 
 
 def test_a_pair_on_hold_stays_proposed(four):
     free = pairs(run_night(four, OPTIONS))
     hold = next(("V4", h) for h in ("H1", "H2") if ("V4", h) not in free)
-    night = run_night(four, RunOptions(time_limit_s=5, workers=1, carryover=carry(held=[hold])))
+    night = run_night(
+        four, RunOptions(time_limit_s=5, workers=1, as_of=NIGHT, carryover=carry(held=[hold]))
+    )
     assert hold in pairs(night) and night.violations == []
 
 
@@ -141,7 +147,9 @@ def test_the_churn_cost_keeps_an_unanswered_proposal_unless_the_gain_is_larger(t
     def night(churn: float) -> set[tuple[str, str]]:
         policy = f"churn_penalty = {churn}\n"
         moved = make_campaign(tmp_path / f"c{churn}", profiles, policy=policy)
-        options = RunOptions(time_limit_s=5, workers=1, carryover=carry(pending=[("V1", "H2")]))
+        options = RunOptions(
+            time_limit_s=5, workers=1, as_of=NIGHT, carryover=carry(pending=[("V1", "H2")])
+        )
         return pairs(run_night(moved, options))
 
     assert night(round(gain + 1, 2)) == {("V1", "H2")}  # keeping it is worth more than the gain
@@ -149,8 +157,8 @@ def test_the_churn_cost_keeps_an_unanswered_proposal_unless_the_gain_is_larger(t
 
 
 def test_sticky_pairs_missing_from_the_shortlist_are_scored_and_added_back(four):
-    encoded = encode_profiles(four.profiles)
-    context = eligibility_context(four, encoded.visitors.ids, encoded.hosts.ids)
+    encoded = encode_campaign(four)
+    context = eligibility_context(four, encoded)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )

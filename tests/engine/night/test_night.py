@@ -12,9 +12,9 @@ import pytest
 
 from engine.night.night import run_night
 from engine.night.options import RunOptions
-from tests.factory import host, make_campaign, visitor
+from tests.factory import NIGHT, host, make_campaign, visitor
 
-OPTIONS = RunOptions(time_limit_s=10, workers=1)
+OPTIONS = RunOptions(time_limit_s=10, workers=1, as_of=NIGHT)
 
 
 def campaign(tmp_path, quotas=None, policy=""):

@@ -1,31 +1,39 @@
-"""Group slots: weekly grid, stay lengths, group language, and slot pruning."""
+"""Group slots: weekly grid on the host country's working days, stay lengths, group
+language, room left by accepted exchanges, joining an accepted group, and slot pruning."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from engine.night.slots import build_slots, working_day_date
+from engine.domain.calendar import day_date
+from engine.night.occupancy import occupancy
+from engine.night.slots import build_slots
 from scoring.candidates import build_candidates
 from scoring.eligibility import eligibility_context
-from scoring.encoding import encode_profiles, working_day_index
+from scoring.encoding import encode_campaign
 from scoring.linear import LinearScore
 from scoring.text import TextSimilarity
 from tests.factory import host, make_campaign, visitor
 
 
-def slots_of(campaign, **kwargs):
-    encoded = encode_profiles(campaign.profiles)
-    context = eligibility_context(campaign, encoded.visitors.ids, encoded.hosts.ids)
+def slots_of(campaign, with_occupancy: bool = False):
+    encoded = encode_campaign(campaign)
+    context = eligibility_context(campaign, encoded)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
     candidates, _ = build_candidates(encoded, text, context, LinearScore().score)
-    return build_slots(candidates, encoded, campaign.policy, **kwargs), encoded
+    occupied = occupancy(campaign, encoded, None) if with_occupancy else None
+    return build_slots(candidates, encoded, campaign.policy, occupied), encoded
 
 
 def starts(table: pd.DataFrame) -> list[str]:
-    return [str(d) for d in working_day_date(table["start_wd"].to_numpy())]
+    return [str(d) for d in day_date(table["start_day"].to_numpy())]
+
+
+def ends(table: pd.DataFrame) -> list[str]:
+    return [str(d) for d in day_date(table["end_day"].to_numpy())]
 
 
 def fitted(slots) -> pd.DataFrame:
@@ -33,11 +41,67 @@ def fitted(slots) -> pd.DataFrame:
     return slots.fits.merge(slots.slots, on="slot")
 
 
-def test_working_day_index_round_trip_and_mondays():
-    days = np.array(["2027-01-04", "2027-01-08", "2027-01-11"], dtype="datetime64[D]")
-    index = working_day_index(days)
-    assert (working_day_date(index) == days).all()
-    assert index[0] % 5 == 0 and index[2] % 5 == 0 and index[1] % 5 == 4  # Mon, Fri, Mon
+def test_a_week_opening_on_a_public_holiday_starts_the_next_working_day(tmp_path):
+    # Easter Monday, 29 March 2027, is a public holiday in France (the host's country)
+    campaign = make_campaign(
+        tmp_path,
+        [visitor("V1", available_from="2027-03-29", available_to="2027-04-02"),
+         host("H1", available_from="2027-03-29", available_to="2027-04-02")],
+    )  # fmt: skip
+    slots, _ = slots_of(campaign)
+    assert starts(slots.slots) == ["2027-03-30"]
+
+
+def test_a_stay_counts_the_host_countrys_working_days(tmp_path):
+    # Ascension, Thursday 6 May 2027, is a French holiday: 4 working days from Monday 3 May
+    # end on Friday 7 May
+    profiles = [
+        visitor("V1", min_days=4, available_from="2027-05-03", available_to="2027-05-07"),
+        host("H1", available_from="2027-05-03", available_to="2027-05-14"),
+    ]
+    slots, _ = slots_of(make_campaign(tmp_path, profiles))
+    table = slots.slots
+    assert list(zip(starts(table), ends(table), table["length"], strict=True)) == [
+        ("2027-05-03", "2027-05-07", 4)
+    ]
+    no_holidays = make_campaign(tmp_path / "b", profiles, policy="public_holidays = false\n")
+    plain, _ = slots_of(no_holidays)
+    assert ends(plain.slots) == ["2027-05-06"]
+
+
+def test_an_accepted_exchange_leaves_room_on_its_dates_only(tmp_path):
+    history = [
+        {"visitor_id": "V9", "host_id": "H1", "decided_on": "2026-12-01", "outcome": "accepted",
+         "mode": "physical", "start": "2027-01-11", "end": "2027-01-13"},
+    ]  # fmt: skip
+    profiles = [
+        visitor("V1", available_from="2027-01-04", available_to="2027-01-22"),
+        visitor("V9", country="IT", status="draft"),
+        host("H1", capacity=2, available_from="2027-01-04", available_to="2027-01-22"),
+    ]
+    slots, _ = slots_of(make_campaign(tmp_path, profiles, history), with_occupancy=True)
+    rooms = dict(zip(starts(slots.slots), slots.slots["room"], strict=True))
+    assert rooms.get("2027-01-11") == 1 and set(rooms) - {"2027-01-11"}  # other weeks: full room
+    assert all(room == 2 for day, room in rooms.items() if day != "2027-01-11")
+
+
+def test_a_visitor_may_join_an_accepted_group_with_room(tmp_path):
+    history = [
+        {"visitor_id": "V9", "host_id": "H1", "decided_on": "2026-12-01", "outcome": "accepted",
+         "mode": "physical", "start": "2027-01-12", "end": "2027-01-14"},
+    ]  # fmt: skip
+    profiles = [
+        visitor("V1", available_from="2027-01-11", available_to="2027-01-15"),
+        visitor("V9", country="IT", status="draft"),
+        host("H1", capacity=3, available_from="2027-01-04", available_to="2027-01-29"),
+    ]
+    slots, _ = slots_of(make_campaign(tmp_path, profiles, history), with_occupancy=True)
+    joins = slots.slots[~slots.slots["new"]]
+    # the accepted group of 12-14 January (Tuesday to Thursday) takes V1, with 2 places left
+    assert list(zip(starts(joins), ends(joins), joins["room"], joins["language"], strict=True)) == [
+        ("2027-01-12", "2027-01-14", 2, "en")
+    ]
+    assert set(slots.fits["slot"]) >= set(joins["slot"])
 
 
 def test_slots_are_mondays_inside_both_windows(tmp_path):
@@ -85,5 +149,6 @@ def test_pruning_keeps_a_slot_for_every_pair(tmp_path):
                 available_to=str(np.datetime64("2027-01-08") + 7 * i))
         for i in range(10)
     ] + [host("H1", capacity=3)]  # fmt: skip
-    slots, _ = slots_of(make_campaign(tmp_path, profiles), slots_per_host=2)
+    campaign = make_campaign(tmp_path, profiles, policy="slots_per_host = 2\n")
+    slots, _ = slots_of(campaign)
     assert slots.fits["pair"].nunique() == 10

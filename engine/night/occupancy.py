@@ -1,0 +1,122 @@
+"""Who a host already receives, and when: the exchanges accepted before tonight on their dates.
+
+An accepted exchange (an ``accepted`` or ``completed`` history row with ``start`` and
+``end``, or a pair reviewers accepted in the decision log) occupies one of its host's places
+on every day from its start to its end, and on no other day; an accepted exchange without
+dates occupies nothing. Tonight's slots get the room these leave (:mod:`engine.night.slots`),
+and an accepted group (its host, dates and mode) with room left may take new members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.domain.calendar import day_number
+from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
+from engine.night.carryover import Carryover
+from scoring.encoding import EncodedCampaign
+
+STAY_COLUMNS = ("visitor_id", "host_id", "host", "start_day", "end_day", "physical")
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """Accepted, dated exchanges (``stays``) and the groups they form (``group_table``: one
+    row per group and working language its members and host all speak)."""
+
+    stays: pd.DataFrame  # STAY_COLUMNS; host is the host's position, days are day numbers
+    group_table: pd.DataFrame  # host, start_day, end_day, physical, language (bit), members
+
+    def busiest(self, host: int, start_day: np.ndarray, end_day: np.ndarray) -> np.ndarray:
+        """(slots,) the most visitors the host has on any day of each slot's dates."""
+        stays = self.stays[self.stays["host"] == host]
+        out = np.zeros(len(start_day), dtype=np.int64)
+        if stays.empty or not len(start_day):
+            return out
+        low = int(min(stays["start_day"].min(), np.min(start_day)))
+        high = int(max(stays["end_day"].max(), np.max(end_day)))
+        change = np.zeros(high - low + 2, dtype=np.int64)
+        np.add.at(change, stays["start_day"].to_numpy(np.int64) - low, 1)
+        np.add.at(change, stays["end_day"].to_numpy(np.int64) - low + 1, -1)
+        per_day = np.cumsum(change)
+        span = int(np.max(end_day - start_day)) + 1
+        days = (start_day - low)[:, None] + np.arange(span)[None, :]
+        inside = days <= (end_day - low)[:, None]
+        window = per_day[np.minimum(days, len(per_day) - 1)]
+        return np.where(inside, window, 0).max(axis=1)
+
+    def groups(self, host: int) -> pd.DataFrame:
+        return self.group_table[self.group_table["host"] == host]
+
+    @property
+    def size(self) -> int:
+        return len(self.stays)
+
+
+def accepted_stays(
+    campaign: Campaign, carry: Carryover | None, dated_only: bool = True
+) -> pd.DataFrame:
+    """Every accepted exchange (with dates only, unless ``dated_only`` is False), one per
+    pair (the decision log's wins): ``visitor_id, host_id, start, end, mode``."""
+    frames = []
+    if carry is not None and len(carry.locked):
+        frames.append(carry.locked[["visitor_id", "host_id", "start", "end", "mode"]])
+    history = campaign.history
+    positive = history[history["outcome"].isin(POSITIVE_OUTCOMES)]
+    if "start" not in positive.columns:
+        positive = positive.assign(start=pd.Series(pd.NaT, index=positive.index))
+        positive = positive.assign(end=positive["start"])
+    frames.append(positive[["visitor_id", "host_id", "start", "end", "mode"]])
+    if not frames:
+        return pd.DataFrame(columns=["visitor_id", "host_id", "start", "end", "mode"])
+    table = pd.concat(frames, ignore_index=True)
+    table = table.drop_duplicates(["visitor_id", "host_id"], keep="first")
+    if not dated_only:
+        return table.reset_index(drop=True)
+    dated = pd.to_datetime(table["start"]).notna() & pd.to_datetime(table["end"]).notna()
+    return table[dated].reset_index(drop=True)
+
+
+def occupancy(campaign: Campaign, encoded: EncodedCampaign, carry: Carryover | None) -> Occupancy:
+    """The accepted exchanges' stays at tonight's hosts, and the groups they form."""
+    table = accepted_stays(campaign, carry)
+    host_pos = {str(h): i for i, h in enumerate(encoded.hosts.ids)}
+    table = table[table["host_id"].astype(str).isin(host_pos)]
+    stays = pd.DataFrame(
+        {
+            "visitor_id": table["visitor_id"].astype(str).to_numpy(),
+            "host_id": table["host_id"].astype(str).to_numpy(),
+            "host": [host_pos[str(h)] for h in table["host_id"]],
+            "start_day": day_number(pd.to_datetime(table["start"])),
+            "end_day": day_number(pd.to_datetime(table["end"])),
+            "physical": (table["mode"] == "physical").to_numpy(),
+        },
+        columns=list(STAY_COLUMNS),
+    )
+    return Occupancy(stays, _groups(stays, campaign, encoded))
+
+
+def _groups(stays: pd.DataFrame, campaign: Campaign, encoded: EncodedCampaign) -> pd.DataFrame:
+    """One row per accepted group (host, dates, mode) and each language its members and host
+    all speak (language -1 when the policy asks for no common language)."""
+    columns = ["host", "start_day", "end_day", "physical", "language", "members"]
+    if stays.empty:
+        return pd.DataFrame({column: pd.Series([], dtype=np.int64) for column in columns})
+    languages = dict(
+        zip(campaign.profiles["profile_id"], campaign.profiles["languages"], strict=True)
+    )
+    vocabulary = encoded.vocab.languages
+    common_language = campaign.policy.group_common_language
+    rows = []
+    keys = ["host", "start_day", "end_day", "physical"]
+    for (host, start, end, physical), members in stays.groupby(keys, sort=True):
+        spoken = set(languages.get(str(encoded.hosts.ids[int(str(host))]), ()))
+        for visitor_id in members["visitor_id"]:
+            spoken &= set(languages.get(visitor_id, ()))
+        bits = sorted(vocabulary.position[code] for code in spoken if code in vocabulary.position)
+        for bit in bits if common_language else [-1]:
+            rows.append((host, start, end, physical, bit, len(members)))
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,130 @@
+"""The campaign over time, as the night's model keeps it (the checker's side is in
+tests/engine/check): a night's date and lead time, a host that receives group after group,
+one physical visit per visiting organisation, a virtual exchange before a physical one, and
+budgets for the whole campaign."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from engine.night.carryover import LOCK_COLUMNS, Carryover
+from engine.night.night import run_night
+from engine.night.options import RunOptions
+from tests.factory import NIGHT, host, make_campaign, visitor
+
+OPTIONS = RunOptions(time_limit_s=10, workers=1, as_of=NIGHT)
+
+
+def accepted(visitor_id: str, host_id: str, start: str, end: str, mode: str = "physical"):
+    return {"visitor_id": visitor_id, "host_id": host_id, "decided_on": "2026-11-02",
+            "outcome": "accepted", "mode": mode, "start": start, "end": end}  # fmt: skip
+
+
+def test_no_proposal_starts_before_the_night_plus_the_lead_time(tmp_path):
+    profiles = [visitor(f"V{i}", available_from="2026-12-01") for i in range(4)]
+    profiles += [host("H1", capacity=4, available_from="2026-12-01")]
+    campaign = make_campaign(tmp_path, profiles, policy="lead_days = 14\n")
+    night = date(2027, 1, 13)  # a Wednesday: the first Monday after 27 January is 1 February
+    result = run_night(campaign, RunOptions(time_limit_s=10, workers=1, as_of=night))
+    assert len(result.proposals) == 4 and result.violations == []
+    assert (result.proposals["start"] >= pd.Timestamp("2027-01-27")).all()
+    assert set(result.proposals["start"]) == {pd.Timestamp("2027-02-01")}
+    assert result.calendar["as_of"] == "2027-01-13"
+
+
+def test_a_host_receives_group_after_group(tmp_path):
+    """H1 takes one visitor at once and has accepted V9 for the week of 11 January: V1, who
+    could come that week or the next, gets the next one."""
+    profiles = [
+        visitor("V1", available_from="2027-01-11", available_to="2027-01-22"),
+        visitor("V9", country="IT", status="draft"),
+        host("H1", capacity=1, available_from="2027-01-04", available_to="2027-01-29"),
+    ]
+    history = [accepted("V9", "H1", "2027-01-11", "2027-01-15")]
+    result = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    assert result.violations == []
+    (start,) = result.proposals["start"]
+    assert start == pd.Timestamp("2027-01-18")
+
+
+def test_an_accepted_exchange_without_dates_occupies_nothing(tmp_path):
+    profiles = [
+        visitor("V1", available_from="2027-01-11", available_to="2027-01-15"),
+        visitor("V9", country="IT", status="draft"),
+        host("H1", capacity=1),
+    ]
+    history = [accepted("V9", "H1", "", "")]
+    campaign = make_campaign(tmp_path, profiles, history)
+    assert campaign.warnings and "occupy no host capacity" in campaign.warnings[0]
+    assert run_night(campaign, OPTIONS).proposals["visitor_id"].tolist() == ["V1"]
+
+
+def test_two_profiles_of_one_organisation_never_both_go_physical(tmp_path):
+    profiles = [
+        visitor("V1", org_id="ORG"), visitor("V2", org_id="ORG", country="IT"),
+        host("H1", capacity=2), host("H2", country="AT", capacity=2),
+    ]  # fmt: skip
+    result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
+    assert result.violations == []
+    assert (result.proposals["mode"] == "physical").sum() == 1
+
+
+def test_an_organisation_whose_visit_is_used_gets_no_physical_proposal(tmp_path):
+    profiles = [
+        visitor("V1", org_id="ORG", mode="either"), visitor("V2", org_id="ORG", country="IT"),
+        host("H1", mode="either"), host("H2", country="AT", mode="either"),
+    ]  # fmt: skip
+    history = [accepted("V2", "H2", "2026-11-02", "2026-11-06")]  # V2's physical visit
+    result = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    assert result.violations == []
+    assert result.proposals["visitor_id"].tolist() == ["V1"]
+    assert result.proposals["mode"].tolist() == ["virtual"]
+    # a new programme generation gives the organisation its visit back
+    fresh = make_campaign(
+        tmp_path / "b", profiles, history, policy="generation_start = 2027-01-01\n"
+    )
+    again = run_night(fresh, OPTIONS)
+    assert again.violations == [] and "physical" in set(again.proposals["mode"])
+
+
+def test_a_visitor_with_an_accepted_virtual_exchange_gets_a_physical_proposal(tmp_path):
+    profiles = [visitor("V1", mode="either"), host("H1", mode="either"), host("H2", mode="either")]
+    campaign = make_campaign(tmp_path, profiles)
+    locked = pd.DataFrame(
+        [{"visitor_id": "V1", "host_id": "H2", "mode": "virtual",
+          "start": pd.Timestamp("2027-01-04"), "end": pd.Timestamp("2027-01-06"), "score": 50.0,
+          "decided_on": "2026-12-01"}],
+        columns=list(LOCK_COLUMNS),
+    )  # fmt: skip
+    empty = pd.DataFrame(columns=["visitor_id", "host_id"])
+    decisions = pd.DataFrame(columns=["visitor_id", "host_id", "decision", "decided_on", "run_id"])
+    carry = Carryover(locked, empty, empty, decisions)
+    options = RunOptions(time_limit_s=10, workers=1, as_of=NIGHT, carryover=carry)
+    result = run_night(campaign, options)
+    assert result.violations == []
+    assert result.proposals[["visitor_id", "mode"]].values.tolist() == [["V1", "physical"]]
+
+
+def test_a_budget_counts_what_the_accepted_exchanges_cost(tmp_path):
+    """P1 budgets 1,000 EUR; its accepted exchange in France cost 450 (3 working days, half of
+    900): 550 are left, so of two visitors asking for 5-day French stays (900 each) none
+    can go physically, where 1,000 alone would have paid for one."""
+    profiles = [
+        visitor("V1", min_days=5), visitor("V2", min_days=5, country="IT"),
+        visitor("V9", country="IT", status="draft"),
+        host("H1", capacity=2, max_days=10),
+    ]  # fmt: skip
+    history = [accepted("V9", "H1", "2026-11-02", "2026-11-04")]
+    budget = "[budgets]\nP1 = 1000\n"
+    spent = run_night(make_campaign(tmp_path, profiles, history, policy=budget), OPTIONS)
+    assert spent.violations == [] and spent.proposals.empty
+    total = spent.kpis.set_index(["partnership", "category"]).loc[("P1", "total")]
+    assert (total["spent_before_eur"], total["budget_eur"], total["budget_left_eur"]) == (
+        450.0,
+        1000.0,
+        550.0,
+    )
+    fresh = run_night(make_campaign(tmp_path / "b", profiles, policy=budget), OPTIONS)
+    assert len(fresh.proposals) == 1 and fresh.proposals["lump_sum_eur"].tolist() == [900.0]
