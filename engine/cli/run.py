@@ -25,13 +25,27 @@ from engine.cli.app import (
 def validate(
     campaign: Annotated[Path, typer.Argument(help="campaign folder")],
 ) -> None:
-    """Check a campaign and list every problem (file, row, column). Exit 2 on bad input."""
+    """Check a campaign and list every problem (file, row, column). Exit 2 on bad input.
+
+    Says how many values it read as codes per field (e.g. 'Cluster organisation')."""
+    from engine.domain.problems import CampaignInvalid
+    from engine.load.campaign import read_campaign
+
     setup_logging(False)
-    loaded = load_or_exit(campaign)
+    try:
+        read = read_campaign(campaign)
+    except CampaignInvalid as invalid:
+        raise refuse(invalid) from None
+    loaded = read.campaign
     typer.echo(
         f"{campaign}: valid ({len(loaded.visitors)} visitors, {len(loaded.hosts)} hosts, "
         f"{len(loaded.history)} history rows, {len(loaded.quotas)} quotas)"
     )
+    if read.normalised:
+        total = sum(entry.count for entry in read.normalised)
+        typer.echo(f"normalised {total:,} values to codes:")
+        for entry in read.normalised:
+            typer.echo(f"  {entry}")
     for warning in loaded.warnings:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 

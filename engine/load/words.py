@@ -38,7 +38,8 @@ class Normalised:
 
     def __str__(self) -> str:
         shown = ", ".join(f"'{written}' -> {code}" for written, code in self.examples)
-        return f"{self.file}, column {self.column}: {self.count:,} values (e.g. {shown})"
+        values = "value" if self.count == 1 else "values"
+        return f"{self.file}, column {self.column}: {self.count:,} {values} (e.g. {shown})"
 
 
 def split_words(cell: str, vocab: Vocabulary) -> list[str]:
