@@ -127,7 +127,8 @@ CATEGORY_LABELS = {
     "total": "All exchanges",
 }
 CATEGORY_SPELLINGS: dict[str, tuple[str, ...]] = {  # seed 000: "25 for SMEs, 5 for clusters managers"
-    "cluster": ("cluster", "cluster manager", "clusters manager"),
+    "cluster": ("cluster", "cluster manager", "clusters manager", "business network",
+                "business network organisation"),
     "technology_centre": ("tech centre",),
     "scaling_up": ("scaling up", "scale-up support organisation", "scaling-up organisation",
                    "other support organisation"),
