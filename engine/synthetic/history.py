@@ -41,7 +41,7 @@ from engine.synthetic.hidden_model import HIDDEN_NOISE_SD, PairEncoding, sigmoid
 
 logger = logging.getLogger(__name__)
 
-DECISIONS_PER_VISITOR = 1.3  # about 1.2 remain after duplicates and repeated physical visits
+DECISIONS_PER_VISITOR = 1.0  # about 0.95 remain after duplicates and repeated physical visits
 CANDIDATES_OWN_PARTNERSHIP = 6
 CANDIDATES_ANY = 6
 GROUP_HOST_PULL = 30.0  # how much likelier a group-event host is to be a candidate

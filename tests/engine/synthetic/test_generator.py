@@ -192,7 +192,7 @@ def test_start_and_months_shape_the_windows() -> None:
 def test_history_references_profiles_of_other_countries(campaign: GeneratedCampaign) -> None:
     profiles = campaign.profiles.set_index("profile_id")
     history = campaign.history
-    assert 1.0 <= len(history) / 3000 <= 1.4
+    assert 0.8 <= len(history) / 3000 <= 1.1  # about one decision per visitor
     assert (profiles.loc[history["visitor_id"], "role"] == "visitor").all()
     assert (profiles.loc[history["host_id"], "role"] == "host").all()
     visitor_country = _canonical(profiles.loc[history["visitor_id"], "country"]).to_numpy()
