@@ -148,6 +148,9 @@ def generate(
     hosts: Annotated[int, typer.Option(help="number of host profiles")] = 200,
     seed: Annotated[int, typer.Option(help="random seed")] = 2026,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    words: Annotated[
+        str, typer.Option(help="labels: the IT tool's words (as the demo); codes: cxmatch's codes")
+    ] = "labels",
 ) -> None:
     """Write a realistic synthetic campaign (deterministic for a seed)."""
     from engine.synthetic.generator import generate_campaign, write_campaign
@@ -155,8 +158,10 @@ def generate(
     setup_logging(False)
     if fmt not in ("csv", "parquet"):
         raise fail(exitcodes.BAD_INPUT, f"--format must be csv or parquet, not {fmt!r}")
+    if words not in ("labels", "codes"):
+        raise fail(exitcodes.BAD_INPUT, f"--words must be labels or codes, not {words!r}")
     if out.exists() and any(out.iterdir()):
         raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists and is not empty")
     generated = generate_campaign(visitors, hosts, seed)
-    write_campaign(generated, out, fmt=fmt)  # type: ignore[arg-type]
+    write_campaign(generated, out, fmt=fmt, words=words)  # type: ignore[arg-type]
     typer.echo(f"campaign of {visitors} visitors and {hosts} hosts -> {out}")
