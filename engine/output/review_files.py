@@ -22,6 +22,7 @@ from engine.output.changes import changes
 from engine.output.exports import write_csv, write_xlsx
 from engine.output.report import ReportInputs, render_report
 from engine.output.store import Writer
+from engine.output.words import in_words
 
 REVIEW_COLUMNS = ("decision", "note", "decided_by", "decided_on")  # filled in by reviewers
 
@@ -65,10 +66,10 @@ def review_writers(
     if include_contacts:
         workbook = with_contacts(workbook, campaign.profiles)
     sheets = {
-        "proposals": workbook,
-        "alternatives": tables.alternatives,
+        "proposals": in_words(workbook),
+        "alternatives": in_words(tables.alternatives),
         "changes": tables.changes,
-        "kpis": kpis,
+        "kpis": in_words(kpis),
     }
     report = ReportInputs(
         run_id=run_id,
@@ -84,7 +85,7 @@ def review_writers(
     )
     return {
         "changes.csv": lambda p: write_csv(tables.changes, p),
-        "alternatives.csv": lambda p: write_csv(tables.alternatives, p),
+        "alternatives.csv": lambda p: write_csv(in_words(tables.alternatives), p),
         "proposals.xlsx": lambda p: write_xlsx(
             sheets, p, choices={"decision": DECISIONS}, include_contacts=include_contacts
         ),
