@@ -90,12 +90,12 @@ def run_night(
     lap("encode")
 
     say(f"scoring {len(visitors)} x {len(hosts)} pairs")
-    candidates, stats = build_candidates(encoded, text, context, scorer.score, top_k=options.top_k)
+    candidates, stats = build_candidates(encoded, text, context, scorer.value, top_k=options.top_k)
     carry = options.carryover
     if carry is not None:
         sticky = pd.concat([carry.held, carry.pending], ignore_index=True)
         candidates = carry_candidates(
-            carry.locked["visitor_id"], sticky, encoded, text, context, scorer.score, candidates
+            carry.locked["visitor_id"], sticky, encoded, text, context, scorer.value, candidates
         )
     # a group never holds two visitors of one organisation: per host, only the organisation's
     # best-scored visitor stays a candidate
@@ -110,12 +110,17 @@ def run_night(
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
     solve = solve_assignment(problem, options)
     lap("solve")
+    # candidates' "score" is the solver's pair value, 100 x p_accept; shown: the percentile
+    p_accept = candidates["score"].to_numpy(np.float64) / 100
     table = candidates.assign(
         visitor_id=encoded.visitors.ids[candidates["visitor"]],
         host_id=encoded.hosts.ids[candidates["host"]],
+        score=scorer.display_score(p_accept).round(2),
+        p_accept=p_accept.round(4),
         mode=np.where(candidates["physical"], "physical", "virtual"),
         selected=solve.selected,
-    )[["visitor_id", "host_id", "score", "mode", "stay_days", "overlap_days", "selected"]]
+    )[["visitor_id", "host_id", "score", "p_accept", "mode", "stay_days", "overlap_days",
+       "selected"]]  # fmt: skip
     if not solve.status.has_solution:  # nothing to decode or check: say which rule blocks
         nothing = pd.DataFrame({"visitor_id": pd.Series([], dtype=str)})
         return NightResult(
@@ -220,7 +225,8 @@ def _proposals(
         vocab=encoded.vocab,
     )
     features = compute_features(inputs)
-    scores = chosen["score"].to_numpy(np.float64).round(2)
+    p_accept = chosen["score"].to_numpy(np.float64) / 100  # the value is 100 x p_accept
+    scores = scorer.display_score(p_accept).round(2)
     proposals = pd.DataFrame(
         {
             "visitor_id": v_rows["profile_id"].to_numpy(),
@@ -233,6 +239,7 @@ def _proposals(
             "group_language": dated["group_language"].to_numpy(),
             "lump_sum_eur": dated["lump_sum_eur"].to_numpy(),
             "score": scores,
+            "p_accept": p_accept.round(4),
             "band": band(scores),
             "category": [org_category(t) for t in v_rows["org_type"]],
             "visitor_partnership": v_rows["partnership"].to_numpy(),

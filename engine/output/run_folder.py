@@ -31,6 +31,7 @@ PROPOSAL_COLUMNS = (
     "group_language",
     "lump_sum_eur",
     "score",
+    "p_accept",
     "band",
     "category",
     "visitor_partnership",
