@@ -119,6 +119,7 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
         .to_dict("records"),
         "kpis": _kpi_rows(kpis),
         "band_counts": [(name, int(bands.get(name, 0))) for name in ("green", "orange", "red")],
+        "scorer": _scorer(manifest.get("scorer") or {}),
         "solver_rows": _solver_rows(solver),
         "filters": [
             ("partnership", "partnership", sorted(set(proposals["visitor_partnership"]))),
@@ -139,6 +140,14 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
             "flows": Markup(plots.country_flows(proposals)),
             "solver": Markup(plots.solver_quality(solver)),
         },
+    }
+
+
+def _scorer(described: dict[str, Any]) -> dict[str, str]:
+    """Which score model ran and why (the manifest's ``scorer``), in words."""
+    return {
+        "source": str(described.get("source", described.get("kind", "default weights"))),
+        "choice": str(described.get("choice", "")),
     }
 
 
@@ -241,6 +250,7 @@ def _proposal_rows(
                 "start": pd.Timestamp(p["start"]).date().isoformat(),
                 "end": pd.Timestamp(p["end"]).date().isoformat(),
                 "score": f"{float(p['score']):.1f}",
+                "p_accept": f"{100 * float(p.get('p_accept', float('nan'))):.0f}%",
                 "next_hosts": ", ".join(next_hosts.get(p["visitor_id"], [])) or "none",
                 "change": change_of.get((p["visitor_id"], p["host_id"]), "new"),
             }
