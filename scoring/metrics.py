@@ -88,9 +88,10 @@ def _weighted_metrics(
         "log_loss": weights @ -(y * np.log(p) + (1 - y) * np.log1p(-p)) / total,
         "brier": weights @ (p - y) ** 2 / total,
     }
-    which = np.minimum((p * BINS).astype(int), BINS - 1)
+    raw = np.clip(probability.astype(np.float64), 0.0, 1.0)
+    which = np.minimum((raw * BINS).astype(int), BINS - 1)
     bins = sparse.csr_matrix((np.ones(len(y)), (np.arange(len(y)), which)), (len(y), BINS))
-    predicted = np.asarray(weights @ bins.multiply(p[:, None]).tocsr())
+    predicted = np.asarray(weights @ bins.multiply(raw[:, None]).tocsr())
     observed = np.asarray(weights @ bins.multiply(y[:, None]).tocsr())
     out["calibration_error"] = np.abs(predicted - observed).sum(axis=1) / total
     # AUC: positives' weight x (negatives' weight below + half the tied ones), per resample
