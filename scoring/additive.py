@@ -47,7 +47,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scoring.features import FEATURE_NAMES
 from scoring.logistic import Bounds, LogisticFit, fit_logistic, newest_rows, platt, time_weights
-from scoring.tabulated import GRID, AdditiveTables
+from scoring.tabulated import AdditiveTables
 
 KNOT_QUANTILES = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)
 MIN_CALIBRATION_CLASS = 10  # rows of each outcome needed on both sides of the calibration split
@@ -335,13 +335,14 @@ class AdditiveScorer(ClassifierMixin, BaseEstimator):
     # --- the compiled form -------------------------------------------------------------------
 
     def tables(self) -> AdditiveTables:
+        """The compiled form (:mod:`scoring.tabulated`): exact hinges for shapes with few
+        bends, lookup tables for the others."""
         check_is_fitted(self)
-        grid = np.arange(GRID + 1) / GRID
-        residuals = np.zeros((len(self.coef_), GRID + 1), np.float32)
-        for j, (knots, coef) in enumerate(zip(self.knots_, self.shape_coef_, strict=True)):
-            if len(coef) and np.any(coef):
-                residuals[j] = hats(grid, knots) @ coef
-        return AdditiveTables(self.intercept_, self.coef_, residuals)
+        values = [
+            w * knots + np.concatenate([[0.0], b, [0.0]])[: len(knots)]
+            for knots, w, b in zip(self.knots_, self.coef_, self.shape_coef_, strict=True)
+        ]
+        return AdditiveTables.from_shapes(self.intercept_, self.coef_, self.knots_, values)
 
     def shape_values(self) -> dict[str, dict[str, list[float]]]:
         """Each shape at its knots (log-odds, calibrated), for reports and model.json."""

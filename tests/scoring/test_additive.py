@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from scoring.additive import AdditiveScorer, hats, knots_of
-from scoring.tabulated import GRID
+from scoring.tabulated import AdditiveTables
 
 LEVELS = np.array([0.0, 0.5, 1.0])
 
@@ -115,13 +115,14 @@ def test_tables_score_as_the_model_does():
     X, y, _ = shaped_data(10_000, 9)
     model = AdditiveScorer(smoothness=1.0).fit(X, y)
     tables = model.tables()
-    assert tables.shaped == (0, 1)  # the binary feature is a straight line: no lookup
+    # the preference (one bend, at 0.5) is exact with a hinge, the continuous feature reads a
+    # table, the binary one is a straight line: neither
+    assert tables.hinge_feature.tolist() == [0] and tables.shaped == (1,)
     rng = np.random.default_rng(10)
     X_new = np.column_stack([rng.choice(LEVELS, 5000), rng.random(5000), rng.integers(0, 2, 5000)])
     exact = model.decision_function(X_new)
-    slope = max(np.abs(np.diff(v["values"]) / np.diff(v["knots"])).max()
-                for v in model.shape_values().values())  # fmt: skip
-    np.testing.assert_allclose(tables.total(X_new), exact, atol=slope / GRID + 1e-4)
+    slope = tables.grid_error()
+    np.testing.assert_allclose(tables.total(X_new), exact, atol=slope + 1e-4)
     on_levels = X_new[:, 1] == X_new[:, 1]  # the preference's levels are exact
     levels_only = X_new.copy()
     levels_only[:, 1] = 0.5
@@ -129,7 +130,7 @@ def test_tables_score_as_the_model_does():
         tables.total(levels_only[on_levels]), model.decision_function(levels_only), atol=1e-5
     )
     np.testing.assert_allclose(
-        tables.value(X_new), 100 * model.predict_proba(X_new)[:, 1], atol=slope / GRID * 25 + 1e-3
+        tables.value(X_new), 100 * model.predict_proba(X_new)[:, 1], atol=slope * 25 + 1e-3
     )
     terms = tables.terms(X_new.astype(np.float32))
     np.testing.assert_allclose(terms.sum(axis=1) + tables.intercept, tables.total(X_new), atol=1e-4)
@@ -144,3 +145,26 @@ def test_tables_read_feature_major_blocks_as_contiguous_ones():
         tables.value(block), tables.value(np.ascontiguousarray(block)), rtol=1e-6
     )
     assert tables.value(block).dtype == np.float32 and tables.value(block).shape == (4, 6)
+
+
+@pytest.mark.parametrize("knots", [[0.0, 0.5, 1.0], [0.0, 1 / 3, 0.5, 2 / 3, 1.0],
+                                   [0.0, 0.02, 0.05, 0.1, 0.3, 0.6, 0.8]])  # fmt: skip
+def test_piecewise_linear_shapes_compile_exactly_or_within_the_grid(knots):
+    knots = np.array(knots)
+    rng = np.random.default_rng(len(knots))
+    values = rng.normal(0, 1, len(knots))
+    slope = 0.7  # beyond the outer knots
+    tables = AdditiveTables.from_shapes(0.25, np.array([slope]), [knots], [values])
+    x = np.r_[knots, rng.random(2000)].astype(np.float32)
+    beyond = np.where(
+        x > knots[-1], values[-1] + slope * (x - knots[-1]), np.interp(x, knots, values)
+    )
+    expected = 0.25 + beyond
+    hinged = len(tables.hinge_coef) > 0
+    tolerance = 1e-5 if hinged else tables.grid_error() + 1e-5
+    assert tables.grid_error() < 0.02
+    np.testing.assert_allclose(tables.total(x[:, None]), expected, atol=tolerance)
+    assert hinged == (len(knots) <= 5) and (tables.shaped == ()) == hinged
+    np.testing.assert_allclose(
+        tables.terms(x[:, None])[:, 0] + tables.intercept, tables.total(x[:, None]), atol=1e-5
+    )
