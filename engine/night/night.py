@@ -97,7 +97,7 @@ def run_night(
     lap("encode")
 
     say(f"scoring {len(visitors)} x {len(hosts)} pairs")
-    candidates, stats = build_candidates(encoded, text, context, scorer.score, top_k=options.top_k)
+    candidates, stats = build_candidates(encoded, text, context, scorer.value, top_k=options.top_k)
     carry = options.carryover
     if carry is not None:
         candidates = _carried(candidates, carry, encoded, text, context, scorer)
@@ -121,12 +121,17 @@ def run_night(
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
     solved = solve_assignment(problem, options)
     lap("solve")
+    # candidates' "score" is the solver's pair value, 100 x p_accept; shown: the percentile
+    p_accept = candidates["score"].to_numpy(np.float64) / 100
     table = candidates.assign(
         visitor_id=encoded.visitors.ids[candidates["visitor"]],
         host_id=encoded.hosts.ids[candidates["host"]],
+        score=scorer.display_score(p_accept).round(2),
+        p_accept=p_accept.round(4),
         mode=np.where(candidates["physical"], "physical", "virtual"),
         selected=solved.selected,
-    )[["visitor_id", "host_id", "score", "mode", "stay_days", "overlap_days", "selected"]]
+    )[["visitor_id", "host_id", "score", "p_accept", "mode", "stay_days", "overlap_days",
+       "selected"]]  # fmt: skip
     facts = {"as_of": as_of.isoformat(), "earliest_start": str(day_date(earliest))}
     if not solved.status.has_solution:  # nothing to decode or check: say which rule blocks
         nothing = pd.DataFrame({"visitor_id": pd.Series([], dtype=str)})
@@ -198,7 +203,7 @@ def _carried(
     done = locked.loc[locked["mode"] != "virtual", "visitor_id"]
     after_virtual = set(locked.loc[locked["mode"] == "virtual", "visitor_id"]) - set(done)
     sticky = pd.concat([carry.held, carry.pending], ignore_index=True)
-    candidates = carry_candidates(done, sticky, encoded, text, context, scorer.score, candidates)
+    candidates = carry_candidates(done, sticky, encoded, text, context, scorer.value, candidates)
     if after_virtual:
         ids = encoded.visitors.ids[candidates["visitor"].to_numpy()]
         virtual_again = np.isin(ids, list(after_virtual)) & ~candidates["physical"].to_numpy()

@@ -33,6 +33,7 @@ PROPOSAL_COLUMNS = (
     "group_language",
     "lump_sum_eur",
     "score",
+    "p_accept",
     "band",
     "category",
     "visitor_partnership",

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -34,6 +35,7 @@ from engine.output.folders import latest_run
 from engine.output.run_folder import write_run
 from engine.review.carryover import night_carryover
 from engine.review.checked_night import checked_night
+from engine.review.drift import drift_report
 from engine.review.inbox import import_inbox
 from engine.review.log import (
     DecisionsInvalid,
@@ -102,7 +104,13 @@ def run_nightly(
         run_options = replace(options.run, carryover=carry, as_of=night)
         result = checked_night(night_campaign, run_options, say)
         say(f"writing {target}")
-        extra = {"nightly": {"night": name, "labels": _labels(records)}}
+        extra: dict[str, Any] = {"nightly": {"night": name, "labels": _labels(records)}}
+        if previous is not None:  # last night's expected acceptances against the decisions
+            drift = drift_report(previous.proposals(), previous.run_id, records)
+            extra["drift"] = drift
+            for warning in drift["warnings"]:
+                log.warning(warning)
+                say(warning)
         write_run(
             target, name, night_campaign, run_options, result,
             campaign_folder=folder, include_contacts=options.include_contacts, extra=extra,
