@@ -113,6 +113,16 @@ def manifest(
         },
         "checker": {"violations": len(result.violations)},
         "diagnosis": None if result.diagnosis is None else result.diagnosis.summary(),
+        # what each rule costs tonight, in score points (never quota penalty points)
+        "rule_prices": [
+            {
+                "rule": price.rule,
+                "score_points": price.score_points,
+                "binding": price.binding,
+                "words": price.words(float(proposals["score"].sum()) if len(proposals) else 0.0),
+            }
+            for price in result.rule_prices
+        ],
         "timings_s": result.timings,
     }
 
