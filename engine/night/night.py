@@ -160,7 +160,7 @@ def run_night(
     def without_lead() -> AssignmentProblem | None:
         """Tonight's slot-free problem if proposals needed no notice (the lead time's price)."""
         wide_context = eligibility_context(campaign, encoded, None)
-        wide, _ = build_candidates(encoded, text, wide_context, scorer.score, top_k=options.top_k)
+        wide, _ = build_candidates(encoded, text, wide_context, scorer.value, top_k=options.top_k)
         if wide.empty:
             return None
         wide_problem = assignment_problem(campaign, encoded, wide, visitors, carry)

@@ -1,4 +1,5 @@
-"""The price of each rule tonight, in score points a partnership can read: what the plan gives
+"""The price of each rule tonight, in score points a partnership can read (the plan's value is
+100 x p_accept per pair: 100 points are one expected exchange): what the plan gives
 up for the SME share, each quota and the budgets (``solvers.diagnosis``, LP re-solves without
 the rule), for grouped exchanges on shared dates and languages (the LP with the group slots
 against the LP without them), and for the lead time (tonight's candidates against those

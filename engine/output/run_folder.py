@@ -65,6 +65,7 @@ def manifest(
     proposals = result.proposals
     smes = int((proposals["category"] == "sme").sum())
     carry = options.carryover
+    plan_value = float(proposals["p_accept"].sum() * 100) if "p_accept" in proposals else 0.0
     return {
         "run_id": run_id,
         "campaign": campaign.name,
@@ -119,7 +120,7 @@ def manifest(
                 "rule": price.rule,
                 "score_points": price.score_points,
                 "binding": price.binding,
-                "words": price.words(float(proposals["score"].sum()) if len(proposals) else 0.0),
+                "words": price.words(plan_value),
             }
             for price in result.rule_prices
         ],

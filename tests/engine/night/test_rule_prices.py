@@ -32,12 +32,13 @@ def test_the_sme_share_and_the_lead_time_have_their_price(tmp_path):
     result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
     assert result.proposals["visitor_id"].tolist() == ["V2"]
     price = {p.rule: p for p in result.rule_prices}
-    scores = result.candidates.set_index("visitor_id")["score"]
+    # the plan's value is 100 x p_accept per pair (expected exchanges x 100)
+    scores = result.candidates.set_index("visitor_id")["p_accept"] * 100
     sme = price["sme_share"]
     assert sme.binding and sme.score_points is not None
     assert 0 < sme.score_points <= scores["V1"] - scores["V2"] + 0.01
     assert abs(sme.score_points - (scores["V1"] - scores["V2"]) / 2) < 0.02
-    assert "SMEs: costs" in sme.words(float(result.proposals["score"].sum()))
+    assert "SMEs: costs" in sme.words(float(result.proposals["p_accept"].sum() * 100))
     # H2 is available only within the 14 days' notice: without it, V3 could go there
     lead = price["lead_time"]
     assert lead.binding and lead.score_points is not None and lead.score_points > 0
