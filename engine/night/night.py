@@ -30,6 +30,7 @@ from engine.night.encode import assignment_problem, organisation_sets, solve_ass
 from engine.night.groups import accepted_spend, with_slots, with_spend
 from engine.night.occupancy import accepted_stays, occupancy
 from engine.night.options import RunOptions
+from engine.night.rule_prices import RulePrice, prices
 from engine.night.scorer import choose_scorer
 from engine.night.slots import build_slots
 from engine.night.unmatched import UNMATCHED_COLUMNS, unmatched
@@ -41,6 +42,7 @@ from scoring.linear import PairScorer
 from scoring.text import TextSimilarity
 from solvers.diagnosis import Diagnosis, rule_costs, supply_check
 from solvers.infeasibility import blocking_rules
+from solvers.problem import AssignmentProblem
 from solvers.result import SolveResult
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ class NightResult:
     diagnosis: Diagnosis | None = None  # quota supply before solving, rule costs after
     # when the solver found no assignment: each hard rule no assignment can keep, in words
     blocking: tuple[str, ...] = ()
+    # what each rule costs tonight in score points (engine.night.rule_prices)
+    rule_prices: list[RulePrice] = field(default_factory=list)
     # everyone left out tonight, with a reason (engine.night.unmatched)
     unmatched: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNMATCHED_COLUMNS))
     # the night's date, its earliest start, the working-day calendar (for the manifest)
@@ -152,6 +156,18 @@ def run_night(
     # affect every rule alike)
     slot_free = problem.restricted(np.ones(problem.n_pairs, dtype=bool))
     diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=options.time_limit_s / 4))
+
+    def without_lead() -> AssignmentProblem | None:
+        """Tonight's slot-free problem if proposals needed no notice (the lead time's price)."""
+        wide_context = eligibility_context(campaign, encoded, None)
+        wide, _ = build_candidates(encoded, text, wide_context, scorer.value, top_k=options.top_k)
+        if wide.empty:
+            return None
+        wide_problem = assignment_problem(campaign, encoded, wide, visitors, carry)
+        return wide_problem.restricted(np.ones(wide_problem.n_pairs, dtype=bool))
+
+    lead = without_lead if campaign.policy.lead_days > 0 else None
+    rule_prices = prices(diagnosis.costs, problem, lead, options.time_limit_s / 4)
     lap("diagnosis")
 
     say("writing proposals and checking every rule")
@@ -178,6 +194,7 @@ def run_night(
         scorer=scorer.describe(),
         diagnosis=diagnosis,
         unmatched=left_out,
+        rule_prices=rule_prices,
         calendar={
             **facts,
             "lead_days": campaign.policy.lead_days,
