@@ -86,6 +86,30 @@ def record_file(
     )
 
 
+def record_answers(
+    campaign_folder: Path,
+    campaign: Campaign,
+    requests: Sequence[Request],
+    reviewer: Reviewer,
+    *,
+    source: str = "api",
+    night: date | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Record answers that come without a file (the review web app and its API): the same
+    validation as a file's rows, against every run of the campaign."""
+    return record_requests(
+        log_path(campaign_folder),
+        requests,
+        reviewer,
+        proposed_pairs(campaign_runs(campaign_folder), campaign),
+        host_capacity(campaign),
+        today=night,
+        source=source,
+        dry_run=dry_run,
+    )
+
+
 def import_inbox(
     folder: Path, campaign: Campaign, night: date | None = None, runs_root: Path | None = None
 ) -> tuple[list[ImportResult], list[DecisionsInvalid]]:
@@ -116,9 +140,9 @@ def import_inbox(
         imported.append(result)
         notes = [*file.warnings]
         if result.problems:
-            error = DecisionsInvalid(file.name, result.problems, result.recorded)
-            invalid.append(error)
-            notes.insert(0, str(error))
+            listed = DecisionsInvalid(file.name, result.problems, result.recorded)
+            invalid.append(listed)
+            notes.insert(0, str(listed))
         if notes:
             problems_file.write_text("\n".join(notes) + "\n", encoding="utf-8")
         else:

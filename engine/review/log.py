@@ -18,7 +18,6 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from engine.domain.contract import HISTORY_COLUMNS, HISTORY_OPTIONAL_COLUMNS, Campaign
-from engine.domain.problems import Problem
+from engine.review.results import DecisionsInvalid, FileInfo, ImportResult
 from engine.review.rules import (
     ALREADY,
     FORBIDDEN,
@@ -55,40 +54,8 @@ LOG_COLUMNS = (
     "seq", "visitor_id", "host_id", "decision", "decided_on", "decided_by", "note",
     "mode", "start_day", "end_day", "score", "run_id", "import_id",
 )  # fmt: skip
+__all__ = ["DecisionsInvalid", "FileInfo", "ImportResult"]  # re-exported: the log's results
 HISTORY_OUTCOME = {"exchange": "accepted", "rejected": "rejected", "cancelled": "cancelled"}
-
-
-class DecisionsInvalid(Exception):
-    """Answers failed validation; ``problems`` lists every problem, in row order, and
-    ``recorded`` says how many rows were recorded all the same (0: nothing was)."""
-
-    def __init__(self, file: str, problems: list[Problem], recorded: int = 0) -> None:
-        self.file = file
-        self.problems = sorted(problems, key=Problem.sort_key)
-        self.recorded = recorded
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        count = len(self.problems)
-        what = (
-            "nothing was recorded"
-            if not self.recorded
-            else f"the other {self.recorded} answered rows were recorded"
-        )
-        header = f"{self.file}: {count} problem{'' if count == 1 else 's'}; {what}"
-        return "\n".join([header, *(f"  {problem}" for problem in self.problems)])
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    file: str
-    recorded: int  # rows whose answers were appended to the log
-    already_recorded: int  # rows the log held already
-    unanswered: int  # rows with an empty decision
-    already_imported: bool = False  # the same file (same content) was imported before
-    problems: list[Problem] = field(default_factory=list)  # rows not recorded, and why
-    outcomes: list[Outcome] = field(default_factory=list)
-    dry_run: bool = False
 
 
 # --------------------------------------------------------------------------- reading
@@ -203,15 +170,6 @@ def with_decisions(campaign: Campaign, records: pd.DataFrame) -> Campaign:
 # --------------------------------------------------------------------------- recording
 
 
-@dataclass(frozen=True)
-class FileInfo:
-    """A decision file being imported: recorded once by content (``sha256``)."""
-
-    name: str
-    sha256: str
-    unanswered: int = 0
-
-
 def record_requests(
     path: Path,
     requests: Sequence[Request],
@@ -224,16 +182,21 @@ def record_requests(
     file: FileInfo | None = None,
     dry_run: bool = False,
     strict: bool = False,
+    taken: Mapping[str, Any] | None = None,
 ) -> ImportResult:
     """Check ``requests`` (:func:`engine.review.rules.check_requests`) and append what is valid.
 
     One transaction. Every valid row is recorded and every problem row listed; ``strict``
     records nothing when any row has a problem, ``dry_run`` records nothing at all. A file
-    (``file``) imported before changes nothing."""
+    (``file``) imported before changes nothing. ``taken``: an alternative a reviewer takes
+    (TAKEN_COLUMNS but ``seq``), recorded with its answers only if they are recorded."""
     path = Path(path)
     today = today or datetime.now(UTC).date()
     name = file.name if file is not None else source
     unanswered = file.unanswered if file is not None else 0
+    if taken is not None:
+        proposals = {**proposals, (str(taken["visitor_id"]), str(taken["host_id"])):
+                     proposal_from_taken(taken)}  # fmt: skip
     if dry_run or not path.is_file():  # check before creating a log: bad input creates none
         outcomes = _outcomes(path, requests, reviewer, proposals, capacity, today, source, name)
         result = _result(name, outcomes, unanswered, dry_run)
@@ -254,6 +217,8 @@ def record_requests(
             if strict and result.problems:
                 db.execute("ROLLBACK")
                 return result
+            if taken is not None and result.recorded:
+                _insert_taken(db, taken)
             import_id = None
             if file is not None:
                 import_id = _record_import(db, file, requests, proposals, result)
@@ -309,7 +274,8 @@ def _with_taken(proposals: Mapping[Pair, Proposal], taken: pd.DataFrame) -> dict
     """The runs' proposals and the alternatives reviewers took (a run's proposal first)."""
     merged = dict(proposals)
     for row in taken.to_dict("records"):
-        merged.setdefault((str(row["visitor_id"]), str(row["host_id"])), proposal_from_taken(row))
+        pair = (str(row["visitor_id"]), str(row["host_id"]))
+        merged.setdefault(pair, proposal_from_taken({str(k): v for k, v in row.items()}))
     return merged
 
 
@@ -369,6 +335,14 @@ def _record_import(
     )
     assert cursor.lastrowid is not None
     return int(cursor.lastrowid)
+
+
+def _insert_taken(db: sqlite3.Connection, taken: Mapping[str, Any]) -> None:
+    columns = [c for c in TAKEN_COLUMNS if c != "seq"]
+    db.execute(
+        f"INSERT INTO taken ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        [taken[c] for c in columns],
+    )
 
 
 def _insert_rows(db: sqlite3.Connection, rows: list[dict[str, Any]], import_id: int | None) -> None:

@@ -126,12 +126,12 @@ def check_requests(
 
 def _book(events: pd.DataFrame, context: Context) -> _Book:
     answers = {
-        (r["visitor_id"], r["host_id"], r["side"]): r
+        (str(r["visitor_id"]), str(r["host_id"]), str(r["side"])): _record(r)
         for r in side_answers(events).to_dict("records")
     }
     counted = live(events).sort_values("seq", kind="stable")
     own = {
-        (r["visitor_id"], r["host_id"], r["side"], r["actor"]): r
+        (str(r["visitor_id"]), str(r["host_id"]), str(r["side"]), str(r["actor"])): _record(r)
         for r in counted.to_dict("records")
     }
     cancelled = set(
@@ -148,6 +148,10 @@ def _book(events: pd.DataFrame, context: Context) -> _Book:
             if other is not None and other["decision"] == "accepted":
                 book.exchanges[(v, h)] = _as_proposal(event, context.proposals.get((v, h)))
     return book
+
+
+def _record(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {str(key): value for key, value in row.items()}
 
 
 def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) -> Outcome:
@@ -288,7 +292,7 @@ def _refusal(
         return f"was rejected by the {rejected[0]} side: the pair is never proposed again"
     if pair in book.exchanges:
         return "is an exchange already (both sides accepted): cancel it instead"
-    if current in ("accepted", "rejected"):
+    if answer is not None and current in ("accepted", "rejected"):
         return (
             f"conflicts with the {side} side's recorded {current!r} of {answer['decided_on']} "
             f"(run {answer['run_id']}); a recorded answer is withdrawn first, never overwritten"
@@ -343,7 +347,7 @@ def _event(
     withdraws = None
     if request.decision == "withdrawn":
         key = (proposal.visitor_id, proposal.host_id, side, reviewer.actor)
-        withdraws = int(book.latest_own[key]["seq"])
+        withdraws = int(book.latest_own[key]["seq"])  # checked present by _refusal
     return {
         "visitor_id": proposal.visitor_id,
         "host_id": proposal.host_id,
