@@ -89,7 +89,8 @@ def take_alternative(
         if not new:
             return _record(folder, campaign, run, proposals, capacity, row, reviewer, note,
                            decided_by, source, today)  # fmt: skip
-        problems = [f"[{v.rule}] {v.message}" for v in new]
+        tried = ", ".join(f"[{v.rule}] {v.message}" for v in new)
+        problems.append(f"as {row['group_id']} ({row['mode']}): {tried}")
     return Taken(pair, problems or ["no dates suit both the visitor and the host"])
 
 

@@ -57,6 +57,8 @@ def reviewed(tmp_path_factory) -> Review:
     profiles = pd.read_csv(folder / "profiles.csv", dtype=str, keep_default_na=False)
     profiles.loc[profiles.index[::3], "org_name"] = SCRIPT  # hostile text, shown escaped
     profiles.to_csv(folder / "profiles.csv", index=False)
+    with (folder / "policy.toml").open("a") as policy:  # room for a reviewer's second group
+        policy.write("max_groups_per_host = 2\n")
     proposals = pd.read_parquet(nightly(folder, NIGHTS[0]) / "proposals.parquet")
     crossing = proposals[proposals["visitor_partnership"] != proposals["host_partnership"]]
     counts = crossing.groupby(["visitor_partnership", "host_partnership"]).size()
