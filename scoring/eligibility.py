@@ -136,3 +136,50 @@ def _remove_blocked(view: PairView, blocked: np.ndarray, eligible: np.ndarray) -
         keys = view.visitor_index * (1 << 32) + view.host_index
         blocked_keys = blocked[:, 0] * (1 << 32) + blocked[:, 1]
         eligible &= ~np.isin(keys, blocked_keys)
+
+
+# Why a pair is not eligible: the first rule it breaks, in this order (0: eligible).
+EXCLUSIONS = (
+    "eligible",
+    "not_matchable",  # a profile is a draft or not validated
+    "same_country",
+    "physical_visit_used",  # only a physical exchange fits, and the organisation used its visit
+    "mode",  # no mode both accept
+    "stay_length",  # no stay length both accept
+    "availability",  # too few shared working days from the night's earliest start
+    "language",  # no shared language (when the policy requires one)
+    "blocked",  # rejected or cancelled before
+)
+
+
+def exclusion(view: PairView, context: EligibilityContext) -> np.ndarray:
+    """The index in :data:`EXCLUSIONS` of the first rule each pair breaks (0: eligible)."""
+    visitor, host = view.visitor, view.host
+    shape = view.shape
+    code = np.zeros(shape, dtype=np.int8)
+
+    def first(rule: str, broken: np.ndarray) -> None:
+        broken = np.broadcast_to(broken, shape)
+        code[(code == 0) & broken] = EXCLUSIONS.index(rule)
+
+    first("not_matchable", ~(visitor.matchable & host.matchable))
+    first("same_country", visitor.country == host.country)
+    physical = visitor.physical & host.physical
+    virtual = visitor.virtual & host.virtual
+    left = _broadcast(view, context.physical_left)
+    first("physical_visit_used", physical & ~left & ~virtual)
+    first("mode", ~(physical | virtual))
+    stay = np.maximum(np.maximum(visitor.min_days, host.min_days), context.policy_min_days)
+    longest = np.minimum(np.minimum(visitor.max_days, host.max_days), context.policy_max_days)
+    first("stay_length", stay > longest)
+    start = np.maximum(visitor.day_from, host.day_from)
+    if context.earliest_day is not None:
+        start = np.maximum(start, context.earliest_day)
+    end = np.minimum(visitor.day_to_excl, host.day_to_excl)
+    first("availability", context.calendar.count(host.work_country, start, end) < stay)
+    if context.require_common_language:
+        first("language", ~meets(visitor.languages, host.languages))
+    never_refused = np.ones(shape, dtype=bool)
+    _remove_blocked(view, context.blocked, never_refused)
+    first("blocked", ~never_refused)
+    return code

@@ -135,18 +135,34 @@ def add_sme_share(
         coefficients = np.where(is_sme, share.denominator - share.numerator, -share.numerator)
         fixed = share.denominator * problem.fixed_smes - share.numerator * problem.fixed_total
         model.add(cp_model.LinearExpr.weighted_sum(x, coefficients.tolist()) + fixed >= 0)
+        if problem.expected_weight is not None:  # the share in expectation too
+            weights = problem.expected_weight[pairs].astype(np.int64) * coefficients
+            model.add(
+                cp_model.LinearExpr.weighted_sum(x, weights.tolist())
+                + fixed * problem.expected_fixed
+                >= 0
+            )
 
 
 def add_quotas(
     model: cp_model.CpModel, problem: AssignmentProblem, pairs: np.ndarray, x: Bools
 ) -> list[cp_model.IntVar]:
-    """Per quota a shortfall in [0, need] with ``members chosen + shortfall >= need``."""
+    """Per quota a shortfall in [0, need] with ``members chosen + shortfall >= need`` (each
+    chosen member pair counting its weight when the quota has pair weights)."""
     visitors = problem.pair_visitor[pairs]
     shortfall = []
     for q, quota in enumerate(problem.quotas):
         slack = model.new_int_var(0, quota.need, f"shortfall{q}")
-        members = np.flatnonzero(quota.members[visitors])
-        model.add(cp_model.LinearExpr.sum([x[i] for i in members]) + slack >= quota.need)
+        if quota.pair_weight is None:
+            members = np.flatnonzero(quota.members[visitors])
+            chosen = cp_model.LinearExpr.sum([x[i] for i in members])
+        else:
+            weight = quota.contribution(problem.pair_visitor)[pairs]
+            members = np.flatnonzero(weight)
+            chosen = cp_model.LinearExpr.weighted_sum(
+                [x[i] for i in members], weight[members].tolist()
+            )
+        model.add(chosen + slack >= quota.need)
         shortfall.append(slack)
     return shortfall
 

@@ -75,7 +75,7 @@ def supply_check(problem: AssignmentProblem) -> list[QuotaSupply]:
             QuotaSupply(
                 partnership=partnership,
                 category=category,
-                need=quota.need,
+                need=-(-quota.need // quota.unit),  # exchanges, rounded up
                 members=int(quota.members.sum()),
                 with_candidates=len(np.unique(problem.pair_visitor[member_pairs])),
                 placeable=int(placed.sum()),

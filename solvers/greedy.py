@@ -105,11 +105,13 @@ class _Assignment:
     def fill_quotas(self, order: np.ndarray) -> None:
         visitors = self.problem.pair_visitor
         for quota in sorted(self.problem.quotas, key=lambda q: -q.need):
-            met = int(quota.members[visitors[self.selected]].sum())
-            for pair in order[quota.members[visitors[order]]]:
+            counts = quota.contribution(visitors)
+            met = int(counts[self.selected].sum())
+            for pair in order[counts[order] > 0]:
                 if met >= quota.need:
                     break
-                met += self.take(int(pair))
+                if self.take(int(pair)):
+                    met += int(counts[pair])
 
     def finish(self, order: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         _repair_sme_share(self, order)
@@ -212,8 +214,10 @@ def _repair_sme_share(assignment: _Assignment, order: np.ndarray) -> None:
     """Drop the lowest-valued non-SME proposals, refilling freed room with SME pairs.
 
     The freed host is offered first to its best free SME visitor, then the best SME pair
-    that fits anywhere; SME counts are kept incrementally and each list is scanned once
-    (an SME visitor, once placed, stays placed), so the repair is linear in the pairs.
+    that fits anywhere; SME counts (and the expected share's margin, when the problem has
+    one) are kept incrementally and each list is scanned once (an SME visitor, once placed,
+    stays placed), so the repair is linear in the pairs. Dropping a non-SME pair and adding
+    an SME pair both raise either share.
     """
     problem = assignment.problem
     share = problem.min_sme_share
@@ -221,7 +225,18 @@ def _repair_sme_share(assignment: _Assignment, order: np.ndarray) -> None:
     is_sme_pair = problem.visitor_is_sme[problem.pair_visitor]
     smes = int(is_sme_pair[selected].sum()) + problem.fixed_smes
     total = int(selected.sum()) + problem.fixed_total
-    if smes * share.denominator >= share.numerator * total:
+    # the expected share's margin and each pair's part of it
+    part = np.zeros(problem.n_pairs, dtype=np.int64)
+    if problem.expected_weight is not None:
+        part = problem.expected_weight.astype(np.int64) * np.where(
+            is_sme_pair, share.denominator - share.numerator, -share.numerator
+        )
+    margin = problem.expected_sme_margin(selected)
+
+    def kept() -> bool:
+        return smes * share.denominator >= share.numerator * total and margin >= 0
+
+    if kept():
         return
     droppable = _drop_order(problem, order, selected, is_sme_pair)
     sme_order = order[is_sme_pair[order]]
@@ -231,11 +246,12 @@ def _repair_sme_share(assignment: _Assignment, order: np.ndarray) -> None:
     visitor_taken = assignment.visitor_taken
     cursor = 0
     for dropped in droppable:
-        if smes * share.denominator >= share.numerator * total:
+        if kept():
             break
         host = int(problem.pair_host[dropped])
         assignment.drop(dropped)
         total -= 1
+        margin -= int(part[dropped])
         took = False
         at_host = by_host[host]
         while host_cursor[host] < len(at_host):  # the freed room first
@@ -252,6 +268,7 @@ def _repair_sme_share(assignment: _Assignment, order: np.ndarray) -> None:
         if took:
             smes += 1
             total += 1
+            margin += int(part[pair])
 
 
 def _drop_order(
@@ -265,8 +282,9 @@ def _drop_order(
     visitors = problem.pair_visitor
     spare = np.ones(len(chosen), dtype=bool)
     for quota in problem.quotas:
-        if int(quota.members[visitors[selected]].sum()) <= quota.need:
-            spare &= ~quota.members[visitors[chosen]]
+        counts = quota.contribution(visitors)
+        if int(counts[selected].sum()) <= quota.need:
+            spare &= counts[chosen] == 0
     return [*chosen[spare].tolist(), *chosen[~spare].tolist()]
 
 

@@ -45,6 +45,23 @@ def blocking_rules(problem: AssignmentProblem) -> list[str]:
                 f"{needed} more SME proposals, and tonight's candidates can place at most "
                 f"{placeable}"
             )
+    if (
+        problem.expected_weight is not None
+        and problem.expected_sme_margin(np.zeros(problem.n_pairs, dtype=bool)) < 0
+    ):
+        share = problem.min_sme_share
+        sme_pairs = problem.visitor_is_sme[problem.pair_visitor]
+        gain = np.where(
+            sme_pairs, problem.expected_weight * (share.denominator - share.numerator), 0
+        )
+        best = max_weight_assignment(problem, gain.astype(np.int64))
+        reachable = int(gain[best].sum()) + problem.expected_sme_margin(best & False)
+        if reachable < 0:
+            found.append(
+                f"min_sme_share (expected): the {problem.fixed_total} exchanges accepted already "
+                f"include {problem.fixed_smes} SMEs; tonight's SME candidates cannot make the "
+                f"expected share of exchanges reach {float(share):.0%}"
+            )
     for cap in problem.caps:
         if cap.limit < 0:
             found.append(f"{cap.name}: overspent already by {-cap.limit} (cents)")

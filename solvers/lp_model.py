@@ -7,7 +7,11 @@ Rows (all ``<=``, over the pair columns x_p in [0, 1] and one shortfall column p
 * one per host: ``sum of its x <= capacity``;
 * the side rows: the SME share ``num * total - den * smes <= fixed`` (the
   accepted exchanges counted in ``fixed``), then per quota ``-chosen - shortfall <= -need``,
-  then per cap ``sum of cost x <= limit``, then per limited set ``sum of its x <= limit``.
+  then per cap ``sum of cost x <= limit``, then per limited set ``sum of its x <= limit``,
+  then (with expected weights) the SME share in expectation, ``sum of w (num - den [SME]) x
+  <= fixed x expected_fixed``.
+
+A quota with pair weights counts each member pair's weight instead of 1.
 
 The priced LP (``solvers.relaxation``) slices this matrix by pairs; the slot LP
 (``solvers.slot_lp``) takes it whole and adds the slot columns and rows; diagnosis reads the
@@ -81,21 +85,24 @@ class LpRows:
     def __init__(self, problem: AssignmentProblem):
         n, q = problem.n_pairs, len(problem.quotas)
         sets = 0 if problem.set_limit is None else len(problem.set_limit)
+        expected = int(problem.expected_weight is not None)
         self.problem = problem
         self.side_start = problem.n_visitors + problem.n_hosts  # the first side row
-        self.n_rows = self.side_start + 1 + q + len(problem.caps) + sets
+        self.n_rows = self.side_start + 1 + q + len(problem.caps) + sets + expected
         columns = np.arange(n)
         ones = np.ones(n)
         share = problem.min_sme_share
         is_sme = problem.visitor_is_sme[problem.pair_visitor]
         # num * total - den * smes <= fixed
         sme_row = np.where(is_sme, share.numerator - share.denominator, share.numerator)
-        member_rows = [
-            np.flatnonzero(quota.members[problem.pair_visitor]) for quota in problem.quotas
-        ]
+        contributions = [quota.contribution(problem.pair_visitor) for quota in problem.quotas]
+        member_rows = [np.flatnonzero(c) for c in contributions]
         quota_rows = sparse.csr_matrix(
             (
-                np.ones(sum(len(m) for m in member_rows)),
+                np.concatenate(
+                    [c[m].astype(float) for c, m in zip(contributions, member_rows, strict=True)]
+                    or [np.zeros(0)]
+                ),
                 (
                     np.repeat(np.arange(q), [len(m) for m in member_rows]),
                     np.concatenate(member_rows or [np.zeros(0, dtype=np.int64)]),
@@ -114,13 +121,14 @@ class LpRows:
                 -quota_rows,  # chosen + shortfall >= need, as -chosen - shortfall <= -need
                 *[sparse.csr_matrix(cap.cost.astype(float)[None, :]) for cap in problem.caps],
                 _set_rows(problem),
+                _expected_sme_row(problem, sme_row),
             ]
         ).T.tocsr()
         self.slack_block = sparse.vstack(
             [
                 sparse.csr_matrix((self.side_start + 1, q)),
                 -sparse.identity(q, format="csr"),
-                sparse.csr_matrix((len(problem.caps) + sets, q)),
+                sparse.csr_matrix((len(problem.caps) + sets + expected, q)),
             ]
         ).tocsr()
         self.needs = np.array([quota.need for quota in problem.quotas], dtype=float)
@@ -133,6 +141,7 @@ class LpRows:
                 -self.needs,
                 [float(cap.limit) for cap in problem.caps],
                 np.zeros(0) if problem.set_limit is None else problem.set_limit.astype(float),
+                [float(fixed * problem.expected_fixed)] if expected else [],
             ]
         )
         self.value = problem.pair_value.astype(float)
@@ -191,3 +200,11 @@ def _set_rows(problem: AssignmentProblem) -> sparse.csr_matrix:
         (np.ones(len(inside)), (problem.limit_set[inside], inside)),
         shape=(len(problem.set_limit), problem.n_pairs),
     )
+
+
+def _expected_sme_row(problem: AssignmentProblem, sme_row: np.ndarray) -> sparse.csr_matrix:
+    """The SME share in expectation, ``sum of w (num - den [SME]) x <= fixed x expected_fixed``
+    (none without expected weights)."""
+    if problem.expected_weight is None:
+        return sparse.csr_matrix((0, problem.n_pairs))
+    return sparse.csr_matrix((problem.expected_weight * sme_row).astype(float)[None, :])

@@ -18,12 +18,25 @@ SCORE_SCALE = 100
 
 @dataclass(frozen=True)
 class Quota:
-    """At least ``need`` proposals for visitors in ``members``; each one missing costs ``penalty``."""
+    """At least ``need`` for visitors in ``members``; each unit missing costs ``penalty``.
+
+    Without ``pair_weight`` a chosen pair of a member counts 1 (a proposal); with it, a chosen
+    pair counts its weight (e.g. its chance of becoming an exchange, in hundredths: a quota
+    met *in expectation*), and ``need`` is in the same units."""
 
     name: str
     members: np.ndarray  # (n_visitors,) bool
     need: int
-    penalty: int  # objective units per missing proposal
+    penalty: int  # objective units per missing unit
+    pair_weight: np.ndarray | None = None  # (n_pairs,) int64 units each pair counts
+    unit: int = 1  # units per exchange (e.g. 100 with weights in hundredths)
+
+    def contribution(self, pair_visitor: np.ndarray) -> np.ndarray:
+        """(n_pairs,) int64: what each pair adds to the quota when chosen."""
+        member = self.members[pair_visitor]
+        if self.pair_weight is None:
+            return member.astype(np.int64)
+        return np.where(member, self.pair_weight, 0).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,11 @@ class AssignmentProblem:
     # (-1: in no set), e.g. the physical pairs of one visiting organisation. None: no sets.
     limit_set: np.ndarray | None = None  # (n_pairs,) int
     set_limit: np.ndarray | None = None  # (n_sets,) int
+    # the SME share *in expectation* too: with pair weights w (e.g. each pair's chance of
+    # becoming an exchange, in hundredths), den * sum(w x over SMEs) >= num * sum(w x), the
+    # fixed exchanges weighing expected_fixed each. None: the share of proposals only.
+    expected_weight: np.ndarray | None = None  # (n_pairs,) int64
+    expected_fixed: int = 100
 
     def __post_init__(self) -> None:
         n = len(self.pair_visitor)
@@ -85,6 +103,14 @@ class AssignmentProblem:
         for quota in self.quotas:
             if len(quota.members) != self.n_visitors or quota.need < 0 or quota.penalty < 0:
                 raise ValueError(f"malformed quota {quota.name}")
+            if quota.pair_weight is not None and (
+                len(quota.pair_weight) != n or np.any(quota.pair_weight < 0)
+            ):
+                raise ValueError(f"quota {quota.name}: pair weights malformed")
+        if self.expected_weight is not None and (
+            len(self.expected_weight) != n or np.any(self.expected_weight < 0)
+        ):
+            raise ValueError("expected_weight malformed")
         if self.pair_bonus is not None and len(self.pair_bonus) != n:
             raise ValueError("pair_bonus differs in length from the pairs")
         if not 0 <= self.fixed_smes <= self.fixed_total:
@@ -225,6 +251,13 @@ class AssignmentProblem:
             slot_room=None,
             slot_new=None,
             limit_set=None if self.limit_set is None else self.limit_set[keep],
+            quotas=tuple(
+                quota
+                if quota.pair_weight is None
+                else replace(quota, pair_weight=quota.pair_weight[keep])
+                for quota in self.quotas
+            ),
+            expected_weight=None if self.expected_weight is None else self.expected_weight[keep],
         )
 
     def slot_mass(self, values: np.ndarray) -> np.ndarray:
@@ -253,10 +286,34 @@ class AssignmentProblem:
         )
 
     def shortfalls(self, selected: np.ndarray) -> list[int]:
-        chosen_visitors = self.pair_visitor[selected]
-        return [max(0, q.need - int(q.members[chosen_visitors].sum())) for q in self.quotas]
+        """Per quota, the units it misses with these pairs chosen."""
+        return [
+            max(0, q.need - int(q.contribution(self.pair_visitor)[selected].sum()))
+            for q in self.quotas
+        ]
 
     def sme_share_ok(self, selected: np.ndarray) -> bool:
+        """The SME share of proposals (with the fixed exchanges), and in expectation too when
+        the problem has expected weights."""
+        share = self.min_sme_share
         total = int(selected.sum()) + self.fixed_total
         smes = int(self.visitor_is_sme[self.pair_visitor[selected]].sum()) + self.fixed_smes
-        return smes * self.min_sme_share.denominator >= self.min_sme_share.numerator * total
+        if smes * share.denominator < share.numerator * total:
+            return False
+        return self.expected_sme_margin(selected) >= 0
+
+    def expected_sme_margin(self, selected: np.ndarray) -> int:
+        """den * expected SMEs - num * expected exchanges (>= 0 keeps the expected share);
+        0 without expected weights."""
+        if self.expected_weight is None:
+            return 0
+        share = self.min_sme_share
+        is_sme = self.visitor_is_sme[self.pair_visitor[selected]]
+        weights = self.expected_weight[selected].astype(np.int64)
+        margin = int(
+            (
+                weights * np.where(is_sme, share.denominator - share.numerator, -share.numerator)
+            ).sum()
+        )
+        fixed = share.denominator * self.fixed_smes - share.numerator * self.fixed_total
+        return margin + fixed * self.expected_fixed

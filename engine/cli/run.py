@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from engine.cli import exitcodes
@@ -141,8 +142,23 @@ def run(
         f"  solver {solve.solver}: {solve.status.value}, objective {solve.objective}, "
         f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s\n"
         f"  SME share {share:.1%}; quota shortfall {sum(solve.shortfalls)}; "
-        f"checker: no broken rule"
+        f"checker: no broken rule\n" + left_out_summary(result.unmatched)
     )
+
+
+def left_out_summary(table: pd.DataFrame) -> str:
+    """One line: how many visitors and hosts are left out tonight, and the top reasons."""
+    if table.empty:
+        return "  left out: nobody"
+    parts = []
+    for side in ("visitor", "host"):
+        mine = table[table["side"] == side]
+        if mine.empty:
+            continue
+        top = mine["code"].value_counts().head(3)
+        reasons = ", ".join(f"{str(code).replace('_', ' ')} {count}" for code, count in top.items())
+        parts.append(f"{len(mine)} {side}s ({reasons})")
+    return "  left out: " + "; ".join(parts) + " (unmatched.csv)"
 
 
 @app.command()

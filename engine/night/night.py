@@ -32,6 +32,7 @@ from engine.night.occupancy import accepted_stays, occupancy
 from engine.night.options import RunOptions
 from engine.night.scorer import choose_scorer
 from engine.night.slots import build_slots
+from engine.night.unmatched import UNMATCHED_COLUMNS, unmatched
 from scoring.candidates import CandidateStats, build_candidates, one_visitor_per_organisation
 from scoring.carried import carry_candidates
 from scoring.eligibility import EligibilityContext, eligibility_context, physical_visits_left
@@ -60,6 +61,8 @@ class NightResult:
     diagnosis: Diagnosis | None = None  # quota supply before solving, rule costs after
     # when the solver found no assignment: each hard rule no assignment can keep, in words
     blocking: tuple[str, ...] = ()
+    # everyone left out tonight, with a reason (engine.night.unmatched)
+    unmatched: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNMATCHED_COLUMNS))
     # the night's date, its earliest start, the working-day calendar (for the manifest)
     calendar: dict[str, Any] = field(default_factory=dict)
 
@@ -148,6 +151,12 @@ def run_night(
 
     say("writing proposals and checking every rule")
     proposals = proposals_of(candidates, solved, slots, campaign, encoded, text, scorer)
+    done = (
+        set()
+        if carry is None
+        else set(carry.locked.loc[carry.locked["mode"] != "virtual", "visitor_id"])
+    )
+    left_out = unmatched(campaign, encoded, context, candidates, problem, solved, slots, done)
     locked = None if carry is None else carry.locked
     violations = check_proposals(campaign, proposals, locked, as_of)
     violations += check_groups(campaign, proposals, locked)
@@ -163,6 +172,7 @@ def run_night(
         timings=timings,
         scorer=scorer.describe(),
         diagnosis=diagnosis,
+        unmatched=left_out,
         calendar={
             **facts,
             "lead_days": campaign.policy.lead_days,

@@ -15,6 +15,7 @@ from engine import __version__
 from engine.domain.contract import Campaign
 from engine.night.night import NightResult
 from engine.night.options import RunOptions
+from engine.night.unmatched import tally
 from engine.output.exports import write_csv
 from engine.output.review_files import review_tables, review_writers
 from engine.output.store import Writer, json_writer, write_atomically
@@ -91,7 +92,11 @@ def manifest(
             "proposals": len(proposals),
             "sme_proposals": smes,
             "sme_share": round(smes / len(proposals), 4) if len(proposals) else None,
+            "left_out_visitors": int((result.unmatched["side"] == "visitor").sum()),
+            "left_out_hosts": int((result.unmatched["side"] == "host").sum()),
         },
+        # who is left out tonight, per reason (unmatched.csv has one row each)
+        "left_out": tally(result.unmatched),
         "solver": {
             "name": solve.solver,
             "status": solve.status.value,
@@ -132,6 +137,7 @@ def write_run(
         "proposals.csv": lambda p: _csv(review.proposals, p),  # + organisation names
         "candidates.parquet": lambda p: result.candidates.to_parquet(p, index=False),
         "kpis.csv": lambda p: _csv(kpis_with_diagnosis(result), p),
+        "unmatched.csv": lambda p: _csv(result.unmatched, p),
         **review_writers(run_id, campaign, result.kpis, review, facts, include_contacts),
         "manifest.json": json_writer(facts),
     }

@@ -44,6 +44,7 @@ def test_run_writes_a_complete_checked_run(small_campaign, tmp_path):
         "proposals.parquet",
         "proposals.xlsx",
         "report.html",
+        "unmatched.csv",
     ]
     proposals = pd.read_parquet(out / "proposals.parquet")
     assert len(proposals) > 0

@@ -1,0 +1,42 @@
+"""A reason for everyone left out: each matchable visitor without a proposal and each host
+without one, with the rule that excluded them or what they lost to."""
+
+from __future__ import annotations
+
+from engine.night.night import run_night
+from engine.night.options import RunOptions
+from tests.factory import NIGHT, host, make_campaign, visitor
+
+OPTIONS = RunOptions(time_limit_s=10, workers=1, as_of=NIGHT)
+
+
+def test_every_left_out_profile_has_its_reason(tmp_path):
+    profiles = [
+        # the organisation of V1 used its physical visit; V1 asks for physical only
+        visitor("V1", org_id="ORG1", mode="physical"),
+        visitor("V1B", org_id="ORG1", country="IT", status="draft"),
+        visitor("V2", languages="sq", mode="either"),  # nobody speaks Albanian
+        # V3 is available only before the night plus the lead time (28 December)
+        visitor("V3", mode="either", available_from="2026-12-01", available_to="2026-12-20"),
+        visitor("V4", sectors="C29", seek="battery testing"),  # the better fit for H1
+        visitor("V5", country="IT", sectors="J62", seek="cloud software"),
+        host("H1", capacity=1, sectors="C29", offer="battery testing"),
+        host("H2", country="AT", mode="virtual"),  # every visitor asks for physical
+    ]
+    history = [
+        {"visitor_id": "V1B", "host_id": "H1", "decided_on": "2026-10-01",
+         "outcome": "completed", "mode": "physical"},
+    ]  # fmt: skip
+    result = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    assert result.violations == []
+    assert result.proposals["visitor_id"].tolist() == ["V4"]
+    left = result.unmatched.set_index("profile_id")
+    assert left.loc["V1", "code"] == "physical_visit_used"
+    assert left.loc["V2", "code"] == "language"
+    assert left.loc["V3", "code"] == "availability"
+    assert left.loc["V5", "code"] == "capacity"
+    assert "V4" in left.loc["V5", "reason"] and left.loc["V5", "best_candidate"] == "H1"
+    assert left.loc["H2", "code"] == "mode" and left.loc["H2", "side"] == "host"
+    # the matchable, unproposed visitors and hosts are exactly the rows (V1B is a draft)
+    assert sorted(left.index) == ["H2", "V1", "V2", "V3", "V5"]
+    assert (left["reason"].str.len() > 10).all() and (left["partnership"] == "P1").all()
