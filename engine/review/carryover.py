@@ -49,9 +49,9 @@ def carryover(
         ]
         pending = pairs[~np.asarray(answered, dtype=bool)].reset_index(drop=True)
     # the carry-over's decision word: accepted (an exchange), rejected, cancelled, hold or
-    # awaiting; notes ride along for the next workbook
+    # awaiting; each side's answer and the notes ride along for the next workbook
     decisions = states.assign(decision=states["status"].replace({"exchange": "accepted"}))[
-        [*DECISION_COLUMNS, "note"]
+        [*DECISION_COLUMNS, "visitor", "host", "note"]
     ].reset_index(drop=True)
     return Carryover(locked, held, pending, decisions, previous, previous_run_id)
 
