@@ -83,7 +83,7 @@ def supply_check(problem: AssignmentProblem) -> list[QuotaSupply]:
         )
     for supply in found:
         if supply.blocked:
-            log.warning("%s", supply.message())
+            log.info("%s", supply.message())  # said in kpis.csv, the manifest and the report
     return found
 
 

@@ -27,13 +27,27 @@ from engine.cli.app import (
 def validate(
     campaign: Annotated[Path, typer.Argument(help="campaign folder")],
 ) -> None:
-    """Check a campaign and list every problem (file, row, column). Exit 2 on bad input."""
+    """Check a campaign and list every problem (file, row, column). Exit 2 on bad input.
+
+    Says how many values it read as codes per field (e.g. 'Cluster organisation')."""
+    from engine.domain.problems import CampaignInvalid
+    from engine.load.campaign import read_campaign
+
     setup_logging(False)
-    loaded = load_or_exit(campaign)
+    try:
+        read = read_campaign(campaign)
+    except CampaignInvalid as invalid:
+        raise refuse(invalid) from None
+    loaded = read.campaign
     typer.echo(
         f"{campaign}: valid ({len(loaded.visitors)} visitors, {len(loaded.hosts)} hosts, "
         f"{len(loaded.history)} history rows, {len(loaded.quotas)} quotas)"
     )
+    if read.normalised:
+        total = sum(entry.count for entry in read.normalised)
+        typer.echo(f"normalised {total:,} values to codes:")
+        for entry in read.normalised:
+            typer.echo(f"  {entry}")
     for warning in loaded.warnings:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 
@@ -168,6 +182,9 @@ def generate(
     hosts: Annotated[int, typer.Option(help="number of host profiles")] = 200,
     seed: Annotated[int, typer.Option(help="random seed")] = 2026,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    words: Annotated[
+        str, typer.Option(help="labels: the IT tool's words (as the demo); codes: cxmatch's codes")
+    ] = "labels",
 ) -> None:
     """Write a realistic synthetic campaign (deterministic for a seed)."""
     from engine.synthetic.generator import generate_campaign, write_campaign
@@ -175,8 +192,10 @@ def generate(
     setup_logging(False)
     if fmt not in ("csv", "parquet"):
         raise fail(exitcodes.BAD_INPUT, f"--format must be csv or parquet, not {fmt!r}")
+    if words not in ("labels", "codes"):
+        raise fail(exitcodes.BAD_INPUT, f"--words must be labels or codes, not {words!r}")
     if out.exists() and any(out.iterdir()):
         raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists and is not empty")
     generated = generate_campaign(visitors, hosts, seed)
-    write_campaign(generated, out, fmt=fmt)  # type: ignore[arg-type]
+    write_campaign(generated, out, fmt=fmt, words=words)  # type: ignore[arg-type]
     typer.echo(f"campaign of {visitors} visitors and {hosts} hosts -> {out}")

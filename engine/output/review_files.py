@@ -21,6 +21,7 @@ from engine.output.changes import changes
 from engine.output.exports import write_csv, write_xlsx
 from engine.output.report import ReportInputs, render_report
 from engine.output.store import Writer
+from engine.output.words import in_words
 
 # filled in by reviewers (a decision file: see engine.load.decision_files)
 REVIEW_COLUMNS = ("decision", "note", "side", "decided_by", "decided_on")
@@ -82,11 +83,11 @@ def review_writers(
     if include_contacts:
         workbook = with_contacts(workbook, campaign.profiles)
     sheets = {
-        "proposals": workbook,
-        "alternatives": tables.alternatives,
+        "proposals": in_words(workbook),
+        "alternatives": in_words(tables.alternatives),
         # the engine's own words, not answers: a decision is typed on the proposals sheet only
         "changes": tables.changes.rename(columns={"decision": "recorded_decision"}),
-        "kpis": kpis,
+        "kpis": in_words(kpis),
     }
     report = ReportInputs(
         run_id=run_id,
@@ -102,7 +103,7 @@ def review_writers(
     )
     return {
         "changes.csv": lambda p: write_csv(tables.changes, p),
-        "alternatives.csv": lambda p: write_csv(tables.alternatives, p),
+        "alternatives.csv": lambda p: write_csv(in_words(tables.alternatives), p),
         "proposals.xlsx": lambda p: write_xlsx(
             sheets,
             p,

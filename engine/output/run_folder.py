@@ -19,6 +19,7 @@ from engine.night.unmatched import tally
 from engine.output.exports import write_csv
 from engine.output.review_files import review_tables, review_writers
 from engine.output.store import Writer, json_writer, write_atomically
+from engine.output.words import in_words
 
 PROPOSAL_COLUMNS = (
     "run_id",
@@ -155,4 +156,4 @@ def kpis_with_diagnosis(result: NightResult) -> pd.DataFrame:
 
 
 def _csv(table: pd.DataFrame, path: Path) -> None:
-    write_csv(table, path)  # formula-safe text, ISO dates, no contact data
+    write_csv(in_words(table), path)  # labels, formula-safe text, ISO dates, no contact data
