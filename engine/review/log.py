@@ -113,8 +113,11 @@ def last_read(path: Path) -> int:
 
 
 def current_decisions(records: pd.DataFrame) -> pd.DataFrame:
-    """Each answered pair's state (:func:`engine.review.state.pair_states`)."""
-    return pair_states(records)
+    """Each answered pair's state (:func:`engine.review.state.pair_states`) and its
+    ``decision`` in one word: ``accepted`` for an exchange (both sides accepted), else the
+    status (rejected, cancelled, hold, awaiting)."""
+    states = pair_states(records)
+    return states.assign(decision=states["status"].replace({"exchange": "accepted"}))
 
 
 def log_digest(records: pd.DataFrame) -> str:
