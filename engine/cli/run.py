@@ -57,7 +57,10 @@ def run(
     campaign: Annotated[
         Path | None, typer.Argument(help="campaign folder (default: the bundled demo)")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="run folder (default runs/<run id>)")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="run folder (default CAMPAIGN/runs/<run id>, where nightly looks)"),
+    ] = None,
     time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 60.0,
     seed: Annotated[int, typer.Option(help="solver random seed")] = 0,
     workers: Annotated[int, typer.Option(help="solver threads")] = 2,
@@ -103,7 +106,9 @@ def run(
     positive("--top-k", top_k)
     progress = Progress(interactive())
     run_id = new_run_id()
-    target = out if out is not None else Path("runs") / run_id
+    # runs live beside the campaign's decision log, where `nightly` and `decide` find them
+    # (the bundled demo is read-only: its runs go to ./runs)
+    target = out if out is not None else (Path(campaign) if campaign else Path()) / "runs" / run_id
     if target.exists():
         raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; runs are never overwritten")
     scorer = None
@@ -118,7 +123,7 @@ def run(
     progress("loading campaign")
     folder = campaign if campaign is not None else demo_campaign_path()
     try:
-        loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous)
+        loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous, run_id)
     except RunUnreadable as error:
         raise refuse(error) from None
     options = RunOptions(

@@ -27,7 +27,6 @@ from typing import Any
 
 import pandas as pd
 
-from engine.domain.decisions import FINAL_DECISIONS
 from engine.load.campaign import load_campaign
 from engine.night.night import NightResult
 from engine.night.options import RunOptions
@@ -41,13 +40,14 @@ from engine.review.log import (
     DecisionsInvalid,
     ImportResult,
     log_path,
-    read_log,
+    read_for_run,
     with_decisions,
 )
+from engine.review.proposed import RUNS
+from engine.review.state import pair_states
 
 log = logging.getLogger(__name__)
 
-RUNS = "runs"
 LOCK_FILE = ".cxmatch-nightly.lock"
 
 
@@ -93,11 +93,12 @@ def run_nightly(
         say("loading campaign")
         campaign = load_campaign(folder)
         say("importing decisions from the inbox")
-        imported, invalid = import_inbox(folder, runs_root, campaign, options.night)
+        elsewhere = None if runs_root.resolve() == (folder / RUNS).resolve() else runs_root
+        imported, invalid = import_inbox(folder, campaign, options.night, elsewhere)
         if (target / "manifest.json").is_file():
             say(f"{target} exists: tonight has run already")
             return NightReport(target, False, imported, invalid)
-        records = read_log(log_path(folder))
+        records = read_for_run(log_path(folder), name)
         night_campaign = with_decisions(campaign, records)
         previous = latest_run(runs_root, folder, before=name)
         carry = night_carryover(records, previous)
@@ -119,7 +120,9 @@ def run_nightly(
 
 
 def _labels(records: pd.DataFrame) -> int:
-    return int(records["decision"].isin(FINAL_DECISIONS).sum()) if len(records) else 0
+    """Pairs with a final state (an exchange, rejected or cancelled): labels to learn from."""
+    states = pair_states(records)
+    return int(states["status"].isin(("exchange", "rejected", "cancelled")).sum())
 
 
 @contextmanager

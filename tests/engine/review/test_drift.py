@@ -29,12 +29,20 @@ def proposals(p: list[float], bands: list[str], partnerships: list[str]) -> pd.D
 
 
 def records(pairs: list[tuple[str, str, str]], run_id: str = "night-1") -> pd.DataFrame:
+    """Decision-log records in the one-decision-per-pair form (both sides at once)."""
     return pd.DataFrame(
         {
             "seq": np.arange(1, len(pairs) + 1),
             "visitor_id": [v for v, _, _ in pairs],
             "host_id": [h for _, h, _ in pairs],
             "decision": [d for _, _, d in pairs],
+            "decided_on": "2027-01-05",
+            "decided_by": "",
+            "note": "",
+            "mode": "physical",
+            "start_day": "2027-01-18",
+            "end_day": "2027-01-20",
+            "score": 50.0,
             "run_id": run_id,
         }
     )
