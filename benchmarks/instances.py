@@ -29,7 +29,7 @@ import pandas as pd
 from engine.domain.contract import Campaign
 from engine.load.campaign import load_campaign
 from engine.night.encode import assignment_problem
-from engine.night.quotas import achieved_before
+from engine.night.quotas import achieved_exchanges
 from engine.synthetic.generator import generate_campaign, write_campaign
 from scoring.candidates import build_candidates
 from scoring.eligibility import eligibility_context
@@ -98,7 +98,7 @@ def campaign_folder(n_visitors: int) -> Path:
 
 def tighten(campaign: Campaign) -> Campaign:
     """The "tight" variant: a higher SME share and every remaining quota need x1.3."""
-    done = achieved_before(campaign)
+    done = achieved_exchanges(campaign)
     quotas = campaign.quotas.copy()
     before = np.array(
         [

@@ -60,6 +60,7 @@ PROPOSAL_COLUMNS = (
     "host_partnership",
     "visitor_country",
     "host_country",
+    "p_accept",
     "acceptance_probability",
     "outcome",
     "lump_sum_eur",
@@ -134,8 +135,9 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
         progress_frames.append(kpi_now)
         proposal_frames.append(decided[list(PROPOSAL_COLUMNS)])
         matched = set(carry.locked["visitor_id"]) if carry is not None else set()
+        so_far = pd.concat(proposal_frames, ignore_index=True)
         night_rows.append(
-            _night_row(night, night_date, campaign, matched, decided, result, kpi_now)
+            _night_row(night, night_date, campaign, matched, decided, result, kpi_now, so_far)
         )
         timings[f"night_{night}_s"] = round(time.perf_counter() - started, 3)
         say(
@@ -255,7 +257,7 @@ def _records(decided: pd.DataFrame, night: int, night_date: date, seq: int) -> p
 
 def _kpi_progress(campaign: Campaign, night: int, night_date: date | None) -> pd.DataFrame:
     table = kpi_table(campaign, pd.DataFrame({"visitor_id": pd.Series([], dtype=str)}))
-    achieved = table["achieved_before"]
+    achieved = table["achieved"]
     return pd.DataFrame(
         {
             "night": night,
@@ -278,8 +280,12 @@ def _night_row(
     decided: pd.DataFrame,
     result: Any,
     kpi_now: pd.DataFrame,
+    so_far: pd.DataFrame,
 ) -> dict[str, Any]:
-    """``visitors_open``: published, validated, no exchange accepted on an earlier night."""
+    """``visitors_open``: published, validated, no exchange accepted on an earlier night.
+    ``expected``: tonight's proposals' summed ``p_accept`` (what the plan expects to become
+    exchanges) beside ``accepted``; ``sme_share_accepted_cumulative``: the SME share of every
+    exchange accepted in the simulation so far (the programme's promise is about these)."""
     profiles = campaign.profiles
     open_ = (
         (profiles["status"] == "published")
@@ -288,6 +294,7 @@ def _night_row(
     )
     new = decided[decided["outcome"] != ALREADY_ACCEPTED]
     accepted = new[new["outcome"] == "accepted"]
+    all_accepted = so_far[so_far["outcome"] == "accepted"]
     quotas = kpi_now[kpi_now["target"] > 0]
     return {
         "night": night,
@@ -295,10 +302,14 @@ def _night_row(
         "visitors_open": int((open_ & (profiles["role"] == "visitor")).sum()),
         "hosts_open": int((open_ & (profiles["role"] == "host")).sum()),
         "proposals": len(new),
+        "expected": round(float(new["p_accept"].sum()), 2),
         "accepted": len(accepted),
         "acceptance_rate": _ratio(len(accepted), len(new)),
         "sme_share_proposed": _ratio(int((new["category"] == "sme").sum()), len(new)),
         "sme_share_accepted": _ratio(int((accepted["category"] == "sme").sum()), len(accepted)),
+        "sme_share_accepted_cumulative": _ratio(
+            int((all_accepted["category"] == "sme").sum()), len(all_accepted)
+        ),
         "mean_score_proposed": _mean(new["score"]),
         "mean_score_accepted": _mean(accepted["score"]),
         "physical_accepted": int((accepted["mode"] == "physical").sum()),
@@ -307,7 +318,10 @@ def _night_row(
         "kpis": len(quotas),
         "solver_status": result.solve.status.value,
         "objective": result.solve.objective,
-        "quota_shortfall_solver": int(sum(result.solve.shortfalls)),
+        # expected exchanges the targets still miss after tonight's plan (engine's kpis)
+        "still_needed_planned": round(float(result.kpis["still_needed"].sum()), 2)
+        if "still_needed" in result.kpis
+        else None,
     }
 
 
@@ -351,6 +365,7 @@ def _summary(
         "first_night": dates[0].isoformat(),
         "last_night": dates[-1].isoformat(),
         "proposals": len(new),
+        "expected": round(float(new["p_accept"].sum()), 2),
         "accepted": len(accepted),
         "acceptance_rate": _ratio(len(accepted), len(new)),
         "sme_share_accepted": _ratio(int((accepted["category"] == "sme").sum()), len(accepted)),

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from solvers.flow import max_weight_assignment
-from solvers.lp_model import SME_SIDE_ROW, quota_side_row
+from solvers.lp_model import SME_SIDE_ROW, expected_sme_side_row, quota_side_row
 from solvers.problem import SCORE_SCALE, AssignmentProblem, Quota
 from solvers.relaxation import solve_relaxation
 
@@ -113,7 +113,12 @@ def rule_costs(problem: AssignmentProblem, time_budget_s: float = 60.0) -> list[
     # without duals (group slots: one full LP, no pricing) every rule counts as binding
     duals = base.side_duals
     rules: list[tuple[str, AssignmentProblem, bool]] = []
-    binding_sme = duals is None or bool(duals[SME_SIDE_ROW] > DUAL_TOLERANCE)
+    expected_row = expected_sme_side_row(problem)
+    binding_sme = (
+        duals is None
+        or bool(duals[SME_SIDE_ROW] > DUAL_TOLERANCE)
+        or (expected_row is not None and bool(duals[expected_row] > DUAL_TOLERANCE))
+    )
     if problem.min_sme_share > 0:
         rules.append((SME_RULE, replace(problem, min_sme_share=Fraction(0)), binding_sme))
     for q, quota in enumerate(problem.quotas):

@@ -39,6 +39,14 @@ def quota_side_row(q: int) -> int:
     return 1 + q
 
 
+def expected_sme_side_row(problem: AssignmentProblem) -> int | None:
+    """The position of the SME share in expectation among the side rows (None: no such row)."""
+    if problem.expected_weight is None:
+        return None
+    sets = 0 if problem.set_limit is None else len(problem.set_limit)
+    return 1 + len(problem.quotas) + len(problem.caps) + sets
+
+
 # Deterministic budgets: HiGHS has no deterministic clock, so a time budget becomes an
 # iteration cap. A dual simplex iteration costs about this many seconds per LP row
 # (measured here: 16,893 iterations of a 110k-row LP in 14.9 s, 2,536 of a 20k-row LP in

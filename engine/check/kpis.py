@@ -12,14 +12,16 @@ from engine.domain.contract import POSITIVE_OUTCOMES, QUOTA_CATEGORIES, Campaign
 
 logger = logging.getLogger(__name__)
 
-KPI_COLUMNS = ("partnership", "category", "target", "achieved_before", "proposed", "shortfall")
+KPI_COLUMNS = ("partnership", "category", "target", "achieved", "proposed", "shortfall")
 
 
 def kpi_table(campaign: Campaign, proposals: pd.DataFrame) -> pd.DataFrame:
-    """Quota progress per (partnership, category): target, achieved_before, proposed, shortfall.
+    """Quota progress per (partnership, category): target, achieved, proposed, shortfall.
 
     An exchange counts for the visitor's partnership, in the visitor's category and in
-    ``total``. ``achieved_before`` counts accepted and completed history rows. Rows: every
+    ``total``. ``achieved`` counts the distinct exchanges (pairs) accepted or completed in the
+    history, but not those cancelled (an accepted and a completed row of one pair are one
+    exchange). Rows: every
     quota, plus every (partnership, category) with an exchange but no quota (target 0).
     Visitors missing from the profiles cannot be attributed and are skipped.
     """
@@ -29,7 +31,14 @@ def kpi_table(campaign: Campaign, proposals: pd.DataFrame) -> pd.DataFrame:
     }
     history = campaign.history
     positive = history[history["outcome"].isin(POSITIVE_OUTCOMES)]
-    achieved = _count_categories(positive["visitor_id"], category_of)
+    undone = history[history["outcome"] == "cancelled"]
+    cancelled = set(zip(undone["visitor_id"], undone["host_id"], strict=True))
+    exchanges = {
+        pair
+        for pair in zip(positive["visitor_id"], positive["host_id"], strict=True)
+        if pair not in cancelled
+    }
+    achieved = _count_categories([visitor for visitor, _ in sorted(exchanges)], category_of)
     proposed = _count_categories(proposals["visitor_id"], category_of)
     targets = {
         (str(quota["partnership"]), str(quota["category"])): int(quota["target"])
@@ -44,15 +53,13 @@ def kpi_table(campaign: Campaign, proposals: pd.DataFrame) -> pd.DataFrame:
             "partnership": partnership,
             "category": category,
             "target": targets.get((partnership, category), 0),
-            "achieved_before": achieved[(partnership, category)],
+            "achieved": achieved[(partnership, category)],
             "proposed": proposed[(partnership, category)],
         }
         for partnership, category in keys
     ]
     table = pd.DataFrame.from_records(records, columns=list(KPI_COLUMNS[:-1]))
-    table["shortfall"] = (table["target"] - table["achieved_before"] - table["proposed"]).clip(
-        lower=0
-    )
+    table["shortfall"] = (table["target"] - table["achieved"] - table["proposed"]).clip(lower=0)
     return table.astype({column: "int64" for column in KPI_COLUMNS[2:]})
 
 

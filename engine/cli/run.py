@@ -21,6 +21,7 @@ from engine.cli.app import (
     refuse,
     setup_logging,
 )
+from engine.night.expected import still_missing
 
 
 @app.command()
@@ -155,7 +156,8 @@ def run(
         f"{len(result.proposals)} proposals -> {target}\n"
         f"  solver {solve.solver}: {solve.status.value}, objective {solve.objective}, "
         f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s\n"
-        f"  SME share {share:.1%}; quota shortfall {sum(solve.shortfalls)}; "
+        f"  SME share {share:.1%}; expected exchanges still needed for the targets "
+        f"{still_missing(result.kpis):,.1f}; "
         f"checker: no broken rule\n" + left_out_summary(result.unmatched)
     )
 

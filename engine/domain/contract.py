@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -119,6 +119,12 @@ class Policy(BaseModel):
     max_days: int = Field(22, ge=3, le=22, description="longest stay, working days (a month)")
     max_group_size: int | None = Field(None, ge=1, description="caps every host capacity")
     physical_visits_per_visitor: int = Field(1, ge=1)
+    plan_on: Literal["outcome", "proposals"] = Field(
+        "outcome",
+        description="outcome: quotas and the SME share hold on the expected exchanges (each "
+        "proposal counts its chance p_accept), the SME share on the proposals too; proposals: "
+        "each proposal counts as an exchange (for comparison)",
+    )
     quota_shortfall_penalty: float = Field(
         1000.0, gt=0, description="score points lost per missing exchange of a quota"
     )

@@ -16,7 +16,7 @@ import pandas as pd
 from engine.domain.contract import Campaign
 from engine.night.carryover import Carryover, with_carryover
 from engine.night.options import RunOptions
-from engine.night.quotas import quota_groups
+from engine.night.quotas import EXPECTATION_UNIT, quota_groups
 from scoring.encoding import EncodedCampaign
 from solvers.options import SolverOptions
 from solvers.problem import SCORE_SCALE, AssignmentProblem
@@ -31,10 +31,18 @@ def assignment_problem(
     visitors: pd.DataFrame,
     carryover: Carryover | None = None,
 ) -> AssignmentProblem:
-    """The solver's integer view of tonight's candidates and rules (and earlier nights')."""
+    """The solver's integer view of tonight's candidates and rules (and earlier nights').
+
+    Planning on the outcome (``policy.plan_on = "outcome"``, the default), each quota counts
+    a proposal's chance of becoming an exchange (its ``p_accept`` in hundredths, the
+    candidates' value) and the SME share holds on the expected exchanges too; planning on
+    proposals, each proposal counts 1."""
     capacity = encoded.hosts.capacity.copy()
     if campaign.policy.max_group_size is not None:
         capacity = np.minimum(capacity, campaign.policy.max_group_size)
+    # a pair's chance in hundredths: the candidates' value is 100 x p_accept
+    chance = np.clip(np.round(candidates["score"].to_numpy(np.float64)), 0, 100).astype(np.int64)
+    outcome = campaign.policy.plan_on == "outcome"
     problem = AssignmentProblem(
         pair_visitor=candidates["visitor"].to_numpy(np.int64),
         pair_host=candidates["host"].to_numpy(np.int64),
@@ -44,7 +52,14 @@ def assignment_problem(
         host_capacity=capacity.astype(np.int64),
         visitor_is_sme=encoded.visitors.is_sme,
         min_sme_share=Fraction(str(campaign.policy.min_sme_share)),
-        quotas=quota_groups(campaign, visitors),
+        quotas=quota_groups(
+            campaign,
+            visitors,
+            candidates["visitor"].to_numpy(np.int64) if outcome else None,
+            chance if outcome else None,
+        ),
+        expected_weight=chance if outcome else None,
+        expected_fixed=EXPECTATION_UNIT,
     )
     if carryover is None:
         return problem

@@ -27,6 +27,7 @@ from engine.domain.contract import Campaign
 from engine.night.carryover import Carryover
 from engine.night.decode import proposals_of
 from engine.night.encode import assignment_problem, organisation_sets, solve_assignment
+from engine.night.expected import with_expectations
 from engine.night.groups import accepted_spend, with_slots, with_spend
 from engine.night.occupancy import accepted_stays, occupancy
 from engine.night.options import RunOptions
@@ -182,6 +183,7 @@ def run_night(
     violations = check_proposals(campaign, proposals, locked, as_of)
     violations += check_groups(campaign, proposals, locked)
     kpis = with_spend(kpi_table(campaign, proposals), proposals, campaign, spent)
+    kpis = with_expectations(kpis, proposals)
     lap("check")
     return NightResult(
         proposals=proposals,

@@ -14,9 +14,18 @@ from engine.domain.contract import POSITIVE_OUTCOMES, Campaign, org_category
 from solvers.problem import SCORE_SCALE, Quota
 
 
-def achieved_before(campaign: Campaign) -> pd.Series:
-    """Accepted/completed exchanges so far, indexed by (partnership, category)."""
-    positive = campaign.history[campaign.history["outcome"].isin(POSITIVE_OUTCOMES)]
+def achieved_exchanges(campaign: Campaign) -> pd.Series:
+    """Exchanges so far (distinct pairs accepted or completed, not cancelled), indexed by
+    (partnership, category)."""
+    history = campaign.history
+    positive = history[history["outcome"].isin(POSITIVE_OUTCOMES)].drop_duplicates(
+        ["visitor_id", "host_id"]
+    )
+    cancelled = history[history["outcome"] == "cancelled"]
+    undone = set(zip(cancelled["visitor_id"], cancelled["host_id"], strict=True))
+    if undone:
+        pairs = pd.MultiIndex.from_frame(positive[["visitor_id", "host_id"]])
+        positive = positive[~pairs.isin(list(undone))]
     visitors = campaign.profiles.set_index("profile_id")
     rows = visitors.loc[positive["visitor_id"], ["partnership", "org_type"]]
     categories = rows["org_type"].map(org_category)
@@ -29,9 +38,22 @@ def achieved_before(campaign: Campaign) -> pd.Series:
     return counts
 
 
-def quota_groups(campaign: Campaign, visitors: pd.DataFrame) -> tuple[Quota, ...]:
-    """One solver quota per quotas row; ``visitors`` is the visitor side in solver order."""
-    counts = achieved_before(campaign)
+EXPECTATION_UNIT = 100  # a certain exchange, in the hundredths of a pair's chance
+
+
+def quota_groups(
+    campaign: Campaign,
+    visitors: pd.DataFrame,
+    pair_visitor: np.ndarray | None = None,
+    pair_chance: np.ndarray | None = None,
+) -> tuple[Quota, ...]:
+    """One solver quota per quotas row; ``visitors`` is the visitor side in solver order.
+
+    With each candidate pair's chance of becoming an exchange (``pair_chance``, in
+    hundredths, for the pairs whose visitors are ``pair_visitor``) the quota is met in
+    expectation: its need is in hundredths of an exchange, and each missing hundredth costs a
+    hundredth of the policy's penalty."""
+    counts = achieved_exchanges(campaign)
     done: dict[tuple[str, str], int] = {
         (str(key[0]), str(key[1])): int(n)
         for key, n in zip(counts.index, counts.to_numpy(), strict=True)
@@ -48,12 +70,18 @@ def quota_groups(campaign: Campaign, visitors: pd.DataFrame) -> tuple[Quota, ...
         members = partnership == row_key[0]
         if row_key[1] != "total":
             members = members & (category == row_key[1])
-        groups.append(
-            Quota(
+        if pair_chance is None:
+            quota = Quota(
+                f"{row_key[0]}/{row_key[1]}", np.asarray(members, bool), max(0, need), penalty
+            )
+        else:
+            quota = Quota(
                 name=f"{row_key[0]}/{row_key[1]}",
                 members=np.asarray(members, dtype=bool),
-                need=max(0, need),
-                penalty=penalty,
+                need=max(0, need) * EXPECTATION_UNIT,
+                penalty=max(1, penalty // EXPECTATION_UNIT),
+                pair_weight=np.where(members[pair_visitor], pair_chance, 0).astype(np.int64),
+                unit=EXPECTATION_UNIT,
             )
-        )
+        groups.append(quota)
     return tuple(groups)

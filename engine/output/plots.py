@@ -66,11 +66,13 @@ def score_histogram(scores: pd.Series) -> str:
 
 
 def kpi_totals(kpis: pd.DataFrame) -> str:
-    """Per partnership: exchanges achieved before, proposed tonight, and still missing."""
+    """Per partnership: exchanges achieved, expected from tonight's proposals, still missing,
+    and the target as a mark."""
+    kpis = kpis.assign(expected=kpis["expected"] if "expected" in kpis else kpis["proposed"])
     totals = kpis[kpis["category"] == "total"].sort_values("partnership", ascending=False)
     if totals.empty:
         totals = (
-            kpis.groupby("partnership", as_index=False)[["target", "achieved_before", "proposed"]]
+            kpis.groupby("partnership", as_index=False)[["target", "achieved", "expected"]]
             .sum()
             .sort_values("partnership", ascending=False)
         )
@@ -79,16 +81,18 @@ def kpi_totals(kpis: pd.DataFrame) -> str:
         axes = figure.add_subplot()
         labels = totals["partnership"].astype(str).tolist()
         y = np.arange(len(totals))
-        achieved = totals["achieved_before"].to_numpy(np.float64)
-        proposed = totals["proposed"].to_numpy(np.float64)
-        missing = np.maximum(0, totals["target"].to_numpy(np.float64) - achieved - proposed)
-        axes.barh(y, achieved, color=ACHIEVED, label="achieved before")
-        axes.barh(y, proposed, left=achieved, color=PROPOSED, label="proposed tonight")
-        axes.barh(y, missing, left=achieved + proposed, color=SHORT, label="still missing")
+        achieved = totals["achieved"].to_numpy(np.float64)
+        expected = totals["expected"].to_numpy(np.float64)
+        target = totals["target"].to_numpy(np.float64)
+        missing = np.maximum(0, target - achieved - expected)
+        axes.barh(y, achieved, color=ACHIEVED, label="achieved")
+        axes.barh(y, expected, left=achieved, color=PROPOSED, label="expected from tonight")
+        axes.barh(y, missing, left=achieved + expected, color=SHORT, label="still missing")
+        axes.scatter(target, y, marker="|", s=200, color="#111111", label="target", zorder=3)
         axes.set_yticks(y, labels)
-        axes.set_xlabel("exchanges (target = whole bar)")
+        axes.set_xlabel("exchanges")
         axes.legend(
-            loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False, fontsize=8
+            loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=4, frameon=False, fontsize=8
         )
         return _svg(figure)
 

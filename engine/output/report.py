@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,7 @@ from markupsafe import Markup
 
 from engine import __version__
 from engine.domain import vocabulary
+from engine.night.expected import still_missing
 from engine.output import plots
 
 FILTER_SCRIPT = """
@@ -70,6 +72,8 @@ class ReportInputs:
     locked: pd.DataFrame  # visitor_id, host_id of accepted exchanges
     profiles: pd.DataFrame  # profile_id, org_type (for the SME share of locked exchanges)
     min_sme_share: float
+    # unmatched.csv: who is left out tonight, and why
+    unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def render_report(inputs: ReportInputs) -> str:
@@ -105,9 +109,7 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
         "checker_text": "no broken rule" if violations == 0 else f"{violations} broken rules",
         "sme": _sme(inputs),
         "green_share": _percent(bands.get("green", 0), len(proposals)),
-        "shortfall_total": int(kpis.loc[kpis["category"] == "total", "shortfall"].sum())
-        if (kpis["category"] == "total").any()
-        else int(kpis["shortfall"].sum()),
+        "still_missing": f"{still_missing(kpis):,.0f}",
         "gap_text": "n/a" if gap is None else f"{100 * float(gap):.2f}%",
         "previous_run": (manifest.get("carryover") or {}).get("previous_run"),
         "change_counts": [
@@ -119,6 +121,8 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
         .fillna("")
         .to_dict("records"),
         "kpis": _kpi_rows(kpis),
+        "left_out": _left_out(inputs.unmatched),
+        "rule_prices": [str(p["words"]) for p in manifest.get("rule_prices") or []],
         "band_counts": [(name, int(bands.get(name, 0))) for name in ("green", "orange", "red")],
         "scorer": _scorer(manifest.get("scorer") or {}),
         "solver_rows": _solver_rows(solver),
@@ -181,20 +185,50 @@ def _sme(inputs: ReportInputs) -> dict[str, Any]:
 
 
 def _kpi_rows(kpis: pd.DataFrame) -> list[dict[Any, Any]]:
+    """Each target's row: achieved, tonight's expected exchanges and what is still missing as
+    parts of a bar whose target is a mark, and the diagnosis when it cannot be met."""
     rows = []
     for row in kpis.to_dict("records"):
-        if not (row["target"] or row["achieved_before"] or row["proposed"]):
+        if not (row["target"] or row["achieved"] or row["proposed"]):
             continue  # nothing to show
-        whole = max(int(row["target"]), int(row["achieved_before"]) + int(row["proposed"]), 1)
+        achieved, expected = float(row["achieved"]), float(row.get("expected") or 0.0)
+        target = float(row["target"])
+        whole = max(target, achieved + expected, 1.0)
         rows.append(
             {
                 **row,
+                "expected": f"{expected:.1f}",
+                "still_needed": f"{float(row.get('still_needed') or 0.0):.1f}",
+                "reachable": "" if pd.isna(row.get("reachable")) else int(row["reachable"]),
+                "diagnosis": str(row.get("diagnosis") or ""),
                 "category_label": vocabulary.label("category", str(row["category"])),
-                "achieved_width": round(100 * int(row["achieved_before"]) / whole, 1),
-                "proposed_width": round(100 * int(row["proposed"]) / whole, 1),
+                "achieved_width": round(100 * achieved / whole, 1),
+                "expected_width": round(100 * expected / whole, 1),
+                "target_at": round(100 * target / whole, 1),
             }
         )
     return rows
+
+
+def _left_out(unmatched: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per partnership: how many visitors and hosts tonight leaves out, by reason."""
+    if unmatched.empty:
+        return []
+    found = []
+    for partnership, rows in unmatched.groupby("partnership", sort=True):
+        counted = Counter(zip(rows["side"], rows["reason"], strict=True)).most_common(6)
+        found.append(
+            {
+                "partnership": partnership,
+                "visitors": int((rows["side"] == "visitor").sum()),
+                "hosts": int((rows["side"] == "host").sum()),
+                "reasons": [
+                    {"side": side, "reason": reason, "count": count}
+                    for (side, reason), count in counted
+                ],
+            }
+        )
+    return found
 
 
 def _solver_rows(solver: Mapping[str, Any]) -> list[tuple[str, str]]:

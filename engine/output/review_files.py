@@ -78,6 +78,7 @@ def review_writers(
     tables: ReviewTables,
     facts: Mapping[str, Any],
     include_contacts: bool = False,
+    unmatched: pd.DataFrame | None = None,
 ) -> dict[str, Writer]:
     workbook = reviewers_sheet(tables.proposals, tables.carried)
     if include_contacts:
@@ -100,6 +101,7 @@ def review_writers(
         locked=tables.locked,
         profiles=campaign.profiles[["profile_id", "org_type"]],
         min_sme_share=campaign.policy.min_sme_share,
+        unmatched=unmatched if unmatched is not None else pd.DataFrame(),
     )
     return {
         "changes.csv": lambda p: write_csv(tables.changes, p),

@@ -109,7 +109,11 @@ def manifest(
             "wall_time_s": round(solve.wall_time_s, 3),
             "workers": solve.workers,
             "seed": solve.seed,
-            "quota_shortfall_total": int(sum(solve.shortfalls)),
+            # exchanges the targets still miss after tonight (expected, when planned on the
+            # outcome): the kpis' still_needed, summed over the quotas
+            "quota_shortfall_total": round(float(result.kpis["still_needed"].sum()), 2)
+            if "still_needed" in result.kpis
+            else int(sum(solve.shortfalls)),
             **solve.stats,
         },
         "checker": {"violations": len(result.violations)},
@@ -145,26 +149,49 @@ def write_run(
     review = review_tables(campaign, options, result, proposals)
     facts["changes"] = review.change_counts()
     facts.update(extra or {})
+    kpis = kpis_with_diagnosis(result)
     writers: dict[str, Writer] = {
         "proposals.parquet": lambda p: proposals.to_parquet(p, index=False),
         "proposals.csv": lambda p: _csv(review.proposals, p),  # + organisation names
         "candidates.parquet": lambda p: result.candidates.to_parquet(p, index=False),
-        "kpis.csv": lambda p: _csv(kpis_with_diagnosis(result), p),
+        "kpis.csv": lambda p: _csv(kpis, p),
         "unmatched.csv": lambda p: _csv(result.unmatched, p),
-        **review_writers(run_id, campaign, result.kpis, review, facts, include_contacts),
+        **review_writers(run_id, campaign, kpis, review, facts, include_contacts, result.unmatched),
         "manifest.json": json_writer(facts),
     }
     return write_atomically(target, writers)
 
 
+KPI_COLUMNS = (
+    "partnership", "category", "target", "achieved", "proposed", "expected", "still_needed",
+    "reachable", "diagnosis", "rule_cost_score", "spend_eur", "spent_before_eur", "budget_eur",
+    "budget_left_eur",
+)  # fmt: skip
+
+
 def kpis_with_diagnosis(result: NightResult) -> pd.DataFrame:
-    """kpis.csv: the KPI table plus, per quota, ``need`` (target - achieved before),
-    ``supply_max`` (most members the candidates can place at once) and ``rule_cost_score``
-    (total score the quota costs, LP relaxation; empty when not measured)."""
-    if result.diagnosis is None:
-        return result.kpis
-    extra = result.diagnosis.quota_table()
-    return result.kpis.merge(extra, on=["partnership", "category"], how="left")
+    """kpis.csv: per partnership and category, ``target``, ``achieved`` (distinct exchanges
+    accepted or completed), ``proposed`` tonight, ``expected`` (their summed ``p_accept``),
+    ``still_needed`` (target less achieved less expected), ``reachable`` (most of its members
+    tonight's candidates can place at once), ``diagnosis`` (why the target cannot be met
+    tonight, in words), ``rule_cost_score`` (what the quota costs, LP relaxation) and the
+    lump sums (tonight's, before, budget and what is left)."""
+    table = result.kpis
+    if result.diagnosis is not None:
+        extra = result.diagnosis.quota_table().rename(columns={"supply_max": "reachable"})
+        messages = {
+            (s.partnership, s.category): s.message() for s in result.diagnosis.supply if s.blocked
+        }
+        extra["diagnosis"] = [
+            messages.get(key, "")
+            for key in zip(extra["partnership"], extra["category"], strict=True)
+        ]
+        table = table.merge(extra.drop(columns="need"), on=["partnership", "category"], how="left")
+    for column in KPI_COLUMNS:
+        if column not in table.columns:
+            table[column] = None
+    table["diagnosis"] = table["diagnosis"].fillna("")
+    return table[list(KPI_COLUMNS)]
 
 
 def _csv(table: pd.DataFrame, path: Path) -> None:

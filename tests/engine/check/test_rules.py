@@ -568,7 +568,7 @@ def test_kpi_table_without_proposals_reports_the_whole_target_as_shortfall() -> 
             "partnership": "P1",
             "category": "sme",
             "target": 4,
-            "achieved_before": 0,
+            "achieved": 0,
             "proposed": 0,
             "shortfall": 4,
         }

@@ -64,7 +64,13 @@ def test_an_unreachable_quota_is_reported_as_shortfall(tmp_path):
     result = run_night(campaign(tmp_path, quotas), OPTIONS)
     kpi = result.kpis.set_index(["partnership", "category"]).loc[("P1", "cluster")]
     assert (kpi["proposed"], kpi["shortfall"]) == (1, 2)
-    assert sum(result.solve.shortfalls) == 2
+    # planned on the outcome: the one proposal is expected to bring p_accept of an exchange
+    chance = float(result.proposals.set_index("visitor_id").loc["V2", "p_accept"])
+    assert kpi["expected"] == round(chance, 2)
+    assert kpi["still_needed"] == round(3 - chance, 2)
+    assert sum(result.solve.shortfalls) == round(100 * (3 - chance))  # hundredths
+    proposals_only = run_night(campaign(tmp_path / "b", quotas, 'plan_on = "proposals"\n'), OPTIONS)
+    assert sum(proposals_only.solve.shortfalls) == 2
 
 
 @pytest.mark.parametrize(("share", "expected"), [(0.5, 2), (1.0, 2), (0.0, 2)])

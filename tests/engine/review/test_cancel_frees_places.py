@@ -46,7 +46,7 @@ def test_a_cancelled_exchange_frees_its_hosts_place_on_its_dates(tmp_path):
     second = night(folder, NIGHTS[1])
     assert second.empty  # H1's place is taken on 4-8 January: nobody else can come
     kpis = pd.read_csv(folder / "runs" / night_id(NIGHTS[1]) / "kpis.csv")
-    assert kpis.loc[kpis["category"].isin(["total", "All exchanges"]), "achieved_before"].sum() == 1
+    assert kpis.loc[kpis["category"].isin(["total", "All exchanges"]), "achieved"].sum() == 1
 
     cancel = record_answers(folder, campaign, [Request(chosen, "H1", "cancelled")], Reviewer("PA"))
     assert cancel.recorded == 1, cancel.problems
@@ -55,5 +55,5 @@ def test_a_cancelled_exchange_frees_its_hosts_place_on_its_dates(tmp_path):
     assert str(third.iloc[0]["start"].date()) == "2027-01-04"  # the freed dates
     kpis = pd.read_csv(folder / "runs" / night_id(NIGHTS[2]) / "kpis.csv")
     assert (
-        kpis.loc[kpis["category"].isin(["total", "All exchanges"]), "achieved_before"].sum() == 0
+        kpis.loc[kpis["category"].isin(["total", "All exchanges"]), "achieved"].sum() == 0
     )  # not counted
