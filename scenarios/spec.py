@@ -185,7 +185,7 @@ class GeneratedBase(_Strict):
 
     visitors: int = Field(ge=1, le=100_000)
     hosts: int = Field(ge=1, le=100_000)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**31 - 1)
     months: int = Field(6, ge=1, le=24)
     start: date | None = None
 
@@ -232,7 +232,7 @@ class Scenario(_Strict):
     description: str = ""
     base: str | GeneratedBase = "demo"
     nights: int = Field(5, ge=1, le=400)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**31 - 1)  # CP-SAT's seed is a 32-bit integer
     first_night: date | None = None  # default: the day after the last history decision
     days_between_nights: int = Field(7, ge=1, le=90)
     policy: Policy = Policy()  # only the keys given override the base campaign's policy

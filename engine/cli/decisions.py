@@ -7,16 +7,21 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import exitcodes
 from engine.cli.app import (
+    MAX_SEED,
+    MAX_TIME_LIMIT_S,
+    MAX_WORKERS,
+    BadOption,
+    PartlyRefused,
     Progress,
     app,
-    fail,
     interactive,
     night_date,
+    out_folder,
     positive,
-    refuse,
     setup_logging,
+    whole,
+    writable,
 )
 
 
@@ -34,35 +39,31 @@ def decide(
     Every problem is listed with its row and column (exit 2, nothing recorded). Importing the
     same file twice changes nothing; a decision that contradicts a recorded one is refused.
     """
-    from engine.domain.problems import CampaignInvalid
     from engine.load.campaign import load_campaign
-    from engine.output.folders import RunUnreadable, read_run
-    from engine.review.inbox import decision_file, record_file
+    from engine.load.decision_files import read_decision_file, run_id_problems
+    from engine.output.folders import read_run
+    from engine.review.inbox import record_file
     from engine.review.log import DecisionsInvalid, log_path
     from engine.synthetic.generator import demo_campaign_path
 
     setup_logging(False)
-    try:
-        answered = read_run(run)
-    except RunUnreadable as error:
-        raise refuse(error) from None
+    answered = read_run(run)
     folder = campaign or answered.campaign_folder
     if folder is None:
-        raise fail(exitcodes.BAD_INPUT, f"{run}: the manifest names no campaign; use --campaign")
+        raise BadOption(f"{run}: the manifest names no campaign; use --campaign")
     if Path(folder).resolve() == demo_campaign_path().resolve():
-        raise fail(
-            exitcodes.BAD_INPUT,
+        raise BadOption(
             "the bundled demo campaign is read-only: copy it to a folder of your own "
-            "(cxmatch generate --out DIR), run it there, then record decisions",
+            "(cxmatch generate --out DIR), run it there, then record decisions"
         )
-    try:
-        loaded = load_campaign(folder)
-    except CampaignInvalid as invalid:
-        raise refuse(invalid) from None
-    try:
-        result = record_file(decision_file(decisions), Path(folder), loaded, answered)
-    except DecisionsInvalid as invalid:
-        raise refuse(invalid) from None
+    loaded = load_campaign(folder)
+    writable(Path(folder))  # the decision log is written there
+    file, problems = read_decision_file(decisions, loaded.policy)
+    if file is not None:
+        problems += run_id_problems(file, answered.run_id)
+    if file is None or problems:
+        raise DecisionsInvalid(decisions.name, problems)
+    result = record_file(file, Path(folder), loaded, answered)
     if result.already_imported:
         typer.echo(f"{decisions.name} was imported before: nothing changed")
         return
@@ -91,14 +92,14 @@ def nightly(
 
     Safe to re-run: the same night twice gives the same run and records no decision twice.
     """
-    from engine.domain.problems import CampaignInvalid
     from engine.night.options import RunOptions
-    from engine.review.checked_night import NightRefused
     from engine.review.nightly import NightlyOptions, run_nightly
 
     setup_logging(verbose)
-    positive("--time-limit", time_limit)
-    positive("--workers", workers)
+    positive("--time-limit", time_limit, MAX_TIME_LIMIT_S)
+    whole("--workers", workers, 1, MAX_WORKERS)
+    whole("--seed", seed, 0, MAX_SEED)
+    out_folder("--runs", runs)
     day = night_date("--night", night)
     options = NightlyOptions(
         run=RunOptions(time_limit_s=time_limit, workers=workers, seed=seed),
@@ -106,10 +107,9 @@ def nightly(
         night=day,
         include_contacts=with_contacts,
     )
-    try:
-        report = run_nightly(campaign, options, Progress(interactive()))
-    except (CampaignInvalid, NightRefused) as refused:
-        raise refuse(refused) from None
+    writable(campaign)  # the lock file, the inbox and the decision log
+    writable(runs if runs is not None else campaign / "runs")
+    report = run_nightly(campaign, options, Progress(interactive()))
     for imported in report.imported:
         typer.echo(
             f"imported {imported.file}: {imported.recorded} new decisions"
@@ -122,6 +122,7 @@ def nightly(
     if report.result is not None:
         typer.echo(f"scorer: {report.result.scorer.get('source', 'default weights')}")
     if report.invalid:
+        files = ", ".join(invalid.file for invalid in report.invalid)
         for problems in report.invalid:
             typer.secho(str(problems), err=True, fg=typer.colors.RED)
-        raise typer.Exit(exitcodes.BAD_INPUT)
+        raise PartlyRefused(f"the night ran; {files} stayed in the inbox with their problems")

@@ -7,8 +7,17 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import exitcodes
-from engine.cli.app import Progress, app, fail, interactive, load_or_exit, setup_logging
+from engine.cli.app import (
+    MAX_SEED,
+    BadOption,
+    Progress,
+    app,
+    interactive,
+    load_or_exit,
+    out_folder,
+    setup_logging,
+    whole,
+)
 
 
 @app.command()
@@ -27,15 +36,16 @@ def train(
 
     setup_logging(verbose)
     progress = Progress(interactive())
-    if out.exists():
-        raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists already; choose another --out")
+    whole("--seed", seed, 0, MAX_SEED)
+    out_folder("--out", out)
+    if out.exists() or out.is_symlink():
+        raise OutputExists(f"{out} exists already; choose another --out")
     progress("loading campaign")
     loaded = load_or_exit(campaign)
     scoring = ScoringContext.of(loaded)
     labels = labelled_pairs(loaded, scoring.encoded)
     if len(set(labels.label.tolist())) < 2:
-        raise fail(
-            exitcodes.BAD_INPUT,
+        raise BadOption(
             f"{campaign}: the history has {len(labels)} decisions on known profiles; learning "
             "needs accepted (or completed) and rejected (or cancelled) ones",
         )
@@ -49,9 +59,6 @@ def train(
     progress("training on every decision")
     trained = train_model(scoring, settings, random_state=seed)
     report = model_report(trained, loaded, evaluation)
-    try:
-        save_model(out, trained, loaded, evaluation)
-    except OutputExists as exists:
-        raise fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
+    save_model(out, trained, loaded, evaluation)
     typer.echo(format_report(report))
     typer.echo(f"model -> {out}")

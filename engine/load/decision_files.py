@@ -5,7 +5,10 @@ A decision file has one row per answered proposal: ``visitor_id, host_id, decisi
 (``YYYY-MM-DD``) and ``run_id``. Other columns are ignored, so the proposals workbook of a run
 (``proposals.xlsx``) comes back as it is once reviewers have filled in its ``decision``
 column. A row whose decision is left empty is a proposal not answered yet: it is skipped.
-Rows are numbered like the data rows of the file (the first row under the header is row 1).
+Rows of a CSV file are numbered like its data rows (the first row under the header is row 1);
+rows of a workbook as Excel numbers them (the header is row 1, the first answer row 2).
+Dates are ``YYYY-MM-DD`` within the campaign's plausible dates (the policy's
+``earliest_date..latest_date``); a ``run_id`` must name the run the file answers.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from typing import Any
 import pandas as pd
 
 from engine.domain.cells import restore
+from engine.domain.contract import Policy
 from engine.domain.decisions import DECISIONS
 from engine.domain.problems import Problem
+from engine.load.cells import iso_day
+from engine.load.files import csv_cells, not_a_file
 
 REQUIRED_COLUMNS = ("visitor_id", "host_id", "decision")
 OPTIONAL_COLUMNS = ("note", "decided_by", "decided_on", "run_id")
@@ -39,17 +45,29 @@ class DecisionFile:
     unanswered: int  # rows with an empty decision
 
 
-def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
-    """The file's rows and every problem of its form (columns, values, dates)."""
+def read_decision_file(
+    path: Path, policy: Policy | None = None
+) -> tuple[DecisionFile | None, list[Problem]]:
+    """The file's rows and every problem of its form (columns, values, dates in ``policy``'s
+    plausible range, by default 2000-01-01..2099-12-31)."""
     path = Path(path)
     name = path.name
     if path.suffix.lower() not in SUFFIXES:
         return None, [Problem(name, None, None, None, "is not a .csv or .xlsx file")]
+    problem = not_a_file(path)
+    if problem is not None:
+        return None, [problem]
     try:
         content = path.read_bytes()
-        table = _read_xlsx(content) if path.suffix.lower() == ".xlsx" else _read_csv(content)
+        if path.suffix.lower() == ".xlsx":
+            header, cells, first_row = _read_xlsx(content)
+        else:
+            (header, cells), first_row = csv_cells(content), 1
     except Exception as error:  # any reader error is a problem of the file
         return None, [Problem(name, None, None, None, f"cannot be read: {error}")]
+    table, repeated = _clean(header, cells, name)
+    if repeated:
+        return None, repeated
     missing = [column for column in REQUIRED_COLUMNS if column not in table.columns]
     if missing:
         return None, [
@@ -61,17 +79,17 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
     for column in OPTIONAL_COLUMNS:
         if column not in table.columns:
             table[column] = ""
-    table = table.assign(row=range(1, len(table) + 1))[list(ROW_COLUMNS)]
+    table = table.assign(row=range(first_row, first_row + len(table)))[list(ROW_COLUMNS)]
     table = table[(table[list(REQUIRED_COLUMNS)] != "").any(axis=1)]  # blank lines
     table["decision"] = table["decision"].str.lower()
     answered = table[table["decision"] != ""]
-    problems = _row_problems(name, answered)
+    problems = _row_problems(name, answered, policy or Policy())
     digest = hashlib.sha256(content).hexdigest()
     rows = answered.reset_index(drop=True)
     return DecisionFile(name, digest, rows, unanswered=len(table) - len(answered)), problems
 
 
-def _row_problems(name: str, rows: pd.DataFrame) -> list[Problem]:
+def _row_problems(name: str, rows: pd.DataFrame, policy: Policy) -> list[Problem]:
     problems: list[Problem] = []
     for record in rows.to_dict("records"):
         row = int(record["row"])
@@ -81,25 +99,39 @@ def _row_problems(name: str, rows: pd.DataFrame) -> list[Problem]:
         if record["decision"] not in DECISIONS:
             message = "is not a decision: use accepted, rejected or hold"
             problems.append(Problem(name, row, "decision", record["decision"], message))
-        if record["decided_on"] and _iso_day(record["decided_on"]) is None:
-            message = "is not a date (YYYY-MM-DD)"
+        if record["decided_on"]:
+            day = iso_day(record["decided_on"])
+            if day is None:
+                message = "is not a date (YYYY-MM-DD)"
+            elif not policy.plausible(day):
+                message = (
+                    f"is outside the campaign's plausible dates {policy.earliest_date}.."
+                    f"{policy.latest_date}"
+                )
+            else:
+                continue
             problems.append(Problem(name, row, "decided_on", record["decided_on"], message))
     return problems
 
 
-def _iso_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+def run_id_problems(file: DecisionFile, run_id: str) -> list[Problem]:
+    """Rows whose ``run_id`` names another run than the one the file is recorded for."""
+    return [
+        Problem(
+            file.name,
+            int(record["row"]),
+            "run_id",
+            record["run_id"],
+            f"names another run than {run_id}, the run these decisions are recorded for",
+        )
+        for record in file.rows.to_dict("records")
+        if record["run_id"] not in ("", run_id)
+    ]
 
 
-def _read_csv(content: bytes) -> pd.DataFrame:
-    table = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return _clean(table)
-
-
-def _read_xlsx(content: bytes) -> pd.DataFrame:
+def _read_xlsx(content: bytes) -> tuple[list[str], list[pd.Series], int]:
+    """The sheet's header (Excel row 1), its columns' cells, and the Excel row of its first
+    data row."""
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -111,11 +143,12 @@ def _read_xlsx(content: bytes) -> pd.DataFrame:
     finally:
         workbook.close()
     if not rows:
-        return pd.DataFrame()
+        return [], [], 2
     width = max(len(row) for row in rows)
     rows = [row + [""] * (width - len(row)) for row in rows]
     header = [cell or f"column {i + 1}" for i, cell in enumerate(rows[0])]
-    return _clean(pd.DataFrame(rows[1:], columns=header, dtype=str))
+    cells = [pd.Series([row[i] for row in rows[1:]], dtype=object) for i in range(width)]
+    return header, cells, 2
 
 
 def _xlsx_text(value: Any) -> str:
@@ -130,10 +163,27 @@ def _xlsx_text(value: Any) -> str:
     return str(value)
 
 
-def _clean(table: pd.DataFrame) -> pd.DataFrame:
-    """Stripped text cells with our export's formula neutralisation undone; header lower-case."""
+def _clean(
+    header: list[str], cells: list[pd.Series], file: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Stripped text cells with our export's formula neutralisation undone, the header trimmed
+    and lower-case; a column the file is read by that is there twice is a problem (which one
+    would count?), other repeated columns are ignored."""
+    names = [str(name).strip().lower() for name in header]
     cleaned: dict[str, pd.Series] = {}
-    for i, column in enumerate(str(column).strip().lower() for column in table.columns):
-        if column not in cleaned:  # a repeated header: the first column counts
-            cleaned[column] = table.iloc[:, i].fillna("").astype(str).str.strip().map(restore)
-    return pd.DataFrame(cleaned, index=table.index)
+    for name, column in zip(names, cells, strict=True):
+        if name not in cleaned:
+            cleaned[name] = column.fillna("").astype(str).str.strip().map(restore)
+    problems = [
+        Problem(
+            file,
+            None,
+            name,
+            None,
+            f"is in the header {names.count(name)} times; keep one",
+        )
+        for name in dict.fromkeys(names)
+        if names.count(name) > 1 and name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    ]
+    rows = len(cells[0]) if cells else 0
+    return pd.DataFrame(cleaned, index=pd.RangeIndex(rows)), problems

@@ -98,7 +98,7 @@ def read_table(
         return None, problems
     try:
         if path.suffix == ".csv":
-            header, cells = _csv_cells(content)
+            header, cells = csv_cells(content)
         else:
             header, cells, problems = _parquet_cells(content, path.name)
     except Exception as error:  # any reader error is a problem of the file, reported with the rest
@@ -116,7 +116,7 @@ def read_table(
     return RawTable(path.name, frame), problems
 
 
-def _csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
+def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
     """The header as written (repeated names kept) and each column's cells."""
     table = pd.read_csv(
         io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig", header=None
