@@ -257,3 +257,16 @@ def test_a_killed_runs_hidden_folder_is_removed_by_the_next_run(campaign, tmp_pa
         result = runner.invoke(app, run_args(campaign, runs / "next"))
         assert result.exit_code == exitcodes.OK, result.output
         assert sorted(path.name for path in runs.iterdir()) == [".tmp-busy-abc", "next"]
+
+
+def test_decide_refuses_a_file_that_answers_another_run(campaign, tmp_path):
+    folder = tmp_path / "campaign"
+    shutil.copytree(campaign, folder)
+    run = tmp_path / "run"
+    assert runner.invoke(app, run_args(folder, run)).exit_code == exitcodes.OK
+    answers = tmp_path / "answers.csv"
+    answers.write_text("visitor_id,host_id,decision,run_id\nV1,H1,rejected,20270101T000000Z\n")
+    result = runner.invoke(app, ["decide", str(run), str(answers)])
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert "answers.csv row 1, column run_id: '20270101T000000Z' names another run" in result.output
+    assert not (folder / "decisions.sqlite").exists()
