@@ -38,6 +38,7 @@ MAX_WORKERS = 64
 MAX_TOP_K = 10_000
 MAX_SEED = 2**31 - 1  # CP-SAT's random seed is a 32-bit integer
 MAX_PROFILES = 1_000_000  # profiles cxmatch generate writes per side
+MAX_NAME_BYTES = 255  # a file name, on every common file system
 # the errors of a file system that refuses a write (or a read): read-only, full, not permitted
 FILE_SYSTEM_REFUSALS = {
     errno.EACCES: "permission denied (the folder is read-only for this user)",
@@ -231,9 +232,17 @@ def night_date(name: str, text: str | None, policy: Policy | None = None) -> dat
 
 
 def out_folder(name: str, path: Path | None) -> None:
-    """Refuse (exit 2) an output path under something that is not a folder (a regular file)."""
+    """Refuse (exit 2) an output path under something that is not a folder (a regular file),
+    or with a name the file system cannot hold."""
     if path is None:
         return
+    if "\x00" in str(path):
+        raise BadOption(f"{name} {str(path)!r}: a path holds no NUL character")
+    for part in Path(path).parts:
+        if len(os.fsencode(part)) > MAX_NAME_BYTES:
+            raise BadOption(
+                f"{name}: a name is longer than {MAX_NAME_BYTES} bytes ({part[:40]}...)"
+            )
     for parent in Path(path).absolute().parents:
         if parent.exists():
             if not parent.is_dir():

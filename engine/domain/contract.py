@@ -120,7 +120,7 @@ MAX_BUDGET_EUR = 100_000_000.0  # a partnership's budget for the campaign
 # policy (default 2000-01-01..2099-12-31), which itself lies in these limits.
 DATE_LIMITS = (date(1900, 1, 1), date(2199, 12, 31))
 DEFAULT_DATE_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
-DATE_FORMAT = r"\d{4}-\d{2}-\d{2}"  # YYYY-MM-DD, the one date format of every input
+DATE_FORMAT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # YYYY-MM-DD, the one date format of every input
 
 
 def typed_date(value: Any) -> Any:

@@ -54,7 +54,7 @@ def parse_dates(cells: pd.Series) -> pd.Series:
 def parse_int(cells: pd.Series) -> pd.Series:
     """Integers (nullable ``Int64``); NA where a cell is not an integer of int64 size."""
     text = cells.astype(str).str.strip()
-    numbers = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?\d{1,18}")), errors="coerce")
+    numbers = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?[0-9]{1,18}")), errors="coerce")
     return numbers.astype("Int64")
 
 
