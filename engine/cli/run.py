@@ -59,7 +59,10 @@ def run(
     campaign: Annotated[
         Path | None, typer.Argument(help="campaign folder (default: the bundled demo)")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="run folder (default runs/<run id>)")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="run folder (default CAMPAIGN/runs/<run id>, where nightly looks)"),
+    ] = None,
     time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 60.0,
     seed: Annotated[int, typer.Option(help="solver random seed")] = 0,
     workers: Annotated[int, typer.Option(help="solver threads")] = 2,
@@ -106,7 +109,9 @@ def run(
     out_folder("--out", out)
     progress = Progress(interactive())
     run_id = new_run_id()
-    target = out if out is not None else Path("runs") / run_id
+    # runs live beside the campaign's decision log, where `nightly` and `decide` find them
+    # (the bundled demo is read-only: its runs go to ./runs)
+    target = out if out is not None else (Path(campaign) if campaign else Path()) / "runs" / run_id
     if target.exists() or target.is_symlink():
         raise OutputExists(f"{target} exists already; runs are never overwritten")
     writable(target.parent)
@@ -118,7 +123,7 @@ def run(
         scorer = DescribedScorer(load_model(model), model_note(model))
     progress("loading campaign")
     folder = campaign if campaign is not None else demo_campaign_path()
-    loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous)
+    loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous, run_id)
     options = RunOptions(
         time_limit_s=time_limit,
         workers=workers,

@@ -1,21 +1,27 @@
-"""Reviewers' decision files (CSV or Excel), read into plain text rows with every defect located.
+"""Reviewers' decision files (CSV or Excel), read into plain text rows, each with its own row
+number: the number a spreadsheet shows (the header is row 1, the first answer row 2), so a
+problem cites the row a reviewer sees in Excel; in a CSV, the line number.
 
-A decision file has one row per answered proposal: ``visitor_id, host_id, decision``
-(``accepted``, ``rejected`` or ``hold``), optionally ``note``, ``decided_by``, ``decided_on``
-(``YYYY-MM-DD``) and ``run_id``. Other columns are ignored, so the proposals workbook of a run
-(``proposals.xlsx``) comes back as it is once reviewers have filled in its ``decision``
-column. A row whose decision is left empty is a proposal not answered yet: it is skipped.
-Rows of a CSV file are numbered like its data rows (the first row under the header is row 1);
-rows of a workbook as Excel numbers them (the header is row 1, the first answer row 2).
-Dates are ``YYYY-MM-DD`` within the campaign's plausible dates (the policy's
-``earliest_date..latest_date``); a ``run_id`` must name the run the file answers.
+A decision file has one row per answer: ``visitor_id, host_id, decision`` (``accepted``,
+``rejected``, ``hold``, ``cancelled`` or ``withdrawn``), optionally ``side`` (``visitor``,
+``host`` or ``both``; empty: both, for the Support Office), ``partnership`` (answered on
+behalf of it), ``note``, ``decided_by``, ``decided_on`` (``YYYY-MM-DD``) and ``run_id``. Other
+columns are ignored, so the proposals workbook of a run (``proposals.xlsx``) comes back as it
+is once reviewers have filled in its ``decision`` column. A row whose decision is left empty
+is a proposal not answered yet: it is skipped. Whether each row's values make sense is checked
+by :func:`engine.review.rules.check_requests`, the one validation every entry point shares;
+here only the file's form (a file, readable, each column it reads once) and the workbook's
+other sheets (a decision typed there is not read: a warning says where). The boundary's parts
+of a row are here too, for that validation to call: ``decided_on`` is ``YYYY-MM-DD`` within the
+plausible dates (:func:`decided_on_problem`), a ``run_id`` names a run of the campaign
+(:func:`unknown_runs`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,32 +30,34 @@ import pandas as pd
 
 from engine.domain.cells import restore
 from engine.domain.contract import Policy
-from engine.domain.decisions import DECISIONS
 from engine.domain.problems import Problem
 from engine.load.cells import iso_day
 from engine.load.files import csv_cells, not_a_file
 
 REQUIRED_COLUMNS = ("visitor_id", "host_id", "decision")
-OPTIONAL_COLUMNS = ("note", "decided_by", "decided_on", "run_id")
+OPTIONAL_COLUMNS = ("side", "partnership", "note", "decided_by", "decided_on", "run_id")
 SUFFIXES = (".csv", ".xlsx")
 ROW_COLUMNS = ("row", *REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+FIRST_DATA_ROW = 2  # the header is row 1
+DECISION_SHEET = "proposals"
+DECISION_WORDS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
+# columns of the workbook's other sheets the engine fills in itself
+ENGINE_COLUMNS = ("recorded_decision", "change", "reason", "reasons", "status")
 
 
 @dataclass(frozen=True)
 class DecisionFile:
-    """The answered rows of one file (text cells, ``decision`` lower-cased)."""
+    """The answered rows of one file (text cells, ``decision`` and ``side`` lower-cased)."""
 
     name: str
     sha256: str
-    rows: pd.DataFrame  # ROW_COLUMNS; ``row`` is the file's 1-based data row
+    rows: pd.DataFrame  # ROW_COLUMNS; ``row`` is the spreadsheet's own row number
     unanswered: int  # rows with an empty decision
+    warnings: list[str] = field(default_factory=list)  # decisions typed on other sheets
 
 
-def read_decision_file(
-    path: Path, policy: Policy | None = None
-) -> tuple[DecisionFile | None, list[Problem]]:
-    """The file's rows and every problem of its form (columns, values, dates in ``policy``'s
-    plausible range, by default 2000-01-01..2099-12-31)."""
+def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
+    """The file's rows, or every problem of its form (unreadable, columns missing)."""
     path = Path(path)
     name = path.name
     if path.suffix.lower() not in SUFFIXES:
@@ -57,12 +65,13 @@ def read_decision_file(
     problem = not_a_file(path)
     if problem is not None:
         return None, [problem]
+    warnings: list[str] = []
     try:
         content = path.read_bytes()
         if path.suffix.lower() == ".xlsx":
-            header, cells, first_row = _read_xlsx(content)
+            header, cells, warnings = _read_xlsx(content, name)
         else:
-            (header, cells), first_row = csv_cells(content), 1
+            header, cells = csv_cells(content)
     except Exception as error:  # any reader error is a problem of the file
         return None, [Problem(name, None, None, None, f"cannot be read: {error}")]
     table, repeated = _clean(header, cells, name)
@@ -79,76 +88,99 @@ def read_decision_file(
     for column in OPTIONAL_COLUMNS:
         if column not in table.columns:
             table[column] = ""
-    table = table.assign(row=range(first_row, first_row + len(table)))[list(ROW_COLUMNS)]
+    first = FIRST_DATA_ROW
+    table = table.assign(row=range(first, len(table) + first))[list(ROW_COLUMNS)]
     table = table[(table[list(REQUIRED_COLUMNS)] != "").any(axis=1)]  # blank lines
     table["decision"] = table["decision"].str.lower()
+    table["side"] = table["side"].str.lower()
     answered = table[table["decision"] != ""]
-    problems = _row_problems(name, answered, policy or Policy())
     digest = hashlib.sha256(content).hexdigest()
     rows = answered.reset_index(drop=True)
-    return DecisionFile(name, digest, rows, unanswered=len(table) - len(answered)), problems
+    unanswered = len(table) - len(answered)
+    return DecisionFile(name, digest, rows, unanswered, warnings), []
 
 
-def _row_problems(name: str, rows: pd.DataFrame, policy: Policy) -> list[Problem]:
-    problems: list[Problem] = []
-    for record in rows.to_dict("records"):
-        row = int(record["row"])
-        for column in ("visitor_id", "host_id"):
-            if record[column] == "":
-                problems.append(Problem(name, row, column, None, "is empty"))
-        if record["decision"] not in DECISIONS:
-            message = "is not a decision: use accepted, rejected or hold"
-            problems.append(Problem(name, row, "decision", record["decision"], message))
-        if record["decided_on"]:
-            day = iso_day(record["decided_on"])
-            if day is None:
-                message = "is not a date (YYYY-MM-DD)"
-            elif not policy.plausible(day):
-                message = (
-                    f"is outside the campaign's plausible dates {policy.earliest_date}.."
-                    f"{policy.latest_date}"
-                )
-            else:
-                continue
-            problems.append(Problem(name, row, "decided_on", record["decided_on"], message))
-    return problems
+def decided_on_problem(text: str, policy: Policy | None = None) -> str | None:
+    """Why a typed ``decided_on`` cannot be recorded (None: it can): ``YYYY-MM-DD`` only, and
+    within the plausible dates (the policy's, by default 2000-01-01..2099-12-31). A date the
+    log's readers cannot read back would poison every later run of the campaign."""
+    policy = policy or Policy()
+    day = iso_day(text)
+    if day is None:
+        return "is not a date (YYYY-MM-DD)"
+    if not policy.plausible(day):
+        return f"is outside the plausible dates {policy.earliest_date}..{policy.latest_date}"
+    return None
 
 
-def run_id_problems(file: DecisionFile, run_id: str) -> list[Problem]:
-    """Rows whose ``run_id`` names another run than the one the file is recorded for."""
-    return [
+def unknown_runs(file: DecisionFile, run_ids: set[str]) -> tuple[DecisionFile, list[Problem]]:
+    """The file without its rows whose ``run_id`` names no run of the campaign, and a
+    problem for each of them (a row without ``run_id`` answers whichever run proposed it)."""
+    rows = file.rows
+    unknown = (rows["run_id"] != "") & ~rows["run_id"].isin(sorted(run_ids))
+    problems = [
         Problem(
             file.name,
             int(record["row"]),
             "run_id",
             record["run_id"],
-            f"names another run than {run_id}, the run these decisions are recorded for",
+            "names no run of this campaign (the run these decisions answer)",
         )
-        for record in file.rows.to_dict("records")
-        if record["run_id"] not in ("", run_id)
+        for record in rows[unknown].to_dict("records")
     ]
+    kept = rows[~unknown].reset_index(drop=True)
+    return DecisionFile(file.name, file.sha256, kept, file.unanswered, file.warnings), problems
 
 
-def _read_xlsx(content: bytes) -> tuple[list[str], list[pd.Series], int]:
-    """The sheet's header (Excel row 1), its columns' cells, and the Excel row of its first
-    data row."""
+def _read_xlsx(content: bytes, name: str) -> tuple[list[str], list[pd.Series], list[str]]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
-        sheet = (
-            workbook["proposals"] if "proposals" in workbook.sheetnames else workbook.worksheets[0]
-        )
-        rows = [[_xlsx_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        chosen = DECISION_SHEET if DECISION_SHEET in workbook.sheetnames else None
+        sheet = workbook[chosen] if chosen else workbook.worksheets[0]
+        rows = _sheet_rows(sheet)
+        warnings = [
+            warning
+            for other in workbook.worksheets
+            if other.title != sheet.title
+            for warning in _typed_decisions(name, other.title, _sheet_rows(other))
+        ]
     finally:
         workbook.close()
     if not rows:
-        return [], [], 2
-    width = max(len(row) for row in rows)
-    rows = [row + [""] * (width - len(row)) for row in rows]
+        return [], [], warnings
     header = [cell or f"column {i + 1}" for i, cell in enumerate(rows[0])]
-    cells = [pd.Series([row[i] for row in rows[1:]], dtype=object) for i in range(width)]
-    return header, cells, 2
+    cells = [pd.Series([row[i] for row in rows[1:]], dtype=object) for i in range(len(header))]
+    return header, cells, warnings
+
+
+def _sheet_rows(sheet: Any) -> list[list[str]]:
+    rows = [[_xlsx_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    width = max((len(row) for row in rows), default=0)
+    return [row + [""] * (width - len(row)) for row in rows]
+
+
+def _typed_decisions(name: str, title: str, rows: list[list[str]]) -> list[str]:
+    """A warning per cell of another sheet holding a decision word (it is not read)."""
+    from openpyxl.utils import get_column_letter
+
+    if not rows:
+        return []
+    header = [cell.strip().lower() for cell in rows[0]]
+    cells = [
+        f"{get_column_letter(column + 1)}{number}"
+        for number, row in enumerate(rows[1:], start=FIRST_DATA_ROW)
+        for column, value in enumerate(row)
+        if value.strip().lower() in DECISION_WORDS and header[column] not in ENGINE_COLUMNS
+    ]
+    if not cells:
+        return []
+    shown = ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10 else "")
+    return [
+        f"{name}: sheet {title!r} has decisions typed in {shown}; only the "
+        f"{DECISION_SHEET!r} sheet is read: answer there"
+    ]
 
 
 def _xlsx_text(value: Any) -> str:
@@ -175,13 +207,7 @@ def _clean(
         if name not in cleaned:
             cleaned[name] = column.fillna("").astype(str).str.strip().map(restore)
     problems = [
-        Problem(
-            file,
-            None,
-            name,
-            None,
-            f"is in the header {names.count(name)} times; keep one",
-        )
+        Problem(file, None, name, None, f"is in the header {names.count(name)} times; keep one")
         for name in dict.fromkeys(names)
         if names.count(name) > 1 and name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
     ]

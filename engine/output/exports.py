@@ -70,20 +70,28 @@ def write_csv(table: pd.DataFrame, path: Path, include_contacts: bool = False) -
     )
 
 
+BAND_FILLS = {"red": "F4B6B6", "orange": "F9D39B", "green": "B9E3C6"}  # the IT tool's colours
+
+
 def write_xlsx(
     sheets: Mapping[str, pd.DataFrame],
     path: Path,
     *,
     choices: Mapping[str, Sequence[str]] | None = None,
     include_contacts: bool = False,
+    choices_sheet: str | None = None,
+    freeze: Mapping[str, str] | None = None,
 ) -> None:
-    """One sheet per table, a frozen header row, column widths and autofilters.
+    """One sheet per table, a frozen header row, column widths and autofilters; ``band``
+    cells coloured red / orange / green.
 
-    ``choices`` maps a column name to its allowed values: a drop-down list on that column of
-    every sheet that has it (the reviewers' ``decision`` column). Dates are date cells.
+    ``choices`` maps a column name to its allowed values: a drop-down list on that column
+    that refuses anything else (of ``choices_sheet`` only, when given: the reviewers'
+    ``decision`` column). ``freeze`` maps a sheet to its top-left unfrozen cell (default
+    ``A2``: the header row). Dates are date cells.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -101,18 +109,32 @@ def write_xlsx(
                     cell.number_format = DATE_FORMAT
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = (freeze or {}).get(name, "A2")
         if len(safe.columns):
             last = get_column_letter(len(safe.columns))
             sheet.auto_filter.ref = f"A1:{last}{max(1, len(safe) + 1)}"
         for position, column in enumerate(safe.columns, start=1):
             longest = max([len(str(column)), *(len(str(v)) for v in safe[column].head(200))])
             sheet.column_dimensions[get_column_letter(position)].width = min(60, longest + 2)
+            letter = get_column_letter(position)
+            if str(column) == "band":
+                for cell in sheet[letter][1:]:
+                    colour = BAND_FILLS.get(str(cell.value))
+                    if colour:
+                        cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
             allowed = (choices or {}).get(str(column))
-            if allowed and len(safe):
-                letter = get_column_letter(position)
+            if allowed and len(safe) and choices_sheet in (None, name):
                 rule = DataValidation(
-                    type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=True
+                    type="list",
+                    formula1='"' + ",".join(allowed) + '"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorStyle="stop",
+                    errorTitle=f"{column}: not allowed",
+                    error=f"Choose one of: {', '.join(allowed)} (or leave it empty).",
+                    showInputMessage=True,
+                    promptTitle=str(column),
+                    prompt=", ".join(allowed),
                 )
                 rule.add(f"{letter}2:{letter}{len(safe) + 1}")
                 sheet.add_data_validation(rule)

@@ -120,6 +120,7 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
         .to_dict("records"),
         "kpis": _kpi_rows(kpis),
         "band_counts": [(name, int(bands.get(name, 0))) for name in ("green", "orange", "red")],
+        "scorer": _scorer(manifest.get("scorer") or {}),
         "solver_rows": _solver_rows(solver),
         "filters": [
             ("partnership", "partnership", _options(proposals["visitor_partnership"])),
@@ -148,6 +149,14 @@ def _options(values: pd.Series, field: str | None = None) -> list[tuple[str, str
     codes = sorted(set(values.astype(str)))
     shown = [(code, vocabulary.label(field, code) if field else code) for code in codes]
     return sorted(shown, key=lambda option: option[1])
+
+
+def _scorer(described: dict[str, Any]) -> dict[str, str]:
+    """Which score model ran and why (the manifest's ``scorer``), in words."""
+    return {
+        "source": str(described.get("source", described.get("kind", "default weights"))),
+        "choice": str(described.get("choice", "")),
+    }
 
 
 def _percent(part: float, whole: float) -> str:
@@ -257,6 +266,7 @@ def _proposal_rows(
                 "start": pd.Timestamp(p["start"]).date().isoformat(),
                 "end": pd.Timestamp(p["end"]).date().isoformat(),
                 "score": f"{float(p['score']):.1f}",
+                "p_accept": f"{100 * float(p.get('p_accept', float('nan'))):.0f}%",
                 "next_hosts": ", ".join(next_hosts.get(p["visitor_id"], [])) or "none",
                 "change": change_of.get((p["visitor_id"], p["host_id"]), "new"),
             }

@@ -33,6 +33,7 @@ PROPOSAL_COLUMNS = (
     "group_language",
     "lump_sum_eur",
     "score",
+    "p_accept",
     "band",
     "category",
     "visitor_partnership",
@@ -64,6 +65,7 @@ def manifest(
     proposals = result.proposals
     smes = int((proposals["category"] == "sme").sum())
     carry = options.carryover
+    plan_value = float(proposals["p_accept"].sum() * 100) if "p_accept" in proposals else 0.0
     return {
         "run_id": run_id,
         "campaign": campaign.name,
@@ -112,6 +114,16 @@ def manifest(
         },
         "checker": {"violations": len(result.violations)},
         "diagnosis": None if result.diagnosis is None else result.diagnosis.summary(),
+        # what each rule costs tonight, in score points (never quota penalty points)
+        "rule_prices": [
+            {
+                "rule": price.rule,
+                "score_points": price.score_points,
+                "binding": price.binding,
+                "words": price.words(plan_value),
+            }
+            for price in result.rule_prices
+        ],
         "timings_s": result.timings,
     }
 

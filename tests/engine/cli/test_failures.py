@@ -259,14 +259,28 @@ def test_a_killed_runs_hidden_folder_is_removed_by_the_next_run(campaign, tmp_pa
         assert sorted(path.name for path in runs.iterdir()) == [".tmp-busy-abc", "next"]
 
 
-def test_decide_refuses_a_file_that_answers_another_run(campaign, tmp_path):
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ("V1,H1,rejected,0001-01-01,", "decided_on", "is outside the plausible dates"),
+        ("V1,H1,rejected,9999-12-31,", "decided_on", "is outside the plausible dates"),
+        ("V1,H1,rejected,2027-W18-4,", "decided_on", "is not a date (YYYY-MM-DD)"),
+        ("V1,H1,rejected,20270506,", "decided_on", "is not a date (YYYY-MM-DD)"),
+        ("V1,H1,rejected,,20270101T000000Z", "run_id", "names no run of this campaign"),
+    ],
+)
+def test_decide_refuses_what_would_poison_the_log(campaign, tmp_path, cells, column, message):
+    """A date the log's readers cannot read back made every later run exit 1; a run_id was
+    ignored. Both are refused at the boundary, with the row and column, and nothing recorded."""
     folder = tmp_path / "campaign"
     shutil.copytree(campaign, folder)
-    run = tmp_path / "run"
+    run = folder / "runs" / "run"
     assert runner.invoke(app, run_args(folder, run)).exit_code == exitcodes.OK
     answers = tmp_path / "answers.csv"
-    answers.write_text("visitor_id,host_id,decision,run_id\nV1,H1,rejected,20270101T000000Z\n")
+    answers.write_text(f"visitor_id,host_id,decision,decided_on,run_id\n{cells}\n")
     result = runner.invoke(app, ["decide", str(run), str(answers)])
     assert result.exit_code == exitcodes.BAD_INPUT, result.output
-    assert "answers.csv row 1, column run_id: '20270101T000000Z' names another run" in result.output
-    assert not (folder / "decisions.sqlite").exists()
+    assert f"answers.csv row 2, column {column}:" in result.output and message in result.output
+    assert "Traceback" not in result.output
+    after = runner.invoke(app, run_args(folder, folder / "runs" / "next"))
+    assert after.exit_code == exitcodes.OK, after.output  # the campaign still runs

@@ -1,6 +1,6 @@
 """Issue 16, decision files at the boundary: a decided_on the log could not read back is refused
-(it poisoned the log: every later run of the campaign exited 1), a run_id names the run the
-file answers, a column the reader uses is there once, workbook rows are Excel's rows."""
+(it poisoned the log: every later run of the campaign exited 1), a run_id names a run of the
+campaign, a column the reader uses is there once, workbook rows are Excel's rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from engine.domain.contract import Policy
-from engine.load.decision_files import read_decision_file, run_id_problems
+from engine.load.decision_files import decided_on_problem, read_decision_file, unknown_runs
 
 
 def csv_file(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -26,38 +26,33 @@ def answer(**fields: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("0001-01-01", "is outside the campaign's plausible dates 2000-01-01..2099-12-31"),
-        ("9999-12-31", "is outside the campaign's plausible dates 2000-01-01..2099-12-31"),
+        ("0001-01-01", "is outside the plausible dates 2000-01-01..2099-12-31"),
+        ("9999-12-31", "is outside the plausible dates 2000-01-01..2099-12-31"),
         ("2027-W18-4", "is not a date (YYYY-MM-DD)"),  # date.fromisoformat took these
         ("20270506", "is not a date (YYYY-MM-DD)"),
         ("2027-05-06T10:00", "is not a date (YYYY-MM-DD)"),
         ("2027-02-30", "is not a date (YYYY-MM-DD)"),
+        ("2027-05-06", None),
     ],
 )
-def test_a_decided_on_the_log_cannot_hold_is_refused(tmp_path, text, message):
-    path = csv_file(tmp_path / "d.csv", [answer(decided_on="2027-05-06"), answer(decided_on=text)])
-    _, problems = read_decision_file(path)
-    assert [(p.row, p.column, p.value, p.message) for p in problems] == [
-        (2, "decided_on", text, message)
-    ]
+def test_a_decided_on_the_log_cannot_hold_is_refused(text, message):
+    assert decided_on_problem(text) == message
 
 
-def test_the_plausible_dates_are_the_campaigns(tmp_path):
-    path = csv_file(tmp_path / "d.csv", [answer(decided_on="2027-05-06")])
+def test_the_plausible_dates_are_the_campaigns():
     policy = Policy(earliest_date="2028-01-01", latest_date="2029-12-31")
-    _, problems = read_decision_file(path, policy)
-    assert [p.message for p in problems] == [
-        "is outside the campaign's plausible dates 2028-01-01..2029-12-31"
-    ]
+    assert decided_on_problem("2027-05-06", policy) == (
+        "is outside the plausible dates 2028-01-01..2029-12-31"
+    )
 
 
-def test_a_run_id_of_another_run_is_refused(tmp_path):
+def test_a_run_id_of_no_run_of_the_campaign_is_refused(tmp_path):
     path = csv_file(tmp_path / "d.csv", [answer(run_id="r1"), answer(run_id="r0"), answer()])
     file, problems = read_decision_file(path)
     assert file is not None and problems == []
-    assert [(p.row, p.column, p.value) for p in run_id_problems(file, "r1")] == [
-        (2, "run_id", "r0")
-    ]
+    kept, unknown = unknown_runs(file, {"r1", "r2"})
+    assert [(p.row, p.column, p.value) for p in unknown] == [(3, "run_id", "r0")]  # CSV line 3
+    assert kept.rows["row"].tolist() == [2, 4]
 
 
 def test_a_decision_column_twice_is_refused(tmp_path):
@@ -73,12 +68,16 @@ def test_a_decision_column_twice_is_refused(tmp_path):
 def test_workbook_rows_are_excel_rows(tmp_path):
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["visitor_id", "host_id", "decision", "decided_on"])
+    sheet.append(["visitor_id", "host_id", "decision", " Decided_On "])
     sheet.append(["V1", "H1", "accepted", "2027-05-06"])
     sheet.append(["V2", "H1", "maybe", "2027-05-06"])
     workbook.save(tmp_path / "d.xlsx")
-    _, problems = read_decision_file(tmp_path / "d.xlsx")
-    assert [(p.row, p.column) for p in problems] == [(3, "decision")]  # Excel's row 3
+    file, problems = read_decision_file(tmp_path / "d.xlsx")
+    assert problems == [] and file is not None
+    assert file.rows[["row", "visitor_id", "decided_on"]].values.tolist() == [
+        [2, "V1", "2027-05-06"],  # Excel's row 2: the first under the header
+        [3, "V2", "2027-05-06"],
+    ]
 
 
 def test_a_decision_file_that_is_a_folder_is_a_problem(tmp_path):
