@@ -129,6 +129,7 @@ def exit_code(error: BaseException) -> int:
     from engine.output.store import OutputExists
     from engine.review.checked_night import NO_ASSIGNMENT, NightRefused
     from engine.review.log import DecisionsInvalid
+    from engine.review.log_file import LogDamaged
     from scenarios.compare import NotComparable
     from scenarios.simulate import SimulationFailed
     from scenarios.spec import ScenarioInvalid
@@ -139,6 +140,8 @@ def exit_code(error: BaseException) -> int:
         return exitcodes.RULES_BROKEN if error.reason else exitcodes.INTERNAL_ERROR
     if isinstance(error, OutputExists):
         return exitcodes.OUTPUT_EXISTS
+    if isinstance(error, LogDamaged):
+        return exitcodes.LOG_DAMAGED
     if isinstance(
         error,
         CampaignInvalid

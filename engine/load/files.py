@@ -51,6 +51,8 @@ def not_a_file(path: Path) -> Problem | None:
         )
     if path.is_dir():
         return Problem(path.name, None, None, None, "is a folder, not a file")
+    if not path.exists():
+        return Problem(path.name, None, None, None, "does not exist")
     if not path.is_file():
         return Problem(path.name, None, None, None, "is not a regular file")
     return None

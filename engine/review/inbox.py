@@ -85,6 +85,7 @@ def record_file(
         file=FileInfo(file.name, file.sha256, file.unanswered),
         dry_run=dry_run or (strict and bool(unknown)),
         strict=strict,
+        policy=campaign.policy,
     )
     if not unknown:
         return result
@@ -112,6 +113,7 @@ def record_answers(
         today=night,
         source=source,
         dry_run=dry_run,
+        policy=campaign.policy,
     )
 
 
