@@ -7,6 +7,7 @@ import sys
 # each command module registers its commands on the app when imported
 from engine.cli import decisions as _decisions  # noqa: F401
 from engine.cli import export as _export  # noqa: F401
+from engine.cli import log as _log  # noqa: F401
 from engine.cli import run as _run  # noqa: F401
 from engine.cli import scenarios as _scenarios  # noqa: F401
 from engine.cli import serve as _serve  # noqa: F401
