@@ -1,7 +1,8 @@
 """Issue 16, every failure is a sentence: one test per exit code of the README's table (0, 3,
-4 and 5 have their tests in test_cli.py), a bad option exits 2 before anything runs, a
-read-only or full target folder exits 7 with one line and writes nothing, the trace is printed
-only with --verbose, and a killed run's hidden folder is removed by the next run.
+4 and 5 have their tests in test_cli.py), a bad option exits 2 before anything runs, a damaged
+decision log exits 6, a read-only or full target folder exits 7 with one line and writes
+nothing, the trace is printed only with --verbose, and a killed run's hidden folder is removed
+by the next run.
 
 Read-only and full folders are real: the command runs in its own process, without root's
 power to write anywhere (when the tests run as root, its capabilities to override file
@@ -14,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import os
+import re
 import resource
 import shutil
 import signal
@@ -24,12 +26,17 @@ import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from engine.cli import exitcodes
 from engine.cli.main import app
+from engine.review.log import log_path
+from engine.review.log_file import journal
+from engine.review.rules import Request
 from tests.factory import NIGHT, host, make_campaign, visitor
+from tests.logs import kill_a_writer, record
 
 runner = CliRunner()
 ROOT = Path(__file__).parents[3]
@@ -173,6 +180,82 @@ def test_bad_options_of_other_commands_exit_2(campaign, tmp_path, args):
     assert result.exit_code == exitcodes.BAD_INPUT, result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists() and not (campaign / "runs").exists()
+
+
+def test_decided_on_is_bounded_by_the_campaigns_own_plausible_dates(campaign, tmp_path):
+    folder = tmp_path / "campaign"
+    shutil.copytree(campaign, folder)
+    (folder / "policy.toml").write_text(
+        'earliest_date = "2026-01-01"\nlatest_date = "2027-12-31"\n'
+    )
+    run = folder / "runs" / "run"
+    assert runner.invoke(app, run_args(folder, run)).exit_code == exitcodes.OK
+    answers = tmp_path / "answers.csv"
+    answers.write_text("visitor_id,host_id,decision,decided_on\nV1,H1,rejected,2028-01-05\n")
+    result = runner.invoke(app, ["decide", str(run), str(answers)])
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert (
+        "answers.csv row 2, column decided_on: '2028-01-05' is outside the plausible dates "
+        "2026-01-01..2027-12-31"
+    ) in result.output
+    assert not log_path(folder).exists()
+
+
+# --- 6: a decision log that cannot be trusted ----------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage" * 100], ids=["0 bytes", "garbage"])
+def test_a_damaged_log_stops_run_nightly_and_decide_with_exit_6(campaign, tmp_path, content):
+    """A 0-byte log was read as no decisions (exit 0, rejected pairs proposed again); a
+    garbage one exited 1 with a trace."""
+    folder = tmp_path / "campaign"
+    shutil.copytree(campaign, folder)
+    run = folder / "runs" / "first"
+    assert runner.invoke(app, run_args(folder, run)).exit_code == exitcodes.OK
+    log_path(folder).write_bytes(content)
+    (tmp_path / "answers.csv").write_text("visitor_id,host_id,decision\nV1,H1,rejected\n")
+    commands = [
+        run_args(folder, folder / "runs" / "second"),
+        ["nightly", str(folder), "--night", str(NIGHT), "--time-limit", "2"],
+        ["decide", str(run), str(tmp_path / "answers.csv")],
+    ]
+    for args in commands:
+        result = runner.invoke(app, args)
+        assert result.exit_code == exitcodes.LOG_DAMAGED, (args, result.output)
+        assert "Traceback" not in result.output
+        assert f"the decision log {log_path(folder)}" in result.output
+        assert "cxmatch log restore" in result.output
+    assert log_path(folder).read_bytes() == content
+    assert sorted(p.name for p in (folder / "runs").iterdir()) == ["first"]
+
+
+def test_an_unfinished_write_is_rolled_back_or_reported_in_a_read_only_campaign(campaign, shared):
+    """A killed decide's journal made run and nightly fail ("attempt to write a readonly
+    database") until another decide ran."""
+    folder = shared / "campaign"
+    shutil.copytree(campaign, folder)
+    record(folder, Request("V1", "H1", "rejected"))
+    kill_a_writer(log_path(folder))
+    folder.chmod(0o555)
+    refused = cli(run_args(folder, shared / "run"), preexec=without_root_overrides)
+    assert refused.returncode == exitcodes.LOG_DAMAGED, refused.stderr
+    assert "has an unfinished write (decisions.sqlite-journal" in one_sentence(refused.stderr)
+    folder.chmod(0o755)
+    result = cli(run_args(folder, shared / "run"))
+    assert result.returncode == exitcodes.OK, result.stderr
+    assert not journal(log_path(folder)).exists()
+    proposed = pd.read_csv(shared / "run" / "proposals.csv")
+    assert ("V1", "H1") not in set(zip(proposed["visitor_id"], proposed["host_id"], strict=True))
+
+
+def test_the_readme_lists_every_exit_code():
+    """The README's table and engine/cli/exitcodes.py name the same codes (each has its test
+    here or in test_cli.py)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    listed = [int(code) for code in re.findall(r"^\| (\d+) \|", table, flags=re.MULTILINE)]
+    codes = sorted(v for k, v in vars(exitcodes).items() if k.isupper() and isinstance(v, int))
+    assert listed == codes == list(range(8))
 
 
 # --- 7: a folder that cannot be written ---------------------------------------------------
