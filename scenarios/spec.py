@@ -17,7 +17,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from engine.domain.contract import MODES, ORG_TYPES, QUOTA_CATEGORIES, ROLES, Policy
+from engine.domain.contract import (
+    DEFAULT_DATE_RANGE,
+    MODES,
+    ORG_TYPES,
+    QUOTA_CATEGORIES,
+    ROLES,
+    Policy,
+    typed_date,
+)
 
 
 class ScenarioInvalid(Exception):
@@ -185,9 +193,14 @@ class GeneratedBase(_Strict):
 
     visitors: int = Field(ge=1, le=100_000)
     hosts: int = Field(ge=1, le=100_000)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**31 - 1)
     months: int = Field(6, ge=1, le=24)
     start: date | None = None
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _one_date_format(cls, value: Any) -> Any:
+        return plausible_day(value)
 
 
 class Arrivals(_Strict):
@@ -232,7 +245,7 @@ class Scenario(_Strict):
     description: str = ""
     base: str | GeneratedBase = "demo"
     nights: int = Field(5, ge=1, le=400)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**31 - 1)  # CP-SAT's seed is a 32-bit integer
     first_night: date | None = None  # default: the day after the last history decision
     days_between_nights: int = Field(7, ge=1, le=90)
     policy: Policy = Policy()  # only the keys given override the base campaign's policy
@@ -240,6 +253,11 @@ class Scenario(_Strict):
     arrivals: Arrivals = Arrivals()
     acceptance: Acceptance = Acceptance()
     engine: EngineSettings = EngineSettings()
+
+    @field_validator("first_night", mode="before")
+    @classmethod
+    def _one_date_format(cls, value: Any) -> Any:
+        return plausible_day(value)
 
     def apply_policy(self, policy: Policy) -> Policy:
         """The base campaign's policy with this scenario's overrides (only the keys given)."""
@@ -282,14 +300,20 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ScenarioInvalid(str(path), [f"is not valid TOML: {error}"]) from None
+    except OSError as error:
+        raise ScenarioInvalid(str(path), [f"cannot be read: {error.strerror}"]) from None
     data.setdefault("name", path.stem)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         raise ScenarioInvalid(str(path), describe_errors(error)) from None
     loaded = LoadedScenario(scenario=scenario, path=str(path), folder=str(path.parent))
-    folder = loaded.base_folder()
-    if folder is not None and not folder.is_dir():
+    try:
+        folder = loaded.base_folder()
+        missing = folder is not None and not folder.is_dir()
+    except (ValueError, OSError) as error:  # a NUL byte, a name too long, ...
+        raise ScenarioInvalid(str(path), [f"base: not a campaign folder ({error})"]) from None
+    if missing:
         raise ScenarioInvalid(str(path), [f"base: campaign folder {folder} does not exist"])
     return loaded
 
@@ -337,4 +361,15 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 
 _ACTIONS = ("add", "remove", "scale_capacity", "scale_quotas", "set_quota")
+
+
+def plausible_day(value: Any) -> Any:
+    """A scenario's date: a TOML date or ``YYYY-MM-DD``, in the default plausible dates."""
+    day = typed_date(value)
+    first, last = DEFAULT_DATE_RANGE
+    if day is not None and not first <= day <= last:
+        raise ValueError(f"is outside the plausible dates {first}..{last}")
+    return day
+
+
 ROLE_NAMES = ROLES

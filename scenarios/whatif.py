@@ -118,6 +118,8 @@ def _toml_scalar(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return json.dumps(value)
+    if isinstance(value, date):  # a TOML local date (generation_start, the plausible dates)
+        return value.isoformat()
     raise TypeError(f"cannot write policy value {value!r} to TOML")
 
 

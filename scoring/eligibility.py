@@ -1,7 +1,8 @@
 """Which visitor-host pairs may be proposed at all (vectorised over blocks of pairs).
 
 A pair is eligible when: both profiles are published and validated; visitor and host are
-in different countries (both COSME, checked at load); their modes meet (physical needs
+profiles of two organisations (an organisation is never proposed to itself) in different
+countries (both COSME, checked at load); their modes meet (physical needs
 both sides to accept physical and the visitor's *organisation* to still have a physical
 visit left in the programme generation); the pair was never rejected or cancelled; a stay
 length fits both sides' and the policy's ``min_days..max_days``; the availability windows,
@@ -108,6 +109,7 @@ def eligibility(view: PairView, context: EligibilityContext) -> Eligibility:
     eligible = (
         visitor.matchable
         & host.matchable
+        & (visitor.org_id != host.org_id)
         & (visitor.country != host.country)
         & (physical | virtual)
         & (stay <= longest)
@@ -142,6 +144,7 @@ def _remove_blocked(view: PairView, blocked: np.ndarray, eligible: np.ndarray) -
 EXCLUSIONS = (
     "eligible",
     "not_matchable",  # a profile is a draft or not validated
+    "same_organisation",  # the visitor and host profiles of one organisation
     "same_country",
     "physical_visit_used",  # only a physical exchange fits, and the organisation used its visit
     "mode",  # no mode both accept
@@ -163,6 +166,7 @@ def exclusion(view: PairView, context: EligibilityContext) -> np.ndarray:
         code[(code == 0) & broken] = EXCLUSIONS.index(rule)
 
     first("not_matchable", ~(visitor.matchable & host.matchable))
+    first("same_organisation", visitor.org_id == host.org_id)
     first("same_country", visitor.country == host.country)
     physical = visitor.physical & host.physical
     virtual = visitor.virtual & host.virtual

@@ -62,7 +62,7 @@ def highs_limits(
         return {}
     if deterministic:
         cap = time_limit_s / (max(rows, 1) * SECONDS_PER_ROW_ITERATION)
-        return {"maxiter": max(1_000, int(cap))}
+        return {"maxiter": min(max(1_000, int(cap)), 2**31 - 1)}  # HiGHS counts in int32
     return {"time_limit": max(0.1, time_limit_s)}
 
 

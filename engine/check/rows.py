@@ -64,6 +64,8 @@ def check_row(
     if visitor is None or host is None:
         return found
 
+    if str(visitor["org_id"]) == str(host["org_id"]):
+        flag("same_organisation", f"visitor and host are both organisation {host['org_id']!r}")
     if country_of(visitor) == country_of(host):
         flag("same_country", f"visitor and host are both in {host['country']!r}")
     if policy.require_common_language and not (

@@ -10,7 +10,7 @@ history.
 Rules (``Violation.rule``):
 
 * per proposal row: ``unknown_profile``, ``role``, ``not_published``, ``not_validated``,
-  ``same_country``, ``not_cosme``, ``mode``, ``blocked_pair``, ``language``, ``dates``
+  ``same_organisation`` (an organisation is never proposed to itself), ``same_country``, ``not_cosme``, ``mode``, ``blocked_pair``, ``language``, ``dates``
   (working days of the host country), ``lead_time`` (with the night's date ``as_of``),
   ``large_company_visitor``;
 * over the whole set: ``duplicate_pair``, ``visitor_once``, ``physical_visit_used`` (one

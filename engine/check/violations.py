@@ -21,6 +21,7 @@ CHECKED_COLUMNS = ("visitor_id", "host_id", "group_id", "start", "end", "mode")
 PROFILE_COLUMNS_READ = (
     "profile_id",
     "role",
+    "org_id",
     "org_type",
     "country",
     "languages",
@@ -45,6 +46,7 @@ RULES = (
     "sme_share",
     "not_published",
     "not_validated",
+    "same_organisation",
     "same_country",
     "not_cosme",
     "mode",

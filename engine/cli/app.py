@@ -1,30 +1,94 @@
 """The ``cxmatch`` command line: the Typer app, the terminal, and the one place that maps a
 failure to an exit code (:func:`exit_code`). Only ``engine.cli`` configures logging and talks
-to the terminal; the commands live in ``engine/cli/*.py`` and register on :data:`app`."""
+to the terminal; the commands live in ``engine/cli/*.py`` and register on :data:`app`.
+
+Every failure is a sentence: a command raises what went wrong (an invalid campaign, a bad
+option, a damaged decision log, a read-only folder, ...) and :class:`Commands` turns it into
+its message and exit code; the trace is printed only with ``--verbose`` (before or after the
+command's name). Options a person types are checked here too (:func:`positive`,
+:func:`whole`, :func:`night_date`, :func:`out_folder`): a bad one exits 2 before anything runs.
+"""
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import os
-import re
+import sqlite3
 import sys
 import time
+import traceback
 from datetime import date
 from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from engine.cli import exitcodes
-from engine.domain.contract import Campaign
+from engine.domain.contract import Campaign, Policy
 from engine.domain.problems import CampaignInvalid
 
+log = logging.getLogger("cxmatch")
+VERBOSE = {"on": False}  # --verbose given (before or after the command)
+# options a person types: the bounds a run accepts (README "Exit codes")
+MAX_TIME_LIMIT_S = 86_400.0  # a day
+MAX_WORKERS = 64
+MAX_TOP_K = 10_000
+MAX_SEED = 2**31 - 1  # CP-SAT's random seed is a 32-bit integer
+MAX_PROFILES = 1_000_000  # profiles cxmatch generate writes per side
+MAX_NAME_BYTES = 255  # a file name, on every common file system
+# the errors of a file system that refuses a write (or a read): read-only, full, not permitted
+FILE_SYSTEM_REFUSALS = {
+    errno.EACCES: "permission denied (the folder is read-only for this user)",
+    errno.EPERM: "not permitted (the folder is read-only for this user)",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file would be larger than the system allows (a full or limited disk)",
+}
+
+
+class BadOption(Exception):
+    """An option or argument typed on the command line is invalid (exit 2)."""
+
+
+class PartlyRefused(Exception):
+    """The command did its work but refused some input, listed before (exit 2)."""
+
+
+class SomeRunsFailed(Exception):
+    """Some runs of a sweep failed (exit 1); the others finished."""
+
+
+class Commands(TyperGroup):
+    """The command group: a command's failure becomes its message and exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors, exits
+            raise
+        except Exception as error:  # every failure is a sentence, never a traceback
+            raise refuse(error) from None
+
+
 app = typer.Typer(
+    cls=Commands,
     add_completion=False,
     no_args_is_help=True,
     help="cxmatch: optimisation-driven batch matchmaking for ClusterXchange.",
 )
-log = logging.getLogger("cxmatch")
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="print the trace of a failure")
+    ] = False,
+) -> None:
+    VERBOSE["on"] = verbose
 
 
 def interactive() -> bool:
@@ -32,6 +96,7 @@ def interactive() -> bool:
 
 
 def setup_logging(verbose: bool) -> None:
+    VERBOSE["on"] = VERBOSE["on"] or verbose
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -64,6 +129,7 @@ def exit_code(error: BaseException) -> int:
     from engine.output.store import OutputExists
     from engine.review.checked_night import NO_ASSIGNMENT, NightRefused
     from engine.review.log import DecisionsInvalid
+    from engine.review.log_file import LogDamaged
     from scenarios.compare import NotComparable
     from scenarios.simulate import SimulationFailed
     from scenarios.spec import ScenarioInvalid
@@ -74,6 +140,8 @@ def exit_code(error: BaseException) -> int:
         return exitcodes.RULES_BROKEN if error.reason else exitcodes.INTERNAL_ERROR
     if isinstance(error, OutputExists):
         return exitcodes.OUTPUT_EXISTS
+    if isinstance(error, LogDamaged):
+        return exitcodes.LOG_DAMAGED
     if isinstance(
         error,
         CampaignInvalid
@@ -81,33 +149,120 @@ def exit_code(error: BaseException) -> int:
         | ScenarioInvalid
         | RunUnreadable
         | ModelInvalid
-        | NotComparable,
+        | NotComparable
+        | BadOption
+        | PartlyRefused,
     ):
         return exitcodes.BAD_INPUT
+    if isinstance(error, OSError) and error.errno in FILE_SYSTEM_REFUSALS:
+        return exitcodes.CANNOT_WRITE
+    if isinstance(error, sqlite3.OperationalError) and _refused_by_disk(error):
+        return exitcodes.CANNOT_WRITE
     return exitcodes.INTERNAL_ERROR
 
 
+def _refused_by_disk(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return any(
+        words in text
+        for words in ("readonly database", "disk is full", "unable to open", "disk i/o error")
+    )
+
+
+def message(error: BaseException) -> str:
+    """The sentence for a failure: its own message, or what a refusing file system said."""
+    code = exit_code(error)
+    if isinstance(error, OSError) and code == exitcodes.CANNOT_WRITE:
+        where = f" {error.filename}" if error.filename else ""
+        return f"cannot write{where}: {FILE_SYSTEM_REFUSALS[error.errno or 0]}; nothing was written"
+    if code == exitcodes.CANNOT_WRITE:
+        return f"cannot write the decision log: {error}; nothing was changed there"
+    if code == exitcodes.INTERNAL_ERROR and not isinstance(error, SomeRunsFailed):
+        first = str(error).splitlines()[0] if str(error) else ""
+        return f"internal error (a bug, please report it): {type(error).__name__}: {first}" + (
+            "" if VERBOSE["on"] else " (run again with --verbose for the trace)"
+        )
+    from scenarios.simulate import SimulationFailed
+
+    if isinstance(error, SimulationFailed):
+        return f"simulation failed: {error}"
+    return str(error)
+
+
 def refuse(error: BaseException, prefix: str = "") -> typer.Exit:
-    """The exit for a known failure: its message in red, its documented exit code."""
-    return fail(exit_code(error), f"{prefix}{error}")
+    """The exit for a failure: its message in red, its documented exit code; the trace only
+    with --verbose."""
+    if VERBOSE["on"]:
+        traceback.print_exception(error, file=sys.stderr)
+    return fail(exit_code(error), f"{prefix}{message(error)}")
 
 
-def positive(name: str, value: float) -> None:
-    """Refuse (exit 2) a budget or count that is not a positive finite number."""
+# --- options a person types ----------------------------------------------------------------
+
+
+def positive(name: str, value: float, most: float | None = None) -> None:
+    """Refuse (exit 2) a budget or count that is not a positive finite number (at most
+    ``most``)."""
     if not (math.isfinite(value) and value > 0):
-        raise fail(exitcodes.BAD_INPUT, f"{name} must be a positive number, not {value}")
+        raise BadOption(f"{name} must be a positive number, not {value}")
+    if most is not None and value > most:
+        raise BadOption(f"{name} must be at most {most:g}, not {value:g}")
 
 
-def night_date(name: str, text: str | None) -> date | None:
-    """A night's date typed on the command line (YYYY-MM-DD), or exit 2."""
+def whole(name: str, value: int, least: int, most: int) -> None:
+    """Refuse (exit 2) a whole number outside ``least..most``."""
+    if not least <= value <= most:
+        raise BadOption(f"{name} must be between {least:,} and {most:,}, not {value:,}")
+
+
+def night_date(name: str, text: str | None, policy: Policy | None = None) -> date | None:
+    """A night's date typed on the command line (YYYY-MM-DD, within the plausible dates of
+    the policy, by default 2000-01-01..2099-12-31), or exit 2."""
+    from engine.load.cells import iso_day
+
     if text is None:
         return None
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is None:
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise fail(exitcodes.BAD_INPUT, f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
+    policy = policy or Policy()
+    day = iso_day(text)
+    if day is None:
+        raise BadOption(f"{name} {text!r} is not a date (YYYY-MM-DD)")
+    if not policy.plausible(day):
+        raise BadOption(
+            f"{name} {text} is outside the plausible dates "
+            f"{policy.earliest_date}..{policy.latest_date}"
+        )
+    return day
+
+
+def out_folder(name: str, path: Path | None) -> None:
+    """Refuse (exit 2) an output path under something that is not a folder (a regular file),
+    or with a name the file system cannot hold."""
+    if path is None:
+        return
+    if "\x00" in str(path):
+        raise BadOption(f"{name} {str(path)!r}: a path holds no NUL character")
+    for part in Path(path).parts:
+        if len(os.fsencode(part)) > MAX_NAME_BYTES:
+            raise BadOption(
+                f"{name}: a name is longer than {MAX_NAME_BYTES} bytes ({part[:40]}...)"
+            )
+    for parent in Path(path).absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise BadOption(f"{name} {path}: {parent} is a file, not a folder")
+            return
+        if parent.is_symlink():
+            raise BadOption(f"{name} {path}: {parent} is a link to nothing")
+
+
+def writable(folder: Path) -> None:
+    """Refuse (exit 7) before any work when ``folder`` (or the folder that would hold it)
+    cannot be written: a read-only campaign or runs folder fails at once, not after a night."""
+    for place in (Path(folder).absolute(), *Path(folder).absolute().parents):
+        if place.is_dir():
+            if not os.access(place, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(place))
+            return
 
 
 def load_or_exit(campaign: Path | None) -> Campaign:
@@ -117,8 +272,4 @@ def load_or_exit(campaign: Path | None) -> Campaign:
         from engine.synthetic.generator import demo_campaign_path
 
         campaign = demo_campaign_path()
-    folder = campaign
-    try:
-        return load_campaign(folder)
-    except CampaignInvalid as invalid:
-        raise refuse(invalid) from None
+    return load_campaign(campaign)

@@ -7,16 +7,21 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import exitcodes
 from engine.cli.app import (
+    MAX_SEED,
+    MAX_TIME_LIMIT_S,
+    MAX_WORKERS,
+    BadOption,
+    PartlyRefused,
     Progress,
     app,
-    fail,
     interactive,
     night_date,
+    out_folder,
     positive,
-    refuse,
     setup_logging,
+    whole,
+    writable,
 )
 
 
@@ -45,33 +50,27 @@ def decide(
     proposed it, whichever night the file comes in. Importing the same file twice changes
     nothing; an answer that contradicts a recorded one is refused.
     """
-    from engine.domain.problems import CampaignInvalid
     from engine.load.campaign import load_campaign
-    from engine.output.folders import RunUnreadable, read_run
+    from engine.output.folders import read_run
     from engine.review.inbox import decision_file, record_file
     from engine.review.log import DecisionsInvalid, log_path
     from engine.synthetic.generator import demo_campaign_path
 
     setup_logging(False)
-    try:
-        answered = read_run(run)
-    except RunUnreadable as error:
-        raise refuse(error) from None
+    answered = read_run(run)
     folder = campaign or answered.campaign_folder
     if folder is None:
-        raise fail(exitcodes.BAD_INPUT, f"{run}: the manifest names no campaign; use --campaign")
+        raise BadOption(f"{run}: the manifest names no campaign; use --campaign")
     if Path(folder).resolve() == demo_campaign_path().resolve():
-        raise fail(
-            exitcodes.BAD_INPUT,
+        raise BadOption(
             "the bundled demo campaign is read-only: copy it to a folder of your own "
-            "(cxmatch generate --out DIR), run it there, then record decisions",
+            "(cxmatch generate --out DIR), run it there, then record decisions"
         )
-    try:
-        loaded = load_campaign(folder)
-        file = decision_file(decisions)
-        result = record_file(file, Path(folder), loaded, [answered], dry_run=dry_run, strict=strict)
-    except (CampaignInvalid, DecisionsInvalid) as invalid:
-        raise refuse(invalid) from None
+    loaded = load_campaign(folder)
+    if not dry_run:
+        writable(Path(folder))  # the decision log is written there
+    file = decision_file(decisions)
+    result = record_file(file, Path(folder), loaded, [answered], dry_run=dry_run, strict=strict)
     for warning in file.warnings:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     if result.already_imported:
@@ -87,7 +86,7 @@ def decide(
         f"{len({p.row for p in result.problems})} rows with problems"
     )
     if result.problems:
-        raise refuse(DecisionsInvalid(file.name, result.problems, 0 if kept else result.recorded))
+        raise DecisionsInvalid(file.name, result.problems, 0 if kept else result.recorded)
 
 
 @app.command()
@@ -109,14 +108,14 @@ def nightly(
 
     Safe to re-run: the same night twice gives the same run and records no decision twice.
     """
-    from engine.domain.problems import CampaignInvalid
     from engine.night.options import RunOptions
-    from engine.review.checked_night import NightRefused
     from engine.review.nightly import NightlyOptions, run_nightly
 
     setup_logging(verbose)
-    positive("--time-limit", time_limit)
-    positive("--workers", workers)
+    positive("--time-limit", time_limit, MAX_TIME_LIMIT_S)
+    whole("--workers", workers, 1, MAX_WORKERS)
+    whole("--seed", seed, 0, MAX_SEED)
+    out_folder("--runs", runs)
     day = night_date("--night", night)
     options = NightlyOptions(
         run=RunOptions(time_limit_s=time_limit, workers=workers, seed=seed),
@@ -124,10 +123,9 @@ def nightly(
         night=day,
         include_contacts=with_contacts,
     )
-    try:
-        report = run_nightly(campaign, options, Progress(interactive()))
-    except (CampaignInvalid, NightRefused) as refused:
-        raise refuse(refused) from None
+    writable(campaign)  # the lock file, the inbox and the decision log
+    writable(runs if runs is not None else campaign / "runs")
+    report = run_nightly(campaign, options, Progress(interactive()))
     for imported in report.imported:
         typer.echo(
             f"imported {imported.file}: {imported.recorded} new decisions"
@@ -140,6 +138,10 @@ def nightly(
     if report.result is not None:
         typer.echo(f"scorer: {report.result.scorer.get('source', 'default weights')}")
     if report.invalid:
+        files = ", ".join(invalid.file for invalid in report.invalid)
         for problems in report.invalid:
             typer.secho(str(problems), err=True, fg=typer.colors.RED)
-        raise typer.Exit(exitcodes.BAD_INPUT)
+        raise PartlyRefused(
+            f"the night ran; rows of {files} have problems: listed above and in the inbox "
+            "(<file>.problems.txt)"
+        )

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import exitcodes
-from engine.cli.app import app, fail, refuse, setup_logging
+from engine.cli.app import BadOption, app, out_folder, setup_logging
 
 FORMATS = ("it-tool",)
 
@@ -31,33 +30,26 @@ def export(
     IT tool's words, one row per exchange, for re-entry in the tool (columns: README)."""
     import pandas as pd
 
-    from engine.domain.problems import CampaignInvalid
     from engine.load.campaign import load_campaign
     from engine.output.exports import write_csv
-    from engine.output.folders import RunUnreadable, read_run
+    from engine.output.folders import read_run
     from engine.output.it_tool import accepted_exchanges, it_tool_table
+    from engine.output.store import OutputExists
     from engine.review.log import current_decisions, log_path, read_log
 
     setup_logging(False)
     if fmt not in FORMATS:
-        raise fail(
-            exitcodes.BAD_INPUT, f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}"
-        )
-    try:
-        answered = read_run(run)
-        proposals = answered.proposals()
-    except RunUnreadable as error:
-        raise refuse(error) from None
+        raise BadOption(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    out_folder("--out", out)
+    answered = read_run(run)
+    proposals = answered.proposals()
     folder = campaign or answered.campaign_folder
     if folder is None:
-        raise fail(exitcodes.BAD_INPUT, f"{run}: the manifest names no campaign; use --campaign")
+        raise BadOption(f"{run}: the manifest names no campaign; use --campaign")
     target = out if out is not None else Path(f"it-tool-{answered.run_id}.csv")
-    if target.exists():
-        raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; choose another --out")
-    try:
-        loaded = load_campaign(folder)
-    except CampaignInvalid as invalid:
-        raise refuse(invalid) from None
+    if target.exists() or target.is_symlink():
+        raise OutputExists(f"{target} exists already; choose another --out")
+    loaded = load_campaign(folder)
     decisions = current_decisions(read_log(log_path(Path(folder))))
     exchanges = accepted_exchanges(proposals, decisions, answered.run_id)
     table = it_tool_table(exchanges, loaded)

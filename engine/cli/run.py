@@ -9,17 +9,23 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from engine.cli import exitcodes
 from engine.cli.app import (
+    MAX_PROFILES,
+    MAX_SEED,
+    MAX_TIME_LIMIT_S,
+    MAX_TOP_K,
+    MAX_WORKERS,
+    BadOption,
     Progress,
     app,
-    fail,
     interactive,
     load_or_exit,
     night_date,
+    out_folder,
     positive,
-    refuse,
     setup_logging,
+    whole,
+    writable,
 )
 from engine.night.expected import still_missing
 
@@ -31,14 +37,10 @@ def validate(
     """Check a campaign and list every problem (file, row, column). Exit 2 on bad input.
 
     Says how many values it read as codes per field (e.g. 'Cluster organisation')."""
-    from engine.domain.problems import CampaignInvalid
     from engine.load.campaign import read_campaign
 
     setup_logging(False)
-    try:
-        read = read_campaign(campaign)
-    except CampaignInvalid as invalid:
-        raise refuse(invalid) from None
+    read = read_campaign(campaign)
     loaded = read.campaign
     typer.echo(
         f"{campaign}: valid ({len(loaded.visitors)} visitors, {len(loaded.hosts)} hosts, "
@@ -91,42 +93,38 @@ def run(
     Reads the campaign's decision log: accepted pairs are locked, rejected ones never proposed.
     """
     from engine.night.options import RunOptions
-    from engine.output.folders import RunUnreadable
     from engine.output.run_folder import write_run
     from engine.output.store import OutputExists, new_run_id
     from engine.review.carryover import campaign_with_log
-    from engine.review.checked_night import NightRefused, checked_night
+    from engine.review.checked_night import checked_night
     from engine.synthetic.generator import DEMO_AS_OF, demo_campaign_path
 
     setup_logging(verbose)
     night = night_date("--as-of", as_of)
     if night is None and campaign is None:
         night = DEMO_AS_OF  # the bundled demo runs as of its own date, whatever today is
-    positive("--time-limit", time_limit)
-    positive("--workers", workers)
-    positive("--top-k", top_k)
+    positive("--time-limit", time_limit, MAX_TIME_LIMIT_S)
+    whole("--workers", workers, 1, MAX_WORKERS)
+    whole("--top-k", top_k, 1, MAX_TOP_K)
+    whole("--seed", seed, 0, MAX_SEED)
+    out_folder("--out", out)
     progress = Progress(interactive())
     run_id = new_run_id()
     # runs live beside the campaign's decision log, where `nightly` and `decide` find them
     # (the bundled demo is read-only: its runs go to ./runs)
     target = out if out is not None else (Path(campaign) if campaign else Path()) / "runs" / run_id
-    if target.exists():
-        raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; runs are never overwritten")
+    if target.exists() or target.is_symlink():
+        raise OutputExists(f"{target} exists already; runs are never overwritten")
+    writable(target.parent)
     scorer = None
     if model is not None:
-        from engine.output.model_files import ModelInvalid, load_model, model_note
+        from engine.output.model_files import load_model, model_note
         from scoring.linear import DescribedScorer
 
-        try:
-            scorer = DescribedScorer(load_model(model), model_note(model))
-        except ModelInvalid as invalid:
-            raise refuse(invalid) from None
+        scorer = DescribedScorer(load_model(model), model_note(model))
     progress("loading campaign")
     folder = campaign if campaign is not None else demo_campaign_path()
-    try:
-        loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous, run_id)
-    except RunUnreadable as error:
-        raise refuse(error) from None
+    loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous, run_id)
     options = RunOptions(
         time_limit_s=time_limit,
         workers=workers,
@@ -136,18 +134,12 @@ def run(
         scorer=scorer,
         as_of=night,
     )
-    try:
-        result = checked_night(loaded, options, progress)
-    except NightRefused as refused:
-        raise refuse(refused) from None
+    result = checked_night(loaded, options, progress)
     progress(f"writing {target}")
-    try:
-        write_run(
-            target, run_id, loaded, options, result, campaign_folder=folder,
-            include_contacts=with_contacts,
-        )  # fmt: skip
-    except OutputExists as exists:
-        raise refuse(exists) from None
+    write_run(
+        target, run_id, loaded, options, result, campaign_folder=folder,
+        include_contacts=with_contacts,
+    )  # fmt: skip
     solve = result.solve
     smes = int((result.proposals["category"] == "sme").sum())
     share = smes / max(1, len(result.proposals))
@@ -189,15 +181,20 @@ def generate(
     ] = "labels",
 ) -> None:
     """Write a realistic synthetic campaign (deterministic for a seed)."""
+    from engine.output.store import OutputExists
     from engine.synthetic.generator import generate_campaign, write_campaign
 
     setup_logging(False)
     if fmt not in ("csv", "parquet"):
-        raise fail(exitcodes.BAD_INPUT, f"--format must be csv or parquet, not {fmt!r}")
+        raise BadOption(f"--format must be csv or parquet, not {fmt!r}")
     if words not in ("labels", "codes"):
-        raise fail(exitcodes.BAD_INPUT, f"--words must be labels or codes, not {words!r}")
-    if out.exists() and any(out.iterdir()):
-        raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists and is not empty")
+        raise BadOption(f"--words must be labels or codes, not {words!r}")
+    whole("--visitors", visitors, 1, MAX_PROFILES)
+    whole("--hosts", hosts, 1, MAX_PROFILES)
+    whole("--seed", seed, 0, MAX_SEED)
+    out_folder("--out", out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise OutputExists(f"{out} exists and is not an empty folder")
     generated = generate_campaign(visitors, hosts, seed)
     write_campaign(generated, out, fmt=fmt, words=words)  # type: ignore[arg-type]
     typer.echo(f"campaign of {visitors} visitors and {hosts} hosts -> {out}")

@@ -8,9 +8,20 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import exitcodes
-from engine.cli.app import Progress, app, fail, interactive, refuse, setup_logging
-from engine.domain.problems import CampaignInvalid
+from engine.cli.app import (
+    MAX_SEED,
+    MAX_WORKERS,
+    BadOption,
+    Progress,
+    SomeRunsFailed,
+    app,
+    interactive,
+    out_folder,
+    setup_logging,
+    whole,
+)
+
+MAX_SEEDS = 10_000  # seeds per scenario in a sweep
 
 
 @app.command()
@@ -24,28 +35,26 @@ def simulate(
 ) -> None:
     """Replay a campaign night by night: propose, decide (simulated), next night. Writes
     per-night tables, KPI progress, lump sums and an HTML report, atomically."""
+    from engine.output.store import OutputExists
     from scenarios.report import simulation_report
-    from scenarios.simulate import SimulationFailed
     from scenarios.simulate import simulate as run_simulation
-    from scenarios.spec import ScenarioInvalid, load_scenario
+    from scenarios.spec import load_scenario
     from scenarios.store import write_simulation
     from scenarios.whatif import load_base, prepare
 
     setup_logging(verbose)
     progress = Progress(interactive())
-    try:
-        loaded = load_scenario(scenario)
-        chosen_seed = loaded.scenario.seed if seed is None else seed
-        target = out or Path("simulations") / f"{loaded.scenario.name}-seed{chosen_seed}"
-        if target.exists():
-            raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; choose another --out")
-        progress("loading the base campaign and applying the changes")
-        prepared = prepare(loaded.scenario, load_base(loaded), chosen_seed, loaded.path)
-        result = run_simulation(prepared, progress)
-    except (ScenarioInvalid, CampaignInvalid) as invalid:
-        raise refuse(invalid) from None
-    except SimulationFailed as failed:
-        raise refuse(failed, "simulation failed: ") from None
+    if seed is not None:
+        whole("--seed", seed, 0, MAX_SEED)
+    out_folder("--out", out)
+    loaded = load_scenario(scenario)
+    chosen_seed = loaded.scenario.seed if seed is None else seed
+    target = out or Path("simulations") / f"{loaded.scenario.name}-seed{chosen_seed}"
+    if target.exists() or target.is_symlink():
+        raise OutputExists(f"{target} exists already; choose another --out")
+    progress("loading the base campaign and applying the changes")
+    prepared = prepare(loaded.scenario, load_base(loaded), chosen_seed, loaded.path)
+    result = run_simulation(prepared, progress)
     progress(f"writing {target}")
     write_simulation(target, result, simulation_report(result))
     summary = result.summary
@@ -94,6 +103,11 @@ def sweep(
     setup_logging(verbose)
     logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO lines drown ours
     progress = Progress(interactive() or verbose)
+    whole("--seeds", seeds, 1, MAX_SEEDS)
+    whole("--first-seed", first_seed, 0, MAX_SEED - seeds)
+    if workers is not None:
+        whole("--workers", workers, 1, MAX_WORKERS)
+    out_folder("--out", out)
     problems: list[str] = []
     loaded = []
     for path in scenarios:
@@ -102,19 +116,16 @@ def sweep(
         except ScenarioInvalid as invalid:
             problems.append(str(invalid))
     if problems:
-        raise fail(exitcodes.BAD_INPUT, "\n".join(problems))
-    try:
-        outcome = run_sweep(
-            loaded,
-            _seed_list(seeds, first_seed),
-            out,
-            serial=serial,
-            scheduler=scheduler,
-            workers=workers,
-            progress=progress,
-        )
-    except (ScenarioInvalid, CampaignInvalid) as invalid:
-        raise refuse(invalid) from None
+        raise BadOption("\n".join(problems))
+    outcome = run_sweep(
+        loaded,
+        _seed_list(seeds, first_seed),
+        out,
+        serial=serial,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+    )
     typer.echo(
         f"{len(outcome.runs)} results -> {out}: ran {len(outcome.ran)}, "
         f"reused {len(outcome.reused)}, failed {len(outcome.failed)} "
@@ -123,7 +134,7 @@ def sweep(
     for (name, seed), error in sorted(outcome.failed.items()):
         typer.secho(f"  failed: {name} seed {seed}: {error}", err=True, fg=typer.colors.RED)
     if outcome.failed:
-        raise typer.Exit(exitcodes.INTERNAL_ERROR)
+        raise SomeRunsFailed(f"{len(outcome.failed)} of {len(outcome.runs)} runs failed")
 
 
 @app.command()
@@ -134,35 +145,30 @@ def compare(
 ) -> None:
     """Differences between two simulations (or two sweeps): accepted pairs that changed, KPI
     deltas, score and spend deltas."""
-    from engine.output.store import OutputExists, json_writer, write_atomically
-    from scenarios.compare import NotComparable, text_report
+    from engine.output.store import json_writer, write_atomically
     from scenarios.compare import compare as run_compare
+    from scenarios.compare import text_report
     from scenarios.store import write_csv
 
     setup_logging(False)
-    try:
-        comparison = run_compare(a, b)
-    except NotComparable as error:
-        raise refuse(error) from None
+    out_folder("--out", out)
+    comparison = run_compare(a, b)
     typer.echo(text_report(comparison, a, b))
     if out is not None:
-        try:
-            write_atomically(
-                out,
-                {
-                    "headlines.csv": lambda path: write_csv(comparison.headlines, path),
-                    "kpis.csv": lambda path: write_csv(comparison.kpis, path),
-                    "pairs.csv": lambda path: write_csv(comparison.pairs, path),
-                    "compare.json": json_writer(
-                        {
-                            "a": str(a),
-                            "b": str(b),
-                            "kind": comparison.kind,
-                            "notes": comparison.notes,
-                        }
-                    ),
-                },
-            )
-        except OutputExists as exists:
-            raise fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
+        write_atomically(
+            out,
+            {
+                "headlines.csv": lambda path: write_csv(comparison.headlines, path),
+                "kpis.csv": lambda path: write_csv(comparison.kpis, path),
+                "pairs.csv": lambda path: write_csv(comparison.pairs, path),
+                "compare.json": json_writer(
+                    {
+                        "a": str(a),
+                        "b": str(b),
+                        "kind": comparison.kind,
+                        "notes": comparison.notes,
+                    }
+                ),
+            },
+        )
         typer.echo(f"tables -> {out}")

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import exitcodes
-from engine.cli.app import app, fail, setup_logging
+from engine.cli.app import BadOption, app, setup_logging
 
 
 @app.command()
@@ -30,9 +29,9 @@ def serve(
 
     setup_logging(False)
     if not (campaign / "profiles.csv").is_file() and not (campaign / "profiles.parquet").is_file():
-        raise fail(exitcodes.BAD_INPUT, f"{campaign} is not a campaign folder (no profiles)")
+        raise BadOption(f"{campaign} is not a campaign folder (no profiles)")
     if not 0 < port < 65536:
-        raise fail(exitcodes.BAD_INPUT, f"--port must be 1..65535, not {port}")
+        raise BadOption(f"--port must be 1..65535, not {port}")
     typer.echo(f"cxmatch review of {campaign} on http://{host}:{port}/ (Ctrl+C stops it)")
     # no access log: request lines are not needed, and the audit trail says who did what
     uvicorn.run(create_app(campaign), host=host, port=port, access_log=False, proxy_headers=True)
@@ -60,10 +59,10 @@ def access(
 
     setup_logging(False)
     if not campaign.is_dir():
-        raise fail(exitcodes.BAD_INPUT, f"{campaign} is not a folder")
+        raise BadOption(f"{campaign} is not a folder")
     if revoke is not None:
         if not revoke_token(campaign, revoke):
-            raise fail(exitcodes.BAD_INPUT, f"no active token {revoke!r}")
+            raise BadOption(f"no active token {revoke!r}")
         typer.echo(f"token {revoke} revoked")
         return
     if list_all:
@@ -73,7 +72,7 @@ def access(
             typer.echo(f"{row.token_id}  {scope}  {row.label}  created {row.created_at}  {state}")
         return
     if support_office == (partnership is not None):
-        raise fail(exitcodes.BAD_INPUT, "give either --partnership P or --support-office")
+        raise BadOption("give either --partnership P or --support-office")
     token_id, token = create_token(campaign, partnership, label)
     typer.echo(f"token {token_id} for {partnership or 'the Support Office'}; sign-in link:")
     typer.echo(f"{base_url.rstrip('/')}/signin#{token}")

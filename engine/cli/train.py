@@ -7,8 +7,17 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import exitcodes
-from engine.cli.app import Progress, app, fail, interactive, load_or_exit, setup_logging
+from engine.cli.app import (
+    MAX_SEED,
+    BadOption,
+    Progress,
+    app,
+    interactive,
+    load_or_exit,
+    out_folder,
+    setup_logging,
+    whole,
+)
 
 
 @app.command()
@@ -31,14 +40,15 @@ def train(
 
     setup_logging(verbose)
     progress = Progress(interactive())
-    if out.exists():
-        raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists already; choose another --out")
+    whole("--seed", seed, 0, MAX_SEED)
+    out_folder("--out", out)
+    if out.exists() or out.is_symlink():
+        raise OutputExists(f"{out} exists already; choose another --out")
     progress("loading campaign")
     loaded = load_or_exit(campaign)
     data = labelled_set(ScoringContext.of(loaded))
     if len(set(data.label.tolist())) < 2:
-        raise fail(
-            exitcodes.BAD_INPUT,
+        raise BadOption(
             f"{campaign}: the history has {len(data)} decisions on pairs eligible at the time; "
             "learning needs accepted (or completed) and rejected (or cancelled) ones",
         )
@@ -56,9 +66,6 @@ def train(
     model, _params = fit_selected(family, data, settings)
     assert isinstance(model, AdditiveScorer)  # a learned family
     report = model_report(model, data, loaded, evaluation)
-    try:
-        save_model(out, model, data, loaded, evaluation)
-    except OutputExists as exists:
-        raise fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
+    save_model(out, model, data, loaded, evaluation)
     typer.echo(format_report(report))
     typer.echo(f"model -> {out}")

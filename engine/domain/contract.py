@@ -6,9 +6,10 @@ once, at the boundary, by :mod:`engine.load.validation`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
-from datetime import date
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -108,33 +109,74 @@ QUOTA_COLUMNS = ("partnership", "category", "target")
 LIST_SEPARATOR = ";"  # list columns in CSV are ';'-joined
 
 
+# Bounds of what a person may type (README "Inputs"): every number is finite and bounded so
+# that it fits the solver's integer arithmetic (scores and euros are scaled to integers).
+MAX_CAPACITY = 10_000  # visitors a host receives at once (and policy max_group_size)
+MAX_QUOTA_TARGET = 1_000_000  # exchanges a quota asks for
+MAX_PENALTY = 1_000_000.0  # score points (quota shortfall, churn, hold)
+MAX_LUMP_SUM_EUR = 10_000.0  # a host country's lump-sum threshold
+MAX_BUDGET_EUR = 100_000_000.0  # a partnership's budget for the campaign
+# Every date of a campaign lies in a plausible range, ``earliest_date..latest_date`` of the
+# policy (default 2000-01-01..2099-12-31), which itself lies in these limits.
+DATE_LIMITS = (date(1900, 1, 1), date(2199, 12, 31))
+DEFAULT_DATE_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
+DATE_FORMAT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # YYYY-MM-DD, the one date format of every input
+
+
+def typed_date(value: Any) -> Any:
+    """A date as TOML or a person types it: a TOML date or a ``YYYY-MM-DD`` string, nothing
+    else (no datetime, no week date, no Unix timestamp)."""
+    if isinstance(value, datetime):
+        raise ValueError("is a date and time; give a date (YYYY-MM-DD)")
+    if isinstance(value, date) or value is None:
+        return value
+    if isinstance(value, str) and re.fullmatch(DATE_FORMAT, value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("is not a date (YYYY-MM-DD)")
+
+
+def finite(*, ge: float | None = None, gt: float | None = None, le: float, default: Any) -> Any:
+    """A float field that refuses inf and nan and has both bounds."""
+    return Field(default, ge=ge, gt=gt, le=le, allow_inf_nan=False)
+
+
+Euros = Annotated[float, Field(ge=0, le=MAX_LUMP_SUM_EUR, allow_inf_nan=False)]
+BudgetEuros = Annotated[float, Field(ge=0, le=MAX_BUDGET_EUR, allow_inf_nan=False)]
+
+
 class Policy(BaseModel):
-    """Rule parameters (``policy.toml``). Unknown keys are an error, not silently ignored."""
+    """Rule parameters (``policy.toml``). Unknown keys are an error, not silently ignored;
+    every number is finite and bounded, every date is a ``YYYY-MM-DD`` date."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    min_sme_share: float = Field(0.5, ge=0.0, le=1.0)
+    min_sme_share: float = finite(ge=0.0, le=1.0, default=0.5)
     require_common_language: bool = True
     min_days: int = Field(3, ge=3, le=22, description="shortest stay, working days")
     max_days: int = Field(22, ge=3, le=22, description="longest stay, working days (a month)")
-    max_group_size: int | None = Field(None, ge=1, description="caps every host capacity")
-    physical_visits_per_visitor: int = Field(1, ge=1)
+    max_group_size: int | None = Field(
+        None, ge=1, le=MAX_CAPACITY, description="caps every host capacity"
+    )
     plan_on: Literal["outcome", "proposals"] = Field(
         "outcome",
         description="outcome: quotas and the SME share hold on the expected exchanges (each "
         "proposal counts its chance p_accept), the SME share on the proposals too; proposals: "
         "each proposal counts as an exchange (for comparison)",
     )
-    quota_shortfall_penalty: float = Field(
-        1000.0, gt=0, description="score points lost per missing exchange of a quota"
-    )
+    physical_visits_per_visitor: int = Field(1, ge=1, le=100)
+    quota_shortfall_penalty: float = finite(
+        gt=0, le=MAX_PENALTY, default=1000.0
+    )  # score points lost per missing exchange of a quota
     # stability across nights (engine.night.carryover): what changing an earlier proposal costs
-    churn_penalty: float = Field(
-        10.0, ge=0, description="score points lost when an unanswered proposal is changed"
-    )
-    hold_penalty: float = Field(
-        1000.0, ge=0, description="score points lost when a pair on hold is no longer proposed"
-    )
+    churn_penalty: float = finite(
+        ge=0, le=MAX_PENALTY, default=10.0
+    )  # score points lost when an unanswered proposal is changed
+    hold_penalty: float = finite(
+        ge=0, le=MAX_PENALTY, default=1000.0
+    )  # score points lost when a pair on hold is no longer proposed
     # the campaign over time
     lead_days: int = Field(
         14,
@@ -151,6 +193,9 @@ class Policy(BaseModel):
         description="physical visits before this day do not count (a new programme "
         "generation); None: all history counts",
     )
+    # the plausible dates of the campaign: every date of every input lies between them
+    earliest_date: date = Field(DEFAULT_DATE_RANGE[0], description="the earliest plausible date")
+    latest_date: date = Field(DEFAULT_DATE_RANGE[1], description="the latest plausible date")
     # grouped exchanges (a host receives its visitors together, on shared dates)
     max_groups_per_host: int = Field(
         1, ge=1, le=100, description="new groups a host is proposed per night"
@@ -158,18 +203,33 @@ class Policy(BaseModel):
     group_common_language: bool = Field(
         True, description="a group has one working language every member and the host speak"
     )
-    group_event_bonus: float = Field(
-        5.0, ge=0, description="score points per member beyond the first, for group-event hosts"
+    group_event_bonus: float = finite(
+        ge=0, le=100.0, default=5.0
+    )  # score points per member beyond the first, for group-event hosts
+    slots_per_host: int = Field(
+        6, ge=1, le=100, description="most promising group slots kept per host"
     )
-    slots_per_host: int = Field(6, ge=1, description="most promising group slots kept per host")
     # lump sums and budgets (EUR); the visitor's partnership pays
-    lump_sums: dict[str, float] = Field(
+    lump_sums: dict[str, Euros] = Field(
         default_factory=dict, description="per host country threshold overrides"
     )
-    budgets: dict[str, float] = Field(
+    budgets: dict[str, BudgetEuros] = Field(
         default_factory=dict,
         description="per partnership cap on the campaign's lump sums (accepted and proposed)",
     )
+
+    @field_validator("generation_start", "earliest_date", "latest_date", mode="before")
+    @classmethod
+    def _one_date_format(cls, value: Any) -> Any:
+        return typed_date(value)
+
+    @field_validator("earliest_date", "latest_date")
+    @classmethod
+    def _within_limits(cls, value: date) -> date:
+        first, last = DATE_LIMITS
+        if not first <= value <= last:
+            raise ValueError(f"must lie in {first}..{last}")
+        return value
 
     @field_validator("lump_sums")
     @classmethod
@@ -185,7 +245,22 @@ class Policy(BaseModel):
     def _days_ordered(self) -> Policy:
         if self.min_days > self.max_days:
             raise ValueError(f"min_days ({self.min_days}) > max_days ({self.max_days})")
+        if self.earliest_date > self.latest_date:
+            raise ValueError(
+                f"earliest_date ({self.earliest_date}) > latest_date ({self.latest_date})"
+            )
+        if self.generation_start is not None and not (
+            self.earliest_date <= self.generation_start <= self.latest_date
+        ):
+            raise ValueError(
+                f"generation_start ({self.generation_start}) is outside the plausible dates "
+                f"{self.earliest_date}..{self.latest_date}"
+            )
         return self
+
+    def plausible(self, day: date) -> bool:
+        """The day lies in the campaign's plausible dates."""
+        return self.earliest_date <= day <= self.latest_date
 
 
 @dataclass(frozen=True)

@@ -10,23 +10,15 @@ Every problem of every file is collected before
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
-import math
-import tomllib
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from engine.domain.contract import (
     HISTORY_COLUMNS,
     HISTORY_OPTIONAL_COLUMNS,
-    LIST_SEPARATOR,
     POSITIVE_OUTCOMES,
     PROFILE_LIST_COLUMNS,
     PROFILE_OPTIONAL_COLUMNS,
@@ -39,10 +31,11 @@ from engine.domain.problems import CampaignInvalid, Problem
 from engine.domain.reference import canonical_country
 from engine.domain.vocabulary import Vocabularies
 from engine.load.cells import parse_bool, parse_dates, parse_int, split_list
+from engine.load.files import RawTable, read_table, read_toml
+from engine.load.policy import POLICY_FILE, budget_problems, check_policy
 from engine.load.validation import (
     LIST_ELEMENT_CANONICAL,
     check_history,
-    check_policy,
     check_profiles,
     check_quotas,
 )
@@ -50,21 +43,12 @@ from engine.load.words import VOCABULARY_FILE, Normalised, campaign_words, norma
 
 logger = logging.getLogger(__name__)
 
-POLICY_FILE = "policy.toml"
 PROFILE_COLUMNS = (*PROFILE_REQUIRED_COLUMNS, *PROFILE_OPTIONAL_COLUMNS)
 TABLE_COLUMNS = {
     "profiles": PROFILE_COLUMNS,
     "history": (*HISTORY_COLUMNS, *HISTORY_OPTIONAL_COLUMNS),
     "quotas": QUOTA_COLUMNS,
 }
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """A table as read from its file: every cell is stripped text ('' when empty)."""
-
-    file: str
-    frame: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -94,14 +78,14 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
     problems: list[Problem] = []
     hashes: dict[str, str] = {}
 
-    policy, policy_problems = _read_policy(folder, hashes)
+    policy, policy_problems, budgets = _read_policy(folder, hashes)
     problems += policy_problems
     vocabularies, word_problems = _read_vocabulary(folder, hashes)
     problems += word_problems
     tables: dict[str, RawTable | None] = {}
     normalised: list[Normalised] = []
-    for name in TABLE_COLUMNS:
-        table, read_problems = _read_table(folder, name, hashes)
+    for name, columns in TABLE_COLUMNS.items():
+        table, read_problems = read_table(folder, name, columns, hashes)
         problems += read_problems
         if table is not None:
             frame, report = normalise_table(table.frame, name, table.file, vocabularies)
@@ -116,9 +100,11 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
             problems.append(Problem("profiles.csv", None, None, None, message))
     else:
         problems += check_profiles(profiles.frame, policy, profiles.file, vocabularies)
+        if "partnership" in profiles.frame.columns:
+            problems += budget_problems(budgets, profiles.frame["partnership"])
     raw_profiles = None if profiles is None else profiles.frame
     if history is not None:
-        problems += check_history(history.frame, raw_profiles, history.file, vocabularies)
+        problems += check_history(history.frame, raw_profiles, history.file, vocabularies, policy)
     if quotas is not None:
         problems += check_quotas(quotas.frame, raw_profiles, quotas.file, vocabularies)
     if problems:
@@ -145,85 +131,24 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _read_policy(folder: Path, hashes: dict[str, str]) -> tuple[Policy, list[Problem]]:
-    path = folder / POLICY_FILE
-    if not path.is_file():
-        return Policy(), []
-    content = path.read_bytes()
-    hashes[POLICY_FILE] = hashlib.sha256(content).hexdigest()
-    try:
-        data = tomllib.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return Policy(), [Problem(POLICY_FILE, None, None, None, f"is not valid TOML: {error}")]
-    return check_policy(data, POLICY_FILE)
+def _read_policy(
+    folder: Path, hashes: dict[str, str]
+) -> tuple[Policy, list[Problem], dict[str, object]]:
+    """The policy, its problems, and its budgets as written (checked against the profiles'
+    partnerships even when another key is invalid)."""
+    data, problems = read_toml(folder / POLICY_FILE, hashes)
+    if data is None:
+        return Policy(), problems, {}
+    policy, problems = check_policy(data, POLICY_FILE)
+    budgets = data.get("budgets")
+    return policy, problems, dict(budgets) if isinstance(budgets, dict) else {}
 
 
 def _read_vocabulary(folder: Path, hashes: dict[str, str]) -> tuple[Vocabularies, list[Problem]]:
-    path = folder / VOCABULARY_FILE
-    if not path.is_file():
-        return Vocabularies(), []
-    content = path.read_bytes()
-    hashes[VOCABULARY_FILE] = hashlib.sha256(content).hexdigest()
-    try:
-        data = tomllib.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        message = f"is not valid TOML: {error}"
-        return Vocabularies(), [Problem(VOCABULARY_FILE, None, None, None, message)]
+    data, problems = read_toml(folder / VOCABULARY_FILE, hashes)
+    if data is None:
+        return Vocabularies(), problems
     return campaign_words(data, Vocabularies())
-
-
-def _read_table(
-    folder: Path, name: str, hashes: dict[str, str]
-) -> tuple[RawTable | None, list[Problem]]:
-    paths = [
-        path for path in (folder / f"{name}.csv", folder / f"{name}.parquet") if path.is_file()
-    ]
-    if not paths:
-        return None, []
-    if len(paths) > 1:
-        message = f"both {paths[0].name} and {paths[1].name} exist; keep only one"
-        return None, [Problem(paths[0].name, None, None, None, message)]
-    path = paths[0]
-    content = path.read_bytes()
-    hashes[path.name] = hashlib.sha256(content).hexdigest()
-    try:
-        if path.suffix == ".csv":
-            frame = pd.read_csv(
-                io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig"
-            )
-        else:
-            frame = pd.read_parquet(io.BytesIO(content)).reset_index(drop=True)
-            frame = pd.DataFrame(
-                {column: frame[column].map(_cell_text) for column in frame.columns}
-            )
-    except Exception as error:  # any reader error is a problem of the file, reported with the rest
-        return None, [Problem(path.name, None, None, None, f"cannot be read: {error}")]
-    frame = pd.DataFrame(
-        {str(column).strip(): frame[column].astype(str).str.strip() for column in frame.columns}
-    )
-    unknown = sorted(set(frame.columns) - set(TABLE_COLUMNS[name]))
-    if unknown:
-        logger.warning("%s: ignoring unknown columns %s", path.name, ", ".join(unknown))
-    return RawTable(path.name, frame), []
-
-
-def _cell_text(value: Any) -> str:
-    """A Parquet cell as the text it would have in CSV (lists ';'-joined, '' for null)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | tuple | np.ndarray):
-        return LIST_SEPARATOR.join(_cell_text(element) for element in value)
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return ""
-        return str(int(value)) if float(value).is_integer() else str(value)
-    if isinstance(value, date):  # also datetime and pd.Timestamp
-        return value.isoformat()
-    return str(value)
 
 
 def _frame_or_empty(table: RawTable | None, columns: tuple[str, ...]) -> pd.DataFrame:

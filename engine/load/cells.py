@@ -3,17 +3,17 @@ by validation and the loader)."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import pandas as pd
 
-from engine.domain.contract import LIST_SEPARATOR
+from engine.domain.contract import DATE_FORMAT, DATE_LIMITS, LIST_SEPARATOR
 
 TRUE_WORDS = ("true", "1", "yes")
 
 
 FALSE_WORDS = ("false", "0", "no")
-
-
-DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 
 
 def split_list(cells: pd.Series) -> pd.Series:
@@ -22,22 +22,39 @@ def split_list(cells: pd.Series) -> pd.Series:
     return elements[elements != ""]
 
 
-def parse_dates(cells: pd.Series) -> pd.Series:
-    """ISO 8601 dates at midnight, ``datetime64[ns]``; NaT where a cell is not a date.
+def iso_day(text: str) -> date | None:
+    """A ``YYYY-MM-DD`` calendar day, or None (any other format, or no such day)."""
+    text = text.strip()
+    if re.fullmatch(DATE_FORMAT, text) is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
-    A time of day without a time zone is accepted (and dropped), as Parquet timestamps
-    are written that way.
-    """
-    text = cells.astype(str).str.strip()
-    text = text.where(text.str.fullmatch(DATE_PATTERN), "")
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    return parsed.dt.normalize().astype("datetime64[ns]")
+
+def parse_days(cells: pd.Series) -> pd.Series:
+    """Each cell as a ``datetime.date`` (object dtype), None where it is not a ``YYYY-MM-DD``
+    calendar day. Any year 0001..9999 is read, so that a range check can name it."""
+    days = {cell: iso_day(cell) for cell in pd.unique(cells.astype(str))}
+    return cells.astype(str).map(days).astype(object)
+
+
+def parse_dates(cells: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` dates as ``datetime64[ns]`` (midnight); NaT where a cell is not a date
+    or lies outside :data:`~engine.domain.contract.DATE_LIMITS` (validation has refused it)."""
+    first, last = DATE_LIMITS
+    days = parse_days(cells).map(
+        lambda day: day if day is not None and first <= day <= last else None
+    )
+    stamps = pd.to_datetime(days.map(lambda day: None if day is None else day.isoformat()))
+    return pd.Series(stamps, index=cells.index).astype("datetime64[ns]")
 
 
 def parse_int(cells: pd.Series) -> pd.Series:
     """Integers (nullable ``Int64``); NA where a cell is not an integer of int64 size."""
     text = cells.astype(str).str.strip()
-    numbers = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?\d{1,18}")), errors="coerce")
+    numbers = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?[0-9]{1,18}")), errors="coerce")
     return numbers.astype("Int64")
 
 

@@ -19,7 +19,7 @@ from engine.load.cells import (
     FALSE_WORDS,
     TRUE_WORDS,
     parse_bool,
-    parse_dates,
+    parse_days,
     parse_int,
     true_where,
 )
@@ -64,8 +64,27 @@ INTEGER = Rule(
 
 
 DATE = Rule(
-    "date", lambda cells: parse_dates(cells).notna(), constant_message("is not a date (YYYY-MM-DD)")
+    "date", lambda cells: parse_days(cells).notna(), constant_message("is not a date (YYYY-MM-DD)")
 )
+
+
+def plausible_date(policy: Policy) -> Rule:
+    """A date in the campaign's plausible range (cells that are not dates pass: DATE reports
+    them)."""
+    first, last = policy.earliest_date, policy.latest_date
+
+    def valid(cells: pd.Series) -> pd.Series:
+        days = parse_days(cells)
+        return days.map(lambda day: day is None or first <= day <= last).astype(bool)
+
+    return Rule(
+        "plausible_date",
+        valid,
+        constant_message(
+            f"is outside the campaign's plausible dates {first}..{last} (policy earliest_date, "
+            "latest_date)"
+        ),
+    )
 
 
 BOOLEAN = Rule(
@@ -101,6 +120,14 @@ AT_LEAST_ONE = Rule(
     lambda cells: ~true_where(parse_int(cells) < 1),
     constant_message("is less than 1"),
 )
+
+
+def at_most(limit: int) -> Rule:
+    return Rule(
+        f"at_most_{limit}",
+        lambda cells: ~true_where(parse_int(cells) > limit),
+        constant_message(f"is more than {limit:,}"),
+    )
 
 
 NOT_NEGATIVE = Rule(

@@ -10,8 +10,11 @@ columns are ignored, so the proposals workbook of a run (``proposals.xlsx``) com
 is once reviewers have filled in its ``decision`` column. A row whose decision is left empty
 is a proposal not answered yet: it is skipped. Whether each row's values make sense is checked
 by :func:`engine.review.rules.check_requests`, the one validation every entry point shares;
-here only the file's form (readable, its columns) and the workbook's other sheets (a decision
-typed there is not read: a warning says where).
+here only the file's form (a file, readable, each column it reads once) and the workbook's
+other sheets (a decision typed there is not read: a warning says where). The boundary's parts
+of a row are here too, for that validation to call: ``decided_on`` is ``YYYY-MM-DD`` within the
+plausible dates (:func:`decided_on_problem`), a ``run_id`` names a run of the campaign
+(:func:`unknown_runs`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ from typing import Any
 import pandas as pd
 
 from engine.domain.cells import restore
+from engine.domain.contract import Policy
 from engine.domain.problems import Problem
+from engine.load.cells import iso_day
+from engine.load.files import csv_cells, not_a_file
 
 REQUIRED_COLUMNS = ("visitor_id", "host_id", "decision")
 OPTIONAL_COLUMNS = ("side", "partnership", "note", "decided_by", "decided_on", "run_id")
@@ -56,15 +62,21 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
     name = path.name
     if path.suffix.lower() not in SUFFIXES:
         return None, [Problem(name, None, None, None, "is not a .csv or .xlsx file")]
+    problem = not_a_file(path)
+    if problem is not None:
+        return None, [problem]
     warnings: list[str] = []
     try:
         content = path.read_bytes()
         if path.suffix.lower() == ".xlsx":
-            table, warnings = _read_xlsx(content, name)
+            header, cells, warnings = _read_xlsx(content, name)
         else:
-            table = _read_csv(content)
+            header, cells = csv_cells(content)
     except Exception as error:  # any reader error is a problem of the file
         return None, [Problem(name, None, None, None, f"cannot be read: {error}")]
+    table, repeated = _clean(header, cells, name)
+    if repeated:
+        return None, repeated
     missing = [column for column in REQUIRED_COLUMNS if column not in table.columns]
     if missing:
         return None, [
@@ -88,12 +100,39 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
     return DecisionFile(name, digest, rows, unanswered, warnings), []
 
 
-def _read_csv(content: bytes) -> pd.DataFrame:
-    table = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return _clean(table)
+def decided_on_problem(text: str, policy: Policy | None = None) -> str | None:
+    """Why a typed ``decided_on`` cannot be recorded (None: it can): ``YYYY-MM-DD`` only, and
+    within the plausible dates (the policy's, by default 2000-01-01..2099-12-31). A date the
+    log's readers cannot read back would poison every later run of the campaign."""
+    policy = policy or Policy()
+    day = iso_day(text)
+    if day is None:
+        return "is not a date (YYYY-MM-DD)"
+    if not policy.plausible(day):
+        return f"is outside the plausible dates {policy.earliest_date}..{policy.latest_date}"
+    return None
 
 
-def _read_xlsx(content: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
+def unknown_runs(file: DecisionFile, run_ids: set[str]) -> tuple[DecisionFile, list[Problem]]:
+    """The file without its rows whose ``run_id`` names no run of the campaign, and a
+    problem for each of them (a row without ``run_id`` answers whichever run proposed it)."""
+    rows = file.rows
+    unknown = (rows["run_id"] != "") & ~rows["run_id"].isin(sorted(run_ids))
+    problems = [
+        Problem(
+            file.name,
+            int(record["row"]),
+            "run_id",
+            record["run_id"],
+            "names no run of this campaign (the run these decisions answer)",
+        )
+        for record in rows[unknown].to_dict("records")
+    ]
+    kept = rows[~unknown].reset_index(drop=True)
+    return DecisionFile(file.name, file.sha256, kept, file.unanswered, file.warnings), problems
+
+
+def _read_xlsx(content: bytes, name: str) -> tuple[list[str], list[pd.Series], list[str]]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -110,9 +149,10 @@ def _read_xlsx(content: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
     finally:
         workbook.close()
     if not rows:
-        return pd.DataFrame(), warnings
+        return [], [], warnings
     header = [cell or f"column {i + 1}" for i, cell in enumerate(rows[0])]
-    return _clean(pd.DataFrame(rows[1:], columns=header, dtype=str)), warnings
+    cells = [pd.Series([row[i] for row in rows[1:]], dtype=object) for i in range(len(header))]
+    return header, cells, warnings
 
 
 def _sheet_rows(sheet: Any) -> list[list[str]]:
@@ -155,10 +195,21 @@ def _xlsx_text(value: Any) -> str:
     return str(value)
 
 
-def _clean(table: pd.DataFrame) -> pd.DataFrame:
-    """Stripped text cells with our export's formula neutralisation undone; header lower-case."""
+def _clean(
+    header: list[str], cells: list[pd.Series], file: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Stripped text cells with our export's formula neutralisation undone, the header trimmed
+    and lower-case; a column the file is read by that is there twice is a problem (which one
+    would count?), other repeated columns are ignored."""
+    names = [str(name).strip().lower() for name in header]
     cleaned: dict[str, pd.Series] = {}
-    for i, column in enumerate(str(column).strip().lower() for column in table.columns):
-        if column not in cleaned:  # a repeated header: the first column counts
-            cleaned[column] = table.iloc[:, i].fillna("").astype(str).str.strip().map(restore)
-    return pd.DataFrame(cleaned, index=table.index)
+    for name, column in zip(names, cells, strict=True):
+        if name not in cleaned:
+            cleaned[name] = column.fillna("").astype(str).str.strip().map(restore)
+    problems = [
+        Problem(file, None, name, None, f"is in the header {names.count(name)} times; keep one")
+        for name in dict.fromkeys(names)
+        if names.count(name) > 1 and name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    ]
+    rows = len(cells[0]) if cells else 0
+    return pd.DataFrame(cleaned, index=pd.RangeIndex(rows)), problems

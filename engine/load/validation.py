@@ -9,16 +9,16 @@ default index 0..n-1 (data row = index + 1).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 import pandas as pd
 import pandera.pandas as pa
-from pydantic import ValidationError
 
 from engine.domain.contract import (
     HISTORY_OPTIONAL_COLUMNS,
     HOST_ONLY_ORG_TYPES,
+    MAX_CAPACITY,
+    MAX_QUOTA_TARGET,
     PROFILE_LIST_COLUMNS,
     PROFILE_OPTIONAL_COLUMNS,
     PROFILE_REQUIRED_COLUMNS,
@@ -35,13 +35,16 @@ from engine.load.column_rules import (
     NOT_NEGATIVE,
     REQUIRED,
     Rule,
+    at_most,
     days_in_range,
     known,
     known_country,
     pandera_column,
+    plausible_date,
     run_schema,
     schema_problems,
 )
+from engine.load.consistency import case_problems, contradictory_history, no_profiles
 from engine.load.words import nearest_partnership, partnership_spelling_problems
 
 logger = logging.getLogger(__name__)
@@ -133,6 +136,9 @@ def check_profiles(
             schema = pa.SeriesSchema(checks=[rule.check()], name=name)
             problems += run_schema(schema, split_list(raw[name]).rename(name), file, [rule])
     problems += partnership_spelling_problems(raw, file)
+    problems += case_problems(raw, file, "profile_id", "profile_id")
+    problems += case_problems(raw, file, "org_id", "org_id")
+    problems += no_profiles(raw, file)
     return problems + _profile_cross_checks(raw, file)
 
 
@@ -163,23 +169,26 @@ def check_history(
     profiles: pd.DataFrame | None,
     file: str = "history.csv",
     vocabularies: Vocabularies | None = None,
+    policy: Policy | None = None,
 ) -> list[Problem]:
     """Every problem of a raw history table; ``profiles`` is the raw profiles table, if any."""
     raw = raw.reset_index(drop=True)
     vocabularies = vocabularies or Vocabularies()
+    dated = [DATE, plausible_date(policy or Policy())]
     problems = schema_problems(
         raw,
         file,
         {
             "visitor_id": [REQUIRED],
             "host_id": [REQUIRED],
-            "decided_on": [REQUIRED, DATE],
+            "decided_on": [REQUIRED, *dated],
             "outcome": [REQUIRED, column_rule(vocabularies, "history", "outcome")],
             "mode": [REQUIRED, column_rule(vocabularies, "history", "mode")],
-            **{column: [DATE] for column in HISTORY_OPTIONAL_COLUMNS if column in raw.columns},
+            **{column: dated for column in HISTORY_OPTIONAL_COLUMNS if column in raw.columns},
         },
     )
     problems += _history_date_problems(raw, file)
+    problems += contradictory_history(raw, file)
     if profiles is None or not {"profile_id", "role"} <= set(profiles.columns):
         return problems
     first = profiles.drop_duplicates("profile_id")  # duplicates are reported with the profiles
@@ -188,7 +197,7 @@ def check_history(
         if column in raw.columns:
             roles = raw[column].astype(str).map(role_of)
             unknown = roles.isna() & ~_is_empty(raw[column])
-            problems += _problems(raw, file, column, unknown, "is not a known profile_id")
+            problems += _problems(raw, file, column, unknown, _unknown_ids(raw[column], role_of))
             message = "is a " + roles.fillna("") + f" profile, not a {role}"
             problems += _problems(raw, file, column, roles.notna() & (roles != role), message)
     return problems
@@ -224,7 +233,7 @@ def check_quotas(
         {
             "partnership": [REQUIRED],
             "category": [REQUIRED, column_rule(vocabularies, "quotas", "category")],
-            "target": [REQUIRED, INTEGER, NOT_NEGATIVE],
+            "target": [REQUIRED, INTEGER, NOT_NEGATIVE, at_most(MAX_QUOTA_TARGET)],
         },
     )
     if profiles is not None and "partnership" in profiles.columns and "partnership" in raw.columns:
@@ -241,35 +250,19 @@ def check_quotas(
     return problems
 
 
-def check_policy(
-    data: Mapping[str, Any], file: str = "policy.toml"
-) -> tuple[Policy, list[Problem]]:
-    """The policy, or the default policy and every problem of ``data``.
+def _unknown_ids(cells: pd.Series, role_of: pd.Series) -> pd.Series:
+    """Why each id is unknown: no profile has it, or one has it in another case."""
+    by_case = {str(known).casefold(): str(known) for known in role_of.index}
 
-    The ordering of min_days and max_days is checked here too: pydantic skips the model's
-    own check when a field is invalid, and every problem must be reported at once.
-    """
-    shortest, longest = data.get("min_days"), data.get("max_days")
-    problems = []
-    if isinstance(shortest, int) and isinstance(longest, int) and shortest > longest:
-        message = f"is greater than max_days ({longest})"
-        problems.append(Problem(file, None, "min_days", str(shortest), message))
-    try:
-        policy = Policy.model_validate(dict(data))
-    except ValidationError as error:
-        for detail in error.errors():
-            key = ".".join(str(part) for part in detail["loc"]) or None
-            if key is None and problems:
-                continue  # the model's day-ordering check, already reported above
-            value = None if key is None else str(detail.get("input"))
-            if detail["type"] == "extra_forbidden":
-                message = "is not a policy setting (unknown key)"
-            else:
-                message = detail["msg"].removeprefix("Value error, ")
-                message = message if key is None else f"is invalid: {message}"
-            problems.append(Problem(file, None, key, value, message))
-        return Policy(), problems
-    return policy, problems
+    def message(value: str) -> str:
+        other = by_case.get(value.casefold())
+        if other is not None:
+            return (
+                f"is not a known profile_id; did you mean {other!r}? (write ids as the profiles do)"
+            )
+        return "is not a known profile_id"
+
+    return cells.astype(str).map(message)
 
 
 def _unknown_partnership(name: str, known_names: list[str]) -> str:
@@ -288,10 +281,10 @@ def profile_rules(
         rules[name].append(REQUIRED)
     for name in ("role", "org_type", "country", "mode", "status"):
         rules[name].append(column_rule(vocabularies, "profiles", name))
-    rules["available_from"].append(DATE)
-    rules["available_to"].append(DATE)
+    for name in ("available_from", "available_to"):
+        rules[name] += [DATE, plausible_date(policy)]
     for name in ("min_days", "max_days"):
         rules[name] += [INTEGER, days_in_range(policy)]
-    rules["capacity"] += [INTEGER, AT_LEAST_ONE]
+    rules["capacity"] += [INTEGER, AT_LEAST_ONE, at_most(MAX_CAPACITY)]
     rules["validated"].append(BOOLEAN)
     return rules

@@ -39,6 +39,7 @@ UNMATCHED_COLUMNS = (
 
 RULE_WORDS = {
     "not_matchable": "every {other} is a draft or not validated",
+    "same_organisation": "every {other} is a profile of its own organisation",
     "same_country": "every {other} is in the same country",
     "physical_visit_used": "its organisation used its physical visit and the profile asks for "
     "a physical exchange only",

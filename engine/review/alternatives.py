@@ -126,7 +126,7 @@ def _record(
     )
     result = record_requests(
         log_path(folder), [request], reviewer, proposals, capacity,
-        today=today, source=source, taken=taken,
+        today=today, source=source, taken=taken, policy=campaign.policy,
     )  # fmt: skip
     problems = [p.message for p in result.problems]
     return Taken((row["visitor_id"], row["host_id"]), problems, result, taken)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from engine.domain.contract import Campaign
-from engine.load.decision_files import DecisionFile, read_decision_file
+from engine.load.decision_files import DecisionFile, read_decision_file, unknown_runs
 from engine.output.folders import RunFolder, list_runs
 from engine.output.review_files import host_capacity
 from engine.review.log import (
@@ -73,7 +74,8 @@ def record_file(
     campaign that proposed them (``runs`` kept elsewhere count too). Undated answers are
     dated ``night`` (default: today)."""
     every_run = campaign_runs(campaign_folder, *runs)
-    return record_requests(
+    file, unknown = unknown_runs(file, {run.run_id for run in every_run})  # issue 16
+    result = record_requests(
         log_path(campaign_folder),
         requests_of(file),
         reviewer or Reviewer(),
@@ -81,9 +83,13 @@ def record_file(
         host_capacity(campaign),
         today=night,
         file=FileInfo(file.name, file.sha256, file.unanswered),
-        dry_run=dry_run,
+        dry_run=dry_run or (strict and bool(unknown)),
         strict=strict,
+        policy=campaign.policy,
     )
+    if not unknown:
+        return result
+    return replace(result, problems=[*unknown, *result.problems], dry_run=dry_run)
 
 
 def record_answers(
@@ -107,6 +113,7 @@ def record_answers(
         today=night,
         source=source,
         dry_run=dry_run,
+        policy=campaign.policy,
     )
 
 

@@ -24,7 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from engine.domain.contract import HISTORY_COLUMNS, HISTORY_OPTIONAL_COLUMNS, Campaign
+from engine.domain.contract import HISTORY_COLUMNS, HISTORY_OPTIONAL_COLUMNS, Campaign, Policy
+from engine.review.log_file import open_log, present
 from engine.review.results import DecisionsInvalid, FileInfo, ImportResult
 from engine.review.rules import (
     ALREADY,
@@ -38,14 +39,7 @@ from engine.review.rules import (
     Reviewer,
     check_requests,
 )
-from engine.review.schema import (
-    EVENT_COLUMNS,
-    TAKEN_COLUMNS,
-    V2_EVENTS,
-    connect,
-    ensure_schema,
-    has_table,
-)
+from engine.review.schema import EVENT_COLUMNS, TAKEN_COLUMNS, V2_EVENTS, ensure_schema, has_table
 from engine.review.state import events_frame, pair_states
 
 LOG_FILE = "decisions.sqlite"
@@ -67,17 +61,17 @@ def log_path(campaign_folder: Path) -> Path:
 
 def read_log(path: Path) -> pd.DataFrame:
     """Every event in the order recorded (empty when there is no log yet)."""
-    if not Path(path).is_file():
+    if not present(path):
         return _empty(EVENT_COLUMNS)
-    with connect(Path(path), read_only=True) as db:
+    with open_log(Path(path), read_only=True) as db:
         return _events(db)
 
 
 def read_taken(path: Path) -> pd.DataFrame:
     """The alternatives reviewers took (TAKEN_COLUMNS)."""
-    if not Path(path).is_file():
+    if not present(path):
         return _empty(TAKEN_COLUMNS)
-    with connect(Path(path), read_only=True) as db:
+    with open_log(Path(path), read_only=True) as db:
         return _taken(db)
 
 
@@ -85,9 +79,9 @@ def read_for_run(path: Path, run_id: str) -> pd.DataFrame:
     """The events a run reads, recording that it read them (from now on they cannot be
     withdrawn). No log, no record: reading never creates a log."""
     path = Path(path)
-    if not path.is_file():
+    if not present(path):
         return _empty(EVENT_COLUMNS)
-    with connect(path) as db:
+    with open_log(path) as db:
         db.execute("BEGIN IMMEDIATE")
         try:
             ensure_schema(db)
@@ -106,9 +100,9 @@ def read_for_run(path: Path, run_id: str) -> pd.DataFrame:
 
 def last_read(path: Path) -> int:
     """The last event a run has read (0: none)."""
-    if not Path(path).is_file():
+    if not present(path):
         return 0
-    with connect(Path(path), read_only=True) as db:
+    with open_log(Path(path), read_only=True) as db:
         return _last_read(db)
 
 
@@ -186,13 +180,15 @@ def record_requests(
     dry_run: bool = False,
     strict: bool = False,
     taken: Mapping[str, Any] | None = None,
+    policy: Policy | None = None,
 ) -> ImportResult:
     """Check ``requests`` (:func:`engine.review.rules.check_requests`) and append what is valid.
 
     One transaction. Every valid row is recorded and every problem row listed; ``strict``
     records nothing when any row has a problem, ``dry_run`` records nothing at all. A file
     (``file``) imported before changes nothing. ``taken``: an alternative a reviewer takes
-    (TAKEN_COLUMNS but ``seq``), recorded with its answers only if they are recorded."""
+    (TAKEN_COLUMNS but ``seq``), recorded with its answers only if they are recorded.
+    ``policy``: the campaign's, whose plausible dates bound ``decided_on``."""
     path = Path(path)
     today = today or datetime.now(UTC).date()
     name = file.name if file is not None else source
@@ -200,12 +196,16 @@ def record_requests(
     if taken is not None:
         proposals = {**proposals, (str(taken["visitor_id"]), str(taken["host_id"])):
                      proposal_from_taken(taken)}  # fmt: skip
-    if dry_run or not path.is_file():  # check before creating a log: bad input creates none
-        outcomes = _outcomes(path, requests, reviewer, proposals, capacity, today, source, name)
+    if dry_run or not present(path):  # check before creating a log: bad input creates none
+        context = Context(
+            _with_taken(proposals, read_taken(path)), capacity, last_read(path), today, source,
+            name, policy or Policy(),
+        )  # fmt: skip
+        outcomes = check_requests(requests, read_log(path), reviewer, context)
         result = _result(name, outcomes, unanswered, dry_run)
         if dry_run or not any(o.events for o in outcomes) or strict and result.problems:
             return result
-    with connect(path) as db:
+    with open_log(path) as db:
         db.execute("BEGIN IMMEDIATE")
         try:
             ensure_schema(db)
@@ -213,8 +213,9 @@ def record_requests(
                 db.execute("ROLLBACK")
                 return ImportResult(name, 0, len(requests), unanswered, already_imported=True)
             context = Context(
-                _with_taken(proposals, _taken(db)), capacity, _last_read(db), today, source, name
-            )
+                _with_taken(proposals, _taken(db)), capacity, _last_read(db), today, source,
+                name, policy or Policy(),
+            )  # fmt: skip
             outcomes = check_requests(requests, _events(db), reviewer, context)
             result = _result(name, outcomes, unanswered, dry_run=False)
             if strict and result.problems:
@@ -231,22 +232,6 @@ def record_requests(
             db.execute("ROLLBACK")
             raise
     return result
-
-
-def _outcomes(
-    path: Path,
-    requests: Sequence[Request],
-    reviewer: Reviewer,
-    proposals: Mapping[Pair, Proposal],
-    capacity: Mapping[str, int],
-    today: date,
-    source: str,
-    name: str,
-) -> list[Outcome]:
-    context = Context(
-        _with_taken(proposals, read_taken(path)), capacity, last_read(path), today, source, name
-    )
-    return check_requests(requests, read_log(path), reviewer, context)
 
 
 def _result(name: str, outcomes: list[Outcome], unanswered: int, dry_run: bool) -> ImportResult:

@@ -16,10 +16,8 @@ leaves earlier runs and the decision log as they were. One nightly at a time per
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -43,12 +41,11 @@ from engine.review.log import (
     read_for_run,
     with_decisions,
 )
+from engine.review.log_backup import campaign_lock
 from engine.review.proposed import RUNS
 from engine.review.state import pair_states
 
 log = logging.getLogger(__name__)
-
-LOCK_FILE = ".cxmatch-nightly.lock"
 
 
 @dataclass(frozen=True)
@@ -89,7 +86,7 @@ def run_nightly(
     night = options.night or datetime.now(UTC).date()
     name = night_id(night)
     target = runs_root / name
-    with _campaign_lock(folder):
+    with campaign_lock(folder):
         say("loading campaign")
         campaign = load_campaign(folder)
         say("importing decisions from the inbox")
@@ -123,14 +120,3 @@ def _labels(records: pd.DataFrame) -> int:
     """Pairs with a final state (an exchange, rejected or cancelled): labels to learn from."""
     states = pair_states(records)
     return int(states["status"].isin(("exchange", "rejected", "cancelled")).sum())
-
-
-@contextmanager
-def _campaign_lock(folder: Path) -> Iterator[None]:
-    """One nightly per campaign at a time (released by the OS if the process dies)."""
-    with open(folder / LOCK_FILE, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

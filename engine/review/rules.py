@@ -30,7 +30,9 @@ from typing import Any
 
 import pandas as pd
 
+from engine.domain.contract import Policy
 from engine.domain.problems import Problem
+from engine.load.decision_files import decided_on_problem
 from engine.review.schema import SUPPORT_OFFICE
 from engine.review.state import SIDES, live, side_answers
 
@@ -103,6 +105,7 @@ class Context:
     today: date
     source: str = "file"  # how the answers came: file, web or api
     file: str = ""  # the name problems carry
+    policy: Policy = Policy()  # its plausible dates bound decided_on
 
 
 @dataclass
@@ -161,7 +164,7 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
         outcome.problems.append(Problem(context.file, request.row, column, value, message))
         return outcome
 
-    form = _form_problems(request)
+    form = _form_problems(request, context.policy)
     if form:
         for column, value, message in form:
             problem(column, value, message)
@@ -233,7 +236,7 @@ def _asked(
     return mine
 
 
-def _form_problems(request: Request) -> list[tuple[str, str | None, str]]:
+def _form_problems(request: Request, policy: Policy) -> list[tuple[str, str | None, str]]:
     found: list[tuple[str, str | None, str]] = []
     if not request.visitor_id:
         found.append(("visitor_id", None, "is empty"))
@@ -243,11 +246,8 @@ def _form_problems(request: Request) -> list[tuple[str, str | None, str]]:
         found.append(("decision", request.decision, "is not a decision: use " + ", ".join(WORDS)))
     if request.side not in SIDE_WORDS:
         found.append(("side", request.side, "is not a side: use visitor, host or both"))
-    if request.decided_on:
-        try:
-            date.fromisoformat(request.decided_on)
-        except ValueError:
-            found.append(("decided_on", request.decided_on, "is not a date (YYYY-MM-DD)"))
+    if request.decided_on and (why := decided_on_problem(request.decided_on, policy)):
+        found.append(("decided_on", request.decided_on, why))  # the boundary's one date rule
     return found
 
 

@@ -1,4 +1,4 @@
-"""The decision log's SQLite schema (version 3), its migration from version 2, and connections.
+"""The decision log's SQLite schema (version 4), its migrations from versions 2 and 3.
 
 Version 3 keeps one row per *side's* answer (``events``): each proposal has a visitor side and
 a host side, and each answers ``accepted``, ``rejected`` or ``hold``; an exchange is
@@ -6,30 +6,32 @@ a host side, and each answers ``accepted``, ``rejected`` or ``hold``; an exchang
 never updated or deleted (triggers refuse it): the current state is derived
 (:mod:`engine.review.state`). The schema itself refuses:
 
-* any word but the five, any side but ``visitor`` and ``host``;
+* any word but the five, any side but ``visitor`` and ``host``, any source or mode but its own;
+* a date (``decided_on``, ``start_day``, ``end_day``) that is not a ``YYYY-MM-DD`` calendar day
+  within 1900-01-01..2199-12-31, the outer limits of every campaign's plausible dates
+  (version 4: a date the log's readers could not read back poisoned every later run);
 * an UPDATE or DELETE of an event, a taken alternative or a recorded read;
 * a withdrawal that names no event, names one twice, names an event of another pair, side or
   author, or an event a run has read already (``reads``: each run records how far it read);
 * a file imported twice (by content hash), an alternative taken twice.
 
 Everything that needs the campaign or the runs (was the pair proposed, who may answer which
-side, a host's capacity) is checked by the one validation function,
-:func:`engine.review.rules.check_requests`, that every entry point calls.
+side, a host's capacity, the campaign's own plausible dates) is checked by the one validation
+function, :func:`engine.review.rules.check_requests`, that every entry point calls.
 
-Version 2 logs (one ``decisions`` row per pair, standing for both sides) are migrated on the
-first write: each row becomes a visitor-side and a host-side event (``source = 'migrated'``);
-the old table is left as it was. A read-only reader converts a version 2 log the same way in
-memory, so an old log keeps working before it is ever written.
+Older logs are migrated on the first write (:func:`migrate`, one transaction): a version 3
+log's ``events`` and ``taken`` are rebuilt with version 4's checks (rows they refuse stop the
+migration: :func:`refused_rows` names them); a version 2 log (one ``decisions`` row per pair,
+standing for both sides) gets a visitor-side and a host-side event per row
+(``source = 'migrated'``), its old table left as it was. A read-only reader reads versions 2
+and 3 as they are. Opening a log (checks, connections) is :mod:`engine.review.log_file`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-VERSION = 3
+VERSION = 4
 SUPPORT_OFFICE = "support-office"
 
 EVENT_COLUMNS = (
@@ -50,8 +52,20 @@ CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
 BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;
 """
 
-SCHEMA_V3 = (
-    """
+# a date column: a YYYY-MM-DD calendar day within the outer limits of plausible dates
+# (engine.domain.contract.DATE_LIMITS); date(d, '+0 days') normalises 2027-02-30 to 2027-03-02
+DAY = (
+    "{c} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND date({c}, '+0 days') IS {c} "
+    "AND {c} BETWEEN '1900-01-01' AND '2199-12-31'"
+)
+DATE_COLUMNS = {"events": ("decided_on", "start_day", "end_day"), "taken": ("start_day", "end_day")}
+
+
+def _day(column: str) -> str:
+    return f"TEXT NOT NULL CHECK ({DAY.format(c=column)})"
+
+
+IMPORTS = """
 CREATE TABLE IF NOT EXISTS imports (
     import_id INTEGER PRIMARY KEY,
     file_name TEXT NOT NULL,
@@ -60,8 +74,9 @@ CREATE TABLE IF NOT EXISTS imports (
     imported_at TEXT NOT NULL,
     rows_recorded INTEGER NOT NULL,
     rows_already_recorded INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
+)"""
+EVENTS = f"""
+CREATE TABLE IF NOT EXISTS {{name}} (
     seq INTEGER PRIMARY KEY,
     visitor_id TEXT NOT NULL,
     host_id TEXT NOT NULL,
@@ -71,29 +86,28 @@ CREATE TABLE IF NOT EXISTS events (
     withdraws INTEGER REFERENCES events (seq),
     partnership TEXT NOT NULL,
     decided_by TEXT NOT NULL,
-    decided_on TEXT NOT NULL,
+    decided_on {_day("decided_on")},
     note TEXT NOT NULL,
     actor TEXT NOT NULL,
     source TEXT NOT NULL CHECK (source IN ('file', 'web', 'api', 'migrated')),
     mode TEXT NOT NULL CHECK (mode IN ('physical', 'virtual')),
-    start_day TEXT NOT NULL,
-    end_day TEXT NOT NULL,
+    start_day {_day("start_day")},
+    end_day {_day("end_day")},
     score REAL NOT NULL,
     run_id TEXT NOT NULL,
     proposed_by TEXT NOT NULL,
     import_id INTEGER REFERENCES imports (import_id),
     recorded_at TEXT NOT NULL,
     CHECK ((decision = 'withdrawn') = (withdraws IS NOT NULL))
-);
-CREATE UNIQUE INDEX IF NOT EXISTS one_withdrawal_per_event
-    ON events (withdraws) WHERE withdraws IS NOT NULL;
-CREATE TABLE IF NOT EXISTS taken (
+)"""
+TAKEN = f"""
+CREATE TABLE IF NOT EXISTS {{name}} (
     seq INTEGER PRIMARY KEY,
     visitor_id TEXT NOT NULL,
     host_id TEXT NOT NULL,
     mode TEXT NOT NULL CHECK (mode IN ('physical', 'virtual')),
-    start_day TEXT NOT NULL,
-    end_day TEXT NOT NULL,
+    start_day {_day("start_day")},
+    end_day {_day("end_day")},
     stay_days INTEGER NOT NULL,
     score REAL NOT NULL,
     group_id TEXT NOT NULL,
@@ -105,13 +119,21 @@ CREATE TABLE IF NOT EXISTS taken (
     taken_by TEXT NOT NULL,
     taken_at TEXT NOT NULL,
     UNIQUE (visitor_id, host_id)
-);
+)"""
+READS = """
 CREATE TABLE IF NOT EXISTS reads (
     seq INTEGER PRIMARY KEY,
     run_id TEXT NOT NULL,
     last_event_seq INTEGER NOT NULL,
     read_at TEXT NOT NULL
-);
+)"""
+REBUILT = {"events": EVENTS, "taken": TAKEN}  # the tables version 4 gave new checks
+
+SCHEMA = (
+    ";".join((IMPORTS, EVENTS.format(name="events"), TAKEN.format(name="taken"), READS))
+    + """;
+CREATE UNIQUE INDEX IF NOT EXISTS one_withdrawal_per_event
+    ON events (withdraws) WHERE withdraws IS NOT NULL;
 CREATE TRIGGER IF NOT EXISTS withdrawal_of_own_unread_event BEFORE INSERT ON events
 WHEN NEW.withdraws IS NOT NULL AND NOT EXISTS (
     SELECT 1 FROM events AS e
@@ -140,21 +162,6 @@ V2_EVENTS = (
 )
 
 
-@contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[sqlite3.Connection]:
-    """A connection in autocommit mode (transactions are explicit: BEGIN IMMEDIATE)."""
-    if read_only:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, timeout=60, isolation_level=None)
-    try:
-        db.execute("PRAGMA foreign_keys = ON")
-        yield db
-    finally:
-        db.close()
-
-
 def version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
@@ -165,13 +172,40 @@ def has_table(db: sqlite3.Connection, name: str) -> bool:
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
-    """Create version 3 (inside the caller's transaction), migrating a version 2 log."""
-    legacy = has_table(db, "decisions") and not has_table(db, "events")
-    for statement in statements(SCHEMA_V3):
+    """Create version 4 where there is none yet (inside the caller's transaction)."""
+    for statement in statements(SCHEMA):
         db.execute(statement)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring a version 2 or 3 log to version 4, inside the caller's transaction, with foreign
+    keys off (SQLite's way to rebuild a table). Raises ``sqlite3.IntegrityError`` when a row
+    breaks a new check (the caller names them first: :func:`refused_rows`)."""
+    legacy = has_table(db, "decisions") and not has_table(db, "events")
+    for table, create in REBUILT.items():
+        if has_table(db, table):  # version 3: the same columns, now with their checks
+            db.execute(create.format(name=f"{table}_v4"))
+            db.execute(f"INSERT INTO {table}_v4 SELECT * FROM {table}")
+            db.execute(f"DROP TABLE {table}")  # its index and triggers go with it
+            db.execute(f"ALTER TABLE {table}_v4 RENAME TO {table}")
+    ensure_schema(db)  # the index and triggers again, the new version number
     if legacy:
         columns = ", ".join(EVENT_COLUMNS)
         db.execute(f"INSERT INTO events ({columns}) SELECT {columns} FROM ({V2_EVENTS})")
+
+
+def refused_rows(db: sqlite3.Connection) -> list[str]:
+    """The rows of an older log that version 4's date checks refuse, each as ``table row N:
+    column 'value'`` (a log written by version 4 has none)."""
+    columns = {**DATE_COLUMNS, "decisions": DATE_COLUMNS["events"]}
+    found: list[str] = []
+    for table, dates in columns.items():
+        if not has_table(db, table):
+            continue
+        for column in dates:
+            query = f"SELECT seq, {column} FROM {table} WHERE NOT ({DAY.format(c=column)})"
+            found += [f"{table} row {seq}: {column} {value!r}" for seq, value in db.execute(query)]
+    return found
 
 
 def statements(script: str) -> list[str]:

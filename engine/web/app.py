@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -26,6 +32,7 @@ from engine.output.review_files import host_capacity
 from engine.review.alternatives import take_alternative
 from engine.review.inbox import record_answers
 from engine.review.log import ImportResult
+from engine.review.log_file import LogDamaged
 from engine.review.proposed import campaign_runs, proposed_pairs
 from engine.review.rules import FORBIDDEN, RECORDED
 from engine.review.rules import Request as Answer
@@ -64,6 +71,12 @@ def create_app(folder: Path) -> FastAPI:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+    @app.exception_handler(LogDamaged)
+    async def log_refused(_request: Request, error: LogDamaged) -> Response:
+        """A damaged decision log is said, never read as empty (README "When the decision
+        log is refused")."""
+        return PlainTextResponse(str(error), status_code=503)
 
     def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
         return HTMLResponse(pages.get_template(name).render(**values), status_code=status)

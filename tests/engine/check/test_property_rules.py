@@ -62,8 +62,17 @@ def campaigns(draw):
         )
         for i in range(n_visitors)
     ]
-    profiles += [host(f"H{j}", **draw(profile_fields("host"))) for j in range(n_hosts)]
-    history = [draw(history_row(n_visitors, n_hosts)) for _ in range(draw(st.integers(0, 8)))]
+    # some hosts are profiles of a visiting organisation (never proposed to itself)
+    profiles += [
+        host(
+            f"H{j}",
+            org_id=draw(st.sampled_from([f"O-H{j}"] * 3 + [f"ORG{j % (n_visitors // 3 + 1)}"])),
+            **draw(profile_fields("host")),
+        )
+        for j in range(n_hosts)
+    ]
+    drawn = [draw(history_row(n_visitors, n_hosts)) for _ in range(draw(st.integers(0, 8)))]
+    history = consistent(drawn)
     quotas = [
         {"partnership": p, "category": c, "target": draw(st.integers(0, 4))}
         for p in ("P1", "P2")
@@ -90,6 +99,18 @@ def campaigns(draw):
         policy += f"[budgets]\nP1 = {draw(st.sampled_from([0, 500, 2000]))}\n"
     as_of = date(2026, 12, 20) + timedelta(days=draw(st.integers(0, 40)))
     return profiles, history, quotas, policy, as_of
+
+
+def consistent(history: list[dict]) -> list[dict]:
+    """The rows that agree with the first row of their pair: a pair is an exchange (accepted,
+    completed) or refused (rejected, cancelled), never both (the loader refuses that)."""
+    first: dict[tuple[str, str], bool] = {}
+    kept = []
+    for row in history:
+        exchange = row["outcome"] in ("accepted", "completed")
+        if first.setdefault((row["visitor_id"], row["host_id"]), exchange) == exchange:
+            kept.append(row)
+    return kept
 
 
 @st.composite

@@ -319,6 +319,11 @@ CASES: dict[str, tuple[Corruption, set[tuple[str, str | None, str | None]]]] = {
         {("not_validated", "V2", "H2")},
     ),
     "same country": (_set("profile", "V1", "country", "DE"), {("same_country", "V1", "H1")}),
+    # the visitor profile and the host profile of one organisation
+    "organisation proposed to itself": (
+        _set("profile", "V1", "org_id", "org-H1"),
+        {("same_organisation", "V1", "H1")},
+    ),
     "host not cosme": (_set("profile", "H2", "country", "CH"), {("not_cosme", "V2", "H2")}),
     "visitor not cosme": (_set("profile", "V3", "country", "NO"), {("not_cosme", "V3", "H1")}),
     "host physical only": (_set("profile", "H2", "mode", "physical"), {("mode", "V2", "H2")}),

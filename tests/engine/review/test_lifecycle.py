@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from engine.cli import exitcodes
 from engine.cli.main import app
 from engine.load.campaign import load_campaign
+from engine.review import schema
 from engine.review.inbox import record_answers
 from engine.review.log import log_path, read_for_run, read_log, with_decisions
 from engine.review.rules import Request, Reviewer
@@ -202,6 +203,6 @@ def test_a_version_2_log_keeps_working_and_migrates_on_its_first_write(campaign,
     file = decisions_csv(tmp_path / "new.csv", answer(props.iloc[2:3], "hold"))
     assert decide(campaign, file).exit_code == exitcodes.OK
     with sqlite3.connect(log_path(campaign)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.VERSION
         assert db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 2  # left as it was
     assert sorted(states(campaign)["status"]) == ["exchange", "hold", "rejected"]

@@ -110,3 +110,12 @@ def test_a_revoked_token_signs_in_no_more_and_the_audit_trail_says_who_did_what(
     assert ("cxmatch access", "token revoked") in actions
     assert (f"partnership:{review.a}", "answer recorded") in actions
     assert ("anonymous", "refused: no valid token") in actions
+
+
+def test_a_damaged_decision_log_is_said_not_read_as_empty(review):
+    """Issue 16: the app refuses a 0-byte log (503 with the sentence) rather than showing every
+    proposal unanswered."""
+    log_path(review.folder).write_bytes(b"")
+    response = client(review, review.token_office).get("/api/proposals")
+    assert response.status_code == 503
+    assert "is empty (0 bytes)" in response.text and "cxmatch log restore" in response.text

@@ -1,0 +1,78 @@
+"""Checks across the rows of a table that a cell alone cannot fail: ids that differ only in
+case, a history that says two things of one pair, a campaign without profiles.
+
+Every check returns :class:`~engine.domain.problems.Problem` rows with file, 1-based data
+row, column and value, like :mod:`engine.load.validation`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES
+from engine.domain.problems import Problem
+
+
+def case_problems(raw: pd.DataFrame, file: str, column: str, what: str) -> list[Problem]:
+    """Rows whose ``column`` differs from another row's only in case: ids are compared
+    without case (``V1`` and ``v1`` would be two profiles, or two organisations, to a program
+    and one to a person). Exact duplicates are not reported here."""
+    if column not in raw.columns:
+        return []
+    cells = [(row, str(value)) for row, value in enumerate(raw[column], start=1) if value != ""]
+    spellings: dict[str, Counter[str]] = {}
+    first_row: dict[str, int] = {}
+    for row, value in cells:
+        spellings.setdefault(value.casefold(), Counter())[value] += 1
+        first_row.setdefault(value, row)
+    problems = []
+    for row, value in cells:
+        counts = spellings[value.casefold()]
+        if len(counts) < 2:
+            continue
+        usual = max(counts, key=lambda spelling: (counts[spelling], -first_row[spelling]))
+        if value != usual:
+            message = (
+                f"differs only in case from {what} '{usual}' (row {first_row[usual]}); "
+                f"{what}s are compared without case: write one spelling"
+            )
+            problems.append(Problem(file, row, column, value, message))
+    return problems
+
+
+def contradictory_history(raw: pd.DataFrame, file: str) -> list[Problem]:
+    """Rows that contradict an earlier row of the same pair: a pair is an exchange (accepted,
+    completed) or refused (rejected, cancelled), never both."""
+    if not {"visitor_id", "host_id", "outcome"} <= set(raw.columns):
+        return []
+    positive = set(POSITIVE_OUTCOMES)
+    negative = set(BLOCKING_OUTCOMES)
+    first: dict[tuple[str, str], tuple[int, str]] = {}
+    problems = []
+    for index, (visitor, host, outcome) in enumerate(
+        zip(raw["visitor_id"], raw["host_id"], raw["outcome"], strict=True)
+    ):
+        if outcome not in positive | negative or "" in (visitor, host):
+            continue  # an unknown outcome or empty id is reported with its cell
+        pair = (str(visitor), str(host))
+        if pair not in first:
+            first[pair] = (index + 1, outcome)
+            continue
+        row, earlier = first[pair]
+        if (outcome in positive) != (earlier in positive):
+            message = (
+                f"contradicts row {row} ({earlier}) for the pair {pair[0]} -> {pair[1]}: a pair "
+                "is an exchange (accepted, completed) or refused (rejected, cancelled), not both; "
+                "keep the row that holds"
+            )
+            problems.append(Problem(file, index + 1, "outcome", str(outcome), message))
+    return problems
+
+
+def no_profiles(raw: pd.DataFrame, file: str) -> list[Problem]:
+    """A profiles table without a row: nothing to match."""
+    if len(raw):
+        return []
+    return [Problem(file, None, None, None, "has no profile rows: a campaign needs profiles")]

@@ -1,0 +1,213 @@
+"""A campaign's files read as text, at the boundary: a file must be a file (a folder or a
+link to nothing is a problem, never "absent"), a table's column names are unique once trimmed
+and compared without case, and every cell becomes the text it would have in CSV (Parquet
+binary as UTF-8 text, timestamps at midnight as ``YYYY-MM-DD``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import math
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.domain.contract import LIST_SEPARATOR
+from engine.domain.problems import Problem
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as read from its file: every cell is stripped text ('' when empty)."""
+
+    file: str
+    frame: pd.DataFrame
+
+
+class NotText(ValueError):
+    """A cell that is no text: bytes that are not UTF-8."""
+
+
+def present(path: Path) -> bool:
+    """Something is at ``path``: a file, a folder, or a link (even one to nothing)."""
+    return path.exists() or path.is_symlink()
+
+
+def not_a_file(path: Path) -> Problem | None:
+    """Why what is at ``path`` is not a regular file to read, or None when it is one."""
+    if path.is_symlink() and not path.exists():
+        return Problem(
+            path.name, None, None, None, "is a link to nothing (the file it names is missing)"
+        )
+    if path.is_dir():
+        return Problem(path.name, None, None, None, "is a folder, not a file")
+    if not path.exists():
+        return Problem(path.name, None, None, None, "does not exist")
+    if not path.is_file():
+        return Problem(path.name, None, None, None, "is not a regular file")
+    return None
+
+
+def read_bytes(path: Path, hashes: dict[str, str]) -> tuple[bytes | None, list[Problem]]:
+    """The content of the file at ``path`` (its hash recorded), or the problem of reading it."""
+    problem = not_a_file(path)
+    if problem is not None:
+        return None, [problem]
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(path.name, None, None, None, f"cannot be read: {error.strerror}")]
+    hashes[path.name] = hashlib.sha256(content).hexdigest()
+    return content, []
+
+
+def read_toml(path: Path, hashes: dict[str, str]) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """A TOML file's tables (None when absent), or its problems."""
+    if not present(path):
+        return None, []
+    content, problems = read_bytes(path, hashes)
+    if content is None:
+        return None, problems
+    try:
+        return tomllib.loads(content.decode("utf-8-sig")), []
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return None, [Problem(path.name, None, None, None, f"is not valid TOML: {error}")]
+
+
+def read_table(
+    folder: Path, name: str, columns: Sequence[str], hashes: dict[str, str]
+) -> tuple[RawTable | None, list[Problem]]:
+    """``name.csv`` or ``name.parquet`` of ``folder`` as text (None when neither is there)."""
+    paths = [path for path in (folder / f"{name}.csv", folder / f"{name}.parquet") if present(path)]
+    if not paths:
+        return None, []
+    if len(paths) > 1:
+        message = f"both {paths[0].name} and {paths[1].name} exist; keep only one"
+        return None, [Problem(paths[0].name, None, None, None, message)]
+    path = paths[0]
+    content, problems = read_bytes(path, hashes)
+    if content is None:
+        return None, problems
+    try:
+        if path.suffix == ".csv":
+            header, cells = csv_cells(content)
+        else:
+            header, cells, problems = _parquet_cells(content, path.name)
+    except Exception as error:  # any reader error is a problem of the file, reported with the rest
+        return None, [Problem(path.name, None, None, None, f"cannot be read: {error}")]
+    names, header_problems = _header(header, columns, path.name)
+    if header_problems:
+        return None, header_problems + problems
+    frame = pd.DataFrame(
+        {name: cells[i].astype(str).str.strip() for i, name in enumerate(names)},
+        index=pd.RangeIndex(len(cells[0]) if cells else 0),
+    )
+    unknown = sorted(set(frame.columns) - set(columns))
+    if unknown:
+        logger.warning("%s: ignoring unknown columns %s", path.name, ", ".join(unknown))
+    return RawTable(path.name, frame), problems
+
+
+def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
+    """The header as written (repeated names kept) and each column's cells."""
+    table = pd.read_csv(
+        io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig", header=None
+    )
+    header = [str(cell) for cell in table.iloc[0]] if len(table) else []
+    body = table.iloc[1:].reset_index(drop=True)
+    return header, [body.iloc[:, i] for i in range(len(header))]
+
+
+def _parquet_cells(content: bytes, file: str) -> tuple[list[str], list[pd.Series], list[Problem]]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(content))
+    header, cells, problems = [], [], []
+    for i, name in enumerate(table.column_names):
+        header.append(str(name))
+        values = table.column(i).to_pylist()
+        texts = []
+        for row, value in enumerate(values, start=1):
+            try:
+                texts.append(cell_text(value))
+            except NotText:
+                message = "is not UTF-8 text"
+                problems.append(Problem(file, row, str(name).strip(), repr(value)[:40], message))
+                texts.append(bytes(value).decode("utf-8", "replace"))
+        cells.append(pd.Series(texts, dtype=object))
+    return header, cells, problems
+
+
+def _header(
+    header: list[str], columns: Sequence[str], file: str
+) -> tuple[list[str], list[Problem]]:
+    """Column names trimmed, a known column's name in any case read as it; a name that is
+    there twice once trimmed is a problem (which one would count?)."""
+    known = {column.casefold(): column for column in columns}
+    names = []
+    for written in header:
+        name = written.strip()
+        names.append(known.get(name.casefold(), name))
+    places: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        places.setdefault(name, []).append(position)
+    problems = [
+        Problem(
+            file,
+            None,
+            name,
+            None,
+            "is in the header "
+            f"{len(positions)} times (columns {', '.join(map(str, positions))}, as "
+            f"{', '.join(repr(header[p - 1]) for p in positions)}); keep one",
+        )
+        for name, positions in places.items()
+        if len(positions) > 1 and name in columns
+    ]
+    # unknown names may repeat (they are ignored), but the frame needs unique labels
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique, problems
+
+
+def cell_text(value: Any) -> str:
+    """A Parquet cell as the text it would have in CSV (lists ';'-joined, '' for null,
+    binary as UTF-8 text, a timestamp at midnight as its date)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotText(value) from None
+    if isinstance(value, list | tuple | np.ndarray):
+        return LIST_SEPARATOR.join(cell_text(element) for element in value)
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, datetime):  # also pd.Timestamp
+        midnight = value.tzinfo is None and value == datetime.combine(
+            value.date(), datetime.min.time()
+        )
+        return value.date().isoformat() if midnight else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

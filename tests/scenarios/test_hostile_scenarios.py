@@ -1,0 +1,86 @@
+"""Issue 16, property test of scenario files: a hostile value for any key is refused with the
+key named (``cxmatch simulate`` exits 2, nothing written) or read into a scenario, never a
+traceback. Each key is its own test (``pytest --hypothesis-show-statistics`` counts them)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from typer.testing import CliRunner
+
+from engine.cli import exitcodes
+from engine.cli.main import app
+from scenarios.spec import ScenarioInvalid, load_scenario
+from tests.hostile import toml_value
+
+runner = CliRunner()
+EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "6"))
+PROPERTY = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+# (table, key): every key a scenario file may set, a table's keys under its header
+KEYS = [
+    (None, "name"),
+    (None, "description"),
+    (None, "base"),
+    (None, "nights"),
+    (None, "seed"),
+    (None, "first_night"),
+    (None, "days_between_nights"),
+    ("policy", "min_sme_share"),
+    ("policy", "generation_start"),
+    ("policy", "latest_date"),
+    ("arrivals", "visitors_per_night"),
+    ("arrivals", "from_night"),
+    ("acceptance", "model"),
+    ("acceptance", "scale"),
+    ("engine", "time_limit_s"),
+    ("engine", "top_k"),
+    ("engine", "workers"),
+    ("base", "visitors"),
+    ("base", "seed"),
+    ("base", "start"),
+    ("changes", "count"),
+    ("changes", "factor"),
+]
+CHANGE = 'action = "add"\nrole = "visitor"\ncount = 1\n'
+
+
+def scenario_text(table: str | None, key: str, value: str) -> str:
+    if table is None:
+        return f'{key} = {value}\nbase = "demo"\n' if key != "base" else f"{key} = {value}\n"
+    if table == "changes":
+        change = CHANGE.replace(f"{key} = 1\n", "") if key == "count" else CHANGE
+        if key == "factor":
+            change = 'action = "scale_capacity"\n'
+        return f"[[changes]]\n{change}{key} = {value}\n"
+    if table == "base":
+        return f"[base]\nvisitors = 5\nhosts = 2\n{key} = {value}\n".replace(f"{key} = 5\n", "", 1)
+    return f"[{table}]\n{key} = {value}\n"
+
+
+@pytest.mark.parametrize(("table", "key"), KEYS, ids=[f"{t or ''}.{k}" for t, k in KEYS])
+@PROPERTY
+@given(value=toml_value())
+def test_a_hostile_scenario_value_is_refused_naming_its_key_or_read(table, key, value):
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "hostile.toml"
+        path.write_text(scenario_text(table, key, value), encoding="utf-8")
+        try:
+            load_scenario(path)
+        except ScenarioInvalid as invalid:
+            assert invalid.problems
+            assert any(key in problem or "TOML" in problem for problem in invalid.problems), (
+                invalid.problems
+            )
+            out = Path(work) / "out"
+            result = runner.invoke(app, ["simulate", str(path), "--out", str(out)])
+            assert result.exit_code == exitcodes.BAD_INPUT, result.output
+            assert "Traceback" not in result.output
+            assert not out.exists()
