@@ -8,6 +8,7 @@ organisation: at most one physical pair of an organisation's visitor profiles to
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -51,11 +52,44 @@ def assignment_problem(
     return with_carryover(problem, carryover, encoded, candidates, campaign)
 
 
-def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:
+# What the stages other than the solver take on this machine (2 cores, measured under the
+# other engineers' load: benchmarks/README.md "Time"), to give the solver what they leave of
+# ``--time-limit``: before the solve, a fixed part and per million pairs scored (eligibility,
+# features, scores) and per candidate pair (slots); after it (diagnosis, decode, check,
+# unmatched, writing) per candidate pair. Only sizes enter: the same run gets the same work
+# budget on any machine (reproducible), and the wall clock only cuts it (``deadline``).
+FIXED_S = 3.0
+SCORED_S_PER_MILLION = 0.25
+PRE_S_PER_CANDIDATE = 1.2e-4
+POST_S_PER_CANDIDATE = 1.5e-4
+SOLVER_MINIMUM_S = 1.0  # work the solver gets whatever the limit (greedy, flow and an LP)
+LOAD_MARGIN = 1.5  # the deadline keeps this many times the predicted after-solve time
+
+
+def solver_budget(n_scored: int, n_candidates: int, time_limit_s: float) -> tuple[float, float]:
+    """(the solver's work budget, the after-solve reserve) in seconds for a run of
+    ``time_limit_s`` that scored ``n_scored`` pairs and kept ``n_candidates``."""
+    before = FIXED_S + SCORED_S_PER_MILLION * n_scored / 1e6 + PRE_S_PER_CANDIDATE * n_candidates
+    after = POST_S_PER_CANDIDATE * n_candidates
+    return max(SOLVER_MINIMUM_S, time_limit_s - before - after), after
+
+
+def solve_assignment(
+    problem: AssignmentProblem, options: RunOptions, n_scored: int | None = None
+) -> SolveResult:
+    """Solve with the work budget the run's time limit leaves the solver, and the wall-clock
+    deadline (the run's start plus its limit, less the after-solve reserve) as a safety net."""
+    scored = problem.n_visitors * problem.n_hosts if n_scored is None else n_scored
+    work, after = solver_budget(scored, problem.n_pairs, options.time_limit_s)
+    started = time.perf_counter() if options.started is None else options.started
+    deadline = max(time.perf_counter() + 0.5, started + options.time_limit_s - LOAD_MARGIN * after)
     return solve(
         problem,
         SolverOptions(
-            time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed
+            time_limit_s=work,
+            workers=options.workers,
+            seed=options.seed,
+            deadline=deadline,
         ),
     )
 

@@ -26,7 +26,13 @@ from engine.domain.calendar import day_date, day_number, library_version
 from engine.domain.contract import Campaign
 from engine.night.carryover import Carryover
 from engine.night.decode import proposals_of
-from engine.night.encode import assignment_problem, organisation_sets, solve_assignment
+from engine.night.encode import (
+    LOAD_MARGIN,
+    POST_S_PER_CANDIDATE,
+    assignment_problem,
+    organisation_sets,
+    solve_assignment,
+)
 from engine.night.groups import accepted_spend, with_slots, with_spend
 from engine.night.occupancy import accepted_stays, occupancy
 from engine.night.options import RunOptions
@@ -78,6 +84,9 @@ def run_night(
     earliest = int(day_number([as_of + timedelta(days=campaign.policy.lead_days)])[0])
     timings: dict[str, float] = {}
     clock = time.perf_counter()
+    started = clock if options.started is None else options.started
+    if options.started is not None:  # the CLI's loading, before the night
+        timings["load"] = round(clock - options.started, 4)
 
     def lap(name: str) -> None:
         nonlocal clock
@@ -93,8 +102,9 @@ def run_night(
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
-    scorer = choose_scorer(campaign, options, encoded, text)
     lap("encode")
+    scorer = choose_scorer(campaign, options, encoded, text)
+    lap("training")
 
     say(f"scoring {len(visitors)} x {len(hosts)} pairs")
     candidates, stats = build_candidates(encoded, text, context, scorer.score, top_k=options.top_k)
@@ -119,7 +129,7 @@ def run_night(
     if sets is not None:
         problem = replace(problem, limit_set=sets[0], set_limit=sets[1])
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
-    solved = solve_assignment(problem, options)
+    solved = solve_assignment(problem, options, stats.pairs_seen)
     lap("solve")
     table = candidates.assign(
         visitor_id=encoded.visitors.ids[candidates["visitor"]],
@@ -146,7 +156,15 @@ def run_night(
     # what each rule costs, measured on the LP without the slot layer (fast, and the slots
     # affect every rule alike)
     slot_free = problem.restricted(np.ones(problem.n_pairs, dtype=bool))
-    diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=options.time_limit_s / 4))
+    # a tenth of the limit at most, and never past the after-solve reserve of the run's limit
+    left = (
+        started
+        + options.time_limit_s
+        - time.perf_counter()
+        - LOAD_MARGIN * POST_S_PER_CANDIDATE * problem.n_pairs
+    )
+    budget = max(0.5, min(options.time_limit_s / 10, left))
+    diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=budget))
     lap("diagnosis")
 
     say("writing proposals and checking every rule")

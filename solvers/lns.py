@@ -1,0 +1,146 @@
+"""Large-neighbourhood search with CP-SAT: small models it closes, each improving the incumbent.
+
+Each neighbourhood re-opens a few hosts (``solvers.neighbourhood``: their slots, their members
+and the visitors free or with them; everything else stays, the rules stay exact) and CP-SAT
+solves it whole, hinted with the incumbent, within a small deterministic time. A better
+sub-solution replaces the incumbent's part at once.
+
+Neighbourhoods, in this order, each grown from a seed host to at most ``HOSTS`` hosts and
+``PAIRS`` pairs by adding the hosts that hold the visitors the seed's pairs want:
+
+1. *disagreement*: hosts where the LP over whole groups (``solvers.group_lp``) does not open
+   what the incumbent opens (another slot, a fractional one, other members), most mass
+   first;
+2. *near-zero reduced cost*: hosts whose unchosen pairs have the largest reduced value under
+   the LP's prices (a pair the prices say is nearly as good as what is chosen);
+3. *one partnership*: the hosts of the pairs whose visitors count for a quota that falls
+   short, when one does.
+
+Deterministic: the neighbourhoods depend only on the problem, the incumbent and the LP; each
+CP-SAT run is interleaved and ends on deterministic time; the whole search stops after a
+fixed amount of deterministic time (``work``), or at the wall-clock ``deadline`` (the safety
+net: then the result may differ from run to run, and ``stats`` says it was cut).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solvers.cpsat_model import build_model
+from solvers.neighbourhood import merge, sub_problem
+from solvers.problem import AssignmentProblem
+from solvers.result import Solution
+
+HOSTS = 8  # hosts per neighbourhood
+PAIRS = 1_200  # pairs per neighbourhood (the seed host is always whole)
+STEP_TIME = 1.0  # CP-SAT deterministic time per neighbourhood
+
+
+def improve(
+    problem: AssignmentProblem,
+    incumbent: Solution,
+    seeds: list[int],
+    *,
+    work: float,
+    workers: int,
+    seed: int,
+    deadline: float | None,
+    stats: dict[str, float | int | str],
+) -> Solution:
+    """Improve ``incumbent`` over the neighbourhoods grown from ``seeds`` (host indices, in
+    order) within ``work`` deterministic seconds of CP-SAT."""
+    best, value = incumbent, problem.objective(*incumbent)
+    spent, tried, improved, closed = 0.0, 0, 0, 0
+    wants = _wanted_hosts(problem)
+    done = np.zeros(problem.n_hosts, dtype=bool)
+    cut = False
+    for host in seeds:
+        if spent >= work:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            cut = True
+            break
+        if done[host]:
+            continue
+        hosts = _grow(problem, best, host, wants)
+        done[host] = True
+        part = sub_problem(problem, best, hosts)
+        if not part.problem.n_pairs:
+            continue
+        keep = np.ones(part.problem.n_pairs, dtype=bool)
+        built = build_model(part.problem, keep, part.start)
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = workers
+        params.random_seed = seed
+        params.interleave_search = True
+        params.max_deterministic_time = min(STEP_TIME, max(0.05, work - spent))
+        if deadline is not None:
+            params.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+        status = solver.solve(built.model)
+        spent += float(solver.deterministic_time)
+        tried += 1
+        closed += status == cp_model.OPTIMAL
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        chosen = np.zeros(part.problem.n_pairs, dtype=bool)
+        chosen[built.pairs[[solver.boolean_value(v) for v in built.x]]] = True
+        opened = None
+        if part.problem.slot_host is not None:
+            opened = np.zeros(part.problem.n_slots, dtype=bool)
+            for slot, var in built.opened.items():
+                opened[slot] = solver.boolean_value(var)
+        # the full objective is the sub-problem's plus a constant: compare there
+        gain = part.problem.objective(chosen, opened) - part.problem.objective(*part.start)
+        if gain > 0:
+            best = merge(problem, best, part, (chosen, opened))
+            value += gain
+            improved += 1
+    stats.update(
+        lns_neighbourhoods=tried,
+        lns_closed=closed,
+        lns_improved=improved,
+        lns_deterministic_time=round(spent, 3),
+    )
+    if cut:
+        stats["lns_cut_by_wall_clock"] = "yes"
+    return best
+
+
+def _wanted_hosts(problem: AssignmentProblem) -> list[np.ndarray]:
+    """For each visitor, its candidate hosts by value, best first."""
+    order = np.lexsort((-problem.pair_value, problem.pair_visitor))
+    visitors = problem.pair_visitor[order]
+    bounds = np.searchsorted(visitors, np.arange(problem.n_visitors + 1))
+    hosts = problem.pair_host[order]
+    return [hosts[bounds[v] : bounds[v + 1]] for v in range(problem.n_visitors)]
+
+
+def _grow(
+    problem: AssignmentProblem, solution: Solution, seed_host: int, wants: list[np.ndarray]
+) -> np.ndarray:
+    """The seed host, then the hosts holding the visitors of its best pairs, then those
+    visitors' other best hosts, up to ``HOSTS`` hosts and about ``PAIRS`` pairs."""
+    selected, _ = solution
+    host_of = np.full(problem.n_visitors, -1)
+    host_of[problem.pair_visitor[selected]] = problem.pair_host[selected]
+    pairs_of_host = np.bincount(problem.pair_host, minlength=problem.n_hosts)
+    hosts = np.zeros(problem.n_hosts, dtype=bool)
+    hosts[seed_host] = True
+    size = int(pairs_of_host[seed_host])
+    mine = np.flatnonzero(problem.pair_host == seed_host)
+    visitors = problem.pair_visitor[mine[np.argsort(-problem.pair_value[mine], kind="stable")]]
+    queue = [int(host_of[v]) for v in visitors if host_of[v] >= 0]
+    for v in visitors:
+        queue.extend(int(h) for h in wants[v][:2])
+    for host in queue:
+        if hosts.sum() >= HOSTS:
+            break
+        if hosts[host] or size + pairs_of_host[host] > PAIRS:
+            continue
+        hosts[host] = True
+        size += int(pairs_of_host[host])
+    return hosts
