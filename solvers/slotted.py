@@ -46,10 +46,10 @@ from solvers.relaxation import solve_relaxation
 from solvers.result import Solution, SolveResult, SolveStatus, solve_result
 
 # shares of the time budget (work: HiGHS iterations, CP-SAT deterministic time)
-SLOT_FREE_SHARE = 0.1
-REFIT_SHARE = 0.05
-GROUP_LP_SHARE = 0.35
-LNS_SHARE = 0.2  # CP-SAT deterministic seconds per second of the limit
+SLOT_FREE_SHARE = 0.08
+REFIT_SHARE = 0.04  # each of the three refits
+GROUP_LP_SHARE = 0.55
+LNS_SHARE = 0.25  # LNS work (CP-SAT deterministic seconds and model building) per second
 WHOLE_PAIRS = 1_500  # up to this many pairs, CP-SAT solves the whole problem
 
 

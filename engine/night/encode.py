@@ -58,19 +58,22 @@ def assignment_problem(
 # features, scores) and per candidate pair (slots); after it (diagnosis, decode, check,
 # unmatched, writing) per candidate pair. Only sizes enter: the same run gets the same work
 # budget on any machine (reproducible), and the wall clock only cuts it (``deadline``).
-FIXED_S = 3.0
-SCORED_S_PER_MILLION = 0.25
-PRE_S_PER_CANDIDATE = 1.2e-4
-POST_S_PER_CANDIDATE = 1.5e-4
+BEFORE_S = 6.0  # loading (imports included), encoding, training
+SCORED_S_PER_MILLION = 0.08
+BEFORE_S_PER_CANDIDATE = 8e-5
+AFTER_S = 6.0  # diagnosis, decode, check, unmatched, writing (workbook, report)
+AFTER_S_PER_CANDIDATE = 8e-5
 SOLVER_MINIMUM_S = 1.0  # work the solver gets whatever the limit (greedy, flow and an LP)
 LOAD_MARGIN = 1.5  # the deadline keeps this many times the predicted after-solve time
+OVERRUN = 0.05  # of the limit: the deadline may pass the plan by this much
 
 
 def solver_budget(n_scored: int, n_candidates: int, time_limit_s: float) -> tuple[float, float]:
     """(the solver's work budget, the after-solve reserve) in seconds for a run of
     ``time_limit_s`` that scored ``n_scored`` pairs and kept ``n_candidates``."""
-    before = FIXED_S + SCORED_S_PER_MILLION * n_scored / 1e6 + PRE_S_PER_CANDIDATE * n_candidates
-    after = POST_S_PER_CANDIDATE * n_candidates
+    before = BEFORE_S + SCORED_S_PER_MILLION * n_scored / 1e6
+    before += BEFORE_S_PER_CANDIDATE * n_candidates
+    after = AFTER_S + AFTER_S_PER_CANDIDATE * n_candidates
     return max(SOLVER_MINIMUM_S, time_limit_s - before - after), after
 
 

@@ -27,8 +27,8 @@ from engine.domain.contract import Campaign
 from engine.night.carryover import Carryover
 from engine.night.decode import proposals_of
 from engine.night.encode import (
+    AFTER_S_PER_CANDIDATE,
     LOAD_MARGIN,
-    POST_S_PER_CANDIDATE,
     assignment_problem,
     organisation_sets,
     solve_assignment,
@@ -156,14 +156,14 @@ def run_night(
     # what each rule costs, measured on the LP without the slot layer (fast, and the slots
     # affect every rule alike)
     slot_free = problem.restricted(np.ones(problem.n_pairs, dtype=bool))
-    # a tenth of the limit at most, and never past the after-solve reserve of the run's limit
+    # a twentieth of the limit at most, and never past the after-solve reserve of the limit
     left = (
         started
         + options.time_limit_s
         - time.perf_counter()
-        - LOAD_MARGIN * POST_S_PER_CANDIDATE * problem.n_pairs
+        - LOAD_MARGIN * AFTER_S_PER_CANDIDATE * problem.n_pairs
     )
-    budget = max(0.5, min(options.time_limit_s / 10, left))
+    budget = max(0.5, min(options.time_limit_s / 20, left))
     diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=budget))
     lap("diagnosis")
 
