@@ -18,8 +18,8 @@ Variants (same profiles and candidates, other rules, so they share the cache):
 from __future__ import annotations
 
 import json
-import shutil
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
