@@ -110,7 +110,15 @@ class _Columns:
         for host in np.unique(problem.pair_host[chosen]):
             members = chosen[problem.pair_host[chosen] == host]
             slot = -1
-            if open_slots is not None and self.groups.exact_host[host]:
+            if open_slots is not None and self.groups.join_host[host]:
+                new = np.flatnonzero(open_slots & self.problem.new_slots)
+                mine = (
+                    new[self.problem.slot_host[new] == host]
+                    if self.problem.slot_host is not None
+                    else new
+                )
+                slot = int(mine[0]) if len(mine) else -1
+            elif open_slots is not None and self.groups.exact_host[host]:
                 fits = [set(problem.slots_of(int(p)).tolist()) for p in members]
                 common = set.intersection(*fits) & set(np.flatnonzero(open_slots).tolist())
                 if not common:
@@ -142,7 +150,8 @@ class _Columns:
         block = sparse.hstack(
             [block[:, : problem.n_visitors], convexity, block[:, rows.side_start :]]
         ).tocsr()
-        value = incidence @ (rows.value + self.groups.pair_bonus) - self.groups.charge(hosts)
+        slots = np.array(self.slot, dtype=np.int64)
+        value = incidence @ (rows.value + self.groups.pair_bonus) - self.groups.charge(hosts, slots)
         matrix = sparse.hstack([block.T, rows.slack_block]).tocsc()
         return matrix, value
 

@@ -69,9 +69,13 @@ class HostGroups:
         hosts_sorted = problem.slot_host[self.slots_by_host]
         self.host_starts = np.flatnonzero(np.r_[True, hosts_sorted[1:] != hosts_sorted[:-1]])
         self.host_of_segment = hosts_sorted[self.host_starts] if len(hosts_sorted) else hosts_sorted
-        # pairs of inexact hosts that fit some slot: ranked within their host by capacity
+        # hosts with accepted groups to join (one new group at most): solved host by host
+        self.join_host = joins & (problem.max_groups_per_host == 1)
+        self.joins = [_JoinHost(problem, int(h), capacity) for h in np.flatnonzero(self.join_host)]
+        # pairs of the other hosts that fit some slot: ranked within their host by capacity
         fits_any = np.diff(problem.slot_indptr) > 0
-        self.loose_pairs = np.flatnonzero(fits_any & ~self.exact_host[problem.pair_host])
+        inexact = ~self.exact_host & ~self.join_host
+        self.loose_pairs = np.flatnonzero(fits_any & inexact[problem.pair_host])
         self.loose_room = capacity.copy()
         self.loose_charge = np.where(joins, 0.0, self.host_bonus)  # a join opens no group
 
@@ -103,6 +107,15 @@ class HostGroups:
         chosen[pairs[taken & open_slots[slots]]] = True
         self._slot_groups = (pairs[taken], slots[taken], slot_value)
         self._loose_groups = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        self._join_groups: list[tuple[int, int, np.ndarray]] = []
+        for join in self.joins:
+            value, members, slot = join.best(reduced, self.host_bonus[join.host])
+            host_value[join.host] = value
+            if value > 0:
+                chosen[members] = True
+                self._join_groups.append((join.host, slot, members))
+                if slot >= 0:
+                    open_slots[slot] = True
         # inexact hosts: best members up to capacity, whatever the slots
         if len(self.loose_pairs):
             loose = self.loose_pairs
@@ -116,7 +129,7 @@ class HostGroups:
             taken = rank < self.loose_room[owner]
             value = np.bincount(owner[taken], weights=gain[taken], minlength=n_hosts)
             value = np.maximum(0.0, value - np.where(value > 0, self.loose_charge, 0.0))
-            host_value = np.where(self.exact_host, host_value, value)
+            host_value = np.where(self.exact_host | self.join_host, host_value, value)
             chosen[loose[taken & (value[owner] > 0)]] = True
             self._loose_groups = (loose[taken], owner[taken])
         return host_value, chosen, open_slots
@@ -142,6 +155,7 @@ class HostGroups:
             (int(hosts[slot]), int(slot), members[a:b])
             for slot, a, b in zip(picked.tolist(), starts.tolist(), ends.tolist(), strict=True)
         ]
+        found += [group for group in self._join_groups if group[0] >= 0]
         loose, owner = self._loose_groups
         for host in np.unique(owner).tolist():
             mine = loose[owner == host]
@@ -149,9 +163,47 @@ class HostGroups:
                 found.append((int(host), -1, mine))
         return found
 
-    def charge(self, hosts: np.ndarray) -> np.ndarray:
-        """The bonus a group of each host pays back for opening (0 when it may join)."""
-        return np.where(self.exact_host[hosts], self.host_bonus[hosts], self.loose_charge[hosts])
+    def charge(self, hosts: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """The bonus a group pays back for opening a new slot (slot -1: a group bounded
+        slot-free, which pays unless its host has an accepted group to join)."""
+        new = self.problem.new_slots
+        opens = np.where(slots >= 0, new[np.maximum(slots, 0)], self.loose_charge[hosts] > 0)
+        return np.where(opens, self.host_bonus[hosts], 0.0)
+
+
+class _JoinHost:
+    """A host with accepted groups to join and at most one new group: its best group is
+    found by trying every number of members k up to its capacity, with every join slot of
+    room >= k open and one new slot of room >= k or none (exact)."""
+
+    def __init__(self, problem: AssignmentProblem, host: int, capacity: np.ndarray):
+        assert problem.slot_host is not None
+        self.host = host
+        self.pairs = np.flatnonzero(problem.pair_host == host)
+        self.slots = np.flatnonzero(problem.slot_host == host)
+        position = {int(slot): i for i, slot in enumerate(self.slots)}
+        self.fits = np.zeros((len(self.pairs), len(self.slots)), dtype=bool)
+        for row, pair in enumerate(self.pairs):
+            for slot in problem.slots_of(int(pair)):
+                self.fits[row, position[int(slot)]] = True
+        self.room = np.minimum(problem.rooms[self.slots], capacity[host])
+        self.new = problem.new_slots[self.slots]
+        self.capacity = int(capacity[host])
+
+    def best(self, reduced: np.ndarray, bonus: float) -> tuple[float, np.ndarray, int]:
+        """(value, members, the new slot opened or -1) of the best group under ``reduced``."""
+        gain = reduced[self.pairs] + bonus
+        best: tuple[float, np.ndarray, int] = (0.0, self.pairs[:0], -1)
+        for k in range(1, self.capacity + 1):
+            joins = self.fits[:, ~self.new & (self.room >= k)].any(axis=1)
+            for new in [-1, *np.flatnonzero(self.new & (self.room >= k)).tolist()]:
+                allowed = joins | (self.fits[:, new] if new >= 0 else False)
+                ranked = np.flatnonzero(allowed & (gain > 0))
+                ranked = ranked[np.argsort(-gain[ranked], kind="stable")][:k]
+                value = float(gain[ranked].sum()) - (bonus if new >= 0 else 0.0)
+                if value > best[0] + 1e-9:
+                    best = (value, self.pairs[ranked], int(self.slots[new]) if new >= 0 else -1)
+        return best
 
 
 def _top_per_segment(keys: np.ndarray, values: np.ndarray, room: np.ndarray) -> np.ndarray:

@@ -16,6 +16,8 @@ Neighbourhoods, in this order, each grown from a seed host to at most ``HOSTS`` 
 3. *one partnership*: the hosts of the pairs whose visitors count for a quota that falls
    short, when one does.
 
+When a pass over the seeds leaves work, a second pass grows neighbourhoods twice as large.
+
 Deterministic: the neighbourhoods depend only on the problem, the incumbent and the LP; each
 CP-SAT run is interleaved and ends on deterministic time; the whole search stops after a
 fixed amount of work (``work``: deterministic time plus ``BUILD_WORK`` per model), or at the wall-clock ``deadline`` (the safety
@@ -36,6 +38,7 @@ from solvers.result import Solution
 
 HOSTS = 8  # hosts per neighbourhood
 PAIRS = 1_200  # pairs per neighbourhood (the seed host is always whole)
+PASSES = 2  # over the seeds, each with neighbourhoods twice the size of the one before
 STEP_TIME = 1.0  # CP-SAT deterministic time per neighbourhood
 # the work of building a neighbourhood's model, in seconds (0.06 wall seconds each at 5,000
 # tight visitors on this loaded machine, where CP-SAT's own was 0.013 deterministic seconds)
@@ -58,18 +61,16 @@ def improve(
     best, value = incumbent, problem.objective(*incumbent)
     spent, tried, improved, closed = 0.0, 0, 0, 0
     wants = _wanted_hosts(problem)
-    done = np.zeros(problem.n_hosts, dtype=bool)
     cut = False
-    for host in seeds:
+    # a pass over the seeds, then passes with larger neighbourhoods while work is left
+    passes = [(HOSTS * 2**k, PAIRS * 2**k) for k in range(PASSES)]
+    for (size, pairs), host in ((limits, h) for limits in passes for h in seeds):
         if spent >= work:
             break
         if deadline is not None and time.perf_counter() > deadline:
             cut = True
             break
-        if done[host]:
-            continue
-        hosts = _grow(problem, best, host, wants)
-        done[host] = True
+        hosts = _grow(problem, best, host, wants, size, pairs)
         part = sub_problem(problem, best, hosts)
         if not part.problem.n_pairs:
             continue
@@ -123,7 +124,12 @@ def _wanted_hosts(problem: AssignmentProblem) -> list[np.ndarray]:
 
 
 def _grow(
-    problem: AssignmentProblem, solution: Solution, seed_host: int, wants: list[np.ndarray]
+    problem: AssignmentProblem,
+    solution: Solution,
+    seed_host: int,
+    wants: list[np.ndarray],
+    most_hosts: int = HOSTS,
+    most_pairs: int = PAIRS,
 ) -> np.ndarray:
     """The seed host, then the hosts holding the visitors of its best pairs, then those
     visitors' other best hosts, up to ``HOSTS`` hosts and about ``PAIRS`` pairs."""
@@ -140,9 +146,9 @@ def _grow(
     for v in visitors:
         queue.extend(int(h) for h in wants[v][:2])
     for host in queue:
-        if hosts.sum() >= HOSTS:
+        if hosts.sum() >= most_hosts:
             break
-        if hosts[host] or size + pairs_of_host[host] > PAIRS:
+        if hosts[host] or size + pairs_of_host[host] > most_pairs:
             continue
         hosts[host] = True
         size += int(pairs_of_host[host])
