@@ -5,7 +5,8 @@ and every visitor who is free or already with one of them; every other chosen pa
 What stays enters the sub-problem's rows as constants, so the sub-problem keeps every rule
 exactly: the SME share (``fixed_smes``, ``fixed_total``, ``expected_offset``), each quota's
 need less what the kept pairs bring, each cap's limit less their cost, each limited set's
-limit less their count. A host outside the neighbourhood has no pair in it.
+limit less their count. The sub-problem has only the neighbourhood's hosts and visitors,
+renumbered.
 
 The objective of a full solution is the sub-problem's objective plus a constant (the kept
 pairs' value and their hosts' group bonus), so a better sub-solution is a better solution
