@@ -127,10 +127,10 @@ class HostGroups:
             loose, gain, owner = loose[order], gain[order], owner[order]
             rank = np.arange(len(owner)) - np.searchsorted(owner, owner, side="left")
             taken = rank < self.loose_room[owner]
-            value = np.bincount(owner[taken], weights=gain[taken], minlength=n_hosts)
-            value = np.maximum(0.0, value - np.where(value > 0, self.loose_charge, 0.0))
-            host_value = np.where(self.exact_host | self.join_host, host_value, value)
-            chosen[loose[taken & (value[owner] > 0)]] = True
+            worth = np.bincount(owner[taken], weights=gain[taken], minlength=n_hosts)
+            worth = np.maximum(0.0, worth - np.where(worth > 0, self.loose_charge, 0.0))
+            host_value = np.where(self.exact_host | self.join_host, host_value, worth)
+            chosen[loose[taken & (worth[owner] > 0)]] = True
             self._loose_groups = (loose[taken], owner[taken])
         return host_value, chosen, open_slots
 
