@@ -47,6 +47,7 @@ from solvers.result import Solution, SolveResult, SolveStatus, solve_result
 
 # shares of the time budget (work: HiGHS iterations, CP-SAT deterministic time)
 SLOT_FREE_SHARE = 0.08
+SLOT_FREE_MINIMUM_S = 2.0  # the slot-free LP's work whatever the budget: a bound, a refit
 REFIT_SHARE = 0.04  # each of the three refits
 GROUP_LP_SHARE = 0.55
 LNS_SHARE = 0.25  # LNS work (CP-SAT deterministic seconds and model building) per second
@@ -104,7 +105,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
         slot_free = solve_relaxation(
             upper,
             [best[0], flow],
-            time_limit_s=budget * SLOT_FREE_SHARE,
+            time_limit_s=max(SLOT_FREE_MINIMUM_S, budget * SLOT_FREE_SHARE),
             deterministic=True,
             deadline=options.deadline,
         )

@@ -63,7 +63,9 @@ SCORED_S_PER_MILLION = 0.08
 BEFORE_S_PER_CANDIDATE = 8e-5
 AFTER_S = 6.0  # diagnosis, decode, check, unmatched, writing (workbook, report)
 AFTER_S_PER_CANDIDATE = 8e-5
-SOLVER_MINIMUM_S = 1.0  # work the solver gets whatever the limit (greedy, flow and an LP)
+# work the solver gets whatever the limit: greedy, the flow, the slot-free LP and its refit
+# (at 5,000 tight visitors a 30 s limit left nothing else, and greedy is far off there)
+SOLVER_MINIMUM_S = 4.0
 LOAD_MARGIN = 1.5  # the deadline keeps this many times the predicted after-solve time
 OVERRUN = 0.05  # of the limit: the deadline may pass the plan by this much
 
