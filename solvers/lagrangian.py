@@ -193,16 +193,22 @@ class _JoinHost:
     def best(self, reduced: np.ndarray, bonus: float) -> tuple[float, np.ndarray, int]:
         """(value, members, the new slot opened or -1) of the best group under ``reduced``."""
         gain = reduced[self.pairs] + bonus
+        worth = np.where(gain > 0, gain, 0.0)
         best: tuple[float, np.ndarray, int] = (0.0, self.pairs[:0], -1)
         for k in range(1, self.capacity + 1):
             joins = self.fits[:, ~self.new & (self.room >= k)].any(axis=1)
-            for new in [-1, *np.flatnonzero(self.new & (self.room >= k)).tolist()]:
-                allowed = joins | (self.fits[:, new] if new >= 0 else False)
-                ranked = np.flatnonzero(allowed & (gain > 0))
-                ranked = ranked[np.argsort(-gain[ranked], kind="stable")][:k]
-                value = float(gain[ranked].sum()) - (bonus if new >= 0 else 0.0)
-                if value > best[0] + 1e-9:
-                    best = (value, self.pairs[ranked], int(self.slots[new]) if new >= 0 else -1)
+            news = np.flatnonzero(self.new & (self.room >= k))
+            # columns: the joins alone, then each new slot with them
+            allowed = np.column_stack([joins, joins[:, None] | self.fits[:, news]])
+            values = np.where(allowed, worth[:, None], 0.0)
+            top = -np.sort(-values, axis=0)[:k].sum(axis=0)
+            top[1:] -= bonus
+            option = int(np.argmax(top))
+            if top[option] > best[0] + 1e-9:
+                ranked = np.argsort(-values[:, option], kind="stable")[:k]
+                ranked = ranked[values[ranked, option] > 0]
+                slot = int(self.slots[news[option - 1]]) if option > 0 else -1
+                best = (float(top[option]), self.pairs[ranked], slot)
         return best
 
 
