@@ -112,7 +112,18 @@ def engine_run(folder: Path, limit: float, work: Path, problem: Path | None) -> 
 
 
 def highs(problem_path: Path, limit: float) -> dict[str, Any]:
-    """HiGHS on the dated MIP of the saved problem; its solution checked on the problem."""
+    """HiGHS on the dated MIP of the saved problem; its solution checked on the problem.
+    Kept beside the problem (``highs-LIMIT.json``): a second call reads it."""
+    kept = problem_path.with_name(f"highs-{limit:g}.json")
+    if kept.exists():
+        return dict(json.loads(kept.read_text()))
+    row = _highs(problem_path, limit)
+    kept.write_text(json.dumps(row))
+    print(json.dumps({"highs": str(problem_path), **row}), flush=True)
+    return row
+
+
+def _highs(problem_path: Path, limit: float) -> dict[str, Any]:
     problem = load_problem(problem_path)
     mip, result = problem_path.with_suffix(".mip.npz"), problem_path.with_suffix(".highs.npz")
     save_mip(mip, problem)
@@ -128,10 +139,10 @@ def highs(problem_path: Path, limit: float) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         return {"highs_status": "killed", "highs_time_s": round(time.perf_counter() - started)}
     with np.load(result) as found:
-        x, objective = found["x"], float(found["objective"])
+        x, objective, bound = found["x"], float(found["objective"]), float(found["bound"])
         row = {
-            "highs_objective": None if np.isnan(objective) else round(objective),
-            "highs_bound": round(float(found["bound"])),
+            "highs_objective": round(objective) if np.isfinite(objective) else None,
+            "highs_bound": round(bound) if np.isfinite(bound) else None,
             "highs_time_s": round(float(found["wall_time_s"]), 1),
             "highs_status": str(found["status"]),
         }
@@ -150,7 +161,10 @@ def measure(spec: str, highs_limit: float) -> list[dict[str, Any]]:
     work = ROOT / f"work-{variant}-{size}-{seed}"
     work.mkdir(parents=True, exist_ok=True)
     problem = work / "problem.npz"
-    problem.unlink(missing_ok=True)
+    if not os.environ.get("CXMATCH_DATED_KEEP"):  # the night's problem afresh
+        problem.unlink(missing_ok=True)
+        for kept in work.glob("highs-*.json"):
+            kept.unlink()
     rows = []
     for limit in [float(v) for v in limits.split(",")]:
         row = {"instance": f"{size} {variant} (seed {seed})"}
