@@ -212,7 +212,7 @@ def _probability(campaign: Campaign, proposals: pd.DataFrame, acceptance: Accept
             position.loc[proposals["visitor_id"]].to_numpy(),
             position.loc[proposals["host_id"]].to_numpy(),
         )
-    return proposals["score"].to_numpy(np.float64) / 100.0
+    return proposals["p_accept"].to_numpy(np.float64)  # the calibrated chance (the score is a rank)
 
 
 def uniform_draw(seed: int, night: int, visitor_id: str, host_id: str) -> float:

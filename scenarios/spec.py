@@ -200,8 +200,8 @@ class Arrivals(_Strict):
 
 
 class Acceptance(_Strict):
-    """How a proposal is decided. ``score``: accepted with probability score/100 (the score is
-    100 x the calibrated acceptance probability); ``hidden``: the generator's ground-truth
+    """How a proposal is decided. ``score``: accepted with probability ``p_accept`` (the
+    engine's calibrated acceptance probability); ``hidden``: the generator's ground-truth
     model; ``constant``: ``probability``. ``scale`` multiplies the probability (clipped to 1)."""
 
     model: Literal["score", "hidden", "constant"] = "score"

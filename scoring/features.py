@@ -42,12 +42,16 @@ class Feature:
     # The hand-set weight: the score of a campaign without history, and the centre the
     # learned weights are shrunk towards when there are few labels.
     weight: float
-    sign: int  # the learned weight's sign: +1 (>= 0), -1 (<= 0) or 0 (free)
+    # The sign a learned shape keeps between the feature's lowest and highest value (in the
+    # additive model the sign of f(1) - f(0), its straight part; the shape in between is
+    # free): +1 (>= 0), -1 (<= 0) or 0 (free). Only where the domain says so; see sign_reason.
+    sign: int
     sign_reason: str  # why, in one line
 
 
-WISH = "a met wish can only make an acceptance likelier"
-SHARED = "more in common can only make an acceptance likelier"
+WISH = "a wish met (1) is no worse than the same wish unmet (0); 'no wish' is left to the data"
+TEXT = "an offer nearer to what the other side seeks is a wish better met"
+FREE_COMMON = "free: sharing more need not help (exchanges also seek complementary partners)"
 
 REGISTRY: tuple[Feature, ...] = (
     Feature(
@@ -57,8 +61,8 @@ REGISTRY: tuple[Feature, ...] = (
         meaning="visitor and host work in a common NACE division",
         neutral=0.5,
         weight=2.0,
-        sign=+1,
-        sign_reason=SHARED,
+        sign=0,
+        sign_reason=FREE_COMMON,
     ),
     Feature(
         "sector_v2h",
@@ -87,8 +91,8 @@ REGISTRY: tuple[Feature, ...] = (
         meaning="visitor and host work in a common NACE section",
         neutral=0.5,
         weight=1.0,
-        sign=+1,
-        sign_reason=SHARED,
+        sign=0,
+        sign_reason=FREE_COMMON,
     ),
     Feature(
         "section_v2h",
@@ -167,8 +171,8 @@ REGISTRY: tuple[Feature, ...] = (
         meaning="a common language other than English",
         neutral=0.5,
         weight=1.0,
-        sign=+1,
-        sign_reason=SHARED,
+        sign=0,
+        sign_reason="free; it carries the language effect where english_only is 1 - it",
     ),
     Feature(
         "english_only",
@@ -177,8 +181,8 @@ REGISTRY: tuple[Feature, ...] = (
         meaning="English is the only shared language",
         neutral=0.5,
         weight=-0.5,
-        sign=-1,
-        sign_reason="English as the only common language can only hurt",
+        sign=0,
+        sign_reason="free: helps against no common language, may hurt against another one",
     ),
     Feature(
         "availability",
@@ -187,8 +191,8 @@ REGISTRY: tuple[Feature, ...] = (
         meaning="shared working days over the longest stay both take (max 1)",
         neutral=0.5,
         weight=0.5,
-        sign=+1,
-        sign_reason=SHARED,
+        sign=0,
+        sign_reason="free: windows wider than the stay needs may or may not matter",
     ),
     Feature(
         "duration",
@@ -197,8 +201,8 @@ REGISTRY: tuple[Feature, ...] = (
         meaning="overlap of the two min..max stay ranges over their union",
         neutral=0.5,
         weight=0.5,
-        sign=+1,
-        sign_reason=SHARED,
+        sign=0,
+        sign_reason="free: how much the stay ranges overlap may matter either way",
     ),
     Feature(
         "mode",
@@ -207,8 +211,8 @@ REGISTRY: tuple[Feature, ...] = (
         meaning="both explicitly want the same mode (1), else one is flexible (0.5)",
         neutral=0.75,
         weight=0.25,
-        sign=+1,
-        sign_reason=WISH,
+        sign=0,
+        sign_reason="free: both explicit about one mode or one side flexible: no known direction",
     ),
     Feature(
         "same_partnership",
@@ -228,7 +232,7 @@ REGISTRY: tuple[Feature, ...] = (
         neutral=0.1,
         weight=2.0,
         sign=+1,
-        sign_reason=WISH,
+        sign_reason=TEXT,
     ),
     Feature(
         "text_offer_seek",
@@ -238,7 +242,7 @@ REGISTRY: tuple[Feature, ...] = (
         neutral=0.1,
         weight=1.0,
         sign=+1,
-        sign_reason=WISH,
+        sign_reason=TEXT,
     ),
 )
 

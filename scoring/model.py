@@ -1,4 +1,6 @@
-"""The learned score: P(a proposed pair is accepted), from the pair features.
+"""The first learned score (kept so that model files saved with it still load and score the
+same; new models are :class:`scoring.additive.AdditiveScorer`): P(a proposed pair is
+accepted), from the pair features.
 
 :class:`MatchScorer` is a scikit-learn estimator (``__init__`` stores parameters, ``fit``
 returns ``self``, learned attributes end in ``_``) and a :class:`scoring.linear.PairScorer`
@@ -37,7 +39,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from scoring.features import FEATURE_NAMES, NEUTRAL_VALUES
-from scoring.linear import weighted_sum
+from scoring.planes import weighted_sum
+from scoring.tabulated import AdditiveTables
 
 
 def _fit_logistic(
@@ -309,6 +312,11 @@ class MatchScorer(ClassifierMixin, BaseEstimator):
         half *= np.float32(50)
         half += np.float32(50)
         return half
+
+    def tables(self) -> AdditiveTables:
+        """The compiled form the engine scores with (a linear model: no lookups)."""
+        check_is_fitted(self)
+        return AdditiveTables.linear(self.intercept_, self.coef_)
 
     def contributions(self, features: np.ndarray) -> np.ndarray:
         """Per-feature change of the score (points, linearised at the pair's score) from

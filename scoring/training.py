@@ -1,25 +1,32 @@
-"""Learning the score from a campaign's history (no I/O: a loaded Campaign in, models and
-reports as values out).
+"""What a score model learns from: a campaign's labelled decisions, as feature rows (no I/O:
+a loaded Campaign in, arrays out).
 
 * **Labels**: accepted and completed decisions are positives, rejected and cancelled ones
-  negatives (``labelled_pairs``).
-* **Sampled negatives**: never-proposed *eligible* pairs of the same visitors, drawn at
-  random, ``sampled_per_label`` per labelled pair, down-weighted in the fit and corrected
-  for (see :mod:`scoring.model`).
-* **Evaluation** (``evaluate``): decisions are split in time; the visitors decided on after
-  the cut-off are the test visitors (grouped: none of their decisions is trained on), the
-  older decisions of the other visitors train. On the test decisions: AUC, Brier score and
-  calibration error; per test visitor with an accepted host, that host's rank among every
-  host eligible for the visitor (plus the hosts decided on): hit@k and NDCG@k. The default
-  weights get the same metrics, as the baseline.
+  negatives (:func:`labelled_pairs`); decisions on hold are not labels yet.
+* **Only pairs the rules allowed at the time** (:func:`eligible_at_decision`): a decision is
+  learned from only when its pair was eligible just before it was decided: the campaign's
+  rules on the profiles, the visitor's physical visit as the history stood then, and no
+  earlier rejection of the pair. The model is only ever asked about eligible pairs, and a
+  pair the rules exclude says nothing about how eligible pairs are received.
+* **No sampled negatives**: never-proposed eligible pairs are not used. They taught the
+  proposers' habits (which pairs people chose to propose), not acceptance: on generated
+  campaigns ``same_partnership`` learned +0.07 with them where the truth is -0.5 (-0.27
+  without). Proposal propensity is not modelled: the model estimates P(accepted | proposed,
+  features), which selection on the features does not bias, and the runs only ever need
+  that probability of the pairs they propose.
+* **Collinear languages**: when the policy requires a common language, every eligible pair
+  shares one, so ``english_only`` is exactly ``1 - shared_language``: the two cannot be told
+  apart (any split of the effect between them fits equally). Then ``english_only`` is left
+  out of the fit (:func:`excluded_features`) and ``shared_language`` carries the language
+  effect, and its reasons. Without the requirement, three states exist (another shared
+  language, English only, none) and both are fitted, ``english_only`` with a free sign.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -27,40 +34,13 @@ import pandas as pd
 from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
 from scoring.eligibility import EligibilityContext, eligibility, eligibility_context
 from scoring.encoding import EncodedCampaign, encode_campaign
-from scoring.features import (
-    DEFAULT_WEIGHTS,
-    FEATURE_NAMES,
-    SIGNS,
-    FeatureInputs,
-    compute_features,
-)
-from scoring.linear import LinearScore
-from scoring.metrics import KS, auc, brier, calibration_error, ranking
-from scoring.model import MatchScorer
+from scoring.features import FEATURE_NAMES, FeatureInputs, compute_features
 from scoring.pairs import pair_view
 from scoring.text import TextSimilarity
 
 log = logging.getLogger(__name__)
 
 CHUNK_PAIRS = 200_000  # aligned pairs per feature computation
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    """How a model is trained from history.
-
-    ``C`` and ``sampled_weight`` were chosen on generated campaigns (3000 x 800, seeds 7-9,
-    and 1500 x 400): more weight on the sampled pairs ranks hosts better (hit@k) but blurs
-    the acceptance model (AUC); 0.075 improves both over the default weights."""
-
-    C: float = 0.3  # weight of the data loss against the pull 1/2 ||beta - centre||^2
-    sampled_per_label: float = 2.0  # never-proposed eligible pairs drawn per labelled pair
-    sampled_weight: float = 0.075  # weight of each drawn pair in the fit
-    calibration_folds: int = 5
-    min_labels: int = 200  # a run learns from history only with this many labelled decisions
-    min_per_class: int = 20  # ... and this many of each outcome
-    cold_start_below: int = 200  # fewer labelled decisions: a cold start (said in the report)
-    test_fraction: float = 0.25  # share of the decisions (newest) held out by evaluate()
 
 
 @dataclass(frozen=True)
@@ -106,13 +86,15 @@ class ScoringContext:
         return cls(campaign, encoded, text, context)
 
 
+def _positions(ids: np.ndarray, wanted: pd.Series) -> np.ndarray:
+    return pd.Series(np.arange(len(ids)), index=ids).reindex(wanted.to_numpy()).to_numpy()
+
+
 def labelled_pairs(campaign: Campaign, encoded: EncodedCampaign) -> LabelledPairs:
     history = campaign.history
-    visitor_pos = pd.Series(np.arange(len(encoded.visitors)), index=encoded.visitors.ids)
-    host_pos = pd.Series(np.arange(len(encoded.hosts)), index=encoded.hosts.ids)
     decided = history[history["outcome"].isin(POSITIVE_OUTCOMES + BLOCKING_OUTCOMES)]
-    v = visitor_pos.reindex(decided["visitor_id"].to_numpy()).to_numpy()
-    h = host_pos.reindex(decided["host_id"].to_numpy()).to_numpy()
+    v = _positions(encoded.visitors.ids, decided["visitor_id"])
+    h = _positions(encoded.hosts.ids, decided["host_id"])
     known = ~(np.isnan(v) | np.isnan(h))
     decided = decided[known]
     dates = pd.to_datetime(decided["decided_on"]).to_numpy().astype("datetime64[D]")
@@ -125,18 +107,10 @@ def labelled_pairs(campaign: Campaign, encoded: EncodedCampaign) -> LabelledPair
     )
 
 
-def enough_labels(labels: LabelledPairs, settings: TrainingSettings) -> bool:
-    positives = int(labels.label.sum())
-    negatives = len(labels) - positives
-    return (
-        len(labels) >= settings.min_labels and min(positives, negatives) >= settings.min_per_class
-    )
-
-
 def pair_features(
     scoring: ScoringContext, visitor: np.ndarray, host: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(features (n, F) float32, eligible (n,) bool) of aligned pairs, in chunks."""
+    """(features (n, F) float32, eligible now (n,) bool) of aligned pairs, in chunks."""
     features = np.empty((len(visitor), len(FEATURE_NAMES)), dtype=np.float32)
     eligible = np.empty(len(visitor), dtype=bool)
     encoded = scoring.encoded
@@ -151,230 +125,110 @@ def pair_features(
     return features, eligible
 
 
-def sample_unproposed(
-    scoring: ScoringContext,
-    visitors: np.ndarray,
-    n: int,
-    exclude: LabelledPairs,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Up to ``n`` distinct eligible pairs (visitor from ``visitors``, any host) that were
-    never decided on, drawn uniformly."""
-    n_hosts = len(scoring.encoded.hosts)
-    if n <= 0 or len(visitors) == 0 or n_hosts == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    decided = set((exclude.visitor * n_hosts + exclude.host).tolist())
-    found: list[np.ndarray] = []
-    have = 0
-    seen: set[int] = set()
-    for _attempt in range(20):
-        draw = max(2 * (n - have), 1000)
-        v = rng.choice(visitors, size=draw)
-        h = rng.integers(0, n_hosts, size=draw)
-        keys = v * n_hosts + h
-        _, first = np.unique(keys, return_index=True)
-        first = np.sort(first)
-        fresh = np.array([int(k) not in decided and int(k) not in seen for k in keys[first]])
-        v, h, keys = v[first][fresh], h[first][fresh], keys[first][fresh]
-        view = pair_view(scoring.encoded.visitors, scoring.encoded.hosts, v, h)
-        ok = eligibility(view, scoring.context).eligible
-        keys = keys[ok][: n - have]
-        seen.update(keys.tolist())
-        found.append(keys)
-        have += len(keys)
-        if have >= n:
-            break
-    keys = np.concatenate(found) if found else np.zeros(0, np.int64)
-    return keys // n_hosts, keys % n_hosts
+def _earlier(keys: np.ndarray, days: np.ndarray, event_keys: np.ndarray, event_days: np.ndarray):
+    """For each (key, day): how many events of the same key happened before that day."""
+    span = np.int64(1 << 32)
+    events = np.sort(event_keys.astype(np.int64) * span + event_days.astype(np.int64))
+    query = keys.astype(np.int64) * span
+    return np.searchsorted(events, query + days.astype(np.int64), "left") - np.searchsorted(
+        events, query, "left"
+    )
+
+
+def eligible_at_decision(scoring: ScoringContext, labels: LabelledPairs) -> np.ndarray:
+    """Was each decided pair eligible just before its decision? The campaign's rules on the
+    profiles, with the visitor's physical visits and the pair's rejections as of that day."""
+    encoded, context, campaign = scoring.encoded, scoring.context, scoring.campaign
+    view = pair_view(encoded.visitors, encoded.hosts, labels.visitor, labels.host)
+    static = [
+        eligibility(
+            view,
+            replace(
+                context,
+                physical_left=np.full(len(encoded.visitors), left),
+                blocked=np.zeros((0, 2), np.int64),
+            ),
+        ).eligible
+        for left in (False, True)
+    ]
+    history = campaign.history
+    day = labels.decided_on.astype("datetime64[D]").astype(np.int64)
+
+    def events(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        v = _positions(encoded.visitors.ids, rows["visitor_id"])
+        h = _positions(encoded.hosts.ids, rows["host_id"])
+        d = pd.to_datetime(rows["decided_on"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+        known = ~np.isnan(v) & ~np.isnan(h)
+        return v[known].astype(np.int64), h[known].astype(np.int64), d[known]
+
+    used_v, _, used_day = events(
+        history[history["outcome"].isin(POSITIVE_OUTCOMES) & (history["mode"] == "physical")]
+    )
+    # one physical visit per visiting organisation: its profiles' visits before that day
+    org = encoded.visitors.org_id
+    visits = _earlier(org[labels.visitor], day, org[used_v], used_day)
+    physical_left = visits < campaign.policy.physical_visits_per_visitor
+    block_v, block_h, block_day = events(history[history["outcome"].isin(BLOCKING_OUTCOMES)])
+    n_hosts = max(len(encoded.hosts), 1)
+    rejected = _earlier(
+        labels.visitor * n_hosts + labels.host, day, block_v * n_hosts + block_h, block_day
+    )
+    return np.where(physical_left, static[1], static[0]) & (rejected == 0)
 
 
 @dataclass(frozen=True)
-class TrainingSet:
+class LabelledSet:
+    """The decisions a model learns from (eligible at the time), oldest first."""
+
     features: np.ndarray  # (n, F) float32
-    label: np.ndarray  # 0/1
-    sampled: np.ndarray  # bool: a drawn never-proposed pair
-    visitor: np.ndarray  # group of each row (visitor position)
+    label: np.ndarray  # (n,) int8
+    decided_on: np.ndarray  # (n,) datetime64[D]
+    visitor: np.ndarray  # (n,) visitor position: the bootstrap's groups
+    host: np.ndarray  # (n,) host position
+    dropped: int  # decisions on pairs the rules did not allow at the time
+    require_common_language: bool = True
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+    @property
+    def positives(self) -> int:
+        return int(self.label.sum())
+
+    def subset(self, rows: np.ndarray) -> LabelledSet:
+        return LabelledSet(
+            self.features[rows], self.label[rows], self.decided_on[rows], self.visitor[rows],
+            self.host[rows], 0, self.require_common_language,
+        )  # fmt: skip
 
     def digest(self) -> str:
         """sha256 of the rows: the training-data hash of a saved model."""
         h = hashlib.sha256()
-        for array in (self.features, self.label, self.sampled, self.visitor):
+        for array in (self.features, self.label, self.decided_on.astype(np.int64), self.visitor):
             h.update(np.ascontiguousarray(array).tobytes())
         return h.hexdigest()
 
 
-def training_set(
-    scoring: ScoringContext,
-    labels: LabelledPairs,
-    settings: TrainingSettings,
-    rng: np.random.Generator,
-    exclude: LabelledPairs | None = None,
-) -> TrainingSet:
-    """The labelled pairs plus never-proposed eligible pairs of the same visitors."""
-    n_sampled = round(settings.sampled_per_label * len(labels))
-    visitors = np.unique(labels.visitor)
-    sv, sh = sample_unproposed(scoring, visitors, n_sampled, exclude or labels, rng)
-    visitor = np.concatenate([labels.visitor, sv])
-    host = np.concatenate([labels.host, sh])
-    features, _eligible = pair_features(scoring, visitor, host)
-    return TrainingSet(
-        features=features,
-        label=np.concatenate([labels.label, np.zeros(len(sv), np.int8)]),
-        sampled=np.r_[np.zeros(len(labels), bool), np.ones(len(sv), bool)],
-        visitor=visitor,
-    )
-
-
-def new_scorer(settings: TrainingSettings, random_state: int) -> MatchScorer:
-    return MatchScorer(
-        C=settings.C,
-        prior_weights=[DEFAULT_WEIGHTS[name] for name in FEATURE_NAMES],
-        sign_constraints=[SIGNS[name] for name in FEATURE_NAMES],
-        sampled_weight=settings.sampled_weight,
-        calibration_folds=settings.calibration_folds,
-        cold_start_below=settings.cold_start_below,
-        random_state=random_state,
-        feature_names=FEATURE_NAMES,
-    )
-
-
-def fit(data: TrainingSet, settings: TrainingSettings, random_state: int) -> MatchScorer:
-    return new_scorer(settings, random_state).fit(
-        data.features, data.label, sampled=data.sampled, groups=data.visitor
-    )
-
-
-@dataclass(frozen=True)
-class TrainedModel:
-    scorer: MatchScorer
-    training_hash: str
-    labelled: int
-    sampled: int
-
-
-def train(
-    scoring: ScoringContext, settings: TrainingSettings | None = None, random_state: int = 0
-) -> TrainedModel:
-    """A model fitted on every labelled decision of the campaign."""
-    settings = settings or TrainingSettings()
+def labelled_set(scoring: ScoringContext) -> LabelledSet:
+    """Every labelled decision of the campaign whose pair was eligible at the time."""
     labels = labelled_pairs(scoring.campaign, scoring.encoded)
-    data = training_set(scoring, labels, settings, np.random.default_rng(random_state))
-    scorer = fit(data, settings, random_state)
-    log.info("trained on %d decisions and %d sampled pairs", len(labels), int(data.sampled.sum()))
-    return TrainedModel(scorer, data.digest(), len(labels), int(data.sampled.sum()))
+    allowed = eligible_at_decision(scoring, labels)
+    kept = labels.subset(allowed)
+    features, _ = pair_features(scoring, kept.visitor, kept.host)
+    if len(labels) > len(kept):
+        log.info("%d of %d decisions were on pairs not eligible at the time: left out",
+                 len(labels) - len(kept), len(labels))  # fmt: skip
+    return LabelledSet(
+        features, kept.label, kept.decided_on, kept.visitor, kept.host,
+        len(labels) - len(kept), scoring.context.require_common_language,
+    )  # fmt: skip
 
 
-def time_split(labels: LabelledPairs, test_fraction: float) -> tuple[np.ndarray, np.ndarray]:
-    """(train, test) masks: test = decisions on or after the cut-off date (the newest
-    ``test_fraction``); train = older decisions of visitors with no test decision."""
-    if len(labels) == 0:
-        empty = np.zeros(0, bool)
-        return empty, empty
-    cutoff = np.sort(labels.decided_on)[int((1 - test_fraction) * (len(labels) - 1))]
-    test = labels.decided_on >= cutoff
-    test_visitors = np.unique(labels.visitor[test])
-    train = ~test & ~np.isin(labels.visitor, test_visitors)
-    return train, test
-
-
-def _metrics(
-    label: np.ndarray,
-    probability: np.ndarray,
-    group: np.ndarray,
-    rank_score: np.ndarray,
-    relevant: np.ndarray,
-) -> dict[str, float]:
-    out = {
-        "auc": auc(label, probability),
-        "brier": brier(label, probability),
-        "calibration_error": calibration_error(label, probability),
-    }
-    out.update(ranking(group, rank_score, relevant, KS))
-    return {k: round(v, 4) for k, v in out.items()}
-
-
-@dataclass
-class Evaluation:
-    """The report of ``evaluate``: split sizes and the metrics of both models."""
-
-    split: dict[str, Any]
-    learned: dict[str, float]
-    default: dict[str, float]
-    scorer: MatchScorer
-    notes: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("scorer")
-        out["model"] = self.scorer.describe()
-        return out
-
-
-def evaluate(
-    scoring: ScoringContext, settings: TrainingSettings | None = None, random_state: int = 0
-) -> Evaluation:
-    """Train on the older decisions, test on the newer ones; the default weights alongside."""
-    settings = settings or TrainingSettings()
-    campaign, encoded = scoring.campaign, scoring.encoded
-    labels = labelled_pairs(campaign, encoded)
-    train_mask, test_mask = time_split(labels, settings.test_fraction)
-    train_labels, test_labels = labels.subset(train_mask), labels.subset(test_mask)
-    if len(np.unique(train_labels.label)) < 2 or len(np.unique(test_labels.label)) < 2:
-        raise ValueError(
-            f"too few decisions to evaluate: {len(train_labels)} to train and "
-            f"{len(test_labels)} to test, each needs accepted and rejected ones"
-        )
-    rng = np.random.default_rng(random_state)
-    data = training_set(scoring, train_labels, settings, rng, exclude=labels)
-    scorer = fit(data, settings, random_state)
-    default = LinearScore()
-
-    # the test decisions: discrimination and calibration
-    test_features, _ = pair_features(scoring, test_labels.visitor, test_labels.host)
-    learned_p = scorer.score(test_features) / 100.0
-    default_p = default.score(test_features) / 100.0
-
-    # ranking: each test visitor's hosts, eligible as of the training period
-    past = campaign.history.iloc[:0]
-    if len(campaign.history):
-        cutoff = pd.Timestamp(test_labels.decided_on.min())
-        past = campaign.history[pd.to_datetime(campaign.history["decided_on"]) < cutoff]
-    as_before = ScoringContext(
-        campaign,
-        encoded,
-        scoring.text,
-        eligibility_context(campaign.replace(history=past), encoded),
-    )
-    ranked_visitors = np.unique(test_labels.visitor[test_labels.label == 1])
-    n_hosts = len(encoded.hosts)
-    visitor = np.repeat(ranked_visitors, n_hosts)
-    host = np.tile(np.arange(n_hosts), len(ranked_visitors))
-    features, eligible = pair_features(as_before, visitor, host)
-    positive = test_labels.label == 1
-    accepted = set((test_labels.visitor[positive] * n_hosts + test_labels.host[positive]).tolist())
-    decided = set((test_labels.visitor * n_hosts + test_labels.host).tolist())
-    keys = visitor * n_hosts + host
-    relevant = np.fromiter((int(k) in accepted for k in keys), bool, len(keys))
-    shown = eligible | np.fromiter((int(k) in decided for k in keys), bool, len(keys))
-    group, relevant, features = visitor[shown], relevant[shown], features[shown]
-
-    learned = _metrics(test_labels.label, learned_p, group, scorer.score(features), relevant)
-    baseline = _metrics(test_labels.label, default_p, group, default.score(features), relevant)
-    notes = []
-    if len(train_labels) < settings.cold_start_below:
-        notes.append(
-            f"cold start: {len(train_labels)} labelled decisions to learn from "
-            f"(< {settings.cold_start_below}); the weights stay close to the default weights"
-        )
-    split = {
-        "cutoff": str(test_labels.decided_on.min()),
-        "train_decisions": len(train_labels),
-        "train_positive": int(train_labels.label.sum()),
-        "sampled_pairs": int(data.sampled.sum()),
-        "test_decisions": len(test_labels),
-        "test_positive": int(test_labels.label.sum()),
-        "dropped_decisions": int(len(labels) - len(train_labels) - len(test_labels)),
-        "ranked_visitors": int(len(ranked_visitors)),
-        "hosts_per_ranked_visitor": round(len(group) / max(len(ranked_visitors), 1), 1),
-    }
-    return Evaluation(split=split, learned=learned, default=baseline, scorer=scorer, notes=notes)
+def excluded_features(data: LabelledSet) -> tuple[int, ...]:
+    """``english_only`` when it is ``1 - shared_language`` on every row (see module doc)."""
+    english = FEATURE_NAMES.index("english_only")
+    shared = FEATURE_NAMES.index("shared_language")
+    if len(data) == 0:
+        return (english,) if data.require_common_language else ()
+    total = data.features[:, english] + data.features[:, shared]
+    return (english,) if bool(np.all(total == 1)) else ()

@@ -4,12 +4,13 @@
   graph can place at once (a max flow: member visitors -> their candidate hosts -> host
   capacity, solved as a max-cardinality assignment by ``solvers.flow``). A quota whose
   remaining need exceeds it cannot be met by any assignment, whatever the other rules.
-* **Cost** (after solving): what each rule costs in total score, measured on the LP
-  relaxation (``solvers.relaxation``, over the rows of ``solvers.lp_model``): the LP
-  optimum without the rule minus the LP optimum with it (0 when the rule does not bind: a
-  rule whose side row's dual price is 0 cannot raise the optimum when dropped). A
-  quota's cost includes its shortfall penalties. LP costs are within the solve's gap of the
-  integer costs and need one LP per binding rule, not one full solve.
+* **Cost** (after solving): what each rule (the SME share, each quota, the budgets) costs in
+  total score, measured on the LP relaxation (``solvers.relaxation``, over the rows of
+  ``solvers.lp_model``): the total pair value (score points) of the LP optimum without the
+  rule less that of the LP optimum with it, never counting quota penalty points (0 when the
+  rule does not bind: a rule whose side row's dual price is 0 cannot change the optimum when
+  dropped). LP costs are within the solve's gap of the integer costs and need one LP per
+  binding rule, not one full solve.
 
 Pure functions over the solver's problem: no I/O.
 """
@@ -83,14 +84,19 @@ def supply_check(problem: AssignmentProblem) -> list[QuotaSupply]:
         )
     for supply in found:
         if supply.blocked:
-            log.warning("%s", supply.message())
+            log.info("%s", supply.message())  # said in kpis.csv, the manifest and the report
     return found
+
+
+BUDGET_RULE = "budgets"
 
 
 @dataclass(frozen=True)
 class RuleCost:
-    rule: str  # "sme_share" or a quota name "partnership/category"
-    cost: float | None  # objective units (score x SCORE_SCALE) the rule costs; None: not measured
+    rule: str  # "sme_share", "budgets" or a quota name "partnership/category"
+    # total pair value (score x SCORE_SCALE) the rule gives up, quota penalties not counted;
+    # None: not measured
+    cost: float | None
     binding: bool
 
     @property
@@ -113,6 +119,11 @@ def rule_costs(problem: AssignmentProblem, time_budget_s: float = 60.0) -> list[
     for q, quota in enumerate(problem.quotas):
         binding = duals is None or bool(duals[quota_side_row(q)] > DUAL_TOLERANCE)
         rules.append((quota.name, _without_quota(problem, quota), binding))
+    if problem.caps:
+        first = quota_side_row(len(problem.quotas))
+        prices = None if duals is None else duals[first : first + len(problem.caps)]
+        binding = prices is None or bool(np.any(prices > DUAL_TOLERANCE))
+        rules.append((BUDGET_RULE, replace(problem, caps=()), binding))
     costs = []
     for rule, relaxed, binding in rules:
         if not binding:
@@ -124,11 +135,18 @@ def rule_costs(problem: AssignmentProblem, time_budget_s: float = 60.0) -> list[
         warm = [] if base.core is None else [base.core]
         left = time_budget_s - (time.perf_counter() - started)
         without = solve_relaxation(relaxed, warm, tolerance=EXACT, time_limit_s=left)
-        # both bounds must be exact LP optima for their difference to be the rule's cost
+        # both must be exact LP optima for their difference to be the rule's cost
         exact = without is not None and without.exact and base.exact
-        cost = max(0.0, without.bound - base.bound) if exact and without is not None else None
+        cost = None
+        if exact and without is not None:
+            cost = max(0.0, _score(relaxed, without.values) - _score(problem, base.values))
         costs.append(RuleCost(rule, cost, True))
     return costs
+
+
+def _score(problem: AssignmentProblem, values: np.ndarray) -> float:
+    """The LP solution's total pair value (score and bonuses, no quota penalty)."""
+    return float(problem.pair_value.astype(float) @ values)
 
 
 def _without_quota(problem: AssignmentProblem, dropped: Quota) -> AssignmentProblem:
@@ -164,11 +182,14 @@ class Diagnosis:
         return {
             "blocked_quotas": self.messages,
             "sme_share_cost_score": None if sme is None else sme.cost_score,
-            "binding_quotas": sum(c.binding for c in self.costs if c.rule != SME_RULE),
+            "binding_quotas": sum(c.binding for c in self.costs if "/" in c.rule),
             "rule_costs_measured": sum(c.cost is not None for c in self.costs),
             "rules": len(self.costs),
             "quota_cost_score_total": round(
-                sum(c.cost_score or 0.0 for c in self.costs if c.rule != SME_RULE), 2
+                sum(c.cost_score or 0.0 for c in self.costs if "/" in c.rule), 2
+            ),
+            "budget_cost_score": next(
+                (c.cost_score for c in self.costs if c.rule == BUDGET_RULE), None
             ),
         }
 

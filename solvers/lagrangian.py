@@ -196,7 +196,7 @@ class _JoinHost:
         worth = np.where(gain > 0, gain, 0.0)
         best: tuple[float, np.ndarray, int] = (0.0, self.pairs[:0], -1)
         for k in range(1, self.capacity + 1):
-            joins = self.fits[:, ~self.new & (self.room >= k)].any(axis=1)
+            joins: np.ndarray = np.asarray(self.fits[:, ~self.new & (self.room >= k)].any(axis=1))
             news = np.flatnonzero(self.new & (self.room >= k))
             # columns: the joins alone, then each new slot with them
             allowed = np.column_stack([joins, joins[:, None] | self.fits[:, news]])

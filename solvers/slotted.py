@@ -135,6 +135,9 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                 group_lp_master=round(group.master, 1),
                 group_lp_rounds=group.rounds,
                 group_lp_groups=group.groups,
+                # the master's pair value (no group bonus, no penalty): what grouped dates
+                # and languages leave of the slot-free LP's (engine.night.rule_prices)
+                group_lp_score=round(float(problem.pair_value @ group.pair_mass), 2),
             )
             if group.cut:
                 cuts.append("group LP")

@@ -22,17 +22,28 @@ from engine.cli.app import (
 
 @app.command()
 def decide(
-    run: Annotated[Path, typer.Argument(help="the run folder the decisions answer")],
+    run: Annotated[Path, typer.Argument(help="a run folder of the campaign the decisions answer")],
     decisions: Annotated[Path, typer.Argument(help="decision file (.csv or .xlsx)")],
     campaign: Annotated[
         Path | None,
         typer.Option(help="campaign folder (default: the one recorded in the run's manifest)"),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="check and show what would be recorded; record nothing"),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="all or nothing: record no row if any row has a problem"),
+    ] = False,
 ) -> None:
-    """Record reviewers' accepted / rejected / hold decisions in the campaign's decision log.
+    """Record reviewers' answers (accepted / rejected / hold / cancelled / withdrawn, per side
+    or for both) in the campaign's decision log.
 
-    Every problem is listed with its row and column (exit 2, nothing recorded). Importing the
-    same file twice changes nothing; a decision that contradicts a recorded one is refused.
+    Every valid row is recorded and every problem row listed with its row (the spreadsheet's
+    own number) and column (exit 2). Each pair is matched to the run of the campaign that
+    proposed it, whichever night the file comes in. Importing the same file twice changes
+    nothing; an answer that contradicts a recorded one is refused.
     """
     from engine.domain.problems import CampaignInvalid
     from engine.load.campaign import load_campaign
@@ -57,19 +68,26 @@ def decide(
         )
     try:
         loaded = load_campaign(folder)
-    except CampaignInvalid as invalid:
+        file = decision_file(decisions)
+        result = record_file(file, Path(folder), loaded, [answered], dry_run=dry_run, strict=strict)
+    except (CampaignInvalid, DecisionsInvalid) as invalid:
         raise refuse(invalid) from None
-    try:
-        result = record_file(decision_file(decisions), Path(folder), loaded, answered)
-    except DecisionsInvalid as invalid:
-        raise refuse(invalid) from None
+    for warning in file.warnings:
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     if result.already_imported:
         typer.echo(f"{decisions.name} was imported before: nothing changed")
         return
+    kept = result.dry_run or (strict and result.problems)
+    verb = "would be recorded" if result.dry_run else "recorded"
+    if strict and result.problems and not result.dry_run:
+        verb = "would have been recorded (--strict: nothing was)"
     typer.echo(
-        f"{result.recorded} decisions recorded in {log_path(folder)}; "
-        f"{result.already_recorded} were recorded already; {result.unanswered} rows unanswered"
+        f"{result.recorded} rows {verb} in {log_path(folder)}; "
+        f"{result.already_recorded} were recorded already; {result.unanswered} rows unanswered; "
+        f"{len({p.row for p in result.problems})} rows with problems"
     )
+    if result.problems:
+        raise refuse(DecisionsInvalid(file.name, result.problems, 0 if kept else result.recorded))
 
 
 @app.command()

@@ -8,8 +8,10 @@ import sys
 # each command module registers its commands on the app when imported
 from engine.cli import decisions as _decisions  # noqa: F401
 from engine.cli import exitcodes
+from engine.cli import export as _export  # noqa: F401
 from engine.cli import run as _run  # noqa: F401
 from engine.cli import scenarios as _scenarios  # noqa: F401
+from engine.cli import serve as _serve  # noqa: F401
 from engine.cli import train as _train  # noqa: F401
 from engine.cli.app import app
 

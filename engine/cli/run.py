@@ -27,13 +27,27 @@ from engine.cli.app import (
 def validate(
     campaign: Annotated[Path, typer.Argument(help="campaign folder")],
 ) -> None:
-    """Check a campaign and list every problem (file, row, column). Exit 2 on bad input."""
+    """Check a campaign and list every problem (file, row, column). Exit 2 on bad input.
+
+    Says how many values it read as codes per field (e.g. 'Cluster organisation')."""
+    from engine.domain.problems import CampaignInvalid
+    from engine.load.campaign import read_campaign
+
     setup_logging(False)
-    loaded = load_or_exit(campaign)
+    try:
+        read = read_campaign(campaign)
+    except CampaignInvalid as invalid:
+        raise refuse(invalid) from None
+    loaded = read.campaign
     typer.echo(
         f"{campaign}: valid ({len(loaded.visitors)} visitors, {len(loaded.hosts)} hosts, "
         f"{len(loaded.history)} history rows, {len(loaded.quotas)} quotas)"
     )
+    if read.normalised:
+        total = sum(entry.count for entry in read.normalised)
+        typer.echo(f"normalised {total:,} values to codes:")
+        for entry in read.normalised:
+            typer.echo(f"  {entry}")
     for warning in loaded.warnings:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 
@@ -43,7 +57,10 @@ def run(
     campaign: Annotated[
         Path | None, typer.Argument(help="campaign folder (default: the bundled demo)")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="run folder (default runs/<run id>)")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="run folder (default CAMPAIGN/runs/<run id>, where nightly looks)"),
+    ] = None,
     time_limit: Annotated[
         float,
         typer.Option(
@@ -98,7 +115,9 @@ def run(
     positive("--top-k", top_k)
     progress = Progress(interactive())
     run_id = new_run_id()
-    target = out if out is not None else Path("runs") / run_id
+    # runs live beside the campaign's decision log, where `nightly` and `decide` find them
+    # (the bundled demo is read-only: its runs go to ./runs)
+    target = out if out is not None else (Path(campaign) if campaign else Path()) / "runs" / run_id
     if target.exists():
         raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; runs are never overwritten")
     scorer = None
@@ -113,7 +132,7 @@ def run(
     progress("loading campaign")
     folder = campaign if campaign is not None else demo_campaign_path()
     try:
-        loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous)
+        loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous, run_id)
     except RunUnreadable as error:
         raise refuse(error) from None
     options = RunOptions(
@@ -179,6 +198,9 @@ def generate(
     hosts: Annotated[int, typer.Option(help="number of host profiles")] = 200,
     seed: Annotated[int, typer.Option(help="random seed")] = 2026,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    words: Annotated[
+        str, typer.Option(help="labels: the IT tool's words (as the demo); codes: cxmatch's codes")
+    ] = "labels",
 ) -> None:
     """Write a realistic synthetic campaign (deterministic for a seed)."""
     from engine.synthetic.generator import generate_campaign, write_campaign
@@ -186,8 +208,10 @@ def generate(
     setup_logging(False)
     if fmt not in ("csv", "parquet"):
         raise fail(exitcodes.BAD_INPUT, f"--format must be csv or parquet, not {fmt!r}")
+    if words not in ("labels", "codes"):
+        raise fail(exitcodes.BAD_INPUT, f"--words must be labels or codes, not {words!r}")
     if out.exists() and any(out.iterdir()):
         raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists and is not empty")
     generated = generate_campaign(visitors, hosts, seed)
-    write_campaign(generated, out, fmt=fmt)  # type: ignore[arg-type]
+    write_campaign(generated, out, fmt=fmt, words=words)  # type: ignore[arg-type]
     typer.echo(f"campaign of {visitors} visitors and {hosts} hosts -> {out}")

@@ -15,15 +15,19 @@ from engine.cli.app import Progress, app, fail, interactive, load_or_exit, setup
 def train(
     campaign: Annotated[Path, typer.Argument(help="campaign folder with a history")],
     out: Annotated[Path, typer.Option(help="model folder to create")],
-    seed: Annotated[int, typer.Option(help="random seed (sampled pairs, folds)")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed (bootstrap draws)")] = 0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Learn weights from past decisions; print and save the model report (held-out AUC,
-    Brier, hit@k, NDCG@k, learned vs default weights). `run --model MODEL` uses the model."""
-    from engine.output.model_files import format_report, model_report, save_model
+    """Learn the acceptance model from past decisions; print and save the model report
+    (held-out AUC, log-loss, Brier score and calibration error with intervals, for the
+    additive and linear models and the calibrated default weights). `run --model MODEL` uses
+    the saved model."""
+    from engine.output.model_files import save_model
+    from engine.output.model_report import format_report, model_report
     from engine.output.store import OutputExists
-    from scoring.training import ScoringContext, TrainingSettings, evaluate, labelled_pairs
-    from scoring.training import train as train_model
+    from scoring.additive import AdditiveScorer
+    from scoring.evaluation import TrainingSettings, evaluate, fit_selected
+    from scoring.training import ScoringContext, labelled_set
 
     setup_logging(verbose)
     progress = Progress(interactive())
@@ -31,26 +35,29 @@ def train(
         raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists already; choose another --out")
     progress("loading campaign")
     loaded = load_or_exit(campaign)
-    scoring = ScoringContext.of(loaded)
-    labels = labelled_pairs(loaded, scoring.encoded)
-    if len(set(labels.label.tolist())) < 2:
+    data = labelled_set(ScoringContext.of(loaded))
+    if len(set(data.label.tolist())) < 2:
         raise fail(
             exitcodes.BAD_INPUT,
-            f"{campaign}: the history has {len(labels)} decisions on known profiles; learning "
-            "needs accepted (or completed) and rejected (or cancelled) ones",
+            f"{campaign}: the history has {len(data)} decisions on pairs eligible at the time; "
+            "learning needs accepted (or completed) and rejected (or cancelled) ones",
         )
     settings = TrainingSettings()
-    progress(f"evaluating on a time split of {len(labels)} decisions")
+    progress(f"evaluating on rolling time splits of {len(data)} decisions")
     try:
-        evaluation = evaluate(scoring, settings, random_state=seed)
+        evaluation = evaluate(data, settings, seed=seed)
     except ValueError as too_few:
         evaluation = None
         progress(f"no held-out evaluation: {too_few}")
-    progress("training on every decision")
-    trained = train_model(scoring, settings, random_state=seed)
-    report = model_report(trained, loaded, evaluation)
+    # the better learned model by the held-out results; with no evaluation, the linear one
+    # (the cold start: near the default weights)
+    family = "linear" if evaluation is None else evaluation.best_learned
+    progress(f"training the {family} model on every decision")
+    model, _params = fit_selected(family, data, settings)
+    assert isinstance(model, AdditiveScorer)  # a learned family
+    report = model_report(model, data, loaded, evaluation)
     try:
-        save_model(out, trained, loaded, evaluation)
+        save_model(out, model, data, loaded, evaluation)
     except OutputExists as exists:
         raise fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
     typer.echo(format_report(report))

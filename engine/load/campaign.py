@@ -1,8 +1,10 @@
-"""Load a campaign folder: read every table as text, validate everything, then convert.
+"""Load a campaign folder: read every table as text, read its words as codes, validate
+everything, then convert.
 
 A campaign folder holds ``profiles.csv|.parquet`` (required), ``history.csv|.parquet``
-and ``quotas.csv|.parquet`` (optional, empty when absent) and ``policy.toml`` (optional,
-defaults when absent). Every problem of every file is collected before
+and ``quotas.csv|.parquet`` (optional, empty when absent), ``policy.toml`` (optional,
+defaults when absent) and ``vocabulary.toml`` (optional: the campaign's own words for codes).
+Every problem of every file is collected before
 :class:`~engine.domain.problems.CampaignInvalid` is raised.
 """
 
@@ -35,6 +37,7 @@ from engine.domain.contract import (
 )
 from engine.domain.problems import CampaignInvalid, Problem
 from engine.domain.reference import canonical_country
+from engine.domain.vocabulary import Vocabularies
 from engine.load.cells import parse_bool, parse_dates, parse_int, split_list
 from engine.load.validation import (
     LIST_ELEMENT_CANONICAL,
@@ -43,6 +46,7 @@ from engine.load.validation import (
     check_profiles,
     check_quotas,
 )
+from engine.load.words import VOCABULARY_FILE, Normalised, campaign_words, normalise_table
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +67,25 @@ class RawTable:
     frame: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class LoadedCampaign:
+    """A loaded campaign and what loading mapped: per column, the values written otherwise
+    than as their code (``cxmatch validate`` prints them)."""
+
+    campaign: Campaign
+    normalised: tuple[Normalised, ...] = ()
+
+
 def load_campaign(folder: str | Path) -> Campaign:
     """Read, validate and convert the campaign in ``folder``.
 
     Raises :class:`CampaignInvalid` with every problem of every file.
     """
+    return read_campaign(folder).campaign
+
+
+def read_campaign(folder: str | Path) -> LoadedCampaign:
+    """:func:`load_campaign`, with the report of the values it normalised."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CampaignInvalid(
@@ -78,10 +96,18 @@ def load_campaign(folder: str | Path) -> Campaign:
 
     policy, policy_problems = _read_policy(folder, hashes)
     problems += policy_problems
+    vocabularies, word_problems = _read_vocabulary(folder, hashes)
+    problems += word_problems
     tables: dict[str, RawTable | None] = {}
+    normalised: list[Normalised] = []
     for name in TABLE_COLUMNS:
-        tables[name], read_problems = _read_table(folder, name, hashes)
+        table, read_problems = _read_table(folder, name, hashes)
         problems += read_problems
+        if table is not None:
+            frame, report = normalise_table(table.frame, name, table.file, vocabularies)
+            table = RawTable(table.file, frame)
+            normalised += report
+        tables[name] = table
 
     profiles, history, quotas = tables["profiles"], tables["history"], tables["quotas"]
     if profiles is None:
@@ -89,12 +115,12 @@ def load_campaign(folder: str | Path) -> Campaign:
             message = "is missing (a campaign needs profiles.csv or profiles.parquet)"
             problems.append(Problem("profiles.csv", None, None, None, message))
     else:
-        problems += check_profiles(profiles.frame, policy, profiles.file)
+        problems += check_profiles(profiles.frame, policy, profiles.file, vocabularies)
     raw_profiles = None if profiles is None else profiles.frame
     if history is not None:
-        problems += check_history(history.frame, raw_profiles, history.file)
+        problems += check_history(history.frame, raw_profiles, history.file, vocabularies)
     if quotas is not None:
-        problems += check_quotas(quotas.frame, raw_profiles, quotas.file)
+        problems += check_quotas(quotas.frame, raw_profiles, quotas.file, vocabularies)
     if problems:
         raise CampaignInvalid(problems, folder.name)
 
@@ -113,7 +139,7 @@ def load_campaign(folder: str | Path) -> Campaign:
         "loaded campaign %s: %d profiles, %d history rows, %d quotas",
         campaign.name, len(campaign.profiles), len(campaign.history), len(campaign.quotas),
     )  # fmt: skip
-    return campaign
+    return LoadedCampaign(campaign, tuple(normalised))
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -130,6 +156,20 @@ def _read_policy(folder: Path, hashes: dict[str, str]) -> tuple[Policy, list[Pro
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         return Policy(), [Problem(POLICY_FILE, None, None, None, f"is not valid TOML: {error}")]
     return check_policy(data, POLICY_FILE)
+
+
+def _read_vocabulary(folder: Path, hashes: dict[str, str]) -> tuple[Vocabularies, list[Problem]]:
+    path = folder / VOCABULARY_FILE
+    if not path.is_file():
+        return Vocabularies(), []
+    content = path.read_bytes()
+    hashes[VOCABULARY_FILE] = hashlib.sha256(content).hexdigest()
+    try:
+        data = tomllib.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        message = f"is not valid TOML: {error}"
+        return Vocabularies(), [Problem(VOCABULARY_FILE, None, None, None, message)]
+    return campaign_words(data, Vocabularies())
 
 
 def _read_table(

@@ -1,14 +1,11 @@
-"""Cells of an input table read as values: list cells, dates, integers, booleans, and the
-canonical spelling of a language code (shared by validation and the loader)."""
+"""Cells of an input table read as values: list cells, dates, integers and booleans (shared
+by validation and the loader)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable, Iterable
 
 import pandas as pd
 
 from engine.domain.contract import LIST_SEPARATOR
-from engine.domain.reference import language_codes
 
 TRUE_WORDS = ("true", "1", "yes")
 
@@ -17,17 +14,6 @@ FALSE_WORDS = ("false", "0", "no")
 
 
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
-
-
-def canonical_language(code: str) -> str | None:
-    """The lowercase ISO 639-1 code, or None if ``code`` is not one."""
-    code = str(code).strip().lower()
-    return code if code in language_codes() else None
-
-
-def canonical_one_of(values: Iterable[str]) -> Callable[[str], str | None]:
-    allowed = frozenset(values)
-    return lambda element: element if element in allowed else None
 
 
 def split_list(cells: pd.Series) -> pd.Series:

@@ -13,11 +13,11 @@ import pandera.pandas as pa
 
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
-from engine.domain.reference import canonical_country, canonical_nace
+from engine.domain.reference import non_participant
+from engine.domain.spelling import Vocabulary
 from engine.load.cells import (
     FALSE_WORDS,
     TRUE_WORDS,
-    canonical_language,
     parse_bool,
     parse_dates,
     parse_int,
@@ -50,14 +50,6 @@ def constant_message(message: str) -> Callable[[str], str]:
     return lambda _value: message
 
 
-def country_message(code: str) -> str:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code.strip().upper()) if code.strip() else None
-    name = f" ({country.name})" if country is not None else ""
-    return f"is not a COSME participating country{name}"
-
-
 REQUIRED = Rule(
     "required",
     lambda cells: cells.str.strip() != "",
@@ -83,21 +75,24 @@ BOOLEAN = Rule(
 )
 
 
-COUNTRY = Rule("cosme_country", lambda cells: cells.map(canonical_country).notna(), country_message)
+def known(vocab: Vocabulary) -> Rule:
+    """Cells the field's vocabulary knows (a code or any accepted spelling); an unknown value
+    is reported with the field's kind and the nearest known spelling."""
+    return Rule(
+        f"known_{vocab.kind.replace(' ', '_')}",
+        lambda cells: cells.map(vocab.lookup).notna(),
+        vocab.unknown,
+    )
 
 
-NACE = Rule(
-    "nace_division",
-    lambda cells: cells.map(canonical_nace).notna(),
-    constant_message("is not a NACE Rev. 2 division (e.g. C29)"),
-)
+def known_country(vocab: Vocabulary) -> Rule:
+    """A COSME participating country; a country that is not one is named (Norway, the UK)."""
 
+    def message(value: str) -> str:
+        name = non_participant(value)
+        return f"is not a COSME participating country ({name})" if name else vocab.unknown(value)
 
-LANGUAGE = Rule(
-    "language",
-    lambda cells: cells.map(canonical_language).notna(),
-    constant_message("is not an ISO 639-1 language code"),
-)
+    return Rule("cosme_country", lambda cells: cells.map(vocab.lookup).notna(), message)
 
 
 # Cells that are not integers pass the two rules below: INTEGER reports them.
@@ -113,15 +108,6 @@ NOT_NEGATIVE = Rule(
     lambda cells: ~true_where(parse_int(cells) < 0),
     constant_message("is negative"),
 )
-
-
-def one_of(kind: str, values: Iterable[str]) -> Rule:
-    allowed = tuple(values)
-    return Rule(
-        f"one_of_{kind}",
-        lambda cells: cells.isin(allowed),
-        constant_message(f"is not a valid {kind} (one of: {', '.join(allowed)})"),
-    )
 
 
 def days_in_range(policy: Policy) -> Rule:

@@ -1,18 +1,24 @@
-"""Reviewers' decision files (CSV or Excel), read into plain text rows with every defect located.
+"""Reviewers' decision files (CSV or Excel), read into plain text rows, each with its own row
+number: the number a spreadsheet shows (the header is row 1, the first answer row 2), so a
+problem cites the row a reviewer sees in Excel; in a CSV, the line number.
 
-A decision file has one row per answered proposal: ``visitor_id, host_id, decision``
-(``accepted``, ``rejected`` or ``hold``), optionally ``note``, ``decided_by``, ``decided_on``
-(``YYYY-MM-DD``) and ``run_id``. Other columns are ignored, so the proposals workbook of a run
-(``proposals.xlsx``) comes back as it is once reviewers have filled in its ``decision``
-column. A row whose decision is left empty is a proposal not answered yet: it is skipped.
-Rows are numbered like the data rows of the file (the first row under the header is row 1).
+A decision file has one row per answer: ``visitor_id, host_id, decision`` (``accepted``,
+``rejected``, ``hold``, ``cancelled`` or ``withdrawn``), optionally ``side`` (``visitor``,
+``host`` or ``both``; empty: both, for the Support Office), ``partnership`` (answered on
+behalf of it), ``note``, ``decided_by``, ``decided_on`` (``YYYY-MM-DD``) and ``run_id``. Other
+columns are ignored, so the proposals workbook of a run (``proposals.xlsx``) comes back as it
+is once reviewers have filled in its ``decision`` column. A row whose decision is left empty
+is a proposal not answered yet: it is skipped. Whether each row's values make sense is checked
+by :func:`engine.review.rules.check_requests`, the one validation every entry point shares;
+here only the file's form (readable, its columns) and the workbook's other sheets (a decision
+typed there is not read: a warning says where).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,34 +26,43 @@ from typing import Any
 import pandas as pd
 
 from engine.domain.cells import restore
-from engine.domain.decisions import DECISIONS
 from engine.domain.problems import Problem
 
 REQUIRED_COLUMNS = ("visitor_id", "host_id", "decision")
-OPTIONAL_COLUMNS = ("note", "decided_by", "decided_on", "run_id")
+OPTIONAL_COLUMNS = ("side", "partnership", "note", "decided_by", "decided_on", "run_id")
 SUFFIXES = (".csv", ".xlsx")
 ROW_COLUMNS = ("row", *REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+FIRST_DATA_ROW = 2  # the header is row 1
+DECISION_SHEET = "proposals"
+DECISION_WORDS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
+# columns of the workbook's other sheets the engine fills in itself
+ENGINE_COLUMNS = ("recorded_decision", "change", "reason", "reasons", "status")
 
 
 @dataclass(frozen=True)
 class DecisionFile:
-    """The answered rows of one file (text cells, ``decision`` lower-cased)."""
+    """The answered rows of one file (text cells, ``decision`` and ``side`` lower-cased)."""
 
     name: str
     sha256: str
-    rows: pd.DataFrame  # ROW_COLUMNS; ``row`` is the file's 1-based data row
+    rows: pd.DataFrame  # ROW_COLUMNS; ``row`` is the spreadsheet's own row number
     unanswered: int  # rows with an empty decision
+    warnings: list[str] = field(default_factory=list)  # decisions typed on other sheets
 
 
 def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
-    """The file's rows and every problem of its form (columns, values, dates)."""
+    """The file's rows, or every problem of its form (unreadable, columns missing)."""
     path = Path(path)
     name = path.name
     if path.suffix.lower() not in SUFFIXES:
         return None, [Problem(name, None, None, None, "is not a .csv or .xlsx file")]
+    warnings: list[str] = []
     try:
         content = path.read_bytes()
-        table = _read_xlsx(content) if path.suffix.lower() == ".xlsx" else _read_csv(content)
+        if path.suffix.lower() == ".xlsx":
+            table, warnings = _read_xlsx(content, name)
+        else:
+            table = _read_csv(content)
     except Exception as error:  # any reader error is a problem of the file
         return None, [Problem(name, None, None, None, f"cannot be read: {error}")]
     missing = [column for column in REQUIRED_COLUMNS if column not in table.columns]
@@ -61,37 +76,16 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
     for column in OPTIONAL_COLUMNS:
         if column not in table.columns:
             table[column] = ""
-    table = table.assign(row=range(1, len(table) + 1))[list(ROW_COLUMNS)]
+    first = FIRST_DATA_ROW
+    table = table.assign(row=range(first, len(table) + first))[list(ROW_COLUMNS)]
     table = table[(table[list(REQUIRED_COLUMNS)] != "").any(axis=1)]  # blank lines
     table["decision"] = table["decision"].str.lower()
+    table["side"] = table["side"].str.lower()
     answered = table[table["decision"] != ""]
-    problems = _row_problems(name, answered)
     digest = hashlib.sha256(content).hexdigest()
     rows = answered.reset_index(drop=True)
-    return DecisionFile(name, digest, rows, unanswered=len(table) - len(answered)), problems
-
-
-def _row_problems(name: str, rows: pd.DataFrame) -> list[Problem]:
-    problems: list[Problem] = []
-    for record in rows.to_dict("records"):
-        row = int(record["row"])
-        for column in ("visitor_id", "host_id"):
-            if record[column] == "":
-                problems.append(Problem(name, row, column, None, "is empty"))
-        if record["decision"] not in DECISIONS:
-            message = "is not a decision: use accepted, rejected or hold"
-            problems.append(Problem(name, row, "decision", record["decision"], message))
-        if record["decided_on"] and _iso_day(record["decided_on"]) is None:
-            message = "is not a date (YYYY-MM-DD)"
-            problems.append(Problem(name, row, "decided_on", record["decided_on"], message))
-    return problems
-
-
-def _iso_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+    unanswered = len(table) - len(answered)
+    return DecisionFile(name, digest, rows, unanswered, warnings), []
 
 
 def _read_csv(content: bytes) -> pd.DataFrame:
@@ -99,23 +93,54 @@ def _read_csv(content: bytes) -> pd.DataFrame:
     return _clean(table)
 
 
-def _read_xlsx(content: bytes) -> pd.DataFrame:
+def _read_xlsx(content: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
-        sheet = (
-            workbook["proposals"] if "proposals" in workbook.sheetnames else workbook.worksheets[0]
-        )
-        rows = [[_xlsx_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        chosen = DECISION_SHEET if DECISION_SHEET in workbook.sheetnames else None
+        sheet = workbook[chosen] if chosen else workbook.worksheets[0]
+        rows = _sheet_rows(sheet)
+        warnings = [
+            warning
+            for other in workbook.worksheets
+            if other.title != sheet.title
+            for warning in _typed_decisions(name, other.title, _sheet_rows(other))
+        ]
     finally:
         workbook.close()
     if not rows:
-        return pd.DataFrame()
-    width = max(len(row) for row in rows)
-    rows = [row + [""] * (width - len(row)) for row in rows]
+        return pd.DataFrame(), warnings
     header = [cell or f"column {i + 1}" for i, cell in enumerate(rows[0])]
-    return _clean(pd.DataFrame(rows[1:], columns=header, dtype=str))
+    return _clean(pd.DataFrame(rows[1:], columns=header, dtype=str)), warnings
+
+
+def _sheet_rows(sheet: Any) -> list[list[str]]:
+    rows = [[_xlsx_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    width = max((len(row) for row in rows), default=0)
+    return [row + [""] * (width - len(row)) for row in rows]
+
+
+def _typed_decisions(name: str, title: str, rows: list[list[str]]) -> list[str]:
+    """A warning per cell of another sheet holding a decision word (it is not read)."""
+    from openpyxl.utils import get_column_letter
+
+    if not rows:
+        return []
+    header = [cell.strip().lower() for cell in rows[0]]
+    cells = [
+        f"{get_column_letter(column + 1)}{number}"
+        for number, row in enumerate(rows[1:], start=FIRST_DATA_ROW)
+        for column, value in enumerate(row)
+        if value.strip().lower() in DECISION_WORDS and header[column] not in ENGINE_COLUMNS
+    ]
+    if not cells:
+        return []
+    shown = ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10 else "")
+    return [
+        f"{name}: sheet {title!r} has decisions typed in {shown}; only the "
+        f"{DECISION_SHEET!r} sheet is read: answer there"
+    ]
 
 
 def _xlsx_text(value: Any) -> str:

@@ -17,48 +17,32 @@ import pandera.pandas as pa
 from pydantic import ValidationError
 
 from engine.domain.contract import (
-    EXCHANGE_TYPES,
-    HISTORY_MODES,
     HISTORY_OPTIONAL_COLUMNS,
     HOST_ONLY_ORG_TYPES,
-    MODES,
-    ORG_TYPES,
-    OUTCOMES,
     PROFILE_LIST_COLUMNS,
     PROFILE_OPTIONAL_COLUMNS,
     PROFILE_REQUIRED_COLUMNS,
-    QUOTA_CATEGORIES,
-    ROLES,
-    STATUSES,
     Policy,
 )
 from engine.domain.problems import Problem
-from engine.domain.reference import canonical_country, canonical_nace
-from engine.load.cells import (
-    canonical_language,
-    canonical_one_of,
-    parse_dates,
-    parse_int,
-    split_list,
-    true_where,
-)
+from engine.domain.vocabulary import COLUMN_VOCABULARIES, Vocabularies, builtin_vocabularies
+from engine.load.cells import parse_dates, parse_int, split_list, true_where
 from engine.load.column_rules import (
     AT_LEAST_ONE,
     BOOLEAN,
-    COUNTRY,
     DATE,
     INTEGER,
-    LANGUAGE,
-    NACE,
     NOT_NEGATIVE,
     REQUIRED,
     Rule,
     days_in_range,
-    one_of,
+    known,
+    known_country,
     pandera_column,
     run_schema,
     schema_problems,
 )
+from engine.load.words import nearest_partnership, partnership_spelling_problems
 
 logger = logging.getLogger(__name__)
 
@@ -86,28 +70,24 @@ PROFILE_NON_EMPTY = (
 # --- parsers shared with the loader ------------------------------------------------------
 
 
+def _canonical(name: str) -> Callable[[str], str | None]:
+    return builtin_vocabularies()[name].lookup
+
+
 # How each element of a profile list column is made canonical (None = invalid element).
 LIST_ELEMENT_CANONICAL: dict[str, Callable[[str], str | None]] = {
-    "sectors": canonical_nace,
-    "target_sectors": canonical_nace,
-    "languages": canonical_language,
-    "target_countries": canonical_country,
-    "target_org_types": canonical_one_of(ORG_TYPES),
-    "exchange_types": canonical_one_of(EXCHANGE_TYPES),
+    column: _canonical(COLUMN_VOCABULARIES["profiles"][column]) for column in PROFILE_LIST_COLUMNS
 }
 
 
 # --- per-column rules as pandera checks ----------------------------------------------------
 
 
-ELEMENT_RULES: dict[str, Rule] = {
-    "sectors": NACE,
-    "target_sectors": NACE,
-    "languages": LANGUAGE,
-    "target_countries": COUNTRY,
-    "target_org_types": one_of("organisation type", ORG_TYPES),
-    "exchange_types": one_of("exchange type", EXCHANGE_TYPES),
-}
+def column_rule(vocabularies: Vocabularies, table: str, column: str) -> Rule:
+    """The rule of an enumerated column: its vocabulary knows every cell (every element)."""
+    vocab = vocabularies.for_column(table, column)
+    assert vocab is not None, (table, column)
+    return known_country(vocab) if COLUMN_VOCABULARIES[table][column] == "country" else known(vocab)
 
 
 # --- checks across columns, rows and tables --------------------------------------------------
@@ -132,19 +112,27 @@ def _is_empty(cells: pd.Series) -> pd.Series:
 # --- the tables ----------------------------------------------------------------------------
 
 
-def check_profiles(raw: pd.DataFrame, policy: Policy, file: str = "profiles.csv") -> list[Problem]:
-    """Every problem of a raw profiles table (all cells text)."""
+def check_profiles(
+    raw: pd.DataFrame,
+    policy: Policy,
+    file: str = "profiles.csv",
+    vocabularies: Vocabularies | None = None,
+) -> list[Problem]:
+    """Every problem of a raw profiles table (all cells text, enumerated cells in codes or in
+    any spelling the vocabularies know; cross-column checks read codes, see engine.load.words)."""
     raw = raw.reset_index(drop=True)
-    rules = profile_rules(policy)
+    vocabularies = vocabularies or Vocabularies()
+    rules = profile_rules(policy, vocabularies)
     columns = {name: pandera_column(rules[name], unique=name == "profile_id") for name in rules}
     columns |= {name: pandera_column([], required=False) for name in PROFILE_OPTIONAL_COLUMNS}
     all_rules = [rule for column_rules in rules.values() for rule in column_rules]
     problems = run_schema(pa.DataFrameSchema(columns), raw, file, all_rules)
     for name in PROFILE_LIST_COLUMNS:
         if name in raw.columns:
-            rule = ELEMENT_RULES[name]
+            rule = column_rule(vocabularies, "profiles", name)
             schema = pa.SeriesSchema(checks=[rule.check()], name=name)
             problems += run_schema(schema, split_list(raw[name]).rename(name), file, [rule])
+    problems += partnership_spelling_problems(raw, file)
     return problems + _profile_cross_checks(raw, file)
 
 
@@ -171,10 +159,14 @@ def _profile_cross_checks(raw: pd.DataFrame, file: str) -> list[Problem]:
 
 
 def check_history(
-    raw: pd.DataFrame, profiles: pd.DataFrame | None, file: str = "history.csv"
+    raw: pd.DataFrame,
+    profiles: pd.DataFrame | None,
+    file: str = "history.csv",
+    vocabularies: Vocabularies | None = None,
 ) -> list[Problem]:
     """Every problem of a raw history table; ``profiles`` is the raw profiles table, if any."""
     raw = raw.reset_index(drop=True)
+    vocabularies = vocabularies or Vocabularies()
     problems = schema_problems(
         raw,
         file,
@@ -182,8 +174,8 @@ def check_history(
             "visitor_id": [REQUIRED],
             "host_id": [REQUIRED],
             "decided_on": [REQUIRED, DATE],
-            "outcome": [REQUIRED, one_of("outcome", OUTCOMES)],
-            "mode": [REQUIRED, one_of("history mode", HISTORY_MODES)],
+            "outcome": [REQUIRED, column_rule(vocabularies, "history", "outcome")],
+            "mode": [REQUIRED, column_rule(vocabularies, "history", "mode")],
             **{column: [DATE] for column in HISTORY_OPTIONAL_COLUMNS if column in raw.columns},
         },
     )
@@ -218,24 +210,30 @@ def _history_date_problems(raw: pd.DataFrame, file: str) -> list[Problem]:
 
 
 def check_quotas(
-    raw: pd.DataFrame, profiles: pd.DataFrame | None, file: str = "quotas.csv"
+    raw: pd.DataFrame,
+    profiles: pd.DataFrame | None,
+    file: str = "quotas.csv",
+    vocabularies: Vocabularies | None = None,
 ) -> list[Problem]:
     """Every problem of a raw quotas table; ``profiles`` is the raw profiles table, if any."""
     raw = raw.reset_index(drop=True)
+    vocabularies = vocabularies or Vocabularies()
     problems = schema_problems(
         raw,
         file,
         {
             "partnership": [REQUIRED],
-            "category": [REQUIRED, one_of("quota category", QUOTA_CATEGORIES)],
+            "category": [REQUIRED, column_rule(vocabularies, "quotas", "category")],
             "target": [REQUIRED, INTEGER, NOT_NEGATIVE],
         },
     )
     if profiles is not None and "partnership" in profiles.columns and "partnership" in raw.columns:
         unknown = ~raw["partnership"].isin(profiles["partnership"]) & ~_is_empty(raw["partnership"])
-        problems += _problems(
-            raw, file, "partnership", unknown, "is not the partnership of any profile"
+        known_names = sorted(set(profiles["partnership"].astype(str)))
+        messages = (
+            raw["partnership"].astype(str).map(lambda name: _unknown_partnership(name, known_names))
         )
+        problems += _problems(raw, file, "partnership", unknown, messages)
     if {"partnership", "category"} <= set(raw.columns):
         duplicated = raw.duplicated(["partnership", "category"], keep=False)
         message = "is a duplicate quota of partnership " + raw["partnership"].astype(str)
@@ -274,20 +272,26 @@ def check_policy(
     return policy, problems
 
 
-def profile_rules(policy: Policy) -> dict[str, list[Rule]]:
+def _unknown_partnership(name: str, known_names: list[str]) -> str:
+    nearest = nearest_partnership(name, known_names)
+    guess = f"; did you mean '{nearest}'?" if nearest is not None else ""
+    return f"is not the partnership of any profile{guess}"
+
+
+def profile_rules(
+    policy: Policy, vocabularies: Vocabularies | None = None
+) -> dict[str, list[Rule]]:
     """The per-cell rules of every profile column (list columns: of the whole cell)."""
+    vocabularies = vocabularies or Vocabularies()
     rules: dict[str, list[Rule]] = {name: [] for name in PROFILE_REQUIRED_COLUMNS}
     for name in PROFILE_NON_EMPTY:
         rules[name].append(REQUIRED)
-    rules["role"].append(one_of("role", ROLES))
-    rules["org_type"].append(one_of("organisation type", ORG_TYPES))
-    rules["country"].append(COUNTRY)
+    for name in ("role", "org_type", "country", "mode", "status"):
+        rules[name].append(column_rule(vocabularies, "profiles", name))
     rules["available_from"].append(DATE)
     rules["available_to"].append(DATE)
     for name in ("min_days", "max_days"):
         rules[name] += [INTEGER, days_in_range(policy)]
-    rules["mode"].append(one_of("mode", MODES))
     rules["capacity"] += [INTEGER, AT_LEAST_ONE]
-    rules["status"].append(one_of("status", STATUSES))
     rules["validated"].append(BOOLEAN)
     return rules

@@ -49,7 +49,8 @@ def proposals_of(
         vocab=encoded.vocab,
     )
     features = compute_features(inputs)
-    scores = chosen["score"].to_numpy(np.float64).round(2)
+    p_accept = chosen["score"].to_numpy(np.float64) / 100  # the value is 100 x p_accept
+    scores = scorer.display_score(p_accept).round(2)
     proposals = pd.DataFrame(
         {
             "visitor_id": v_rows["profile_id"].to_numpy(),
@@ -62,6 +63,7 @@ def proposals_of(
             "group_language": dated["group_language"].to_numpy(),
             "lump_sum_eur": dated["lump_sum_eur"].to_numpy(),
             "score": scores,
+            "p_accept": p_accept.round(4),
             "band": band(scores),
             "category": [org_category(t) for t in v_rows["org_type"]],
             "visitor_partnership": v_rows["partnership"].to_numpy(),

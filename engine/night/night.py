@@ -36,6 +36,7 @@ from engine.night.encode import (
 from engine.night.groups import accepted_spend, with_slots, with_spend
 from engine.night.occupancy import accepted_stays, occupancy
 from engine.night.options import RunOptions
+from engine.night.rule_prices import RulePrice, prices
 from engine.night.scorer import choose_scorer
 from engine.night.slots import build_slots
 from engine.night.unmatched import UNMATCHED_COLUMNS, unmatched
@@ -47,6 +48,7 @@ from scoring.linear import PairScorer
 from scoring.text import TextSimilarity
 from solvers.diagnosis import Diagnosis, rule_costs, supply_check
 from solvers.infeasibility import blocking_rules
+from solvers.problem import AssignmentProblem
 from solvers.result import SolveResult
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,8 @@ class NightResult:
     diagnosis: Diagnosis | None = None  # quota supply before solving, rule costs after
     # when the solver found no assignment: each hard rule no assignment can keep, in words
     blocking: tuple[str, ...] = ()
+    # what each rule costs tonight in score points (engine.night.rule_prices)
+    rule_prices: list[RulePrice] = field(default_factory=list)
     # everyone left out tonight, with a reason (engine.night.unmatched)
     unmatched: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNMATCHED_COLUMNS))
     # the night's date, its earliest start, the working-day calendar (for the manifest)
@@ -107,7 +111,7 @@ def run_night(
     lap("training")
 
     say(f"scoring {len(visitors)} x {len(hosts)} pairs")
-    candidates, stats = build_candidates(encoded, text, context, scorer.score, top_k=options.top_k)
+    candidates, stats = build_candidates(encoded, text, context, scorer.value, top_k=options.top_k)
     carry = options.carryover
     if carry is not None:
         candidates = _carried(candidates, carry, encoded, text, context, scorer)
@@ -131,12 +135,17 @@ def run_night(
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
     solved = solve_assignment(problem, options, stats.pairs_seen)
     lap("solve")
+    # candidates' "score" is the solver's pair value, 100 x p_accept; shown: the percentile
+    p_accept = candidates["score"].to_numpy(np.float64) / 100
     table = candidates.assign(
         visitor_id=encoded.visitors.ids[candidates["visitor"]],
         host_id=encoded.hosts.ids[candidates["host"]],
+        score=scorer.display_score(p_accept).round(2),
+        p_accept=p_accept.round(4),
         mode=np.where(candidates["physical"], "physical", "virtual"),
         selected=solved.selected,
-    )[["visitor_id", "host_id", "score", "mode", "stay_days", "overlap_days", "selected"]]
+    )[["visitor_id", "host_id", "score", "p_accept", "mode", "stay_days", "overlap_days",
+       "selected"]]  # fmt: skip
     facts = {"as_of": as_of.isoformat(), "earliest_start": str(day_date(earliest))}
     if not solved.status.has_solution:  # nothing to decode or check: say which rule blocks
         nothing = pd.DataFrame({"visitor_id": pd.Series([], dtype=str)})
@@ -156,15 +165,28 @@ def run_night(
     # what each rule costs, measured on the LP without the slot layer (fast, and the slots
     # affect every rule alike)
     slot_free = problem.restricted(np.ones(problem.n_pairs, dtype=bool))
-    # a twentieth of the limit at most, and never past the after-solve reserve of the limit
+    # the diagnosis and the rule prices share what the limit leaves before the after-solve
+    # reserve, each a twentieth of the limit at most
     left = (
         started
         + options.time_limit_s
         - time.perf_counter()
         - LOAD_MARGIN * AFTER_S_PER_CANDIDATE * problem.n_pairs
     )
-    budget = max(0.5, min(options.time_limit_s / 20, left))
+    budget = max(0.5, min(options.time_limit_s / 20, left / 2))
     diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=budget))
+
+    def without_lead() -> AssignmentProblem | None:
+        """Tonight's slot-free problem if proposals needed no notice (the lead time's price)."""
+        wide_context = eligibility_context(campaign, encoded, None)
+        wide, _ = build_candidates(encoded, text, wide_context, scorer.value, top_k=options.top_k)
+        if wide.empty:
+            return None
+        wide_problem = assignment_problem(campaign, encoded, wide, visitors, carry)
+        return wide_problem.restricted(np.ones(wide_problem.n_pairs, dtype=bool))
+
+    lead = without_lead if campaign.policy.lead_days > 0 else None
+    rule_prices = prices(diagnosis.costs, problem, solved, lead, budget)
     lap("diagnosis")
 
     say("writing proposals and checking every rule")
@@ -191,6 +213,7 @@ def run_night(
         scorer=scorer.describe(),
         diagnosis=diagnosis,
         unmatched=left_out,
+        rule_prices=rule_prices,
         calendar={
             **facts,
             "lead_days": campaign.policy.lead_days,
@@ -216,7 +239,7 @@ def _carried(
     done = locked.loc[locked["mode"] != "virtual", "visitor_id"]
     after_virtual = set(locked.loc[locked["mode"] == "virtual", "visitor_id"]) - set(done)
     sticky = pd.concat([carry.held, carry.pending], ignore_index=True)
-    candidates = carry_candidates(done, sticky, encoded, text, context, scorer.score, candidates)
+    candidates = carry_candidates(done, sticky, encoded, text, context, scorer.value, candidates)
     if after_virtual:
         ids = encoded.visitors.ids[candidates["visitor"].to_numpy()]
         virtual_again = np.isin(ids, list(after_virtual)) & ~candidates["physical"].to_numpy()

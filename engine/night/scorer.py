@@ -1,14 +1,42 @@
-"""Tonight's score model: a loaded one, explicit weights, learned tonight, or the defaults."""
+"""Tonight's score model: a loaded one, explicit weights, learned tonight, or the defaults;
+then tonight's reference for the percentile score.
+
+Without ``run --model``, a night with enough labelled decisions (on pairs eligible at the
+time: :func:`scoring.training.labelled_set`) evaluates the learned models against the
+calibrated default weights on rolling time splits (:func:`scoring.evaluation.evaluate`) and
+uses a learned model only when its held-out log-loss beats the calibrated defaults' beyond
+the 95% interval; otherwise the calibrated defaults (or, with too few decisions to calibrate
+even them, the defaults' score read as a chance). Every model is calibrated on the newest
+decisions, time-weighted; a loaded model is recalibrated on the campaign's. The manifest's
+``scorer`` says which model ran, why, and the held-out figures behind the choice.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+import numpy as np
+
 from engine.domain.contract import Campaign
 from engine.night.options import RunOptions
+from scoring.calibration import CalibratedDefaults, recalibrated
 from scoring.encoding import EncodedCampaign
+from scoring.evaluation import (
+    DEFAULTS,
+    LEARNED,
+    Evaluation,
+    TrainingSettings,
+    evaluate,
+    fit_selected,
+)
+from scoring.features import FEATURE_NAMES
 from scoring.linear import DescribedScorer, LinearScore, PairScorer
+from scoring.reference import eligible_sample
 from scoring.text import TextSimilarity
-from scoring.training import ScoringContext, TrainingSettings, enough_labels, labelled_pairs
-from scoring.training import train as train_scorer
+from scoring.training import LabelledSet, ScoringContext, labelled_set
+
+log = logging.getLogger(__name__)
 
 
 def choose_scorer(
@@ -17,30 +45,100 @@ def choose_scorer(
     encoded: EncodedCampaign | None = None,
     text: TextSimilarity | None = None,
 ) -> PairScorer:
-    """The score model of tonight's run: the given one (``run --model``), else explicit
-    weights, else a model learned tonight from the campaign's history when it has enough
-    labelled decisions, else the default weights. Its describe() says which, and why."""
-    if options.scorer is not None:
-        return options.scorer
-    if options.weights:
-        return LinearScore(options.weights)
+    """The score model of tonight's run, with tonight's percentile reference. Its describe()
+    says which model, and why."""
     scoring = ScoringContext.of(campaign, encoded, text)
-    labels = labelled_pairs(campaign, scoring.encoded)
+    scorer = _model(scoring, options)
+    if not isinstance(scorer, DescribedScorer):
+        return scorer
+    sample = eligible_sample(scoring, seed=options.seed)
+    return scorer.with_reference(scorer.p_accept(sample))
+
+
+def _model(scoring: ScoringContext, options: RunOptions) -> PairScorer:
     settings = TrainingSettings()
-    if not enough_labels(labels, settings):
+    data = labelled_set(scoring)
+    given = options.scorer
+    if isinstance(given, DescribedScorer):  # run --model: recalibrated on this campaign
+        model = recalibrated(given.scorer, data.features, data.label, data.decided_on)
+        return DescribedScorer(model, given.note)
+    if given is not None:
+        return given
+    if options.weights:
+        weights = [options.weights.get(name, 0.0) for name in FEATURE_NAMES]
+        return _defaults(data, LinearScore(options.weights), weights, "explicit weights")
+    counts = np.bincount(data.label.astype(int), minlength=2)
+    if len(data) < settings.min_labels or counts.min() < settings.min_per_class:
+        why = (
+            f"{len(data)} labelled decisions on pairs eligible at the time ({counts[1]} "
+            f"accepted), fewer than {settings.min_labels} (or fewer than "
+            f"{settings.min_per_class} of an outcome) to learn from"
+        )
+        return _defaults(data, LinearScore(), None, "default weights", why)
+    try:
+        evaluation = evaluate(data, settings, seed=options.seed)
+    except ValueError as too_few:
+        return _defaults(data, LinearScore(), None, "default weights", str(too_few))
+    if evaluation.chosen in LEARNED:
+        model, params = fit_selected(evaluation.chosen, data, settings)
+        note = {
+            "source": f"trained tonight on the campaign's {len(data)} labelled decisions on "
+            f"eligible pairs ({data.positives} accepted)",
+            "choice": evaluation.reason,
+            "held_out": held_out_summary(evaluation),
+            "hyper_parameters": dict(params),
+            "training_data_sha256": data.digest(),
+        }
+        return DescribedScorer(model, note)
+    defaults = _defaults(data, LinearScore(), None, "default weights", evaluation.reason)
+    return DescribedScorer(
+        defaults.scorer, {**defaults.note, "held_out": held_out_summary(evaluation)}
+    )
+
+
+def _defaults(
+    data: LabelledSet,
+    linear: LinearScore,
+    weights: list[float] | None,
+    what: str,
+    why: str | None = None,
+) -> DescribedScorer:
+    """The weights sigmoid-calibrated on the newest decisions, or read as a chance."""
+    choice = {} if why is None else {"choice": why}
+    try:
+        model = CalibratedDefaults(weights).fit(
+            data.features, data.label, decided_on=data.decided_on
+        )
+    except ValueError as few:
         return DescribedScorer(
-            LinearScore(),
+            linear,
             {
-                "source": f"default weights: {len(labels)} labelled decisions in the history, "
-                f"fewer than {settings.min_labels} (or fewer than {settings.min_per_class} "
-                "of an outcome) to learn from"
+                "source": f"{what}, not calibrated: their 0-100 score read as the chance of "
+                f"acceptance ({few})",
+                **choice,
             },
         )
-    trained = train_scorer(scoring, settings, random_state=options.seed)
     return DescribedScorer(
-        trained.scorer,
+        model,
         {
-            "source": f"trained tonight on the campaign's {trained.labelled} labelled decisions",
-            "training_data_sha256": trained.training_hash,
+            "source": f"{what}, sigmoid-calibrated on the newest of {len(data)} labelled decisions",
+            **choice,
         },
     )
+
+
+def held_out_summary(evaluation: Evaluation) -> dict[str, Any]:
+    """The figures behind the choice, for the manifest: log-loss and AUC with intervals."""
+    comparison = evaluation.comparison
+    out: dict[str, Any] = {
+        "decisions": comparison.decisions,
+        "folds": len(evaluation.folds),
+        "log_loss": {},
+        "auc": {},
+    }
+    for name in (evaluation.best_learned, DEFAULTS):
+        for metric in ("log_loss", "auc"):
+            out[metric][name] = comparison.metrics[name][metric].as_dict()
+    difference = comparison.difference(evaluation.best_learned, DEFAULTS, "log_loss")
+    out["log_loss_difference"] = {f"{evaluation.best_learned} - {DEFAULTS}": difference.as_dict()}
+    return out

@@ -1,19 +1,24 @@
-"""Model files and reports: a trained scorer saved with skops (never pickle), a readable
-JSON sidecar, and the model report in JSON and plain text.
+"""Model files: a trained model saved with skops (never pickle), a readable JSON sidecar, and
+the model report (:mod:`engine.output.model_report`) in JSON and plain text.
 
 A model folder (``cxmatch train CAMPAIGN --out MODEL``) holds:
 
 ============  =============================================================================
-model.skops   the fitted :class:`scoring.model.MatchScorer` (skops format, loaded with an
-              explicit list of trusted types)
-model.json    weights with feature names, intercept, calibration, versions, training-data hash
-report.json   the held-out evaluation: learned model and default weights side by side
+model.skops   the fitted model: a :class:`scoring.additive.AdditiveScorer` (format 2, the
+              additive or the linear model) or, in folders saved before it, a
+              :class:`scoring.model.MatchScorer` (format 1, still loaded and scored as
+              then); loaded with an explicit list of trusted types
+model.json    format, family, each feature's straight part and shape at its knots,
+              intercept, calibration, sign constraints and why, versions, training-data hash
+report.json   the held-out evaluation: each model and the calibrated default weights side by
+              side, with intervals, and which one ``run`` would use
 report.txt    the same report, as printed by ``cxmatch train``
 ============  =============================================================================
 """
 
 from __future__ import annotations
 
+import hashlib
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,20 +26,23 @@ from typing import Any
 import skops.io
 
 from engine.domain.contract import Campaign
+from engine.output.model_report import format_report, model_report
 from engine.output.run_folder import versions as run_versions
 from engine.output.store import json_writer, write_atomically
-from scoring.features import DEFAULT_WEIGHTS, FEATURE_NAMES, REGISTRY
-from scoring.metrics import KS
+from scoring.additive import AdditiveScorer
+from scoring.evaluation import Evaluation
+from scoring.features import FEATURE_NAMES, REGISTRY
 from scoring.model import MatchScorer
-from scoring.training import Evaluation, TrainedModel
+from scoring.training import LabelledSet
 
 MODEL_FILE = "model.skops"
 SIDECAR_FILE = "model.json"
 REPORT_JSON = "report.json"
 REPORT_TEXT = "report.txt"
-FORMAT = "cxmatch-model/1"
+FORMAT = "cxmatch-model/2"
 # The only types a model file may contain beyond what skops trusts by default.
-TRUSTED_TYPES = frozenset({"scoring.model.MatchScorer"})
+TRUSTED_TYPES = frozenset({"scoring.model.MatchScorer", "scoring.additive.AdditiveScorer"})
+SavedModel = AdditiveScorer | MatchScorer
 
 
 class ModelInvalid(Exception):
@@ -51,25 +59,28 @@ def versions() -> dict[str, str]:
     return found
 
 
-def sidecar(trained: TrainedModel, campaign: Campaign) -> dict[str, Any]:
+def sidecar(model: AdditiveScorer, data: LabelledSet, campaign: Campaign) -> dict[str, Any]:
     """The readable summary saved beside the model."""
-    described = trained.scorer.describe()
+    described = model.describe()
     return {
         "format": FORMAT,
         "model_file": MODEL_FILE,
-        "feature_names": list(trained.scorer.feature_names_),
+        "family": described["family"],
+        "feature_names": list(model.feature_names_),
         "feature_meanings": {feature.name: feature.meaning for feature in REGISTRY},
         "weights": described["weights"],
+        "shapes": model.shape_values(),
         "intercept": described["intercept"],
         "calibration": described["calibration"],
         "prior_scale": described["prior_scale"],
-        "prior_correction": described["prior_correction"],
-        "cold_start": described["cold_start"],
         "parameters": described["parameters"],
+        "excluded_features": [FEATURE_NAMES[j] for j in model.excluded_features or ()],
+        "signs": {f.name: {"sign": f.sign, "reason": f.sign_reason} for f in REGISTRY},
         "training_data": {
-            "sha256": trained.training_hash,
-            "labelled_pairs": trained.labelled,
-            "sampled_pairs": trained.sampled,
+            "sha256": data.digest(),
+            "labelled_decisions": len(data),
+            "accepted": data.positives,
+            "left_out_not_eligible_then": data.dropped,
             "campaign": campaign.name,
             "campaign_input_hashes": dict(sorted(campaign.input_hashes.items())),
         },
@@ -78,15 +89,19 @@ def sidecar(trained: TrainedModel, campaign: Campaign) -> dict[str, Any]:
 
 
 def save_model(
-    target: Path, trained: TrainedModel, campaign: Campaign, evaluation: Evaluation | None
+    target: Path,
+    model: AdditiveScorer,
+    data: LabelledSet,
+    campaign: Campaign,
+    evaluation: Evaluation | None,
 ) -> Path:
-    """Write a model folder atomically (raises runstore.OutputExists if it exists)."""
-    report = model_report(trained, campaign, evaluation)
+    """Write a model folder atomically (raises store.OutputExists if it exists)."""
+    report = model_report(model, data, campaign, evaluation)
     return write_atomically(
         target,
         {
-            MODEL_FILE: lambda path: skops.io.dump(trained.scorer, path),
-            SIDECAR_FILE: json_writer(sidecar(trained, campaign)),
+            MODEL_FILE: lambda path: skops.io.dump(model, path),
+            SIDECAR_FILE: json_writer(sidecar(model, data, campaign)),
             REPORT_JSON: json_writer(report),
             REPORT_TEXT: lambda path: _write_text(path, format_report(report)),
         },
@@ -97,8 +112,8 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def load_model(path: Path) -> MatchScorer:
-    """A model saved by save_model: its folder or its ``model.skops`` file."""
+def load_model(path: Path) -> SavedModel:
+    """A model saved by save_model (or before format 2): its folder or its model file."""
     file = path / MODEL_FILE if path.is_dir() else path
     if not file.is_file():
         raise ModelInvalid(f"{file}: no such model file")
@@ -109,104 +124,19 @@ def load_model(path: Path) -> MatchScorer:
     unknown = untrusted - TRUSTED_TYPES
     if unknown:
         raise ModelInvalid(f"{file}: refusing to load untrusted types {sorted(unknown)}")
-    scorer = skops.io.load(file, trusted=sorted(untrusted))
-    if not isinstance(scorer, MatchScorer):
-        raise ModelInvalid(f"{file}: holds a {type(scorer).__name__}, not a MatchScorer")
-    if tuple(getattr(scorer, "feature_names_", ())) != FEATURE_NAMES:
+    model = skops.io.load(file, trusted=sorted(untrusted))
+    if not isinstance(model, AdditiveScorer | MatchScorer):
+        raise ModelInvalid(f"{file}: holds a {type(model).__name__}, not a cxmatch model")
+    if tuple(getattr(model, "feature_names_", ())) != FEATURE_NAMES:
         raise ModelInvalid(
-            f"{file}: trained on features {list(getattr(scorer, 'feature_names_', []))}, "
+            f"{file}: trained on features {list(getattr(model, 'feature_names_', []))}, "
             f"this engine computes {list(FEATURE_NAMES)}: retrain it with `cxmatch train`"
         )
-    return scorer
-
-
-def model_report(
-    trained: TrainedModel, campaign: Campaign, evaluation: Evaluation | None
-) -> dict[str, Any]:
-    described = trained.scorer.describe()
-    scale = described["prior_scale"]
-    report: dict[str, Any] = {
-        "campaign": campaign.name,
-        "model": described,
-        "default_weights_scaled": {
-            name: round(DEFAULT_WEIGHTS[name] * scale, 6) for name in FEATURE_NAMES
-        },
-        "notes": [],
-    }
-    if evaluation is None:
-        report["evaluation"] = None
-        report["notes"].append("no held-out evaluation: too few decisions to split in time")
-    else:
-        report["evaluation"] = {
-            "split": evaluation.split,
-            "learned": evaluation.learned,
-            "default": evaluation.default,
-        }
-        report["notes"].extend(evaluation.notes)
-    if described["cold_start"]:
-        report["notes"].append(
-            f"cold start: the saved model learned from {described['labelled_pairs']} labelled "
-            "decisions only; its weights stay close to the (scaled) default weights"
-        )
-    return report
-
-
-def format_report(report: dict[str, Any]) -> str:
-    """The model report as plain text (what `cxmatch train` prints)."""
-    model = report["model"]
-    lines = [f"Model report: {report['campaign']}", ""]
-    evaluation = report["evaluation"]
-    if evaluation is not None:
-        split = evaluation["split"]
-        lines += [
-            f"Held-out test: decisions from {split['cutoff']} on ({split['test_decisions']}, "
-            f"{split['test_positive']} accepted); trained on the older decisions of other "
-            f"visitors ({split['train_decisions']}, {split['train_positive']} accepted, "
-            f"+ {split['sampled_pairs']} sampled never-proposed pairs).",
-            f"Ranking: {split['ranked_visitors']} test visitors with an accepted host, each "
-            f"ranking ~{split['hosts_per_ranked_visitor']:.0f} eligible hosts.",
-            "",
-            f"{'metric':<20}{'learned':>10}{'default':>10}",
-        ]
-        rows = [
-            ("AUC", "auc"),
-            ("Brier score", "brier"),
-            ("calibration error", "calibration_error"),
-        ]
-        for k in KS:
-            rows += [(f"hit@{k}", f"hit@{k}"), (f"NDCG@{k}", f"ndcg@{k}")]
-        for label, key in rows:
-            learned, default = evaluation["learned"][key], evaluation["default"][key]
-            lines.append(f"{label:<20}{learned:>10.4f}{default:>10.4f}")
-        lines.append("(default: the hand-set weights' 0-100 score read as a probability)")
-        lines.append("")
-    lines += [
-        f"Saved model: {model['model']}; trained on all {model['labelled_pairs']} labelled "
-        f"decisions ({model['positive_pairs']} accepted) + {model['sampled_pairs']} sampled "
-        "never-proposed pairs.",
-        f"score = 100 * sigmoid(intercept + sum of weight x feature); intercept "
-        f"{model['intercept']:+.3f} (prior correction {model['prior_correction']:+.3f}, "
-        f"calibration slope {model['calibration']['slope']:.3f}).",
-        "",
-        f"{'feature':<18}{'weight':>9}{'default':>9}  meaning",
-    ]
-    scaled = report["default_weights_scaled"]
-    for feature in REGISTRY:
-        name = feature.name
-        lines.append(
-            f"{name:<18}{model['weights'][name]:>+9.3f}{scaled[name]:>+9.3f}  {feature.meaning}"
-        )
-    lines.append(f"(default: the hand-set weights x {model['prior_scale']:.3f}, the prior centre)")
-    if report["notes"]:
-        lines.append("")
-        lines += [f"Note: {note}" for note in report["notes"]]
-    return "\n".join(lines) + "\n"
+    return model
 
 
 def model_note(path: Path) -> dict[str, Any]:
     """What a run's manifest says about a model it loaded."""
-    import hashlib
-
     file = path / MODEL_FILE if path.is_dir() else path
     return {
         "source": "model file (cxmatch train)",

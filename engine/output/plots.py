@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from engine.domain.reference import country_name
+
 BAND_COLOURS = {"red": "#d64541", "orange": "#f39c12", "green": "#27ae60"}
 ACHIEVED, PROPOSED, SHORT = "#34495e", "#3498db", "#e0e0e0"
 STYLE: Any = {
@@ -103,8 +105,9 @@ def country_flows(proposals: pd.DataFrame) -> str:
             axes.set_axis_off()
             return _svg(figure)
         image = axes.imshow(table.to_numpy(), cmap="Blues", aspect="auto")
-        axes.set_xticks(np.arange(columns), [str(c) for c in table.columns], rotation=90)
-        axes.set_yticks(np.arange(rows), [str(r) for r in table.index])
+        axes.set_xticks(np.arange(columns), [country_name(str(c)) for c in table.columns],
+                        rotation=90)  # fmt: skip
+        axes.set_yticks(np.arange(rows), [country_name(str(r)) for r in table.index])
         axes.set_xlabel("visitor country")
         axes.set_ylabel("host country")
         peak = table.to_numpy().max()

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from engine import __version__
+from engine.domain import vocabulary
 from engine.output import plots
 
 FILTER_SCRIPT = """
@@ -119,17 +120,18 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
         .to_dict("records"),
         "kpis": _kpi_rows(kpis),
         "band_counts": [(name, int(bands.get(name, 0))) for name in ("green", "orange", "red")],
+        "scorer": _scorer(manifest.get("scorer") or {}),
         "solver_rows": _solver_rows(solver),
         "filters": [
-            ("partnership", "partnership", sorted(set(proposals["visitor_partnership"]))),
+            ("partnership", "partnership", _options(proposals["visitor_partnership"])),
             (
                 "band",
                 "band",
-                [b for b in ("green", "orange", "red") if b in set(proposals["band"])],
+                [(b, b) for b in ("green", "orange", "red") if b in set(proposals["band"])],
             ),
-            ("category", "category", sorted(set(proposals["category"]))),
-            ("mode", "mode", sorted(set(proposals["mode"]))),
-            ("change", "change", sorted(set(change_of.values()) or {"new"})),
+            ("category", "category", _options(proposals["category"], "category")),
+            ("mode", "mode", _options(proposals["mode"], "mode")),
+            ("change", "change", _options(pd.Series(sorted(set(change_of.values()) or {"new"})))),
         ],
         "proposals": rows,
         "host_alternatives": _host_alternatives(inputs.alternatives),
@@ -139,6 +141,21 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
             "flows": Markup(plots.country_flows(proposals)),
             "solver": Markup(plots.solver_quality(solver)),
         },
+    }
+
+
+def _options(values: pd.Series, field: str | None = None) -> list[tuple[str, str]]:
+    """A filter's options: (value the rows carry, the words shown), sorted by the words."""
+    codes = sorted(set(values.astype(str)))
+    shown = [(code, vocabulary.label(field, code) if field else code) for code in codes]
+    return sorted(shown, key=lambda option: option[1])
+
+
+def _scorer(described: dict[str, Any]) -> dict[str, str]:
+    """Which score model ran and why (the manifest's ``scorer``), in words."""
+    return {
+        "source": str(described.get("source", described.get("kind", "default weights"))),
+        "choice": str(described.get("choice", "")),
     }
 
 
@@ -172,6 +189,7 @@ def _kpi_rows(kpis: pd.DataFrame) -> list[dict[Any, Any]]:
         rows.append(
             {
                 **row,
+                "category_label": vocabulary.label("category", str(row["category"])),
                 "achieved_width": round(100 * int(row["achieved_before"]) / whole, 1),
                 "proposed_width": round(100 * int(row["proposed"]) / whole, 1),
             }
@@ -238,9 +256,17 @@ def _proposal_rows(
         rows.append(
             {
                 **p,
+                "words": {
+                    "mode": vocabulary.label("mode", str(p["mode"])),
+                    "category": vocabulary.label("category", str(p["category"])),
+                    "visitor_country": vocabulary.label("country", str(p["visitor_country"])),
+                    "host_country": vocabulary.label("country", str(p["host_country"])),
+                    "group_language": vocabulary.label("language", str(p["group_language"])),
+                },
                 "start": pd.Timestamp(p["start"]).date().isoformat(),
                 "end": pd.Timestamp(p["end"]).date().isoformat(),
                 "score": f"{float(p['score']):.1f}",
+                "p_accept": f"{100 * float(p.get('p_accept', float('nan'))):.0f}%",
                 "next_hosts": ", ".join(next_hosts.get(p["visitor_id"], [])) or "none",
                 "change": change_of.get((p["visitor_id"], p["host_id"]), "new"),
             }

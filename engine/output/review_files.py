@@ -7,13 +7,12 @@ writers inside its staging folder, so a failure here leaves no partial run).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from engine.domain.contract import PROFILE_PERSONAL_COLUMNS, Campaign
-from engine.domain.decisions import DECISIONS
 from engine.night.carryover import LOCK_COLUMNS
 from engine.night.night import NightResult
 from engine.night.options import RunOptions
@@ -22,8 +21,14 @@ from engine.output.changes import changes
 from engine.output.exports import write_csv, write_xlsx
 from engine.output.report import ReportInputs, render_report
 from engine.output.store import Writer
+from engine.output.words import in_words
 
-REVIEW_COLUMNS = ("decision", "note", "decided_by", "decided_on")  # filled in by reviewers
+# filled in by reviewers (a decision file: see engine.load.decision_files)
+REVIEW_COLUMNS = ("decision", "note", "side", "decided_by", "decided_on")
+# the reviewers' sheet: what to answer first (ids, names, dates, band), then the answer
+FIRST_COLUMNS = ("visitor_id", "host_id", "visitor_org", "host_org", "start", "end", "band")
+WORKBOOK_DECISIONS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
+FROZEN = {"proposals": "C2"}  # the header row and the two id columns stay in view
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,9 @@ class ReviewTables:
     changes: pd.DataFrame
     alternatives: pd.DataFrame
     locked: pd.DataFrame
+    # each answered pair's state (visitor_id, host_id, visitor, host, note): the workbook
+    # carries last night's holds and notes
+    carried: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def change_counts(self) -> dict[str, int]:
         counts = self.changes["change"].value_counts()
@@ -50,7 +58,17 @@ def review_tables(
         changes=changes(campaign, result.proposals, result.candidates, carry),
         alternatives=alternatives(result.candidates, result.proposals, left),
         locked=locked,
+        carried=_carried(carry),
     )
+
+
+def _carried(carry: Any) -> pd.DataFrame:
+    """The answered pairs' sides and notes, as the carry-over brings them (empty without)."""
+    columns = ["visitor_id", "host_id", "visitor", "host", "note"]
+    decisions = None if carry is None else carry.decisions
+    if decisions is None or not set(columns) <= set(decisions.columns):
+        return pd.DataFrame(columns=columns)
+    return decisions[columns].astype(str)
 
 
 def review_writers(
@@ -61,14 +79,15 @@ def review_writers(
     facts: Mapping[str, Any],
     include_contacts: bool = False,
 ) -> dict[str, Writer]:
-    workbook = tables.proposals.assign(**{column: "" for column in REVIEW_COLUMNS})
+    workbook = reviewers_sheet(tables.proposals, tables.carried)
     if include_contacts:
         workbook = with_contacts(workbook, campaign.profiles)
     sheets = {
-        "proposals": workbook,
-        "alternatives": tables.alternatives,
-        "changes": tables.changes,
-        "kpis": kpis,
+        "proposals": in_words(workbook),
+        "alternatives": in_words(tables.alternatives),
+        # the engine's own words, not answers: a decision is typed on the proposals sheet only
+        "changes": tables.changes.rename(columns={"decision": "recorded_decision"}),
+        "kpis": in_words(kpis),
     }
     report = ReportInputs(
         run_id=run_id,
@@ -84,12 +103,43 @@ def review_writers(
     )
     return {
         "changes.csv": lambda p: write_csv(tables.changes, p),
-        "alternatives.csv": lambda p: write_csv(tables.alternatives, p),
+        "alternatives.csv": lambda p: write_csv(in_words(tables.alternatives), p),
         "proposals.xlsx": lambda p: write_xlsx(
-            sheets, p, choices={"decision": DECISIONS}, include_contacts=include_contacts
-        ),
+            sheets,
+            p,
+            choices={"decision": WORKBOOK_DECISIONS, "side": ("visitor", "host", "both")},
+            include_contacts=include_contacts,
+            choices_sheet="proposals",
+            freeze=FROZEN,
+        ),  # fmt: skip
         "report.html": lambda p: p.write_text(render_report(report), encoding="utf-8"),
     }
+
+
+def reviewers_sheet(proposals: pd.DataFrame, carried: pd.DataFrame) -> pd.DataFrame:
+    """The proposals sheet: ids, names, dates, band, then the answer columns (a pair both
+    sides hold comes back as ``hold``; last night's notes come back), ``status`` (each side's
+    answer so far), then the rest."""
+    states = {(str(r["visitor_id"]), str(r["host_id"])): r for r in carried.to_dict("records")}
+    keys = list(
+        zip(proposals["visitor_id"].astype(str), proposals["host_id"].astype(str), strict=True)
+    )
+    found = [states.get(key) for key in keys]
+    sheet = proposals.assign(
+        decision=["hold" if s and s["visitor"] == s["host"] == "hold" else "" for s in found],
+        note=[str(s["note"]) if s else "" for s in found],
+        side="",
+        decided_by="",
+        decided_on="",
+        status=[
+            "; ".join(f"{side} side {s[side]}" for side in ("visitor", "host") if s[side])
+            if s
+            else ""
+            for s in found
+        ],
+    )
+    first = [c for c in (*FIRST_COLUMNS, *REVIEW_COLUMNS, "status") if c in sheet.columns]
+    return sheet[first + [c for c in sheet.columns if c not in first]]
 
 
 def host_capacity(campaign: Campaign) -> dict[str, int]:

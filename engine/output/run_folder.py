@@ -20,6 +20,7 @@ from engine.night.unmatched import tally
 from engine.output.exports import write_csv
 from engine.output.review_files import review_tables, review_writers
 from engine.output.store import Writer, json_writer, write_atomically
+from engine.output.words import in_words
 
 PROPOSAL_COLUMNS = (
     "run_id",
@@ -33,6 +34,7 @@ PROPOSAL_COLUMNS = (
     "group_language",
     "lump_sum_eur",
     "score",
+    "p_accept",
     "band",
     "category",
     "visitor_partnership",
@@ -64,6 +66,7 @@ def manifest(
     proposals = result.proposals
     smes = int((proposals["category"] == "sme").sum())
     carry = options.carryover
+    plan_value = float(proposals["p_accept"].sum() * 100) if "p_accept" in proposals else 0.0
     return {
         "run_id": run_id,
         "campaign": campaign.name,
@@ -114,6 +117,16 @@ def manifest(
         },
         "checker": {"violations": len(result.violations)},
         "diagnosis": None if result.diagnosis is None else result.diagnosis.summary(),
+        # what each rule costs tonight, in score points (never quota penalty points)
+        "rule_prices": [
+            {
+                "rule": price.rule,
+                "score_points": price.score_points,
+                "binding": price.binding,
+                "words": price.words(plan_value),
+            }
+            for price in result.rule_prices
+        ],
         "timings_s": result.timings,
     }
 
@@ -169,4 +182,4 @@ def kpis_with_diagnosis(result: NightResult) -> pd.DataFrame:
 
 
 def _csv(table: pd.DataFrame, path: Path) -> None:
-    write_csv(table, path)  # formula-safe text, ISO dates, no contact data
+    write_csv(in_words(table), path)  # labels, formula-safe text, ISO dates, no contact data

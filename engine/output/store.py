@@ -36,6 +36,7 @@ def write_atomically(target: Path, writers: dict[str, Writer]) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=target.parent))
     try:
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes 0700: the run gets the user's umask
         for name, write in writers.items():
             write(staging / name)
         for entry in staging.iterdir():
@@ -52,6 +53,7 @@ def write_text_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".tmp-{path.name}-", dir=path.parent)
     try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600: the user's umask instead
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
@@ -67,6 +69,13 @@ def json_writer(payload: object) -> Writer:
         path.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
 
     return write
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, then putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync(path: Path) -> None:

@@ -12,7 +12,8 @@ from engine.domain.contract import Campaign
 from engine.domain.decisions import FINAL_DECISIONS
 from engine.night.carryover import DECISION_COLUMNS, LOCK_COLUMNS, PAIR, Carryover, empty_table
 from engine.output.folders import RunFolder, read_run
-from engine.review.log import current_decisions, log_path, read_log, with_decisions
+from engine.review.log import log_path, read_for_run, with_decisions
+from engine.review.state import STAYS_PROPOSED, pair_states
 
 
 def carryover(
@@ -20,9 +21,11 @@ def carryover(
     previous: pd.DataFrame | None = None,
     previous_run_id: str | None = None,
 ) -> Carryover:
-    """The carry-over from the decision log ``records`` and the previous run's proposals."""
-    current = current_decisions(records) if len(records) else records
-    accepted = current[current["decision"] == "accepted"]
+    """The carry-over from the decision log ``records`` and the previous run's proposals:
+    exchanges (both sides accepted) are locked; pairs on hold or awaiting the other side's
+    answer stay proposed (held); the previous run's unanswered proposals are pending."""
+    states = pair_states(records)
+    accepted = states[states["status"] == "exchange"]
     locked = pd.DataFrame(
         {
             "visitor_id": accepted["visitor_id"].astype(str),
@@ -35,8 +38,9 @@ def carryover(
         },
         columns=list(LOCK_COLUMNS),
     ).reset_index(drop=True)
-    held = current.loc[current["decision"] == "hold", PAIR].astype(str).reset_index(drop=True)
-    decided = set(zip(current["visitor_id"], current["host_id"], strict=True))
+    staying = states["status"].isin(STAYS_PROPOSED)
+    held = states.loc[staying, PAIR].astype(str).reset_index(drop=True)
+    decided = set(zip(states["visitor_id"], states["host_id"], strict=True))
     pending = empty_table(PAIR)
     if previous is not None and len(previous):
         pairs = previous[PAIR].astype(str)
@@ -44,7 +48,11 @@ def carryover(
             pair in decided for pair in zip(pairs["visitor_id"], pairs["host_id"], strict=True)
         ]
         pending = pairs[~np.asarray(answered, dtype=bool)].reset_index(drop=True)
-    decisions = current[list(DECISION_COLUMNS)].reset_index(drop=True)
+    # the carry-over's decision word: accepted (an exchange), rejected, cancelled, hold or
+    # awaiting; each side's answer and the notes ride along for the next workbook
+    decisions = states.assign(decision=states["status"].replace({"exchange": "accepted"}))[
+        [*DECISION_COLUMNS, "visitor", "host", "note"]
+    ].reset_index(drop=True)
     return Carryover(locked, held, pending, decisions, previous, previous_run_id)
 
 
@@ -62,9 +70,10 @@ def night_carryover(records: pd.DataFrame, previous: RunFolder | None) -> Carryo
 
 
 def campaign_with_log(
-    campaign: Campaign, folder: Path, previous: Path | None = None
+    campaign: Campaign, folder: Path, previous: Path | None = None, run_id: str = "run"
 ) -> tuple[Campaign, Carryover | None]:
-    """The campaign as its decision log leaves it, and the carry-over for ``cxmatch run``."""
-    records = read_log(log_path(folder))
+    """The campaign as its decision log leaves it, and the carry-over for ``cxmatch run``
+    (the run ``run_id`` reads the log: its answers can no longer be withdrawn)."""
+    records = read_for_run(log_path(folder), run_id)
     run = None if previous is None else read_run(previous)
     return with_decisions(campaign, records), night_carryover(records, run)

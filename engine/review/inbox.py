@@ -1,19 +1,32 @@
 """Decision files coming in: one file recorded in the decision log (``cxmatch decide`` and the
-inbox share it), and the nightly inbox (``CAMPAIGN/inbox/``: imported files move to
-``inbox/imported/``; a file with problems stays, with ``<file>.problems.txt`` beside it)."""
+nightly inbox share it), and the nightly inbox (``CAMPAIGN/inbox/``).
+
+A file's valid rows are recorded and every problem row is listed at once; ``strict`` keeps the
+old all-or-nothing. In the inbox, an imported file moves to ``inbox/imported/``; when some of
+its rows had problems, ``<file>.problems.txt`` stays in the inbox listing them (fix those rows
+and drop them in again: rows recorded already change nothing).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from engine.domain.contract import Campaign
-from engine.domain.problems import Problem
 from engine.load.decision_files import DecisionFile, read_decision_file
-from engine.output.folders import RunFolder, latest_run, list_runs
+from engine.output.folders import RunFolder, list_runs
 from engine.output.review_files import host_capacity
-from engine.review.log import DecisionsInvalid, ImportResult, import_decisions, log_path
+from engine.review.log import (
+    DecisionsInvalid,
+    FileInfo,
+    ImportResult,
+    log_path,
+    record_requests,
+)
+from engine.review.proposed import campaign_runs, proposed_pairs
+from engine.review.rules import Request, Reviewer
 
 INBOX = "inbox"
 IMPORTED = "imported"
@@ -27,23 +40,78 @@ def decision_file(path: Path) -> DecisionFile:
     return file
 
 
+def requests_of(file: DecisionFile) -> list[Request]:
+    return [
+        Request(
+            visitor_id=r["visitor_id"],
+            host_id=r["host_id"],
+            decision=r["decision"],
+            side=r["side"],
+            note=r["note"],
+            decided_by=r["decided_by"],
+            decided_on=r["decided_on"],
+            partnership=r["partnership"],
+            row=int(r["row"]),
+        )  # fmt: skip
+        for r in file.rows.to_dict("records")
+    ]
+
+
 def record_file(
     file: DecisionFile,
     campaign_folder: Path,
     campaign: Campaign,
-    run: RunFolder,
+    runs: Sequence[RunFolder] = (),
     night: date | None = None,
+    *,
+    dry_run: bool = False,
+    strict: bool = False,
+    reviewer: Reviewer | None = None,
 ) -> ImportResult:
-    """Record one decision file answering ``run`` in the campaign's decision log, all or
-    nothing; raises :class:`DecisionsInvalid` with every problem. Undated decisions are dated
-    ``night`` (default: today)."""
-    return import_decisions(
-        log_path(campaign_folder), file, run.proposals(), run.run_id, host_capacity(campaign), night
+    """Record one decision file in the campaign's decision log: every valid row (all or
+    nothing with ``strict``; nothing with ``dry_run``). Pairs are matched to the run of the
+    campaign that proposed them (``runs`` kept elsewhere count too). Undated answers are
+    dated ``night`` (default: today)."""
+    every_run = campaign_runs(campaign_folder, *runs)
+    return record_requests(
+        log_path(campaign_folder),
+        requests_of(file),
+        reviewer or Reviewer(),
+        proposed_pairs(every_run, campaign),
+        host_capacity(campaign),
+        today=night,
+        file=FileInfo(file.name, file.sha256, file.unanswered),
+        dry_run=dry_run,
+        strict=strict,
+    )
+
+
+def record_answers(
+    campaign_folder: Path,
+    campaign: Campaign,
+    requests: Sequence[Request],
+    reviewer: Reviewer,
+    *,
+    source: str = "api",
+    night: date | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Record answers that come without a file (the review web app and its API): the same
+    validation as a file's rows, against every run of the campaign."""
+    return record_requests(
+        log_path(campaign_folder),
+        requests,
+        reviewer,
+        proposed_pairs(campaign_runs(campaign_folder), campaign),
+        host_capacity(campaign),
+        today=night,
+        source=source,
+        dry_run=dry_run,
     )
 
 
 def import_inbox(
-    folder: Path, runs_root: Path, campaign: Campaign, night: date | None = None
+    folder: Path, campaign: Campaign, night: date | None = None, runs_root: Path | None = None
 ) -> tuple[list[ImportResult], list[DecisionsInvalid]]:
     """Import every decision file in the inbox, in name order; one transaction per file.
     A decision without ``decided_on`` is dated ``night`` (default: today)."""
@@ -57,44 +125,30 @@ def import_inbox(
         and p.suffix.lower() in (".csv", ".xlsx")
         and not p.name.startswith((".", "~$"))
     )
+    elsewhere = list_runs(runs_root, folder) if runs_root is not None else []
     imported: list[ImportResult] = []
     invalid: list[DecisionsInvalid] = []
     for path in files:
         problems_file = path.with_name(path.name + ".problems.txt")
         try:
             file = decision_file(path)
-            run = _answered_run(file, path, folder, runs_root)
-            result = record_file(file, folder, campaign, run, night)
-        except DecisionsInvalid as error:
+        except DecisionsInvalid as error:  # unreadable: it stays, with its problems
             invalid.append(error)
             problems_file.write_text(str(error) + "\n", encoding="utf-8")
             continue
+        result = record_file(file, folder, campaign, elsewhere, night)
         imported.append(result)
-        problems_file.unlink(missing_ok=True)
+        notes = [*file.warnings]
+        if result.problems:
+            listed = DecisionsInvalid(file.name, result.problems, result.recorded)
+            invalid.append(listed)
+            notes.insert(0, str(listed))
+        if notes:
+            problems_file.write_text("\n".join(notes) + "\n", encoding="utf-8")
+        else:
+            problems_file.unlink(missing_ok=True)
         _move_imported(path, inbox / IMPORTED)
     return imported, invalid
-
-
-def _answered_run(file: DecisionFile, path: Path, folder: Path, runs_root: Path) -> RunFolder:
-    """The run a file answers: the one its ``run_id`` column names, else the latest."""
-    run_ids = sorted(set(file.rows["run_id"]) - {""})
-    runs = {run.run_id: run for run in list_runs(runs_root, folder)}
-    if len(run_ids) > 1:
-        message = f"answers several runs ({', '.join(run_ids)}); one file per run"
-        raise DecisionsInvalid(path.name, [Problem(path.name, None, "run_id", None, message)])
-    if run_ids:
-        run = runs.get(run_ids[0])
-        if run is None:
-            message = f"names no run of this campaign in {runs_root}"
-            raise DecisionsInvalid(
-                path.name, [Problem(path.name, None, "run_id", run_ids[0], message)]
-            )
-    else:
-        run = latest_run(runs_root, folder)
-        if run is None:
-            message = "cannot be checked: the campaign has no run yet"
-            raise DecisionsInvalid(path.name, [Problem(path.name, None, None, None, message)])
-    return run
 
 
 def _move_imported(path: Path, done: Path) -> None:

@@ -23,10 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from engine.domain.decisions import FINAL_DECISIONS
 from engine.load.campaign import load_campaign
 from engine.night.night import NightResult
 from engine.night.options import RunOptions
@@ -34,18 +34,20 @@ from engine.output.folders import latest_run
 from engine.output.run_folder import write_run
 from engine.review.carryover import night_carryover
 from engine.review.checked_night import checked_night
+from engine.review.drift import drift_report
 from engine.review.inbox import import_inbox
 from engine.review.log import (
     DecisionsInvalid,
     ImportResult,
     log_path,
-    read_log,
+    read_for_run,
     with_decisions,
 )
+from engine.review.proposed import RUNS
+from engine.review.state import pair_states
 
 log = logging.getLogger(__name__)
 
-RUNS = "runs"
 LOCK_FILE = ".cxmatch-nightly.lock"
 
 
@@ -91,18 +93,25 @@ def run_nightly(
         say("loading campaign")
         campaign = load_campaign(folder)
         say("importing decisions from the inbox")
-        imported, invalid = import_inbox(folder, runs_root, campaign, options.night)
+        elsewhere = None if runs_root.resolve() == (folder / RUNS).resolve() else runs_root
+        imported, invalid = import_inbox(folder, campaign, options.night, elsewhere)
         if (target / "manifest.json").is_file():
             say(f"{target} exists: tonight has run already")
             return NightReport(target, False, imported, invalid)
-        records = read_log(log_path(folder))
+        records = read_for_run(log_path(folder), name)
         night_campaign = with_decisions(campaign, records)
         previous = latest_run(runs_root, folder, before=name)
         carry = night_carryover(records, previous)
         run_options = replace(options.run, carryover=carry, as_of=night)
         result = checked_night(night_campaign, run_options, say)
         say(f"writing {target}")
-        extra = {"nightly": {"night": name, "labels": _labels(records)}}
+        extra: dict[str, Any] = {"nightly": {"night": name, "labels": _labels(records)}}
+        if previous is not None:  # last night's expected acceptances against the decisions
+            drift = drift_report(previous.proposals(), previous.run_id, records)
+            extra["drift"] = drift
+            for warning in drift["warnings"]:
+                log.warning(warning)
+                say(warning)
         write_run(
             target, name, night_campaign, run_options, result,
             campaign_folder=folder, include_contacts=options.include_contacts, extra=extra,
@@ -111,7 +120,9 @@ def run_nightly(
 
 
 def _labels(records: pd.DataFrame) -> int:
-    return int(records["decision"].isin(FINAL_DECISIONS).sum()) if len(records) else 0
+    """Pairs with a final state (an exchange, rejected or cancelled): labels to learn from."""
+    states = pair_states(records)
+    return int(states["status"].isin(("exchange", "rejected", "cancelled")).sum())
 
 
 @contextmanager

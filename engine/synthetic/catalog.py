@@ -13,41 +13,53 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PartnershipSpec:
-    """A European Strategic Cluster Partnership (ESCP-4x) and its theme."""
+    """A European Strategic Cluster Partnership (ESCP-4x) of the pilot and its theme."""
 
     name: str  # the partnership id used in profiles and quotas
     short: str  # a theme word for organisation names ("Mobility")
-    weight: float  # relative number of participants
+    target: int  # planned exchanges (KPI "at least N exchanges"), for the demo's 800 visitors
     divisions: tuple[tuple[str, float], ...]  # themed NACE divisions and their weights
     core_countries: tuple[str, ...]  # countries of the consortium's clusters
     topics: tuple[str, ...]  # what its members offer and seek
 
+    @property
+    def weight(self) -> float:  # relative number of participants: as planned exchanges
+        return self.target / 54
 
+
+# The 13 partnerships of the pilot. Names: RECiPE4Mobility, EXTRATEX, SMART4NZEB, BLUES, EXXTRA,
+# Safe Smart Food and SMARTENERGY from the seeds (000-003), BRILLIANT ("Boosting excellence in
+# the European lighting value chain", the partnership on the IT tool's screen in seed 002),
+# CELIS and SmartCTClusters from public ESCP-4x announcements; CREATIVE-XCH, AeroSpace4EU and
+# ADMA4X are invented (the sources name no more). Targets: RECiPE4Mobility's WP5 objective,
+# "at least 50 exchanges" (seed 000), and BLUES's 50; the others share the pilot's 695 planned
+# exchanges, about 54 each (seed 003). Each target splits as RECiPE4Mobility's does: half SMEs,
+# 10% cluster managers, 20% technology centres, 20% other scaling-up organisations.
 PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
     PartnershipSpec(
-        "RECiPE4Mobility", "Mobility", 1.3,
+        "RECiPE4Mobility", "Mobility", 50,
         (("C29", .35), ("C30", .08), ("C22", .10), ("C27", .12), ("C28", .08), ("H49", .12),
          ("M72", .10), ("J62", .05)),
-        ("DE", "FR", "ES", "IT", "CZ", "RO", "SK"),
+        ("FR", "DE", "HU", "NL", "PT"),
         ("lightweight composite materials", "electric vehicle batteries", "battery recycling",
          "autonomous driving software", "vehicle crash simulation", "hydrogen fuel cells",
          "automotive supply chains", "charging infrastructure", "connected vehicle data",
          "fleet telematics", "urban mobility services", "powertrain electrification"),
     ),
     PartnershipSpec(
-        "EXTRATEX", "Textiles", 1.0,
+        "EXTRATEX", "Textiles", 54,
         (("C13", .40), ("C14", .25), ("C15", .10), ("C20", .08), ("M74", .07), ("M72", .10)),
-        ("IT", "PT", "FR", "ES", "BE", "TR", "PL"),
+        ("IT", "CZ", "PT", "FR", "ES", "BE"),
         ("technical textiles", "smart wearable textiles", "textile recycling",
          "sustainable dyeing processes", "nonwoven filtration media", "fashion design software",
          "protective clothing", "natural fibre processing", "seamless 3D knitting",
          "textile certification", "medical textiles", "digital textile printing"),
     ),
     PartnershipSpec(
-        "SMART4NZEB", "Building", 1.1,
+        "SMART4NZEB", "Building", 56,
         (("F41", .30), ("F43", .25), ("F42", .05), ("C23", .10), ("M71", .15), ("D35", .10),
          ("C16", .05)),
-        ("ES", "FR", "IT", "AT", "SI", "BG", "GR"),
+        ("RO", "PL", "SI", "ES", "IT", "BG", "GR"),
         ("nearly zero energy buildings", "building energy retrofits", "heat pump integration",
          "building information modelling", "prefabricated timber construction",
          "thermal insulation materials", "smart building automation", "solar facades",
@@ -55,26 +67,27 @@ PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
          "circular construction materials"),
     ),
     PartnershipSpec(
-        "BLUES", "Marine", 0.9,
-        (("A03", .25), ("H50", .15), ("C30", .10), ("C10", .15), ("E36", .05), ("M72", .15),
-         ("D35", .05), ("I55", .10)),
-        ("PT", "ES", "GR", "HR", "IE", "DK", "NL", "MT", "CY"),
-        ("sustainable aquaculture", "offshore wind installation", "underwater marine robotics",
-         "seaweed processing", "port logistics", "electric shipbuilding", "fish processing",
-         "ocean monitoring sensors", "coastal tourism services", "marine biotechnology",
-         "ballast water treatment", "maritime cybersecurity"),
+        "BLUES", "Water", 50,
+        (("E36", .25), ("E37", .10), ("C28", .15), ("C26", .10), ("C20", .10), ("M72", .20),
+         ("J62", .10)),
+        ("DE", "PL", "CZ", "FR", "ES"),
+        ("water treatment", "plasma surface technology", "nanocoatings", "smart water metering",
+         "desalination", "industrial wastewater reuse", "membrane filtration", "leak detection",
+         "water and energy efficiency", "water network sensors", "plasma sterilisation",
+         "nanosensors"),
     ),
     PartnershipSpec(
-        "EXXTRA", "Polymers", 0.8,
-        (("C22", .40), ("C20", .15), ("C24", .15), ("C25", .15), ("C28", .10), ("M72", .05)),
-        ("DE", "AT", "PL", "IT", "HU", "SI"),
-        ("polymer extrusion", "aluminium extrusion profiles", "plastic recycling",
-         "bio-based polymers", "extrusion die design", "extrusion process simulation",
-         "injection moulding", "flexible packaging films", "compounding of additives",
-         "machine vision inspection", "extruded snack products", "pipe and tube manufacturing"),
+        "EXXTRA", "Rail", 52,
+        (("C30", .35), ("H49", .15), ("C27", .10), ("C25", .10), ("C28", .10), ("M71", .10),
+         ("J62", .10)),
+        ("TR", "DE", "DK", "FR", "ES"),
+        ("railway rolling stock", "railway signalling", "rail infrastructure monitoring",
+         "rail freight logistics", "railway interiors", "traction power systems",
+         "rail cybersecurity", "track inspection sensors", "noise and vibration control",
+         "station digitalisation", "hydrogen trains", "railway certification"),
     ),
     PartnershipSpec(
-        "Safe Smart Food", "Foods", 1.2,
+        "Safe Smart Food", "Foods", 60,
         (("C10", .40), ("C11", .10), ("A01", .25), ("M72", .10), ("H52", .05), ("C28", .05),
          ("G46", .05)),
         ("NL", "FR", "ES", "IT", "PL", "DK", "LT", "RS", "MD"),
@@ -84,36 +97,44 @@ PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
          "hygiene and HACCP compliance", "wine and beverage production", "agricultural drones"),
     ),
     PartnershipSpec(
-        "HealthX4EU", "Health", 1.0,
-        (("Q86", .35), ("C21", .20), ("J62", .15), ("C26", .10), ("M72", .15), ("C32", .05)),
+        "SMARTENERGY", "Energy", 54,
+        (("D35", .45), ("C27", .20), ("F42", .10), ("J62", .10), ("M71", .10), ("M72", .05)),
+        ("DK", "DE", "ES", "GR", "LV", "UA", "ME", "IS"),
+        ("smart grid management", "battery energy storage", "renewable energy forecasting",
+         "demand response", "green hydrogen production", "power electronics",
+         "renewable energy communities", "district heating", "electricity market software",
+         "grid cybersecurity", "biogas plants", "wind turbine maintenance"),
+    ),
+    PartnershipSpec(
+        "BRILLIANT", "Lighting", 56,
+        (("C27", .35), ("C31", .20), ("F43", .15), ("C26", .10), ("M71", .10), ("M74", .10)),
+        ("IT", "FR", "ES", "PL", "SI", "HR"),
+        ("LED luminaires", "smart lighting controls", "architectural lighting design",
+         "furniture with integrated lighting", "human-centric lighting", "daylight simulation",
+         "circular furniture", "connected building lighting", "street lighting retrofits",
+         "lighting certification", "acoustic panels", "contract furniture"),
+    ),
+    PartnershipSpec(
+        "CELIS", "Life Sciences", 54,
+        (("C21", .30), ("M72", .25), ("Q86", .15), ("C26", .10), ("J62", .10), ("C32", .10)),
         ("DE", "NL", "BE", "FI", "EE", "IT", "HU", "AM"),
         ("telemedicine platforms", "medical device certification", "health data analytics",
          "wearable health sensors", "clinical trial management", "AI-assisted diagnostics",
-         "e-health interoperability", "pharmaceutical production", "hospital logistics",
+         "e-health interoperability", "pharmaceutical production", "biobanking",
          "remote patient monitoring", "rehabilitation robotics", "personalised medicine"),
     ),
     PartnershipSpec(
-        "AeroSpace4EU", "Aero", 0.8,
-        (("C30", .40), ("H51", .10), ("C26", .15), ("M71", .10), ("C25", .10), ("M72", .10),
-         ("J62", .05)),
-        ("FR", "DE", "ES", "IT", "PL", "RO", "TR"),
-        ("satellite data applications", "aircraft maintenance", "composite aerostructures",
-         "drone certification", "space-grade electronics", "titanium additive manufacturing",
-         "avionics software", "airport operations", "small satellite launchers",
-         "non-destructive inspection", "aircraft cabin interiors", "earth observation services"),
+        "SmartCTClusters", "Smart City", 52,
+        (("J62", .30), ("D35", .15), ("F42", .15), ("H49", .10), ("M71", .15), ("E38", .05),
+         ("J61", .10)),
+        ("DE", "AT", "SE", "FI", "LV", "SI", "PT"),
+        ("smart city platforms", "urban data spaces", "electric bus fleets",
+         "district energy systems", "citizen participation apps", "urban air quality monitoring",
+         "traffic management", "smart waste collection", "digital twins of cities",
+         "5G campus networks", "public procurement of innovation", "nature-based solutions"),
     ),
     PartnershipSpec(
-        "CIRCULAR-PLUS", "Circular", 1.0,
-        (("E38", .35), ("E39", .10), ("C17", .10), ("C22", .10), ("C20", .10), ("M71", .10),
-         ("E36", .05), ("M72", .10)),
-        ("NL", "FI", "SE", "BE", "LV", "SI", "PT"),
-        ("waste sorting technologies", "industrial symbiosis", "life cycle assessment",
-         "paper and cardboard recycling", "chemical recycling", "eco-design methods",
-         "remanufacturing", "critical raw material recovery", "industrial water reuse",
-         "circular business models", "biowaste composting", "digital product passports"),
-    ),
-    PartnershipSpec(
-        "CREATIVE-XCH", "Creative", 0.9,
+        "CREATIVE-XCH", "Creative", 50,
         (("R90", .25), ("J59", .20), ("J58", .10), ("M73", .15), ("C32", .10), ("C31", .10),
          ("J62", .10)),
         ("ES", "IT", "FR", "EE", "IE", "AL", "MK", "AM"),
@@ -123,25 +144,17 @@ PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
          "animation studios", "design thinking", "live event production"),
     ),
     PartnershipSpec(
-        "PHOTONICS-BRIDGE", "Photonics", 0.7,
-        (("C26", .45), ("C27", .15), ("M72", .25), ("J62", .05), ("M71", .10)),
-        ("DE", "NL", "FR", "LT", "FI", "CZ"),
-        ("laser micromachining", "optical sensors", "LED lighting systems",
-         "photonic integrated circuits", "hyperspectral imaging", "fibre optic communication",
-         "optical metrology", "quantum technologies", "machine vision cameras", "lidar systems",
-         "solar cell characterisation", "laser welding"),
+        "AeroSpace4EU", "Aero", 48,
+        (("C30", .40), ("H51", .10), ("C26", .15), ("M71", .10), ("C25", .10), ("M72", .10),
+         ("J62", .05)),
+        ("FR", "DE", "ES", "IT", "PL", "RO", "TR"),
+        ("satellite data applications", "aircraft maintenance", "composite aerostructures",
+         "drone certification", "space-grade electronics", "titanium additive manufacturing",
+         "avionics software", "airport operations", "small satellite launchers",
+         "non-destructive inspection", "aircraft cabin interiors", "earth observation services"),
     ),
     PartnershipSpec(
-        "SMART-ENERGY-GRIDS", "Energy", 1.0,
-        (("D35", .45), ("C27", .20), ("F42", .10), ("J62", .10), ("M71", .10), ("M72", .05)),
-        ("DK", "DE", "ES", "GR", "LV", "UA", "ME", "IS"),
-        ("smart grid management", "battery energy storage", "renewable energy forecasting",
-         "demand response", "green hydrogen production", "power electronics",
-         "renewable energy communities", "district heating", "electricity market software",
-         "grid cybersecurity", "biogas plants", "wind turbine maintenance"),
-    ),
-    PartnershipSpec(
-        "ADMA4X", "Manufacturing", 1.2,
+        "ADMA4X", "Manufacturing", 59,
         (("C28", .30), ("C25", .20), ("C33", .10), ("J62", .10), ("C24", .10), ("M71", .10),
          ("C22", .05), ("C27", .05)),
         ("DE", "IT", "PL", "CZ", "SK", "TR", "BA", "XK"),
@@ -152,6 +165,10 @@ PARTNERSHIPS: tuple[PartnershipSpec, ...] = (
          "machine tool retrofitting"),
     ),
 )  # fmt: skip
+# Each partnership's target splits as RECiPE4Mobility's WP5 objective does (seed 000: 50
+# exchanges, of which 25 SMEs, 5 cluster managers, 10 technology centres, 10 scaling-up).
+TARGET_SPLIT = (("cluster", 0.1), ("technology_centre", 0.2), ("scaling_up", 0.2))  # sme: rest
+TARGET_VISITORS = 800  # the targets are the demo's; a campaign of N visitors scales them by N/800
 
 # Off-theme divisions an organisation may also name (membership organisations, R&D, ...).
 GENERAL_DIVISIONS: tuple[tuple[str, float], ...] = (
@@ -216,57 +233,57 @@ class CountrySpec:
 COUNTRIES: tuple[CountrySpec, ...] = (
     CountrySpec("AT", 2.5, (("de", 1.0),), (), ("Vienna", "Graz", "Linz"), "43", "GmbH"),
     CountrySpec("BE", 3.5, (("nl", .58), ("fr", .40), ("de", .02)), (("fr", .35), ("nl", .35)),
-                ("Brussels", "Antwerp", "Liege", "Ghent"), "32", "SRL"),
+                ("Brussels", "Antwerp", "Liège", "Ghent"), "32", "SRL"),
     CountrySpec("BG", 1.5, (("bg", 1.0),), (), ("Sofia", "Plovdiv"), "359", "OOD"),
     CountrySpec("HR", 1.0, (("hr", 1.0),), (), ("Zagreb", "Split", "Rijeka"), "385", "d.o.o."),
     CountrySpec("CY", 0.4, (("el", .9), ("tr", .1)), (), ("Nicosia", "Limassol"), "357", "Ltd"),
-    CountrySpec("CZ", 2.5, (("cs", 1.0),), (), ("Prague", "Brno", "Ostrava"), "420", "s.r.o."),
+    CountrySpec("CZ", 2.5, (("cs", 1.0),), (), ("Prague", "Brno", "Ostrava", "Plzeň"), "420", "s.r.o."),
     CountrySpec("DK", 1.8, (("da", 1.0),), (), ("Copenhagen", "Aarhus", "Odense"), "45", "ApS"),
-    CountrySpec("EE", 0.7, (("et", 1.0),), (("ru", .2),), ("Tallinn", "Tartu"), "372", "OU"),
+    CountrySpec("EE", 0.7, (("et", 1.0),), (("ru", .2),), ("Tallinn", "Tartu"), "372", "OÜ"),
     CountrySpec("FI", 1.6, (("fi", .9), ("sv", .1)), (("sv", .2),), ("Helsinki", "Tampere", "Oulu"),
                 "358", "Oy"),
     CountrySpec("FR", 10.0, (("fr", 1.0),), (),
-                ("Paris", "Lyon", "Toulouse", "Grenoble", "Nantes", "Lille"), "33", "SAS"),
+                ("Paris", "Lyon", "Toulouse", "Grenoble", "Nantes", "Lille", "Saint-Étienne"), "33", "SAS"),
     CountrySpec("DE", 12.0, (("de", 1.0),), (),
-                ("Munich", "Stuttgart", "Berlin", "Hamburg", "Dresden", "Aachen"), "49", "GmbH"),
+                ("Munich", "Stuttgart", "Berlin", "Hamburg", "Dresden", "Düsseldorf", "Nürnberg"), "49", "GmbH"),
     CountrySpec("GR", 2.5, (("el", 1.0),), (), ("Athens", "Thessaloniki", "Patras"), "30", "IKE"),
-    CountrySpec("HU", 2.0, (("hu", 1.0),), (), ("Budapest", "Debrecen", "Gyor"), "36", "Kft."),
+    CountrySpec("HU", 2.0, (("hu", 1.0),), (), ("Budapest", "Debrecen", "Győr", "Pécs"), "36", "Kft."),
     CountrySpec("IE", 1.2, (("en", 1.0),), (("ga", .1),), ("Dublin", "Cork", "Galway"), "353",
                 "Ltd"),
     CountrySpec("IT", 10.0, (("it", 1.0),), (),
                 ("Milan", "Turin", "Bologna", "Naples", "Florence", "Bari"), "39", "S.r.l."),
-    CountrySpec("LV", 0.6, (("lv", 1.0),), (("ru", .3),), ("Riga", "Liepaja"), "371", "SIA"),
-    CountrySpec("LT", 0.8, (("lt", 1.0),), (("ru", .2),), ("Vilnius", "Kaunas"), "370", "UAB"),
+    CountrySpec("LV", 0.6, (("lv", 1.0),), (("ru", .3),), ("Riga", "Liepāja"), "371", "SIA"),
+    CountrySpec("LT", 0.8, (("lt", 1.0),), (("ru", .2),), ("Vilnius", "Kaunas", "Šiauliai"), "370", "UAB"),
     CountrySpec("LU", 0.4, (("lb", .5), ("fr", .3), ("de", .2)), (("fr", .7), ("de", .7)),
-                ("Luxembourg", "Esch-sur-Alzette"), "352", "S.a r.l."),
+                ("Luxembourg", "Esch-sur-Alzette"), "352", "S.à r.l."),
     CountrySpec("MT", 0.3, (("mt", .7), ("en", .3)), (("en", 1.0),), ("Valletta", "Birkirkara"),
                 "356", "Ltd"),
     CountrySpec("NL", 4.0, (("nl", 1.0),), (), ("Eindhoven", "Rotterdam", "Delft", "Utrecht"), "31",
                 "B.V."),
-    CountrySpec("PL", 6.0, (("pl", 1.0),), (), ("Warsaw", "Krakow", "Wroclaw", "Gdansk", "Poznan"),
+    CountrySpec("PL", 6.0, (("pl", 1.0),), (), ("Warsaw", "Kraków", "Wrocław", "Gdańsk", "Poznań", "Łódź"),
                 "48", "Sp. z o.o."),
-    CountrySpec("PT", 3.0, (("pt", 1.0),), (), ("Lisbon", "Porto", "Braga"), "351", "Lda"),
-    CountrySpec("RO", 3.0, (("ro", 1.0),), (), ("Bucharest", "Cluj-Napoca", "Timisoara"), "40",
+    CountrySpec("PT", 3.0, (("pt", 1.0),), (), ("Lisbon", "Porto", "Braga", "Guimarães"), "351", "Lda"),
+    CountrySpec("RO", 3.0, (("ro", 1.0),), (), ("Bucharest", "Cluj-Napoca", "Timișoara", "Iași"), "40",
                 "SRL"),
-    CountrySpec("SK", 1.2, (("sk", 1.0),), (("cs", .2),), ("Bratislava", "Kosice"), "421",
+    CountrySpec("SK", 1.2, (("sk", 1.0),), (("cs", .2),), ("Bratislava", "Košice"), "421",
                 "s.r.o."),
     CountrySpec("SI", 1.0, (("sl", 1.0),), (), ("Ljubljana", "Maribor"), "386", "d.o.o."),
     CountrySpec("ES", 9.0, (("es", 1.0),), (("ca", .15),),
-                ("Madrid", "Barcelona", "Bilbao", "Valencia", "Seville", "Zaragoza"), "34", "S.L."),
-    CountrySpec("SE", 2.5, (("sv", 1.0),), (), ("Stockholm", "Gothenburg", "Malmo"), "46", "AB"),
-    CountrySpec("AL", 0.4, (("sq", 1.0),), (), ("Tirana", "Durres"), "355", "sh.p.k."),
+                ("Madrid", "Barcelona", "Bilbao", "Valencia", "Seville", "Málaga", "A Coruña"), "34", "S.L."),
+    CountrySpec("SE", 2.5, (("sv", 1.0),), (), ("Stockholm", "Göteborg", "Malmö"), "46", "AB"),
+    CountrySpec("AL", 0.4, (("sq", 1.0),), (), ("Tirana", "Durrës"), "355", "sh.p.k."),
     CountrySpec("AM", 0.4, (("hy", 1.0),), (("ru", .5),), ("Yerevan", "Gyumri"), "374", "LLC"),
     CountrySpec("BA", 0.5, (("bs", .6), ("hr", .2), ("sr", .2)), (), ("Sarajevo", "Banja Luka"),
                 "387", "d.o.o."),
-    CountrySpec("IS", 0.2, (("is", 1.0),), (), ("Reykjavik", "Akureyri"), "354", "ehf."),
+    CountrySpec("IS", 0.2, (("is", 1.0),), (), ("Reykjavík", "Akureyri"), "354", "ehf."),
     CountrySpec("XK", 0.2, (("sq", .85), ("sr", .15)), (), ("Pristina", "Prizren"), "383",
                 "L.L.C."),
-    CountrySpec("MD", 0.4, (("ro", 1.0),), (("ru", .5),), ("Chisinau", "Balti"), "373", "SRL"),
-    CountrySpec("ME", 0.2, (("sr", 1.0),), (), ("Podgorica", "Niksic"), "382", "d.o.o."),
+    CountrySpec("MD", 0.4, (("ro", 1.0),), (("ru", .5),), ("Chișinău", "Bălți"), "373", "SRL"),
+    CountrySpec("ME", 0.2, (("sr", 1.0),), (), ("Podgorica", "Nikšić"), "382", "d.o.o."),
     CountrySpec("MK", 0.4, (("mk", 1.0),), (("sq", .1),), ("Skopje", "Bitola"), "389", "DOOEL"),
-    CountrySpec("RS", 1.0, (("sr", 1.0),), (), ("Belgrade", "Novi Sad", "Nis"), "381", "d.o.o."),
-    CountrySpec("TR", 3.0, (("tr", 1.0),), (), ("Istanbul", "Izmir", "Bursa", "Ankara"), "90",
-                "Ltd. Sti."),
+    CountrySpec("RS", 1.0, (("sr", 1.0),), (), ("Belgrade", "Novi Sad", "Niš"), "381", "d.o.o."),
+    CountrySpec("TR", 3.0, (("tr", 1.0),), (), ("Istanbul", "İzmir", "Bursa", "Ankara"), "90",
+                "Ltd. Şti."),
     CountrySpec("UA", 2.0, (("uk", 1.0),), (("ru", .15),), ("Kyiv", "Lviv", "Kharkiv"), "380",
                 "TOV"),
 )  # fmt: skip
@@ -305,21 +322,6 @@ EXCHANGE_TYPE_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("research_development_innovation", .20), ("pitch_training", .07), ("learning_skills", .23),
 )  # fmt: skip
 
-ORG_TYPE_LABELS: dict[str, str] = {
-    "sme": "SME",
-    "cluster_organisation": "Cluster organisation",
-    "technology_centre": "Technology centre",
-    "research_institute": "Research institute",
-    "fab_lab": "Fab lab",
-    "resource_efficiency_provider": "Resource-efficiency service provider",
-    "innovation_hub": "Digital innovation hub",
-    "creative_hub": "Creative hub",
-    "incubator": "Incubator",
-    "accelerator": "Accelerator",
-    "public_authority": "Public authority",
-    "innovation_agency": "Innovation agency",
-    "large_company": "Large company",
-}
 # Organisation name patterns: {brand}, {short} (theme word), {city}, {legal}.
 ORG_NAME_PATTERNS: dict[str, str] = {
     "sme": "{brand} {short} {legal}",
@@ -336,6 +338,17 @@ ORG_NAME_PATTERNS: dict[str, str] = {
     "innovation_agency": "{city} Innovation Agency",
     "large_company": "{brand} {short} Group {legal}",
 }
+# Names in the country's own language for a share of its organisations (non-ASCII names are
+# the rule in real exports: Société, Łódź, Ελλάδα).
+NATIVE_NAME_SHARE = 0.5
+NATIVE_NAME_PATTERNS: dict[str, dict[str, str]] = {
+    "FR": {"sme": "Société {brand} {short} {legal}", "cluster_organisation": "Pôle {short} {city}",
+           "research_institute": "Institut {short} de {city}"},
+    "GR": {"sme": "{brand} {short} Ελλάδα {legal}", "cluster_organisation": "{short} Cluster Ελλάδα"},
+    "ES": {"cluster_organisation": "Clúster {short} {city}"},
+    "DE": {"cluster_organisation": "{short}-Cluster {city} e.V."},
+    "PL": {"cluster_organisation": "Klaster {short} {city}", "sme": "{brand} {short} {legal}"},
+}  # fmt: skip
 BRAND_PREFIXES: tuple[str, ...] = (
     "Nova", "Vektra", "Arca", "Lumen", "Orbi", "Heli", "Kine", "Strato", "Auro", "Pola",
     "Meri", "Terra", "Zeni", "Quanta", "Aethe", "Bore", "Coba", "Delta", "Embe", "Fjor",

@@ -8,6 +8,7 @@ the shared generator, made in a fixed order.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from engine.domain.reference import cosme_countries, nace_name
+from engine.domain.vocabulary import ORG_TYPE_LABELS
 from engine.synthetic.catalog import (
     BRAND_PREFIXES,
     BRAND_SUFFIXES,
@@ -24,8 +26,9 @@ from engine.synthetic.catalog import (
     GENERIC_TOPICS,
     GREEK_EL_SHARE,
     HOST_ORG_TYPES,
+    NATIVE_NAME_PATTERNS,
+    NATIVE_NAME_SHARE,
     ORG_NAME_PATTERNS,
-    ORG_TYPE_LABELS,
     PARTNERSHIPS,
     THEME_DIVISION_SHARE,
     VISITOR_ORG_TYPES,
@@ -145,7 +148,8 @@ class Organisations:
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "org"
 
 
 def generate_organisations(
@@ -168,6 +172,7 @@ def generate_organisations(
         len(tables.divisions), size=(n, SECTOR_CANDIDATES), p=tables.general_divisions
     )
     sector_idx = np.where(from_theme, themed, general)
+    native = rng.random(n) < NATIVE_NAME_SHARE
 
     country_names = cosme_countries()["country"].to_dict()
     division_names = {code: nace_name(code).lower() for code in tables.divisions}
@@ -177,10 +182,11 @@ def generate_organisations(
         city = spec.cities[city_pick[i] % len(spec.cities)]
         spelling.append("EL" if spec.code == "GR" and eu_spelling[i] else spec.code)
         brand_name = BRAND_PREFIXES[brand[0][i]] + BRAND_SUFFIXES[brand[1][i]]
+        pattern = ORG_NAME_PATTERNS[org_type[i]]
+        if native[i]:
+            pattern = NATIVE_NAME_PATTERNS.get(spec.code, {}).get(org_type[i], pattern)
         names.append(
-            ORG_NAME_PATTERNS[org_type[i]].format(
-                brand=brand_name, short=theme.short, city=city, legal=spec.legal_form
-            )
+            pattern.format(brand=brand_name, short=theme.short, city=city, legal=spec.legal_form)
         )
         chosen = first_unique(sector_idx[i].tolist(), int(sector_count[i]))
         sectors.append([tables.divisions[j] for j in chosen])

@@ -41,6 +41,7 @@ from engine.synthetic.organisations import (
 )
 
 SHARED_ORG_SHARE = 0.04  # hosts whose organisation also has a visitor profile
+MULTI_PROFILE_SHARE = 0.12  # visitor profiles that are another of an organisation's profiles
 MIN_WINDOW_DAYS = 21  # availability windows last 3 weeks to the whole campaign
 PUBLISHED_SHARE = 0.95
 VALIDATED_SHARE = 0.95
@@ -52,26 +53,44 @@ TARGET_SECTORS = (0.35, (0.6, 0.4, 0.0))
 EXCHANGE_TYPES = (1.0, (0.35, 0.40, 0.25))
 TOPIC_COUNTS = (0.6, 0.4)  # 2 or 3 topics per text
 OWN_THEME_TOPIC, GENERIC_TOPIC = 0.75, 0.12  # the rest: another partnership's topic
-MODES_VISITOR = (("physical", 0.45), ("either", 0.35), ("virtual", 0.20))
-MODES_HOST = (("physical", 0.35), ("either", 0.45), ("virtual", 0.20))  # same order
-MIN_DAYS = ((3, 0.8), (5, 0.2))
-MAX_DAYS = ((5, .30), (7, .15), (10, .25), (15, .15), (20, .05), (22, .10))  # fmt: skip
-HOST_CAPACITY = ((1, .35), (2, .27), (3, .20), (4, .10), (5, .08))  # fmt: skip
+# virtual exchanges are common (seed 002: 169 virtual, 59 physical in the pilot)
+MODES_VISITOR = (("physical", 0.35), ("either", 0.40), ("virtual", 0.25))
+MODES_HOST = (("physical", 0.25), ("either", 0.50), ("virtual", 0.25))  # same order
+# stays are mostly 3 working days (seed 002: 52 x 3 and 7 x 5 physical, 165 x 3 and 4 x 4 virtual)
+MIN_DAYS = ((3, 0.95), (4, 0.01), (5, 0.04))  # a group stays as long as its longest minimum
+MAX_DAYS = ((3, .25), (5, .30), (10, .20), (15, .10), (22, .15))  # fmt: skip
+# visitors a host receives at once: grouped exchanges are the rule, some take groups of 8-10
+HOST_CAPACITY = ((1, .15), (2, .15), (3, .15), (4, .12), (5, .10), (6, .08), (8, .12),
+                 (10, .13))  # fmt: skip
+GROUP_EVENT_CAPACITY = 6  # hosts receiving this many at once offer group events
+
+
+def _extra_visitor_profiles(n_visitors: int) -> int:
+    """How many visitor profiles are another profile of an organisation with one already."""
+    return min(n_visitors - 1, round(MULTI_PROFILE_SHARE * n_visitors)) if n_visitors > 1 else 0
 
 
 def _organisation_of_profiles(
     rng: np.random.Generator, n_visitors: int, n_hosts: int, n_shared: int
 ) -> np.ndarray:
-    """The organisation of every profile: visitor i has organisation i; ``n_shared`` hosts
-    belong to distinct visitor organisations, the others to host-only organisations."""
+    """The organisation of every profile. Visitor organisations come first: most have one
+    visitor profile, some two or three (several participants of one organisation, who share
+    its one physical exchange); ``n_shared`` hosts belong to distinct visitor organisations,
+    the others to host-only organisations."""
+    n_extra = _extra_visitor_profiles(n_visitors)
+    n_visitor_orgs = n_visitors - n_extra
+    extra = np.sort(rng.choice(n_visitors, size=n_extra, replace=False))
+    visitor_orgs = np.empty(n_visitors, dtype=np.int64)
+    visitor_orgs[np.setdiff1d(np.arange(n_visitors), extra)] = np.arange(n_visitor_orgs)
+    visitor_orgs[extra] = rng.integers(max(1, n_visitor_orgs), size=n_extra)
     shared_positions = np.sort(rng.choice(n_hosts, size=n_shared, replace=False))
-    shared_orgs = rng.choice(n_visitors, size=n_shared, replace=False)
+    shared_orgs = rng.choice(n_visitor_orgs, size=n_shared, replace=False)
     host_orgs = np.empty(n_hosts, dtype=np.int64)
     host_orgs[np.setdiff1d(np.arange(n_hosts), shared_positions)] = np.arange(
-        n_visitors, n_visitors + n_hosts - n_shared
+        n_visitor_orgs, n_visitor_orgs + n_hosts - n_shared
     )
     host_orgs[shared_positions] = shared_orgs
-    return np.concatenate([np.arange(n_visitors, dtype=np.int64), host_orgs])
+    return np.concatenate([visitor_orgs, host_orgs])
 
 
 def _languages(rng: np.random.Generator, country: np.ndarray) -> list[list[str]]:
@@ -253,8 +272,9 @@ def generate_profiles(
 ) -> pd.DataFrame:
     """The profiles table in file format (list cells are Python lists), visitors first."""
     tables = catalog_tables()
-    n_shared = min(n_visitors, round(SHARED_ORG_SHARE * n_hosts))
-    orgs = generate_organisations(rng, tables, n_visitors, n_hosts - n_shared)
+    n_visitor_orgs = n_visitors - _extra_visitor_profiles(n_visitors)
+    n_shared = min(n_visitor_orgs, round(SHARED_ORG_SHARE * n_hosts))
+    orgs = generate_organisations(rng, tables, n_visitor_orgs, n_hosts - n_shared)
     org = _organisation_of_profiles(rng, n_visitors, n_hosts, n_shared)
     is_host = np.arange(n_visitors + n_hosts) >= n_visitors
     partnership, country = orgs.partnership[org], orgs.country[org]
@@ -263,6 +283,11 @@ def generate_profiles(
     texts = _texts(rng, tables, partnership)
     schedule = _schedule(rng, is_host, start, months)
     contacts = _contacts(rng, country)
+    offers_groups = is_host & (schedule["capacity"] >= GROUP_EVENT_CAPACITY)
+    preferences["exchange_types"] = [
+        ["group_event", *[kind for kind in kinds if kind != "group_event"][:2]] if group else kinds
+        for kinds, group in zip(preferences["exchange_types"], offers_groups, strict=True)
+    ]
 
     id_width = max(5, len(str(max(n_visitors, n_hosts))))
     org_width = max(5, len(str(len(orgs.name))))

@@ -246,16 +246,18 @@ def test_decisions_become_history_and_are_never_proposed_again(tiny_result):
             & (proposals["host_id"] == row["host_id"])
         ]
         assert later.empty
-    # accepted exchanges are locked: their visitor gets no new proposal, and they occupy their
-    # host on their dates on every later night
-    assert not accepted["visitor_id"].duplicated().any()
+    # accepted exchanges are locked: their visitor gets no new proposal (but a physical one
+    # after a virtual exchange), and they occupy their host on their dates on every later night
+    for _, twice in accepted[accepted["visitor_id"].duplicated(keep=False)].groupby("visitor_id"):
+        assert twice.sort_values("night")["mode"].tolist() == ["virtual", "physical"]
     locked_before = {
-        night: set(accepted.loc[accepted["night"] < night, "visitor_id"])
+        night: accepted[accepted["night"] < night].set_index("visitor_id")["mode"]
         for night in proposals["night"].unique()
     }
-    assert not any(
-        row.visitor_id in locked_before[row.night] for row in proposals.itertuples(index=False)
-    )
+    for row in proposals.itertuples(index=False):
+        before = locked_before[row.night]
+        if row.visitor_id in before.index:
+            assert (before.loc[[row.visitor_id]] == "virtual").all() and row.mode == "physical"
     capacity = prepared.campaign.profiles.set_index("profile_id")["capacity"]
     for host_id, stays in accepted.groupby("host_id"):
         days = pd.concat(

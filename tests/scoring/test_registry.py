@@ -1,6 +1,6 @@
 """The feature registry: one complete record per feature, in the order and with the values of
-the parallel tables it replaced (``FEATURES``, ``NEUTRAL``, ``DEFAULT_WEIGHTS``, ``SIGNS``,
-``PHRASES``): saved models, scores, reasons and model reports depend on them."""
+the parallel tables it replaced (``FEATURES``, ``NEUTRAL``, ``DEFAULT_WEIGHTS``, ``PHRASES``):
+saved models, scores, reasons and model reports depend on them. The signs are issue 15's."""
 
 from __future__ import annotations
 
@@ -71,7 +71,14 @@ OLD_DEFAULT_WEIGHTS = {
     "text_seek_offer": 2.0,
     "text_offer_seek": 1.0,
 }
-OLD_SIGNS = {name: 1 for name in OLD_FEATURE_NAMES} | {"english_only": -1, "same_partnership": 0}
+# Issue 15: a sign only where the domain justifies it (a wish met against the same wish
+# unmet); every other sign free, english_only's too (its old <= 0 bound kept the model from
+# learning that a shared language helps).
+SIGNED = (
+    "sector_v2h", "sector_h2v", "section_v2h", "section_h2v", "org_type_v2h", "org_type_h2v",
+    "country_v2h", "country_h2v", "exchange_types", "text_seek_offer", "text_offer_seek",
+)  # fmt: skip
+SIGNS_NOW = {name: int(name in SIGNED) for name in OLD_FEATURE_NAMES}
 OLD_NEUTRAL = {name: 0.5 for name in OLD_FEATURE_NAMES} | {
     "mode": 0.75,
     "text_seek_offer": 0.1,
@@ -84,10 +91,10 @@ def test_the_order_is_the_old_feature_order():
     assert tuple(feature.name for feature in REGISTRY) == OLD_FEATURE_NAMES
 
 
-def test_default_weights_signs_and_neutral_values_are_the_old_ones():
+def test_default_weights_and_neutral_values_are_the_old_ones_and_signs_documented():
     # same keys, order, values and types (0.0, not 0: they are written to manifests)
     assert json.dumps(DEFAULT_WEIGHTS) == json.dumps(OLD_DEFAULT_WEIGHTS)
-    assert SIGNS == OLD_SIGNS and all(type(sign) is int for sign in SIGNS.values())
+    assert SIGNS == SIGNS_NOW and all(type(sign) is int for sign in SIGNS.values())
     old_neutral = np.array([OLD_NEUTRAL[name] for name in OLD_FEATURE_NAMES], dtype=np.float32)
     assert NEUTRAL_VALUES.dtype == np.float32
     np.testing.assert_array_equal(NEUTRAL_VALUES, old_neutral)

@@ -74,3 +74,13 @@ def test_it_scores_pairs_as_the_code_that_saved_it(expected, scored):
     assert scores.dtype == np.float32
     np.testing.assert_allclose(scores, expected["score"].to_numpy(np.float32), rtol=1e-6)
     assert said == expected["reasons"].tolist()
+
+
+def test_a_run_scores_with_it_as_the_code_that_saved_it(expected, scored):
+    """In a night the old model is compiled to tables: the same 100 x p_accept."""
+    from scoring.linear import DescribedScorer
+
+    scorer, _eligible, features, scores, _said = scored
+    night = DescribedScorer(scorer)
+    np.testing.assert_allclose(night.value(features), scores, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(night.p_accept(features), scores / 100, rtol=1e-5, atol=1e-6)

@@ -1,6 +1,6 @@
-"""Learning from history: the generator's hidden acceptance model is the ground truth, so a
-learned score must beat the default weights on held-out decisions; model files round-trip;
-`cxmatch train` and `cxmatch run --model` work end to end."""
+"""Learning from history: decisions on pairs eligible at the time, no sampled negatives, the
+collinear language features, the choice of tonight's model by held-out log-loss, model files,
+and `cxmatch train` / `cxmatch run --model` end to end."""
 
 from __future__ import annotations
 
@@ -16,21 +16,16 @@ from engine.cli.main import app
 from engine.load.campaign import load_campaign
 from engine.night.options import RunOptions
 from engine.night.scorer import choose_scorer
-from engine.output.model_files import ModelInvalid, load_model
-from engine.synthetic.generator import (
-    generate_campaign,
-    hidden_acceptance_probability,
-    write_campaign,
-)
-from scoring.metrics import calibration_error, ranking
+from engine.output.model_files import ModelInvalid, load_model, save_model
+from engine.synthetic.generator import generate_campaign, write_campaign
+from scoring.evaluation import TrainingSettings, evaluate, fit_selected
+from scoring.features import FEATURE_NAMES
 from scoring.training import (
     ScoringContext,
-    TrainingSettings,
-    evaluate,
+    eligible_at_decision,
+    excluded_features,
     labelled_pairs,
-    sample_unproposed,
-    time_split,
-    train,
+    labelled_set,
 )
 from tests.factory import host, make_campaign, visitor
 
@@ -50,103 +45,149 @@ def scoring(campaign_folder) -> ScoringContext:
 
 
 @pytest.fixture(scope="module")
-def evaluation(scoring):
-    return evaluate(scoring, TrainingSettings(), random_state=0)
+def data(scoring):
+    return labelled_set(scoring)
 
 
-def test_learned_beats_default_weights_on_held_out_decisions(evaluation):
-    learned, default = evaluation.learned, evaluation.default
-    assert learned["auc"] > default["auc"]
-    assert learned["hit@5"] > default["hit@5"]
-    assert learned["ndcg@5"] > default["ndcg@5"]
-    assert evaluation.split["ranked_visitors"] >= 100
+def test_only_decisions_on_pairs_eligible_at_the_time_are_learned_from(scoring, data):
+    labels = labelled_pairs(scoring.campaign, scoring.encoded)
+    allowed = eligible_at_decision(scoring, labels)
+    assert len(data) == allowed.sum() and data.dropped == len(labels) - allowed.sum()
+    assert 0 < data.dropped < len(labels)
+    assert np.all(np.diff(data.decided_on.astype(np.int64)) >= 0)  # oldest first
+    # every kept decision is a real decision: no sampled never-proposed pairs
+    decided = set(zip(labels.visitor.tolist(), labels.host.tolist(), strict=True))
+    assert set(zip(data.visitor.tolist(), data.host.tolist(), strict=True)) <= decided
 
 
-def test_calibration_error_is_as_small_as_the_truth_allows(scoring, evaluation):
-    """The hidden model's own probabilities miss the test decisions by some ECE (noise and a
-    drift in acceptance over time); the learned model may not be much worse."""
-    campaign = scoring.campaign
+def test_a_physical_visit_used_before_the_decision_makes_a_physical_only_pair_ineligible(tmp_path):
+    profiles = [
+        visitor("V", mode="physical"),
+        host("H1", mode="physical"),
+        host("H2", mode="physical", country="IT"),
+        host("H3", mode="either", country="ES"),
+    ]
+    history = [
+        {"visitor_id": "V", "host_id": "H1", "decided_on": "2026-01-10", "outcome": "accepted",
+         "mode": "physical"},
+        {"visitor_id": "V", "host_id": "H2", "decided_on": "2026-02-10", "outcome": "rejected",
+         "mode": "physical"},
+        {"visitor_id": "V", "host_id": "H3", "decided_on": "2026-01-05", "outcome": "rejected",
+         "mode": "physical"},
+    ]  # fmt: skip
+    campaign = make_campaign(tmp_path, profiles, history)
+    scoring = ScoringContext.of(campaign)
     labels = labelled_pairs(campaign, scoring.encoded)
-    _train, test = time_split(labels, TrainingSettings().test_fraction)
-    profiles = campaign.profiles.reset_index(drop=True)
-    visitors = np.flatnonzero(profiles["role"] == "visitor")
-    hosts = np.flatnonzero(profiles["role"] == "host")
-    truth = hidden_acceptance_probability(
-        profiles, visitors[labels.visitor[test]], hosts[labels.host[test]]
+    allowed = dict(
+        zip(
+            scoring.encoded.hosts.ids[labels.host].tolist(),
+            eligible_at_decision(scoring, labels).tolist(),
+            strict=True,
+        )
     )
-    truth_error = calibration_error(labels.label[test], truth)
-    assert evaluation.learned["calibration_error"] < truth_error + 0.03
-    assert evaluation.learned["calibration_error"] < 0.1
+    # H3 was decided before the visit was used, H1 is the visit itself; H2 came after it
+    assert allowed == {"H3": True, "H1": True, "H2": False}
 
 
-def test_time_split_is_ordered_and_grouped_by_visitor(scoring):
-    labels = labelled_pairs(scoring.campaign, scoring.encoded)
-    train_mask, test_mask = time_split(labels, 0.25)
-    assert labels.decided_on[train_mask].max() < labels.decided_on[test_mask].min()
-    assert not set(labels.visitor[train_mask]) & set(labels.visitor[test_mask])
-    assert 0.2 < test_mask.mean() < 0.35
+def test_english_only_is_left_out_where_it_is_one_minus_shared_language(data):
+    english = FEATURE_NAMES.index("english_only")
+    shared = FEATURE_NAMES.index("shared_language")
+    assert data.require_common_language
+    np.testing.assert_array_equal(data.features[:, english] + data.features[:, shared], 1.0)
+    assert excluded_features(data) == (english,)
+    model, _ = fit_selected("additive", data, TrainingSettings())
+    assert model.coef_[english] == 0 and not np.any(model.shape_coef_[english])
+    free = data.subset(np.arange(len(data)))
+    free.features[0, english] = 0.0  # a pair with no common language: three states exist
+    free.features[0, shared] = 0.0
+    assert excluded_features(free) == ()
 
 
-def test_sampled_pairs_are_eligible_distinct_and_never_decided(scoring):
-    labels = labelled_pairs(scoring.campaign, scoring.encoded)
-    rng = np.random.default_rng(0)
-    visitors = np.unique(labels.visitor)
-    v, h = sample_unproposed(scoring, visitors, 500, labels, rng)
-    assert len(v) == 500
-    keys = v * len(scoring.encoded.hosts) + h
-    decided = labels.visitor * len(scoring.encoded.hosts) + labels.host
-    assert len(np.unique(keys)) == 500 and not np.isin(keys, decided).any()
-    assert np.isin(v, visitors).all()
+@pytest.fixture(scope="module")
+def evaluation(data):
+    return evaluate(data, TrainingSettings(resamples=300), seed=0)
 
 
-def test_ranking_metrics_on_a_hand_checked_example():
-    group = np.array([0, 0, 0, 1, 1, 1, 2, 2])
-    score = np.array([0.9, 0.5, 0.1, 0.3, 0.2, 0.8, 0.5, 0.4])
-    relevant = np.array([False, True, False, True, False, False, False, False])
-    result = ranking(group, score, relevant, ks=(1, 3))
-    assert result["visitors"] == 2  # group 2 has nothing relevant
-    assert result["hit@1"] == 0.0 and result["hit@3"] == 1.0
-    assert result["ndcg@3"] == pytest.approx(1 / np.log2(3))  # both at rank 2
+def test_the_learned_models_beat_the_calibrated_defaults_on_held_out_decisions(evaluation):
+    comparison = evaluation.comparison
+    assert len(evaluation.folds) == 3
+    for name in ("additive", "linear"):
+        assert comparison.metrics[name]["auc"].value > comparison.metrics["defaults"]["auc"].value
+        assert comparison.difference(name, "defaults", "log_loss").value < 0
+    chosen_gain = comparison.difference(evaluation.best_learned, "defaults", "log_loss")
+    assert (evaluation.chosen == evaluation.best_learned) == (chosen_gain.high < 0)
+    assert evaluation.chosen in evaluation.reason or "default" in evaluation.reason
 
 
-def test_model_files_round_trip(scoring, tmp_path):
-    from engine.output.model_files import save_model
+def test_each_test_window_is_predicted_by_models_trained_before_it(evaluation):
+    for fold in evaluation.folds:
+        assert fold["test_decisions"] > 0 and fold["train_decisions"] > 0
+    starts = [np.datetime64(fold["test_from"]) for fold in evaluation.folds]
+    ends = [np.datetime64(fold["test_to"]) for fold in evaluation.folds]
+    assert all(end < start for end, start in zip(ends[:-1], starts[1:], strict=True))
+    sizes = [fold["train_decisions"] for fold in evaluation.folds]
+    assert sizes == sorted(sizes) and len(set(sizes)) == 3
 
-    trained = train(scoring, TrainingSettings(), random_state=1)
-    save_model(tmp_path / "model", trained, scoring.campaign, None)
+
+def test_the_same_data_and_seed_give_the_same_model_and_evaluation(data, evaluation):
+    again = evaluate(data, TrainingSettings(resamples=300), seed=0)
+    assert again.as_dict() == evaluation.as_dict()
+    first, _ = fit_selected("additive", data, TrainingSettings())
+    second, _ = fit_selected("additive", data, TrainingSettings())
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    assert first.intercept_ == second.intercept_
+
+
+def test_too_few_decisions_to_evaluate_say_so(data):
+    with pytest.raises(ValueError, match="too few decisions"):
+        evaluate(data.subset(np.arange(60)), TrainingSettings(resamples=50))
+
+
+def test_model_files_round_trip(scoring, data, tmp_path):
+    model, _ = fit_selected("additive", data, TrainingSettings())
+    save_model(tmp_path / "model", model, data, scoring.campaign, None)
     loaded = load_model(tmp_path / "model")
-    features = np.random.default_rng(0).random((50, len(loaded.coef_))).astype(np.float32)
-    np.testing.assert_array_equal(loaded.score(features), trained.scorer.score(features))
+    features = np.random.default_rng(0).random((50, len(FEATURE_NAMES))).astype(np.float32)
+    np.testing.assert_array_equal(loaded.tables().value(features), model.tables().value(features))
     sidecar = json.loads((tmp_path / "model" / "model.json").read_text())
-    assert sidecar["weights"] == trained.scorer.describe()["weights"]
-    assert sidecar["training_data"]["sha256"] == trained.training_hash
+    assert sidecar["format"] == "cxmatch-model/2" and sidecar["family"] == "additive"
+    assert sidecar["weights"] == model.describe()["weights"]
+    assert sidecar["training_data"]["sha256"] == data.digest()
+    assert sidecar["excluded_features"] == ["english_only"]
+    assert sidecar["signs"]["english_only"]["sign"] == 0
     assert {"skops", "scikit-learn", "numpy"} <= set(sidecar["versions"])
     assert not list((tmp_path / "model").glob("*.pkl"))
 
 
-def test_a_model_of_other_features_is_refused(scoring, tmp_path):
+def test_a_model_of_other_features_is_refused(tmp_path):
     import skops.io
 
-    from scoring.model import MatchScorer
+    from scoring.additive import AdditiveScorer
 
     X = np.random.default_rng(0).random((100, 3))
-    other = MatchScorer(calibration_folds=0).fit(X, (X[:, 0] > 0.5).astype(int))
+    other = AdditiveScorer(calibration_share=0).fit(X, (X[:, 0] > 0.5).astype(int))
     skops.io.dump(other, tmp_path / "model.skops")
     with pytest.raises(ModelInvalid, match="retrain"):
         load_model(tmp_path / "model.skops")
 
 
-def test_a_run_learns_only_from_enough_history(tmp_path):
+def test_a_run_without_enough_decisions_uses_the_defaults_and_says_why(tmp_path):
     few = make_campaign(tmp_path, [visitor("V"), host("H")])
-    scorer = choose_scorer(few, RunOptions())
-    assert scorer.describe()["kind"] == "default weights"
-    assert "fewer than" in scorer.describe()["source"]
+    described = choose_scorer(few, RunOptions()).describe()
+    assert described["kind"] == "default weights" and not described["calibrated"]
+    assert "fewer than" in described["choice"]
 
 
-def test_a_run_trains_on_a_campaign_with_history(scoring):
+def test_a_run_chooses_by_held_out_log_loss_and_says_why(scoring):
     scorer = choose_scorer(scoring.campaign, RunOptions(seed=3))
     described = scorer.describe()
-    assert described["kind"] == "learned" and "trained tonight" in described["source"]
+    held_out = described["held_out"]
+    ((pair, difference),) = held_out["log_loss_difference"].items()
+    if described["kind"] == "learned":
+        assert "trained tonight" in described["source"] and difference["high"] < 0
+    else:
+        assert described["kind"] == "default weights" and difference["high"] >= 0
+    assert "beyond the 95% interval" in described["choice"] and described["calibrated"]
     again = choose_scorer(scoring.campaign, RunOptions(seed=3)).describe()
     assert again["weights"] == described["weights"]  # reproducible
 
@@ -155,8 +196,10 @@ def test_train_command_then_run_with_the_model(campaign_folder, tmp_path):
     model = tmp_path / "model"
     result = runner.invoke(app, ["train", str(campaign_folder), "--out", str(model)])
     assert result.exit_code == exitcodes.OK, result.output
-    for line in ("AUC", "hit@5", "NDCG@5", "Brier score", "same_sector"):
+    for line in ("AUC", "log-loss", "Brier score", "calibration error", "same_sector",
+                 "rolling time splits", "run would use"):  # fmt: skip
         assert line in result.output
+    assert "hit@" not in result.output  # no ranking metric (see scoring.metrics)
     assert sorted(p.name for p in model.iterdir()) == [
         "model.json",
         "model.skops",
@@ -164,7 +207,9 @@ def test_train_command_then_run_with_the_model(campaign_folder, tmp_path):
         "report.txt",
     ]
     report = json.loads((model / "report.json").read_text())
-    assert report["evaluation"]["learned"]["auc"] > report["evaluation"]["default"]["auc"]
+    metrics = report["evaluation"]["comparison"]["metrics"]
+    assert set(metrics) == {"additive", "linear", "defaults"}
+    assert metrics["additive"]["log_loss"]["low"] <= metrics["additive"]["log_loss"]["value"]
 
     again = runner.invoke(app, ["train", str(campaign_folder), "--out", str(model)])
     assert again.exit_code == exitcodes.OUTPUT_EXISTS
@@ -189,10 +234,9 @@ def test_train_refuses_a_campaign_without_decisions(tmp_path):
 
 
 def test_train_on_few_decisions_says_cold_start(tmp_path):
-    write_campaign(generate_campaign(80, 20, 4), tmp_path / "c")
+    write_campaign(generate_campaign(120, 30, 4), tmp_path / "c")
     result = runner.invoke(app, ["train", str(tmp_path / "c"), "--out", str(tmp_path / "m")])
     assert result.exit_code == exitcodes.OK, result.output
     assert "cold start" in result.output
     report = json.loads((tmp_path / "m" / "report.json").read_text())
-    assert report["model"]["cold_start"] is True
     assert any("cold start" in note for note in report["notes"])

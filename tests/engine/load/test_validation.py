@@ -170,7 +170,7 @@ DEFECTS: dict[str, list[Position]] = {
     "bad_country_norway": [(P, 2, "country", "NO")],
     "bad_target_country_uk": [(P, 4, "target_countries", "GB")],
     "bad_nace_code": [(P, 1, "sectors", "A29"), (P, 3, "target_sectors", "C99")],
-    "bad_language_code": [(P, 2, "languages", "english")],
+    "bad_language_code": [(P, 2, "languages", "englsh")],
     "bad_dates": [(P, 1, "available_from", "2025-13-01"), (P, 3, "available_to", "2024-12-31")],
     "bad_days": [(P, 1, "min_days", "3.5"), (P, 2, "max_days", "23"), (P, 3, "min_days", "10")],
     "bad_validated_flag": [(P, 4, "validated", "maybe")],
@@ -339,7 +339,12 @@ def test_check_profiles_on_a_frame_counts_rows_from_one() -> None:
     raw.loc[2, "languages"] = "de;EN;zz"
     (problem,) = check_profiles(raw, Policy(), file="profiles.parquet")
     assert problem == Problem(
-        "profiles.parquet", 3, "languages", "zz", "is not an ISO 639-1 language code"
+        "profiles.parquet",
+        3,
+        "languages",
+        "zz",
+        "is not a known language (an ISO 639-1 or 639-2 code such as de or deu, or an English"
+        " name such as German)",
     )
 
 

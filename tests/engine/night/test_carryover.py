@@ -140,7 +140,8 @@ def test_the_churn_cost_keeps_an_unanswered_proposal_unless_the_gain_is_larger(t
     campaign = make_campaign(tmp_path / "a", profiles)
     free = run_night(campaign, OPTIONS)
     assert pairs(free) == {("V1", "H1")}
-    scores = free.candidates.groupby("host_id")["score"].max()  # a pair may have several options
+    # the solver's pair value (score points) is 100 x p_accept; a pair may have several options
+    scores = 100 * free.candidates.groupby("host_id")["p_accept"].max()
     gain = float(scores["H1"] - scores["H2"])
     assert gain > 0
 

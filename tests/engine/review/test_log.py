@@ -19,6 +19,7 @@ from engine.cli import exitcodes
 from engine.cli.main import app
 from engine.load.campaign import load_campaign
 from engine.review.log import log_digest, log_path, read_log, with_decisions
+from engine.review.state import pair_states
 from tests.reviewing import answer, decisions_csv, run_campaign, small_campaign
 
 runner = CliRunner()
@@ -57,7 +58,8 @@ def test_the_run_manifest_names_its_campaign_folder(original, tmp_path):
     result = runner.invoke(app, ["decide", str(original / "runs" / "r1"), str(file)])
     try:
         assert result.exit_code == exitcodes.OK, result.output
-        assert len(read_log(log_path(original))) == 2  # found through the manifest
+        states = pair_states(read_log(log_path(original)))
+        assert len(states) == 2 and set(states["status"]) == {"rejected"}  # via the manifest
     finally:
         log_path(original).unlink()  # leave the module's campaign as it was
 
@@ -70,10 +72,13 @@ def test_decisions_are_recorded_and_the_same_file_twice_changes_nothing(campaign
     file = decisions_csv(tmp_path / "decisions.csv", rows + answer(props.iloc[6:7], ""))
     first = decide(campaign, file)
     assert first.exit_code == exitcodes.OK, first.output
-    assert "6 decisions recorded" in first.output and "1 rows unanswered" in first.output
+    assert "6 rows recorded" in first.output and "1 rows unanswered" in first.output
     log = read_log(log_path(campaign))
-    assert sorted(log["decision"].value_counts().items()) == [("accepted", 3), ("rejected", 3)]
+    # a file without a side answers for both sides (the Support Office): two events per row
+    assert sorted(log["decision"].value_counts().items()) == [("accepted", 6), ("rejected", 6)]
     assert set(log.loc[log["decision"] == "rejected", "decided_on"]) == {"2027-01-02"}
+    states = pair_states(log)
+    assert sorted(states["status"].value_counts().items()) == [("exchange", 3), ("rejected", 3)]
     digest = log_digest(log)
 
     again = decide(campaign, file)
@@ -83,30 +88,24 @@ def test_decisions_are_recorded_and_the_same_file_twice_changes_nothing(campaign
     assert log_digest(read_log(log_path(campaign))) == digest
 
 
-def test_every_problem_is_listed_with_row_and_column_and_nothing_is_written(campaign, tmp_path):
+def test_every_problem_is_listed_at_once_with_the_spreadsheet_row(campaign, tmp_path):
     props = proposals(campaign)
     v, h = props.iloc[0]["visitor_id"], props.iloc[0]["host_id"]
     other_host = props.loc[props["host_id"] != h, "host_id"].iloc[0]
     rows = [
-        {"visitor_id": v, "host_id": h, "decision": "maybe"},  # row 1
-        {"visitor_id": v, "host_id": other_host, "decision": "accepted"},  # row 2: not proposed
-        {"visitor_id": "", "host_id": h, "decision": "rejected"},  # row 3
-        {"visitor_id": v, "host_id": h, "decision": "hold", "decided_on": "31/12/2026"},  # row 4
+        {"visitor_id": v, "host_id": h, "decision": "maybe"},  # row 2 (the header is row 1)
+        {"visitor_id": v, "host_id": other_host, "decision": "accepted"},  # row 3: not proposed
+        {"visitor_id": "", "host_id": h, "decision": "rejected"},  # row 4
+        {"visitor_id": v, "host_id": h, "decision": "hold", "decided_on": "31/12/2026"},  # row 5
     ]
     result = decide(campaign, decisions_csv(tmp_path / "bad.csv", rows))
     assert result.exit_code == exitcodes.BAD_INPUT
     out = result.output
-    assert "bad.csv row 1, column decision: 'maybe' is not a decision" in out
-    assert (
-        f"bad.csv row 2: '{v} -> {other_host}' was not proposed in run r1" not in out
-    )  # form first
-    assert "bad.csv row 3, column visitor_id: is empty" in out
-    assert "bad.csv row 4, column decided_on: '31/12/2026' is not a date" in out
-    assert not log_path(campaign).exists()
-
-    unknown = decide(campaign, decisions_csv(tmp_path / "unknown.csv", [rows[1]]))
-    assert unknown.exit_code == exitcodes.BAD_INPUT
-    assert f"unknown.csv row 1: '{v} -> {other_host}' was not proposed in run r1" in unknown.output
+    assert "bad.csv row 2, column decision: 'maybe' is not a decision" in out
+    assert f"bad.csv row 3: '{v} -> {other_host}' was proposed by no run" in out  # at once
+    assert "bad.csv row 4, column visitor_id: is empty" in out
+    assert "bad.csv row 5, column decided_on: '31/12/2026' is not a date" in out
+    assert "nothing was recorded" in out
     assert not log_path(campaign).exists()
 
 
@@ -126,13 +125,14 @@ def test_a_conflicting_decision_is_reported_not_overwritten(campaign, tmp_path):
     changed = decisions_csv(tmp_path / "b.csv", answer(props.iloc[:1], "rejected"))
     result = decide(campaign, changed)
     assert result.exit_code == exitcodes.BAD_INPUT
-    assert "conflicts with the recorded decision 'accepted'" in result.output
+    assert "is an exchange already (both sides accepted): cancel it instead" in result.output
     assert log_digest(read_log(log_path(campaign))) == digest
 
     twice = answer(props.iloc[2:3], "accepted") + answer(props.iloc[2:3], "rejected")
     result = decide(campaign, decisions_csv(tmp_path / "c.csv", twice))
     assert result.exit_code == exitcodes.BAD_INPUT
-    assert "row 2, column decision: 'rejected' conflicts with row 1 (accepted)" in result.output
+    assert "row 3, column decision: 'rejected' conflicts with row 2 (accepted)" in result.output
+    assert "the other 1 answered rows were recorded" in result.output  # row 2 was
 
 
 def test_hold_can_become_final_and_only_final_decisions_enter_history(campaign, tmp_path):
@@ -166,9 +166,9 @@ def test_the_run_workbook_comes_back_as_a_decision_file(campaign, tmp_path):
     workbook.save(path)
     result = decide(campaign, path)
     assert result.exit_code == exitcodes.OK, result.output
-    log = read_log(log_path(campaign))
-    assert sorted(log["decision"]) == ["accepted", "hold", "rejected"]
-    assert "fits their plans" in set(log["note"])
+    states = pair_states(read_log(log_path(campaign)))
+    assert sorted(states["status"]) == ["exchange", "hold", "rejected"]
+    assert "fits their plans" in set(states["note"])
 
 
 def test_the_bundled_demo_is_read_only(tmp_path):
@@ -219,4 +219,4 @@ def test_an_import_killed_half_way_loses_and_duplicates_nothing(campaign, tmp_pa
     assert decide(campaign, file).exit_code == exitcodes.OK
     assert decide(campaign, file).exit_code == exitcodes.OK
     log = read_log(log_path(campaign))
-    assert len(log) == 6 and not log.duplicated(["visitor_id", "host_id"]).any()
+    assert len(log) == 12 and not log.duplicated(["visitor_id", "host_id", "side"]).any()

@@ -98,8 +98,9 @@ def test_night_two_keeps_the_accepted_and_never_reproposes_the_rejected(three_ni
     assert manifest["carryover"]["previous_run"] == night_id(NIGHTS[0])
     kpis = pd.read_csv(run_folder(s["folder"], NIGHTS[1]) / "kpis.csv")
     first_kpis = pd.read_csv(run_folder(s["folder"], NIGHTS[0]) / "kpis.csv")
-    total = kpis.loc[kpis["category"] == "total", "achieved_before"].sum()
-    assert total == first_kpis.loc[first_kpis["category"] == "total", "achieved_before"].sum() + 4
+    total = kpis.loc[kpis["category"] == "All exchanges", "achieved_before"].sum()  # labels
+    before = first_kpis.loc[first_kpis["category"] == "All exchanges", "achieved_before"].sum()
+    assert total == before + 4
 
 
 def test_changes_explain_every_drop_and_few_pending_proposals_change(three_nights):
@@ -148,7 +149,7 @@ def test_the_same_night_twice_changes_nothing(three_nights):
         "night2-reviews.csv",
     ]
     log = read_log(log_path(s["folder"]))
-    assert not log.duplicated(["visitor_id", "host_id", "decision"]).any()
+    assert not log.duplicated(["visitor_id", "host_id", "side", "decision"]).any()
 
 
 KILL = textwrap.dedent(
@@ -212,12 +213,12 @@ def test_a_killed_night_loses_and_duplicates_nothing(tmp_path, module, function)
     if module == "review.log":
         assert read_log(log_path(folder)).empty and (folder / "inbox" / "reviews.csv").exists()
     else:
-        assert len(read_log(log_path(folder))) == 4  # the import was complete before the run
+        assert len(read_log(log_path(folder))) == 8  # the import was complete before the run
 
     report = nightly(folder, NIGHTS[1])
     assert report.ran
     log = read_log(log_path(folder))
-    assert len(log) == 4 and not log.duplicated(["visitor_id", "host_id"]).any()
+    assert len(log) == 8 and not log.duplicated(["visitor_id", "host_id", "side"]).any()
     nightly(control, NIGHTS[1])  # the same night, never interrupted
     columns = ["visitor_id", "host_id", "start", "end", "mode", "score"]
     pd.testing.assert_frame_equal(
@@ -226,14 +227,34 @@ def test_a_killed_night_loses_and_duplicates_nothing(tmp_path, module, function)
     )
 
 
-def test_an_invalid_inbox_file_stays_with_its_problems_and_the_night_still_runs(tmp_path):
+def test_an_inbox_file_with_problems_records_its_valid_rows_and_lists_the_rest(tmp_path):
     folder = small_campaign(tmp_path / "campaign", 40, 10, seed=5)
     nightly(folder, NIGHTS[0])
-    bad = drop_in_inbox(
-        folder, "bad.csv", [{"visitor_id": "V9", "host_id": "H9", "decision": "yes"}]
-    )
+    first = pd.read_parquet(run_folder(folder, NIGHTS[0]) / "proposals.parquet")
+    rows = answer(first.iloc[:2], "rejected") + [
+        {"visitor_id": "V9", "host_id": "H9", "decision": "yes"}
+    ]
+    drop_in_inbox(folder, "bad.csv", rows)
+    report = nightly(folder, NIGHTS[1])
+    assert report.ran and len(report.invalid) == 1
+    assert (folder / "inbox" / "imported" / "bad.csv").exists()  # its valid rows are recorded
+    problems = (folder / "inbox" / "bad.csv.problems.txt").read_text()
+    assert "row 4, column decision: 'yes' is not a decision" in problems
+    assert "the other 2 answered rows were recorded" in problems
+    second = pd.read_parquet(run_folder(folder, NIGHTS[1]) / "proposals.parquet")
+    assert not pairs(first.iloc[:2]) & pairs(second)  # the two rejections count tonight
+
+
+def test_an_unreadable_inbox_file_stays_and_the_night_still_runs(tmp_path):
+    folder = small_campaign(tmp_path / "campaign", 40, 10, seed=5)
+    nightly(folder, NIGHTS[0])
+    (folder / "inbox").mkdir()
+    bad = folder / "inbox" / "bad.csv"
+    bad.write_text("visitor,host\nV1,H1\n")
     report = nightly(folder, NIGHTS[1])
     assert report.ran and len(report.invalid) == 1 and bad.exists()
-    problems = (folder / "inbox" / "bad.csv.problems.txt").read_text()
-    assert "row 1, column decision: 'yes' is not a decision" in problems
+    assert (
+        "column visitor_id: column is missing"
+        in (folder / "inbox" / "bad.csv.problems.txt").read_text()
+    )
     assert not log_path(folder).exists()

@@ -1,0 +1,79 @@
+"""``cxmatch serve`` and ``cxmatch access``: the review web app and who may sign in to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli import exitcodes
+from engine.cli.app import app, fail, setup_logging
+
+
+@app.command()
+def serve(
+    campaign: Annotated[Path, typer.Argument(help="campaign folder")],
+    host: Annotated[
+        str, typer.Option(help="address to listen on (default: this machine only)")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Serve the review web app: each partnership answers its own side of tonight's proposals.
+
+    Sign-in links come from `cxmatch access`. Bound to 127.0.0.1 by default: for partnerships
+    elsewhere, run it behind a TLS reverse proxy (README, "Reviewing in a browser").
+    """
+    import uvicorn
+
+    from engine.web.app import create_app
+
+    setup_logging(False)
+    if not (campaign / "profiles.csv").is_file() and not (campaign / "profiles.parquet").is_file():
+        raise fail(exitcodes.BAD_INPUT, f"{campaign} is not a campaign folder (no profiles)")
+    if not 0 < port < 65536:
+        raise fail(exitcodes.BAD_INPUT, f"--port must be 1..65535, not {port}")
+    typer.echo(f"cxmatch review of {campaign} on http://{host}:{port}/ (Ctrl+C stops it)")
+    # no access log: request lines are not needed, and the audit trail says who did what
+    uvicorn.run(create_app(campaign), host=host, port=port, access_log=False, proxy_headers=True)
+
+
+@app.command()
+def access(
+    campaign: Annotated[Path, typer.Argument(help="campaign folder")],
+    partnership: Annotated[
+        str | None, typer.Option(help="the partnership the link signs in as")
+    ] = None,
+    support_office: Annotated[
+        bool, typer.Option("--support-office", help="a link for the Support Office (everything)")
+    ] = False,
+    revoke: Annotated[str | None, typer.Option(help="end the access of this token id")] = None,
+    list_all: Annotated[bool, typer.Option("--list", help="list the tokens")] = False,
+    label: Annotated[str, typer.Option(help="who the link is for (audit trail)")] = "",
+    base_url: Annotated[
+        str, typer.Option(help="the app's address as reviewers reach it")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Create a sign-in link for the review web app (a secret token of 256 random bits, stored
+    hashed), list the tokens, or revoke one."""
+    from engine.web.access import create_token, list_tokens, revoke_token
+
+    setup_logging(False)
+    if not campaign.is_dir():
+        raise fail(exitcodes.BAD_INPUT, f"{campaign} is not a folder")
+    if revoke is not None:
+        if not revoke_token(campaign, revoke):
+            raise fail(exitcodes.BAD_INPUT, f"no active token {revoke!r}")
+        typer.echo(f"token {revoke} revoked")
+        return
+    if list_all:
+        for row in list_tokens(campaign):
+            scope = row.partnership or "Support Office"
+            state = f"revoked {row.revoked_at}" if row.revoked_at else "active"
+            typer.echo(f"{row.token_id}  {scope}  {row.label}  created {row.created_at}  {state}")
+        return
+    if support_office == (partnership is not None):
+        raise fail(exitcodes.BAD_INPUT, "give either --partnership P or --support-office")
+    token_id, token = create_token(campaign, partnership, label)
+    typer.echo(f"token {token_id} for {partnership or 'the Support Office'}; sign-in link:")
+    typer.echo(f"{base_url.rstrip('/')}/signin#{token}")

@@ -1,0 +1,62 @@
+"""Which pairs the campaign's runs proposed: an answer is matched to the run that proposed its
+pair, whichever night it comes in (the latest run proposing the pair, when several did).
+
+Runs live in one place, ``CAMPAIGN/runs`` (``cxmatch run`` and ``cxmatch nightly`` both write
+there by default), so every entry point sees every run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from engine.domain.contract import Campaign
+from engine.output.folders import RunFolder, RunUnreadable, list_runs
+from engine.review.rules import Pair, Proposal
+
+RUNS = "runs"
+COLUMNS = ("visitor_id", "host_id", "mode", "start", "end", "score")
+
+
+def runs_root(campaign_folder: Path) -> Path:
+    return Path(campaign_folder) / RUNS
+
+
+def campaign_runs(campaign_folder: Path, *extra: RunFolder) -> list[RunFolder]:
+    """The campaign's runs in time order, and ``extra`` runs kept elsewhere."""
+    runs = list_runs(runs_root(campaign_folder), Path(campaign_folder))
+    known = {run.path.resolve() for run in runs}
+    runs += [run for run in extra if run.path.resolve() not in known]
+    return sorted(runs, key=lambda run: run.path.name)
+
+
+def proposed_pairs(runs: list[RunFolder], campaign: Campaign) -> dict[Pair, Proposal]:
+    """Every pair the runs proposed, as the latest run proposing it gave it."""
+    partnership = dict(
+        zip(
+            campaign.profiles["profile_id"].astype(str),
+            campaign.profiles["partnership"].astype(str),
+            strict=True,
+        )
+    )
+    found: dict[Pair, Proposal] = {}
+    for run in runs:
+        try:
+            table = run.proposals()
+        except RunUnreadable:
+            continue
+        if not set(COLUMNS) <= set(table.columns):
+            continue
+        for record in table[list(COLUMNS)].to_dict("records"):
+            visitor, host = str(record["visitor_id"]), str(record["host_id"])
+            found[(visitor, host)] = Proposal(
+                visitor, host, str(record["mode"]), _iso(record["start"]), _iso(record["end"]),
+                float(record["score"]), run.run_id,
+                partnership.get(visitor, ""), partnership.get(host, ""),
+            )  # fmt: skip
+    return found
+
+
+def _iso(value: object) -> str:
+    return pd.Timestamp(str(value)).date().isoformat()

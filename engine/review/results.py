@@ -1,0 +1,51 @@
+"""What recording answers gives back: a result per batch, and the refusal that lists every
+problem (the command line maps it to exit 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.domain.problems import Problem
+from engine.review.rules import Outcome
+
+
+class DecisionsInvalid(Exception):
+    """Answers failed validation; ``problems`` lists every problem, in row order, and
+    ``recorded`` says how many rows were recorded all the same (0: nothing was)."""
+
+    def __init__(self, file: str, problems: list[Problem], recorded: int = 0) -> None:
+        self.file = file
+        self.problems = sorted(problems, key=Problem.sort_key)
+        self.recorded = recorded
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        what = (
+            "nothing was recorded"
+            if not self.recorded
+            else f"the other {self.recorded} answered rows were recorded"
+        )
+        header = f"{self.file}: {count} problem{'' if count == 1 else 's'}; {what}"
+        return "\n".join([header, *(f"  {problem}" for problem in self.problems)])
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file: str
+    recorded: int  # rows whose answers were appended to the log
+    already_recorded: int  # rows the log held already
+    unanswered: int  # rows with an empty decision
+    already_imported: bool = False  # the same file (same content) was imported before
+    problems: list[Problem] = field(default_factory=list)  # rows not recorded, and why
+    outcomes: list[Outcome] = field(default_factory=list)
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A decision file being imported: recorded once by content (``sha256``)."""
+
+    name: str
+    sha256: str
+    unanswered: int = 0

@@ -1,0 +1,398 @@
+"""The one validation of reviewers' answers: every entry point (``cxmatch decide``, the nightly
+inbox, the review web app's forms and its JSON API) calls :func:`check_requests`.
+
+A request answers one side of a pair (``visitor``, ``host``, or ``both`` at once: what a
+single-``decision`` file of the Support Office means) with ``accepted``, ``rejected`` or
+``hold``, cancels an exchange (``cancelled``), or withdraws its author's last answer
+(``withdrawn``). Rules, each a listed problem (the row, the column, the value, why):
+
+* the ids are given, the word is one of the five, the side one of the three, the date a date;
+* the pair was proposed by a run of the campaign (any night: the latest run that proposed it
+  is the one answered) or taken as an alternative by a reviewer;
+* a partnership answers only the sides whose partnership it is (``forbidden`` otherwise);
+* a side's ``accepted`` or ``rejected`` is final: a different answer needs the first withdrawn
+  (only by its author, and only until a run reads it); ``hold`` may become either;
+* a pair either side rejected, or a cancelled exchange, is blocked forever;
+* an exchange (both sides accepted) takes no new answer: it can only be cancelled;
+* a new exchange may not give its visitor a second host for one mode, nor its host more
+  visitors on some day than its capacity;
+* two rows of one batch may not answer one side differently.
+
+Nothing here writes: :mod:`engine.review.log` appends what the verdict allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from engine.domain.problems import Problem
+from engine.review.schema import SUPPORT_OFFICE
+from engine.review.state import SIDES, live, side_answers
+
+WORDS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
+SIDE_WORDS = ("", "both", *SIDES)
+RECORDED, ALREADY, INVALID, FORBIDDEN = "recorded", "already recorded", "invalid", "forbidden"
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """Who answers: the Support Office (every side) or one partnership (its own sides)."""
+
+    partnership: str | None = None  # None: the Support Office
+
+    @property
+    def actor(self) -> str:
+        return SUPPORT_OFFICE if self.partnership is None else f"partnership:{self.partnership}"
+
+    def sides(self, proposal: Proposal) -> tuple[str, ...]:
+        """The sides of ``proposal`` this reviewer answers."""
+        if self.partnership is None:
+            return SIDES
+        own = (proposal.visitor_partnership, proposal.host_partnership)
+        return tuple(side for side, p in zip(SIDES, own, strict=True) if p == self.partnership)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A pair as its proposing run (or the reviewer who took it) gave it."""
+
+    visitor_id: str
+    host_id: str
+    mode: str
+    start_day: str
+    end_day: str
+    score: float
+    run_id: str
+    visitor_partnership: str
+    host_partnership: str
+    proposed_by: str = ""  # "" the engine; else the reviewer who took it as an alternative
+
+
+@dataclass(frozen=True)
+class Request:
+    visitor_id: str
+    host_id: str
+    decision: str
+    side: str = ""
+    note: str = ""
+    decided_by: str = ""
+    decided_on: str = ""
+    partnership: str = ""  # answered on behalf of this partnership (the side's own)
+    row: int | None = None  # the file's row (Excel's own numbers) or the API list's index
+
+
+@dataclass
+class Outcome:
+    request: Request
+    status: str  # RECORDED, ALREADY, INVALID or FORBIDDEN
+    problems: list[Problem] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    proposals: Mapping[Pair, Proposal]
+    capacity: Mapping[str, int]
+    read_seq: int  # events up to this one were read by a run: no longer withdrawn
+    today: date
+    source: str = "file"  # how the answers came: file, web or api
+    file: str = ""  # the name problems carry
+
+
+@dataclass
+class _Book:
+    """The working state while a batch is checked row by row."""
+
+    answers: dict[tuple[str, str, str], dict[str, Any]]  # (visitor, host, side) -> event
+    latest_own: dict[tuple[str, str, str, str], dict[str, Any]]  # + actor -> live event
+    cancelled: set[Pair]
+    exchanges: dict[Pair, Proposal]
+    batch: dict[tuple[str, str, str], tuple[int | None, str]] = field(default_factory=dict)
+
+
+def check_requests(
+    requests: Sequence[Request], events: pd.DataFrame, reviewer: Reviewer, context: Context
+) -> list[Outcome]:
+    """One outcome per request, in order: the events to append, or every problem."""
+    book = _book(events, context)
+    return [_check(request, book, reviewer, context) for request in requests]
+
+
+def _book(events: pd.DataFrame, context: Context) -> _Book:
+    answers = {
+        (str(r["visitor_id"]), str(r["host_id"]), str(r["side"])): _record(r)
+        for r in side_answers(events).to_dict("records")
+    }
+    counted = live(events).sort_values("seq", kind="stable")
+    own = {
+        (str(r["visitor_id"]), str(r["host_id"]), str(r["side"]), str(r["actor"])): _record(r)
+        for r in counted.to_dict("records")
+    }
+    cancelled = set(
+        zip(
+            counted.loc[counted["decision"] == "cancelled", "visitor_id"],
+            counted.loc[counted["decision"] == "cancelled", "host_id"],
+            strict=True,
+        )
+    )
+    book = _Book(answers, own, cancelled, {})
+    for (v, h, side), event in answers.items():
+        if side == "visitor" and event["decision"] == "accepted" and (v, h) not in cancelled:
+            other = answers.get((v, h, "host"))
+            if other is not None and other["decision"] == "accepted":
+                book.exchanges[(v, h)] = _as_proposal(event, context.proposals.get((v, h)))
+    return book
+
+
+def _record(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {str(key): value for key, value in row.items()}
+
+
+def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) -> Outcome:
+    outcome = Outcome(request, INVALID)
+
+    def problem(column: str | None, value: str | None, message: str) -> Outcome:
+        outcome.problems.append(Problem(context.file, request.row, column, value, message))
+        return outcome
+
+    form = _form_problems(request)
+    if form:
+        for column, value, message in form:
+            problem(column, value, message)
+        return outcome
+    pair = (request.visitor_id, request.host_id)
+    proposal = context.proposals.get(pair)
+    if proposal is None:
+        return problem(
+            None, f"{pair[0]} -> {pair[1]}",
+            "was proposed by no run of this campaign (take it as an alternative first)",
+        )  # fmt: skip
+    mine = reviewer.sides(proposal)
+    asked = _asked(request, mine, reviewer, book)
+    if not asked or set(asked) - set(mine):
+        outcome.status = FORBIDDEN
+        return problem(
+            "side", request.side or None,
+            f"{reviewer.actor} does not answer for the {' and '.join(asked) or 'either'} side "
+            f"of {pair[0]} -> {pair[1]} (visitor's partnership {proposal.visitor_partnership}, "
+            f"host's {proposal.host_partnership})",
+        )  # fmt: skip
+    if request.partnership and request.partnership not in (
+        proposal.visitor_partnership,
+        proposal.host_partnership,
+    ):
+        return problem(
+            "partnership",
+            request.partnership,
+            "is neither the visitor's nor the host's partnership",
+        )
+    new: list[dict[str, Any]] = []
+    already = 0
+    for side in asked:
+        key = (pair[0], pair[1], side)
+        earlier = book.batch.get(key)
+        if earlier is not None and earlier[1] != request.decision:
+            return problem(
+                "decision", request.decision,
+                f"conflicts with row {earlier[0]} ({earlier[1]}) for the {side} side",
+            )  # fmt: skip
+        why = _refusal(request, side, pair, proposal, book, reviewer, context)
+        if why == ALREADY:
+            already += 1
+            continue
+        if why:
+            return problem("decision", request.decision, why)
+        new.append(_event(request, side, proposal, reviewer, context, book))
+    for event in new:  # the whole request is valid: it moves the working state
+        _apply(event, book, proposal)
+        book.batch[(pair[0], pair[1], event["side"])] = (request.row, request.decision)
+    outcome.events = new
+    outcome.status = RECORDED if new else ALREADY
+    return outcome
+
+
+def _asked(
+    request: Request, mine: tuple[str, ...], reviewer: Reviewer, book: _Book
+) -> tuple[str, ...]:
+    """The sides a request answers: the one it names, both, or (unnamed) the reviewer's own
+    (a withdrawal without a side: the reviewer's sides that have an answer of its own)."""
+    if request.side in SIDES:
+        return (request.side,)
+    if request.side == "both" or reviewer.partnership is None and request.decision != "withdrawn":
+        return SIDES if request.side == "both" or reviewer.partnership is None else mine
+    if request.decision == "withdrawn":
+        pair = (request.visitor_id, request.host_id)
+        own = tuple(s for s in mine if (*pair, s, reviewer.actor) in book.latest_own)
+        return own or mine
+    return mine
+
+
+def _form_problems(request: Request) -> list[tuple[str, str | None, str]]:
+    found: list[tuple[str, str | None, str]] = []
+    if not request.visitor_id:
+        found.append(("visitor_id", None, "is empty"))
+    if not request.host_id:
+        found.append(("host_id", None, "is empty"))
+    if request.decision not in WORDS:
+        found.append(("decision", request.decision, "is not a decision: use " + ", ".join(WORDS)))
+    if request.side not in SIDE_WORDS:
+        found.append(("side", request.side, "is not a side: use visitor, host or both"))
+    if request.decided_on:
+        try:
+            date.fromisoformat(request.decided_on)
+        except ValueError:
+            found.append(("decided_on", request.decided_on, "is not a date (YYYY-MM-DD)"))
+    return found
+
+
+def _refusal(
+    request: Request,
+    side: str,
+    pair: Pair,
+    proposal: Proposal,
+    book: _Book,
+    reviewer: Reviewer,
+    context: Context,
+) -> str:
+    """Why this side cannot take the request ("" when it can, ALREADY when it holds it)."""
+    decision = request.decision
+    answer = book.answers.get((*pair, side))
+    current = "" if answer is None else str(answer["decision"])
+    if decision == "withdrawn":
+        own = book.latest_own.get((*pair, side, reviewer.actor))
+        if own is None or own.get("seq") is None:
+            return f"{reviewer.actor} has no answer of its own to withdraw on the {side} side"
+        if int(own["seq"]) <= context.read_seq:
+            return (
+                f"the {side} side's {own['decision']!r} of {own['decided_on']} was read by a run "
+                "already: it can no longer be withdrawn"
+                + (" (cancel the exchange instead)" if pair in book.exchanges else "")
+            )
+        return ""
+    if decision == "cancelled":
+        if pair in book.cancelled:
+            return ALREADY
+        if pair not in book.exchanges:
+            return "only an exchange (both sides accepted) can be cancelled"
+        return ""
+    if pair in book.cancelled:
+        return "the exchange was cancelled: the pair is never proposed again"
+    rejected = [
+        s for s in SIDES if (a := book.answers.get((*pair, s))) and a["decision"] == "rejected"
+    ]
+    if current == decision:
+        return ALREADY
+    if rejected:
+        return f"was rejected by the {rejected[0]} side: the pair is never proposed again"
+    if pair in book.exchanges:
+        return "is an exchange already (both sides accepted): cancel it instead"
+    if answer is not None and current in ("accepted", "rejected"):
+        return (
+            f"conflicts with the {side} side's recorded {current!r} of {answer['decided_on']} "
+            f"(run {answer['run_id']}); a recorded answer is withdrawn first, never overwritten"
+        )
+    if decision == "accepted":
+        other = "host" if side == "visitor" else "visitor"
+        counterpart = book.answers.get((*pair, other))
+        if counterpart is not None and counterpart["decision"] == "accepted":
+            return _exchange_problem(proposal, book, context)
+    return ""
+
+
+def _exchange_problem(proposal: Proposal, book: _Book, context: Context) -> str:
+    """Why the pair cannot become an exchange ("" when it can)."""
+    for (visitor, host), exchange in book.exchanges.items():
+        if visitor == proposal.visitor_id and exchange.mode == proposal.mode:
+            return f"visitor {visitor} has an accepted {exchange.mode} exchange with host {host}"
+    stays = [
+        (e.start_day, e.end_day)
+        for (_, host), e in book.exchanges.items()
+        if host == proposal.host_id
+    ]
+    limit = context.capacity.get(proposal.host_id)
+    busiest = busiest_day(stays, (proposal.start_day, proposal.end_day))
+    if limit is not None and busiest + 1 > limit:
+        return (
+            f"host {proposal.host_id} would receive {busiest + 1} accepted visitors on "
+            f"{proposal.start_day}..{proposal.end_day} for a capacity of {limit}"
+        )
+    return ""
+
+
+def busiest_day(stays: list[tuple[str, str]], stay: tuple[str, str]) -> int:
+    """The most ``stays`` (ISO start, end) that share one day with ``stay``: a day of the
+    stay's own interval carries the most where another stay starts, or on its first day."""
+    first, last = stay
+    overlapping = [(s, e) for s, e in stays if s <= last and e >= first]
+    days = {first} | {s for s, _ in overlapping if s >= first}
+    return max((sum(1 for s, e in overlapping if s <= day <= e) for day in days), default=0)
+
+
+def _event(
+    request: Request,
+    side: str,
+    proposal: Proposal,
+    reviewer: Reviewer,
+    context: Context,
+    book: _Book,
+) -> dict[str, Any]:
+    own = (proposal.visitor_partnership, proposal.host_partnership)[SIDES.index(side)]
+    on_behalf = reviewer.partnership or (request.partnership if request.partnership == own else "")
+    withdraws = None
+    if request.decision == "withdrawn":
+        key = (proposal.visitor_id, proposal.host_id, side, reviewer.actor)
+        withdraws = int(book.latest_own[key]["seq"])  # checked present by _refusal
+    return {
+        "visitor_id": proposal.visitor_id,
+        "host_id": proposal.host_id,
+        "side": side,
+        "decision": request.decision,
+        "withdraws": withdraws,
+        "partnership": on_behalf,
+        "decided_by": request.decided_by,
+        "decided_on": request.decided_on or context.today.isoformat(),
+        "note": request.note,
+        "actor": reviewer.actor,
+        "source": context.source,
+        "mode": proposal.mode,
+        "start_day": proposal.start_day,
+        "end_day": proposal.end_day,
+        "score": float(proposal.score),
+        "run_id": proposal.run_id,
+        "proposed_by": proposal.proposed_by,
+    }
+
+
+def _apply(event: dict[str, Any], book: _Book, proposal: Proposal) -> None:
+    pair = (proposal.visitor_id, proposal.host_id)
+    key = (*pair, event["side"])
+    if event["decision"] == "withdrawn":
+        book.answers.pop(key, None)  # (a batch never withdraws what it recorded itself)
+        book.latest_own.pop((*key, event["actor"]), None)
+        book.exchanges.pop(pair, None)
+        return
+    if event["decision"] == "cancelled":
+        book.cancelled.add(pair)
+        book.exchanges.pop(pair, None)
+        return
+    book.answers[key] = event
+    book.latest_own[(*key, event["actor"])] = event  # no seq yet: not withdrawn in this batch
+    answers = [book.answers.get((*pair, side)) for side in SIDES]
+    if all(a is not None and a["decision"] == "accepted" for a in answers):
+        book.exchanges[pair] = proposal
+
+
+def _as_proposal(event: Mapping[str, Any], known: Proposal | None) -> Proposal:
+    if known is not None:
+        return known
+    return Proposal(
+        str(event["visitor_id"]), str(event["host_id"]), str(event["mode"]),
+        str(event["start_day"]), str(event["end_day"]), float(event["score"]),
+        str(event["run_id"]), "", "", str(event.get("proposed_by") or ""),
+    )  # fmt: skip

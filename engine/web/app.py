@@ -1,0 +1,289 @@
+"""The review web app (``cxmatch serve``): server-rendered pages and a JSON API over the
+campaign's latest run and its decision log. No CDN, no outside request: it works offline.
+
+Security: every request needs a token (``cxmatch access``), as the sign-in cookie (HttpOnly,
+SameSite=Strict, Secure over HTTPS) or ``Authorization: Bearer TOKEN``; without one, 401. A
+partnership answers only its own sides (403 otherwise, nothing recorded). Forms carry a CSRF
+token (an HMAC of the sign-in token; cookie-authenticated API calls send it as
+``X-CSRF-Token``). Every page is sent with a Content-Security-Policy that allows only the app's
+own stylesheet and script, no framing, and forms posting to the app itself; templates escape
+every value (profile texts are untrusted). Every answer is recorded through the same
+validation as ``cxmatch decide`` (:func:`engine.review.rules.check_requests`), and the audit
+trail (``access.sqlite``) records who did what.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from engine.output.review_files import host_capacity
+from engine.review.alternatives import take_alternative
+from engine.review.inbox import record_answers
+from engine.review.log import ImportResult
+from engine.review.proposed import campaign_runs, proposed_pairs
+from engine.review.rules import FORBIDDEN, RECORDED
+from engine.review.rules import Request as Answer
+from engine.web import views
+from engine.web.access import Grant, audit, grant_of, same
+
+COOKIE = "cxmatch_review"
+CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+ANSWERS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
+
+
+def create_app(folder: Path) -> FastAPI:
+    folder = Path(folder).resolve()
+    cache = views.CampaignCache(folder)
+    pages = Environment(
+        loader=PackageLoader("engine.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    app = FastAPI(title="cxmatch review", docs_url=None, redoc_url=None, openapi_url=None)
+    static = Path(__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        return HTMLResponse(pages.get_template(name).render(**values), status_code=status)
+
+    def grant(request: Request) -> tuple[Grant | None, bool]:
+        """The caller's grant, and whether it came as a bearer token (no CSRF needed)."""
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            return grant_of(folder, header[7:].strip()), True
+        return grant_of(folder, request.cookies.get(COOKIE)), False
+
+    def unauthorised(request: Request) -> Response:
+        audit(folder, None, "refused: no valid token", request.url.path)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "a valid token is needed"}, status_code=401)
+        return page("signin.html", 401, message="Sign in with the link you were given.")
+
+    # ----------------------------------------------------------------------------- sign in
+
+    @app.get("/signin", response_class=HTMLResponse)
+    def signin_page() -> HTMLResponse:
+        return page("signin.html", message="")
+
+    @app.post("/signin")
+    async def signin(request: Request) -> Response:
+        form = await request.form()
+        token = str(form.get("token", ""))
+        found = grant_of(folder, token)
+        if found is None:
+            audit(folder, None, "sign-in refused", "unknown or revoked token")
+            return page("signin.html", 401, message="This sign-in link is not valid (any more).")
+        audit(folder, found, "signed in", found.label)
+        response = RedirectResponse("/", status_code=303)
+        secure = request.url.scheme == "https"
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure)
+        return response
+
+    @app.post("/signout")
+    async def signout(request: Request) -> Response:
+        found, _ = grant(request)
+        form = await request.form()
+        if found is None or not same(found.csrf, str(form.get("csrf", ""))):
+            return unauthorised(request)
+        audit(folder, found, "signed out", "")
+        response = RedirectResponse("/signin", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    # ----------------------------------------------------------------------------- pages
+
+    def review(found: Grant, messages: list[str], status: int = 200) -> HTMLResponse:
+        night = views.tonight(cache)
+        if night is None:
+            return page("review.html", status, grant=found, night=None, messages=messages)
+        return page(
+            "review.html",
+            status,
+            grant=found,
+            night=night.run.run_id,
+            proposals=views.proposal_rows(folder, night, found.reviewer),
+            alternatives=views.alternatives(night, found.reviewer),
+            kpis=views.kpis(night, found.reviewer),
+            left_out=views.left_out(night, found.reviewer),
+            messages=messages,
+        )
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request) -> Response:
+        found, _ = grant(request)
+        if found is None:
+            return unauthorised(request)
+        return review(found, [])
+
+    @app.post("/answer")
+    async def answer(request: Request) -> Response:
+        found, bearer = grant(request)
+        if found is None:
+            return unauthorised(request)
+        form = await request.form()
+        if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
+            audit(folder, found, "refused: bad form token", "/answer")
+            return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
+        one = Answer(
+            visitor_id=str(form.get("visitor_id", "")), host_id=str(form.get("host_id", "")),
+            decision=str(form.get("decision", "")), side=str(form.get("side", "")),
+            note=str(form.get("note", "")), decided_by=str(form.get("decided_by", "")),
+        )  # fmt: skip
+        result = _record(found, [one], "web")
+        status = 403 if any(o.status == FORBIDDEN for o in result.outcomes) else 200
+        return review(found, _said(result), status)
+
+    @app.post("/take")
+    async def take(request: Request) -> Response:
+        found, bearer = grant(request)
+        if found is None:
+            return unauthorised(request)
+        form = await request.form()
+        if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
+            return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
+        outcome = _take(found, str(form.get("visitor_id", "")), str(form.get("host_id", "")),
+                        str(form.get("note", "")), "web")  # fmt: skip
+        return review(found, [outcome["message"]], 200 if outcome["ok"] else 409)
+
+    # ----------------------------------------------------------------------------- JSON API
+
+    @app.get("/api/proposals")
+    def api_proposals(request: Request) -> Response:
+        found, _ = grant(request)
+        if found is None:
+            return unauthorised(request)
+        night = views.tonight(cache)
+        if night is None:
+            return JSONResponse({"run_id": None, "proposals": []})
+        rows = views.proposal_rows(folder, night, found.reviewer)
+        return JSONResponse(
+            {"run_id": night.run.run_id, "proposals": [views.api_row(r) for r in rows]}
+        )
+
+    @app.post("/api/decisions")
+    async def api_decisions(request: Request) -> Response:
+        found, bearer = grant(request)
+        if found is None:
+            return unauthorised(request)
+        if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
+            return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
+        try:
+            body = await request.json()
+            answers = [_answer(item, index) for index, item in enumerate(body)]
+        except (ValueError, TypeError, AttributeError):
+            return JSONResponse(
+                {"detail": "send a JSON list of {visitor_id, host_id, decision, side?, note?}"}, 422
+            )
+        result = _record(found, answers, "api")
+        rows = [
+            {
+                "index": o.request.row,
+                "visitor_id": o.request.visitor_id,
+                "host_id": o.request.host_id,
+                "status": o.status,
+                "sides": [e["side"] for e in o.events],
+                "problems": [p.message for p in o.problems],
+            }  # fmt: skip
+            for o in result.outcomes
+        ]
+        statuses = {o.status for o in result.outcomes}
+        code = (
+            403
+            if statuses == {FORBIDDEN}
+            else 422
+            if RECORDED not in statuses and result.problems
+            else 200
+        )
+        return JSONResponse({"recorded": result.recorded, "results": rows}, status_code=code)
+
+    @app.post("/api/alternatives")
+    async def api_alternatives(request: Request) -> Response:
+        found, bearer = grant(request)
+        if found is None:
+            return unauthorised(request)
+        if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
+            return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
+        item = await request.json()
+        outcome = _take(found, str(item.get("visitor_id", "")), str(item.get("host_id", "")),
+                        str(item.get("note", "")), "api")  # fmt: skip
+        return JSONResponse(outcome, status_code=200 if outcome["ok"] else 409)
+
+    # ----------------------------------------------------------------------------- recording
+
+    def _record(found: Grant, answers: list[Answer], source: str) -> ImportResult:
+        result = record_answers(folder, cache.campaign(), answers, found.reviewer, source=source)
+        for outcome in result.outcomes:
+            a = outcome.request
+            detail = f"{a.visitor_id} -> {a.host_id} {a.side or 'own side(s)'} {a.decision}"
+            audit(folder, found, f"answer {outcome.status}", detail)
+        return result
+
+    def _take(
+        found: Grant, visitor_id: str, host_id: str, note: str, source: str
+    ) -> dict[str, Any]:
+        night = views.tonight(cache)
+        if night is None:
+            return {"ok": False, "message": "the campaign has no run yet"}
+        campaign = cache.campaign()
+        proposals = proposed_pairs(campaign_runs(folder), campaign)
+        taken = take_alternative(
+            folder, campaign, night.run, proposals, host_capacity(campaign),
+            (visitor_id, host_id), found.reviewer, note=note, source=source,
+        )  # fmt: skip
+        verdict = "taken" if taken.ok else "refused"
+        audit(folder, found, f"alternative {verdict}", f"{visitor_id} -> {host_id}")
+        if taken.ok:
+            message = (
+                f"{visitor_id} -> {host_id} taken as an alternative and accepted for your side"
+            )
+        else:
+            message = f"{visitor_id} -> {host_id} cannot be taken: " + "; ".join(taken.problems)
+        return {"ok": taken.ok, "message": message, "proposal": taken.row}
+
+    return app
+
+
+def _answer(item: dict[str, Any], index: int) -> Answer:
+    if not isinstance(item, dict):
+        raise TypeError("each answer is an object")
+    text = {key: str(item.get(key, "") or "") for key in
+            ("visitor_id", "host_id", "decision", "side", "note", "decided_by")}  # fmt: skip
+    return Answer(**text, row=index)
+
+
+def _said(result: ImportResult) -> list[str]:
+    messages = []
+    for outcome in result.outcomes:
+        a = outcome.request
+        if outcome.status == RECORDED:
+            sides = " and ".join(e["side"] for e in outcome.events)
+            messages.append(
+                f"{a.visitor_id} -> {a.host_id}: {a.decision} recorded for the {sides} side"
+            )
+        elif outcome.problems:
+            messages += [f"{a.visitor_id} -> {a.host_id}: {p.message}" for p in outcome.problems]
+        else:
+            messages.append(f"{a.visitor_id} -> {a.host_id}: {a.decision} was recorded already")
+    return messages

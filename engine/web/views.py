@@ -1,0 +1,213 @@
+"""What the review pages and the JSON API show: tonight's proposals in a reviewer's scope with
+both profiles, each side's answer, the reviewer's own answers it may still undo, alternatives,
+KPI progress and who is left out. Plain data (dicts of text and numbers); the templates escape
+every value.
+
+The run shown is the latest complete run in ``CAMPAIGN/runs``; the campaign is loaded once per
+change of its files (a small cache keyed by the files' modification times).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine.domain.contract import Campaign
+from engine.load.campaign import load_campaign
+from engine.output.folders import RunFolder, latest_run
+from engine.review.log import last_read, log_path, read_log, read_taken
+from engine.review.proposed import runs_root
+from engine.review.rules import Reviewer
+from engine.review.state import SIDES, live, pair_states
+
+PROFILE_FIELDS = (
+    "org_name", "org_type", "country", "partnership", "sectors", "languages", "mode",
+    "available_from", "available_to", "min_days", "max_days", "capacity", "offer", "seek",
+)  # fmt: skip
+SHOWN = (
+    "visitor_id", "host_id", "group_id", "start", "end", "stay_days", "mode", "score", "band",
+    "category", "visitor_partnership", "host_partnership", "reasons", "lump_sum_eur",
+)  # fmt: skip
+OPTIONAL = ("p_accept",)
+
+
+@dataclass(frozen=True)
+class Tonight:
+    campaign: Campaign
+    run: RunFolder
+    proposals: pd.DataFrame  # the run's proposals and the alternatives reviewers took
+
+
+class CampaignCache:
+    """The campaign loaded once per change of its input files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._key: tuple[Any, ...] | None = None
+        self._campaign: Campaign | None = None
+
+    def campaign(self) -> Campaign:
+        key = tuple(
+            (p.name, p.stat().st_mtime_ns)
+            for p in sorted(self.folder.iterdir())
+            if p.is_file() and p.suffix in (".csv", ".parquet", ".toml")
+        )
+        if self._campaign is None or key != self._key:
+            self._campaign, self._key = load_campaign(self.folder), key
+        return self._campaign
+
+
+def tonight(cache: CampaignCache) -> Tonight | None:
+    run = latest_run(runs_root(cache.folder), cache.folder)
+    if run is None:
+        return None
+    campaign = cache.campaign()
+    proposals = run.proposals()
+    taken = read_taken(log_path(cache.folder))
+    if len(taken):
+        extra = taken.rename(columns={"start_day": "start", "end_day": "end"}).assign(
+            proposed_by=taken["taken_by"], reasons="taken as an alternative by a reviewer"
+        )
+        proposals = pd.concat([proposals.assign(proposed_by=""), extra], ignore_index=True)
+        proposals = proposals.drop_duplicates(["visitor_id", "host_id"], keep="first")
+    else:
+        proposals = proposals.assign(proposed_by="")
+    return Tonight(campaign, run, proposals.reset_index(drop=True))
+
+
+def in_scope(proposals: pd.DataFrame, reviewer: Reviewer) -> pd.DataFrame:
+    if reviewer.partnership is None:
+        return proposals
+    mine = (proposals["visitor_partnership"] == reviewer.partnership) | (
+        proposals["host_partnership"] == reviewer.partnership
+    )
+    return proposals[mine]
+
+
+def proposal_rows(folder: Path, night: Tonight, reviewer: Reviewer) -> list[dict[str, Any]]:
+    """The reviewer's proposals, each with both profiles, both sides' answers, the sides the
+    reviewer answers and its own answers it may still withdraw."""
+    events = read_log(log_path(folder))
+    states: dict[tuple[str, str], dict[str, Any]] = {
+        (str(r["visitor_id"]), str(r["host_id"])): {str(k): v for k, v in r.items()}
+        for r in pair_states(events).to_dict("records")
+    }
+    read_up_to = last_read(log_path(folder))
+    counted = live(events)
+    own = counted[
+        (counted["actor"] == reviewer.actor)
+        & (counted["seq"].astype(int) > read_up_to)
+        & (counted["decision"] != "withdrawn")
+    ]
+    undoable = {(r["visitor_id"], r["host_id"], r["side"]): r for r in own.to_dict("records")}
+    profiles = night.campaign.profiles.set_index("profile_id")
+    rows = []
+    for record in in_scope(night.proposals, reviewer).to_dict("records"):
+        pair = (str(record["visitor_id"]), str(record["host_id"]))
+        state = states.get(pair, {})
+        sides = [
+            side
+            for side, partnership in zip(
+                SIDES, (record["visitor_partnership"], record["host_partnership"]), strict=True
+            )
+            if reviewer.partnership in (None, partnership)
+        ]
+        row: dict[str, Any] = {key: _text(record.get(key)) for key in SHOWN}
+        for key in OPTIONAL:
+            if key in record and not _missing(record[key]):
+                row[key] = f"{float(record[key]):.2f}"
+        row.update(
+            pair=pair,
+            proposed_by=str(record.get("proposed_by") or ""),
+            visitor=_profile(profiles, pair[0]),
+            host=_profile(profiles, pair[1]),
+            status=str(state.get("status", "") or "open"),
+            answers={side: str(state.get(side, "") or "") for side in SIDES},
+            note=str(state.get("note", "") or ""),
+            my_sides=sides,
+            undo=[side for side in sides if (*pair, side) in undoable],
+        )
+        rows.append(row)
+    return rows
+
+
+def alternatives(night: Tonight, reviewer: Reviewer) -> list[dict[str, str]]:
+    """Lines of the run's ``alternatives.csv`` the reviewer may take: other hosts for its
+    visitors, other visitors for its hosts."""
+    path = night.run.path / "alternatives.csv"
+    if not path.is_file():
+        return []
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    partnership = night.campaign.profiles.set_index("profile_id")["partnership"]
+    proposed = set(zip(night.proposals["visitor_id"], night.proposals["host_id"], strict=True))
+    rows = []
+    for record in table.to_dict("records"):
+        visitor, host = (
+            (record["profile_id"], record["alternative_id"])
+            if record["side"] == "visitor"
+            else (record["alternative_id"], record["profile_id"])
+        )
+        own = partnership.get(record["profile_id"])
+        if reviewer.partnership not in (None, own) or (visitor, host) in proposed:
+            continue
+        line = {str(k): str(v) for k, v in record.items()}
+        rows.append({**line, "visitor_id": str(visitor), "host_id": str(host)})
+    return rows
+
+
+def kpis(night: Tonight, reviewer: Reviewer) -> list[dict[str, str]]:
+    return _table(night.run.path / "kpis.csv", reviewer, "partnership")
+
+
+def left_out(night: Tonight, reviewer: Reviewer) -> list[dict[str, str]]:
+    """Who tonight leaves out, with the reason (when the run has ``unmatched.csv``)."""
+    return _table(night.run.path / "unmatched.csv", reviewer, "partnership")
+
+
+def api_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A proposal as ``GET /api/proposals`` gives it."""
+    shown = {k: v for k, v in row.items() if k not in ("pair", "visitor", "host")}
+    return {**shown, "visitor": row["visitor"], "host": row["host"]}
+
+
+def _table(path: Path, reviewer: Reviewer, column: str) -> list[dict[str, str]]:
+    if not path.is_file():
+        return []
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if reviewer.partnership is not None and column in table.columns:
+        table = table[table[column] == reviewer.partnership]
+    return [{str(k): str(v) for k, v in r.items()} for r in table.to_dict("records")]
+
+
+def _profile(profiles: pd.DataFrame, profile_id: str) -> dict[str, str]:
+    if profile_id not in profiles.index:
+        return {"profile_id": profile_id}
+    record = profiles.loc[profile_id]
+    shown = {"profile_id": profile_id}
+    for key in PROFILE_FIELDS:
+        if key in record.index:
+            shown[key] = _text(record[key])
+    return shown
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, list | tuple | str) and bool(pd.isna(value)))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        listed = value.tolist()
+        if isinstance(listed, list):
+            return ", ".join(str(v) for v in listed)
+    if _missing(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, float):
+        return f"{value:.1f}" if not value.is_integer() else str(int(value))
+    return str(value)

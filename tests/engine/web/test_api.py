@@ -1,0 +1,112 @@
+"""The review app's JSON API and pages through FastAPI's TestClient: 401 without a token, 403
+outside the caller's scope (nothing recorded), the same validation as ``cxmatch decide``, CSRF
+on cookie-authenticated posts, the security headers, escaping, revocation and the audit trail."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from engine.review.log import log_path, read_log
+from engine.review.state import pair_states
+from engine.web.access import create_token, read_audit, revoke_token
+from engine.web.app import CSP, create_app
+from tests.engine.web.conftest import SCRIPT, Review
+
+
+def client(review: Review, token: str | None = None) -> TestClient:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return TestClient(create_app(review.folder), headers=headers)
+
+
+def test_without_a_valid_token_everything_is_401(review):
+    anonymous = client(review)
+    assert anonymous.get("/api/proposals").status_code == 401
+    assert anonymous.get("/").status_code == 401
+    post = anonymous.post("/api/decisions", json=[{"visitor_id": "V", "host_id": "H"}])
+    assert post.status_code == 401
+    assert client(review, "not-a-token").get("/api/proposals").status_code == 401
+    assert not log_path(review.folder).exists()
+
+
+def test_a_partnership_sees_only_its_proposals(review):
+    body = client(review, review.token_a).get("/api/proposals").json()
+    pairs = {(p["visitor_id"], p["host_id"]) for p in body["proposals"]}
+    assert pairs == review.mine(review.a) and pairs != set(
+        zip(review.proposals["visitor_id"], review.proposals["host_id"], strict=True)
+    )
+    first = body["proposals"][0]
+    assert {"visitor", "host", "reasons", "status", "my_sides"} <= set(first)
+    office = client(review, review.token_office).get("/api/proposals").json()
+    assert len(office["proposals"]) == len(review.proposals)
+
+
+def test_the_other_side_gets_403_on_the_visitor_side_and_nothing_is_recorded(review):
+    pair = review.a_to_b().iloc[0]
+    row = {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": "accepted"}
+    refused = client(review, review.token_b).post(
+        "/api/decisions", json=[{**row, "side": "visitor"}]
+    )
+    assert refused.status_code == 403
+    assert refused.json()["results"][0]["status"] == "forbidden"
+    assert read_log(log_path(review.folder)).empty
+
+    mine = client(review, review.token_a).post("/api/decisions", json=[{**row, "note": "yes"}])
+    assert mine.status_code == 200 and mine.json()["results"][0]["sides"] == ["visitor"]
+    theirs = client(review, review.token_b).post("/api/decisions", json=[row])
+    assert theirs.json()["results"][0]["sides"] == ["host"]
+    states = pair_states(read_log(log_path(review.folder)))
+    assert states[["visitor_id", "host_id", "status"]].values.tolist() == [
+        [pair["visitor_id"], pair["host_id"], "exchange"]
+    ]
+    log = read_log(log_path(review.folder))
+    assert set(log["actor"]) == {f"partnership:{review.a}", f"partnership:{review.b}"}
+    assert set(log["source"]) == {"api"}
+
+
+def test_the_api_lists_every_problem_row_with_the_same_validation_as_decide(review):
+    pair = review.a_only().iloc[0]
+    rows = [
+        {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": "maybe"},
+        {"visitor_id": pair["visitor_id"], "host_id": "H-NOBODY", "decision": "accepted"},
+        {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": "rejected"},
+    ]
+    answer = client(review, review.token_a).post("/api/decisions", json=rows)
+    assert answer.status_code == 200
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == ["invalid", "invalid", "recorded"]
+    assert "is not a decision" in results[0]["problems"][0]
+    assert "was proposed by no run" in results[1]["problems"][0]
+    assert client(review, review.token_a).post("/api/decisions", json={"x": 1}).status_code == 422
+
+
+def test_forms_need_the_csrf_token_and_pages_escape_and_carry_a_csp(review):
+    app = TestClient(create_app(review.folder))
+    signed = app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
+    assert signed.status_code == 303 and "httponly" in signed.headers["set-cookie"].lower()
+    page = app.get("/")
+    assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
+    assert SCRIPT not in page.text and "&lt;script&gt;" in page.text
+    pair = review.a_only().iloc[0]
+    form = {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": "hold"}
+    assert app.post("/answer", data=form).status_code == 403  # no CSRF token
+    assert app.post("/api/decisions", json=[form]).status_code == 403  # cookie, no header
+    assert read_log(log_path(review.folder)).empty
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    assert app.post("/answer", data={**form, "csrf": csrf}).status_code == 200
+    assert set(pair_states(read_log(log_path(review.folder)))["status"]) == {"hold"}
+
+
+def test_a_revoked_token_signs_in_no_more_and_the_audit_trail_says_who_did_what(review):
+    token_id, token = create_token(review.folder, review.a, "tester")
+    assert client(review, token).get("/api/proposals").status_code == 200
+    assert revoke_token(review.folder, token_id)
+    assert client(review, token).get("/api/proposals").status_code == 401
+    pair = review.a_only().iloc[0]
+    client(review, review.token_a).post(
+        "/api/decisions",
+        json=[{"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": "hold"}],
+    )
+    actions = [(actor, action) for _, _, actor, action, _ in read_audit(review.folder)]
+    assert ("cxmatch access", "token revoked") in actions
+    assert (f"partnership:{review.a}", "answer recorded") in actions
+    assert ("anonymous", "refused: no valid token") in actions
