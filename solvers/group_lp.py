@@ -52,9 +52,13 @@ FIRST_GROUPS_PER_HOST = 1_000
 PURGE = float("inf")
 # HiGHS' interior point (each master from scratch: SciPy has no warm start; measured at
 # 5,000 tight visitors, 25,000 groups: 40 iterations in 2.5 s, dual simplex 15,000 in 6 s)
-# and its work: seconds per iteration and nonzero of the master (measured here, loaded)
+# and its work: seconds per iteration and nonzero of the master (measured here, loaded), each
+# master counting ROUND_ITERATIONS more for what HiGHS does beyond its iterations (presolve,
+# crossover: at 5,000 tight visitors whose quotas bind, masters of 1 to 3 iterations took 4 to
+# 5.5 s each, and 9.9 s of work counted by iterations alone took 25 s)
 METHOD = "highs-ipm"
 SECONDS_PER_NONZERO_ITERATION = 5e-7
+ROUND_ITERATIONS = 20
 # the prices only need to be good, not exact: every bound is L(prices), valid whatever they are
 IPM_TOLERANCE = 1e-6
 
@@ -70,6 +74,7 @@ class GroupBound:
     groups: int  # columns of the last master
     wall_time_s: float
     cut: bool  # the wall-clock deadline ended the rounds
+    work_s: float = 0.0  # HiGHS work the rounds took (iterations x nonzeros, as seconds)
 
 
 class _Columns:
@@ -239,11 +244,12 @@ def group_bound(
             method=METHOD,
             options={**limits, "ipm_optimality_tolerance": IPM_TOLERANCE},
         )
-        used += int(getattr(result, "nit", 0) or 0) * matrix.nnz
+        used += (int(getattr(result, "nit", 0) or 0) + ROUND_ITERATIONS) * matrix.nnz
         log.debug(
-            "group LP round %d: %d groups, %s iterations, %.2f s, bound %.1f",
+            "group LP round %d: %d groups, %d nonzeros, %s iterations, %.2f s, bound %.1f",
             rounds,
             k,
+            matrix.nnz,
             getattr(result, "nit", 0),
             time.perf_counter() - started,
             best_bound,
@@ -281,4 +287,5 @@ def group_bound(
         groups=k,
         wall_time_s=time.perf_counter() - started,
         cut=cut,
+        work_s=used * SECONDS_PER_NONZERO_ITERATION,
     )

@@ -20,7 +20,7 @@ When a pass over the seeds leaves work, a second pass grows neighbourhoods twice
 
 Deterministic: the neighbourhoods depend only on the problem, the incumbent and the LP; each
 CP-SAT run is interleaved and ends on deterministic time; the whole search stops after a
-fixed amount of work (``work``: deterministic time plus ``BUILD_WORK`` per model), or at the wall-clock ``deadline`` (the safety
+fixed amount of work (``work``: deterministic time plus the ``BUILD_WORK`` of each model), or at the wall-clock ``deadline`` (the safety
 net: then the result may differ from run to run, and ``stats`` says it was cut).
 """
 
@@ -39,10 +39,16 @@ from solvers.result import Solution
 HOSTS = 8  # hosts per neighbourhood
 PAIRS = 1_200  # pairs per neighbourhood (the seed host is always whole)
 PASSES = 2  # over the seeds, each with neighbourhoods twice the size of the one before
-STEP_TIME = 1.0  # CP-SAT deterministic time per neighbourhood
-# the work of building a neighbourhood's model, in seconds (0.06 wall seconds each at 5,000
-# tight visitors on this loaded machine, where CP-SAT's own was 0.013 deterministic seconds)
+# CP-SAT deterministic time per neighbourhood of the first pass, twice that in the second (at
+# 800 tight visitors, 1.0 let 2 neighbourhoods take 5.8 s; at 0.2 most still close, and many
+# more are tried)
+STEP_TIME = 0.2
+# the work of building a neighbourhood's model, in seconds: a fixed part and per pair of the
+# whole problem (each neighbourhood slices the full arrays); measured loaded (2 cores shared),
+# the wall beyond CP-SAT's deterministic time per neighbourhood: 0.13 s at 13,800 pairs, 0.37 s
+# at 98,800
 BUILD_WORK = 0.05
+BUILD_WORK_PER_PAIR = 3e-6
 
 
 def improve(
@@ -60,11 +66,12 @@ def improve(
     order) within ``work`` deterministic seconds of CP-SAT."""
     best, value = incumbent, problem.objective(*incumbent)
     spent, tried, improved, closed = 0.0, 0, 0, 0
+    build_work = BUILD_WORK + BUILD_WORK_PER_PAIR * problem.n_pairs
     wants = _wanted_hosts(problem)
     cut = False
     # a pass over the seeds, then passes with larger neighbourhoods while work is left
-    passes = [(HOSTS * 2**k, PAIRS * 2**k) for k in range(PASSES)]
-    for (size, pairs), host in ((limits, h) for limits in passes for h in seeds):
+    passes = [(HOSTS * 2**k, PAIRS * 2**k, STEP_TIME * 2**k) for k in range(PASSES)]
+    for (size, pairs, step), host in ((limits, h) for limits in passes for h in seeds):
         if spent >= work:
             break
         if deadline is not None and time.perf_counter() > deadline:
@@ -81,11 +88,11 @@ def improve(
         params.num_workers = workers
         params.random_seed = seed
         params.interleave_search = True
-        params.max_deterministic_time = min(STEP_TIME, max(0.05, work - spent))
+        params.max_deterministic_time = min(step, max(0.05, work - spent))
         if deadline is not None:
             params.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
         status = solver.solve(built.model)
-        spent += float(solver.deterministic_time) + BUILD_WORK
+        spent += float(solver.deterministic_time) + build_work
         tried += 1
         closed += status == cp_model.OPTIMAL
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

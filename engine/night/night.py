@@ -185,7 +185,10 @@ def run_night(
         wide_problem = assignment_problem(campaign, encoded, wide, visitors, carry)
         return wide_problem.restricted(np.ones(wide_problem.n_pairs, dtype=bool))
 
-    lead = without_lead if campaign.policy.lead_days > 0 else None
+    # the lead time's price rebuilds tonight's candidates: only when that fits the budget
+    lead: Callable[[], AssignmentProblem | None] | None = None
+    if campaign.policy.lead_days > 0:
+        lead = without_lead if timings["candidates"] <= budget else lambda: None
     rule_prices = prices(diagnosis.costs, problem, solved, lead, budget)
     lap("diagnosis")
 

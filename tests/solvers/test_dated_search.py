@@ -128,7 +128,11 @@ def test_the_search_never_loses_what_it_had(seed):
     seeds = list(range(p.n_hosts))
     found = improve(p, start, seeds, work=5, workers=1, seed=0, deadline=None, stats=stats)
     assert feasible(p, found) and p.objective(*found) >= p.objective(*start)
-    assert stats["lns_neighbourhoods"] > 0 and stats["lns_closed"] == stats["lns_neighbourhoods"]
+    # each neighbourhood ends on its deterministic time (0.2 s, 0.4 s in the second pass),
+    # closed or not: one not closed keeps the incumbent's part unless it found better
+    assert (
+        stats["lns_neighbourhoods"] > 0 and 0 < stats["lns_closed"] <= stats["lns_neighbourhoods"]
+    )
 
 
 def test_a_deadline_in_the_past_cuts_the_search_and_says_so():
