@@ -94,7 +94,7 @@ def solve_assignment(
     work, after = solver_budget(scored, problem.n_pairs, options.time_limit_s)
     started = time.perf_counter() if options.started is None else options.started
     end = started + (1 + OVERRUN) * options.time_limit_s - LOAD_MARGIN * after
-    deadline = max(time.perf_counter() + 0.5, end)
+    deadline = max(time.perf_counter() + SOLVER_MINIMUM_S, end)  # its minimum, on the clock too
     return solve(
         problem,
         SolverOptions(
