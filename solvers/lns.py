@@ -16,7 +16,8 @@ Neighbourhoods, in this order, each grown from a seed host to at most ``HOSTS`` 
 3. *one partnership*: the hosts of the pairs whose visitors count for a quota that falls
    short, when one does.
 
-When a pass over the seeds leaves work, a second pass grows neighbourhoods twice as large.
+When a pass over the seeds leaves work, a second pass grows neighbourhoods twice as large,
+then passes of both sizes take turns while work is left and they still improve the incumbent.
 
 Deterministic: the neighbourhoods depend only on the problem, the incumbent and the LP; each
 CP-SAT run is interleaved and ends on deterministic time; the whole search stops after a
@@ -38,7 +39,8 @@ from solvers.result import Solution
 
 HOSTS = 8  # hosts per neighbourhood
 PAIRS = 1_200  # pairs per neighbourhood (the seed host is always whole)
-PASSES = 2  # over the seeds, each with neighbourhoods twice the size of the one before
+PASSES = 2  # sizes of neighbourhood: over the seeds, then twice the size, in turn
+MAX_PASSES = 8  # passes over the seeds at most (while work is left and they improve)
 # CP-SAT deterministic time per neighbourhood of the first pass, twice that in the second (at
 # 800 tight visitors, 1.0 let 2 neighbourhoods take 5.8 s; at 0.2 most still close, and many
 # more are tried)
@@ -72,9 +74,17 @@ def improve(
     build_work = BUILD_WORK + BUILD_WORK_PER_PAIR * problem.n_pairs
     wants = _wanted_hosts(problem)
     cut = False
-    # a pass over the seeds, then passes with larger neighbourhoods while work is left
+    # a pass over the seeds, then one with larger neighbourhoods, and so on in turn while work
+    # is left and one of the last PASSES passes improved the incumbent
     passes = [(HOSTS * 2**k, PAIRS * 2**k, STEP_TIME * 2**k) for k in range(PASSES)]
-    for (size, pairs, step), host in ((limits, h) for limits in passes for h in seeds):
+    gains: list[int] = []
+    for turn, host in ((t, h) for t in range(MAX_PASSES) for h in [*seeds, -1]):
+        if host < 0:  # the pass is over
+            gains.append(improved)
+            if len(gains) > PASSES and gains[-1] == gains[-1 - PASSES]:
+                break  # a pass of each size without a gain
+            continue
+        size, pairs, step = passes[turn % PASSES]
         if spent >= work:
             break
         if deadline is not None and time.perf_counter() > deadline:
