@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,3 +177,20 @@ def _group_ids(proposals: pd.DataFrame) -> pd.Series:
     )
     merged = proposals[keys].merge(ranks, on=keys, how="left")
     return merged["host_id"] + "-G" + merged["group"].astype(str)
+
+
+def tight_folder(source: Path, target: Path) -> Path:
+    """A copy of the campaign folder ``source`` as its "tight" variant (``tighten``): the
+    policy's ``min_sme_share`` 0.6 and every remaining quota need x1.3, as files, so that
+    ``cxmatch run`` reads it like any campaign."""
+    if (target / "quotas.csv").exists():
+        return target
+    shutil.copytree(source, target)
+    tight = tighten(load_campaign(source))
+    tight.quotas[["partnership", "category", "target"]].to_csv(target / "quotas.csv", index=False)
+    policy = target / "policy.toml"
+    lines = [
+        line for line in policy.read_text().splitlines() if not line.startswith("min_sme_share")
+    ]
+    policy.write_text("\n".join([*lines, f"min_sme_share = {TIGHT_SME_SHARE}"]) + "\n")
+    return target

@@ -39,6 +39,7 @@ from solvers.options import (
     WALL_SAFETY_FACTOR,
     SolverOptions,
     remaining_budget,
+    wall_limit,
 )
 from solvers.problem import AssignmentProblem
 from solvers.result import Solution, SolveStatus
@@ -139,7 +140,7 @@ def add_sme_share(
             weights = problem.expected_weight[pairs].astype(np.int64) * coefficients
             model.add(
                 cp_model.LinearExpr.weighted_sum(x, weights.tolist())
-                + fixed * problem.expected_fixed
+                + problem.expected_fixed_margin
                 >= 0
             )
 
@@ -302,9 +303,9 @@ def solve_model(
         # the wall-clock limit is only a safety net
         params.interleave_search = True
         params.max_deterministic_time = max(0.1, CP_SAT_DETERMINISTIC_SHARE * options.time_limit_s)
-        params.max_time_in_seconds = WALL_SAFETY_FACTOR * options.time_limit_s
+        params.max_time_in_seconds = wall_limit(options, WALL_SAFETY_FACTOR)
     else:
-        params.max_time_in_seconds = remaining_budget(options, started)
+        params.max_time_in_seconds = min(remaining_budget(options, started), wall_limit(options, 1))
     status = _STATUS[solver.solve(built.model)]
     stats.update(
         cp_sat_status=status.value,

@@ -81,6 +81,9 @@ class Relaxation:
     lagrangian_values: np.ndarray | None = None
     core: np.ndarray | None = None  # (n_pairs,) bool: the pairs of the last core LP
     slot_values: np.ndarray | None = None  # (n_slots,) LP value of each slot's y
+    # prices of every row (``LpRows`` order), each visitor's raised by its best improving
+    # reduced cost: a feasible dual of the full LP (its objective is ``bound``)
+    row_duals: np.ndarray | None = None
 
     @property
     def fractional(self) -> int:
@@ -149,7 +152,7 @@ class LpRows:
                 -self.needs,
                 [float(cap.limit) for cap in problem.caps],
                 np.zeros(0) if problem.set_limit is None else problem.set_limit.astype(float),
-                [float(fixed * problem.expected_fixed)] if expected else [],
+                [float(problem.expected_fixed_margin)] if expected else [],
             ]
         )
         self.value = problem.pair_value.astype(float)

@@ -32,6 +32,10 @@ class SolverOptions:
     # within core_reduced_cost objective units of zero (a heuristic core, no longer exact)
     max_core_pairs: int = 20_000
     core_reduced_cost: float = 3 * SCORE_SCALE
+    # the wall-clock safety net (a ``time.perf_counter`` value): a phase still running then
+    # stops with the best it has, and the result says so (``stats["cut_by_wall_clock"]``);
+    # None: only the work budgets end the solve
+    deadline: float | None = None
 
 
 # Deterministic mode (the default): CP-SAT stops after this share of the time limit in its
@@ -40,6 +44,20 @@ class SolverOptions:
 # clock only cuts a run that takes WALL_SAFETY_FACTOR times the limit.
 CP_SAT_DETERMINISTIC_SHARE = 0.15
 WALL_SAFETY_FACTOR = 3.0
+
+
+def past_deadline(options: SolverOptions) -> bool:
+    """The wall-clock deadline has passed (never, without one)."""
+    return options.deadline is not None and time.perf_counter() > options.deadline
+
+
+def wall_limit(options: SolverOptions, share_of_limit: float) -> float:
+    """Seconds a phase may run on the wall clock: ``share_of_limit`` x the time limit as a
+    safety net, and never past the deadline."""
+    limit = max(0.1, share_of_limit * options.time_limit_s)
+    if options.deadline is not None:
+        limit = min(limit, max(0.05, options.deadline - time.perf_counter()))
+    return limit
 
 
 def remaining_budget(options: SolverOptions, started: float) -> float:

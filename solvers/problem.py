@@ -89,6 +89,9 @@ class AssignmentProblem:
     # fixed exchanges weighing expected_fixed each. None: the share of proposals only.
     expected_weight: np.ndarray | None = None  # (n_pairs,) int64
     expected_fixed: int = 100
+    # the expected share's margin of exchanges fixed outside the problem beyond the fixed
+    # ones (e.g. the pairs a neighbourhood of the search keeps from its incumbent)
+    expected_offset: int = 0
 
     def __post_init__(self) -> None:
         n = len(self.pair_visitor)
@@ -315,5 +318,11 @@ class AssignmentProblem:
                 weights * np.where(is_sme, share.denominator - share.numerator, -share.numerator)
             ).sum()
         )
+        return margin + self.expected_fixed_margin
+
+    @property
+    def expected_fixed_margin(self) -> int:
+        """The expected share's margin of the exchanges fixed outside the problem."""
+        share = self.min_sme_share
         fixed = share.denominator * self.fixed_smes - share.numerator * self.fixed_total
-        return margin + fixed * self.expected_fixed
+        return fixed * self.expected_fixed + self.expected_offset

@@ -65,12 +65,14 @@ def solve_relaxation(
     tolerance: float = BOUND_TOLERANCE,
     time_limit_s: float | None = None,
     deterministic: bool = False,
+    deadline: float | None = None,
 ) -> Relaxation | None:
     """The LP optimum, or None if HiGHS does not reach it (the caller then goes without).
 
     ``price=False`` solves the LP over every pair at once. ``deterministic`` turns the time
     budget into HiGHS iteration caps (see ``highs_limits``), so the result never depends on
-    the machine's load.
+    the machine's load; ``deadline`` (a ``time.perf_counter`` value) is the wall-clock
+    safety net: the pricing stops with the bound it has (a bound still).
     """
     started = time.perf_counter()
     n = problem.n_pairs
@@ -99,6 +101,8 @@ def solve_relaxation(
                 None if time_limit_s is None else time_limit_s - (time.perf_counter() - started)
             )
             limits = highs_limits(remaining, n_rows, False)
+        if deadline is not None:
+            limits = {**limits, "time_limit": max(0.05, deadline - time.perf_counter())}
         solved = rows.solve(trial, limits)
         used += rows.iterations
         if solved is None:  # out of time (or numerical trouble): the last round stands
@@ -117,7 +121,7 @@ def solve_relaxation(
             out_of_time = time_limit_s is not None and time.perf_counter() - started > time_limit_s
         if raise_by.sum() <= tolerance * max(1.0, abs(value)) or rounds >= max_rounds:
             break
-        if out_of_time:
+        if out_of_time or (deadline is not None and time.perf_counter() > deadline):
             break
         in_core |= _best_per_visitor(problem, reduced, improving, ADD_PER_VISITOR)
         log.debug(
@@ -134,6 +138,8 @@ def solve_relaxation(
     # raise each visitor's dual by its best improving reduced cost: a feasible dual again
     bound = value + float(raise_by.sum())
     reduced = reduced - raise_by[problem.pair_visitor]
+    row_duals = duals.copy()
+    row_duals[: problem.n_visitors] += raise_by
     values = np.zeros(n)
     values[core] = np.clip(core_values, 0.0, 1.0)
     # only pairs at 0 give a fixing certificate (the x <= 1 bounds carry the rest)
@@ -150,6 +156,7 @@ def solve_relaxation(
         exact=exact,
         side_duals=duals[rows.side_start :],
         lagrangian_values=rows.lagrangian_values(duals),
+        row_duals=row_duals,
     )
 
 

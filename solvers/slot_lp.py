@@ -1,5 +1,10 @@
 """The LP relaxation with the slot layer: one LP over every pair and slot (no pricing).
 
+No longer part of the dated search (``solvers.slotted`` uses the LP over whole groups,
+``solvers.group_lp``: tighter, and at 5,000 visitors a fraction of this LP's 141 s); its
+rows remain the dated MIP that ``benchmarks/run_highs.py`` gives HiGHS, and the LP of
+``solve_relaxation`` on a problem with slots.
+
 The rows of ``solvers.lp_model`` over every pair, plus one column y_s in [0, 1] per slot,
 a row per pair ``x_p <= sum of y_s over the slots it fits``, a row per host ``sum of its new
 y_s <= max_groups_per_host`` and, per slot with less room than its host's capacity, ``sum of

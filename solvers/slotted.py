@@ -1,23 +1,29 @@
 """The assignment with group slots: which slots each host opens, and who joins them.
 
 A pair may be chosen only if one of the slots it fits (dates, length, language, mode) is
-open, and a host opens at most ``max_groups_per_host`` slots. Once the open slots are
-chosen, what remains is a plain assignment, which the slot-free solver handles very well;
-so the search alternates between choosing slots and re-solving:
+open, and a host opens at most ``max_groups_per_host`` new slots. Once the open slots are
+chosen, what remains is a plain assignment, which the slot-free solver handles very well
+(``refit``); the search chooses slots from LPs, then improves whole groups with CP-SAT:
 
 0. Baselines: the greedy assignment (every rule, slots included) and the min-cost-flow
    optimum without side rules or slots (``solvers.flow``): what no rule would cost.
-1. Slot-free solve (``solve_plain`` on the problem without its slot layer, each pair earning
-   ``bonus x (1 - 1/capacity)`` of its host's group bonus, which is at least what the group
-   can earn, since members - 1 <= members x (1 - 1/capacity) when members <= capacity): a
-   valid upper bound, since slots only restrict, and an assignment.
-2. Open, per host, the slots that assignment fills most; re-solve the plain assignment over
-   the pairs fitting those slots: a first solution.
-3. The LP with the slot layer (time-limited): a tighter bound, and its slot choice re-solved
-   the same way.
-4. CP-SAT on the full model (``solvers.cpsat_model``: slot booleans, ``x_p => OR of its
-   slots``), hinted with the best solution, on the pairs LP reduced costs cannot rule out,
-   for the rest of the time.
+1. The slot-free LP (``solvers.relaxation`` on the problem without its slot layer, each pair
+   earning ``bonus x (1 - 1/capacity)`` of its host's group bonus, at least what the group
+   can earn): a valid bound, since slots only restrict; its slot mass opens a first choice
+   of slots, refitted.
+2. The LP over whole groups (``solvers.group_lp``, column generation from the slot-free
+   LP's prices and the solutions so far): a much tighter bound (each round's prices prove
+   one), and its slots, refitted.
+3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
+   where the group LP disagrees with the incumbent, then where the prices say an unchosen
+   pair is nearly as good; each a small model CP-SAT closes. A small problem (at most
+   ``WHOLE_PAIRS`` pairs) is one neighbourhood: CP-SAT solves it whole, and may prove it.
+4. A last refit of the incumbent's slots (every pair re-chosen under them).
+
+Budgets are work (HiGHS iterations, CP-SAT deterministic time), shares of the time limit;
+``SolverOptions.deadline`` is the wall-clock safety net: a phase that meets it stops with
+what it has, and ``stats["cut_by_wall_clock"]`` names it (the answer may then differ from
+run to run).
 """
 
 from __future__ import annotations
@@ -30,17 +36,26 @@ import numpy as np
 
 from solvers.cpsat_model import run_cpsat
 from solvers.flow import max_weight_assignment
-from solvers.greedy import best_slots, greedy_solution, round_solution
-from solvers.options import SolverOptions
+from solvers.greedy import best_slots, greedy_solution
+from solvers.group_lp import GroupBound, group_bound
+from solvers.lns import improve
+from solvers.options import SolverOptions, past_deadline
 from solvers.plain import solve_plain
 from solvers.problem import AssignmentProblem
-from solvers.relaxation import fixable, solve_relaxation
+from solvers.relaxation import solve_relaxation
 from solvers.result import Solution, SolveResult, SolveStatus, solve_result
 
-# shares of the time budget
-PLAIN_SHARE = 0.15
-REFIT_SHARE = 0.15
-SLOT_LP_SHARE = 0.6  # of what remains after the slot-free solves
+# shares of the time budget (work: HiGHS iterations, CP-SAT deterministic time)
+SLOT_FREE_SHARE = 0.08
+SLOT_FREE_MINIMUM_S = 2.0  # the slot-free LP's work whatever the budget: a bound, a refit
+REFIT_SHARE = 0.04  # each of the three refits
+GROUP_LP_SHARE = 0.3
+# LNS work (CP-SAT deterministic seconds and model building) per second of budget, plus the
+# group LP's work left over when it converges early. Measured at 800 tight visitors with 19 s
+# of work, on a campaign whose quotas bind (their penalties are most of the objective): group
+# LP 0.55 and LNS 0.25 gave 9 neighbourhoods and a gap of 2.9%; 0.3 and 0.5, 20 and 0.98%
+LNS_SHARE = 0.5
+WHOLE_PAIRS = 1_500  # up to this many pairs, CP-SAT solves the whole problem
 
 
 def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveResult:
@@ -50,8 +65,11 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
     started = time.perf_counter()
     budget = options.time_limit_s
     stats: dict[str, float | int | str] = {"pairs": problem.n_pairs, "slots": problem.n_slots}
+    cuts: list[str] = []
 
     def result(status: SolveStatus, solution: Solution | None, bound: int | None) -> SolveResult:
+        if cuts:
+            stats["cut_by_wall_clock"] = ", ".join(cuts)
         return solve_result(
             problem,
             status,
@@ -65,6 +83,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
 
     best: Solution = greedy_solution(problem)
     stats["greedy_objective"] = problem.objective(*best)
+    stats["start"] = "greedy"
     # the unconstrained optimum (no SME share, quotas, slots or budgets): what rules cost
     flow = max_weight_assignment(problem, problem.pair_value)
     stats["mcf_objective"] = int(problem.pair_value[flow].sum())
@@ -79,57 +98,128 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
             best = solution
             stats["start"] = name
 
-    bound: int | None = None
-    if options.use_relaxation:
-        upper = _without_slots(problem, np.ones(problem.n_pairs, dtype=bool), bonus_all=True)
-        plain = solve_plain(upper, replace(options, time_limit_s=budget * PLAIN_SHARE))
-        if plain.best_bound is not None:
-            bound = plain.best_bound
-            stats["slot_free_bound"] = bound
-        opened = best_slots(problem, problem.slot_mass(plain.selected.astype(float)))
-        consider("slot_free_refit", _refit(problem, opened, options, budget * REFIT_SHARE))
+    def lap(name: str, since: float) -> None:
+        stats[f"{name}_time_s"] = round(time.perf_counter() - since, 3)
 
-        remaining = budget * (1 - PLAIN_SHARE - REFIT_SHARE)  # a fixed share: deterministic
-        if not options.deterministic:
-            remaining = budget - (time.perf_counter() - started)
-        relaxation = solve_relaxation(
-            problem,
-            time_limit_s=remaining * SLOT_LP_SHARE,
-            deterministic=options.deterministic,
+    bound: int | None = None
+    group = None
+    if options.use_relaxation and problem.n_pairs:
+        clock = time.perf_counter()
+        upper = _without_slots(problem, np.ones(problem.n_pairs, dtype=bool), bonus_all=True)
+        slot_free = solve_relaxation(
+            upper,
+            [best[0], flow],
+            time_limit_s=max(SLOT_FREE_MINIMUM_S, budget * SLOT_FREE_SHARE),
+            deterministic=True,
+            deadline=options.deadline,
         )
-        if relaxation is not None:
-            lp_bound = math.floor(relaxation.bound + 1e-6)
-            bound = lp_bound if bound is None else min(bound, lp_bound)
-            stats.update(
-                lp_bound=lp_bound,
-                lp_time_s=round(relaxation.wall_time_s, 3),
-                lp_fractional_pairs=relaxation.fractional,
+        lap("slot_free_lp", clock)
+        if slot_free is not None:
+            bound = math.floor(slot_free.bound + 1e-6)
+            stats["slot_free_bound"] = bound
+            opened = best_slots(problem, problem.slot_mass(slot_free.values))
+            consider("slot_free_refit", refit(problem, opened, options, budget * REFIT_SHARE))
+        if past_deadline(options):
+            cuts.append("slot-free LP")
+        else:
+            clock = time.perf_counter()
+            group = group_bound(
+                problem,
+                None if slot_free is None else slot_free.row_duals,
+                [best],
+                work_s=budget * GROUP_LP_SHARE,
+                deadline=options.deadline,
             )
-            rounded = round_solution(problem, relaxation.values)
-            consider("lp_rounded", rounded)
-            if rounded[1] is not None:
-                consider("lp_refit", _refit(problem, rounded[1], options, budget * REFIT_SHARE))
-    else:
-        relaxation = None
+            lap("group_lp", clock)
+        if group is not None:
+            group_value = math.floor(group.bound + 1e-6 + 1e-9 * abs(group.bound))
+            bound = group_value if bound is None else min(bound, group_value)
+            stats.update(
+                group_lp_bound=group_value,
+                group_lp_master=round(group.master, 1),
+                group_lp_rounds=group.rounds,
+                group_lp_groups=group.groups,
+                # the master's pair value (no group bonus, no penalty): what grouped dates
+                # and languages leave of the slot-free LP's (engine.night.rule_prices)
+                group_lp_score=round(float(problem.pair_value @ group.pair_mass), 2),
+            )
+            if group.cut:
+                cuts.append("group LP")
+            opened = best_slots(
+                problem, group.slot_mass + 1e-3 * problem.slot_mass(group.pair_mass)
+            )
+            consider("group_lp_refit", refit(problem, opened, options, budget * REFIT_SHARE))
 
     objective = problem.objective(*best)
     if bound is not None and objective >= bound:
         stats["cp_sat"] = "skipped: the start reaches the bound (proven optimal)"
         return result(SolveStatus.OPTIMAL, best, objective)
 
-    keep = fixable(problem, relaxation, objective)
-    stats["pairs_after_fixing"] = int(keep.sum())
-    status, found, cp_bound = run_cpsat(problem, keep, best, options, started, stats)
-    if status.has_solution and problem.objective(*found) > objective:
-        best, objective = found, problem.objective(*found)
-        stats["start"] = "cp-sat"
-    if status is SolveStatus.INFEASIBLE or status is SolveStatus.MODEL_INVALID:
-        return result(status, None, None)
-    if cp_bound is not None:  # exact fixed model: CP-SAT's bound holds overall
-        bound = cp_bound if bound is None else min(bound, cp_bound)
-    proven = status is SolveStatus.OPTIMAL or (bound is not None and objective >= bound)
+    clock = time.perf_counter()
+    if problem.n_pairs <= WHOLE_PAIRS or not options.use_relaxation:
+        # small enough to solve whole: CP-SAT closes it (and its bound is exact)
+        keep = np.ones(problem.n_pairs, dtype=bool)
+        status, found, cp_bound = run_cpsat(problem, keep, best, options, started, stats)
+        if status is SolveStatus.INFEASIBLE or status is SolveStatus.MODEL_INVALID:
+            return result(status, None, None)
+        if status.has_solution and problem.objective(*found) > objective:
+            consider("cp-sat", found)
+        if cp_bound is not None:
+            bound = cp_bound if bound is None else min(bound, cp_bound)
+    elif not past_deadline(options):
+        seeds = _seeds(problem, best, group)
+        found = improve(
+            problem,
+            best,
+            seeds,
+            work=budget * LNS_SHARE + _left_over(group, budget * GROUP_LP_SHARE),
+            workers=options.workers,
+            seed=options.seed,
+            deadline=options.deadline,
+            stats=stats,
+        )
+        if "lns_cut_by_wall_clock" in stats:
+            cuts.append("LNS")
+        consider("lns", found)
+        if not past_deadline(options) and best[1] is not None:
+            consider("last_refit", refit(problem, best[1], options, budget * REFIT_SHARE))
+    else:
+        cuts.append("before LNS")
+    lap("search", clock)
+    objective = problem.objective(*best)
+    proven = bound is not None and objective >= bound
     final = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
     return result(final, best, objective if proven else bound)
+
+
+def _left_over(group: GroupBound | None, work: float) -> float:
+    """The group LP's work budget it did not use (work, so the same on every run)."""
+    return 0.0 if group is None else max(0.0, work - group.work_s)
+
+
+def _seeds(problem: AssignmentProblem, incumbent: Solution, group: object) -> list[int]:
+    """Hosts to grow neighbourhoods from, in order: where the group LP disagrees with the
+    incumbent (most LP mass elsewhere first), then every other host with candidates, by
+    its best unchosen pair's value."""
+    selected, open_slots = incumbent
+    assert problem.slot_host is not None
+    disagreement = np.zeros(problem.n_hosts)
+    pair_mass = getattr(group, "pair_mass", None)
+    if pair_mass is not None:
+        differs = np.abs(pair_mass - selected)
+        np.add.at(disagreement, problem.pair_host, differs * problem.pair_value)
+    free_value = np.zeros(problem.n_hosts)
+    taken = np.zeros(problem.n_visitors, dtype=bool)
+    taken[problem.pair_visitor[selected]] = True
+    loose = ~selected & ~taken[problem.pair_visitor]
+    np.maximum.at(free_value, problem.pair_host[loose], problem.pair_value[loose])
+    hosts = np.arange(problem.n_hosts)
+    has_pairs = np.bincount(problem.pair_host, minlength=problem.n_hosts) > 0
+    first = hosts[(disagreement > 1e-6) & has_pairs]
+    first = first[np.lexsort((first, -disagreement[first]))]
+    rest = hosts[(disagreement <= 1e-6) & has_pairs]
+    rest = rest[np.lexsort((rest, -free_value[rest]))]
+    return [*first.tolist(), *rest.tolist()]
 
 
 def _without_slots(
@@ -154,14 +244,20 @@ def _without_slots(
     return replace(plain, pair_bonus=base + extra)
 
 
-def _refit(
+def refit(
     problem: AssignmentProblem, open_slots: np.ndarray, options: SolverOptions, time_limit_s: float
 ) -> Solution | None:
     """With the open slots fixed, solve the plain assignment over the pairs fitting them."""
     keep = problem.fitting(open_slots)
     if not keep.any():
         return None
-    fixed = replace(_without_slots(problem, keep), host_capacity=problem.host_limits(open_slots))
+    plain = _without_slots(problem, keep)
+    if problem.group_bonus is not None:  # each member earns its host's bonus
+        earned = problem.group_bonus[plain.pair_host].astype(np.int64)
+        plain = replace(
+            plain, pair_bonus=earned + (0 if plain.pair_bonus is None else plain.pair_bonus)
+        )
+    fixed = replace(plain, host_capacity=problem.host_limits(open_slots))
     sub = solve_plain(fixed, replace(options, time_limit_s=max(1.0, time_limit_s)))
     if not sub.status.has_solution:
         return None

@@ -1,8 +1,9 @@
 """The one entry point: ``solve(problem, options)`` picks the strategy for the problem.
 
 * Without group slots: ``solvers.plain`` (min-cost flow, LP relaxation, CP-SAT on a core).
-* With group slots: ``solvers.slotted`` (slot choices and plain re-solves, the slot LP,
-  CP-SAT on the full model), which builds on the plain strategy.
+* With group slots: ``solvers.slotted`` (the slot-free LP, the LP over whole groups by
+  column generation, plain re-solves of the slots they choose, CP-SAT on small
+  neighbourhoods), which builds on the plain strategy.
 
 Before either, a quick proof of infeasibility (``solvers.infeasibility``): when the exchanges
 accepted before already break a hard rule that no assignment of the candidates can mend (the

@@ -64,7 +64,13 @@ def run(
         Path | None,
         typer.Option(help="run folder (default CAMPAIGN/runs/<run id>, where nightly looks)"),
     ] = None,
-    time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 60.0,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            help="the whole run's time, seconds (loading to writing; the solver gets "
+            "what the other stages leave)"
+        ),
+    ] = 60.0,
     seed: Annotated[int, typer.Option(help="solver random seed")] = 0,
     workers: Annotated[int, typer.Option(help="solver threads")] = 2,
     top_k: Annotated[int, typer.Option(help="candidate hosts kept per visitor")] = 25,
@@ -92,6 +98,9 @@ def run(
 
     Reads the campaign's decision log: accepted pairs are locked, rejected ones never proposed.
     """
+    import time
+
+    started = time.perf_counter()  # --time-limit counts from here
     from engine.night.options import RunOptions
     from engine.output.run_folder import write_run
     from engine.output.store import OutputExists, new_run_id
@@ -133,6 +142,7 @@ def run(
         carryover=carry,
         scorer=scorer,
         as_of=night,
+        started=started,
     )
     result = checked_night(loaded, options, progress)
     progress(f"writing {target}")
@@ -144,10 +154,16 @@ def run(
     smes = int((result.proposals["category"] == "sme").sum())
     share = smes / max(1, len(result.proposals))
     gap = "n/a" if solve.gap is None else f"{100 * solve.gap:.3f}%"
+    cut = (
+        " (cut by the wall clock: not guaranteed reproducible)"
+        if "cut_by_wall_clock" in solve.stats
+        else ""
+    )
     typer.echo(
         f"{len(result.proposals)} proposals -> {target}\n"
         f"  solver {solve.solver}: {solve.status.value}, objective {solve.objective}, "
-        f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s\n"
+        f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s{cut}; "
+        f"run {time.perf_counter() - started:.1f}s of --time-limit {time_limit:g}s\n"
         f"  SME share {share:.1%}; expected exchanges still needed for the targets "
         f"{still_missing(result.kpis):,.1f}; "
         f"checker: no broken rule\n" + left_out_summary(result.unmatched)

@@ -8,6 +8,7 @@ organisation: at most one physical pair of an organisation's visitor profiles to
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -66,11 +67,56 @@ def assignment_problem(
     return with_carryover(problem, carryover, encoded, candidates, campaign)
 
 
-def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:
+# What the stages other than the solver take on this machine (2 cores, measured under the
+# other engineers' load: benchmarks/README.md "Time"), to give the solver what they leave of
+# ``--time-limit``: before the solve, a fixed part and per million pairs scored (eligibility,
+# features, scores) and per candidate pair (slots); after it (diagnosis, decode, check,
+# unmatched, writing) per candidate pair. Only sizes enter: the same run gets the same work
+# budget on any machine (reproducible), and the wall clock only cuts it (``deadline``).
+# Measured after the learning and review merges (tight campaigns, load 4 on 2 cores): before
+# the solve 4.1 s at 800 visitors (13,800 candidates), 19.6 s at 5,000 (98,800), training
+# (which grows with the campaign's decisions) the largest part; after it 3.9 s and 20.3 s.
+BEFORE_S = 4.0  # Python's start-up, loading (imports included), encoding, training
+SCORED_S_PER_MILLION = 0.08
+BEFORE_S_PER_CANDIDATE = 1.8e-4
+AFTER_S = 1.5  # diagnosis, decode, check, unmatched, writing (workbook, report)
+AFTER_S_PER_CANDIDATE = 2.0e-4
+# work the solver gets whatever the limit: greedy, the flow, the slot-free LP and its refit
+# (at 5,000 tight visitors a 30 s limit left nothing else, and greedy is far off there)
+SOLVER_MINIMUM_S = 4.0
+LOAD_MARGIN = 1.15  # the deadline keeps this many times the predicted after-solve time
+# of the limit: the deadline may pass the plan by this much (within the 1.1 x limit + 10 s a run
+# must end in: at 5,000 tight visitors and 60 s, load 5 made the other stages eat the solver's
+# window and cut it, so that a rerun differed)
+OVERRUN = 0.1
+
+
+def solver_budget(n_scored: int, n_candidates: int, time_limit_s: float) -> tuple[float, float]:
+    """(the solver's work budget, the after-solve reserve) in seconds for a run of
+    ``time_limit_s`` that scored ``n_scored`` pairs and kept ``n_candidates``."""
+    before = BEFORE_S + SCORED_S_PER_MILLION * n_scored / 1e6
+    before += BEFORE_S_PER_CANDIDATE * n_candidates
+    after = AFTER_S + AFTER_S_PER_CANDIDATE * n_candidates
+    return max(SOLVER_MINIMUM_S, time_limit_s - before - after), after
+
+
+def solve_assignment(
+    problem: AssignmentProblem, options: RunOptions, n_scored: int | None = None
+) -> SolveResult:
+    """Solve with the work budget the run's time limit leaves the solver, and the wall-clock
+    deadline (the run's start plus its limit, less the after-solve reserve) as a safety net."""
+    scored = problem.n_visitors * problem.n_hosts if n_scored is None else n_scored
+    work, after = solver_budget(scored, problem.n_pairs, options.time_limit_s)
+    started = time.perf_counter() if options.started is None else options.started
+    end = started + (1 + OVERRUN) * options.time_limit_s - LOAD_MARGIN * after
+    deadline = max(time.perf_counter() + SOLVER_MINIMUM_S, end)  # its minimum, on the clock too
     return solve(
         problem,
         SolverOptions(
-            time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed
+            time_limit_s=work,
+            workers=options.workers,
+            seed=options.seed,
+            deadline=deadline,
         ),
     )
 

@@ -26,7 +26,13 @@ from engine.domain.calendar import day_date, day_number, library_version
 from engine.domain.contract import Campaign
 from engine.night.carryover import Carryover
 from engine.night.decode import proposals_of
-from engine.night.encode import assignment_problem, organisation_sets, solve_assignment
+from engine.night.encode import (
+    AFTER_S_PER_CANDIDATE,
+    LOAD_MARGIN,
+    assignment_problem,
+    organisation_sets,
+    solve_assignment,
+)
 from engine.night.expected import with_expectations
 from engine.night.groups import accepted_spend, with_slots, with_spend
 from engine.night.occupancy import accepted_stays, occupancy
@@ -83,6 +89,9 @@ def run_night(
     earliest = int(day_number([as_of + timedelta(days=campaign.policy.lead_days)])[0])
     timings: dict[str, float] = {}
     clock = time.perf_counter()
+    started = clock if options.started is None else options.started
+    if options.started is not None:  # the CLI's loading, before the night
+        timings["load"] = round(clock - options.started, 4)
 
     def lap(name: str) -> None:
         nonlocal clock
@@ -98,8 +107,9 @@ def run_night(
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
-    scorer = choose_scorer(campaign, options, encoded, text)
     lap("encode")
+    scorer = choose_scorer(campaign, options, encoded, text)
+    lap("training")
 
     say(f"scoring {len(visitors)} x {len(hosts)} pairs")
     candidates, stats = build_candidates(encoded, text, context, scorer.value, top_k=options.top_k)
@@ -124,7 +134,7 @@ def run_night(
     if sets is not None:
         problem = replace(problem, limit_set=sets[0], set_limit=sets[1])
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
-    solved = solve_assignment(problem, options)
+    solved = solve_assignment(problem, options, stats.pairs_seen)
     lap("solve")
     # candidates' "score" is the solver's pair value, 100 x p_accept; shown: the percentile
     p_accept = candidates["score"].to_numpy(np.float64) / 100
@@ -156,7 +166,16 @@ def run_night(
     # what each rule costs, measured on the LP without the slot layer (fast, and the slots
     # affect every rule alike)
     slot_free = problem.restricted(np.ones(problem.n_pairs, dtype=bool))
-    diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=options.time_limit_s / 4))
+    # the diagnosis and the rule prices share what the limit leaves before the after-solve
+    # reserve, each a twentieth of the limit at most
+    left = (
+        started
+        + options.time_limit_s
+        - time.perf_counter()
+        - LOAD_MARGIN * AFTER_S_PER_CANDIDATE * problem.n_pairs
+    )
+    budget = max(0.5, min(options.time_limit_s / 20, left / 2))
+    diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=budget))
 
     def without_lead() -> AssignmentProblem | None:
         """Tonight's slot-free problem if proposals needed no notice (the lead time's price)."""
@@ -167,8 +186,11 @@ def run_night(
         wide_problem = assignment_problem(campaign, encoded, wide, visitors, carry)
         return wide_problem.restricted(np.ones(wide_problem.n_pairs, dtype=bool))
 
-    lead = without_lead if campaign.policy.lead_days > 0 else None
-    rule_prices = prices(diagnosis.costs, problem, lead, options.time_limit_s / 4)
+    # the lead time's price rebuilds tonight's candidates: only when that fits the budget
+    lead: Callable[[], AssignmentProblem | None] | None = None
+    if campaign.policy.lead_days > 0:
+        lead = without_lead if timings["candidates"] <= budget else lambda: None
+    rule_prices = prices(diagnosis.costs, problem, solved, lead, budget)
     lap("diagnosis")
 
     say("writing proposals and checking every rule")

@@ -1,5 +1,5 @@
-"""What a night is asked to do: its date, time, workers, seed, shortlist, score model,
-carry-over."""
+"""What a night is asked to do: its date, time (the whole run's, from ``started``), workers,
+seed, shortlist, score model, carry-over."""
 
 from __future__ import annotations
 
@@ -23,3 +23,6 @@ class RunOptions:
     carryover: Carryover | None = None
     # the night's date: no proposal starts before it plus policy.lead_days (None: today, UTC)
     as_of: date | None = None
+    # when the run began (``time.perf_counter``; None: when the night began): ``time_limit_s``
+    # bounds the whole run from here, loading to writing
+    started: float | None = None

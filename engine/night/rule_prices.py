@@ -1,8 +1,9 @@
 """The price of each rule tonight, in score points a partnership can read (the plan's value is
 100 x p_accept per pair: 100 points are one expected exchange): what the plan gives
 up for the SME share, each quota and the budgets (``solvers.diagnosis``, LP re-solves without
-the rule), for grouped exchanges on shared dates and languages (the LP with the group slots
-against the LP without them), and for the lead time (tonight's candidates against those
+the rule), for grouped exchanges on shared dates and languages (the slot-free LP against the
+dated solver's LP over whole groups, ``solvers.group_lp``, whose solution the solve reports
+in ``stats["group_lp_score"]``: no second LP), and for the lead time (tonight's candidates against those
 built without it). Always the total score (pair values) given up, never quota penalty points;
 ``None`` when it was not measured within the time budget.
 """
@@ -20,6 +21,7 @@ from solvers.diagnosis import BUDGET_RULE, SME_RULE, RuleCost
 from solvers.lp_model import Relaxation
 from solvers.problem import SCORE_SCALE, AssignmentProblem
 from solvers.relaxation import solve_relaxation
+from solvers.result import SolveResult
 
 GROUP_RULE = "group_dates_languages"
 LEAD_RULE = "lead_time"
@@ -47,19 +49,24 @@ class RulePrice:
 def prices(
     costs: list[RuleCost],
     problem: AssignmentProblem,
+    solved: SolveResult,
     without_lead: Callable[[], AssignmentProblem | None] | None,
     time_budget_s: float,
 ) -> list[RulePrice]:
-    """Every rule's price: the diagnosis' LP costs, then grouped dates and languages, then
-    the lead time (``without_lead`` builds tonight's slot-free problem without it)."""
+    """Every rule's price: the diagnosis' LP costs, then grouped dates and languages (from
+    the solve of ``problem``: ``solved``), then the lead time (``without_lead`` builds
+    tonight's slot-free problem without it)."""
     started = time.perf_counter()
     found = [RulePrice(c.rule, c.cost_score, c.binding) for c in costs]
     slot_free = problem.restricted(np.ones(problem.n_pairs, dtype=bool))
-    free = solve_relaxation(slot_free, time_limit_s=time_budget_s / 3)
+    free = solve_relaxation(slot_free, time_limit_s=time_budget_s / 2)
     if problem.n_slots:
-        left = time_budget_s - (time.perf_counter() - started)
-        grouped = solve_relaxation(problem, time_limit_s=max(0.1, left / 2))
-        found.append(_difference(GROUP_RULE, free, slot_free, grouped, problem))
+        grouped = solved.stats.get("group_lp_score")
+        if free is None or grouped is None:
+            found.append(RulePrice(GROUP_RULE, None, True))
+        else:
+            given_up = _score(slot_free, free.values) - float(grouped)
+            found.append(_price(GROUP_RULE, given_up))
     if without_lead is not None and time.perf_counter() - started < time_budget_s:
         wide = without_lead()
         left = time_budget_s - (time.perf_counter() - started)
@@ -82,6 +89,11 @@ def _difference(
     if without is None or with_rule is None:
         return RulePrice(rule, None, True)
     given_up = _score(problem_without, without.values) - _score(problem_with, with_rule.values)
+    return _price(rule, given_up)
+
+
+def _price(rule: str, given_up: float) -> RulePrice:
+    """The price of a rule that gives up ``given_up`` pair value (objective units)."""
     points = round(max(0.0, given_up) / SCORE_SCALE, 2)
     return RulePrice(rule, points, points > 0)
 

@@ -168,6 +168,7 @@ def _host_grid(
     fits = fits[:, undominated]
     new = np.ones(len(w), dtype=bool)
 
+    join_days = None
     if occupancy is not None:  # join slots: accepted groups of this host
         groups = occupancy.groups(host)
         if len(groups):
@@ -195,10 +196,13 @@ def _host_grid(
             )
             fits = np.hstack([fits, j_fits & (j_room > 0)[None, :]])
             new = np.concatenate([new, np.zeros(len(j_start), dtype=bool)])
+            join_days = groups[["start_day", "end_day"]].to_numpy(np.int64)
     if not fits.size:
         return None
     start_day = calendar.day(country, w)
     end_day = calendar.day(country, w + length - 1)
+    if join_days is not None:  # a join keeps its group's own dates, a holiday at either end
+        start_day[~new], end_day[~new] = join_days[:, 0], join_days[:, 1]
     return _HostGrid(w, length, lang, physical, new, fits, start_day, end_day, room)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import time
 from collections.abc import Mapping
 from dataclasses import fields
 from importlib import metadata
@@ -81,7 +82,7 @@ def manifest(
         "options": {
             f.name: getattr(options, f.name)
             for f in fields(options)
-            if f.name not in ("weights", "carryover", "as_of")
+            if f.name not in ("weights", "carryover", "as_of", "started")
         },
         "policy": campaign.policy.model_dump(),
         "versions": versions(),
@@ -114,6 +115,8 @@ def manifest(
             "quota_shortfall_total": round(float(result.kpis["still_needed"].sum()), 2)
             if "still_needed" in result.kpis
             else int(sum(solve.shortfalls)),
+            # work budgets make a run reproducible; a cut by the wall clock does not
+            "reproducible": "cut_by_wall_clock" not in solve.stats,
             **solve.stats,
         },
         "checker": {"violations": len(result.violations)},
@@ -143,7 +146,10 @@ def write_run(
     extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """The run folder: proposals, candidates, KPIs, manifest, and the reviewers' files
-    (changes, alternatives, workbook, report; see :mod:`engine.output.review_files`)."""
+    (changes, alternatives, workbook, report; see :mod:`engine.output.review_files`). The
+    manifest, written last, adds the writing time and the whole run's (from ``options.started``)
+    to its ``timings_s``."""
+    writing = time.perf_counter()
     proposals = result.proposals.assign(run_id=run_id)[list(PROPOSAL_COLUMNS)]
     facts = manifest(run_id, campaign, options, result, campaign_folder)
     review = review_tables(campaign, options, result, proposals)
@@ -157,7 +163,7 @@ def write_run(
         "kpis.csv": lambda p: _csv(kpis, p),
         "unmatched.csv": lambda p: _csv(result.unmatched, p),
         **review_writers(run_id, campaign, kpis, review, facts, include_contacts, result.unmatched),
-        "manifest.json": json_writer(facts),
+        "manifest.json": lambda p: json_writer(_timed(facts, writing, options.started))(p),
     }
     return write_atomically(target, writers)
 
@@ -167,6 +173,14 @@ KPI_COLUMNS = (
     "reachable", "diagnosis", "rule_cost_score", "spend_eur", "spent_before_eur", "budget_eur",
     "budget_left_eur",
 )  # fmt: skip
+
+
+def _timed(facts: dict[str, Any], writing: float, started: float | None) -> dict[str, Any]:
+    now = time.perf_counter()
+    timings = {**facts["timings_s"], "writing": round(now - writing, 4)}
+    if started is not None:
+        timings["run_total"] = round(now - started, 4)
+    return {**facts, "timings_s": timings}
 
 
 def kpis_with_diagnosis(result: NightResult) -> pd.DataFrame:

@@ -64,7 +64,8 @@ def test_a_slow_machine_gets_the_same_answer(monkeypatch):
     grouped = slotted(pairs, fits, slot_host, capacity, sme.tolist(), max_groups_per_host=1)
     options = SolverOptions(time_limit_s=2, workers=2, seed=3)
     expected = [solve(p, options) for p in (base, grouped)]
-    assert expected[1].stats["cp_sat_status"] == "feasible"  # the budget ended it, not a proof
+    # the work budget ended the search (large-neighbourhood search), not a proof
+    assert expected[1].stats["lns_neighbourhoods"] > 0 and expected[1].status.value == "feasible"
 
     class FastClock:
         def __init__(self):

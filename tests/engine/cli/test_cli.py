@@ -54,6 +54,11 @@ def test_run_writes_a_complete_checked_run(small_campaign, tmp_path):
     for key in ("objective", "best_bound", "gap", "greedy_objective"):
         assert manifest["solver"][key] is not None
     assert manifest["checker"]["violations"] == 0
+    # how the run's time was spent, stage by stage, and whether the wall clock cut the solve
+    stages = {"load", "encode", "training", "candidates", "solve", "diagnosis", "check", "writing"}
+    assert stages | {"run_total"} <= set(manifest["timings_s"])
+    assert sum(manifest["timings_s"][s] for s in stages) <= manifest["timings_s"]["run_total"]
+    assert manifest["solver"]["reproducible"] in (True, False)
     assert set(manifest["input_hashes"]) >= {"profiles.csv", "history.csv", "quotas.csv"}
     written = (out / "proposals.csv").read_text()
     assert "@example" not in written  # no contact data in outputs

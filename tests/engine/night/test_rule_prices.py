@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from engine.night.night import run_night
 from engine.night.options import RunOptions
+from engine.night.rule_prices import GROUP_RULE, prices
+from solvers.options import SolverOptions
+from solvers.problem import SCORE_SCALE
+from solvers.solve import solve
 from tests.factory import NIGHT, host, make_campaign, visitor
+from tests.solvers.builders import WEEKS, slotted
 
 OPTIONS = RunOptions(time_limit_s=20, workers=1, as_of=NIGHT)
 
@@ -41,3 +48,20 @@ def test_the_sme_share_and_the_lead_time_have_their_price(tmp_path):
     # H2 is available only within the 14 days' notice: without it, V3 could go there
     lead = price["lead_time"]
     assert lead.binding and lead.score_points is not None and lead.score_points > 0
+
+
+def test_grouped_dates_are_priced_by_the_dated_solves_group_lp():
+    """Host 0 (room 3) takes visitor 0 (100) only in week 0, visitors 1 and 2 (60 + 50) only
+    in week 1: without groups all three go (210), in one group only week 1's (110). The price
+    is the difference, read from the solve's group LP: no second LP."""
+    problem = slotted(**WEEKS)
+    solved = solve(problem, SolverOptions(time_limit_s=10, workers=1))
+    assert solved.stats["group_lp_score"] == 110
+    price = {p.rule: p for p in prices([], problem, solved, None, time_budget_s=5)}
+    assert price[GROUP_RULE].score_points == (210 - 110) / SCORE_SCALE
+    assert price[GROUP_RULE].binding
+    # a solve without the group LP (cut before it) leaves the price unmeasured
+    bare = replace(solved, stats={})
+    unmeasured = {p.rule: p for p in prices([], problem, bare, None, time_budget_s=5)}
+    assert unmeasured[GROUP_RULE].score_points is None
+    assert "not measured" in unmeasured[GROUP_RULE].words(210)

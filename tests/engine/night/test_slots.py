@@ -104,6 +104,27 @@ def test_a_visitor_may_join_an_accepted_group_with_room(tmp_path):
     assert set(slots.fits["slot"]) >= set(joins["slot"])
 
 
+def test_a_join_keeps_its_groups_dates_when_a_holiday_ends_it(tmp_path):
+    """The accepted group of 8-14 July 2027 ends on Bastille Day (a French holiday): it has 4
+    working days, and a visitor joining it gets its own dates, 8 to 14 July, as the checker
+    reads them (not the fourth working day, the 13th, which made a join count as a new group
+    at 20,000 visitors)."""
+    history = [
+        {"visitor_id": "V9", "host_id": "H1", "decided_on": "2026-12-01", "outcome": "accepted",
+         "mode": "physical", "start": "2027-07-08", "end": "2027-07-14"},
+    ]  # fmt: skip
+    profiles = [
+        visitor("V1", available_from="2027-07-05", available_to="2027-07-16"),
+        visitor("V9", country="IT", status="draft"),
+        host("H1", capacity=3, available_from="2027-07-01", available_to="2027-07-30"),
+    ]
+    slots, _ = slots_of(make_campaign(tmp_path, profiles, history), with_occupancy=True)
+    joins = slots.slots[~slots.slots["new"]]
+    assert list(zip(starts(joins), ends(joins), joins["length"], strict=True)) == [
+        ("2027-07-08", "2027-07-14", 4)
+    ]
+
+
 def test_slots_are_mondays_inside_both_windows(tmp_path):
     campaign = make_campaign(
         tmp_path,

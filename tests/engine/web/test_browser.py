@@ -73,6 +73,10 @@ def test_two_partnerships_review_in_a_browser_and_the_next_night_follows(review,
     others = others[others["visitor_id"] != first[0]]
     rejected = tuple(others.iloc[0][["visitor_id", "host_id"]])
     undone = tuple(others.iloc[1][["visitor_id", "host_id"]])
+    # an alternative whose host is A's too is taken for both sides (an exchange at once): the
+    # one taken below must await B's host (which alternatives are listed depends on the plan)
+    profiles = pd.read_csv(review.folder / "profiles.csv", dtype=str, keep_default_na=False)
+    partnership = dict(zip(profiles["profile_id"], profiles["partnership"], strict=True))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
         try:
@@ -100,6 +104,8 @@ def test_two_partnerships_review_in_a_browser_and_the_next_night_follows(review,
                 row = rows.nth(index)
                 pair = (row.get_attribute("data-visitor"), row.get_attribute("data-host"))
                 if pair[0] in (first[0], rejected[0]) or pair[1] == first[1]:
+                    continue
+                if partnership.get(str(pair[1])) == review.a:
                     continue
                 row.locator("button", has_text="Take").click()
                 a.wait_for_load_state()

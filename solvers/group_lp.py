@@ -1,0 +1,316 @@
+"""The LP over whole groups, by column generation: the dated model's bound and slot choice.
+
+A column is a *group*: a host, the slot it opens and its members (at most the slot's room).
+The master LP chooses groups, at most one per host, each visitor at most once, under the side
+rows of ``solvers.lp_model`` (SME share, quotas with their shortfall, caps, limited sets, the
+expected SME share), each group weighing what its members weigh. New groups are priced by
+their host (``solvers.lagrangian.HostGroups``: each host's best group under the duals,
+exactly), so the LP needs no row per pair and slot: its rows are the visitors, the hosts and
+the side rows, its columns the groups generated so far.
+
+This LP is tighter than the LP with the slot layer (``solvers.slot_lp``), where a host may
+fill one fractional slot with pairs of another. Every round's duals give an honest bound
+whatever the master (``L(lam)``, ``solvers.lagrangian``): no assignment is worth more. The
+master's solution says, per host, how much of each slot the LP opens: the slot choice that
+the search re-solves (``solvers.slotted``).
+
+Budget: HiGHS gets an iteration cap per master (``highs_limits``: work, not wall time) and
+the rounds stop when the bound is within the tolerance of the master, when no group is worth
+adding, after ``max_rounds``, or at the wall-clock ``deadline`` (the safety net).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import OptimizeResult, OptimizeWarning, linprog
+
+from solvers.lagrangian import HostGroups, lagrangian_value
+from solvers.lp_model import LpRows
+from solvers.problem import AssignmentProblem
+from solvers.result import Solution
+
+log = logging.getLogger(__name__)
+
+PRICE_TOLERANCE = 1e-6
+GROUP_TOLERANCE = 1e-5  # stop once the bound is within this share of the master LP
+# pricing duals: these shares of the best duals, the rest the master's (at 5,000 tight
+# visitors, 13 rounds: the master's duals alone left the bound where it started, a share of
+# 0.8 brought it 0.47% down; each pricing costs a tenth of a master)
+SMOOTHING = (0.8, 0.5, 0.2)
+# new columns per host and round: its best group (3: 2x the groups, 1.5x the time per bound)
+GROUPS_PER_HOST = 1
+# the first master: every slot's best group under the starting prices (a rich first master
+# gives useful duals from its first round)
+FIRST_GROUPS_PER_HOST = 1_000
+# groups whose reduced cost is below -PURGE x the mean group value leave the master (tried
+# 0.05 and 0.3 at 5,000 tight visitors: faster rounds, but the bound stalled; off)
+PURGE = float("inf")
+# HiGHS' interior point (each master from scratch: SciPy has no warm start; measured at
+# 5,000 tight visitors, 25,000 groups: 40 iterations in 2.5 s, dual simplex 15,000 in 6 s)
+# and its work: seconds per iteration and nonzero of the master (measured here, loaded), each
+# master counting ROUND_ITERATIONS more for what HiGHS does beyond its iterations (presolve,
+# crossover: at 5,000 tight visitors whose quotas bind, masters of 1 to 3 iterations took 4 to
+# 5.5 s each, and 9.9 s of work counted by iterations alone took 25 s)
+METHOD = "highs-ipm"
+SECONDS_PER_NONZERO_ITERATION = 5e-7
+ROUND_ITERATIONS = 20
+# no crossover to a vertex after the interior point: the prices need not be a vertex's (every
+# bound is L(prices)) and the slot choice reads the weights (at 5,000 tight visitors, loaded:
+# 5.4 s a master instead of 10.4 s); SciPy passes the option to HiGHS as it is
+HIGHS_EXTRA = {"run_crossover": "off"}
+# the prices only need to be good, not exact: every bound is L(prices), valid whatever they are
+IPM_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class GroupBound:
+    bound: float  # the least L(duals) seen: no assignment is worth more
+    master: float  # the last master LP's value (a lower estimate of the group LP)
+    slot_mass: np.ndarray  # (n_slots,) the master's weight on groups of each slot
+    pair_mass: np.ndarray  # (n_pairs,) the master's weight on groups holding each pair
+    duals: np.ndarray  # (rows of LpRows,) the prices that gave the bound
+    rounds: int
+    groups: int  # columns of the last master
+    wall_time_s: float
+    cut: bool  # the wall-clock deadline ended the rounds
+    work_s: float = 0.0  # HiGHS work the rounds took (iterations x nonzeros, as seconds)
+
+
+class _Columns:
+    """The groups generated so far: host, slot (-1: a host bounded slot-free), members."""
+
+    def __init__(self, problem: AssignmentProblem, rows: LpRows, groups: HostGroups):
+        self.problem, self.rows, self.groups = problem, rows, groups
+        self.host: list[int] = []
+        self.slot: list[int] = []
+        self.members: list[np.ndarray] = []
+        self.seen: set[tuple[int, int, bytes]] = set()
+
+    def add(self, host: int, slot: int, members: np.ndarray) -> bool:
+        members = np.sort(members)
+        key = (host, slot, members.tobytes())
+        if not len(members) or key in self.seen:
+            return False
+        self.seen.add(key)
+        self.host.append(host)
+        self.slot.append(slot)
+        self.members.append(members)
+        return True
+
+    def keep(self, kept: np.ndarray) -> None:
+        """Keep only the listed groups (bool per group); the others may come back."""
+        for i in np.flatnonzero(~kept):
+            self.seen.discard((self.host[i], self.slot[i], self.members[i].tobytes()))
+        index = np.flatnonzero(kept).tolist()
+        self.host = [self.host[i] for i in index]
+        self.slot = [self.slot[i] for i in index]
+        self.members = [self.members[i] for i in index]
+
+    def add_solution(self, solution: Solution) -> None:
+        """Each group of a solution (its host's chosen pairs in an open slot they fit)."""
+        selected, open_slots = solution
+        problem = self.problem
+        chosen = np.flatnonzero(selected)
+        for host in np.unique(problem.pair_host[chosen]):
+            members = chosen[problem.pair_host[chosen] == host]
+            slot = -1
+            if open_slots is not None and self.groups.join_host[host]:
+                new = np.flatnonzero(open_slots & self.problem.new_slots)
+                mine = (
+                    new[self.problem.slot_host[new] == host]
+                    if self.problem.slot_host is not None
+                    else new
+                )
+                slot = int(mine[0]) if len(mine) else -1
+            elif open_slots is not None and self.groups.exact_host[host]:
+                fits = [set(problem.slots_of(int(p)).tolist()) for p in members]
+                common = set.intersection(*fits) & set(np.flatnonzero(open_slots).tolist())
+                if not common:
+                    continue
+                slot = min(common)
+            self.add(int(host), slot, members)
+
+    def master(self) -> tuple[sparse.csc_matrix, np.ndarray]:
+        """(A_ub over the group columns, their values): visitor rows, host rows (one group
+        per host), side rows; the quota shortfall columns come after (``LpRows``)."""
+        problem, rows = self.problem, self.rows
+        k = len(self.host)
+        lengths = [len(m) for m in self.members]
+        incidence = sparse.csr_matrix(
+            (
+                np.ones(sum(lengths)),
+                (
+                    np.repeat(np.arange(k), lengths),
+                    np.concatenate([np.zeros(0, dtype=np.int64), *self.members]),
+                ),
+            ),
+            shape=(k, problem.n_pairs),
+        )
+        block = (incidence @ rows.pairs_by_row).tocsc()  # (groups, rows)
+        hosts = np.array(self.host, dtype=np.int64)
+        convexity = sparse.csr_matrix(
+            (np.ones(k), (np.arange(k), hosts)), shape=(k, problem.n_hosts)
+        )
+        block = sparse.hstack(
+            [block[:, : problem.n_visitors], convexity, block[:, rows.side_start :]]
+        ).tocsr()
+        slots = np.array(self.slot, dtype=np.int64)
+        value = incidence @ (rows.value + self.groups.pair_bonus) - self.groups.charge(hosts, slots)
+        matrix = sparse.hstack([block.T, rows.slack_block]).tocsc()
+        return matrix, value
+
+
+def group_bound(
+    problem: AssignmentProblem,
+    start_duals: np.ndarray | None,
+    solutions: list[Solution],
+    *,
+    max_rounds: int = 30,
+    work_s: float | None = None,
+    deadline: float | None = None,
+    tolerance: float = GROUP_TOLERANCE,
+) -> GroupBound | None:
+    """Column generation from the groups of ``solutions`` and the hosts' best groups under
+    ``start_duals`` (rows of ``LpRows``, e.g. the slot-free LP's). ``work_s``: the seconds
+    of HiGHS work the rounds may take together (an iteration cap, see ``highs_limits``)."""
+    started = time.perf_counter()
+    rows = LpRows(problem)
+    groups = HostGroups(problem, rows)
+    columns = _Columns(problem, rows, groups)
+    for solution in solutions:
+        columns.add_solution(solution)
+    relaxed = np.ones(rows.n_rows, dtype=bool)
+    relaxed[problem.n_visitors : rows.side_start] = False
+    rhs = rows.rhs.copy()
+    rhs[problem.n_visitors : rows.side_start] = 1.0  # one group per host
+    best_bound, best_duals = np.inf, np.zeros(rows.n_rows)
+    budget = None if work_s is None else work_s / SECONDS_PER_NONZERO_ITERATION
+    used = 0.0
+    duals = np.zeros(rows.n_rows) if start_duals is None else np.maximum(0.0, start_duals)
+    duals = np.where(relaxed, duals, 0.0)
+    last = None
+    rounds, cut = 0, False
+    while True:
+        # price at the master's duals and at their blend with the best so far (stabilised):
+        # each host's best groups join the master, and each pricing proves a bound
+        host_dual = duals[problem.n_visitors : rows.side_start]
+        added = 0
+        tries = [duals]
+        if last is not None:
+            tries += [share * best_duals + (1 - share) * duals for share in SMOOTHING]
+        for prices in tries:
+            prices = np.where(relaxed, prices, 0.0)
+            bound = lagrangian_value(rows, groups, prices)
+            if bound < best_bound:
+                best_bound, best_duals = bound, prices.copy()
+            added += sum(
+                columns.add(host, slot, members)
+                for host, slot, members in groups.groups(
+                    GROUPS_PER_HOST if last is not None else FIRST_GROUPS_PER_HOST,
+                    host_dual if last is not None else np.zeros_like(host_dual),
+                )
+            )
+        if last is not None and (
+            not added
+            or best_bound - last[0] <= tolerance * max(1.0, abs(best_bound))
+            or rounds >= max_rounds
+        ):
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            cut = last is not None
+            if last is None:
+                return None
+            break
+        if budget is not None and used >= budget:
+            break
+        if not columns.host:  # nothing worth a group: the master holds only shortfalls
+            last = (-float((rows.needs * rows.penalty).sum()), np.zeros(0), 0)
+            break
+        matrix, value = columns.master()
+        k = len(value)
+        limits: dict[str, float | int] = {}
+        if budget is not None:
+            limits["maxiter"] = max(1, int((budget - used) / max(1, matrix.nnz)))
+        if deadline is not None:
+            limits["time_limit"] = max(0.05, deadline - time.perf_counter())
+        with warnings.catch_warnings():  # SciPy warns that it passes HIGHS_EXTRA on verbatim
+            warnings.simplefilter("ignore", OptimizeWarning)
+            result = _master(matrix, value, rows, rhs, limits)
+        used += (int(getattr(result, "nit", 0) or 0) + ROUND_ITERATIONS) * matrix.nnz
+        log.debug(
+            "group LP round %d: %d groups, %d nonzeros, %s iterations, %.2f s, bound %.1f",
+            rounds,
+            k,
+            matrix.nnz,
+            getattr(result, "nit", 0),
+            time.perf_counter() - started,
+            best_bound,
+        )
+        rounds += 1
+        if result.status != 0:
+            log.info("group LP stopped: %s", result.message)
+            cut = deadline is not None and time.perf_counter() > deadline
+            if last is None:
+                return None
+            break
+        duals = -result.ineqlin.marginals
+        weights = result.x[:k]
+        # drop groups far from worth choosing (not in the master's solution): a smaller master
+        reduced_cost = value - matrix[:, :k].T @ duals
+        keep = (weights > 1e-9) | (reduced_cost >= -PURGE * max(1.0, float(np.abs(value).mean())))
+        columns.keep(keep)
+        last = (float(-result.fun), weights[keep].copy(), int(keep.sum()))
+    if last is None:
+        return None
+    master, weights, k = last
+    slot_mass = np.zeros(problem.n_slots)
+    pair_mass = np.zeros(problem.n_pairs)
+    for column in np.flatnonzero(weights[:k] > 1e-9):
+        if columns.slot[column] >= 0:
+            slot_mass[columns.slot[column]] += weights[column]
+        pair_mass[columns.members[column]] += weights[column]
+    return GroupBound(
+        bound=best_bound,
+        master=master,
+        slot_mass=slot_mass,
+        pair_mass=pair_mass,
+        duals=best_duals,
+        rounds=rounds,
+        groups=k,
+        wall_time_s=time.perf_counter() - started,
+        cut=cut,
+        work_s=used * SECONDS_PER_NONZERO_ITERATION,
+    )
+
+
+def _master(
+    matrix: sparse.csc_matrix,
+    value: np.ndarray,
+    rows: LpRows,
+    rhs: np.ndarray,
+    limits: dict[str, float | int],
+) -> OptimizeResult:
+    """The master LP over the groups so far (their values) and the quota shortfalls."""
+    k = len(value)
+    for extra in (HIGHS_EXTRA, {}):
+        result = linprog(
+            np.concatenate([-value, rows.penalty]),
+            A_ub=matrix,
+            b_ub=rhs,
+            bounds=np.column_stack(
+                [np.zeros(k + len(rows.needs)), np.concatenate([np.full(k, np.inf), rows.needs])]
+            ),
+            method=METHOD,
+            options={**limits, "ipm_optimality_tolerance": IPM_TOLERANCE, **extra},
+        )
+        # without crossover HiGHS may leave the status unknown (e.g. when presolve solved the
+        # master): then once more with it
+        if result.status != 4:
+            break
+    return result
