@@ -69,6 +69,30 @@ def _seed_list(seeds: int, first_seed: int) -> list[int]:
     return list(range(first_seed, first_seed + seeds))
 
 
+class _NoClosedCommTraceback(logging.Filter):
+    """Dask logs a connection closed on a normal shutdown with its traceback (below ERROR):
+    keep the line under --verbose, never the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from distributed.comm.core import CommClosedError
+
+        if record.exc_info and isinstance(record.exc_info[1], CommClosedError):
+            if record.levelno >= logging.ERROR:
+                return True
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _quiet_dask(verbose: bool) -> None:
+    """Dask's loggers at WARNING (INFO with --verbose). Importing distributed sets its own
+    levels, so this runs after that import."""
+    import distributed  # noqa: F401
+
+    logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_NoClosedCommTraceback())
+
+
 @app.command()
 def sweep(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario files")],
@@ -92,7 +116,8 @@ def sweep(
     from scenarios.sweep import run_sweep
 
     setup_logging(verbose)
-    logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO lines drown ours
+    if not serial:
+        _quiet_dask(verbose)
     progress = Progress(interactive() or verbose)
     problems: list[str] = []
     loaded = []
@@ -112,6 +137,7 @@ def sweep(
             scheduler=scheduler,
             workers=workers,
             progress=progress,
+            log_level=logging.INFO if verbose else logging.WARNING,
         )
     except (ScenarioInvalid, CampaignInvalid) as invalid:
         raise refuse(invalid) from None

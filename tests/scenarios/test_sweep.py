@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from engine.cli import exitcodes
 from engine.cli.main import app
-from scenarios import sweep as sweep_module
+from scenarios import tasks as sweep_module
 from scenarios.spec import load_scenario
 from scenarios.sweep import run_sweep
 
