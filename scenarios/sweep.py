@@ -17,48 +17,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.domain.contract import Campaign
+from scenarios.checks import check_loaded
 from scenarios.cluster import run_on_dask
 from scenarios.simulate import SimulationResult
-from scenarios.spec import LoadedScenario, ScenarioInvalid
+from scenarios.spec import LoadedScenario
 from scenarios.store import write_simulation
 from scenarios.sweep_tables import write_tables
 from scenarios.tasks import Finished, Progress, SweepOutcome, SweepTask, base_key, run_task
-from scenarios.whatif import load_base, prepare
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SweepOutcome", "SweepTask", "check_scenarios", "load_bases", "run_sweep"]
-
-
-def load_bases(scenarios: Sequence[LoadedScenario]) -> dict[str, Campaign]:
-    """Every distinct base campaign, loaded once (raises CampaignInvalid on a bad folder)."""
-    bases: dict[str, Campaign] = {}
-    for loaded in scenarios:
-        key = base_key(loaded)
-        if key not in bases:
-            bases[key] = load_base(loaded)
-    return bases
-
-
-def check_scenarios(
-    scenarios: Sequence[LoadedScenario], bases: dict[str, Campaign], seed: int
-) -> None:
-    """Fail fast on bad input: duplicate names, and changes the campaign does not allow.
-
-    Raises :class:`ScenarioInvalid` listing the problems of every scenario."""
-    problems: list[str] = []
-    seen: dict[str, str] = {}
-    for loaded in scenarios:
-        name = loaded.scenario.name
-        if name in seen:
-            problems.append(f"{loaded.path}: scenario name {name!r} is also used by {seen[name]}")
-        seen[name] = loaded.path
-        try:
-            prepare(loaded.scenario, bases[base_key(loaded)], seed, loaded.path)
-        except ScenarioInvalid as invalid:
-            problems += [f"{loaded.path}: {problem}" for problem in invalid.problems]
-    if problems:
-        raise ScenarioInvalid("sweep", problems)
+__all__ = ["SweepOutcome", "SweepTask", "run_sweep"]
 
 
 def run_sweep(
@@ -72,15 +41,18 @@ def run_sweep(
     timeout_s: float | None = None,
     progress: Progress | None = None,
     log_level: int = logging.WARNING,
+    bases: dict[str, Campaign] | None = None,
 ) -> SweepOutcome:
     """Run every (scenario, seed) not already in ``out``; write the tables and the report.
 
-    Bad input (an invalid base campaign or changes) raises before anything is written.
-    ``log_level``: what the local cluster's workers log."""
+    Bad input (an invalid base campaign or changes) raises :class:`ScenariosInvalid` with every
+    problem of every scenario before anything is written.
+    ``log_level``: what the local cluster's workers log. ``bases``: the base campaigns of
+    scenarios already checked (:func:`scenarios.checks.check_files`)."""
     say = progress or (lambda _message: None)
     started = time.perf_counter()
-    bases = load_bases(scenarios)
-    check_scenarios(scenarios, bases, seeds[0])
+    if bases is None:
+        bases = check_loaded(scenarios, seeds[0]).bases
     out = Path(out)
     tasks = [SweepTask(loaded, seed) for loaded in scenarios for seed in seeds]
     outcome = SweepOutcome(out=out)

@@ -11,7 +11,9 @@ from typing import Any
 import pandas as pd
 
 from engine.output.store import json_writer
+from scenarios.forecast import Forecast, SeedRun, forecast
 from scenarios.report import sweep_report
+from scenarios.settings import settings_in_words
 from scenarios.store import read_csv, read_summary, replace_file, text_writer, write_csv
 from scenarios.tasks import SweepOutcome, SweepTask
 
@@ -50,6 +52,7 @@ def write_tables(
     ``kpis.csv`` (per scenario x KPI, over seeds), ``sweep.json`` and ``report.html``."""
     out = outcome.out
     records, kpi_frames = [], []
+    seed_runs: dict[str, list[SeedRun]] = {}
     for task in tasks:
         key = (task.name, task.seed)
         folder = task.folder(out)
@@ -63,6 +66,7 @@ def write_tables(
         records.append({**summary, "status": "ok", "error": ""})
         kpis = read_csv(folder / "kpis.csv")
         kpi_frames.append(kpis.assign(scenario=task.name, seed=task.seed))
+        seed_runs.setdefault(task.name, []).append(SeedRun.read(folder))
     runs = pd.DataFrame.from_records(records).reindex(columns=list(RUN_COLUMNS))
     scenarios = aggregate_scenarios(runs)
     kpis = aggregate_kpis(pd.concat(kpi_frames, ignore_index=True) if kpi_frames else None)
@@ -91,7 +95,9 @@ def write_tables(
     replace_file(out / "scenarios.csv", lambda path: write_csv(scenarios, path))
     replace_file(out / "kpis.csv", lambda path: write_csv(kpis, path))
     replace_file(out / "sweep.json", json_writer(manifest))
-    html_text = sweep_report(runs, scenarios, kpis, manifest)
+    forecasts: list[Forecast] = [forecast(name, found) for name, found in seed_runs.items()]
+    settings = {task.name: settings_in_words(task.loaded.scenario.as_dict()) for task in tasks}
+    html_text = sweep_report(forecasts, runs, manifest, settings)
     replace_file(out / "report.html", text_writer(html_text))
     return runs
 

@@ -24,23 +24,24 @@ def simulate(
 ) -> None:
     """Replay a campaign night by night: propose, decide (simulated), next night. Writes
     per-night tables, KPI progress, lump sums and an HTML report, atomically."""
+    from scenarios.checks import check_files
     from scenarios.report import simulation_report
     from scenarios.simulate import SimulationFailed
     from scenarios.simulate import simulate as run_simulation
-    from scenarios.spec import ScenarioInvalid, load_scenario
+    from scenarios.spec import ScenarioInvalid
     from scenarios.store import write_simulation
-    from scenarios.whatif import load_base, prepare
 
     setup_logging(verbose)
     progress = Progress(interactive())
     try:
-        loaded = load_scenario(scenario)
-        chosen_seed = loaded.scenario.seed if seed is None else seed
+        progress("checking the scenario, loading the base campaign and applying the changes")
+        checked = check_files([scenario], seed)
+        loaded = checked.scenarios[0]
+        prepared = checked.prepared[loaded.path]
+        chosen_seed = prepared.seed
         target = out or Path("simulations") / f"{loaded.scenario.name}-seed{chosen_seed}"
         if target.exists():
             raise fail(exitcodes.OUTPUT_EXISTS, f"{target} exists already; choose another --out")
-        progress("loading the base campaign and applying the changes")
-        prepared = prepare(loaded.scenario, load_base(loaded), chosen_seed, loaded.path)
         result = run_simulation(prepared, progress)
     except (ScenarioInvalid, CampaignInvalid) as invalid:
         raise refuse(invalid) from None
@@ -48,20 +49,27 @@ def simulate(
         raise refuse(failed, "simulation failed: ") from None
     progress(f"writing {target}")
     write_simulation(target, result, simulation_report(result))
-    summary = result.summary
+    typer.echo(f"{result.summary['scenario']} (seed {chosen_seed}) -> {target}")
+    typer.echo(summary_lines(result.summary))
+
+
+def summary_lines(summary: dict[str, object]) -> str:
+    """A simulation's headline in words and units (the report has the rest)."""
+    from engine.output.formats import euros, number, percent
+
     reached = summary["nights_to_target"]
-    typer.echo(
-        f"{summary['scenario']} (seed {chosen_seed}), {summary['nights']} nights -> {target}\n"
-        f"  {summary['accepted']} accepted of {summary['proposals']} proposals; "
-        f"KPIs met {summary['kpis_met']}/{summary['kpis']} "
-        f"(attainment {summary['kpi_attainment']}); "
-        + (
-            f"every KPI met by night {reached}"
-            if reached is not None
-            else f"not every KPI met (shortfall {summary['shortfall']})"
-        )
-        + f"\n  lump sums EUR {summary['lump_sum_eur']:,.0f}; "
-        f"SME share of accepted {summary['sme_share_accepted']}"
+    every = (
+        f"every KPI target met by night {reached}"
+        if reached is not None
+        else f"not every target met: {number(summary['shortfall'])} exchanges still missing"
+    )
+    return (
+        f"  {summary['nights']} nights: {number(summary['accepted'])} exchanges accepted of "
+        f"{number(summary['proposals'])} proposals ({number(summary.get('expected'))} expected)\n"
+        f"  KPI targets met: {summary['kpis_met']} of {summary['kpis']}; {every}\n"
+        f"  SME share of accepted exchanges: {percent(summary['sme_share_accepted'])} "
+        f"(minimum {percent(summary.get('min_sme_share'))}); "
+        f"lump sums {euros(summary['lump_sum_eur'])}"
     )
 
 
@@ -69,17 +77,27 @@ def _seed_list(seeds: int, first_seed: int) -> list[int]:
     return list(range(first_seed, first_seed + seeds))
 
 
-class _NoClosedCommTraceback(logging.Filter):
-    """Dask logs a connection closed on a normal shutdown with its traceback (below ERROR):
-    keep the line under --verbose, never the traceback."""
+class _QuietShutdown(logging.Filter):
+    """What Dask says on a normal shutdown, after the last result: a connection closed, with
+    its traceback (below ERROR), and, on a loaded machine, a worker process that took more
+    than 4 s to exit and was stopped. Without --verbose neither is shown; with it, the lines
+    without the traceback."""
+
+    def __init__(self, verbose: bool):
+        super().__init__()
+        self.verbose = verbose
 
     def filter(self, record: logging.LogRecord) -> bool:
         from distributed.comm.core import CommClosedError
 
+        if record.levelno >= logging.ERROR:
+            return True
         if record.exc_info and isinstance(record.exc_info[1], CommClosedError):
-            if record.levelno >= logging.ERROR:
-                return True
             record.exc_info, record.exc_text = None, None
+        if record.name == "distributed.nanny" and str(record.msg).startswith(
+            "Worker process still alive"
+        ):
+            return self.verbose
         return True
 
 
@@ -90,7 +108,7 @@ def _quiet_dask(verbose: bool) -> None:
 
     logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.WARNING)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(_NoClosedCommTraceback())
+        handler.addFilter(_QuietShutdown(verbose))
 
 
 @app.command()
@@ -112,32 +130,28 @@ def sweep(
 ) -> None:
     """Run scenarios x seeds on Dask (or --serial) and compare them in one table and report.
     Finished results are kept and skipped on re-run; a failed run is reported."""
-    from scenarios.spec import ScenarioInvalid, load_scenario
+    from scenarios.checks import check_files
+    from scenarios.spec import ScenarioInvalid
     from scenarios.sweep import run_sweep
 
     setup_logging(verbose)
     if not serial:
         _quiet_dask(verbose)
     progress = Progress(interactive() or verbose)
-    problems: list[str] = []
-    loaded = []
-    for path in scenarios:
-        try:
-            loaded.append(load_scenario(path))
-        except ScenarioInvalid as invalid:
-            problems.append(str(invalid))
-    if problems:
-        raise fail(exitcodes.BAD_INPUT, "\n".join(problems))
+    seed_list = _seed_list(seeds, first_seed)
     try:
+        progress(f"checking {len(scenarios)} scenario files")
+        checked = check_files(scenarios, seed_list[0])  # every problem of every file at once
         outcome = run_sweep(
-            loaded,
-            _seed_list(seeds, first_seed),
+            checked.scenarios,
+            seed_list,
             out,
             serial=serial,
             scheduler=scheduler,
             workers=workers,
             progress=progress,
             log_level=logging.INFO if verbose else logging.WARNING,
+            bases=checked.bases,
         )
     except (ScenarioInvalid, CampaignInvalid) as invalid:
         raise refuse(invalid) from None
@@ -156,14 +170,19 @@ def sweep(
 def compare(
     a: Annotated[Path, typer.Argument(help="simulation or sweep folder")],
     b: Annotated[Path, typer.Argument(help="simulation or sweep folder of the same kind")],
-    out: Annotated[Path | None, typer.Option(help="also write the tables to this folder")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="FILE.html: the comparison as a page; a folder: its tables and page"),
+    ] = None,
 ) -> None:
-    """Differences between two simulations (or two sweeps): accepted pairs that changed, KPI
-    deltas, score and spend deltas."""
+    """Differences between two simulations (or two sweeps): headline figures, every
+    partnership's KPIs side by side (with the seed spread), and the accepted pairs that
+    differ."""
     from engine.output.store import OutputExists, json_writer, write_atomically
-    from scenarios.compare import NotComparable, text_report
+    from scenarios.compare import NotComparable
     from scenarios.compare import compare as run_compare
-    from scenarios.store import write_csv
+    from scenarios.compare_views import comparison_report, text_report
+    from scenarios.store import replace_file, text_writer, write_csv
 
     setup_logging(False)
     try:
@@ -171,24 +190,28 @@ def compare(
     except NotComparable as error:
         raise refuse(error) from None
     typer.echo(text_report(comparison, a, b))
-    if out is not None:
-        try:
-            write_atomically(
-                out,
-                {
-                    "headlines.csv": lambda path: write_csv(comparison.headlines, path),
-                    "kpis.csv": lambda path: write_csv(comparison.kpis, path),
-                    "pairs.csv": lambda path: write_csv(comparison.pairs, path),
-                    "compare.json": json_writer(
-                        {
-                            "a": str(a),
-                            "b": str(b),
-                            "kind": comparison.kind,
-                            "notes": comparison.notes,
-                        }
-                    ),
-                },
-            )
-        except OutputExists as exists:
-            raise fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
-        typer.echo(f"tables -> {out}")
+    if out is None:
+        return
+    page = comparison_report(comparison, a, b)
+    if out.suffix.lower() in (".html", ".htm"):
+        if out.exists():
+            raise fail(exitcodes.OUTPUT_EXISTS, f"{out} exists already; choose another --out")
+        replace_file(out, text_writer(page))
+        typer.echo(f"comparison -> {out}")
+        return
+    try:
+        write_atomically(
+            out,
+            {
+                "headlines.csv": lambda path: write_csv(comparison.headlines, path),
+                "kpis.csv": lambda path: write_csv(comparison.kpis, path),
+                "pairs.csv": lambda path: write_csv(comparison.pairs, path),
+                "report.html": text_writer(page),
+                "compare.json": json_writer(
+                    {"a": str(a), "b": str(b), "kind": comparison.kind, "notes": comparison.notes}
+                ),
+            },
+        )
+    except OutputExists as exists:
+        raise fail(exitcodes.OUTPUT_EXISTS, str(exists)) from None
+    typer.echo(f"tables and report.html -> {out}")

@@ -39,7 +39,7 @@ VIEW_SCRIPT = """
     });
     if (select) { select.value = name; }
     if (note) { note.hidden = name === ""; }
-    document.documentElement.dataset.partnership = name;
+    document.documentElement.dataset.view = name;
   }
   if (select) {
     select.addEventListener("change", function () {

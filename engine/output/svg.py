@@ -55,7 +55,7 @@ def line_chart(
         return top + plot_h * (1 - min(max(float(v), 0.0), peak) / peak)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" font-family="sans-serif" font-size="9">',
         f"<title>{escape(title)}</title>" if title else "",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '

@@ -14,35 +14,15 @@ from engine.cli.main import app
 from scenarios import tasks as sweep_module
 from scenarios.spec import load_scenario
 from scenarios.sweep import run_sweep
+from tests.scenarios.conftest import TINY, tiny_scenarios
 
 runner = CliRunner()
 
-SCENARIO = """
-name = "{name}"
-nights = 2
-days_between_nights = 7
-[base]
-visitors = 50
-hosts = 16
-seed = 4
-[engine]
-time_limit_s = 30
-{extra}
-"""
+SCENARIO = TINY  # a 50 x 16 generated campaign, two nights
 DETERMINISTIC_FILES = ("summary.json", "nights.csv", "accepted.csv", "kpis.csv", "kpi_progress.csv")
 
 
-def scenarios(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, extra in (
-        ("plain", ""),
-        ("wide", "[[changes]]\naction = 'scale_capacity'\nfactor = 2\n"),
-    ):
-        path = folder / f"{name}.toml"
-        path.write_text(SCENARIO.format(name=name, extra=extra), encoding="utf-8")
-        paths.append(path)
-    return paths
+scenarios = tiny_scenarios
 
 
 def result_files(out: Path) -> dict[str, bytes]:
@@ -113,7 +93,7 @@ def test_sweep_resumes_and_reports_a_failed_scenario(tmp_path, monkeypatch):
     assert "ran 1, reused 1, failed 0" in third.output
     assert set(pd.read_csv(out / "runs.csv")["status"]) == {"ok"}
     report = (out / "report.html").read_text()
-    assert "plain" in report and "wide" in report and "data:image/png;base64," in report
+    assert "plain" in report and "wide" in report and "<svg" in report
 
     other = tmp_path / "other"
     runner.invoke(app, ["sweep", *map(str, paths), "--seeds", "1", "--serial", "--out", str(other)])
@@ -136,7 +116,8 @@ def test_sweep_with_a_bad_scenario_exits_2_and_writes_nothing(tmp_path):
         app, ["sweep", *map(str, paths), str(bad), "--serial", "--out", str(out)]
     )
     assert result.exit_code == exitcodes.BAD_INPUT
-    assert "country 'XX' is not a COSME country" in result.output
+    assert "bad.toml" in result.output
+    assert "changes[1].where.country: 'XX' is not a COSME country" in result.output
     assert not out.exists()
 
 
