@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -138,3 +141,48 @@ def test_sweep_on_an_existing_scheduler(tmp_path):
     assert result_files(tmp_path / "remote") == result_files(tmp_path / "serial")
     manifest = json.loads((tmp_path / "remote" / "sweep.json").read_text())
     assert manifest["executor"] == f"dask scheduler {cluster.scheduler_address}"
+
+
+@pytest.mark.slow
+def test_a_sweep_on_a_cluster_started_by_hand_gives_the_serial_results(tmp_path):
+    """``dask scheduler`` and ``dask worker`` started as separate processes (as an operator
+    would), then ``cxmatch sweep --scheduler``: the same result files, byte for byte."""
+    dask = Path(sys.executable).parent / "dask"
+    address_file = tmp_path / "scheduler.json"
+    flags = ["--no-dashboard", "--scheduler-file", str(address_file)]
+    started = [
+        subprocess.Popen(
+            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", *flags],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]  # fmt: skip
+    try:
+        for _ in range(600):  # wait for the scheduler's address (bounded)
+            if address_file.is_file() and address_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(address_file.read_text())["address"]
+        started.append(
+            subprocess.Popen(
+                [str(dask), "worker", "--nworkers", "1", "--nthreads", "1", *flags],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        )  # fmt: skip
+        paths = [str(path) for path in scenarios(tmp_path / "in")]
+        serial = runner.invoke(app, ["sweep", *paths, "--seeds", "1", "--serial",
+                                     "--out", str(tmp_path / "serial")])  # fmt: skip
+        assert serial.exit_code == 0, serial.output
+        remote = runner.invoke(app, ["sweep", *paths, "--seeds", "1", "--scheduler", address,
+                                     "--out", str(tmp_path / "remote")])  # fmt: skip
+        assert remote.exit_code == 0, remote.output
+        assert "ran 2, reused 0, failed 0" in remote.output
+        assert "Traceback" not in remote.output and "INFO" not in remote.output
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(timeout=60)
+    files = result_files(tmp_path / "serial")
+    assert len(files) == 2 * len(DETERMINISTIC_FILES)
+    assert result_files(tmp_path / "remote") == files
+    manifest = json.loads((tmp_path / "remote" / "sweep.json").read_text())
+    assert manifest["executor"] == f"dask scheduler {address}"
