@@ -46,6 +46,7 @@ def in_words(text: str, partnership: str = "") -> str:
         text = text.replace(f"partnership {partnership} cannot", "cannot")
     for code, words in IN_A_SENTENCE.items():
         text = re.sub(rf"\b{code}\b", words, text)
+    text = re.sub(r"\((\d+) [^,()]+ in the campaign", r"(\1 of them in the campaign", text)
     return text[:1].upper() + text[1:]
 
 
@@ -119,7 +120,8 @@ def _mini(name: str, category: str, forecasts: Sequence[Forecast]) -> dict[str, 
         ].sort_values("night")
         if rows.empty:
             continue
-        target = float(rows["target"].iloc[0])
+        if target is None:  # the first scenario's target is the mark
+            target = float(rows["target"].iloc[0])
         colour = PALETTE[column % len(PALETTE)]
         several = len(f.seeds) > 1
         series.append(
@@ -155,7 +157,9 @@ def _row(
     cells: list[dict[str, Any]] = []
     for f, end in zip(forecasts, ends, strict=True):
         if category not in end.index:
-            cells.append({"end": "—", "met": "", "blocked": "", "ok": False, "start": "—"})
+            cells.append(
+                {"end": "—", "met": "", "blocked": "", "ok": False, "start": "—", "delta": None}
+            )
             continue
         row: dict[Any, Any] = end.loc[category].to_dict()
         seeds, met = int(row["seeds"]), int(row["met_seeds"])
@@ -177,21 +181,24 @@ def _row(
         cells.append(
             {
                 "start": number(row["achieved_start"]),
+                "target": int(row["target"]),
                 "end": spread(row["achieved_mean"], row["achieved_min"], row["achieved_max"]),
                 "met": met_text,
                 "ok": met == seeds,
                 "blocked": blocked,
+                "delta": None,
             }
         )
     target = next(
         (end.loc[category].to_dict()["target"] for end in ends if category in end.index), 0
     )
-    return {
-        "category": category_label(category),
-        "target": number(target),
-        "cells": cells,
-        "deltas": [_delta(name, category, forecasts[a], forecasts[b]) for a, b in pairs],
-    }
+    for a, b in pairs:  # the difference from the reference, in the compared scenario's cell
+        cells[b]["delta"] = _delta(name, category, forecasts[a], forecasts[b])
+    for cell in cells:  # a scenario that changes the target says its own
+        cell["own_target"] = (
+            f"of {number(cell['target'])}" if cell.get("target", target) != target else ""
+        )
+    return {"category": category_label(category), "target": number(target), "cells": cells}
 
 
 def _delta(name: str, category: str, a: Forecast, b: Forecast) -> dict[str, Any]:
@@ -307,13 +314,25 @@ def sme_programme(forecasts: Sequence[Forecast]) -> dict[str, Any]:
         for row in rows.to_dict("records"):
             night, tonight, so_far = int(row["night"]), row["night_mean"], row["cumulative_mean"]
             if tonight < minimum or so_far < minimum:
-                comments.append(
+                night_text = (
                     f"{prefix}night {night} ({f.night_labels[night]}): SMEs had "
                     f"{percent(tonight)} of the {number(row['accepted_mean'])} exchanges "
-                    f"accepted that night and {percent(so_far)} of all accepted so "
-                    f"far, below the {percent(minimum)} minimum. The plan keeps the minimum on "
-                    "the proposals and on the expected exchanges; the SMEs' proposals were "
-                    "accepted less often than expected."
+                    "accepted that night"
+                )
+                if so_far < minimum:
+                    said = (
+                        f"{night_text} and {percent(so_far)} of all accepted so far, "
+                        f"below the {percent(minimum)} minimum"
+                    )
+                else:
+                    said = (
+                        f"{night_text}, below the {percent(minimum)} minimum; of all accepted "
+                        f"so far {percent(so_far)}"
+                    )
+                comments.append(
+                    f"{said}. The plan keeps the minimum on the proposals and on the expected "
+                    "exchanges; that night the SMEs' proposals were accepted less often than "
+                    "expected."
                 )
     chart = _share_chart(
         forecasts, series, "SME share of accepted exchanges", width=520, height=180

@@ -28,7 +28,9 @@ def delta_text(kind: str, value: Any) -> str:
     if kind == "share":
         return signed(None if missing(value) else 100 * float(value), 1, " pts")
     if kind == "euros":
-        return NOTHING if missing(value) else ("+" if value > 0 else "") + euros(value)
+        if missing(value):
+            return NOTHING
+        return ("+" if value > 0 else "−" if value < 0 else "") + euros(abs(float(value)))
     return signed(value)
 
 
@@ -57,10 +59,17 @@ def text_report(comparison: Comparison, a: Path, b: Path) -> str:
     lines += ["", f"KPIs whose exchanges at the end changed: {len(changed)} of {len(kpis)}"]
     for row in changed.head(60).to_dict("records"):
         where = f"{row['scenario']}: " if row["scenario"] else ""
+        target = row["target_a"] if not missing(row["target_a"]) else row["target_b"]
+        met = [
+            not missing(v) and v >= target for v in (row["achieved_mean_a"], row["achieved_mean_b"])
+        ]
+        turn = {(False, True): ", met in B only", (True, False): ", met in A only"}.get(
+            (met[0], met[1]), ""
+        )
         lines.append(
             f"  {where}{row['partnership']:<16} {category_label(str(row['category'])):<32}"
             f"{number(row['achieved_mean_a']):>7} -> {number(row['achieved_mean_b']):<7}"
-            f"({signed(row['delta'])}; target {number(row['target_a'] if not missing(row['target_a']) else row['target_b'])})"
+            f"({signed(row['delta'])}; target {number(target)}{turn})"
         )
     if len(changed) > 60:
         lines.append(f"  ... and {len(changed) - 60} more (compare --out FILE.html shows them all)")
@@ -93,15 +102,13 @@ def comparison_report(comparison: Comparison, a: Path, b: Path) -> str:
         )
     pairs = comparison.pairs
     context: dict[str, Any] = {
-        "title": f"Comparison: {Path(b).name} against {Path(a).name}",
+        "title": _title(comparison, a, b),
+        "spread": comparison.headlines["beyond_spread"].notna().any(),
         "a": str(a),
         "b": str(b),
         "notes": comparison.notes,
         "headlines": headlines,
         "columns": [f.name for f in forecasts],
-        "deltas": [
-            f"{forecasts[j].name} − {forecasts[i].name}" for i, j in comparison.column_pairs
-        ],
         "blocks": partnership_answers(forecasts, comparison.column_pairs) if forecasts else [],
         "sme": sme_programme(forecasts) if forecasts else None,
         "items": legend(forecasts),
@@ -116,6 +123,13 @@ def comparison_report(comparison: Comparison, a: Path, b: Path) -> str:
     return render_page(
         environment("scenarios"), "comparison.html", context, partnerships=partnerships
     )
+
+
+def _title(comparison: Comparison, a: Path, b: Path) -> str:
+    if comparison.kind == "simulation" and len(comparison.forecasts) == 2:
+        names = [f.name.split(": ", 1)[-1] for f in comparison.forecasts]
+        return f"Comparison: {names[1]} (B) against {names[0]} (A)"
+    return f"Comparison: sweep {Path(b).name} (B) against sweep {Path(a).name} (A)"
 
 
 def _pair_counts(pairs: pd.DataFrame) -> list[dict[str, Any]]:

@@ -117,14 +117,17 @@ def sweep_report(
                 "",
             ),
             (str(manifest["failed"]), "failed", "short" if manifest["failed"] else "ok"),
-            (f"{manifest['wall_time_s']:,.0f} s", f"wall time ({manifest['executor']})", ""),
+            (
+                f"{manifest['wall_time_s']:,.0f} s" if manifest["ran"] else "—",
+                f"wall time ({manifest['executor']})" if manifest["ran"] else "nothing new ran",
+                "",
+            ),
         ],
         "reference": None,
         "seeds": len(manifest["seeds"]),
         "overview": [],
         "blocks": [],
         "columns": [f.name for f in forecasts],
-        "deltas": [],
         "failed": [
             {"scenario": row["scenario"], "seed": int(row["seed"]), "error": str(row["error"])}
             for row in failed.to_dict("records")
@@ -140,7 +143,6 @@ def sweep_report(
             reference=forecasts[ref].name,
             overview=[_overview(f) for f in forecasts],
             blocks=partnership_answers(forecasts, pairs),
-            deltas=[f"{forecasts[b].name} − {forecasts[a].name}" for a, b in pairs],
             sme=sme_programme(forecasts),
         )
     partnerships = sorted(set().union(*(set(f.partnerships) for f in forecasts)))

@@ -37,12 +37,12 @@ def number(value: Any, digits: int = 1) -> str:
 
 
 def signed(value: Any, digits: int = 1, unit: str = "") -> str:
-    """A difference: '+3', '−2.5', '0' (a true minus sign)."""
+    """A difference: '+3', '−2.5', '±0' (a true minus sign)."""
     if missing(value):
         return NOTHING
     value = float(value)
     if math.isclose(value, 0.0, abs_tol=10 ** -(digits + 1)):
-        return f"0{unit}"
+        return f"±0{unit}"
     text = number(abs(value), digits)
     return f"{'+' if value > 0 else '−'}{text}{unit}"
 

@@ -65,13 +65,11 @@ def line_chart(
         f'<text x="{left - 4}" y="{top + 6}" text-anchor="end" fill="#6b7785">'
         f"{escape(y_text(peak))}</text>",
     ]
-    step = max(1, math.ceil(len(x_labels) / 8))
-    for i, text in enumerate(x_labels):
-        if i % step == 0 or i == len(x_labels) - 1:
-            parts.append(
-                f'<text x="{x(i):.1f}" y="{height - 6}" text-anchor="middle" fill="#6b7785">'
-                f"{escape(text)}</text>"
-            )
+    for i in _label_positions(len(x_labels), max(2, plot_w // 40)):
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{height - 6}" text-anchor="middle" fill="#6b7785">'
+            f"{escape(x_labels[i])}</text>"
+        )
     for s in series:
         if s.low is not None and s.high is not None:
             points = [
@@ -109,6 +107,20 @@ def line_chart(
         )
     parts.append("</svg>")
     return "".join(part for part in parts if part)
+
+
+def _label_positions(count: int, room: int) -> list[int]:
+    """Which x labels fit: every ``step``-th, and the last in place of one too close to it."""
+    if count == 0:
+        return []
+    step = max(1, math.ceil(count / room))
+    positions = list(range(0, count, step))
+    if positions[-1] != count - 1:
+        if count - 1 - positions[-1] < step and len(positions) > 1:
+            positions[-1] = count - 1
+        else:
+            positions.append(count - 1)
+    return positions
 
 
 def nice_ceiling(value: float) -> float:

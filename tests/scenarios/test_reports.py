@@ -82,7 +82,8 @@ def test_scenarios_side_by_side_with_the_difference_and_the_seed_spread():
     b = forecast("b", [seed_run(s, [1, 2, 3 + s % 2], [0.6, 0.6]) for s in (0, 1, 2)])
     row = partnership_answers([a, b], [(0, 1)])[0]["rows"][0]
     assert [cell["end"] for cell in row["cells"]] == ["2", "3.3 (3–4)"]
-    assert row["deltas"] == [{"text": "+1.3", "beyond": True, "sign": "up"}]
+    assert row["cells"][1]["delta"] == {"text": "+1.3", "beyond": True, "sign": "up"}
+    assert row["cells"][0]["delta"] is None  # the reference
     assert row["cells"][1]["met"] == "met by night 2 (11 Jan)"
 
 
@@ -100,6 +101,11 @@ def test_every_night_the_sme_share_falls_below_its_minimum_is_commented():
     assert len(comments) == 1
     assert comments[0].startswith("night 2 (11 Jan): SMEs had 30% of the 10 exchanges")
     assert "45% of all accepted so far, below the 50% minimum" in comments[0]
+
+    dip = forecast("dip", [seed_run(0, [1, 2, 3], [0.8, 0.4])])  # that night only
+    comments = sme_programme([dip])["comments"]
+    assert len(comments) == 1
+    assert "accepted that night, below the 50% minimum; of all accepted so far 60%" in comments[0]
 
 
 def test_the_scenario_is_said_in_words():
@@ -148,8 +154,7 @@ def test_the_sweep_report_puts_the_scenarios_side_by_side(small_sweep):
     for raw in RAW:
         assert raw not in text, raw
     assert "Every scenario against plain" in text
-    assert "wide − plain" in text  # the difference column
-    assert "the seed spread" in text
+    assert "its difference from plain" in text and "beyond the seed spread" in text
     assert page.count('class="partner"') == len(
         set(pd.read_csv(small_sweep.folder / "kpis.csv")["partnership"])
     )
@@ -167,6 +172,6 @@ def test_compare_writes_an_html_comparison_and_a_readable_terminal_summary(small
     assert not re.search(r"NaN|None|\d\.\d{4}", result.output)  # no raw floats or missing
     assert any(line.strip().startswith("exchanges accepted") for line in lines)
     page = out.read_text()
-    assert "Comparison:" in page and 'class="partner"' in page and "B: wide − A: plain" in page
+    assert "Comparison:" in page and 'class="partner"' in page and "its difference from A" in page
     again = runner.invoke(app, ["compare", str(a), str(b), "--out", str(out)])
     assert again.exit_code != 0  # never overwrites
