@@ -73,6 +73,25 @@ def summary_lines(summary: dict[str, object]) -> str:
     )
 
 
+def _scenario_lines(runs: object) -> str:
+    """Per scenario over its seeds: KPI targets met and how many seeds met every one."""
+    import pandas as pd
+
+    from engine.output.formats import spread
+
+    assert isinstance(runs, pd.DataFrame)
+    lines = []
+    ok = runs[runs["status"] == "ok"]
+    for name, rows in ok.groupby("scenario", sort=False):
+        met = pd.to_numeric(rows["kpis_met"])
+        every = int(rows["nights_to_target"].notna().sum())
+        lines.append(
+            f"  {name}: KPI targets met {spread(met.mean(), met.min(), met.max())} of "
+            f"{int(rows['kpis'].iloc[0])}; every target met in {every} of {len(rows)} seeds"
+        )
+    return "\n".join(lines)
+
+
 def _seed_list(seeds: int, first_seed: int) -> list[int]:
     return list(range(first_seed, first_seed + seeds))
 
@@ -158,8 +177,9 @@ def sweep(
     typer.echo(
         f"{len(outcome.runs)} results -> {out}: ran {len(outcome.ran)}, "
         f"reused {len(outcome.reused)}, failed {len(outcome.failed)} "
-        f"({outcome.wall_time_s:.1f}s)"
+        f"({outcome.wall_time_s:.1f}s); report: {out / 'report.html'}"
     )
+    typer.echo(_scenario_lines(outcome.runs))
     for (name, seed), error in sorted(outcome.failed.items()):
         typer.secho(f"  failed: {name} seed {seed}: {error}", err=True, fg=typer.colors.RED)
     if outcome.failed:
