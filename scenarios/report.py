@@ -1,226 +1,179 @@
-"""Self-contained HTML reports (no network): tables and PNG plots embedded as base64."""
+"""The simulation and sweep reports in the run report's look (``engine.output.page``): the
+partnership's answer first (:mod:`scenarios.answers`), then the programme's SME share, the
+nights and the scenario's settings, in words and units a partnership reads."""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
-import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
+from engine.output.formats import NOTHING, day, euros, number, percent, spread
+from engine.output.page import environment, render_page
+from scenarios.answers import legend, night_words, partnership_answers, sme_programme
+from scenarios.forecast import Forecast, SeedRun, forecast
+from scenarios.settings import settings_in_words
 from scenarios.simulate import SimulationResult
 
-STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em;max-width:72em;color:#222}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1.5em}
-th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right}
-th{background:#f0f0f0} td:first-child,th:first-child{text-align:left}
-img{max-width:100%} pre{background:#f7f7f7;padding:1em;font-size:.8em;overflow:auto}
-.small{color:#666;font-size:.85em}
-"""
-
-
-def _figure(draw: Callable[[Axes], None], width: float = 9.0, height: float = 4.0) -> str:
-    """An <img> with the PNG of one matplotlib axes, base64-embedded."""
-    figure = Figure(figsize=(width, height), dpi=90, layout="constrained")
-    draw(figure.add_subplot())
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="plot" src="data:image/png;base64,{data}">'
-
-
-def _table(frame: pd.DataFrame, max_rows: int = 200) -> str:
-    shown = frame.head(max_rows).copy()
-    for column in shown.columns:
-        if pd.api.types.is_datetime64_any_dtype(shown[column]):
-            shown[column] = shown[column].dt.strftime("%Y-%m-%d")
-    more = (
-        f'<p class="small">{len(frame) - max_rows} more rows in the CSV.</p>'
-        if len(frame) > max_rows
-        else ""
-    )
-    return (
-        shown.to_html(
-            index=False,
-            na_rep="",
-            float_format=lambda x: f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}",
-            escape=True,
-        )
-        + more
-    )
-
-
-def _page(title: str, body: list[str]) -> str:
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>\n"
-    )
-
-
-# --- one simulation ---------------------------------------------------------------------------
+TEMPLATES = "scenarios"
 
 
 def simulation_report(result: SimulationResult) -> str:
+    one = forecast(result.summary["scenario"], [SeedRun.of(result)])
     summary = result.summary
-    scenario = result.scenario
-    progress = result.kpi_progress[result.kpi_progress["target"] > 0]
-    body = [
-        f"<h1>Scenario {html.escape(summary['scenario'])} (seed {result.seed})</h1>",
-        f"<p>{html.escape(str(scenario.get('description', '')))}</p>",
-        _key_values(summary),
-        "<h2>KPI attainment per partnership</h2>",
-        '<p class="small">Achieved exchanges (capped at each target) over the targets of the '
-        "partnership's quotas; night 0 is the state before the first night.</p>",
-        _figure(lambda axes: _attainment_plot(axes, progress)),
-        "<h2>Proposals and decisions per night</h2>",
-        _figure(lambda axes: _nights_plot(axes, result.nights, summary.get("min_sme_share"))),
-        "<h2>Lump sums</h2>",
-        _figure(lambda axes: _spend_plot(axes, result.nights), height=3.0),
-        "<h2>Nights</h2>",
-        _table(result.nights),
-        "<h2>KPIs at the end</h2>",
-        '<p class="small">met_night 0: met before the first night; empty: not met '
-        "(see the shortfall).</p>",
-        _table(result.kpis[result.kpis["target"] > 0]),
-        "<h2>Scenario</h2>",
-        f"<pre>{html.escape(json.dumps(scenario, indent=2, default=str))}</pre>",
-    ]
-    return _page(f"cxmatch simulation {summary['scenario']}", body)
-
-
-def _key_values(values: dict[str, Any]) -> str:
-    rows = "".join(
-        f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(_text(value))}</td></tr>"
-        for key, value in values.items()
+    blocks = partnership_answers([one], [])
+    reached = summary.get("nights_to_target")
+    context = {
+        "title": f"Scenario {summary['scenario']} · seed {result.seed}",
+        "description": str(result.scenario.get("description") or ""),
+        "period": f"{summary['nights']} nights from {day(summary['first_night'])} "
+        f"to {day(summary['last_night'])}",
+        "cards": [
+            (f"{summary['kpis_met']} of {summary['kpis']}", "KPI targets met at the end", ""),
+            (
+                night_words(one, reached)
+                if reached is not None
+                else f"not within {summary['nights']} nights",
+                "every KPI target met",
+                "ok" if reached is not None else "short",
+            ),
+            (
+                f"{summary['accepted']:,}",
+                f"exchanges accepted of {summary['proposals']:,} proposals "
+                f"({number(summary.get('expected'))} expected)",
+                "",
+            ),
+            (
+                percent(summary.get("sme_share_accepted")),
+                f"SME share of accepted exchanges (minimum {percent(summary['min_sme_share'])})",
+                "short"
+                if (summary.get("sme_share_accepted") or 0) < summary["min_sme_share"]
+                else "ok",
+            ),
+            (euros(summary.get("lump_sum_eur")), "lump sums of the accepted exchanges", ""),
+        ],
+        "blocks": blocks,
+        "columns": [one.name],
+        "sme": sme_programme([one]),
+        "items": legend([one]),
+        "nights": _night_rows(result.nights, summary["min_sme_share"]),
+        "settings": settings_in_words(result.scenario),
+    }
+    return render_page(
+        environment(TEMPLATES), "simulation.html", context, partnerships=one.partnerships
     )
-    return f"<table>{rows}</table>"
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return "not reached"
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return str(value)
-
-
-def _attainment_plot(axes: Axes, progress: pd.DataFrame) -> None:
-    capped = progress.assign(done=np.minimum(progress["achieved"], progress["target"]))
-    by = capped.groupby(["partnership", "night"])[["done", "target"]].sum()
-    share = (by["done"] / by["target"]).unstack("partnership")
-    colours = matplotlib.colormaps["tab20"]
-    for index, partnership in enumerate(share.columns):
-        axes.plot(
-            share.index, share[partnership], marker="o", markersize=3, label=partnership,
-            color=colours(index % 20),
-        )  # fmt: skip
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_xlabel("night")
-    axes.set_ylabel("share of targets achieved")
-    axes.set_ylim(0, 1.05)
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=7, ncol=2, loc="lower right")
-
-
-def _nights_plot(axes: Axes, nights: pd.DataFrame, minimum: float | None) -> None:
-    x = nights["night"].to_numpy()
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.bar(x - 0.2, nights["proposals"], width=0.4, label="proposals", color="#9ab")
-    axes.bar(x + 0.2, nights["accepted"], width=0.4, label="accepted", color="#2a7")
-    axes.set_xlabel("night")
-    axes.set_ylabel("exchanges")
-    axes.legend(loc="upper left", fontsize=8)
-    share = axes.twinx()
-    share.plot(
-        x, nights["sme_share_accepted"], color="#c50", marker="o", label="SME share (accepted)"
-    )
-    if minimum is not None:
-        share.axhline(minimum, color="#c50", linestyle=":", label="min SME share of proposals")
-    share.set_ylim(0, 1)
-    share.set_ylabel("SME share of accepted")
-    share.legend(loc="upper right", fontsize=8)
-
-
-def _spend_plot(axes: Axes, nights: pd.DataFrame) -> None:
-    axes.plot(nights["night"], nights["lump_sum_eur"].cumsum(), marker="o", color="#46a")
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_xlabel("night")
-    axes.set_ylabel("cumulative lump sums (EUR)")
-    axes.grid(alpha=0.3)
+def _night_rows(nights: pd.DataFrame, minimum: float) -> list[dict[str, Any]]:
+    rows = []
+    for row in nights.to_dict("records"):
+        cumulative = row.get("sme_share_accepted_cumulative")
+        rows.append(
+            {
+                "night": int(row["night"]),
+                "date": day(row["night_date"]),
+                "open": f"{int(row['visitors_open']):,} · {int(row['hosts_open']):,}",
+                "proposals": f"{int(row['proposals']):,}",
+                "expected": number(row.get("expected")),
+                "accepted": f"{int(row['accepted']):,}",
+                "sme_tonight": percent(row.get("sme_share_accepted")),
+                "sme_so_far": percent(cumulative),
+                "low": cumulative is not None and not pd.isna(cumulative) and cumulative < minimum,
+                "spend": euros(row["lump_sum_eur"]),
+                "kpis": f"{int(row['kpis_met'])} of {int(row['kpis'])}",
+                "solver": str(row.get("solver_status") or NOTHING).replace("_", " "),
+            }
+        )
+    return rows
 
 
 # --- a sweep ------------------------------------------------------------------------------------
 
 
+def reference_index(forecasts: Sequence[Forecast]) -> int:
+    """The scenario the others are compared with: 'baseline' if there is one, else the first."""
+    names = [f.name for f in forecasts]
+    return names.index("baseline") if "baseline" in names else 0
+
+
 def sweep_report(
-    runs: pd.DataFrame, scenarios: pd.DataFrame, kpis: pd.DataFrame, manifest: dict[str, Any]
+    forecasts: Sequence[Forecast],
+    runs: pd.DataFrame,
+    manifest: dict[str, Any],
+    settings: dict[str, list[tuple[str, str]]],
 ) -> str:
-    ok = runs[runs["status"] == "ok"]
+    """Scenarios side by side for every partnership, each against the reference scenario."""
+    forecasts = list(forecasts)
     failed = runs[runs["status"] != "ok"]
-    body = [
-        "<h1>cxmatch sweep</h1>",
-        _key_values(
-            {
-                key: manifest[key]
-                for key in ("scenarios", "seeds", "results", "ran", "reused", "failed")
-            }
+    context: dict[str, Any] = {
+        "title": "Sweep: " + ", ".join(f.name for f in forecasts) if forecasts else "Sweep",
+        "cards": [
+            (str(len(manifest["scenarios"])), "scenarios", ""),
+            (str(len(manifest["seeds"])), "seeds each", ""),
+            (
+                f"{manifest['ran']} + {manifest['reused']}",
+                "simulations run now + kept from before",
+                "",
+            ),
+            (str(manifest["failed"]), "failed", "short" if manifest["failed"] else "ok"),
+            (
+                f"{manifest['wall_time_s']:,.0f} s" if manifest["ran"] else "—",
+                f"wall time ({manifest['executor']})" if manifest["ran"] else "nothing new ran",
+                "",
+            ),
+        ],
+        "reference": None,
+        "seeds": len(manifest["seeds"]),
+        "overview": [],
+        "blocks": [],
+        "columns": [f.name for f in forecasts],
+        "failed": [
+            {"scenario": row["scenario"], "seed": int(row["seed"]), "error": str(row["error"])}
+            for row in failed.to_dict("records")
+        ],
+        "settings": [(name, settings.get(name, [])) for name in manifest["scenarios"]],
+        "sme": None,
+        "items": legend(forecasts),
+    }
+    if forecasts:
+        ref = reference_index(forecasts)
+        pairs = [(ref, k) for k in range(len(forecasts)) if k != ref]
+        context.update(
+            reference=forecasts[ref].name,
+            overview=[_overview(f) for f in forecasts],
+            blocks=partnership_answers(forecasts, pairs),
+            sme=sme_programme(forecasts),
+        )
+    partnerships = sorted(set().union(*(set(f.partnerships) for f in forecasts)))
+    return render_page(environment(TEMPLATES), "sweep.html", context, partnerships=partnerships)
+
+
+def _overview(f: Forecast) -> dict[str, str]:
+    """One scenario over its seeds, in words."""
+    table = pd.DataFrame.from_records(f.summaries)
+
+    def over(column: str, as_percent: bool = False, digits: int = 1) -> str:
+        values = pd.to_numeric(table[column], errors="coerce")
+        return spread(values.mean(), values.min(), values.max(), digits, as_percent)
+
+    reached = pd.to_numeric(table["nights_to_target"], errors="coerce").dropna()
+    every = f"{len(reached)} of {len(table)} seeds"
+    if len(reached):
+        every += f", by {night_words(f, int(reached.max()))}"
+    spend = pd.to_numeric(table["lump_sum_eur"], errors="coerce")
+    return {
+        "name": f.name,
+        "seeds": str(len(table)),
+        "kpis": f"{over('kpis_met')} of {int(table['kpis'].iloc[0])}",
+        "every": every,
+        "accepted": over("accepted"),
+        "expected": over("expected") if "expected" in table else NOTHING,
+        "sme": over("sme_share_accepted", as_percent=True),
+        "spend": euros(spend.mean())
+        + (
+            f" ({euros(spend.min())}–{euros(spend.max())})"
+            if euros(spend.min()) != euros(spend.max())
+            else ""
         ),
-        "<h2>KPI attainment</h2>",
-        '<p class="small">Mean over seeds; the bars span the lowest and highest seed.</p>',
-        _figure(lambda axes: _spread_plot(axes, ok, "kpi_attainment", "KPI attainment")),
-        "<h2>Nights to reach every KPI</h2>",
-        '<p class="small">One dot per seed; a seed that never reaches every KPI is drawn at '
-        "nights + 1.</p>",
-        _figure(lambda axes: _nights_to_target_plot(axes, ok)),
-        "<h2>Spend</h2>",
-        _figure(lambda axes: _spread_plot(axes, ok, "lump_sum_eur", "lump sums (EUR)"), height=3.5),
-        "<h2>Scenarios (over seeds)</h2>",
-        _table(scenarios),
-        "<h2>KPIs (over seeds)</h2>",
-        _table(kpis, max_rows=400),
-        "<h2>Every run</h2>",
-        _table(runs),
-    ]
-    if len(failed):
-        body += ["<h2>Failed runs</h2>", _table(failed[["scenario", "seed", "error"]])]
-    return _page("cxmatch sweep", body)
-
-
-def _spread_plot(axes: Axes, runs: pd.DataFrame, column: str, label: str) -> None:
-    stats = runs.groupby("scenario")[column].agg(["mean", "min", "max"])
-    x = np.arange(len(stats))
-    errors = np.vstack([stats["mean"] - stats["min"], stats["max"] - stats["mean"]])
-    axes.bar(x, stats["mean"], yerr=errors, capsize=4, color="#6a9")
-    axes.set_xticks(x, stats.index, rotation=15, fontsize=8)
-    axes.set_ylabel(label)
-    axes.grid(axis="y", alpha=0.3)
-
-
-def _nights_to_target_plot(axes: Axes, runs: pd.DataFrame) -> None:
-    names = sorted(runs["scenario"].unique())
-    for index, name in enumerate(names):
-        rows = runs[runs["scenario"] == name]
-        values = rows["nights_to_target"].fillna(rows["nights"] + 1).to_numpy(np.float64)
-        jitter = np.linspace(-0.15, 0.15, len(values)) if len(values) > 1 else np.zeros(1)
-        axes.scatter(index + jitter, values, s=18)
-    axes.set_xticks(np.arange(len(names)), names, rotation=15, fontsize=8)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if len(runs):
-        never = float(runs["nights"].max()) + 1
-        axes.axhline(never, color="#c33", linestyle=":", linewidth=1)
-        axes.annotate("not reached", (0, never), xytext=(2, 2), textcoords="offset points",
-                      xycoords=("axes fraction", "data"), color="#c33", fontsize=8)  # fmt: skip
-    axes.set_ylim(bottom=0)
-    axes.set_ylabel("nights to every KPI")
-    axes.grid(axis="y", alpha=0.3)
+    }

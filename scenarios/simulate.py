@@ -28,15 +28,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.check.kpis import kpi_table
 from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
 from engine.night.options import RunOptions
+from engine.output.run_folder import kpis_with_diagnosis
 from engine.review.carryover import carryover
 from engine.review.checked_night import NightRefused, checked_night
 from engine.review.log import LOG_COLUMNS, with_decisions
 from engine.synthetic.generator import hidden_acceptance_probability
+from scenarios.figures import ALREADY_ACCEPTED, kpi_end, kpi_progress, night_row, summary_of
 from scenarios.lumpsum import lump_sums
-from scenarios.spec import Acceptance, Scenario
+from scenarios.spec import Acceptance
 from scenarios.whatif import PreparedScenario, night_dates
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,6 @@ PROPOSAL_COLUMNS = (
 )
 # outcome of a proposal: "accepted" / "rejected" (decided tonight), or "already_accepted" for a
 # pair the engine proposes again although it is accepted (a locked pair): not decided twice.
-ALREADY_ACCEPTED = "already_accepted"
 
 
 class SimulationFailed(Exception):
@@ -112,7 +112,7 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
     dates = night_dates(prepared.first_night, scenario.nights, scenario.days_between_nights)
     night_rows: list[dict[str, Any]] = []
     proposal_frames: list[pd.DataFrame] = []
-    progress_frames = [_kpi_progress(_view(prepared, 1, dates[0]), 0, None)]
+    progress_frames = [kpi_progress(_view(prepared, 1, dates[0]), 0, None)]
     timings: dict[str, float] = {}
     for night, night_date in enumerate(dates, start=1):
         started = time.perf_counter()
@@ -131,13 +131,13 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
             [records, _records(decided, night, night_date, len(records))], ignore_index=True
         )
         after = with_decisions(view, records)
-        kpi_now = _kpi_progress(after, night, night_date)
+        kpi_now = kpi_progress(after, night, night_date, kpis_with_diagnosis(result))
         progress_frames.append(kpi_now)
         proposal_frames.append(decided[list(PROPOSAL_COLUMNS)])
         matched = set(carry.locked["visitor_id"]) if carry is not None else set()
         so_far = pd.concat(proposal_frames, ignore_index=True)
         night_rows.append(
-            _night_row(night, night_date, campaign, matched, decided, result, kpi_now, so_far)
+            night_row(night, night_date, campaign, matched, decided, result, kpi_now, so_far)
         )
         timings[f"night_{night}_s"] = round(time.perf_counter() - started, 3)
         say(
@@ -145,18 +145,19 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
             f"{int((decided['outcome'] == 'accepted').sum())} accepted"
         )
     proposals = pd.concat(proposal_frames, ignore_index=True)
-    kpi_progress = pd.concat(progress_frames, ignore_index=True)
+    progress_table = pd.concat(progress_frames, ignore_index=True)
     nights = pd.DataFrame.from_records(night_rows)
-    kpis = _kpi_end(kpi_progress, dates)
-    summary = _summary(scenario, seed, dates, nights, proposals, kpis)
+    kpis = kpi_end(progress_table, dates)
+    summary = summary_of(scenario, seed, dates, nights, proposals, kpis)
     summary["min_sme_share"] = prepared.campaign.policy.min_sme_share
+    summary["budgets"] = dict(sorted(prepared.campaign.policy.budgets.items()))
     return SimulationResult(
         scenario=scenario.as_dict(),
         seed=seed,
         summary=summary,
         nights=nights,
         proposals=proposals,
-        kpi_progress=kpi_progress,
+        kpi_progress=progress_table,
         kpis=kpis,
         timings=timings,
     )
@@ -250,140 +251,3 @@ def _records(decided: pd.DataFrame, night: int, night_date: date, seq: int) -> p
         }
     )
     return rows[list(LOG_COLUMNS)].astype(object)
-
-
-# --- KPIs and per-night figures -------------------------------------------------------------------
-
-
-def _kpi_progress(campaign: Campaign, night: int, night_date: date | None) -> pd.DataFrame:
-    table = kpi_table(campaign, pd.DataFrame({"visitor_id": pd.Series([], dtype=str)}))
-    achieved = table["achieved"]
-    return pd.DataFrame(
-        {
-            "night": night,
-            "night_date": pd.Timestamp(night_date) if night_date else pd.NaT,
-            "partnership": table["partnership"],
-            "category": table["category"],
-            "target": table["target"],
-            "achieved": achieved,
-            "shortfall": (table["target"] - achieved).clip(lower=0),
-            "met": (table["target"] > 0) & (achieved >= table["target"]),
-        }
-    )
-
-
-def _night_row(
-    night: int,
-    night_date: date,
-    campaign: Campaign,
-    matched: set[str],
-    decided: pd.DataFrame,
-    result: Any,
-    kpi_now: pd.DataFrame,
-    so_far: pd.DataFrame,
-) -> dict[str, Any]:
-    """``visitors_open``: published, validated, no exchange accepted on an earlier night.
-    ``expected``: tonight's proposals' summed ``p_accept`` (what the plan expects to become
-    exchanges) beside ``accepted``; ``sme_share_accepted_cumulative``: the SME share of every
-    exchange accepted in the simulation so far (the programme's promise is about these)."""
-    profiles = campaign.profiles
-    open_ = (
-        (profiles["status"] == "published")
-        & profiles["validated"]
-        & ~profiles["profile_id"].isin(matched)
-    )
-    new = decided[decided["outcome"] != ALREADY_ACCEPTED]
-    accepted = new[new["outcome"] == "accepted"]
-    all_accepted = so_far[so_far["outcome"] == "accepted"]
-    quotas = kpi_now[kpi_now["target"] > 0]
-    return {
-        "night": night,
-        "night_date": pd.Timestamp(night_date),
-        "visitors_open": int((open_ & (profiles["role"] == "visitor")).sum()),
-        "hosts_open": int((open_ & (profiles["role"] == "host")).sum()),
-        "proposals": len(new),
-        "expected": round(float(new["p_accept"].sum()), 2),
-        "accepted": len(accepted),
-        "acceptance_rate": _ratio(len(accepted), len(new)),
-        "sme_share_proposed": _ratio(int((new["category"] == "sme").sum()), len(new)),
-        "sme_share_accepted": _ratio(int((accepted["category"] == "sme").sum()), len(accepted)),
-        "sme_share_accepted_cumulative": _ratio(
-            int((all_accepted["category"] == "sme").sum()), len(all_accepted)
-        ),
-        "mean_score_proposed": _mean(new["score"]),
-        "mean_score_accepted": _mean(accepted["score"]),
-        "physical_accepted": int((accepted["mode"] == "physical").sum()),
-        "lump_sum_eur": float(accepted["lump_sum_eur"].sum()),
-        "kpis_met": int(quotas["met"].sum()),
-        "kpis": len(quotas),
-        "solver_status": result.solve.status.value,
-        "objective": result.solve.objective,
-        # expected exchanges the targets still miss after tonight's plan (engine's kpis)
-        "still_needed_planned": round(float(result.kpis["still_needed"].sum()), 2)
-        if "still_needed" in result.kpis
-        else None,
-    }
-
-
-def _kpi_end(progress: pd.DataFrame, dates: list[date]) -> pd.DataFrame:
-    """Per KPI: target, achieved at the start and at the end, the night it was met, shortfall."""
-    keys = ["partnership", "category"]
-    start = progress[progress["night"] == 0].set_index(keys)
-    end = progress[progress["night"] == progress["night"].max()].set_index(keys)
-    met = progress[progress["met"]].groupby(keys)["night"].min()
-    table = end[["target"]].assign(
-        achieved_start=start["achieved"].reindex(end.index).fillna(0).astype(np.int64),
-        achieved_end=end["achieved"],
-        met_night=met.reindex(end.index).astype("Int64"),
-        shortfall=end["shortfall"],
-    )
-    night_date = {night: pd.Timestamp(day) for night, day in enumerate(dates, start=1)}
-    table["met_date"] = table["met_night"].map(lambda n: night_date.get(n) if pd.notna(n) else None)
-    table["met_date"] = pd.to_datetime(table["met_date"])
-    return table.reset_index()
-
-
-def _summary(
-    scenario: Scenario,
-    seed: int,
-    dates: list[date],
-    nights: pd.DataFrame,
-    proposals: pd.DataFrame,
-    kpis: pd.DataFrame,
-) -> dict[str, Any]:
-    new = proposals[proposals["outcome"] != ALREADY_ACCEPTED]
-    accepted = new[new["outcome"] == "accepted"]
-    quotas = kpis[kpis["target"] > 0]
-    attainment = (quotas["achieved_end"] / quotas["target"]).clip(upper=1.0)
-    all_met = nights.loc[nights["kpis_met"] == nights["kpis"], "night"]
-    met_at_start = bool(len(quotas)) and bool((quotas["met_night"] == 0).all())
-    return {
-        "scenario": scenario.name,
-        "digest": scenario.digest(),
-        "seed": seed,
-        "nights": len(dates),
-        "first_night": dates[0].isoformat(),
-        "last_night": dates[-1].isoformat(),
-        "proposals": len(new),
-        "expected": round(float(new["p_accept"].sum()), 2),
-        "accepted": len(accepted),
-        "acceptance_rate": _ratio(len(accepted), len(new)),
-        "sme_share_accepted": _ratio(int((accepted["category"] == "sme").sum()), len(accepted)),
-        "mean_score_accepted": _mean(accepted["score"]),
-        "total_score_accepted": round(float(accepted["score"].sum()), 2),
-        "physical_accepted": int((accepted["mode"] == "physical").sum()),
-        "lump_sum_eur": round(float(accepted["lump_sum_eur"].sum()), 2),
-        "kpis": len(quotas),
-        "kpis_met": int(quotas["shortfall"].eq(0).sum()),
-        "kpi_attainment": round(float(attainment.mean()), 4) if len(quotas) else None,
-        "shortfall": int(quotas["shortfall"].sum()),
-        "nights_to_target": 0 if met_at_start else (int(all_met.min()) if len(all_met) else None),
-    }
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _mean(values: pd.Series) -> float | None:
-    return round(float(values.mean()), 3) if len(values) else None

@@ -293,29 +293,56 @@ class LoadedScenario(_Strict):
 
 def load_scenario(path: str | Path) -> LoadedScenario:
     """Read and validate a scenario file; raises :class:`ScenarioInvalid` with every problem."""
+    loaded, problems = read_scenario(path)
+    if problems or loaded is None:
+        raise ScenarioInvalid(str(path), problems)
+    return loaded
+
+
+def read_scenario(path: str | Path) -> tuple[LoadedScenario | None, list[str]]:
+    """A scenario file and its problems. A file whose only faults are unknown keys is still
+    read without them, so what its changes do can be checked in the same report."""
     path = Path(path)
     if not path.is_file():
-        raise ScenarioInvalid(str(path), ["is not a file"])
+        return None, ["is not a file"]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ScenarioInvalid(str(path), [f"is not valid TOML: {error}"]) from None
+        return None, [f"is not valid TOML: {error}"]
     except OSError as error:
-        raise ScenarioInvalid(str(path), [f"cannot be read: {error.strerror}"]) from None
+        return None, [f"cannot be read: {error.strerror}"]
     data.setdefault("name", path.stem)
     try:
         scenario = Scenario.model_validate(data)
+        problems: list[str] = []
     except ValidationError as error:
-        raise ScenarioInvalid(str(path), describe_errors(error)) from None
+        problems = describe_errors(error)
+        if any(item["type"] != "extra_forbidden" for item in error.errors()):
+            return None, problems
+        for item in error.errors():
+            _drop(data, item["loc"])
+        scenario = Scenario.model_validate(data)
     loaded = LoadedScenario(scenario=scenario, path=str(path), folder=str(path.parent))
     try:
         folder = loaded.base_folder()
         missing = folder is not None and not folder.is_dir()
     except (ValueError, OSError) as error:  # a NUL byte, a name too long, ...
-        raise ScenarioInvalid(str(path), [f"base: not a campaign folder ({error})"]) from None
+        return None, [*problems, f"base: not a campaign folder ({error})"]
     if missing:
-        raise ScenarioInvalid(str(path), [f"base: campaign folder {folder} does not exist"])
-    return loaded
+        return None, [*problems, f"base: campaign folder {folder} does not exist"]
+    return loaded, problems
+
+
+def _drop(data: Any, loc: tuple[int | str, ...]) -> None:
+    """Remove the unknown key at ``loc`` (pydantic's path, union tags skipped)."""
+    node = data
+    for part in loc[:-1]:
+        if isinstance(node, list) and isinstance(part, int):
+            node = node[part]
+        elif isinstance(node, dict):
+            node = node.get(part, node)  # a union tag pydantic inserts is not in the data
+    if isinstance(node, dict):
+        node.pop(loc[-1], None)
 
 
 def describe_errors(error: ValidationError) -> list[str]:

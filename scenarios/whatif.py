@@ -10,7 +10,6 @@ night each profile appears.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import tempfile
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from engine.domain.problems import CampaignInvalid
 from engine.domain.reference import canonical_country, canonical_nace
 from engine.load.campaign import load_campaign
 from engine.synthetic.generator import GeneratedCampaign, generate_campaign, write_campaign
+from scenarios.policy_file import policy_toml
+from scenarios.sources import Origins
 from scenarios.spec import (
     AddProfiles,
     Arrivals,
@@ -97,32 +98,6 @@ def _through_loader(
         return load_campaign(target)
 
 
-def policy_toml(policy: Policy) -> str:
-    """A policy as ``policy.toml`` text: scalars first, then one table per mapping setting."""
-    scalars, tables = [], []
-    for key, value in policy.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, dict):
-            tables.append(f"\n[{key}]")
-            tables += [f"{json.dumps(str(k))} = {_toml_scalar(v)}" for k, v in value.items()]
-        else:
-            scalars.append(f"{key} = {_toml_scalar(value)}")
-    return "\n".join([*scalars, *tables]) + "\n"
-
-
-def _toml_scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, date):  # a TOML local date (generation_start, the plausible dates)
-        return value.isoformat()
-    raise TypeError(f"cannot write policy value {value!r} to TOML")
-
-
 # --- preparing a scenario --------------------------------------------------------------------
 
 
@@ -136,10 +111,18 @@ def prepare(
     problems: list[str] = []
     profiles = base.profiles.copy()
     quotas = base.quotas.copy()
+    origins = Origins()
     for number, change in enumerate(scenario.changes, start=1):
-        label = f"changes[{number}] ({change.action})"
+        label = f"changes[{number}]"
         if isinstance(change, AddProfiles):
             added, found = _add(change, profiles, number, seed, label)
+            origins.added(
+                len(profiles),
+                len(added),
+                label,
+                set(change.set.values()),
+                f"{change.role}s it adds",
+            )
             profiles = pd.concat([profiles, added], ignore_index=True)
         elif isinstance(change, RemoveProfiles):
             profiles, found = _remove(change, profiles, number, seed, label)
@@ -158,8 +141,9 @@ def prepare(
     first_night = scenario.first_night or default_first_night(base)
     arrivals, arrival_problems = _arrivals(scenario, profiles, seed)
     problems += arrival_problems
-    if problems:
-        raise ScenarioInvalid(source, problems)
+    origins.added(
+        len(profiles), len(arrivals), "arrivals", set(scenario.arrivals.set.values()), "arrivals"
+    )
 
     n_arrived = len(arrivals)
     profiles = pd.concat([profiles, arrivals.drop(columns="arrival_night")], ignore_index=True)
@@ -167,11 +151,12 @@ def prepare(
         [np.ones(len(profiles) - n_arrived, dtype=np.int64), arrivals["arrival_night"].to_numpy()]
     )
     generated = GeneratedCampaign(profiles=profiles, history=base.history, quotas=quotas)
-    try:
+    try:  # the loader checks the changed campaign; its problems are said at their source
         campaign = _through_loader(generated, scenario.name, policy)
     except CampaignInvalid as invalid:
-        lines = [f"the changed campaign is invalid: {problem}" for problem in invalid.problems]
-        raise ScenarioInvalid(source, lines) from None
+        raise ScenarioInvalid(source, problems + origins.at_source(invalid.problems)) from None
+    if problems:
+        raise ScenarioInvalid(source, problems)
     campaign = campaign.replace(name=scenario.name, input_hashes=dict(base.input_hashes))
     return PreparedScenario(scenario, seed, campaign, arrival_night, first_night)
 
@@ -199,19 +184,19 @@ def matches(profiles: pd.DataFrame, where: Filter) -> tuple[np.ndarray, list[str
     if where.country:
         codes = {code: canonical_country(code) for code in where.country}
         problems += [
-            f"country {code!r} is not a COSME country" for code, c in codes.items() if c is None
+            f"country: {code!r} is not a COSME country" for code, c in codes.items() if c is None
         ]
         among("country", {c for c in codes.values() if c})
     if where.sector:
         codes = {code: canonical_nace(code) for code in where.sector}
         problems += [
-            f"sector {code!r} is not a NACE division" for code, c in codes.items() if c is None
+            f"sector: {code!r} is not a NACE division" for code, c in codes.items() if c is None
         ]
         any_of("sectors", {c for c in codes.values() if c})
     if where.partnership:
         known = set(profiles["partnership"].astype(str))
         problems += [
-            f"partnership {p!r} has no profile" for p in where.partnership if p not in known
+            f"partnership: {p!r} has no profile" for p in where.partnership if p not in known
         ]
         among("partnership", set(where.partnership))
     for field in ("org_type", "mode", "profile_id"):
@@ -237,9 +222,9 @@ def _add(
     is_role = (profiles["role"] == change.role).to_numpy()
     mask, problems = matches(profiles, change.like)
     pool = profiles[is_role & mask]
-    problems = [f"{label}: like: {problem}" for problem in problems]
+    problems = [f"{label}.like.{problem}" for problem in problems]
     if pool.empty:
-        return profiles.iloc[:0], [*problems, f"{label}: 'like' matches no {change.role} profile"]
+        return profiles.iloc[:0], [*problems, f"{label}.like: matches no {change.role} profile"]
     rng = rng_for(seed, "add", number)
     picks = rng.choice(len(pool), size=change.count, replace=change.count > len(pool))
     added = pool.iloc[np.sort(picks)].reset_index(drop=True)
@@ -293,10 +278,10 @@ def _remove(
     change: RemoveProfiles, profiles: pd.DataFrame, number: int, seed: int, label: str
 ) -> tuple[pd.DataFrame, list[str]]:
     mask, problems = matches(profiles, change.where)
-    problems = [f"{label}: where: {problem}" for problem in problems]
+    problems = [f"{label}.where.{problem}" for problem in problems]
     chosen = np.flatnonzero(mask & (profiles["role"] == change.role).to_numpy())
     if not len(chosen):
-        return profiles, [*problems, f"{label}: 'where' matches no {change.role} profile"]
+        return profiles, [*problems, f"{label}.where: matches no {change.role} profile"]
     if change.share < 1.0:
         size = max(1, int(np.floor(change.share * len(chosen) + 0.5)))
         chosen = np.sort(rng_for(seed, "remove", number).choice(chosen, size=size, replace=False))
@@ -309,10 +294,10 @@ def _scale_capacity(
     change: ScaleCapacity, profiles: pd.DataFrame, label: str
 ) -> tuple[pd.DataFrame, list[str]]:
     mask, problems = matches(profiles, change.where)
-    problems = [f"{label}: where: {problem}" for problem in problems]
+    problems = [f"{label}.where.{problem}" for problem in problems]
     rows = mask & (profiles["role"] == "host").to_numpy()
     if not rows.any():
-        return profiles, [*problems, f"{label}: 'where' matches no host profile"]
+        return profiles, [*problems, f"{label}.where: matches no host profile"]
     out = profiles.copy()
     scaled = np.floor(out["capacity"].to_numpy(np.float64) * change.factor + 0.5)
     out["capacity"] = np.where(rows, np.maximum(1, scaled), out["capacity"]).astype(np.int64)
@@ -324,7 +309,7 @@ def _scale_quotas(
 ) -> tuple[pd.DataFrame, list[str]]:
     known = set(quotas["partnership"].astype(str))
     problems = [
-        f"{label}: partnership {p!r} has no quota" for p in change.partnership if p not in known
+        f"{label}.partnership: {p!r} has no quota" for p in change.partnership if p not in known
     ]
     rows = np.ones(len(quotas), dtype=bool)
     if change.partnership:

@@ -187,7 +187,7 @@ class LpRows:
         )
         self.iterations = int(getattr(result, "nit", 0) or 0)
         if result.status != 0:
-            log.warning("LP relaxation not solved: %s", result.message)
+            log.info("LP relaxation not solved: %s", result.message)  # the caller goes without
             return None
         duals = -result.ineqlin.marginals  # >= 0 prices of the <= rows of the max problem
         return float(-result.fun), result.x[: len(core)], duals, result.x[len(core) :]

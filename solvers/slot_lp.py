@@ -51,7 +51,7 @@ def solve_slot_relaxation(
     )
     wall = time.perf_counter() - started
     if result.status != 0:
-        log.warning("LP relaxation not solved: %s", result.message)
+        log.info("LP relaxation not solved: %s", result.message)  # the caller goes without
         return None
     values = np.clip(result.x[:n], 0.0, 1.0)
     # reduced cost of a pair in the maximisation: score - duals of the rows it appears in

@@ -11,7 +11,6 @@ import typer
 from engine.cli.app import (
     MAX_SEED,
     MAX_WORKERS,
-    BadOption,
     Progress,
     SomeRunsFailed,
     app,
@@ -36,46 +35,106 @@ def simulate(
     """Replay a campaign night by night: propose, decide (simulated), next night. Writes
     per-night tables, KPI progress, lump sums and an HTML report, atomically."""
     from engine.output.store import OutputExists
+    from scenarios.checks import check_files
     from scenarios.report import simulation_report
     from scenarios.simulate import simulate as run_simulation
-    from scenarios.spec import load_scenario
     from scenarios.store import write_simulation
-    from scenarios.whatif import load_base, prepare
 
     setup_logging(verbose)
     progress = Progress(interactive())
     if seed is not None:
         whole("--seed", seed, 0, MAX_SEED)
     out_folder("--out", out)
-    loaded = load_scenario(scenario)
-    chosen_seed = loaded.scenario.seed if seed is None else seed
+    progress("checking the scenario, loading the base campaign and applying the changes")
+    checked = check_files([scenario], seed)
+    loaded = checked.scenarios[0]
+    prepared = checked.prepared[loaded.path]
+    chosen_seed = prepared.seed
     target = out or Path("simulations") / f"{loaded.scenario.name}-seed{chosen_seed}"
     if target.exists() or target.is_symlink():
         raise OutputExists(f"{target} exists already; choose another --out")
-    progress("loading the base campaign and applying the changes")
-    prepared = prepare(loaded.scenario, load_base(loaded), chosen_seed, loaded.path)
     result = run_simulation(prepared, progress)
     progress(f"writing {target}")
     write_simulation(target, result, simulation_report(result))
-    summary = result.summary
+    typer.echo(f"{result.summary['scenario']} (seed {chosen_seed}) -> {target}")
+    typer.echo(summary_lines(result.summary))
+
+
+def summary_lines(summary: dict[str, object]) -> str:
+    """A simulation's headline in words and units (the report has the rest)."""
+    from engine.output.formats import euros, number, percent
+
     reached = summary["nights_to_target"]
-    typer.echo(
-        f"{summary['scenario']} (seed {chosen_seed}), {summary['nights']} nights -> {target}\n"
-        f"  {summary['accepted']} accepted of {summary['proposals']} proposals; "
-        f"KPIs met {summary['kpis_met']}/{summary['kpis']} "
-        f"(attainment {summary['kpi_attainment']}); "
-        + (
-            f"every KPI met by night {reached}"
-            if reached is not None
-            else f"not every KPI met (shortfall {summary['shortfall']})"
-        )
-        + f"\n  lump sums EUR {summary['lump_sum_eur']:,.0f}; "
-        f"SME share of accepted {summary['sme_share_accepted']}"
+    every = (
+        f"every KPI target met by night {reached}"
+        if reached is not None
+        else f"not every target met: {number(summary['shortfall'])} exchanges still missing"
     )
+    return (
+        f"  {summary['nights']} nights: {number(summary['accepted'])} exchanges accepted of "
+        f"{number(summary['proposals'])} proposals ({number(summary.get('expected'))} expected)\n"
+        f"  KPI targets met: {summary['kpis_met']} of {summary['kpis']}; {every}\n"
+        f"  SME share of accepted exchanges: {percent(summary['sme_share_accepted'])} "
+        f"(minimum {percent(summary.get('min_sme_share'))}); "
+        f"lump sums {euros(summary['lump_sum_eur'])}"
+    )
+
+
+def _scenario_lines(runs: object) -> str:
+    """Per scenario over its seeds: KPI targets met and how many seeds met every one."""
+    import pandas as pd
+
+    from engine.output.formats import spread
+
+    assert isinstance(runs, pd.DataFrame)
+    lines = []
+    ok = runs[runs["status"] == "ok"]
+    for name, rows in ok.groupby("scenario", sort=False):
+        met = pd.to_numeric(rows["kpis_met"])
+        every = int(rows["nights_to_target"].notna().sum())
+        lines.append(
+            f"  {name}: KPI targets met {spread(met.mean(), met.min(), met.max())} of "
+            f"{int(rows['kpis'].iloc[0])}; every target met in {every} of {len(rows)} seeds"
+        )
+    return "\n".join(lines)
 
 
 def _seed_list(seeds: int, first_seed: int) -> list[int]:
     return list(range(first_seed, first_seed + seeds))
+
+
+class _QuietShutdown(logging.Filter):
+    """What Dask says on a normal shutdown, after the last result: a connection closed, with
+    its traceback (below ERROR), and, on a loaded machine, a worker process that took more
+    than 4 s to exit and was stopped. Without --verbose neither is shown; with it, the lines
+    without the traceback."""
+
+    def __init__(self, verbose: bool):
+        super().__init__()
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from distributed.comm.core import CommClosedError
+
+        if record.levelno >= logging.ERROR:
+            return True
+        if record.exc_info and isinstance(record.exc_info[1], CommClosedError):
+            record.exc_info, record.exc_text = None, None
+        if record.name == "distributed.nanny" and str(record.msg).startswith(
+            "Worker process still alive"
+        ):
+            return self.verbose
+        return True
+
+
+def _quiet_dask(verbose: bool) -> None:
+    """Dask's loggers at WARNING (INFO with --verbose). Importing distributed sets its own
+    levels, so this runs after that import."""
+    import distributed  # noqa: F401
+
+    logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_QuietShutdown(verbose))
 
 
 @app.command()
@@ -97,40 +156,38 @@ def sweep(
 ) -> None:
     """Run scenarios x seeds on Dask (or --serial) and compare them in one table and report.
     Finished results are kept and skipped on re-run; a failed run is reported."""
-    from scenarios.spec import ScenarioInvalid, load_scenario
+    from scenarios.checks import check_files
     from scenarios.sweep import run_sweep
 
     setup_logging(verbose)
-    logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO lines drown ours
+    if not serial:
+        _quiet_dask(verbose)
     progress = Progress(interactive() or verbose)
     whole("--seeds", seeds, 1, MAX_SEEDS)
     whole("--first-seed", first_seed, 0, MAX_SEED - seeds)
     if workers is not None:
         whole("--workers", workers, 1, MAX_WORKERS)
     out_folder("--out", out)
-    problems: list[str] = []
-    loaded = []
-    for path in scenarios:
-        try:
-            loaded.append(load_scenario(path))
-        except ScenarioInvalid as invalid:
-            problems.append(str(invalid))
-    if problems:
-        raise BadOption("\n".join(problems))
+    seed_list = _seed_list(seeds, first_seed)
+    progress(f"checking {len(scenarios)} scenario files")
+    checked = check_files(scenarios, seed_list[0])  # every problem of every file at once
     outcome = run_sweep(
-        loaded,
-        _seed_list(seeds, first_seed),
+        checked.scenarios,
+        seed_list,
         out,
         serial=serial,
         scheduler=scheduler,
         workers=workers,
         progress=progress,
+        log_level=logging.INFO if verbose else logging.WARNING,
+        bases=checked.bases,
     )
     typer.echo(
         f"{len(outcome.runs)} results -> {out}: ran {len(outcome.ran)}, "
         f"reused {len(outcome.reused)}, failed {len(outcome.failed)} "
-        f"({outcome.wall_time_s:.1f}s)"
+        f"({outcome.wall_time_s:.1f}s); report: {out / 'report.html'}"
     )
+    typer.echo(_scenario_lines(outcome.runs))
     for (name, seed), error in sorted(outcome.failed.items()):
         typer.secho(f"  failed: {name} seed {seed}: {error}", err=True, fg=typer.colors.RED)
     if outcome.failed:
@@ -141,34 +198,42 @@ def sweep(
 def compare(
     a: Annotated[Path, typer.Argument(help="simulation or sweep folder")],
     b: Annotated[Path, typer.Argument(help="simulation or sweep folder of the same kind")],
-    out: Annotated[Path | None, typer.Option(help="also write the tables to this folder")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="FILE.html: the comparison as a page; a folder: its tables and page"),
+    ] = None,
 ) -> None:
-    """Differences between two simulations (or two sweeps): accepted pairs that changed, KPI
-    deltas, score and spend deltas."""
-    from engine.output.store import json_writer, write_atomically
+    """Differences between two simulations (or two sweeps): headline figures, every
+    partnership's KPIs side by side (with the seed spread), and the accepted pairs that
+    differ."""
+    from engine.output.store import OutputExists, json_writer, write_atomically
     from scenarios.compare import compare as run_compare
-    from scenarios.compare import text_report
-    from scenarios.store import write_csv
+    from scenarios.compare_views import comparison_report, text_report
+    from scenarios.store import replace_file, text_writer, write_csv
 
     setup_logging(False)
     out_folder("--out", out)
     comparison = run_compare(a, b)
     typer.echo(text_report(comparison, a, b))
-    if out is not None:
-        write_atomically(
-            out,
-            {
-                "headlines.csv": lambda path: write_csv(comparison.headlines, path),
-                "kpis.csv": lambda path: write_csv(comparison.kpis, path),
-                "pairs.csv": lambda path: write_csv(comparison.pairs, path),
-                "compare.json": json_writer(
-                    {
-                        "a": str(a),
-                        "b": str(b),
-                        "kind": comparison.kind,
-                        "notes": comparison.notes,
-                    }
-                ),
-            },
-        )
-        typer.echo(f"tables -> {out}")
+    if out is None:
+        return
+    page = comparison_report(comparison, a, b)
+    if out.suffix.lower() in (".html", ".htm"):
+        if out.exists() or out.is_symlink():
+            raise OutputExists(f"{out} exists already; choose another --out")
+        replace_file(out, text_writer(page))
+        typer.echo(f"comparison -> {out}")
+        return
+    write_atomically(
+        out,
+        {
+            "headlines.csv": lambda path: write_csv(comparison.headlines, path),
+            "kpis.csv": lambda path: write_csv(comparison.kpis, path),
+            "pairs.csv": lambda path: write_csv(comparison.pairs, path),
+            "report.html": text_writer(page),
+            "compare.json": json_writer(
+                {"a": str(a), "b": str(b), "kind": comparison.kind, "notes": comparison.notes}
+            ),
+        },
+    )
+    typer.echo(f"tables and report.html -> {out}")

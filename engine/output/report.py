@@ -9,21 +9,18 @@ script is ours and the policy allows no other (by its hash).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from engine import __version__
 from engine.domain import vocabulary
 from engine.night.expected import still_missing
 from engine.output import plots
+from engine.output.page import environment, render_page
 
 FILTER_SCRIPT = """
 (function () {
@@ -77,15 +74,15 @@ class ReportInputs:
 
 
 def render_report(inputs: ReportInputs) -> str:
-    environment = Environment(
-        loader=PackageLoader("engine.output", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
+    partnerships = set(inputs.kpis["partnership"].astype(str)) | set(
+        inputs.proposals["visitor_partnership"].astype(str)
     )
-    digest = base64.b64encode(hashlib.sha256(FILTER_SCRIPT.encode("utf-8")).digest()).decode()
-    return environment.get_template("report.html").render(
-        **_context(inputs), script=Markup(FILTER_SCRIPT), script_hash=f"sha256-{digest}"
+    return render_page(
+        environment(),
+        "report.html",
+        _context(inputs),
+        partnerships=partnerships,
+        script=FILTER_SCRIPT,
     )
 
 
@@ -102,7 +99,6 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
     return {
         "run_id": inputs.run_id,
         "campaign": inputs.campaign,
-        "version": __version__,
         "counts": manifest.get("counts", {}),
         "carry": {"locked": len(inputs.locked)},
         "solver": {"status": solver.get("status", "unknown")},

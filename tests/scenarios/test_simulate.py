@@ -184,9 +184,12 @@ where = { country = "NO" }
     with pytest.raises(ScenarioInvalid) as caught:
         prepare(load_scenario(path).scenario, tiny_base, seed=0)
     message = str(caught.value)
-    assert "partnership 'NO-SUCH-PARTNERSHIP' has no profile" in message
-    assert "changes[1] (add): 'like' matches no host profile" in message
-    assert "country 'NO' is not a COSME country" in message
+    assert "changes[1].like.partnership: 'NO-SUCH-PARTNERSHIP' has no profile" in message
+    assert "changes[1].like: matches no host profile" in message
+    assert "changes[3].where.country: 'NO' is not a COSME country" in message
+    # the campaign's own validation, in the same report, at the key that caused it
+    assert "changes[2].set.org_type: 'large_company' may only host" in message
+    assert "(2 visitors it adds)" in message and "profiles.csv" not in message
 
 
 def test_large_company_visitors_are_refused_by_the_campaign_validation(tmp_path, tiny_base):
@@ -202,8 +205,10 @@ set = { org_type = "large_company" }
     )
     with pytest.raises(ScenarioInvalid) as caught:
         prepare(load_scenario(path).scenario, tiny_base, seed=0)
-    assert "the changed campaign is invalid" in str(caught.value)
-    assert "large_company" in str(caught.value)
+    assert caught.value.problems == [
+        "changes[1].set.org_type: 'large_company' may only host; this profile is a visitor "
+        "(2 visitors it adds)"
+    ]
 
 
 # --- the simulation --------------------------------------------------------------------------
@@ -342,7 +347,7 @@ def test_simulate_command_writes_every_file_atomically(tmp_path):
         "summary.json",
     ]
     report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 3
+    assert "<svg" in report and "data:image/png" not in report  # charts inline, as SVG
     assert "http://" not in report and "https://" not in report  # self-contained
     summary = json.loads((out / "summary.json").read_text())["summary"]
     assert summary["nights"] == 2

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -11,38 +14,18 @@ from typer.testing import CliRunner
 
 from engine.cli import exitcodes
 from engine.cli.main import app
-from scenarios import sweep as sweep_module
+from scenarios import tasks as sweep_module
 from scenarios.spec import load_scenario
 from scenarios.sweep import run_sweep
+from tests.scenarios.conftest import TINY, tiny_scenarios
 
 runner = CliRunner()
 
-SCENARIO = """
-name = "{name}"
-nights = 2
-days_between_nights = 7
-[base]
-visitors = 50
-hosts = 16
-seed = 4
-[engine]
-time_limit_s = 30
-{extra}
-"""
+SCENARIO = TINY  # a 50 x 16 generated campaign, two nights
 DETERMINISTIC_FILES = ("summary.json", "nights.csv", "accepted.csv", "kpis.csv", "kpi_progress.csv")
 
 
-def scenarios(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, extra in (
-        ("plain", ""),
-        ("wide", "[[changes]]\naction = 'scale_capacity'\nfactor = 2\n"),
-    ):
-        path = folder / f"{name}.toml"
-        path.write_text(SCENARIO.format(name=name, extra=extra), encoding="utf-8")
-        paths.append(path)
-    return paths
+scenarios = tiny_scenarios
 
 
 def result_files(out: Path) -> dict[str, bytes]:
@@ -113,7 +96,7 @@ def test_sweep_resumes_and_reports_a_failed_scenario(tmp_path, monkeypatch):
     assert "ran 1, reused 1, failed 0" in third.output
     assert set(pd.read_csv(out / "runs.csv")["status"]) == {"ok"}
     report = (out / "report.html").read_text()
-    assert "plain" in report and "wide" in report and "data:image/png;base64," in report
+    assert "plain" in report and "wide" in report and "<svg" in report
 
     other = tmp_path / "other"
     runner.invoke(app, ["sweep", *map(str, paths), "--seeds", "1", "--serial", "--out", str(other)])
@@ -136,7 +119,8 @@ def test_sweep_with_a_bad_scenario_exits_2_and_writes_nothing(tmp_path):
         app, ["sweep", *map(str, paths), str(bad), "--serial", "--out", str(out)]
     )
     assert result.exit_code == exitcodes.BAD_INPUT
-    assert "country 'XX' is not a COSME country" in result.output
+    assert "bad.toml" in result.output
+    assert "changes[1].where.country: 'XX' is not a COSME country" in result.output
     assert not out.exists()
 
 
@@ -157,3 +141,48 @@ def test_sweep_on_an_existing_scheduler(tmp_path):
     assert result_files(tmp_path / "remote") == result_files(tmp_path / "serial")
     manifest = json.loads((tmp_path / "remote" / "sweep.json").read_text())
     assert manifest["executor"] == f"dask scheduler {cluster.scheduler_address}"
+
+
+@pytest.mark.slow
+def test_a_sweep_on_a_cluster_started_by_hand_gives_the_serial_results(tmp_path):
+    """``dask scheduler`` and ``dask worker`` started as separate processes (as an operator
+    would), then ``cxmatch sweep --scheduler``: the same result files, byte for byte."""
+    dask = Path(sys.executable).parent / "dask"
+    address_file = tmp_path / "scheduler.json"
+    flags = ["--no-dashboard", "--scheduler-file", str(address_file)]
+    started = [
+        subprocess.Popen(
+            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", *flags],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]  # fmt: skip
+    try:
+        for _ in range(600):  # wait for the scheduler's address (bounded)
+            if address_file.is_file() and address_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(address_file.read_text())["address"]
+        started.append(
+            subprocess.Popen(
+                [str(dask), "worker", "--nworkers", "1", "--nthreads", "1", *flags],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        )  # fmt: skip
+        paths = [str(path) for path in scenarios(tmp_path / "in")]
+        serial = runner.invoke(app, ["sweep", *paths, "--seeds", "1", "--serial",
+                                     "--out", str(tmp_path / "serial")])  # fmt: skip
+        assert serial.exit_code == 0, serial.output
+        remote = runner.invoke(app, ["sweep", *paths, "--seeds", "1", "--scheduler", address,
+                                     "--out", str(tmp_path / "remote")])  # fmt: skip
+        assert remote.exit_code == 0, remote.output
+        assert "ran 2, reused 0, failed 0" in remote.output
+        assert "Traceback" not in remote.output and "INFO" not in remote.output
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(timeout=60)
+    files = result_files(tmp_path / "serial")
+    assert len(files) == 2 * len(DETERMINISTIC_FILES)
+    assert result_files(tmp_path / "remote") == files
+    manifest = json.loads((tmp_path / "remote" / "sweep.json").read_text())
+    assert manifest["executor"] == f"dask scheduler {address}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 from openpyxl import load_workbook
 
 from tests.reviewing import run_campaign, small_campaign
@@ -88,7 +89,13 @@ def test_the_report_has_every_section(hostile_run):
         assert f'<section id="{section}">' in html
     assert html.count("<svg") == 4  # KPI bars, score histogram, country flows, solver figures
     proposals = pd.read_parquet(hostile_run / "proposals.parquet")
-    assert html.count("<tr data-partnership=") == len(proposals)
+    table = html[html.index('id="proposal-table"') :]
+    assert table.count("<tr data-partnership=") == len(proposals)
+    kpis = pd.read_csv(hostile_run / "kpis.csv")
+    shown = kpis[(kpis["target"] > 0) | (kpis["achieved"] > 0) | (kpis["proposed"] > 0)]
+    for partnership in set(shown["partnership"]):  # KPI rows carry their partnership too
+        name = escape(partnership)
+        assert f'<tr data-partnership="{name}"><td>{name}</td>' in html
 
 
 def chromium() -> str | None:
@@ -122,12 +129,12 @@ def test_the_report_loads_in_headless_chromium_without_errors(hostile_run, tmp_p
     assert "Uncaught" not in loaded.stderr and "Refused to" not in loaded.stderr
     assert "<title>pwned</title>" not in dom and "cxmatch run r1" in dom
     proposals = pd.read_parquet(hostile_run / "proposals.parquet")
-    rows = re.findall(r"<tr data-partnership=[^>]*>", dom)
+    rows = re.findall(r"<tr data-partnership=[^>]*data-band=[^>]*>", dom)
     assert len(rows) == len(proposals) and not any("hidden" in row for row in rows)
 
     visitor = proposals["visitor_id"].iloc[0]
     filtered = browse(page, tmp_path / "profile-2", "--dump-dom", fragment=f"#q={visitor}")
-    rows = re.findall(r"<tr data-partnership=[^>]*>", filtered.stdout)
+    rows = re.findall(r"<tr data-partnership=[^>]*data-band=[^>]*>", filtered.stdout)
     assert sum("hidden" not in row for row in rows) == 1  # the client-side filter works
 
 
