@@ -6,7 +6,6 @@ share night by night against the minimum, with a comment on every night it falls
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,16 +16,10 @@ from markupsafe import Markup
 from engine.domain.vocabulary import label
 from engine.output.formats import day, euros, number, percent, signed, spread
 from engine.output.svg import PALETTE, Series, line_chart
+from engine.output.words import diagnosis_in_words
 from scenarios.forecast import Forecast, beyond_spread
 
 CATEGORY_ORDER = ("total", "sme", "cluster", "technology_centre", "scaling_up")
-IN_A_SENTENCE = {
-    "total": "overall",
-    "sme": "SME",
-    "cluster": "cluster organisation",
-    "technology_centre": "technology centre",
-    "scaling_up": "scaling-up support organisation",
-}
 Pair = tuple[int, int]  # (reference column, compared column)
 
 
@@ -36,18 +29,6 @@ def category_label(category: str) -> str:
 
 def _order(category: str) -> int:
     return CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
-
-
-def in_words(text: str, partnership: str = "") -> str:
-    """The engine's diagnosis with its category codes in words ('technology_centre target'
-    -> 'technology centre target', 'sme visitors' -> 'SME visitors'), without the
-    partnership's name where the page already says it."""
-    if partnership:
-        text = text.replace(f"partnership {partnership} cannot", "cannot")
-    for code, words in IN_A_SENTENCE.items():
-        text = re.sub(rf"\b{code}\b", words, text)
-    text = re.sub(r"\((\d+) [^,()]+ in the campaign", r"(\1 of them in the campaign", text)
-    return text[:1].upper() + text[1:]
 
 
 def night_words(forecast: Forecast, night: int | None) -> str:
@@ -170,7 +151,7 @@ def _row(
             met_text = f"met in {met} of {seeds} seeds"
         else:
             met_text = f"short by {number(row['shortfall_mean'])}"
-        blocked = in_words(str(row["blocked_by"]), name) if met < seeds else ""
+        blocked = diagnosis_in_words(str(row["blocked_by"]), name) if met < seeds else ""
         if met < seeds and not blocked:
             blocked = (
                 "no rule kept it out of reach: too few of its proposals were accepted"

@@ -21,6 +21,7 @@ from engine.domain import vocabulary
 from engine.night.expected import still_missing
 from engine.output import plots
 from engine.output.page import environment, render_page
+from engine.output.words import diagnosis_in_words
 
 FILTER_SCRIPT = """
 (function () {
@@ -196,7 +197,7 @@ def _kpi_rows(kpis: pd.DataFrame) -> list[dict[Any, Any]]:
                 "expected": f"{expected:.1f}",
                 "still_needed": f"{float(row.get('still_needed') or 0.0):.1f}",
                 "reachable": "" if pd.isna(row.get("reachable")) else int(row["reachable"]),
-                "diagnosis": str(row.get("diagnosis") or ""),
+                "diagnosis": diagnosis_in_words(str(row.get("diagnosis") or "")),
                 "category_label": vocabulary.label("category", str(row["category"])),
                 "achieved_width": round(100 * achieved / whole, 1),
                 "expected_width": round(100 * expected / whole, 1),

@@ -5,6 +5,8 @@ Machine files (``proposals.parquet``, ``candidates.parquet``, ``manifest.json``)
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from engine.domain.vocabulary import label
@@ -33,3 +35,25 @@ def _label(name: str, code: object) -> object:
     if not isinstance(code, str) or not code:
         return code
     return label(name, code)
+
+
+# the quota categories inside a sentence
+IN_A_SENTENCE = {
+    "total": "overall",
+    "sme": "SME",
+    "cluster": "cluster organisation",
+    "technology_centre": "technology centre",
+    "scaling_up": "scaling-up support organisation",
+}
+
+
+def diagnosis_in_words(text: str, partnership: str = "") -> str:
+    """The engine's diagnosis with its category codes in words ('technology_centre target'
+    -> 'technology centre target', 'sme visitors' -> 'SME visitors'), without the
+    partnership's name where the page already says it."""
+    if partnership:
+        text = text.replace(f"partnership {partnership} cannot", "cannot")
+    for code, words in IN_A_SENTENCE.items():
+        text = re.sub(rf"\b{code}\b", words, text)
+    text = re.sub(r"\((\d+) [^,()]+ in the campaign", r"(\1 of them in the campaign", text)
+    return text[:1].upper() + text[1:]

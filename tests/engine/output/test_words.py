@@ -96,3 +96,21 @@ def test_csv_has_a_bom_and_workbook_dates_are_dates(tmp_path: Path) -> None:
     assert sheet["B2"].value == dt.datetime(2027, 1, 4) and sheet["B2"].is_date
     assert sheet["B4"].value is None
     assert sheet["A2"].value == "Łódź Klaster"
+
+
+def test_a_diagnosis_reads_in_words():
+    from engine.output.words import diagnosis_in_words
+
+    engine_says = (
+        "partnership BLUES cannot reach its technology_centre target: 2 more needed, but only 0 "
+        "eligible technology_centre visitors can be placed with an eligible host with free "
+        "capacity (6 technology_centre in the campaign, 0 with a candidate host)"
+    )
+    assert diagnosis_in_words(engine_says, "BLUES") == (
+        "Cannot reach its technology centre target: 2 more needed, but only 0 eligible "
+        "technology centre visitors can be placed with an eligible host with free capacity "
+        "(6 of them in the campaign, 0 with a candidate host)"
+    )
+    assert diagnosis_in_words("partnership X cannot reach its total target").startswith(
+        "Partnership X cannot reach its overall target"
+    )
