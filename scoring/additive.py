@@ -45,7 +45,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from scoring.features import FEATURE_NAMES
+from scoring.features import fitted_feature_names
 from scoring.logistic import Bounds, LogisticFit, fit_logistic, newest_rows, platt, time_weights
 from scoring.tabulated import AdditiveTables
 
@@ -193,7 +193,7 @@ class AdditiveScorer(ClassifierMixin, BaseEstimator):
         self.intercept_ = float(slope * base.intercept + offset)
         self.n_labelled_ = n
         self.n_positive_ = int(label.sum())
-        self.feature_names_ = self._names(n_features)
+        self.feature_names_ = fitted_feature_names(self, n_features)
         return self
 
     def _prior(self, n_features: int) -> np.ndarray:
@@ -295,18 +295,6 @@ class AdditiveScorer(ClassifierMixin, BaseEstimator):
             full[:, None], label[newest], aged, np.zeros(1), np.ones(1), bounds=[(1.0, 1.0)]
         )
         return slope, shift.intercept
-
-    def _names(self, n_features: int) -> tuple[str, ...]:
-        if self.feature_names is not None:
-            names = tuple(str(name) for name in self.feature_names)
-            if len(names) != n_features:
-                raise ValueError(f"{len(names)} feature_names for {n_features} features")
-            return names
-        if hasattr(self, "feature_names_in_"):
-            return tuple(str(name) for name in self.feature_names_in_)
-        if n_features == len(FEATURE_NAMES):
-            return FEATURE_NAMES
-        return tuple(f"x{i}" for i in range(n_features))
 
     # --- predictions -----------------------------------------------------------------------
 

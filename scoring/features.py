@@ -15,6 +15,7 @@ The functions are in :mod:`scoring.feature_functions` (vectorised, over the side
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -264,3 +265,19 @@ def compute_features(inputs: FeatureInputs) -> np.ndarray:
         if result is not planes[column]:
             planes[column] = result
     return np.moveaxis(planes, 0, -1)
+
+
+def fitted_feature_names(model: Any, n_features: int) -> tuple[str, ...]:
+    """The names of the ``n_features`` columns a scorer is fit on: its ``feature_names``
+    (checked against the count), else those of the fitted frame, else the registry's when the
+    count matches, else ``x0, x1, ...``."""
+    if model.feature_names is not None:
+        names = tuple(str(name) for name in model.feature_names)
+        if len(names) != n_features:
+            raise ValueError(f"{len(names)} feature_names for {n_features} features")
+        return names
+    if hasattr(model, "feature_names_in_"):
+        return tuple(str(name) for name in model.feature_names_in_)
+    if n_features == len(FEATURE_NAMES):
+        return FEATURE_NAMES
+    return tuple(f"x{i}" for i in range(n_features))

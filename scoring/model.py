@@ -38,7 +38,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from scoring.features import FEATURE_NAMES, NEUTRAL_VALUES
+from scoring.features import NEUTRAL_VALUES, fitted_feature_names
 from scoring.planes import weighted_sum
 from scoring.tabulated import AdditiveTables
 
@@ -189,7 +189,7 @@ class MatchScorer(ClassifierMixin, BaseEstimator):
         self.calibrated_ = (slope, offset) != (1.0, 0.0)
         self.coef_ = slope * self.base_coef_
         self.intercept_ = float(slope * self.base_intercept_ + offset)
-        self.feature_names_ = self._names(X.shape[1])
+        self.feature_names_ = fitted_feature_names(self, X.shape[1])
         return self
 
     def _bounds(self, n_features: int) -> list[tuple[float | None, float | None]] | None:
@@ -268,18 +268,6 @@ class MatchScorer(ClassifierMixin, BaseEstimator):
             bounds=[(0.0, None)],  # a calibration keeps the order of the scores
         )
         return float(slope[0]), offset
-
-    def _names(self, n_features: int) -> tuple[str, ...]:
-        if self.feature_names is not None:
-            names = tuple(str(name) for name in self.feature_names)
-            if len(names) != n_features:
-                raise ValueError(f"{len(names)} feature_names for {n_features} features")
-            return names
-        if hasattr(self, "feature_names_in_"):
-            return tuple(str(name) for name in self.feature_names_in_)
-        if n_features == len(FEATURE_NAMES):
-            return FEATURE_NAMES
-        return tuple(f"x{i}" for i in range(n_features))
 
     # --- scikit-learn predictions ----------------------------------------------------------
 
