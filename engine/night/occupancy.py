@@ -9,7 +9,7 @@ and an accepted group (its host, dates and mode) with room left may take new mem
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,18 +29,29 @@ class Occupancy:
 
     stays: pd.DataFrame  # STAY_COLUMNS; host is the host's position, days are day numbers
     group_table: pd.DataFrame  # host, start_day, end_day, physical, language (bit), members
+    _stays_of: dict[int, np.ndarray] = field(init=False, repr=False, compare=False)
+    _groups_of: dict[int, np.ndarray] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # each host's stays (first and last days) and groups, looked up once per host
+        days = self.stays[["start_day", "end_day"]].to_numpy(np.int64)
+        by_host = self.stays.groupby("host").indices if len(self.stays) else {}
+        stays = {int(str(h)): days[rows] for h, rows in by_host.items()}
+        groups = self.group_table.groupby("host").indices if len(self.group_table) else {}
+        object.__setattr__(self, "_stays_of", stays)
+        object.__setattr__(self, "_groups_of", {int(str(h)): r for h, r in groups.items()})
 
     def busiest(self, host: int, start_day: np.ndarray, end_day: np.ndarray) -> np.ndarray:
         """(slots,) the most visitors the host has on any day of each slot's dates."""
-        stays = self.stays[self.stays["host"] == host]
+        stays = self._stays_of.get(int(host))
         out = np.zeros(len(start_day), dtype=np.int64)
-        if stays.empty or not len(start_day):
+        if stays is None or not len(stays) or not len(start_day):
             return out
-        low = int(min(stays["start_day"].min(), np.min(start_day)))
-        high = int(max(stays["end_day"].max(), np.max(end_day)))
+        low = int(min(stays[:, 0].min(), np.min(start_day)))
+        high = int(max(stays[:, 1].max(), np.max(end_day)))
         change = np.zeros(high - low + 2, dtype=np.int64)
-        np.add.at(change, stays["start_day"].to_numpy(np.int64) - low, 1)
-        np.add.at(change, stays["end_day"].to_numpy(np.int64) - low + 1, -1)
+        np.add.at(change, stays[:, 0] - low, 1)
+        np.add.at(change, stays[:, 1] - low + 1, -1)
         per_day = np.cumsum(change)
         span = int(np.max(end_day - start_day)) + 1
         days = (start_day - low)[:, None] + np.arange(span)[None, :]
@@ -49,7 +60,8 @@ class Occupancy:
         return np.where(inside, window, 0).max(axis=1)
 
     def groups(self, host: int) -> pd.DataFrame:
-        return self.group_table[self.group_table["host"] == host]
+        rows = self._groups_of.get(int(host))
+        return self.group_table.iloc[rows if rows is not None else []]
 
     @property
     def size(self) -> int:

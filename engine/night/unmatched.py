@@ -96,30 +96,71 @@ def _visitors(
     left_out = [
         int(v) for v in matchable if int(v) not in proposed and str(visitors.ids[v]) not in done
     ]
-    by_visitor = candidates.groupby("visitor").indices
+    # each visitor's best candidate (the first of its highest scores): one sort for all
+    visitor_of = candidates["visitor"].to_numpy(np.int64)
+    host_of = candidates["host"].to_numpy(np.int64)
+    score = candidates["score"].to_numpy(np.float64)
+    pair_of = candidates.index.to_numpy(np.int64)  # the problem's pair of each candidate row
+    order = np.lexsort((np.arange(len(candidates)), -score, visitor_of))
+    firsts = (
+        order[np.r_[True, visitor_of[order][1:] != visitor_of[order][:-1]]] if len(order) else order
+    )
+    best_of = dict(zip(visitor_of[firsts].tolist(), firsts.tolist(), strict=True))
     load = np.bincount(problem.pair_host[solve.selected], minlength=problem.n_hosts)
     limits = problem.host_limits(solve.open_slots)
+    groups = _open_groups(problem, solve, slots)
+    lonely = [v for v in left_out if v not in best_of]
+    codes = _most_excluding_each(lonely, "visitor", encoded, context)
     rows: list[dict[str, object]] = []
     for v in left_out:
         base = {"side": "visitor", "profile_id": str(visitors.ids[v])}
-        if v not in by_visitor:
-            code = _most_excluding(np.full(len(hosts), v), np.arange(len(hosts)), encoded, context)
+        if v not in best_of:
+            code = codes[v]
             rows.append(
                 {**base, **_no_partner(code, "host"), "best_candidate": "", "best_score": None}
             )
             continue
-        mine = candidates.iloc[by_visitor[v]]
-        best = mine.sort_values("score", ascending=False, kind="stable").iloc[0]
-        pair = int(mine.index[mine["host"] == best["host"]][0])
+        position = best_of[v]
+        host = int(host_of[position])
         rows.append(
             {
                 **base,
-                **_lost(pair, int(best["host"]), problem, solve, slots, load, limits, encoded),
-                "best_candidate": str(hosts.ids[int(best["host"])]),
-                "best_score": round(float(best["score"]), 2),
+                **_lost(
+                    int(pair_of[position]),
+                    host,
+                    problem,
+                    solve,
+                    groups,
+                    load,
+                    limits,
+                    encoded,
+                ),
+                "best_candidate": str(hosts.ids[host]),
+                "best_score": round(float(score[position]), 2),
             }
         )
     return rows
+
+
+def _open_groups(
+    problem: AssignmentProblem, solve: SolveResult, slots: Slots
+) -> dict[int, tuple[list[int], str]]:
+    """Per host with open slots: the open slots, and the first one's dates and language in
+    words (``start..end in language``)."""
+    if solve.open_slots is None or problem.slot_host is None:
+        return {}
+    table = slots.slots.set_index("slot")
+    out: dict[int, tuple[list[int], str]] = {}
+    for slot in np.flatnonzero(solve.open_slots).tolist():
+        host = int(problem.slot_host[slot])
+        if host in out:
+            out[host][0].append(slot)
+            continue
+        row = table.loc[slot]
+        first, last = day_date(np.array([row["start_day"], row["end_day"]], np.int64))
+        language = f" in {row['language']}" if row["language"] else ""
+        out[host] = ([slot], f"{first}..{last}{language}")
+    return out
 
 
 def _lost(
@@ -127,24 +168,18 @@ def _lost(
     host: int,
     problem: AssignmentProblem,
     solve: SolveResult,
-    slots: Slots,
+    groups: dict[int, tuple[list[int], str]],
     load: np.ndarray,
     limits: np.ndarray,
     encoded: EncodedCampaign,
 ) -> dict[str, str]:
     host_id = str(encoded.hosts.ids[host])
-    open_slots = solve.open_slots
-    if open_slots is not None and problem.slot_host is not None:
-        hosts_open = np.flatnonzero(open_slots & (problem.slot_host == host))
-        fits = set(problem.slots_of(pair).tolist())
-        if len(hosts_open) and not fits & set(hosts_open.tolist()):
-            slot = slots.slots[slots.slots["slot"] == int(hosts_open[0])].iloc[0]
-            first, last = day_date(np.array([slot["start_day"], slot["end_day"]], np.int64))
-            when = f"{first}..{last}"
-            language = f" in {slot['language']}" if slot["language"] else ""
+    if host in groups:
+        hosts_open, when = groups[host]
+        if not set(problem.slots_of(pair).tolist()) & set(hosts_open):
             return {
                 "code": "group",
-                "reason": f"{host_id}'s group tonight ({when}{language}) does not suit it",
+                "reason": f"{host_id}'s group tonight ({when}) does not suit it",
             }
     if load[host] >= limits[host] and load[host] > 0:
         taken = problem.pair_visitor[solve.selected & (problem.pair_host == host)]
@@ -187,15 +222,15 @@ def _hosts(
     visitors, hosts = encoded.visitors, encoded.hosts
     proposed = set(problem.pair_host[solve.selected].tolist())
     by_host = candidates.groupby("host").indices
+    lonely = [int(h) for h in np.flatnonzero(hosts.matchable) if int(h) not in by_host]
+    codes = _most_excluding_each(lonely, "host", encoded, context)
     rows: list[dict[str, object]] = []
     for h in np.flatnonzero(hosts.matchable):
         if int(h) in proposed:
             continue
         base = {"side": "host", "profile_id": str(hosts.ids[h])}
         if int(h) not in by_host:
-            code = _most_excluding(
-                np.arange(len(visitors)), np.full(len(visitors), h), encoded, context
-            )
+            code = codes[int(h)]
             rows.append(
                 {**base, **_no_partner(code, "visitor"), "best_candidate": "", "best_score": None}
             )
@@ -217,18 +252,43 @@ def _hosts(
 # --------------------------------------------------------------------------- helpers
 
 
-def _most_excluding(
-    visitor: np.ndarray, host: np.ndarray, encoded: EncodedCampaign, context: EligibilityContext
-) -> int:
-    """The exclusion code that rules out the most of these pairs (0 when one is eligible:
-    an eligible pair that did not become a candidate)."""
-    codes = exclusion(pair_view(encoded.visitors, encoded.hosts, visitor, host), context)
-    if (codes == 0).any():
+PAIRS_PER_BATCH = 2_000_000  # pairs whose exclusion codes are computed at once
+
+
+def _most_excluding_each(
+    profiles: list[int], side: str, encoded: EncodedCampaign, context: EligibilityContext
+) -> dict[int, int]:
+    """For each visitor (``side`` "visitor") or host without a candidate, the exclusion code
+    that rules out the most of its pairs with every profile of the other side (0 when one is
+    eligible: an eligible pair that did not become a candidate), in batches."""
+    others = len(encoded.hosts.ids if side == "visitor" else encoded.visitors.ids)
+    out: dict[int, int] = {}
+    step = max(1, PAIRS_PER_BATCH // max(1, others))
+    for first in range(0, len(profiles), step):
+        batch = np.asarray(profiles[first : first + step], dtype=np.int64)
+        mine, theirs = np.repeat(batch, others), np.tile(np.arange(others), len(batch))
+        visitor, host = (mine, theirs) if side == "visitor" else (theirs, mine)
+        codes = exclusion(pair_view(encoded.visitors, encoded.hosts, visitor, host), context)
+        kinds = len(EXCLUSIONS)
+        row = np.repeat(np.arange(len(batch)), others)
+        counted = np.bincount(
+            row * kinds + codes.astype(np.int64), minlength=len(batch) * kinds
+        ).reshape(len(batch), kinds)
+        for profile, counts in zip(batch.tolist(), counted, strict=True):
+            out[profile] = _most(counts)
+    return out
+
+
+def _most(counts: np.ndarray) -> int:
+    """Of one profile's pair counts per exclusion code: 0 when a pair is eligible, else the
+    code counted most (of equals, the lowest; "not matchable" only when nothing else)."""
+    if counts[0]:
         return 0
-    counted = Counter(int(c) for c in codes if c != EXCLUSIONS.index("not_matchable"))
-    if not counted:
+    counts = counts.copy()
+    counts[EXCLUSIONS.index("not_matchable")] = 0
+    if not counts.any():
         return EXCLUSIONS.index("not_matchable")
-    return max(counted, key=lambda code: (counted[code], -code))
+    return int(np.argmax(counts))
 
 
 def _no_partner(code: int, other: str) -> dict[str, str]:
