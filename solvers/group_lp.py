@@ -53,12 +53,13 @@ FIRST_GROUPS_PER_HOST = 1_000
 PURGE = float("inf")
 # HiGHS' interior point (each master from scratch: SciPy has no warm start; measured at
 # 5,000 tight visitors, 25,000 groups: 40 iterations in 2.5 s, dual simplex 15,000 in 6 s)
-# and its work: seconds per iteration and nonzero of the master (measured here, loaded), each
+# and its work: seconds per iteration and nonzero of the master (measured here unloaded: 2.5e-7
+# at 5,000 tight visitors, rounds of 100,000 to 200,000 nonzeros; less at 800), each
 # master counting ROUND_ITERATIONS more for what HiGHS does beyond its iterations (presolve,
 # crossover: at 5,000 tight visitors whose quotas bind, masters of 1 to 3 iterations took 4 to
 # 5.5 s each, and 9.9 s of work counted by iterations alone took 25 s)
 METHOD = "highs-ipm"
-SECONDS_PER_NONZERO_ITERATION = 5e-7
+SECONDS_PER_NONZERO_ITERATION = 2.5e-7
 ROUND_ITERATIONS = 20
 # no crossover to a vertex after the interior point: the prices need not be a vertex's (every
 # bound is L(prices)) and the slot choice reads the weights (at 5,000 tight visitors, loaded:

@@ -48,6 +48,10 @@ from solvers.result import Solution, SolveResult, SolveStatus, solve_result
 # shares of the time budget (work: HiGHS iterations, CP-SAT deterministic time)
 SLOT_FREE_SHARE = 0.08
 SLOT_FREE_MINIMUM_S = 2.0  # the slot-free LP's work whatever the budget: a bound, a refit
+# ... and per pair: its first core LP needs that much (at 423,000 pairs, 3.3 s of work gave
+# no LP and the bound fell back to the group LP's from zero prices, 575% above the solution;
+# 8 s gave the first LP)
+SLOT_FREE_S_PER_PAIR = 2.2e-5
 REFIT_SHARE = 0.04  # each of the three refits
 GROUP_LP_SHARE = 0.3
 # LNS work (CP-SAT deterministic seconds and model building) per second of budget, plus the
@@ -55,6 +59,11 @@ GROUP_LP_SHARE = 0.3
 # of work, on a campaign whose quotas bind (their penalties are most of the objective): group
 # LP 0.55 and LNS 0.25 gave 9 neighbourhoods and a gap of 2.9%; 0.3 and 0.5, 20 and 0.98%
 LNS_SHARE = 0.5
+# ... and whatever the phases before it leave: they take, besides the group LP, about this
+# (greedy, the flow, the slot-free LP, the refits; measured unloaded, 1.5 s at 13,800 pairs,
+# 8.5 s at 98,800), so the search gets the budget less that and the group LP's work
+BASE_S = 0.5
+BASE_S_PER_PAIR = 8e-5
 WHOLE_PAIRS = 1_500  # up to this many pairs, CP-SAT solves the whole problem
 
 
@@ -109,7 +118,11 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
         slot_free = solve_relaxation(
             upper,
             [best[0], flow],
-            time_limit_s=max(SLOT_FREE_MINIMUM_S, budget * SLOT_FREE_SHARE),
+            time_limit_s=max(
+                SLOT_FREE_MINIMUM_S,
+                budget * SLOT_FREE_SHARE,
+                SLOT_FREE_S_PER_PAIR * problem.n_pairs,
+            ),
             deterministic=True,
             deadline=options.deadline,
         )
@@ -172,7 +185,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
             problem,
             best,
             seeds,
-            work=budget * LNS_SHARE + _left_over(group, budget * GROUP_LP_SHARE),
+            work=_search_work(problem, budget, group),
             workers=options.workers,
             seed=options.seed,
             deadline=options.deadline,
@@ -192,9 +205,11 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
     return result(final, best, objective if proven else bound)
 
 
-def _left_over(group: GroupBound | None, work: float) -> float:
-    """The group LP's work budget it did not use (work, so the same on every run)."""
-    return 0.0 if group is None else max(0.0, work - group.work_s)
+def _search_work(problem: AssignmentProblem, budget: float, group: GroupBound | None) -> float:
+    """The search's work: at least its share of the budget, or all the phases before it left
+    (their work as predicted from sizes and counted by the group LP: the same on every run)."""
+    before = BASE_S + BASE_S_PER_PAIR * problem.n_pairs + (0.0 if group is None else group.work_s)
+    return max(budget * LNS_SHARE, budget - before)
 
 
 def _seeds(problem: AssignmentProblem, incumbent: Solution, group: object) -> list[int]:

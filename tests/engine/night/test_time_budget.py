@@ -3,7 +3,28 @@ from sizes alone (so a run's budget never depends on the machine's load)."""
 
 from __future__ import annotations
 
-from engine.night.encode import SOLVER_MINIMUM_S, solver_budget
+import pytest
+
+from engine.night.encode import (
+    AFTER_S,
+    AFTER_S_PER_CANDIDATE,
+    BEFORE_S,
+    BEFORE_S_PER_CANDIDATE,
+    DIAGNOSIS_SHARE,
+    LOAD_FACTOR,
+    OVERRUN,
+    OVERRUN_S,
+    SOLVER_MINIMUM_S,
+    UNLOADED_SHARE,
+    solver_budget,
+)
+
+
+def _stages(candidates: int, limit: float) -> float:
+    """The predicted time of every stage but the solver's."""
+    before = BEFORE_S + BEFORE_S_PER_CANDIDATE * candidates
+    after = AFTER_S + AFTER_S_PER_CANDIDATE * candidates
+    return before + after + DIAGNOSIS_SHARE * limit
 
 
 def test_the_solver_gets_what_the_other_stages_leave():
@@ -11,7 +32,17 @@ def test_the_solver_gets_what_the_other_stages_leave():
     large, after_large = solver_budget(6_250_000, 94_000, 60)
     assert 0 < large < small < 60
     assert after_large > after_small > 0
-    assert solver_budget(6_250_000, 94_000, 120)[0] - large == 60  # every extra second
+    assert solver_budget(6_250_000, 94_000, 120)[0] > large + 30  # most of every extra second
+
+
+@pytest.mark.parametrize("candidates", [13_000, 27_000, 94_000, 420_000])
+@pytest.mark.parametrize("limit", [30.0, 60.0, 120.0, 600.0])
+def test_the_plan_ends_in_the_limit_unloaded_and_within_its_overrun_loaded(candidates, limit):
+    work, _ = solver_budget(10**7, candidates, limit)
+    planned = _stages(candidates, limit) + work
+    if work > SOLVER_MINIMUM_S:  # a limit the other stages leave room in
+        assert planned <= UNLOADED_SHARE * limit + 1e-9
+        assert LOAD_FACTOR * planned <= (1 + OVERRUN) * limit + OVERRUN_S + 1e-9
 
 
 def test_a_limit_the_other_stages_use_up_still_leaves_the_solver_its_minimum():
