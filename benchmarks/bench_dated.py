@@ -151,7 +151,11 @@ def _highs(problem_path: Path, limit: float) -> dict[str, Any]:
     if row["highs_objective"] is not None:
         assert problem.slots_ok(selected, open_slots) and problem.sme_share_ok(selected)
         assert problem.sets_ok(selected)
-        assert problem.objective(selected, open_slots) == row["highs_objective"]
+        # its assignment's value (a solution HiGHS stopped on may keep a shortfall column
+        # above what its pairs leave: the same pairs are then worth a little more)
+        value = problem.objective(selected, open_slots)
+        assert value >= row["highs_objective"]
+        row["highs_objective"] = value
     return row
 
 

@@ -11,10 +11,9 @@ Neighbourhoods, in this order, each grown from a seed host to at most ``HOSTS`` 
 1. *disagreement*: hosts where the LP over whole groups (``solvers.group_lp``) does not open
    what the incumbent opens (another slot, a fractional one, other members), most mass
    first;
-2. *near-zero reduced cost*: hosts whose unchosen pairs have the largest reduced value under
-   the LP's prices (a pair the prices say is nearly as good as what is chosen);
-3. *one partnership*: the hosts of the pairs whose visitors count for a quota that falls
-   short, when one does.
+2. *what a free visitor would add*: every other host, by its best pair of a visitor the
+   incumbent leaves out, valued with the penalties it would save the quotas that fall short
+   (``solvers.slotted._seeds``).
 
 When a pass over the seeds leaves work, a second pass grows neighbourhoods twice as large,
 then passes of both sizes take turns while work is left and they still improve the incumbent.

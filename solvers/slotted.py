@@ -214,10 +214,15 @@ def _search_work(problem: AssignmentProblem, budget: float, group: GroupBound | 
 
 def _seeds(problem: AssignmentProblem, incumbent: Solution, group: object) -> list[int]:
     """Hosts to grow neighbourhoods from, in order: where the group LP disagrees with the
-    incumbent (most LP mass elsewhere first), then every other host with candidates, by
-    its best unchosen pair's value."""
+    incumbent (most LP mass elsewhere first), then every other host with candidates, by what
+    its best pair of a free visitor would add: its value, plus the penalties it would save
+    the quotas that fall short (where quotas bind, that is most of what a move gains)."""
     selected, open_slots = incumbent
     assert problem.slot_host is not None
+    gain = problem.pair_value.astype(np.float64)
+    for quota, short in zip(problem.quotas, problem.shortfalls(selected), strict=True):
+        if short > 0:
+            gain += quota.penalty * np.minimum(quota.contribution(problem.pair_visitor), short)
     disagreement = np.zeros(problem.n_hosts)
     pair_mass = getattr(group, "pair_mass", None)
     if pair_mass is not None:
@@ -227,7 +232,7 @@ def _seeds(problem: AssignmentProblem, incumbent: Solution, group: object) -> li
     taken = np.zeros(problem.n_visitors, dtype=bool)
     taken[problem.pair_visitor[selected]] = True
     loose = ~selected & ~taken[problem.pair_visitor]
-    np.maximum.at(free_value, problem.pair_host[loose], problem.pair_value[loose])
+    np.maximum.at(free_value, problem.pair_host[loose], gain[loose])
     hosts = np.arange(problem.n_hosts)
     has_pairs = np.bincount(problem.pair_host, minlength=problem.n_hosts) > 0
     first = hosts[(disagreement > 1e-6) & has_pairs]

@@ -79,9 +79,18 @@ BEFORE_S = 6.5
 BEFORE_S_PER_CANDIDATE = 5e-5
 AFTER_S = 1.8
 AFTER_S_PER_CANDIDATE = 5.3e-5
-# the diagnosis (what each rule costs, the lead time's price) takes at most this share of the
-# limit (two parts, each a twentieth: engine.night.night)
-DIAGNOSIS_SHARE = 0.1
+# the diagnosis (what each rule costs, the lead time's price: two parts, engine.night.night)
+# takes at most this share of the limit and these seconds (at a tenth of the limit it took
+# 12 s of a 120 s run at 5,000 visitors, for figures the proposals do not depend on)
+DIAGNOSIS_SHARE = 0.05
+DIAGNOSIS_MOST_S = 8.0
+
+
+def diagnosis_time(time_limit_s: float) -> float:
+    """The most the diagnosis' two parts may take together (each at least 0.5 s)."""
+    return max(1.0, min(DIAGNOSIS_SHARE * time_limit_s, DIAGNOSIS_MOST_S))
+
+
 # an unloaded run plans to end by this share of its limit ...
 UNLOADED_SHARE = 0.92
 # ... and a run on a machine this many times slower (the other engineers' test suites and
@@ -102,7 +111,7 @@ def solver_budget(n_scored: int, n_candidates: int, time_limit_s: float) -> tupl
     scoring itself is fast enough to be in the fixed part)."""
     before = BEFORE_S + BEFORE_S_PER_CANDIDATE * n_candidates
     after = AFTER_S + AFTER_S_PER_CANDIDATE * n_candidates
-    stages = before + after + DIAGNOSIS_SHARE * time_limit_s
+    stages = before + after + diagnosis_time(time_limit_s)
     unloaded = UNLOADED_SHARE * time_limit_s - stages
     loaded = ((1 + OVERRUN) * time_limit_s + OVERRUN_S) / LOAD_FACTOR - stages
     return max(SOLVER_MINIMUM_S, min(unloaded, loaded)), after

@@ -30,6 +30,7 @@ from engine.night.encode import (
     AFTER_S_PER_CANDIDATE,
     LOAD_MARGIN,
     assignment_problem,
+    diagnosis_time,
     organisation_sets,
     solve_assignment,
 )
@@ -167,14 +168,14 @@ def run_night(
     # affect every rule alike)
     slot_free = problem.restricted(np.ones(problem.n_pairs, dtype=bool))
     # the diagnosis and the rule prices share what the limit leaves before the after-solve
-    # reserve, each a twentieth of the limit at most
+    # reserve, each half the diagnosis' time at most
     left = (
         started
         + options.time_limit_s
         - time.perf_counter()
         - LOAD_MARGIN * AFTER_S_PER_CANDIDATE * problem.n_pairs
     )
-    budget = max(0.5, min(options.time_limit_s / 20, left / 2))
+    budget = max(0.5, min(diagnosis_time(options.time_limit_s) / 2, left / 2))
     diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=budget))
 
     def without_lead() -> AssignmentProblem | None:

@@ -10,12 +10,12 @@ from engine.night.encode import (
     AFTER_S_PER_CANDIDATE,
     BEFORE_S,
     BEFORE_S_PER_CANDIDATE,
-    DIAGNOSIS_SHARE,
     LOAD_FACTOR,
     OVERRUN,
     OVERRUN_S,
     SOLVER_MINIMUM_S,
     UNLOADED_SHARE,
+    diagnosis_time,
     solver_budget,
 )
 
@@ -24,7 +24,7 @@ def _stages(candidates: int, limit: float) -> float:
     """The predicted time of every stage but the solver's."""
     before = BEFORE_S + BEFORE_S_PER_CANDIDATE * candidates
     after = AFTER_S + AFTER_S_PER_CANDIDATE * candidates
-    return before + after + DIAGNOSIS_SHARE * limit
+    return before + after + diagnosis_time(limit)
 
 
 def test_the_solver_gets_what_the_other_stages_leave():
