@@ -102,7 +102,9 @@ OVERRUN, OVERRUN_S = 0.1, 10.0  # a run must end within (1 + OVERRUN) x limit + 
 # (at 5,000 tight visitors a 30 s limit left nothing else, and greedy is far off there)
 SOLVER_MINIMUM_S = 4.0
 CLOCK_MINIMUM_S = 2 * SOLVER_MINIMUM_S  # the wall clock never cuts the solver sooner
-LOAD_MARGIN = 1.5  # the deadline keeps this many times the predicted after-solve time
+LOAD_MARGIN = 1.5  # the deadline keeps this many times the predicted after-solve time,
+RESERVE_MARGIN = 1.2  # or this many times that slowed down as the stages before the solve
+# were (at 5,000 visitors under a test suite on both cores, 1.6 x: a 60 s run took 81 s)
 
 
 def solver_budget(n_scored: int, n_candidates: int, time_limit_s: float) -> tuple[float, float]:
@@ -121,12 +123,20 @@ def solve_assignment(
     problem: AssignmentProblem, options: RunOptions, n_scored: int | None = None
 ) -> SolveResult:
     """Solve with the work budget the run's time limit leaves the solver, and the wall-clock
-    deadline (the run's start plus 1.1 x its limit + 10 s, less the after-solve reserve) as a
-    safety net."""
+    deadline (the run's start plus 1.1 x its limit + 10 s, less the after-solve reserve, more
+    of it when the stages before ran slower than planned) as a safety net."""
     scored = problem.n_visitors * problem.n_hosts if n_scored is None else n_scored
     work, after = solver_budget(scored, problem.n_pairs, options.time_limit_s)
-    started = time.perf_counter() if options.started is None else options.started
-    end = started + (1 + OVERRUN) * options.time_limit_s + OVERRUN_S - LOAD_MARGIN * after
+    now = time.perf_counter()
+    started = now if options.started is None else options.started
+    # how much slower than planned the stages before the solve ran (the machine's load now):
+    # the stages after it will be as slow, so the deadline keeps that much more for them
+    planned = BEFORE_S + BEFORE_S_PER_CANDIDATE * problem.n_pairs
+    slowdown = max(1.0, (now - started) / planned)
+    reserve = max(LOAD_MARGIN, RESERVE_MARGIN * slowdown) * (
+        after + diagnosis_time(options.time_limit_s)
+    )
+    end = started + (1 + OVERRUN) * options.time_limit_s + OVERRUN_S - reserve
     # its minimum on the clock too, with room for a loaded machine (twice the minimum: a
     # 4 s solve cut at 4 s of wall time under load is no longer reproducible)
     deadline = max(time.perf_counter() + CLOCK_MINIMUM_S, end)
