@@ -107,12 +107,18 @@ RESERVE_MARGIN = 1.2  # or this many times that slowed down as the stages before
 # were (at 5,000 visitors under a test suite on both cores, 1.6 x: a 60 s run took 81 s)
 
 
+def stage_times(n_candidates: int) -> tuple[float, float]:
+    """(before, after): the predicted seconds of the stages before and after the solve (the
+    diagnosis apart), unloaded."""
+    before = BEFORE_S + BEFORE_S_PER_CANDIDATE * n_candidates
+    return before, AFTER_S + AFTER_S_PER_CANDIDATE * n_candidates
+
+
 def solver_budget(n_scored: int, n_candidates: int, time_limit_s: float) -> tuple[float, float]:
     """(the solver's work budget, the after-solve reserve) in seconds for a run of
     ``time_limit_s`` that kept ``n_candidates`` candidate pairs (of ``n_scored`` scored: the
     scoring itself is fast enough to be in the fixed part)."""
-    before = BEFORE_S + BEFORE_S_PER_CANDIDATE * n_candidates
-    after = AFTER_S + AFTER_S_PER_CANDIDATE * n_candidates
+    before, after = stage_times(n_candidates)
     stages = before + after + diagnosis_time(time_limit_s)
     unloaded = UNLOADED_SHARE * time_limit_s - stages
     loaded = ((1 + OVERRUN) * time_limit_s + OVERRUN_S) / LOAD_FACTOR - stages
@@ -131,8 +137,7 @@ def solve_assignment(
     started = now if options.started is None else options.started
     # how much slower than planned the stages before the solve ran (the machine's load now):
     # the stages after it will be as slow, so the deadline keeps that much more for them
-    planned = BEFORE_S + BEFORE_S_PER_CANDIDATE * problem.n_pairs
-    slowdown = max(1.0, (now - started) / planned)
+    slowdown = max(1.0, (now - started) / stage_times(problem.n_pairs)[0])
     reserve = max(LOAD_MARGIN, RESERVE_MARGIN * slowdown) * (
         after + diagnosis_time(options.time_limit_s)
     )
