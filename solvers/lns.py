@@ -19,9 +19,10 @@ When a pass over the seeds leaves work, a second pass grows neighbourhoods twice
 then passes of both sizes take turns while work is left and they still improve the incumbent.
 
 Deterministic: the neighbourhoods depend only on the problem, the incumbent and the LP; each
-CP-SAT run is interleaved and ends on deterministic time; the whole search stops after a
-fixed amount of work (``work``: deterministic time plus the ``BUILD_WORK`` of each model), or at the wall-clock ``deadline`` (the safety
-net: then the result may differ from run to run, and ``stats`` says it was cut).
+CP-SAT run has one worker and ends on deterministic time; the whole search stops after a
+fixed amount of work (``work``: deterministic time plus the ``BUILD_WORK`` of each model), or
+at the wall-clock ``deadline`` (the safety net: then the result may differ from run to run,
+and ``stats`` says it was cut).
 """
 
 from __future__ import annotations
@@ -36,25 +37,32 @@ from solvers.neighbourhood import merge, sub_problem
 from solvers.problem import AssignmentProblem
 from solvers.result import Solution
 
-HOSTS = 8  # hosts per neighbourhood
-PAIRS = 1_200  # pairs per neighbourhood (the seed host is always whole)
+# hosts and pairs per neighbourhood (the seed host is always whole). With the search settings
+# below, 16 hosts did best for the same wall time at 800, 1,500 and 5,000 tight visitors
+# (5,000: 8 hosts -170.09 M, 16 -169.81 M, 32 -170.22 M in 32 s of solver work)
+HOSTS = 16
+PAIRS = 2_400
 PASSES = 2  # sizes of neighbourhood: over the seeds, then twice the size, in turn
 MAX_PASSES = 8  # passes over the seeds at most (while work is left and they improve)
 # CP-SAT deterministic time per neighbourhood of the first pass, twice that in the second (at
 # 800 tight visitors, 1.0 let 2 neighbourhoods take 5.8 s; at 0.2 most still close, and many
 # more are tried)
 STEP_TIME = 0.2
-# the work of building a neighbourhood's model, in seconds: a fixed part and per pair of the
-# whole problem (each neighbourhood slices the full arrays); measured loaded (2 cores shared),
-# the wall beyond CP-SAT's deterministic time per neighbourhood: 0.13 s at 13,800 pairs, 0.37 s
-# at 98,800
-BUILD_WORK = 0.05
-BUILD_WORK_PER_PAIR = 3e-6
-# wall seconds per unit of CP-SAT's deterministic time in these small models, unloaded (0.75 at
-# 800 and 5,000 tight visitors: 27.5 units in 20.5 s): the search's work is counted in seconds
-DETERMINISTIC_SECONDS = 0.75
-# CP-SAT workers per neighbourhood: one (at 5,000 tight visitors, loaded, the same work gave
-# 16 neighbourhoods in 7.1 s with one worker, 11 in 12.1 s with two, and gained a third more)
+# the wall seconds of one neighbourhood besides CP-SAT's deterministic time: growing, slicing
+# and building the model (a fixed part, and per pair of the whole problem: the slices read the
+# full arrays) and CP-SAT's own start; measured unloaded, 0.035 s at 13,800 pairs and 0.045 s
+# at 98,800 (fitted over 180 to 220 neighbourhoods each)
+BUILD_WORK = 0.03
+BUILD_WORK_PER_PAIR = 1.5e-7
+# wall seconds per unit of CP-SAT's deterministic time in these small models, unloaded (1.13
+# at 800 and 1.47 at 5,000 tight visitors): the search's work is counted in seconds
+DETERMINISTIC_SECONDS = 1.3
+# CP-SAT's search in a neighbourhood: one worker, the default search (no interleaving of
+# strategies) with the LP relaxation of every constraint (linearization level 2). At 5,000
+# tight visitors the first 40 neighbourhoods took 5.9 s of CP-SAT and 6 of them stayed open
+# with interleaved search; 1.7 s and all 45 closed with this (the quota and slot rows are
+# linear: the LP bound closes the models its search alone would only wander in)
+LINEARIZATION_LEVEL = 2
 NEIGHBOURHOOD_WORKERS = 1
 
 
@@ -102,7 +110,7 @@ def improve(
         params = solver.parameters
         params.num_workers = min(workers, NEIGHBOURHOOD_WORKERS)
         params.random_seed = seed
-        params.interleave_search = True
+        params.linearization_level = LINEARIZATION_LEVEL
         params.max_deterministic_time = min(step, max(0.05, (work - spent) / DETERMINISTIC_SECONDS))
         if deadline is not None:
             params.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
