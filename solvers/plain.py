@@ -6,10 +6,10 @@ then CP-SAT.
    optimum happens to keep every rule it is proven optimal and nothing else runs.
 2. LP relaxation (``solvers.relaxation``, priced over a core of pairs): a valid upper bound,
    a nearly integral optimum and the prices of the side rules.
-3. Starts, all repaired to keep every hard rule: the greedy, the flow optimum, the LP
-   optimum rounded, and the max-weight assignment under the LP's Lagrangian weights (pair
-   value less the priced side rules, tie-broken towards the LP optimum). The best is the
-   incumbent, and the fallback result.
+3. Starts, all repaired to keep every hard rule: the one given (if any), the greedy, the
+   flow optimum, the LP optimum rounded, and the max-weight assignment under the LP's
+   Lagrangian weights (pair value less the priced side rules, tie-broken towards the LP
+   optimum). The best is the incumbent, and the fallback result.
 4. If the incumbent reaches the LP bound it is proven optimal and CP-SAT has nothing to add;
    within ``gap_limit`` of it, the solve stops too (as a MIP solver's relative gap limit).
 5. Otherwise CP-SAT (``solvers.cpsat_model``) improves it on a core: the pairs that can
@@ -38,8 +38,11 @@ from solvers.result import SolveResult, SolveStatus, solve_result
 log = logging.getLogger(__name__)
 
 
-def solve_plain(problem: AssignmentProblem, options: SolverOptions) -> SolveResult:
-    """The best assignment of a problem without a slot layer (see the module)."""
+def solve_plain(
+    problem: AssignmentProblem, options: SolverOptions, start: np.ndarray | None = None
+) -> SolveResult:
+    """The best assignment of a problem without a slot layer (see the module), never worse
+    than ``start`` (a selection keeping every hard rule) when one is given."""
     if problem.slot_host is not None:
         raise ValueError("solve_plain takes a problem without group slots (see solvers.solve)")
     started = time.perf_counter()
@@ -71,7 +74,8 @@ def solve_plain(problem: AssignmentProblem, options: SolverOptions) -> SolveResu
     if flow_keeps_rules:
         stats["cp_sat"] = "skipped: the unconstrained optimum keeps every rule (proven optimal)"
         return result(SolveStatus.OPTIMAL, flow, flow_value)
-    starts = {"greedy": greedy, "mcf_repaired": round_relaxation(problem, flow.astype(float))}
+    starts = {} if start is None else {"given": start}
+    starts.update(greedy=greedy, mcf_repaired=round_relaxation(problem, flow.astype(float)))
     stats["mcf_repaired_objective"] = problem.objective(starts["mcf_repaired"])
 
     relaxation = (

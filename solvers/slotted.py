@@ -18,7 +18,7 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
    where the group LP disagrees with the incumbent, then where the prices say an unchosen
    pair is nearly as good; each a small model CP-SAT closes. A small problem (at most
    ``WHOLE_PAIRS`` pairs) is one neighbourhood: CP-SAT solves it whole, and may prove it.
-4. A last refit of the incumbent's slots (every pair re-chosen under them).
+4. A last refit of the incumbent's slots (every pair re-chosen under them, from the incumbent).
 
 Budgets are work (HiGHS iterations, CP-SAT deterministic time), shares of the time limit;
 ``SolverOptions.deadline`` is the wall-clock safety net: a phase that meets it stops with
@@ -195,7 +195,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
             cuts.append("LNS")
         consider("lns", found)
         if not past_deadline(options) and best[1] is not None:
-            consider("last_refit", refit(problem, best[1], options, budget * REFIT_SHARE))
+            consider("last_refit", refit(problem, best[1], options, budget * REFIT_SHARE, best[0]))
     else:
         cuts.append("before LNS")
     lap("search", clock)
@@ -265,9 +265,14 @@ def _without_slots(
 
 
 def refit(
-    problem: AssignmentProblem, open_slots: np.ndarray, options: SolverOptions, time_limit_s: float
+    problem: AssignmentProblem,
+    open_slots: np.ndarray,
+    options: SolverOptions,
+    time_limit_s: float,
+    start: np.ndarray | None = None,
 ) -> Solution | None:
-    """With the open slots fixed, solve the plain assignment over the pairs fitting them."""
+    """With the open slots fixed, solve the plain assignment over the pairs fitting them,
+    from ``start`` (chosen pairs that fit them) when given: then never worse than it."""
     keep = problem.fitting(open_slots)
     if not keep.any():
         return None
@@ -278,7 +283,11 @@ def refit(
             plain, pair_bonus=earned + (0 if plain.pair_bonus is None else plain.pair_bonus)
         )
     fixed = replace(plain, host_capacity=problem.host_limits(open_slots))
-    sub = solve_plain(fixed, replace(options, time_limit_s=max(1.0, time_limit_s)))
+    sub = solve_plain(
+        fixed,
+        replace(options, time_limit_s=max(1.0, time_limit_s)),
+        None if start is None else start[keep],
+    )
     if not sub.status.has_solution:
         return None
     chosen = np.zeros(problem.n_pairs, dtype=bool)

@@ -22,7 +22,7 @@ from solvers.lp_model import LpRows
 from solvers.neighbourhood import merge, sub_problem
 from solvers.options import SolverOptions
 from solvers.problem import AssignmentProblem, Cap, Quota
-from solvers.slotted import solve_slotted
+from solvers.slotted import refit, solve_slotted
 from tests.solvers.builders import slotted
 
 EXACT = SolverOptions(time_limit_s=20, workers=1, use_relaxation=False)
@@ -143,3 +143,15 @@ def test_a_deadline_in_the_past_cuts_the_search_and_says_so():
     assert cut.status.has_solution and feasible(p, (cut.selected, cut.open_slots))
     assert cut.objective >= cut.stats["greedy_objective"]
     assert cut.best_bound is None or cut.best_bound >= cut.objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_refit_from_the_incumbent_is_never_worse_than_it(seed):
+    p = dated_problem(seed, n_visitors=60, n_hosts=15)
+    found = improve(
+        p, greedy_solution(p), list(range(p.n_hosts)), work=2, workers=1, seed=0,
+        deadline=None, stats={},
+    )  # fmt: skip
+    again = refit(p, found[1], SolverOptions(time_limit_s=0.01, workers=1), 0.01, found[0])
+    assert again is not None and feasible(p, again)
+    assert p.objective(*again) >= p.objective(*found)

@@ -148,3 +148,14 @@ def test_side_rules_are_the_share_the_quotas_and_the_caps():
 def test_a_slot_layer_is_not_the_plain_strategys():
     with pytest.raises(ValueError, match="without group slots"):
         solve_plain(slotted(**WEEKS), SolverOptions(time_limit_s=1, workers=1))
+
+
+def test_a_given_start_is_kept_when_nothing_beats_it():
+    # no LP and a gap limit of 100%: CP-SAT never runs, the result is the best of the starts
+    p = random_problem(7, n_visitors=60, n_hosts=12, share=Fraction(3, 5), quotas=3)
+    optimum = solve_plain(p, SolverOptions(time_limit_s=10, workers=1))
+    quick = SolverOptions(time_limit_s=10, workers=1, use_relaxation=False, gap_limit=1.0)
+    alone = solve_plain(p, quick)
+    assert alone.objective < optimum.objective  # the other starts are worse ...
+    given = solve_plain(p, quick, optimum.selected)
+    assert given.stats["start"] == "given" and given.objective == optimum.objective
