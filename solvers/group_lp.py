@@ -52,15 +52,19 @@ FIRST_GROUPS_PER_HOST = 1_000
 # 0.05 and 0.3 at 5,000 tight visitors: faster rounds, but the bound stalled; off)
 PURGE = float("inf")
 # HiGHS' interior point (each master from scratch: SciPy has no warm start; measured at
-# 5,000 tight visitors, 25,000 groups: 40 iterations in 2.5 s, dual simplex 15,000 in 6 s)
-# and its work: seconds per iteration and nonzero of the master (measured here unloaded: 2.5e-7
-# at 5,000 tight visitors, rounds of 100,000 to 200,000 nonzeros; less at 800), each
-# master counting ROUND_ITERATIONS more for what HiGHS does beyond its iterations (presolve,
-# crossover: at 5,000 tight visitors whose quotas bind, masters of 1 to 3 iterations took 4 to
-# 5.5 s each, and 9.9 s of work counted by iterations alone took 25 s)
-METHOD = "highs-ipm"
-SECONDS_PER_NONZERO_ITERATION = 2.5e-7
+# 5,000 tight visitors, 25,000 groups: 40 iterations in 2.5 s, dual simplex 15,000 in 6 s; a
+# warm-started simplex through highspy took 45,000 iterations, 22 s, for the second master).
+# Its work, in seconds: per iteration, nonzero and row^ROW_POWER of the master (each master
+# counting ROUND_ITERATIONS more for what HiGHS does beyond its iterations: presolve and the
+# like), and per round the pricing, per pair. Fitted unloaded on 44 masters at 800, 1,500 and
+# 5,000 tight visitors (1,095 to 6,454 rows, 14,000 to 380,000 nonzeros: 6e-8 to 2.4e-7 s per
+# nonzero-iteration; the rounds besides the masters took 1.5e-6 to 2.2e-6 s per pair)
+SECONDS_PER_NONZERO_ITERATION = 4.7e-10
+ROW_POWER = 0.7
 ROUND_ITERATIONS = 20
+PRICING_S_PER_PAIR = 2e-6
+MAX_ITERATIONS = 1_000_000  # HiGHS takes an int32 (a small master's budget may not fit)
+METHOD = "highs-ipm"
 # no crossover to a vertex after the interior point: the prices need not be a vertex's (every
 # bound is L(prices)) and the slot choice reads the weights (at 5,000 tight visitors, loaded:
 # 5.4 s a master instead of 10.4 s); SciPy passes the option to HiGHS as it is
@@ -191,7 +195,10 @@ def group_bound(
     rhs = rows.rhs.copy()
     rhs[problem.n_visitors : rows.side_start] = 1.0  # one group per host
     best_bound, best_duals = np.inf, np.zeros(rows.n_rows)
-    budget = None if work_s is None else work_s / SECONDS_PER_NONZERO_ITERATION
+    # work in units of a nonzero-iteration of a master (its rows are always the same)
+    unit = SECONDS_PER_NONZERO_ITERATION * rows.n_rows**ROW_POWER
+    budget = None if work_s is None else work_s / unit
+    pricing = PRICING_S_PER_PAIR * problem.n_pairs / unit
     used = 0.0
     duals = np.zeros(rows.n_rows) if start_duals is None else np.maximum(0.0, start_duals)
     duals = np.where(relaxed, duals, 0.0)
@@ -237,13 +244,14 @@ def group_bound(
         k = len(value)
         limits: dict[str, float | int] = {}
         if budget is not None:
-            limits["maxiter"] = max(1, int((budget - used) / max(1, matrix.nnz)))
+            left = (budget - used - pricing) / max(1, matrix.nnz)
+            limits["maxiter"] = int(np.clip(left, 1, MAX_ITERATIONS))
         if deadline is not None:
             limits["time_limit"] = max(0.05, deadline - time.perf_counter())
         with warnings.catch_warnings():  # SciPy warns that it passes HIGHS_EXTRA on verbatim
             warnings.simplefilter("ignore", OptimizeWarning)
             result = _master(matrix, value, rows, rhs, limits)
-        used += (int(getattr(result, "nit", 0) or 0) + ROUND_ITERATIONS) * matrix.nnz
+        used += (int(getattr(result, "nit", 0) or 0) + ROUND_ITERATIONS) * matrix.nnz + pricing
         log.debug(
             "group LP round %d: %d groups, %d nonzeros, %s iterations, %.2f s, bound %.1f",
             rounds,
@@ -286,7 +294,7 @@ def group_bound(
         groups=k,
         wall_time_s=time.perf_counter() - started,
         cut=cut,
-        work_s=used * SECONDS_PER_NONZERO_ITERATION,
+        work_s=used * unit,
     )
 
 

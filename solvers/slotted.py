@@ -53,15 +53,18 @@ SLOT_FREE_MINIMUM_S = 2.0  # the slot-free LP's work whatever the budget: a boun
 # 8 s gave the first LP)
 SLOT_FREE_S_PER_PAIR = 2.2e-5
 REFIT_SHARE = 0.04  # each of the three refits
-GROUP_LP_SHARE = 0.3
-# LNS work (CP-SAT deterministic seconds and model building) per second of budget, plus the
-# group LP's work left over when it converges early. Measured at 800 tight visitors with 19 s
-# of work, on a campaign whose quotas bind (their penalties are most of the objective): group
-# LP 0.55 and LNS 0.25 gave 9 neighbourhoods and a gap of 2.9%; 0.3 and 0.5, 20 and 0.98%
-LNS_SHARE = 0.5
-# ... and whatever the phases before it leave: they take, besides the group LP, about this
-# (greedy, the flow, the slot-free LP, the refits; measured unloaded, 1.5 s at 13,800 pairs,
-# 8.5 s at 98,800), so the search gets the budget less that and the group LP's work
+# the group LP's work, a share of the budget: its bound, and the slot choice its refit starts
+# the search from. Measured at 5,000 tight visitors (seed 3, 33.7 s of work; the LP converges
+# at 800 and 1,500 visitors within any of these): group LP 0.3 and search 0.5 gave -186.64 M,
+# gap 4.75%; 0.45 and 0.3, -184.88 M, 3.28%; 0.6 and 0.2, -185.02 M, 2.99%; 0.7 and 0.1,
+# -185.46 M, 2.92% (the group LP converged alone takes ~100 s there: bound -164.4 M of seed 11)
+GROUP_LP_SHARE = 0.6
+# the search's (LNS: CP-SAT deterministic seconds and model building) least share of the
+# budget: it gets whatever the phases before it leave, and at least this
+LNS_SHARE = 0.2
+# the phases before the search take, besides the group LP, about this (greedy, the flow, the
+# slot-free LP, the refits; measured unloaded, 1.5 s at 13,800 pairs, 8.5 s at 98,800), so the
+# search gets the budget less that and the group LP's work
 BASE_S = 0.5
 BASE_S_PER_PAIR = 8e-5
 WHOLE_PAIRS = 1_500  # up to this many pairs, CP-SAT solves the whole problem
