@@ -15,8 +15,8 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
    LP's prices and the solutions so far): a much tighter bound (each round's prices prove
    one), and its slots, refitted.
 3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
-   where the group LP disagrees with the incumbent, then where the prices say an unchosen
-   pair is nearly as good; each a small model CP-SAT closes. A small problem (at most
+   where the group LP disagrees with the incumbent, then every other host by what its best
+   pair of a free visitor would add (``_seeds``); each a small model CP-SAT closes. A small problem (at most
    ``WHOLE_PAIRS`` pairs) is one neighbourhood: CP-SAT solves it whole, and may prove it.
 4. A last refit of the incumbent's slots (every pair re-chosen under them, from the incumbent).
 
