@@ -13,6 +13,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+import solvers.slotted as slotted_module
 from solvers.cpsat_model import run_cpsat
 from solvers.greedy import greedy_solution
 from solvers.group_lp import group_bound
@@ -155,3 +156,19 @@ def test_a_refit_from_the_incumbent_is_never_worse_than_it(seed):
     again = refit(p, found[1], SolverOptions(time_limit_s=0.01, workers=1), 0.01, found[0])
     assert again is not None and feasible(p, again)
     assert p.objective(*again) >= p.objective(*found)
+
+
+def test_the_group_lp_leaves_the_search_its_least_work_on_the_clock(monkeypatch):
+    p = dated_problem(7, n_visitors=200, n_hosts=50)
+    seen = {}
+    real = slotted_module.group_bound
+
+    def recording(*args, **kwargs):
+        seen["deadline"] = kwargs["deadline"]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(slotted_module, "group_bound", recording)
+    deadline = time.perf_counter() + 60
+    found = solve_slotted(p, SolverOptions(time_limit_s=5, workers=1, deadline=deadline))
+    assert seen["deadline"] == pytest.approx(deadline - slotted_module.LNS_SHARE * 5)
+    assert "cut_by_wall_clock" not in found.stats and found.stats["lns_neighbourhoods"] > 0
