@@ -16,9 +16,11 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
    one), and its slots, refitted.
 3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
    where the group LP disagrees with the incumbent, then every other host by what its best
-   pair of a free visitor would add (``_seeds``); each a small model CP-SAT closes. A small problem (at most
-   ``WHOLE_PAIRS`` pairs) is one neighbourhood: CP-SAT solves it whole, and may prove it.
-4. A last refit of the incumbent's slots (every pair re-chosen under them, from the incumbent).
+   pair of a free visitor would add (``_seeds``); each a small model CP-SAT closes. A small
+   problem (at most ``WHOLE_PAIRS`` pairs) is one neighbourhood: CP-SAT solves it whole, and
+   may prove it.
+4. A last refit of the incumbent's slots (every pair re-chosen under them, from the
+   incumbent).
 
 Budgets are work (HiGHS iterations, CP-SAT deterministic time), shares of the time limit;
 ``SolverOptions.deadline`` is the wall-clock safety net: a phase that meets it stops with
