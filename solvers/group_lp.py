@@ -53,7 +53,8 @@ FIRST_GROUPS_PER_HOST = 1_000
 PURGE = float("inf")
 # HiGHS' interior point (each master from scratch: SciPy has no warm start; measured at
 # 5,000 tight visitors, 25,000 groups: 40 iterations in 2.5 s, dual simplex 15,000 in 6 s; a
-# warm-started simplex through highspy took 45,000 iterations, 22 s, for the second master).
+# warm-started simplex through highspy took 45,000 iterations, 22 s, for the second master)
+METHOD = "highs-ipm"
 # Its work, in seconds: per iteration, nonzero and row^ROW_POWER of the master (each master
 # counting ROUND_ITERATIONS more for what HiGHS does beyond its iterations: presolve and the
 # like), and per round the pricing, per pair. Fitted unloaded on 44 masters at 800, 1,500 and
@@ -64,7 +65,6 @@ ROW_POWER = 0.7
 ROUND_ITERATIONS = 20
 PRICING_S_PER_PAIR = 2e-6
 MAX_ITERATIONS = 1_000_000  # HiGHS takes an int32 (a small master's budget may not fit)
-METHOD = "highs-ipm"
 # no crossover to a vertex after the interior point: the prices need not be a vertex's (every
 # bound is L(prices)) and the slot choice reads the weights (at 5,000 tight visitors, loaded:
 # 5.4 s a master instead of 10.4 s); SciPy passes the option to HiGHS as it is
