@@ -18,7 +18,9 @@ time limit, in one run, side by side:
     CXMATCH_DATED=800:1:tight:30,60 python -m benchmarks.bench_dated   # size:seed:variant:limits
 
 Environment: ``CXMATCH_DATED`` (runs, ``;``-separated), ``CXMATCH_DATED_HIGHS`` (HiGHS' time
-limit, s; 0 skips it), ``CXMATCH_DATED_RERUN`` (``size:seed:variant:limit`` run twice: the
+limit, s; 0 skips it), ``CXMATCH_DATED_HIGHS_EQUAL`` (``1``, the default: HiGHS once more
+per row with the engine's wall time as its limit, the comparison at equal wall time; ``0``
+skips it), ``CXMATCH_DATED_RERUN`` (``size:seed:variant:limit`` run twice: the
 proposals must be the same).
 """
 
@@ -159,7 +161,7 @@ def _highs(problem_path: Path, limit: float) -> dict[str, Any]:
     return row
 
 
-def measure(spec: str, highs_limit: float) -> list[dict[str, Any]]:
+def measure(spec: str, highs_limit: float, equal_wall: bool = False) -> list[dict[str, Any]]:
     size, seed, variant, limits = spec.split(":")
     folder = campaign(int(size), int(seed), variant)
     work = ROOT / f"work-{variant}-{size}-{seed}"
@@ -179,6 +181,9 @@ def measure(spec: str, highs_limit: float) -> list[dict[str, Any]]:
     loaded = load_problem(problem)
     for row in rows:
         row.update(reference, pairs=loaded.n_pairs, slots=loaded.n_slots)
+        if equal_wall:  # HiGHS again, with the engine's whole wall time as its limit
+            same = highs(problem, row["wall_s"])
+            row.update({f"highs_equal_{key[6:]}": value for key, value in same.items()})
         assert row["objective"] >= row["greedy"], "the engine is below greedy"
     return rows
 
@@ -203,14 +208,16 @@ def rerun(spec: str) -> dict[str, Any]:
 
 def main() -> None:
     highs_limit = float(os.environ.get("CXMATCH_DATED_HIGHS", "300"))
+    equal_wall = os.environ.get("CXMATCH_DATED_HIGHS_EQUAL", "1") == "1"
     rows = []
     for spec in os.environ.get("CXMATCH_DATED", DEFAULT_RUNS).split(";"):
         if spec:  # CXMATCH_DATED= runs only the rerun
-            rows += measure(spec, highs_limit)
+            rows += measure(spec, highs_limit, equal_wall)
     columns = [
         "instance", "pairs", "slots", "limit_s", "wall_s", "load_avg", "peak_rss_mib",
         "objective", "bound", "gap", "status", "reproducible", "greedy", "slot_free_bound",
         "highs_objective", "highs_bound", "highs_time_s", "highs_status",
+        "highs_equal_objective", "highs_equal_bound", "highs_equal_time_s",
     ]  # fmt: skip
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))

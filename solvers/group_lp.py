@@ -85,6 +85,7 @@ class GroupBound:
     wall_time_s: float
     cut: bool  # the wall-clock deadline ended the rounds
     work_s: float = 0.0  # HiGHS work the rounds took (iterations x nonzeros, as seconds)
+    pool: _Columns | None = None  # every group generated (the restricted master's columns)
 
 
 class _Columns:
@@ -295,6 +296,7 @@ def group_bound(
         wall_time_s=time.perf_counter() - started,
         cut=cut,
         work_s=used * unit,
+        pool=columns,
     )
 
 

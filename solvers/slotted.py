@@ -14,6 +14,9 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
 2. The LP over whole groups (``solvers.group_lp``, column generation from the slot-free
    LP's prices and the solutions so far): a much tighter bound (each round's prices prove
    one), and its slots, refitted.
+2b. The integer program over the group LP's groups (``solvers.group_ip``: HiGHS' MIP solver
+   from the incumbent's groups, while its share of the budget allows its first sub-MIP and
+   the pool is small enough for its root LP): better groups traded across hosts and quotas.
 3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
    where the group LP disagrees with the incumbent, then every other host by what its best
    pair of a free visitor would add (``_seeds``); each a small model CP-SAT closes. A small
@@ -39,6 +42,7 @@ import numpy as np
 from solvers.cpsat_model import run_cpsat
 from solvers.flow import max_weight_assignment
 from solvers.greedy import best_slots, greedy_solution
+from solvers.group_ip import choose_groups
 from solvers.group_lp import GroupBound, group_bound
 from solvers.lns import improve
 from solvers.options import SolverOptions, past_deadline
@@ -61,6 +65,13 @@ REFIT_SHARE = 0.04  # each of the three refits
 # gap 4.75%; 0.45 and 0.3, -184.88 M, 3.28%; 0.6 and 0.2, -185.02 M, 2.99%; 0.7 and 0.1,
 # -185.46 M, 2.92% (the group LP converged alone takes ~100 s there: bound -164.4 M of seed 11)
 GROUP_LP_SHARE = 0.6
+# the integer program over the group LP's groups (``solvers.group_ip``): at most this share.
+# At 1,500 tight visitors (seed 11), 41 s of solver work: -76.39 M without it, -76.19 M with
+# it (HiGHS on the whole model: -76.21 M in 200 s); at 88 s -76.25 M -> -76.16 M. Where its
+# first sub-MIP finds nothing better it costs the search that work (seed 3: -85.171 M ->
+# -85.176 M), and at 800 visitors the search alone does a little better (-56.736 M against
+# -56.763 M at 42 s)
+GROUP_IP_SHARE = 0.3
 # the search's (LNS: CP-SAT deterministic seconds and model building) least share of the
 # budget: it gets whatever the phases before it leave, and at least this
 LNS_SHARE = 0.2
@@ -117,6 +128,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
 
     bound: int | None = None
     group = None
+    ip_work = 0.0
     if options.use_relaxation and problem.n_pairs:
         clock = time.perf_counter()
         upper = _without_slots(problem, np.ones(problem.n_pairs, dtype=bool), bonus_all=True)
@@ -167,6 +179,23 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                 problem, group.slot_mass + 1e-3 * problem.slot_mass(group.pair_mass)
             )
             consider("group_lp_refit", refit(problem, opened, options, budget * REFIT_SHARE))
+            if not past_deadline(options):
+                clock = time.perf_counter()
+                choice = choose_groups(
+                    problem,
+                    group,
+                    best,
+                    work_s=budget * GROUP_IP_SHARE,
+                    seed=options.seed,
+                    deadline=_group_deadline(options.deadline, budget),
+                )
+                lap("group_ip", clock)
+                if choice is not None:
+                    ip_work = choice.work_s
+                    stats.update(group_ip_calls=choice.calls, group_ip_work_s=round(ip_work, 3))
+                    if choice.cut:
+                        cuts.append("group IP")
+                    consider("group_ip", choice.solution)
 
     objective = problem.objective(*best)
     if bound is not None and objective >= bound:
@@ -190,7 +219,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
             problem,
             best,
             seeds,
-            work=_search_work(problem, budget, group),
+            work=_search_work(problem, budget, group, ip_work),
             workers=options.workers,
             seed=options.seed,
             deadline=options.deadline,
@@ -220,10 +249,14 @@ def _group_deadline(deadline: float | None, budget: float) -> float | None:
     return None if deadline is None else deadline - LNS_SHARE * budget
 
 
-def _search_work(problem: AssignmentProblem, budget: float, group: GroupBound | None) -> float:
+def _search_work(
+    problem: AssignmentProblem, budget: float, group: GroupBound | None, ip_work: float = 0.0
+) -> float:
     """The search's work: at least its share of the budget, or all the phases before it left
-    (their work as predicted from sizes and counted by the group LP: the same on every run)."""
-    before = BASE_S + BASE_S_PER_PAIR * problem.n_pairs + (0.0 if group is None else group.work_s)
+    (their work as predicted from sizes and counted by the group LP and the group IP: the
+    same on every run)."""
+    before = BASE_S + BASE_S_PER_PAIR * problem.n_pairs + ip_work
+    before += 0.0 if group is None else group.work_s
     return max(budget * LNS_SHARE, budget - before)
 
 

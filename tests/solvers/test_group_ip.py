@@ -1,0 +1,67 @@
+"""The integer program over the group LP's groups (``solvers.group_ip``) on random small
+problems with every rule on: what it chooses keeps every rule, is never worse than the
+incumbent it starts from nor better than the optimum CP-SAT proves, is the same on every
+run, and a deadline in the past ends it with what it has and says so."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import solvers.group_ip as group_ip
+from solvers.cpsat_model import run_cpsat
+from solvers.greedy import greedy_solution
+from solvers.group_ip import choose_groups
+from solvers.group_lp import group_bound
+from tests.solvers.test_dated_search import EXACT, dated_problem, feasible
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_groups_chosen_keep_every_rule_between_the_start_and_the_optimum(seed):
+    p = dated_problem(seed)
+    start = greedy_solution(p)
+    group = group_bound(p, None, [start])
+    assert group is not None and group.pool is not None
+    choice = choose_groups(p, group, start, work_s=30.0, seed=0)
+    assert choice is not None and choice.solution is not None and not choice.cut
+    assert feasible(p, choice.solution)
+    status, _, optimum = run_cpsat(
+        p, np.ones(p.n_pairs, dtype=bool), start, EXACT, time.perf_counter(), {}
+    )
+    assert status.value == "optimal" and optimum is not None
+    assert p.objective(*start) <= p.objective(*choice.solution) <= optimum
+
+
+def test_the_same_pool_gives_the_same_groups():
+    p = dated_problem(5, n_visitors=60, n_hosts=15)
+    start = greedy_solution(p)
+    chosen = []
+    for _ in range(2):
+        group = group_bound(p, None, [start])
+        assert group is not None
+        choice = choose_groups(p, group, start, work_s=0.5, seed=0)
+        assert choice is not None and choice.solution is not None
+        chosen.append((choice.calls, choice.solution[0].tobytes(), choice.solution[1].tobytes()))
+    assert chosen[0] == chosen[1]
+
+
+def test_a_deadline_in_the_past_ends_it_with_the_start_and_says_so():
+    p = dated_problem(6, n_visitors=60, n_hosts=15)
+    start = greedy_solution(p)
+    group = group_bound(p, None, [start])
+    assert group is not None
+    choice = choose_groups(p, group, start, work_s=30.0, seed=0, deadline=time.perf_counter())
+    assert choice is not None and choice.cut
+    assert choice.solution is not None and feasible(p, choice.solution)
+    assert p.objective(*choice.solution) >= p.objective(*start)
+
+
+def test_a_budget_too_small_for_its_first_sub_mip_skips_it(monkeypatch):
+    p = dated_problem(2)
+    start = greedy_solution(p)
+    group = group_bound(p, None, [start])
+    assert group is not None
+    monkeypatch.setattr(group_ip, "SECONDS_PER_CALL_NONZERO", 1.0)
+    assert choose_groups(p, group, start, work_s=1.0, seed=0) is None
