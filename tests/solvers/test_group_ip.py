@@ -17,6 +17,10 @@ from solvers.group_ip import choose_groups
 from solvers.group_lp import group_bound
 from tests.solvers.test_dated_search import EXACT, dated_problem, feasible
 
+pytestmark = pytest.mark.skipif(
+    group_ip._highs_module() is None, reason="SciPy without its HiGHS bindings (needs 1.15+)"
+)
+
 
 @pytest.mark.parametrize("seed", range(4))
 def test_the_groups_chosen_keep_every_rule_between_the_start_and_the_optimum(seed):
