@@ -56,7 +56,6 @@ MIN_CALLS = 30
 @dataclass(frozen=True)
 class GroupChoice:
     solution: Solution | None  # the groups chosen, as pairs and open slots (every rule kept)
-    objective: float | None  # HiGHS' value of them
     work_s: float  # the work counted (call backs x nonzeros, as seconds)
     calls: int
     cut: bool  # the wall-clock deadline ended it
@@ -144,7 +143,6 @@ def choose_groups(
         solution = _as_solution(problem, pool, np.flatnonzero(picked))
     return GroupChoice(
         solution=solution,
-        objective=float(info.objective_function_value) if found else None,
         work_s=calls[0] * per_call,
         calls=calls[0],
         cut=cut,
@@ -201,7 +199,7 @@ def _as_solution(problem: AssignmentProblem, pool: Any, picked: np.ndarray) -> S
         problem.slots_ok(selected, open_slots)
         and problem.sme_share_ok(selected)
         and problem.sets_ok(selected)
-        and all(int(cap.cost[selected].sum()) <= cap.limit for cap in problem.caps)
+        and problem.caps_ok(selected)
     ):
         return None
     return selected, open_slots

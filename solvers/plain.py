@@ -157,6 +157,6 @@ def keeps_side_rules(problem: AssignmentProblem, selected: np.ndarray) -> bool:
     return (
         problem.sme_share_ok(selected)
         and not any(problem.shortfalls(selected))
-        and all(int(cap.cost[selected].sum()) <= cap.limit for cap in problem.caps)
+        and problem.caps_ok(selected)
         and problem.sets_ok(selected)
     )

@@ -200,6 +200,10 @@ class AssignmentProblem:
         counts = np.bincount(chosen[chosen >= 0], minlength=len(self.set_limit))
         return bool(np.all(counts <= self.set_limit))
 
+    def caps_ok(self, selected: np.ndarray) -> bool:
+        """No cap spends more than its limit."""
+        return all(int(cap.cost[selected].sum()) <= cap.limit for cap in self.caps)
+
     def group_bonus_total(self, selected: np.ndarray, open_slots: np.ndarray | None) -> int:
         """bonus_h x (members_h - groups_h); without open slots, one group per busy host."""
         if self.group_bonus is None:
