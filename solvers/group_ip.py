@@ -10,6 +10,11 @@ at once, which neighbourhoods of a few hosts cannot. At 1,500 tight visitors (se
 found -76.23 M in 11 s from the refit's -77.92 M, where the search reached -76.25 M in 60 s
 and HiGHS on the whole dated model -76.21 M in 200 s.
 
+A pool too large for HiGHS' root LP (5,000 visitors and up) is taken in windows: the groups
+of a few hundred hosts, where the group LP disagrees most with the incumbent first, the other
+hosts' groups fixed at the incumbent's (their members taken, the side rows' right-hand sides
+less what they use); each window improves the incumbent the next starts from.
+
 CP-SAT was tried on the same program and dropped: after 10 s of deterministic time it had
 not left the hint (its bound -39 M where the master's LP is -76.07 M).
 
@@ -43,14 +48,30 @@ log = logging.getLogger(__name__)
 # 40 call backs in 7.7 s on 48,000 nonzeros; at 1,500, 40 in 11.5 s on 92,000; the first
 # call backs, of the root's cut loop, come faster, the sub-MIPs' slower)
 SECONDS_PER_CALL_NONZERO = 3.5e-6
-# the pools HiGHS' root LP solves in time (at 5,000 tight visitors, 314,000 nonzeros: no
-# root LP after 27 s of dual simplex; with the interior point a root in 4 s, then no cut
-# round in 19 s)
+# the pools HiGHS' root LP solves in time, taken whole (at 5,000 tight visitors, 314,000
+# nonzeros: no root LP after 27 s of dual simplex; with the interior point a root in 4 s, then
+# no cut round in 19 s). A larger pool is taken in windows of hosts (below).
 MAX_NONZEROS = 150_000
 # the call backs a solve needs before its first sub-MIP has had its chance: fewer, and the
 # phase is skipped (its first better groups came after 31 call backs at 800 tight visitors, 38
 # at 1,500 seed 11, 50 at seed 3; a budget that ends the solve sooner wastes it)
 MIN_CALLS = 30
+# Windows: a few hundred hosts' groups, the other hosts' groups fixed at the incumbent's (their
+# members taken, the side rows less what they use). At 5,000 tight visitors (seed 3, the pool
+# of 20 s of group LP) windows of 400 hosts took the refit's -188.48 M to -185.78 M in one
+# pass of 5.5 s (77,000, 18,000 and 6,000 nonzeros once the fixed hosts' members are out);
+# windows of 700 hosts (200,000 nonzeros) had no root LP in 80 s. A window's nonzeros stay
+# below WINDOW_NONZEROS, its solve below WINDOW_CALLS call backs (20: most windows end sooner,
+# proven; 50 call backs gave one window the work of three), and it counts at least
+# WINDOW_MIN_CALLS (its root LP, before the first call back); passes go on while one improves.
+WINDOW_NONZEROS = 60_000
+# a window's work per call back and nonzero: its smaller pool's call backs come faster than the
+# whole pool's (13 windows of 9,000 to 60,000 nonzeros at 5,000 tight visitors: 0.6e-6 to
+# 3.4e-6 s, 1.7e-6 on average; with the windows' building, 2.3e-6)
+WINDOW_SECONDS_PER_CALL_NONZERO = 2.5e-6
+WINDOW_CALLS = 20
+WINDOW_MIN_CALLS = 10
+MAX_PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,7 @@ class GroupChoice:
     work_s: float  # the work counted (call backs x nonzeros, as seconds)
     calls: int
     cut: bool  # the wall-clock deadline ended it
+    windows: int = 1  # the integer programs solved (1: the whole pool)
 
 
 def choose_groups(
@@ -70,83 +92,215 @@ def choose_groups(
     seed: int,
     deadline: float | None = None,
 ) -> GroupChoice | None:
-    """The best groups of the pool HiGHS finds from the incumbent's within ``work_s`` (None:
-    no pool, a pool too large, or no HiGHS)."""
+    """The best groups of the pool HiGHS finds from the incumbent's within ``work_s``: the
+    whole pool at once when it is small enough, else windows of hosts in turn, where the
+    group LP disagrees with the incumbent first (None: no pool, a budget too small, no
+    HiGHS)."""
     pool = group.pool
     highs = _highs_module()
     if pool is None or not pool.host or highs is None:
         return None
     pool.add_solution(incumbent)
     matrix, value = pool.master()
-    per_call = SECONDS_PER_CALL_NONZERO * matrix.nnz
-    if matrix.nnz > MAX_NONZEROS or work_s < MIN_CALLS * per_call:
-        return None
-    rows = pool.rows
-    k, q = len(value), len(rows.needs)
-    rhs = rows.rhs.copy()
-    rhs[problem.n_visitors : rows.side_start] = 1.0  # one group per host
-    solver = highs._Highs()
-    for name, setting in (
-        ("output_flag", False),
-        ("threads", 1),
-        ("random_seed", int(seed)),
-        ("mip_rel_gap", 0.0),
-        ("time_limit", np.inf if deadline is None else max(0.0, deadline - time.perf_counter())),
+    # a host that may open several groups is priced slot-free: its groups are not slots to
+    # open, and it keeps the incumbent's
+    free = pool.groups.exact_host | pool.groups.join_host
+    if matrix.nnz <= MAX_NONZEROS:
+        if work_s < MIN_CALLS * SECONDS_PER_CALL_NONZERO * matrix.nnz:
+            return None
+        window = _Window(problem, pool, matrix, value, incumbent, free, SECONDS_PER_CALL_NONZERO)
+        found, calls, cut = window.solve(highs, work_s, None, seed, deadline)
+        return GroupChoice(found, calls * window.per_call, calls, cut)
+    best, used, calls_all, windows, cut, spent = incumbent, 0.0, 0, 0, False, False
+    for _ in range(MAX_PASSES):
+        improved = False
+        order = _window_order(problem, pool, group, best, free)
+        while len(order) and not cut:
+            hosts = _next_window(problem, pool, matrix, best, order)
+            order = order[len(hosts) :]
+            in_window = np.zeros(problem.n_hosts, dtype=bool)
+            in_window[hosts] = True
+            window = _Window(problem, pool, matrix, value, best, in_window)
+            left = work_s - used
+            if left < WINDOW_MIN_CALLS * window.per_call:
+                spent = True
+                break
+            found, calls, cut = window.solve(highs, left, WINDOW_CALLS, seed, deadline)
+            windows += 1
+            calls_all += calls
+            used += max(calls, WINDOW_MIN_CALLS) * window.per_call
+            if found is not None and problem.objective(*found) > problem.objective(*best):
+                best, improved = found, True
+                if pool.add_solution(best):
+                    matrix, value = pool.master()
+        if not improved or cut or spent:
+            break
+    solution = best if best is not incumbent else None
+    return GroupChoice(solution, used, calls_all, cut, windows)
+
+
+def _window_order(
+    problem: AssignmentProblem, pool: Any, group: GroupBound, incumbent: Solution, free: np.ndarray
+) -> np.ndarray:
+    """Hosts with groups in the pool (and free to change them), where the group LP's pairs
+    differ most in value from the incumbent's first, then by host."""
+    differs = np.abs(group.pair_mass - incumbent[0]) * problem.pair_value
+    disagreement = np.bincount(problem.pair_host, weights=differs, minlength=problem.n_hosts)
+    hosts = np.unique(np.asarray(pool.host, dtype=np.int64))
+    hosts = hosts[free[hosts]]
+    return hosts[np.lexsort((hosts, -disagreement[hosts]))]
+
+
+def _next_window(
+    problem: AssignmentProblem, pool: Any, matrix: Any, incumbent: Solution, order: np.ndarray
+) -> np.ndarray:
+    """The first hosts of ``order`` (at least one) whose usable groups stay within
+    WINDOW_NONZEROS: a group is usable when its host is in the window and so is every host
+    the incumbent gives one of its members to."""
+    selected = incumbent[0]
+    holder = np.full(problem.n_visitors, -1)
+    holder[problem.pair_visitor[selected]] = problem.pair_host[selected]
+    group_host = np.asarray(pool.host, dtype=np.int64)
+    sizes = [len(m) for m in pool.members]
+    group_of_member = np.repeat(np.arange(len(sizes)), sizes)
+    held = holder[problem.pair_visitor[np.concatenate([np.zeros(0, np.int64), *pool.members])]]
+    other = (held >= 0) & (held != group_host[group_of_member])
+    # (group, blocking host) once each, by blocking host
+    pairs = np.unique(np.stack([held[other], group_of_member[other]]), axis=1)
+    blockers = np.bincount(pairs[1], minlength=len(sizes))
+    blocked_by = np.split(pairs[1], np.flatnonzero(np.diff(pairs[0])) + 1) if pairs.size else []
+    blocking_host = pairs[0][np.r_[0, np.flatnonzero(np.diff(pairs[0])) + 1]] if pairs.size else []
+    unblocks = dict(zip(np.asarray(blocking_host).tolist(), blocked_by, strict=True))
+    column_nonzeros = np.diff(matrix.tocsc().indptr)[: len(sizes)]
+    in_window = np.zeros(problem.n_hosts, dtype=bool)
+    nonzeros, taken = 0, 0
+    for host in order.tolist():
+        in_window[host] = True
+        freed = unblocks.get(host, np.zeros(0, np.int64))
+        np.subtract.at(blockers, freed, 1)
+        usable = in_window[group_host] & (blockers == 0)
+        nonzeros = int(column_nonzeros[usable].sum())
+        if nonzeros > WINDOW_NONZEROS and taken:
+            break
+        taken += 1
+    return order[:taken]
+
+
+class _Window:
+    """The integer program over the groups of the hosts in ``hosts`` (bool per host), the
+    other hosts' groups fixed at the incumbent's."""
+
+    def __init__(
+        self,
+        problem: AssignmentProblem,
+        pool: Any,
+        matrix: Any,
+        value: np.ndarray,
+        incumbent: Solution,
+        hosts: np.ndarray,
+        seconds_per_call_nonzero: float = WINDOW_SECONDS_PER_CALL_NONZERO,
     ):
-        solver.setOptionValue(name, setting)
-    lp = highs.HighsLp()
-    lp.num_col_, lp.num_row_ = k + q, matrix.shape[0]
-    lp.sense_ = highs.ObjSense.kMaximize
-    lp.col_cost_ = np.concatenate([value, -rows.penalty])
-    lp.col_lower_ = np.zeros(k + q)
-    lp.col_upper_ = np.concatenate([np.ones(k), rows.needs])
-    lp.row_lower_ = np.full(matrix.shape[0], -np.inf)
-    lp.row_upper_ = rhs
-    csc = matrix.tocsc()
-    lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr
-    lp.a_matrix_.index_ = csc.indices
-    lp.a_matrix_.value_ = csc.data
-    lp.integrality_ = [highs.HighsVarType.kInteger] * (k + q)
-    model = highs.HighsModel()
-    model.lp_ = lp
-    solver.passModel(model)
-    start = highs.HighsSolution()
-    start.col_value = np.concatenate(
-        [_incumbent_groups(problem, pool.host, pool.members, incumbent).astype(float),
-         np.array(problem.shortfalls(incumbent[0]), dtype=float)]
-    )  # fmt: skip
-    start.value_valid = True
-    solver.setSolution(start)
-    calls = [0]
-    interrupt = highs.cb.HighsCallbackType.kCallbackMipInterrupt
+        self.problem, self.pool, self.incumbent, self.hosts = problem, pool, incumbent, hosts
+        rows = pool.rows
+        selected, open_slots = incumbent
+        fixed = selected & ~hosts[problem.pair_host]
+        taken = np.zeros(problem.n_visitors, dtype=bool)
+        taken[problem.pair_visitor[fixed]] = True
+        k = len(pool.host)
+        group_host = np.asarray(pool.host, dtype=np.int64)
+        usable = hosts[group_host] & np.array(
+            [not taken[problem.pair_visitor[m]].any() for m in pool.members], dtype=bool
+        )
+        self.columns = np.flatnonzero(usable)
+        q = len(rows.needs)
+        self.matrix = matrix.tocsc()[:, np.concatenate([self.columns, k + np.arange(q)])]
+        self.value = value[self.columns]
+        rhs = rows.rhs - rows.pairs_by_row.T @ fixed.astype(np.float64)
+        rhs[problem.n_visitors : rows.side_start] = 1.0  # one group per host
+        self.rhs = rhs
+        self.base: Solution = (fixed, open_slots & ~hosts[problem.slot_host])
+        self.per_call = max(1, self.matrix.nnz) * seconds_per_call_nonzero
 
-    def call_back(kind: Any, _message: str, _out: Any, data_in: Any, _user: Any) -> None:
-        if kind == interrupt:
-            calls[0] += 1
-            if calls[0] * per_call >= work_s:
-                data_in.user_interrupt = True
+    def solve(
+        self,
+        highs: Any,
+        work_s: float,
+        max_calls: int | None,
+        seed: int,
+        deadline: float | None,
+    ) -> tuple[Solution | None, int, bool]:
+        """(the groups HiGHS chooses with the fixed ones, as a solution; call backs; cut by
+        the deadline), from the incumbent's groups, within ``work_s`` and ``max_calls``."""
+        problem, pool, rows = self.problem, self.pool, self.pool.rows
+        k, q = len(self.columns), len(rows.needs)
+        solver = highs._Highs()
+        for name, setting in (
+            ("output_flag", False),
+            ("threads", 1),
+            ("random_seed", int(seed)),
+            ("mip_rel_gap", 0.0),
+            (
+                "time_limit",
+                np.inf if deadline is None else max(0.0, deadline - time.perf_counter()),
+            ),
+        ):
+            solver.setOptionValue(name, setting)
+        lp = highs.HighsLp()
+        lp.num_col_, lp.num_row_ = k + q, self.matrix.shape[0]
+        lp.sense_ = highs.ObjSense.kMaximize
+        lp.col_cost_ = np.concatenate([self.value, -rows.penalty])
+        lp.col_lower_ = np.zeros(k + q)
+        lp.col_upper_ = np.concatenate([np.ones(k), rows.needs])
+        lp.row_lower_ = np.full(self.matrix.shape[0], -np.inf)
+        lp.row_upper_ = self.rhs
+        lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = self.matrix.indptr
+        lp.a_matrix_.index_ = self.matrix.indices
+        lp.a_matrix_.value_ = self.matrix.data
+        lp.integrality_ = [highs.HighsVarType.kInteger] * (k + q)
+        model = highs.HighsModel()
+        model.lp_ = lp
+        solver.passModel(model)
+        start = highs.HighsSolution()
+        hosts = [pool.host[g] for g in self.columns]
+        members = [pool.members[g] for g in self.columns]
+        start.col_value = np.concatenate(
+            [_incumbent_groups(problem, hosts, members, self.incumbent).astype(float),
+             np.array(problem.shortfalls(self.incumbent[0]), dtype=float)]
+        )  # fmt: skip
+        start.value_valid = True
+        solver.setSolution(start)
+        calls = [0]
+        interrupt = highs.cb.HighsCallbackType.kCallbackMipInterrupt
+        limit = np.inf if max_calls is None else max_calls
 
-    solver.setCallback(call_back, None)
-    solver.startCallback(interrupt)
-    solver.run()
-    status = solver.modelStatusToString(solver.getModelStatus())
-    info = solver.getInfo()
-    cut = "time limit" in status.lower()
-    found = info.primal_solution_status > 0
-    log.debug(
-        "group IP: %s after %d call backs, %s", status, calls[0], info.objective_function_value
-    )
-    solution = None
-    if found:
-        picked = np.asarray(solver.getSolution().col_value)[:k] > 0.5
-        solution = _as_solution(problem, pool, np.flatnonzero(picked))
-    return GroupChoice(
-        solution=solution,
-        work_s=calls[0] * per_call,
-        calls=calls[0],
-        cut=cut,
-    )
+        def call_back(kind: Any, _message: str, _out: Any, data_in: Any, _user: Any) -> None:
+            if kind == interrupt:
+                calls[0] += 1
+                if calls[0] * self.per_call >= work_s or calls[0] >= limit:
+                    data_in.user_interrupt = True
+
+        solver.setCallback(call_back, None)
+        solver.startCallback(interrupt)
+        clock = time.perf_counter()
+        solver.run()
+        status = solver.modelStatusToString(solver.getModelStatus())
+        info = solver.getInfo()
+        log.debug(
+            "group IP (%d hosts, %d groups, %d nonzeros): %s after %d call backs, %.2f s, %s",
+            int(self.hosts.sum()),
+            k,
+            self.matrix.nnz,
+            status,
+            calls[0],
+            time.perf_counter() - clock,
+            info.objective_function_value,
+        )
+        solution = None
+        if info.primal_solution_status > 0:
+            picked = np.asarray(solver.getSolution().col_value)[:k] > 0.5
+            solution = _as_solution(problem, pool, self.columns[picked], self.base)
+        return solution, calls[0], "time limit" in status.lower()
 
 
 def _highs_module() -> Any:
@@ -174,14 +328,18 @@ def _incumbent_groups(
     return found
 
 
-def _as_solution(problem: AssignmentProblem, pool: Any, picked: np.ndarray) -> Solution | None:
-    """The chosen groups as pairs and open slots: each group's new slot, and at a host with
-    accepted groups to join every one of them its members fit with room for the group (the
-    groups ``solvers.lagrangian`` prices there). None when that breaks a rule (a group
-    bounded slot-free, at a host that may open several, need not fit one slot)."""
+def _as_solution(
+    problem: AssignmentProblem, pool: Any, picked: np.ndarray, base: Solution
+) -> Solution | None:
+    """The chosen groups as pairs and open slots, with ``base`` (the fixed hosts' pairs and
+    slots): each group's new slot, and at a host with accepted groups to join every one of
+    them its members fit with room for the group (the groups ``solvers.lagrangian`` prices
+    there). None when that breaks a rule (a group bounded slot-free, at a host that may open
+    several, need not fit one slot)."""
     assert problem.slot_host is not None
-    selected = np.zeros(problem.n_pairs, dtype=bool)
-    open_slots = np.zeros(problem.n_slots, dtype=bool)
+    selected = base[0].copy()
+    assert base[1] is not None
+    open_slots = base[1].copy()
     accepted = ~problem.new_slots
     rooms = problem.rooms
     for g in picked.tolist():

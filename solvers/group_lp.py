@@ -118,9 +118,11 @@ class _Columns:
         self.slot = [self.slot[i] for i in index]
         self.members = [self.members[i] for i in index]
 
-    def add_solution(self, solution: Solution) -> None:
-        """Each group of a solution (its host's chosen pairs in an open slot they fit)."""
+    def add_solution(self, solution: Solution) -> int:
+        """Each group of a solution (its host's chosen pairs in an open slot they fit): how
+        many were new."""
         selected, open_slots = solution
+        added = 0
         problem = self.problem
         chosen = np.flatnonzero(selected)
         for host in np.unique(problem.pair_host[chosen]):
@@ -140,7 +142,8 @@ class _Columns:
                 if not common:
                     continue
                 slot = min(common)
-            self.add(int(host), slot, members)
+            added += self.add(int(host), slot, members)
+        return added
 
     def master(self) -> tuple[sparse.csc_matrix, np.ndarray]:
         """(A_ub over the group columns, their values): visitor rows, host rows (one group

@@ -15,8 +15,9 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
    LP's prices and the solutions so far): a much tighter bound (each round's prices prove
    one), and its slots, refitted.
 2b. The integer program over the group LP's groups (``solvers.group_ip``: HiGHS' MIP solver
-   from the incumbent's groups, while its share of the budget allows its first sub-MIP and
-   the pool is small enough for its root LP): better groups traded across hosts and quotas.
+   from the incumbent's groups, while its share of the budget allows its first sub-MIP; a
+   pool too large for its root LP in windows of hosts, the others fixed): better groups
+   traded across hosts and quotas.
 3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
    where the group LP disagrees with the incumbent, then every other host by what its best
    pair of a free visitor would add (``_seeds``); each a small model CP-SAT closes. A small
@@ -63,18 +64,27 @@ REFIT_SHARE = 0.04  # each of the three refits
 # the search from. Measured at 5,000 tight visitors (seed 3, 33.7 s of work; the LP converges
 # at 800 and 1,500 visitors within any of these): group LP 0.3 and search 0.5 gave -186.64 M,
 # gap 4.75%; 0.45 and 0.3, -184.88 M, 3.28%; 0.6 and 0.2, -185.02 M, 2.99%; 0.7 and 0.1,
-# -185.46 M, 2.92% (the group LP converged alone takes ~100 s there: bound -164.4 M of seed 11)
-GROUP_LP_SHARE = 0.6
+# -185.46 M, 2.92% (the group LP converged alone takes ~100 s there: bound -164.4 M of seed 11).
+# With the group IP in windows (40 s of work): 0.6 and search 0.2 (no room left for the IP),
+# -184.48 M, 2.37%; 0.6 and 0.1, -184.30 M, 2.27%; 0.55 and 0.1, -183.81 M, 2.00% (the same
+# bound: the LP's rounds come in steps); 0.6 and 0.05, -183.86 M, 2.03%
+GROUP_LP_SHARE = 0.55
 # the integer program over the group LP's groups (``solvers.group_ip``): at most this share.
 # At 1,500 tight visitors (seed 11), 41 s of solver work: -76.39 M without it, -76.19 M with
 # it (HiGHS on the whole model: -76.21 M in 200 s); at 88 s -76.25 M -> -76.16 M. Where its
 # first sub-MIP finds nothing better it costs the search that work (seed 3: -85.171 M ->
 # -85.176 M), and at 800 visitors the search alone does a little better (-56.736 M against
-# -56.763 M at 42 s)
+# -56.763 M at 42 s). It takes no more than the phases before it leave the search beyond its
+# least share: where the group LP takes its whole share (5,000 visitors and up) the IP is
+# what is left (at 5,000 tight visitors, seed 3: windows took the LP refit's -188.47 M to
+# -184.17 M in 5.5 s, where the search took it to -185.0 M in 8 s)
 GROUP_IP_SHARE = 0.3
 # the search's (LNS: CP-SAT deterministic seconds and model building) least share of the
 # budget: it gets whatever the phases before it leave, and at least this
-LNS_SHARE = 0.2
+LNS_SHARE = 0.1
+# the search's least share on the clock: the group LP's deadline keeps this share of the
+# budget for the phases after it (see ``_group_deadline``)
+SEARCH_CLOCK_SHARE = 0.2
 # the phases before the search take, besides the group LP, about this (greedy, the flow, the
 # slot-free LP, the refits; measured unloaded, 1.5 s at 13,800 pairs, 8.5 s at 98,800), so the
 # search gets the budget less that and the group LP's work
@@ -185,14 +195,18 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                     problem,
                     group,
                     best,
-                    work_s=budget * GROUP_IP_SHARE,
+                    work_s=_group_ip_work(problem, budget, group),
                     seed=options.seed,
                     deadline=_group_deadline(options.deadline, budget),
                 )
                 lap("group_ip", clock)
                 if choice is not None:
                     ip_work = choice.work_s
-                    stats.update(group_ip_calls=choice.calls, group_ip_work_s=round(ip_work, 3))
+                    stats.update(
+                        group_ip_calls=choice.calls,
+                        group_ip_windows=choice.windows,
+                        group_ip_work_s=round(ip_work, 3),
+                    )
                     if choice.cut:
                         cuts.append("group IP")
                     consider("group_ip", choice.solution)
@@ -246,18 +260,29 @@ def _group_deadline(deadline: float | None, budget: float) -> float | None:
     cores the clock cut the group LP after 7 rounds and 29.7 s and the search never ran:
     -171.5 M where an uncut run has -167.4 M). On a machine as fast as planned, or 1.35 x
     slower, it does not bind: the solver's deadline keeps that much more than its work."""
-    return None if deadline is None else deadline - LNS_SHARE * budget
+    return None if deadline is None else deadline - SEARCH_CLOCK_SHARE * budget
+
+
+def _work_before(problem: AssignmentProblem, group: GroupBound | None, ip_work: float) -> float:
+    """The work of the phases before the search: predicted from sizes, and counted by the
+    group LP and the group IP (the same on every run)."""
+    before = BASE_S + BASE_S_PER_PAIR * problem.n_pairs + ip_work
+    return before + (0.0 if group is None else group.work_s)
+
+
+def _group_ip_work(problem: AssignmentProblem, budget: float, group: GroupBound) -> float:
+    """The group IP's work: its share of the budget, at most what the phases before it leave
+    the search beyond its least share (where the group LP takes its whole share, at 5,000
+    visitors and up, the IP takes from the search, not from the user's clock)."""
+    left = budget * (1 - LNS_SHARE) - _work_before(problem, group, 0.0)
+    return max(0.0, min(budget * GROUP_IP_SHARE, left))
 
 
 def _search_work(
     problem: AssignmentProblem, budget: float, group: GroupBound | None, ip_work: float = 0.0
 ) -> float:
-    """The search's work: at least its share of the budget, or all the phases before it left
-    (their work as predicted from sizes and counted by the group LP and the group IP: the
-    same on every run)."""
-    before = BASE_S + BASE_S_PER_PAIR * problem.n_pairs + ip_work
-    before += 0.0 if group is None else group.work_s
-    return max(budget * LNS_SHARE, budget - before)
+    """The search's work: at least its share of the budget, or all the phases before it left."""
+    return max(budget * LNS_SHARE, budget - _work_before(problem, group, ip_work))
 
 
 def _seeds(problem: AssignmentProblem, incumbent: Solution, group: object) -> list[int]:

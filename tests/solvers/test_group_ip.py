@@ -69,3 +69,50 @@ def test_a_budget_too_small_for_its_first_sub_mip_skips_it(monkeypatch):
     assert group is not None
     monkeypatch.setattr(group_ip, "SECONDS_PER_CALL_NONZERO", 1.0)
     assert choose_groups(p, group, start, work_s=1.0, seed=0) is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_windows_of_hosts_keep_every_rule_and_improve_on_the_start(monkeypatch, seed):
+    """A pool too large to take whole is taken in windows of hosts, the others fixed at the
+    incumbent's groups: every rule still holds, and it is the same on every run."""
+    p = dated_problem(seed)
+    start = greedy_solution(p)
+    group = group_bound(p, None, [start])
+    assert group is not None and group.pool is not None
+    monkeypatch.setattr(group_ip, "MAX_NONZEROS", 0)
+    monkeypatch.setattr(group_ip, "WINDOW_NONZEROS", 150)
+    runs = [choose_groups(p, group, start, work_s=30.0, seed=0) for _ in range(2)]
+    choice = runs[0]
+    assert choice is not None and choice.windows > 2 and not choice.cut
+    assert choice.solution is not None and feasible(p, choice.solution)
+    status, _, optimum = run_cpsat(
+        p, np.ones(p.n_pairs, dtype=bool), start, EXACT, time.perf_counter(), {}
+    )
+    assert status.value == "optimal" and optimum is not None
+    assert p.objective(*start) < p.objective(*choice.solution) <= optimum
+    other = runs[1]
+    assert other is not None and other.solution is not None
+    assert (choice.calls, choice.windows) == (other.calls, other.windows)
+    assert choice.solution[0].tobytes() == other.solution[0].tobytes()
+    assert choice.solution[1].tobytes() == other.solution[1].tobytes()
+
+
+def test_a_window_fixes_the_other_hosts_at_the_incumbent():
+    p = dated_problem(1)
+    start = greedy_solution(p)
+    group = group_bound(p, None, [start])
+    assert group is not None and group.pool is not None
+    group.pool.add_solution(start)
+    matrix, value = group.pool.master()
+    hosts = np.zeros(p.n_hosts, dtype=bool)
+    hosts[: p.n_hosts // 2] = True
+    window = group_ip._Window(p, group.pool, matrix, value, start, hosts)
+    outside = ~hosts[p.pair_host]
+    taken = set(p.pair_visitor[start[0] & outside].tolist())
+    for g in window.columns:  # only the window's groups, none with a fixed host's visitor
+        assert hosts[group.pool.host[g]]
+        assert not taken & set(p.pair_visitor[group.pool.members[g]].tolist())
+    found, _, cut = window.solve(group_ip._highs_module(), 30.0, None, 0, None)
+    assert found is not None and not cut and feasible(p, found)
+    assert np.array_equal(found[0] & outside, start[0] & outside)
+    assert p.objective(*found) >= p.objective(*start)
