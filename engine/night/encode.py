@@ -68,17 +68,18 @@ def assignment_problem(
 
 
 # What the stages other than the solver take on this machine (2 cores), measured *unloaded*
-# on the benchmark's tight campaigns (benchmarks/README.md "The dated path") after the
-# speed-ups of December 2026: before the solve (Python's start-up, loading, encoding, training,
-# candidates and slots) 5.5 s at 800 visitors (13,800 candidates), 9.6 s at 1,500 (27,500),
-# 10.2 s at 5,000 (98,800), 25.5 s at 20,000 (423,000); after it, besides the diagnosis
-# (decode, check, unmatched, writing) 2.1, 2.4, 5.6 and 24.2 s. Only sizes enter: the same
-# run gets the same work budget on any machine (reproducible); the wall clock only cuts it
-# (``deadline``).
-BEFORE_S = 6.5
-BEFORE_S_PER_CANDIDATE = 5e-5
-AFTER_S = 1.8
-AFTER_S_PER_CANDIDATE = 5.3e-5
+# on the benchmark's tight campaigns (benchmarks/README.md "The dated path", 6 December 2026):
+# before the solve (Python's start-up, loading, training, candidates, encoding) 4.5 s at 800
+# visitors (13,800 candidates), 6.2 s at 1,500 (27,500), 7.9 s at 5,000 (98,800), 18.0 s at
+# 20,000 (423,000); after it, besides the diagnosis (check, writing) 1.1, 1.7, 4.0 and 15.5 s.
+# The prediction keeps about a tenth more (the December figures before it were 5.5/9.6/10.2/
+# 25.5 and 2.1/2.4/5.6/24.2 s, and left 6 s of a 60 s run at 5,000 visitors unused). Only
+# sizes enter: the same run gets the same work budget on any machine (reproducible); the wall
+# clock only cuts it (``deadline``).
+BEFORE_S = 6.0
+BEFORE_S_PER_CANDIDATE = 3.2e-5
+AFTER_S = 1.2
+AFTER_S_PER_CANDIDATE = 3.8e-5
 # the diagnosis (what each rule costs, the lead time's price: two parts, engine.night.night)
 # takes at most this share of the limit and these seconds (at a tenth of the limit it took
 # 12 s of a 120 s run at 5,000 visitors, for figures the proposals do not depend on)
