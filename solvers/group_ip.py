@@ -57,19 +57,20 @@ MAX_NONZEROS = 150_000
 # at 1,500 seed 11, 50 at seed 3; a budget that ends the solve sooner wastes it)
 MIN_CALLS = 30
 # Windows: a few hundred hosts' groups, the other hosts' groups fixed at the incumbent's (their
-# members taken, the side rows less what they use). At 5,000 tight visitors (seed 3, the pool
-# of 20 s of group LP) windows of 400 hosts took the refit's -188.48 M to -185.78 M in one
-# pass of 5.5 s (77,000, 18,000 and 6,000 nonzeros once the fixed hosts' members are out);
-# windows of 700 hosts (200,000 nonzeros) had no root LP in 80 s. A window's nonzeros stay
-# below WINDOW_NONZEROS, its solve below WINDOW_CALLS call backs (20: most windows end sooner,
-# proven; 50 call backs gave one window the work of three), and it counts at least
+# members taken, the side rows less what they use). A window's nonzeros stay below
+# WINDOW_NONZEROS, its solve below WINDOW_CALLS call backs, and it counts at least
 # WINDOW_MIN_CALLS (its root LP, before the first call back); passes go on while one improves.
-WINDOW_NONZEROS = 60_000
+# At 5,000 tight visitors (85 s of solver work, seeds 12 and 3) windows of 30,000 nonzeros
+# took the LP refit's -198.66 M to -194.57 M in 6.9 s (-186.95 M to -182.95 M in 6.0 s), each
+# window 0.3 to 2.1 s; windows of 60,000 did as well but one took 13 s for its 20 call backs
+# (the root's cuts and sub-MIPs grow faster than the window), and windows of 700 hosts
+# (200,000 nonzeros) had no root LP in 80 s.
+WINDOW_NONZEROS = 30_000
 # a window's work per call back and nonzero: its smaller pool's call backs come faster than the
-# whole pool's (13 windows of 9,000 to 60,000 nonzeros at 5,000 tight visitors: 0.6e-6 to
-# 3.4e-6 s, 1.7e-6 on average; with the windows' building, 2.3e-6)
+# whole pool's (windows of 20,000 to 30,000 nonzeros at 5,000 tight visitors: 0.5e-6 to
+# 3.4e-6 s, about 1.6e-6 on average, more with the windows' building)
 WINDOW_SECONDS_PER_CALL_NONZERO = 2.5e-6
-WINDOW_CALLS = 20
+WINDOW_CALLS = 20  # most windows improve within it; more gives one window the work of three
 WINDOW_MIN_CALLS = 10
 MAX_PASSES = 3
 

@@ -65,26 +65,23 @@ REFIT_SHARE = 0.04  # each of the three refits
 # at 800 and 1,500 visitors within any of these): group LP 0.3 and search 0.5 gave -186.64 M,
 # gap 4.75%; 0.45 and 0.3, -184.88 M, 3.28%; 0.6 and 0.2, -185.02 M, 2.99%; 0.7 and 0.1,
 # -185.46 M, 2.92% (the group LP converged alone takes ~100 s there: bound -164.4 M of seed 11).
-# With the group IP in windows (40 s of work): 0.6 and search 0.2 (no room left for the IP),
-# -184.48 M, 2.37%; 0.6 and 0.1, -184.30 M, 2.27%; 0.55 and 0.1, -183.81 M, 2.00% (the same
-# bound: the LP's rounds come in steps); 0.6 and 0.05, -183.86 M, 2.03%
-GROUP_LP_SHARE = 0.55
+# Giving the group IP's windows some of it does not pay: at 38.1 s of work, group LP 0.55 and
+# search 0.1 with the windows between against 0.6 and 0.2 gave gaps 3.70/2.39/2.84% against
+# 2.67/2.04/2.42% (tight seeds 11, 12, 3; the bound is most of the gap there)
+GROUP_LP_SHARE = 0.6
 # the integer program over the group LP's groups (``solvers.group_ip``): at most this share.
 # At 1,500 tight visitors (seed 11), 41 s of solver work: -76.39 M without it, -76.19 M with
 # it (HiGHS on the whole model: -76.21 M in 200 s); at 88 s -76.25 M -> -76.16 M. Where its
 # first sub-MIP finds nothing better it costs the search that work (seed 3: -85.171 M ->
 # -85.176 M), and at 800 visitors the search alone does a little better (-56.736 M against
 # -56.763 M at 42 s). It takes no more than the phases before it leave the search beyond its
-# least share: where the group LP takes its whole share (5,000 visitors and up) the IP is
-# what is left (at 5,000 tight visitors, seed 3: windows took the LP refit's -188.47 M to
-# -184.17 M in 5.5 s, where the search took it to -185.0 M in 8 s)
+# least share: where the group LP takes its whole share (5,000 visitors and up) the windows
+# get what is left (at 5,000 tight visitors, 85 s of work: gap 0.87% -> 0.47% at seed 12,
+# 0.91% -> 0.57% at seed 3; at 38 s nothing is left)
 GROUP_IP_SHARE = 0.3
 # the search's (LNS: CP-SAT deterministic seconds and model building) least share of the
 # budget: it gets whatever the phases before it leave, and at least this
-LNS_SHARE = 0.1
-# the search's least share on the clock: the group LP's deadline keeps this share of the
-# budget for the phases after it (see ``_group_deadline``)
-SEARCH_CLOCK_SHARE = 0.2
+LNS_SHARE = 0.2
 # the phases before the search take, besides the group LP, about this (greedy, the flow, the
 # slot-free LP, the refits; measured unloaded, 1.5 s at 13,800 pairs, 8.5 s at 98,800), so the
 # search gets the budget less that and the group LP's work
@@ -260,7 +257,7 @@ def _group_deadline(deadline: float | None, budget: float) -> float | None:
     cores the clock cut the group LP after 7 rounds and 29.7 s and the search never ran:
     -171.5 M where an uncut run has -167.4 M). On a machine as fast as planned, or 1.35 x
     slower, it does not bind: the solver's deadline keeps that much more than its work."""
-    return None if deadline is None else deadline - SEARCH_CLOCK_SHARE * budget
+    return None if deadline is None else deadline - LNS_SHARE * budget
 
 
 def _work_before(problem: AssignmentProblem, group: GroupBound | None, ip_work: float) -> float:

@@ -172,5 +172,5 @@ def test_the_group_lp_leaves_the_search_its_least_work_on_the_clock(monkeypatch)
     monkeypatch.setattr(slotted_module, "choose_groups", lambda *args, **kwargs: None)
     deadline = time.perf_counter() + 60
     found = solve_slotted(p, SolverOptions(time_limit_s=5, workers=1, deadline=deadline))
-    assert seen["deadline"] == pytest.approx(deadline - slotted_module.SEARCH_CLOCK_SHARE * 5)
+    assert seen["deadline"] == pytest.approx(deadline - slotted_module.LNS_SHARE * 5)
     assert "cut_by_wall_clock" not in found.stats and found.stats["lns_neighbourhoods"] > 0
