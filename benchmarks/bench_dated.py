@@ -222,17 +222,18 @@ def main() -> None:
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
     for row in rows:
-        print("| " + " | ".join(_cell(row.get(c)) for c in columns) + " |")
+        print("| " + " | ".join(_cell(row.get(c), c == "gap") for c in columns) + " |")
     again = os.environ.get("CXMATCH_DATED_RERUN", "5000:11:tight:60")
     if again:
         print(json.dumps(rerun(again), default=str))
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, share: bool = False) -> str:
+    """A table cell: a share (the gap) as a percentage, other numbers as they are."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{100 * value:.3f}%" if abs(value) < 1 else f"{value:g}"
+        return f"{100 * value:.3f}%" if share else f"{value:g}"
     return "" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
 
 
