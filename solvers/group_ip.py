@@ -109,7 +109,10 @@ def choose_groups(
     if matrix.nnz <= MAX_NONZEROS:
         if work_s < MIN_CALLS * SECONDS_PER_CALL_NONZERO * matrix.nnz:
             return None
-        window = _Window(problem, pool, matrix, value, incumbent, free, SECONDS_PER_CALL_NONZERO)
+        columns = _Blocking(problem, pool, incumbent).usable(free)
+        window = _Window(
+            problem, pool, matrix, value, incumbent, free, columns, SECONDS_PER_CALL_NONZERO
+        )
         found, calls, cut = window.solve(highs, work_s, None, seed, deadline)
         return GroupChoice(found, calls * window.per_call, calls, cut)
     best, used, calls_all, windows, cut, spent = incumbent, 0.0, 0, 0, False, False
@@ -117,11 +120,13 @@ def choose_groups(
         improved = False
         order = _window_order(problem, pool, group, best, free)
         while len(order) and not cut:
-            hosts = _next_window(problem, pool, matrix, best, order)
+            blocking = _Blocking(problem, pool, best)
+            hosts = blocking.window(order, np.diff(matrix.indptr)[: len(pool.host)])
             order = order[len(hosts) :]
             in_window = np.zeros(problem.n_hosts, dtype=bool)
             in_window[hosts] = True
-            window = _Window(problem, pool, matrix, value, best, in_window)
+            columns = blocking.usable(in_window)
+            window = _Window(problem, pool, matrix, value, best, in_window, columns)
             left = work_s - used
             if left < WINDOW_MIN_CALLS * window.per_call:
                 spent = True
@@ -152,44 +157,62 @@ def _window_order(
     return hosts[np.lexsort((hosts, -disagreement[hosts]))]
 
 
-def _next_window(
-    problem: AssignmentProblem, pool: Any, matrix: Any, incumbent: Solution, order: np.ndarray
-) -> np.ndarray:
-    """The first hosts of ``order`` (at least one) whose usable groups stay within
-    WINDOW_NONZEROS: a group is usable when its host is in the window and so is every host
-    the incumbent gives one of its members to."""
-    selected = incumbent[0]
-    holder = np.full(problem.n_visitors, -1)
-    holder[problem.pair_visitor[selected]] = problem.pair_host[selected]
-    group_host = np.asarray(pool.host, dtype=np.int64)
-    sizes = [len(m) for m in pool.members]
-    group_of_member = np.repeat(np.arange(len(sizes)), sizes)
-    held = holder[problem.pair_visitor[np.concatenate([np.zeros(0, np.int64), *pool.members])]]
-    other = (held >= 0) & (held != group_host[group_of_member])
-    # (group, blocking host) once each, by blocking host
-    pairs = np.unique(np.stack([held[other], group_of_member[other]]), axis=1)
-    blockers = np.bincount(pairs[1], minlength=len(sizes))
-    blocked_by = np.split(pairs[1], np.flatnonzero(np.diff(pairs[0])) + 1) if pairs.size else []
-    blocking_host = pairs[0][np.r_[0, np.flatnonzero(np.diff(pairs[0])) + 1]] if pairs.size else []
-    unblocks = dict(zip(np.asarray(blocking_host).tolist(), blocked_by, strict=True))
-    column_nonzeros = np.diff(matrix.tocsc().indptr)[: len(sizes)]
-    in_window = np.zeros(problem.n_hosts, dtype=bool)
-    nonzeros, taken = 0, 0
-    for host in order.tolist():
-        in_window[host] = True
-        freed = unblocks.get(host, np.zeros(0, np.int64))
-        np.subtract.at(blockers, freed, 1)
-        usable = in_window[group_host] & (blockers == 0)
-        nonzeros = int(column_nonzeros[usable].sum())
-        if nonzeros > WINDOW_NONZEROS and taken:
-            break
-        taken += 1
-    return order[:taken]
+class _Blocking:
+    """Which groups of the pool a window may choose from: a group is usable when its host is
+    in the window and so is every host the incumbent gives one of its members to."""
+
+    def __init__(self, problem: AssignmentProblem, pool: Any, incumbent: Solution):
+        selected = incumbent[0]
+        holder = np.full(problem.n_visitors, -1)
+        holder[problem.pair_visitor[selected]] = problem.pair_host[selected]
+        self.group_host = np.asarray(pool.host, dtype=np.int64)
+        sizes = [len(m) for m in pool.members]
+        member_group = np.repeat(np.arange(len(sizes)), sizes)
+        members = np.concatenate([np.zeros(0, np.int64), *pool.members])
+        held = holder[problem.pair_visitor[members]]
+        other = (held >= 0) & (held != self.group_host[member_group])
+        # (blocking host, group) once each, by blocking host
+        self.blocks = np.unique(np.stack([held[other], member_group[other]]), axis=1)
+        self.n_hosts = problem.n_hosts
+
+    def usable(self, in_window: np.ndarray) -> np.ndarray:
+        """The usable groups' indices for a window (bool per host)."""
+        host, group = self.blocks
+        outside = np.bincount(group[~in_window[host]], minlength=len(self.group_host))
+        return np.flatnonzero(in_window[self.group_host] & (outside == 0))
+
+    def window(self, order: np.ndarray, nonzeros: np.ndarray) -> np.ndarray:
+        """The first hosts of ``order`` (at least one) whose usable groups (``nonzeros``
+        each) stay within WINDOW_NONZEROS, each host's groups and those it frees counted as
+        it joins."""
+        host, group = self.blocks
+        blockers = np.bincount(group, minlength=len(self.group_host))
+        starts = np.searchsorted(host, np.arange(self.n_hosts + 1))
+        by_host = np.argsort(self.group_host, kind="stable")
+        own = np.searchsorted(self.group_host[by_host], np.arange(self.n_hosts + 1))
+        in_window = np.zeros(self.n_hosts, dtype=bool)
+        total, taken = 0, 0
+        for h in order.tolist():
+            in_window[h] = True
+            freed = group[starts[h] : starts[h + 1]]
+            blockers[freed] -= 1  # once each: (host, group) is unique
+            mine = by_host[own[h] : own[h + 1]]
+            joins = np.concatenate(
+                [
+                    mine[blockers[mine] == 0],
+                    freed[(blockers[freed] == 0) & in_window[self.group_host[freed]]],
+                ]
+            )
+            total += int(nonzeros[joins].sum())
+            if total > WINDOW_NONZEROS and taken:
+                break
+            taken += 1
+        return order[:taken]
 
 
 class _Window:
-    """The integer program over the groups of the hosts in ``hosts`` (bool per host), the
-    other hosts' groups fixed at the incumbent's."""
+    """The integer program over ``columns``, groups of the hosts in ``hosts`` (bool per host),
+    the other hosts' groups fixed at the incumbent's."""
 
     def __init__(
         self,
@@ -199,22 +222,17 @@ class _Window:
         value: np.ndarray,
         incumbent: Solution,
         hosts: np.ndarray,
+        columns: np.ndarray,
         seconds_per_call_nonzero: float = WINDOW_SECONDS_PER_CALL_NONZERO,
     ):
         self.problem, self.pool, self.incumbent, self.hosts = problem, pool, incumbent, hosts
         rows = pool.rows
         selected, open_slots = incumbent
         fixed = selected & ~hosts[problem.pair_host]
-        taken = np.zeros(problem.n_visitors, dtype=bool)
-        taken[problem.pair_visitor[fixed]] = True
         k = len(pool.host)
-        group_host = np.asarray(pool.host, dtype=np.int64)
-        usable = hosts[group_host] & np.array(
-            [not taken[problem.pair_visitor[m]].any() for m in pool.members], dtype=bool
-        )
-        self.columns = np.flatnonzero(usable)
+        self.columns = columns  # the groups it chooses from (``_Blocking.usable``)
         q = len(rows.needs)
-        self.matrix = matrix.tocsc()[:, np.concatenate([self.columns, k + np.arange(q)])]
+        self.matrix = matrix[:, np.concatenate([self.columns, k + np.arange(q)])]
         self.value = value[self.columns]
         rhs = rows.rhs - rows.pairs_by_row.T @ fixed.astype(np.float64)
         rhs[problem.n_visitors : rows.side_start] = 1.0  # one group per host

@@ -106,7 +106,8 @@ def test_a_window_fixes_the_other_hosts_at_the_incumbent():
     matrix, value = group.pool.master()
     hosts = np.zeros(p.n_hosts, dtype=bool)
     hosts[: p.n_hosts // 2] = True
-    window = group_ip._Window(p, group.pool, matrix, value, start, hosts)
+    columns = group_ip._Blocking(p, group.pool, start).usable(hosts)
+    window = group_ip._Window(p, group.pool, matrix, value, start, hosts, columns)
     outside = ~hosts[p.pair_host]
     taken = set(p.pair_visitor[start[0] & outside].tolist())
     for g in window.columns:  # only the window's groups, none with a fixed host's visitor
