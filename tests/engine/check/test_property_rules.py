@@ -95,7 +95,8 @@ def campaigns(draw):
     policy += f"max_groups_per_host = {draw(st.integers(1, 2))}\n"
     if draw(st.booleans()):
         policy += "generation_start = 2026-09-01\n"
-    if draw(st.booleans()):
+    # a budget names a partnership of the profiles (the loader refuses one that names none)
+    if draw(st.booleans()) and any(row["partnership"] == "P1" for row in profiles):
         policy += f"[budgets]\nP1 = {draw(st.sampled_from([0, 500, 2000]))}\n"
     as_of = date(2026, 12, 20) + timedelta(days=draw(st.integers(0, 40)))
     return profiles, history, quotas, policy, as_of
