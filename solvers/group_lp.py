@@ -14,6 +14,15 @@ whatever the master (``L(lam)``, ``solvers.lagrangian``): no assignment is worth
 master's solution says, per host, how much of each slot the LP opens: the slot choice that
 the search re-solves (``solvers.slotted``).
 
+Stabilised (box step): the master's prices are kept within ``BOX_WIDTH`` of the prices that
+gave the best bound so far, by a column per relaxed row that sells the row's room at the box's
+low price and one that buys room at its high price. A restricted master alone swings its
+prices far from any good ones (most visitor rows are slack or degenerate) and its first
+rounds' groups price nothing useful: at 5,000 tight visitors the bound stayed at its start for
+six rounds. The boxed master's value is the least of the master's model of L over the box, so
+the stopping rule (that value within the tolerance of the best bound) still proves the bound
+near the LP's optimum.
+
 Budget: HiGHS gets an iteration cap per master (``highs_limits``: work, not wall time) and
 the rounds stop when the bound is within the tolerance of the master, when no group is worth
 adding, after ``max_rounds``, or at the wall-clock ``deadline`` (the safety net).
@@ -55,15 +64,25 @@ PURGE = float("inf")
 # 5,000 tight visitors, 25,000 groups: 40 iterations in 2.5 s, dual simplex 15,000 in 6 s; a
 # warm-started simplex through highspy took 45,000 iterations, 22 s, for the second master)
 METHOD = "highs-ipm"
+# the box's half-width around the best prices, in mean pair values (its values are
+# objective units). Tuned at 5,000 tight visitors (seed 3, 20.8 s of work; the bound converged
+# in 60 s is -181.70 M): no box -179.45 M after 8 rounds; widths 0.25 / 0.5 / 1 / 2 gave
+# -181.28 / -181.36 / -181.37 / -181.42 M after 9 to 11 rounds; a width proportional to the
+# price (0.1 to 0.5 of it) did worse (-180.4 to -181.3 M). Infinite: no box
+BOX_WIDTH = 1.0
 # Its work, in seconds: per iteration, nonzero and row^ROW_POWER of the master (each master
 # counting ROUND_ITERATIONS more for what HiGHS does beyond its iterations: presolve and the
 # like), and per round the pricing, per pair. Fitted unloaded on 44 masters at 800, 1,500 and
 # 5,000 tight visitors (1,095 to 6,454 rows, 14,000 to 380,000 nonzeros: 6e-8 to 2.4e-7 s per
-# nonzero-iteration; the rounds besides the masters took 1.5e-6 to 2.2e-6 s per pair)
-SECONDS_PER_NONZERO_ITERATION = 4.7e-10
+# nonzero-iteration; the rounds besides the masters took 1.5e-6 to 2.2e-6 s per pair); the
+# boxed masters take 0.58 to 0.69 of that (61 masters at 800, 1,500 and 5,000 tight visitors,
+# seed 3) and the rounds besides them 1.2e-6 to 1.4e-6 s per pair
+SECONDS_PER_NONZERO_ITERATION = 3.1e-10
 ROW_POWER = 0.7
 ROUND_ITERATIONS = 20
-PRICING_S_PER_PAIR = 2e-6
+PRICING_S_PER_PAIR = 1.4e-6
+# a master needs about this many (the interior point took 28 to 39 at 800 to 5,000 visitors)
+MASTER_ITERATIONS = 40
 MAX_ITERATIONS = 1_000_000  # HiGHS takes an int32 (a small master's budget may not fit)
 # no crossover to a vertex after the interior point: the prices need not be a vertex's (every
 # bound is L(prices)) and the slot choice reads the weights (at 5,000 tight visitors, loaded:
@@ -207,7 +226,7 @@ def group_bound(
     duals = np.zeros(rows.n_rows) if start_duals is None else np.maximum(0.0, start_duals)
     duals = np.where(relaxed, duals, 0.0)
     last = None
-    rounds, cut = 0, False
+    rounds, cut, boxed, converged = 0, False, False, False
     while True:
         # price at the master's duals and at their blend with the best so far (stabilised):
         # each host's best groups join the master, and each pricing proves a bound
@@ -233,6 +252,7 @@ def group_bound(
             or best_bound - last[0] <= tolerance * max(1.0, abs(best_bound))
             or rounds >= max_rounds
         ):
+            converged = True
             break
         if deadline is not None and time.perf_counter() > deadline:
             cut = last is not None
@@ -249,12 +269,18 @@ def group_bound(
         limits: dict[str, float | int] = {}
         if budget is not None:
             left = (budget - used - pricing) / max(1, matrix.nnz)
+            if last is not None and left < MASTER_ITERATIONS:
+                break  # a master cut short gives no prices: the work goes to the search
             limits["maxiter"] = int(np.clip(left, 1, MAX_ITERATIONS))
         if deadline is not None:
             limits["time_limit"] = max(0.05, deadline - time.perf_counter())
+        box = None
+        if np.isfinite(best_bound) and np.isfinite(BOX_WIDTH):
+            width = BOX_WIDTH * max(1.0, float(np.abs(rows.value).mean()))
+            box = (np.maximum(0.0, best_duals - width), best_duals + width)
         with warnings.catch_warnings():  # SciPy warns that it passes HIGHS_EXTRA on verbatim
             warnings.simplefilter("ignore", OptimizeWarning)
-            result = _master(matrix, value, rows, rhs, limits)
+            result = _master(matrix, value, rows, rhs, limits, relaxed, box)
         used += (int(getattr(result, "nit", 0) or 0) + ROUND_ITERATIONS) * matrix.nnz + pricing
         log.debug(
             "group LP round %d: %d groups, %d nonzeros, %s iterations, %.2f s, bound %.1f",
@@ -279,9 +305,26 @@ def group_bound(
         keep = (weights > 1e-9) | (reduced_cost >= -PURGE * max(1.0, float(np.abs(value).mean())))
         columns.keep(keep)
         last = (float(-result.fun), weights[keep].copy(), int(keep.sum()))
+        boxed = bool(np.any(result.x[k + len(rows.needs) :] > 1e-9))
     if last is None:
         return None
     master, weights, k = last
+    if boxed and converged:
+        # the box bound the last master, so its weights are not the LP's: once more without it
+        # (at 800 tight visitors, seed 3, 40 s of work: -49.76 M from the boxed weights,
+        # -49.60 M from these). Where the rounds stop on their work (5,000 visitors) the search
+        # does better from the boxed weights than with one master's work less (tight seeds 3
+        # and 4: -183.22 M and -159.13 M against -183.85 M and -159.79 M)
+        matrix, value = columns.master()
+        limits = {}
+        if deadline is not None:
+            limits["time_limit"] = max(0.05, deadline - time.perf_counter())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizeWarning)
+            result = _master(matrix, value, rows, rhs, limits, relaxed, None)
+        used += (int(getattr(result, "nit", 0) or 0) + ROUND_ITERATIONS) * matrix.nnz
+        if result.status == 0:
+            master, weights, k = float(-result.fun), result.x[: len(value)], len(value)
     slot_mass = np.zeros(problem.n_slots)
     pair_mass = np.zeros(problem.n_pairs)
     for column in np.flatnonzero(weights[:k] > 1e-9):
@@ -309,17 +352,31 @@ def _master(
     rows: LpRows,
     rhs: np.ndarray,
     limits: dict[str, float | int],
+    relaxed: np.ndarray,
+    box: tuple[np.ndarray, np.ndarray] | None,
 ) -> OptimizeResult:
-    """The master LP over the groups so far (their values) and the quota shortfalls."""
+    """The master LP over the groups so far (their values) and the quota shortfalls; with a
+    ``box`` (low, high prices per row), the relaxed rows' prices kept within it: a column per
+    row selling its room at the low price, one buying room at the high price (after the
+    groups and the shortfalls, so ``x[:k]`` stay the groups' weights)."""
     k = len(value)
+    cost = np.concatenate([-value, rows.penalty])
+    upper = np.concatenate([np.full(k, np.inf), rows.needs])
+    if box is not None:
+        low, high = box
+        sell, buy = relaxed & (low > 0), relaxed
+        # both columns for every row, fixed at zero where unused: HiGHS' interior point took
+        # 2.7 x longer at 1,500 tight visitors (seed 3) with the unused ones left out
+        identity = sparse.identity(rows.n_rows, format="csc")
+        matrix = sparse.hstack([matrix, identity, -identity]).tocsc()
+        cost = np.concatenate([cost, -np.where(sell, low, 0), np.where(buy, high, 0)])
+        upper = np.concatenate([upper, np.where(sell, np.inf, 0), np.where(buy, np.inf, 0)])
     for extra in (HIGHS_EXTRA, {}):
         result = linprog(
-            np.concatenate([-value, rows.penalty]),
+            cost,
             A_ub=matrix,
             b_ub=rhs,
-            bounds=np.column_stack(
-                [np.zeros(k + len(rows.needs)), np.concatenate([np.full(k, np.inf), rows.needs])]
-            ),
+            bounds=np.column_stack([np.zeros(len(cost)), upper]),
             method=METHOD,
             options={**limits, "ipm_optimality_tolerance": IPM_TOLERANCE, **extra},
         )

@@ -13,6 +13,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+import solvers.group_lp as group_lp
 import solvers.slotted as slotted_module
 from solvers.cpsat_model import run_cpsat
 from solvers.greedy import greedy_solution
@@ -119,6 +120,42 @@ def test_every_lagrangian_value_and_the_group_bound_stay_above_the_optimum(seed)
         assert lagrangian_value(rows, groups, prices) >= optimum - 1e-6
     found = group_bound(p, None, [greedy_solution(p)])
     assert found is not None and found.bound >= optimum - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_boxed_group_lp_converges_to_the_bound_of_the_unboxed_one(seed, monkeypatch):
+    p = dated_problem(seed, n_visitors=60, n_hosts=15)
+    boxed = group_bound(p, None, [greedy_solution(p)], max_rounds=100)
+    monkeypatch.setattr(group_lp, "BOX_WIDTH", float("inf"))
+    unboxed = group_bound(p, None, [greedy_solution(p)], max_rounds=100)
+    assert boxed is not None and unboxed is not None
+    assert boxed.rounds < 100 and unboxed.rounds < 100  # both converged
+    # each ends within the tolerance of its master, the LP's optimum between them
+    tolerance = 2 * group_lp.GROUP_TOLERANCE * abs(unboxed.bound) + 1.0
+    assert boxed.bound == pytest.approx(unboxed.bound, abs=tolerance)
+
+
+@pytest.mark.filterwarnings("ignore::scipy.optimize.OptimizeWarning")  # HiGHS' own option
+def test_a_boxed_master_keeps_its_prices_within_the_box():
+    p = dated_problem(1, n_visitors=60, n_hosts=15)
+    rows = LpRows(p)
+    columns = group_lp._Columns(p, rows, HostGroups(p, rows))
+    columns.add_solution(greedy_solution(p))
+    relaxed = np.ones(rows.n_rows, dtype=bool)
+    relaxed[p.n_visitors : rows.side_start] = False
+    rhs = rows.rhs.copy()
+    rhs[p.n_visitors : rows.side_start] = 1.0
+    matrix, value = columns.master()
+    free = group_lp._master(matrix, value, rows, rhs, {}, relaxed, None)
+    prices = -free.ineqlin.marginals
+    centre = np.where(relaxed, 0.5 * prices.mean(), 0.0)
+    assert np.abs(prices - centre)[relaxed].max() > 50  # the box below binds
+    box = (np.maximum(0.0, centre - 50), centre + 50)
+    boxed = group_lp._master(matrix, value, rows, rhs, {}, relaxed, box)
+    prices = -boxed.ineqlin.marginals
+    assert boxed.status == 0
+    assert np.all(prices[relaxed] >= box[0][relaxed] - 1e-6)
+    assert np.all(prices[relaxed] <= box[1][relaxed] + 1e-6)
 
 
 @pytest.mark.parametrize("seed", range(3))
