@@ -21,7 +21,8 @@ prices far from any good ones (most visitor rows are slack or degenerate) and it
 rounds' groups price nothing useful: at 5,000 tight visitors the bound stayed at its start for
 six rounds. The boxed master's value is the least of the master's model of L over the box, so
 the stopping rule (that value within the tolerance of the best bound) still proves the bound
-near the LP's optimum.
+near the LP's optimum; where the box still binds then, the rounds go on without it, to the
+LP's own optimum and weights.
 
 Budget: HiGHS gets an iteration cap per master (``highs_limits``: work, not wall time) and
 the rounds stop when the bound is within the tolerance of the master, when no group is worth
