@@ -214,10 +214,9 @@ def group_bound(
     columns = _Columns(problem, rows, groups)
     for solution in solutions:
         columns.add_solution(solution)
-    relaxed = np.ones(rows.n_rows, dtype=bool)
-    relaxed[problem.n_visitors : rows.side_start] = False
-    rhs = rows.rhs.copy()
-    rhs[problem.n_visitors : rows.side_start] = 1.0  # one group per host
+    relaxed, rhs = master_rows(rows)
+    # the box's half-width (objective units) while the rounds are boxed
+    width = BOX_WIDTH * max(1.0, float(np.abs(rows.value).mean()))
     best_bound, best_duals = np.inf, np.zeros(rows.n_rows)
     # work in units of a nonzero-iteration of a master (its rows are always the same)
     unit = SECONDS_PER_NONZERO_ITERATION * rows.n_rows**ROW_POWER
@@ -227,7 +226,7 @@ def group_bound(
     duals = np.zeros(rows.n_rows) if start_duals is None else np.maximum(0.0, start_duals)
     duals = np.where(relaxed, duals, 0.0)
     last = None
-    rounds, cut, boxed, boxing = 0, False, False, True
+    rounds, cut, boxed, boxing = 0, False, False, bool(np.isfinite(BOX_WIDTH))
     while True:
         # price at the master's duals and at their blend with the best so far (stabilised):
         # each host's best groups join the master, and each pricing proves a bound
@@ -280,8 +279,7 @@ def group_bound(
         if deadline is not None:
             limits["time_limit"] = max(0.05, deadline - time.perf_counter())
         box = None
-        if boxing and np.isfinite(best_bound) and np.isfinite(BOX_WIDTH):
-            width = BOX_WIDTH * max(1.0, float(np.abs(rows.value).mean()))
+        if boxing and np.isfinite(best_bound):
             box = (np.maximum(0.0, best_duals - width), best_duals + width)
         with warnings.catch_warnings():  # SciPy warns that it passes HIGHS_EXTRA on verbatim
             warnings.simplefilter("ignore", OptimizeWarning)
@@ -333,6 +331,17 @@ def group_bound(
         work_s=used * unit,
         pool=columns,
     )
+
+
+def master_rows(rows: LpRows) -> tuple[np.ndarray, np.ndarray]:
+    """(relaxed, rhs) of the master: every row but the hosts' is relaxed (priced), and each
+    host's row holds one group."""
+    problem = rows.problem
+    relaxed = np.ones(rows.n_rows, dtype=bool)
+    relaxed[problem.n_visitors : rows.side_start] = False
+    rhs = rows.rhs.copy()
+    rhs[problem.n_visitors : rows.side_start] = 1.0  # one group per host
+    return relaxed, rhs
 
 
 def _master(

@@ -141,10 +141,7 @@ def test_a_boxed_master_keeps_its_prices_within_the_box():
     rows = LpRows(p)
     columns = group_lp._Columns(p, rows, HostGroups(p, rows))
     columns.add_solution(greedy_solution(p))
-    relaxed = np.ones(rows.n_rows, dtype=bool)
-    relaxed[p.n_visitors : rows.side_start] = False
-    rhs = rows.rhs.copy()
-    rhs[p.n_visitors : rows.side_start] = 1.0
+    relaxed, rhs = group_lp.master_rows(rows)
     matrix, value = columns.master()
     free = group_lp._master(matrix, value, rows, rhs, {}, relaxed, None)
     prices = -free.ineqlin.marginals
