@@ -31,12 +31,33 @@ class Neighbourhood:
     start: Solution  # the incumbent restricted to it (a feasible sub-solution)
 
 
-def sub_problem(problem: AssignmentProblem, solution: Solution, hosts: np.ndarray) -> Neighbourhood:
-    """The neighbourhood of ``solution`` that re-opens ``hosts`` (bool per host)."""
+@dataclass(frozen=True)
+class Held:
+    """Room in the rows every pair shares that a neighbourhood may not use: kept for the
+    neighbourhoods solved alongside it (``solvers.lns``), so that each one's sub-solution
+    still keeps the rules once the others' are merged."""
+
+    share: int = 0  # of the SME share's margin in proposals (den x SMEs - num x proposals)
+    expected: int = 0  # of the SME share's margin in expectation
+    caps: tuple[int, ...] = ()  # of each cap's room
+    sets: np.ndarray | None = None  # bool per limited set: no more chosen than it has now
+
+
+def sub_problem(
+    problem: AssignmentProblem,
+    solution: Solution,
+    hosts: np.ndarray,
+    others: np.ndarray | None = None,
+    held: Held | None = None,
+) -> Neighbourhood:
+    """The neighbourhood of ``solution`` that re-opens ``hosts`` (bool per host), without the
+    visitors in ``others`` (bool per visitor: those of a neighbourhood solved alongside; a
+    free one stays free here) and the room ``held`` for such neighbourhoods."""
     selected, open_slots = solution
     inside_host = hosts[problem.pair_host]
     kept = selected & ~inside_host  # chosen pairs that stay
-    busy = np.zeros(problem.n_visitors, dtype=bool)
+    busy = np.zeros(problem.n_visitors, dtype=bool) if others is None else others.copy()
+    busy[problem.pair_visitor[selected & inside_host]] = False  # its members stay its own
     busy[problem.pair_visitor[kept]] = True
     keep = inside_host & ~busy[problem.pair_visitor]
     pairs = np.flatnonzero(keep)
@@ -48,8 +69,9 @@ def sub_problem(problem: AssignmentProblem, solution: Solution, hosts: np.ndarra
     share = problem.min_sme_share
     is_sme = problem.visitor_is_sme[problem.pair_visitor]
     smes = int(is_sme[kept].sum())
+    stay = np.flatnonzero(kept)
     sub = replace(
-        problem.restricted(keep),
+        problem.restricted(pairs),
         pair_visitor=visitor_index,
         pair_host=host_index,
         host_capacity=problem.host_capacity[host_ids],
@@ -60,13 +82,13 @@ def sub_problem(problem: AssignmentProblem, solution: Solution, hosts: np.ndarra
             replace(
                 quota,
                 members=quota.members[visitors],
-                need=max(0, quota.need - int(quota.contribution(problem.pair_visitor)[kept].sum())),
-                pair_weight=None if quota.pair_weight is None else quota.pair_weight[keep],
+                need=max(0, quota.need - quota.counted(problem.pair_visitor, stay)),
+                pair_weight=None if quota.pair_weight is None else quota.pair_weight[pairs],
             )
             for quota in problem.quotas
         ),
         caps=tuple(
-            replace(cap, cost=cap.cost[keep], limit=cap.limit - int(cap.cost[kept].sum()))
+            replace(cap, cost=cap.cost[pairs], limit=cap.limit - int(cap.cost[stay].sum()))
             for cap in problem.caps
         ),
     )
@@ -104,8 +126,36 @@ def sub_problem(problem: AssignmentProblem, solution: Solution, hosts: np.ndarra
             slot_room=None if problem.slot_room is None else problem.slot_room[slots],
             slot_new=None if problem.slot_new is None else problem.slot_new[slots],
         )
+    if held is not None:
+        sub = _hold(sub, held, selected[pairs])
     start_slots = None if open_slots is None else open_slots[slots]
     return Neighbourhood(sub, pairs, slots, (selected[pairs], start_slots))
+
+
+def _hold(sub: AssignmentProblem, held: Held, start: np.ndarray) -> AssignmentProblem:
+    """``sub`` with the room ``held`` taken from its shared rows: the SME share's as fixed
+    exchanges of non-SMEs (at most the margin held: each takes ``num`` of it), in expectation
+    through the offset, the caps' from their limits, and no limited set of ``held.sets``
+    gaining a pair over ``start`` (the sub-problem's own start, which keeps them all)."""
+    share = sub.min_sme_share
+    phantoms = held.share // share.numerator if share.numerator and held.share > 0 else 0
+    offset = phantoms * share.numerator * sub.expected_fixed - held.expected
+    sub = replace(
+        sub,
+        fixed_total=sub.fixed_total + phantoms,
+        expected_offset=sub.expected_offset + offset,
+        caps=tuple(
+            replace(cap, limit=cap.limit - room)
+            for cap, room in zip(sub.caps, held.caps or [0] * len(sub.caps), strict=True)
+        ),
+    )
+    if held.sets is not None and sub.limit_set is not None and sub.set_limit is not None:
+        inside = sub.limit_set[start]
+        used = np.bincount(inside[inside >= 0], minlength=len(sub.set_limit))
+        sub = replace(
+            sub, set_limit=np.where(held.sets, np.minimum(sub.set_limit, used), sub.set_limit)
+        )
+    return sub
 
 
 def merge(

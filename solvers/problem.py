@@ -38,6 +38,13 @@ class Quota:
             return member.astype(np.int64)
         return np.where(member, self.pair_weight, 0).astype(np.int64)
 
+    def counted(self, pair_visitor: np.ndarray, pairs: np.ndarray) -> int:
+        """What the pairs ``pairs`` (indices) add to the quota together when chosen."""
+        member = self.members[pair_visitor[pairs]]
+        if self.pair_weight is None:
+            return int(member.sum())
+        return int(self.pair_weight[pairs][member].sum())
+
 
 @dataclass(frozen=True)
 class Cap:

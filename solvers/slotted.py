@@ -45,7 +45,7 @@ from solvers.flow import max_weight_assignment
 from solvers.greedy import best_slots, greedy_solution
 from solvers.group_ip import choose_groups
 from solvers.group_lp import GroupBound, group_bound
-from solvers.lns import improve
+from solvers.lns import improve, search_speedup
 from solvers.options import SolverOptions, past_deadline
 from solvers.plain import solve_plain
 from solvers.problem import AssignmentProblem
@@ -234,7 +234,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
             problem,
             best,
             seeds,
-            work=_search_work(problem, budget, group, ip_work),
+            work=_search_work(problem, budget, group, ip_work) * search_speedup(options.workers),
             workers=options.workers,
             seed=options.seed,
             deadline=options.deadline,

@@ -7,8 +7,10 @@ never loses what it had, and a deadline cuts it gracefully."""
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import replace
 from fractions import Fraction
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,9 +21,9 @@ from solvers.cpsat_model import run_cpsat
 from solvers.greedy import greedy_solution
 from solvers.group_lp import group_bound
 from solvers.lagrangian import HostGroups, lagrangian_value
-from solvers.lns import improve
+from solvers.lns import _held, _room, improve
 from solvers.lp_model import LpRows
-from solvers.neighbourhood import merge, sub_problem
+from solvers.neighbourhood import Neighbourhood, merge, sub_problem
 from solvers.options import SolverOptions
 from solvers.problem import AssignmentProblem, Cap, Quota
 from solvers.slotted import refit, solve_slotted
@@ -84,6 +86,16 @@ def feasible(p: AssignmentProblem, solution) -> bool:
     )
 
 
+def solved_exactly(part: Neighbourhood):
+    """The neighbourhood's optimum, as CP-SAT proves it."""
+    status, found, _ = run_cpsat(
+        part.problem, np.ones(part.problem.n_pairs, dtype=bool), part.start, EXACT,
+        time.perf_counter(), {},
+    )  # fmt: skip
+    assert status.value == "optimal"
+    return found
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_a_neighbourhood_keeps_every_rule_and_the_objective_up_to_a_constant(seed):
     p = dated_problem(seed)
@@ -93,11 +105,7 @@ def test_a_neighbourhood_keeps_every_rule_and_the_objective_up_to_a_constant(see
     hosts[[0, 3, 5]] = True
     part = sub_problem(p, start, hosts)
     constant = p.objective(*start) - part.problem.objective(*part.start)
-    status, found, _ = run_cpsat(
-        part.problem, np.ones(part.problem.n_pairs, dtype=bool), part.start, EXACT,
-        time.perf_counter(), {},
-    )  # fmt: skip
-    assert status.value == "optimal"
+    found = solved_exactly(part)
     merged = merge(p, start, part, found)
     assert feasible(p, merged)
     assert p.objective(*merged) == part.problem.objective(*found) + constant
@@ -153,6 +161,44 @@ def test_a_boxed_master_keeps_its_prices_within_the_box():
     assert boxed.status == 0
     assert np.all(prices[relaxed] >= box[0][relaxed] - 1e-6)
     assert np.all(prices[relaxed] <= box[1][relaxed] + 1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_neighbourhoods_solved_side_by_side_keep_every_rule_once_both_are_merged(seed):
+    # as the search does with two workers: the first may use half the shared rows' room,
+    # the second (away from the first's hosts and visitors) the rest and none of the limited
+    # sets the first may add to; each solved to its optimum from the same incumbent (empty:
+    # both want all of the room)
+    p = dated_problem(seed, n_visitors=40, n_hosts=10)
+    start = (np.zeros(p.n_pairs, dtype=bool), np.zeros(p.n_slots, dtype=bool))
+    room = _room(p, start[0])
+    first_hosts = np.isin(np.arange(p.n_hosts), [0, 2, 4, 6, 8])
+    first = sub_problem(p, start, first_hosts, None, _held(p, room - room // 2, deque()))
+    others = np.zeros(p.n_visitors, dtype=bool)
+    others[p.pair_visitor[first.pairs]] = True
+    running = deque([SimpleNamespace(part=first)])
+    second = sub_problem(p, start, ~first_hosts, others, _held(p, room // 2, running))
+    assert not set(p.pair_visitor[first.pairs]) & set(p.pair_visitor[second.pairs])
+    merged = start
+    for part in (first, second):
+        merged = merge(p, merged, part, solved_exactly(part))
+    assert feasible(p, merged)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_search_with_two_workers_keeps_every_rule_and_gives_the_same_answer_twice(seed):
+    p = dated_problem(seed, n_visitors=80, n_hosts=20)
+    start = greedy_solution(p)
+    seeds = list(range(p.n_hosts))
+    answers, stats = [], {}
+    for _ in range(2):
+        stats = {}
+        found = improve(p, start, seeds, work=3, workers=2, seed=0, deadline=None, stats=stats)
+        assert feasible(p, found) and p.objective(*found) >= p.objective(*start)
+        answers.append(found)
+    assert stats["lns_parallel"] == 2 and stats["lns_neighbourhoods"] > 2
+    assert np.array_equal(answers[0][0], answers[1][0])
+    assert np.array_equal(answers[0][1], answers[1][1])
 
 
 @pytest.mark.parametrize("seed", range(3))
