@@ -10,31 +10,39 @@ at once, which neighbourhoods of a few hosts cannot. At 1,500 tight visitors (se
 found -76.23 M in 11 s from the refit's -77.92 M, where the search reached -76.25 M in 60 s
 and HiGHS on the whole dated model -76.21 M in 200 s.
 
-A pool too large for HiGHS' root LP (5,000 visitors and up) is first cut to its groups
-nearest their host's best at the group LP's prices (``near_groups``: a few per host, all
-hosts at once, the trades across quotas and the SME share that neither windows nor the
-search's neighbourhoods can make), then taken in windows: the groups of a few hundred hosts,
-where the group LP disagrees most with the incumbent first, the other hosts' groups fixed at
-the incumbent's; each window improves the incumbent the next starts from. Each program is a
-``solvers.group_program.GroupProgram`` (its work counted by HiGHS' call backs, the same on
-every run; the wall-clock ``deadline`` is the safety net, then ``cut``); without HiGHS
-(SciPy's own build) the phase is skipped.
+A pool too large for HiGHS' root LP (5,000 visitors and up) is taken in windows: the groups
+of a few hundred hosts, where the group LP disagrees most with the incumbent first, the other
+hosts' groups fixed at the incumbent's (their members taken, the side rows' right-hand sides
+less what they use); each window improves the incumbent the next starts from.
 
 CP-SAT was tried on the same program and dropped: after 10 s of deterministic time it had
 not left the hint (its bound -39 M where the master's LP is -76.07 M).
+
+Deterministic budget: HiGHS has no deterministic clock, but its MIP solver calls back at
+fixed points of its (deterministic) search; the solve stops at the first call back after
+``work_s`` as counted by ``SECONDS_PER_CALL_NONZERO`` x calls x nonzeros, so the same pool
+gives the same groups however loaded the machine. The wall-clock ``deadline`` is the safety
+net (then the answer may differ from run to run: ``cut``).
+
+HiGHS comes through SciPy's own build (``scipy.optimize._highspy``, the one ``linprog`` and
+``milp`` use: importing ``highspy`` beside OR-Tools can fail); without it the phase is
+skipped.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from solvers.group_lp import GroupBound
-from solvers.group_program import GroupProgram, highs_module
 from solvers.problem import AssignmentProblem
 from solvers.result import Solution
+
+log = logging.getLogger(__name__)
 
 # seconds of work per MIP call back and nonzero of the pool (unloaded: at 800 tight visitors,
 # 40 call backs in 7.7 s on 48,000 nonzeros; at 1,500, 40 in 11.5 s on 92,000; the first
@@ -65,16 +73,6 @@ WINDOW_SECONDS_PER_CALL_NONZERO = 2.5e-6
 WINDOW_CALLS = 20  # most windows improve within it; more gives one window the work of three
 WINDOW_MIN_CALLS = 10
 MAX_PASSES = 3
-# The pool's groups nearest their host's best (``near_groups``): at the group LP's prices,
-# each host's groups by how far they fall below its best one, the nearest first across all
-# hosts, up to this many nonzeros: a whole integer program HiGHS closes in a few seconds. At
-# 5,000 tight visitors (seed 3, from the windows' -184.08 M, 17.3 s of group LP work): 36,000
-# nonzeros -183.33 M in 1.6 s; 47,000 -182.99 M in 1.8 s; 57,000 nothing in 6.8 s, -182.92 M
-# in 17.5 s; 116,000 and 173,000 nothing in 80 s (seed 4, from -159.78 M: 38,000 nonzeros
-# -159.23 M in 3.4 s). The search alone took 9 s of work to -183.19 M and -159.04 M.
-NEAR_NONZEROS = 45_000
-# its call backs: the first better groups came within 18 (seed 3, 47,000 nonzeros)
-NEAR_MIN_CALLS = 10
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ def choose_groups(
     group LP disagrees with the incumbent first (None: no pool, a budget too small, no
     HiGHS)."""
     pool = group.pool
-    highs = highs_module()
+    highs = _highs_module()
     if pool is None or not pool.host or highs is None:
         return None
     pool.add_solution(incumbent)
@@ -112,7 +110,7 @@ def choose_groups(
         if work_s < MIN_CALLS * SECONDS_PER_CALL_NONZERO * matrix.nnz:
             return None
         columns = _Blocking(problem, pool, incumbent).usable(free)
-        window = GroupProgram(
+        window = _Window(
             problem, pool, matrix, value, incumbent, free, columns, SECONDS_PER_CALL_NONZERO
         )
         found, calls, cut = window.solve(highs, work_s, None, seed, deadline)
@@ -128,10 +126,7 @@ def choose_groups(
             in_window = np.zeros(problem.n_hosts, dtype=bool)
             in_window[hosts] = True
             columns = blocking.usable(in_window)
-            window = GroupProgram(
-                problem, pool, matrix, value, best, in_window, columns,
-                WINDOW_SECONDS_PER_CALL_NONZERO,
-            )  # fmt: skip
+            window = _Window(problem, pool, matrix, value, best, in_window, columns)
             left = work_s - used
             if left < WINDOW_MIN_CALLS * window.per_call:
                 spent = True
@@ -148,53 +143,6 @@ def choose_groups(
             break
     solution = best if best is not incumbent else None
     return GroupChoice(solution, used, calls_all, cut, windows)
-
-
-def near_groups(
-    problem: AssignmentProblem,
-    group: GroupBound,
-    incumbent: Solution,
-    *,
-    work_s: float,
-    seed: int,
-    deadline: float | None = None,
-) -> GroupChoice | None:
-    """The best groups HiGHS finds from the incumbent's among the pool's groups nearest
-    their host's best at the group LP's prices (``NEAR_NONZEROS``), all hosts at once: the
-    trades across hosts, quotas and the SME share that windows of a few hundred hosts and
-    neighbourhoods of a few cannot make (None: no pool, a budget too small, no HiGHS)."""
-    pool = group.pool
-    highs = highs_module()
-    if pool is None or not pool.host or highs is None:
-        return None
-    near = pool.copy()
-    matrix, value = near.master()
-    if matrix.nnz <= MAX_NONZEROS:  # ``choose_groups`` takes the pool whole
-        return None
-    k = len(near.host)
-    hosts = np.asarray(near.host, dtype=np.int64)
-    # below its host's best group at the prices (the hosts' rows are not priced: L takes each
-    # host's best group whole)
-    reduced = value - matrix[:, :k].T @ group.duals
-    best = np.full(problem.n_hosts, -np.inf)
-    np.maximum.at(best, hosts, reduced)
-    order = np.lexsort((np.arange(k), best[hosts] - reduced))
-    nonzeros = np.diff(matrix.indptr)[:k]
-    kept = np.zeros(k, dtype=bool)
-    kept[order[np.cumsum(nonzeros[order]) <= NEAR_NONZEROS]] = True
-    near.keep(kept)
-    near.add_solution(incumbent)
-    matrix, value = near.master()
-    per_call = SECONDS_PER_CALL_NONZERO * matrix.nnz
-    if work_s < NEAR_MIN_CALLS * per_call:
-        return None
-    free = near.groups.exact_host | near.groups.join_host
-    columns = _Blocking(problem, near, incumbent).usable(free)
-    window = GroupProgram(
-        problem, near, matrix, value, incumbent, free, columns, SECONDS_PER_CALL_NONZERO
-    )
-    found, calls, cut = window.solve(highs, work_s, None, seed, deadline)
-    return GroupChoice(found, calls * window.per_call, calls, cut)
 
 
 def _window_order(
@@ -260,3 +208,175 @@ class _Blocking:
                 break
             taken += 1
         return order[:taken]
+
+
+class _Window:
+    """The integer program over ``columns``, groups of the hosts in ``hosts`` (bool per host),
+    the other hosts' groups fixed at the incumbent's."""
+
+    def __init__(
+        self,
+        problem: AssignmentProblem,
+        pool: Any,
+        matrix: Any,
+        value: np.ndarray,
+        incumbent: Solution,
+        hosts: np.ndarray,
+        columns: np.ndarray,
+        seconds_per_call_nonzero: float = WINDOW_SECONDS_PER_CALL_NONZERO,
+    ):
+        self.problem, self.pool, self.incumbent, self.hosts = problem, pool, incumbent, hosts
+        rows = pool.rows
+        selected, open_slots = incumbent
+        fixed = selected & ~hosts[problem.pair_host]
+        k = len(pool.host)
+        self.columns = columns  # the groups it chooses from (``_Blocking.usable``)
+        q = len(rows.needs)
+        self.matrix = matrix[:, np.concatenate([self.columns, k + np.arange(q)])]
+        self.value = value[self.columns]
+        rhs = rows.rhs - rows.pairs_by_row.T @ fixed.astype(np.float64)
+        rhs[problem.n_visitors : rows.side_start] = 1.0  # one group per host
+        self.rhs = rhs
+        self.base: Solution = (fixed, open_slots & ~hosts[problem.slot_host])
+        self.per_call = max(1, self.matrix.nnz) * seconds_per_call_nonzero
+
+    def solve(
+        self,
+        highs: Any,
+        work_s: float,
+        max_calls: int | None,
+        seed: int,
+        deadline: float | None,
+    ) -> tuple[Solution | None, int, bool]:
+        """(the groups HiGHS chooses with the fixed ones, as a solution; call backs; cut by
+        the deadline), from the incumbent's groups, within ``work_s`` and ``max_calls``."""
+        problem, pool, rows = self.problem, self.pool, self.pool.rows
+        k, q = len(self.columns), len(rows.needs)
+        solver = highs._Highs()
+        for name, setting in (
+            ("output_flag", False),
+            ("threads", 1),
+            ("random_seed", int(seed)),
+            ("mip_rel_gap", 0.0),
+            (
+                "time_limit",
+                np.inf if deadline is None else max(0.0, deadline - time.perf_counter()),
+            ),
+        ):
+            solver.setOptionValue(name, setting)
+        lp = highs.HighsLp()
+        lp.num_col_, lp.num_row_ = k + q, self.matrix.shape[0]
+        lp.sense_ = highs.ObjSense.kMaximize
+        lp.col_cost_ = np.concatenate([self.value, -rows.penalty])
+        lp.col_lower_ = np.zeros(k + q)
+        lp.col_upper_ = np.concatenate([np.ones(k), rows.needs])
+        lp.row_lower_ = np.full(self.matrix.shape[0], -np.inf)
+        lp.row_upper_ = self.rhs
+        lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = self.matrix.indptr
+        lp.a_matrix_.index_ = self.matrix.indices
+        lp.a_matrix_.value_ = self.matrix.data
+        lp.integrality_ = [highs.HighsVarType.kInteger] * (k + q)
+        model = highs.HighsModel()
+        model.lp_ = lp
+        solver.passModel(model)
+        start = highs.HighsSolution()
+        hosts = [pool.host[g] for g in self.columns]
+        members = [pool.members[g] for g in self.columns]
+        start.col_value = np.concatenate(
+            [_incumbent_groups(problem, hosts, members, self.incumbent).astype(float),
+             np.array(problem.shortfalls(self.incumbent[0]), dtype=float)]
+        )  # fmt: skip
+        start.value_valid = True
+        solver.setSolution(start)
+        calls = [0]
+        interrupt = highs.cb.HighsCallbackType.kCallbackMipInterrupt
+        limit = np.inf if max_calls is None else max_calls
+
+        def call_back(kind: Any, _message: str, _out: Any, data_in: Any, _user: Any) -> None:
+            if kind == interrupt:
+                calls[0] += 1
+                if calls[0] * self.per_call >= work_s or calls[0] >= limit:
+                    data_in.user_interrupt = True
+
+        solver.setCallback(call_back, None)
+        solver.startCallback(interrupt)
+        clock = time.perf_counter()
+        solver.run()
+        status = solver.modelStatusToString(solver.getModelStatus())
+        info = solver.getInfo()
+        log.debug(
+            "group IP (%d hosts, %d groups, %d nonzeros): %s after %d call backs, %.2f s, %s",
+            int(self.hosts.sum()),
+            k,
+            self.matrix.nnz,
+            status,
+            calls[0],
+            time.perf_counter() - clock,
+            info.objective_function_value,
+        )
+        solution = None
+        if info.primal_solution_status > 0:
+            picked = np.asarray(solver.getSolution().col_value)[:k] > 0.5
+            solution = _as_solution(problem, pool, self.columns[picked], self.base)
+        return solution, calls[0], "time limit" in status.lower()
+
+
+def _highs_module() -> Any:
+    try:
+        from scipy.optimize._highspy import _core
+    except ImportError:  # pragma: no cover - SciPy without its HiGHS bindings
+        return None
+    return _core if hasattr(_core, "_Highs") and hasattr(_core, "cb") else None
+
+
+def _incumbent_groups(
+    problem: AssignmentProblem, hosts: list[int], members: list[np.ndarray], incumbent: Solution
+) -> np.ndarray:
+    """(groups,) bool: one pool group per host of the incumbent with exactly its members."""
+    chosen = np.flatnonzero(incumbent[0])
+    mine = {
+        int(h): np.sort(chosen[problem.pair_host[chosen] == h]).tobytes()
+        for h in np.unique(problem.pair_host[chosen])
+    }
+    found = np.zeros(len(hosts), dtype=bool)
+    for g, (host, group) in enumerate(zip(hosts, members, strict=True)):
+        if mine.get(host) == group.tobytes():
+            found[g] = True
+            del mine[host]
+    return found
+
+
+def _as_solution(
+    problem: AssignmentProblem, pool: Any, picked: np.ndarray, base: Solution
+) -> Solution | None:
+    """The chosen groups as pairs and open slots, with ``base`` (the fixed hosts' pairs and
+    slots): each group's new slot, and at a host with accepted groups to join every one of
+    them its members fit with room for the group (the groups ``solvers.lagrangian`` prices
+    there). None when that breaks a rule (a group bounded slot-free, at a host that may open
+    several, need not fit one slot)."""
+    assert problem.slot_host is not None
+    selected = base[0].copy()
+    assert base[1] is not None
+    open_slots = base[1].copy()
+    accepted = ~problem.new_slots
+    rooms = problem.rooms
+    for g in picked.tolist():
+        host, slot, members = pool.host[g], pool.slot[g], pool.members[g]
+        selected[members] = True
+        if slot >= 0:
+            open_slots[slot] = True
+        if pool.groups.join_host[host]:
+            fitted = np.unique(np.concatenate([problem.slots_of(int(p)) for p in members]))
+            joins = fitted[accepted[fitted] & (rooms[fitted] >= len(members))]
+            open_slots[joins[problem.slot_host[joins] == host]] = True
+        elif slot < 0:
+            return None
+    if not (
+        problem.slots_ok(selected, open_slots)
+        and problem.sme_share_ok(selected)
+        and problem.sets_ok(selected)
+        and problem.caps_ok(selected)
+    ):
+        return None
+    return selected, open_slots

@@ -129,13 +129,6 @@ class _Columns:
         self.members.append(members)
         return True
 
-    def copy(self) -> _Columns:
-        """The same groups, apart: adding to or keeping from one leaves the other as it is."""
-        twin = _Columns(self.problem, self.rows, self.groups)
-        twin.host, twin.slot, twin.members = list(self.host), list(self.slot), list(self.members)
-        twin.seen = set(self.seen)
-        return twin
-
     def keep(self, kept: np.ndarray) -> None:
         """Keep only the listed groups (bool per group); the others may come back."""
         for i in np.flatnonzero(~kept):

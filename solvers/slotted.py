@@ -16,9 +16,8 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
    one), and its slots, refitted.
 2b. The integer program over the group LP's groups (``solvers.group_ip``: HiGHS' MIP solver
    from the incumbent's groups, while its share of the budget allows its first sub-MIP; a
-   pool too large for its root LP first cut to the groups nearest their host's best at the
-   LP's prices and taken whole, then in windows of hosts, the others fixed): better groups
-   traded across hosts, quotas and the SME share at once.
+   pool too large for its root LP in windows of hosts, the others fixed): better groups
+   traded across hosts and quotas.
 3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
    where the group LP disagrees with the incumbent, then every other host by what its best
    pair of a free visitor would add (``_seeds``); each a small model CP-SAT closes. A small
@@ -44,7 +43,7 @@ import numpy as np
 from solvers.cpsat_model import run_cpsat
 from solvers.flow import max_weight_assignment
 from solvers.greedy import best_slots, greedy_solution
-from solvers.group_ip import choose_groups, near_groups
+from solvers.group_ip import choose_groups
 from solvers.group_lp import GroupBound, group_bound
 from solvers.lns import improve, search_speedup
 from solvers.options import SolverOptions, past_deadline
@@ -72,11 +71,8 @@ REFIT_SHARE = 0.04  # each of the three refits
 # master is boxed (``solvers.group_lp``) the LP is within 0.1% of its optimum after 0.4 to
 # 0.5 of this budget, and the solution is most of the gap: at 34.6 s of work, tight seeds 3
 # and 4, group LP shares 0.4 / 0.5 / 0.6 gave gaps 1.32 / 0.91 / 1.17% and 1.46 / 1.13 /
-# 1.46% (the search 0.2; the windows what is left). With the integer program over the groups
-# nearest their host's best (GROUP_NEAR_SHARE) taking from the search: group LP 0.5 and the
-# search's least share 0.12, 0.45 and 0.15, 0.45 and 0.2 gave 0.93 / 0.87 / 1.00% and
-# 1.04 / 0.93 / 1.04% (without it, 0.5 and 0.2: 0.90% and 1.08%, 2 s longer)
-GROUP_LP_SHARE = 0.45
+# 1.46% (the search 0.2; the windows what is left)
+GROUP_LP_SHARE = 0.5
 # the integer program over the group LP's groups (``solvers.group_ip``): at most this share.
 # At 1,500 tight visitors (seed 11), 41 s of solver work: -76.39 M without it, -76.19 M with
 # it (HiGHS on the whole model: -76.21 M in 200 s); at 88 s -76.25 M -> -76.16 M. Where its
@@ -87,15 +83,9 @@ GROUP_LP_SHARE = 0.45
 # get what is left (at 5,000 tight visitors, 85 s of work: gap 0.87% -> 0.47% at seed 12,
 # 0.91% -> 0.57% at seed 3; at 38 s nothing is left)
 GROUP_IP_SHARE = 0.3
-# the integer program over the pool's groups nearest their host's best (``near_groups``, where
-# the pool is too large to take whole): at most this share, before the windows, which get
-# what it leaves (at 5,000 tight visitors, tuning seeds 3 and 4: after the windows 0.67% and
-# 1.04%, before them 0.80% and 0.80%, from 0.90% and 1.08% without it)
-GROUP_NEAR_SHARE = 0.12
-GROUP_IP_STEPS = ("near", "windows")  # in this order, each from the incumbent the last left
 # the search's (LNS: CP-SAT deterministic seconds and model building) least share of the
 # budget: it gets whatever the phases before it leave, and at least this
-LNS_SHARE = 0.15
+LNS_SHARE = 0.2
 # the phases before the search take, besides the group LP, about this (greedy, the flow, the
 # slot-free LP, the refits; measured unloaded, 1.5 s at 13,800 pairs, 8.5 s at 98,800), so the
 # search gets the budget less that and the group LP's work
@@ -200,38 +190,27 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                 problem, group.slot_mass + 1e-3 * problem.slot_mass(group.pair_mass)
             )
             consider("group_lp_refit", refit(problem, opened, options, budget * REFIT_SHARE))
-            for step in GROUP_IP_STEPS:
-                if past_deadline(options):
-                    break
+            if not past_deadline(options):
                 clock = time.perf_counter()
-                program, name, share = (
-                    (choose_groups, "group_ip", GROUP_IP_SHARE)
-                    if step == "windows"
-                    else (near_groups, "group_near", GROUP_NEAR_SHARE)
-                )
-                choice = program(
+                choice = choose_groups(
                     problem,
                     group,
                     best,
-                    work_s=_group_ip_work(problem, budget, group, ip_work, share),
+                    work_s=_group_ip_work(problem, budget, group),
                     seed=options.seed,
                     deadline=_group_deadline(options.deadline, budget),
                 )
-                lap(name, clock)
+                lap("group_ip", clock)
                 if choice is not None:
-                    ip_work += choice.work_s
+                    ip_work = choice.work_s
                     stats.update(
-                        {
-                            f"{name}_calls": choice.calls,
-                            f"{name}_windows": choice.windows,
-                            f"{name}_work_s": round(choice.work_s, 3),
-                        }
+                        group_ip_calls=choice.calls,
+                        group_ip_windows=choice.windows,
+                        group_ip_work_s=round(ip_work, 3),
                     )
                     if choice.cut:
-                        cuts.append(
-                            "group IP" if step == "windows" else "group IP (nearest groups)"
-                        )
-                    consider(name, choice.solution)
+                        cuts.append("group IP")
+                    consider("group_ip", choice.solution)
 
     objective = problem.objective(*best)
     if bound is not None and objective >= bound:
@@ -292,15 +271,12 @@ def _work_before(problem: AssignmentProblem, group: GroupBound | None, ip_work: 
     return before + (0.0 if group is None else group.work_s)
 
 
-def _group_ip_work(
-    problem: AssignmentProblem, budget: float, group: GroupBound, ip_work: float, share: float
-) -> float:
-    """An integer program's work over the group LP's groups: its ``share`` of the budget, at
-    most what the phases before it (``ip_work``: the integer programs before it) leave the
-    search beyond its least share (where the group LP takes its whole share, at 5,000
-    visitors and up, they take from the search, not from the user's clock)."""
-    left = budget * (1 - LNS_SHARE) - _work_before(problem, group, ip_work)
-    return max(0.0, min(budget * share, left))
+def _group_ip_work(problem: AssignmentProblem, budget: float, group: GroupBound) -> float:
+    """The group IP's work: its share of the budget, at most what the phases before it leave
+    the search beyond its least share (where the group LP takes its whole share, at 5,000
+    visitors and up, the IP takes from the search, not from the user's clock)."""
+    left = budget * (1 - LNS_SHARE) - _work_before(problem, group, 0.0)
+    return max(0.0, min(budget * GROUP_IP_SHARE, left))
 
 
 def _search_work(

@@ -13,13 +13,12 @@ import pytest
 import solvers.group_ip as group_ip
 from solvers.cpsat_model import run_cpsat
 from solvers.greedy import greedy_solution
-from solvers.group_ip import choose_groups, near_groups
+from solvers.group_ip import choose_groups
 from solvers.group_lp import group_bound
-from solvers.group_program import GroupProgram, highs_module
 from tests.solvers.test_dated_search import EXACT, dated_problem, feasible
 
 pytestmark = pytest.mark.skipif(
-    highs_module() is None, reason="SciPy without its HiGHS bindings (needs 1.15+)"
+    group_ip._highs_module() is None, reason="SciPy without its HiGHS bindings (needs 1.15+)"
 )
 
 
@@ -108,55 +107,13 @@ def test_a_window_fixes_the_other_hosts_at_the_incumbent():
     hosts = np.zeros(p.n_hosts, dtype=bool)
     hosts[: p.n_hosts // 2] = True
     columns = group_ip._Blocking(p, group.pool, start).usable(hosts)
-    window = GroupProgram(
-        p, group.pool, matrix, value, start, hosts, columns,
-        group_ip.WINDOW_SECONDS_PER_CALL_NONZERO,
-    )  # fmt: skip
+    window = group_ip._Window(p, group.pool, matrix, value, start, hosts, columns)
     outside = ~hosts[p.pair_host]
     taken = set(p.pair_visitor[start[0] & outside].tolist())
     for g in window.columns:  # only the window's groups, none with a fixed host's visitor
         assert hosts[group.pool.host[g]]
         assert not taken & set(p.pair_visitor[group.pool.members[g]].tolist())
-    found, _, cut = window.solve(highs_module(), 30.0, None, 0, None)
+    found, _, cut = window.solve(group_ip._highs_module(), 30.0, None, 0, None)
     assert found is not None and not cut and feasible(p, found)
     assert np.array_equal(found[0] & outside, start[0] & outside)
     assert p.objective(*found) >= p.objective(*start)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_the_groups_nearest_their_hosts_best_keep_every_rule_and_improve_on_the_start(
-    monkeypatch, seed
-):
-    """A pool too large to take whole is cut to the groups nearest their host's best at the
-    group LP's prices, and taken whole: every rule holds, it never loses the start, it is the
-    same on every run; cut to nothing it keeps the start's groups, uncut it finds what the
-    whole pool's program finds."""
-    p = dated_problem(seed)
-    start = greedy_solution(p)
-    group = group_bound(p, None, [start])
-    assert group is not None and group.pool is not None
-    whole = choose_groups(p, group, start, work_s=30.0, seed=0)  # the pool whole
-    assert whole is not None and whole.solution is not None and whole.windows == 1
-    nonzeros = group.pool.master()[0].nnz
-    monkeypatch.setattr(group_ip, "MAX_NONZEROS", 0)
-    found = {}
-    for share in (0, 3, 1):
-        monkeypatch.setattr(group_ip, "NEAR_NONZEROS", nonzeros // share if share else 0)
-        runs = [near_groups(p, group, start, work_s=30.0, seed=0) for _ in range(2)]
-        choice = runs[0]
-        assert choice is not None and choice.solution is not None and not choice.cut
-        assert feasible(p, choice.solution)
-        again = runs[1]
-        assert again is not None and again.solution is not None
-        assert choice.solution[0].tobytes() == again.solution[0].tobytes()
-        found[share] = p.objective(*choice.solution)
-    assert p.objective(*start) == found[0] <= found[3] <= found[1]
-    assert found[1] == p.objective(*whole.solution) > p.objective(*start)
-
-
-def test_the_nearest_groups_are_left_to_the_whole_pool_when_it_is_small():
-    p = dated_problem(1)
-    start = greedy_solution(p)
-    group = group_bound(p, None, [start])
-    assert group is not None
-    assert near_groups(p, group, start, work_s=30.0, seed=0) is None
