@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from engine.domain.contract import Campaign, Policy, org_category
+from engine.domain.policy_toml import policy_toml
 from engine.domain.problems import CampaignInvalid
 from engine.domain.reference import canonical_country, canonical_nace
 from engine.load.campaign import load_campaign
 from engine.synthetic.generator import GeneratedCampaign, generate_campaign, write_campaign
-from scenarios.policy_file import policy_toml
 from scenarios.sources import Origins
 from scenarios.spec import (
     AddProfiles,
@@ -94,7 +94,7 @@ def _through_loader(
         target = Path(folder) / name
         write_campaign(generated, target)
         if policy is not None:
-            (target / "policy.toml").write_text(policy_toml(policy), encoding="utf-8")
+            (target / "policy.toml").write_text(policy_toml(policy.model_dump()), encoding="utf-8")
         return load_campaign(target)
 
 

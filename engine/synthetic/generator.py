@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from engine.domain.contract import LIST_SEPARATOR, PROFILE_LIST_COLUMNS
+from engine.domain.policy_toml import policy_toml
 from engine.domain.reference import canonical_country
 from engine.domain.vocabulary import COLUMN_VOCABULARIES, builtin_vocabularies
 from engine.synthetic.hidden_model import (
@@ -76,6 +77,9 @@ TABLES = ("profiles", "history", "quotas")
 Words = Literal["codes", "labels"]
 VALIDATED_WORDS = {True: "Yes", False: "No"}
 POLICY_FILE = "policy.toml"
+POLICY_COMMENT = (
+    "Rule parameters of this campaign (see engine.domain.contract.Policy for every key)."
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,24 +171,6 @@ def _parquet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    raise TypeError(f"policy values must be bool, int, float or str, not {type(value).__name__}")
-
-
-def _policy_toml(policy: dict[str, Any]) -> str:
-    lines = [
-        "# Rule parameters of this campaign (see engine.domain.contract.Policy for every key)."
-    ]
-    lines += [f"{key} = {_toml_value(value)}" for key, value in policy.items()]
-    return "\n".join(lines) + "\n"
-
-
 def write_campaign(
     generated: GeneratedCampaign,
     folder: Path | str,
@@ -213,7 +199,8 @@ def write_campaign(
             _csv_frame(frame).to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig")
         else:
             _parquet_frame(frame).to_parquet(path, index=False)
-    (folder / POLICY_FILE).write_text(_policy_toml(generated.policy), encoding="utf-8")
+    text = policy_toml(generated.policy, comment=POLICY_COMMENT)
+    (folder / POLICY_FILE).write_text(text, encoding="utf-8")
 
 
 def demo_campaign_path() -> Path:
