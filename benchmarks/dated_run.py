@@ -38,7 +38,7 @@ def main() -> None:
 
     solve_assignment = night.solve_assignment
 
-    def keeping(problem, options, *rest):  # type: ignore[no-untyped-def]
+    def keeping(problem, options):  # type: ignore[no-untyped-def]
         if args.problem is not None and not args.problem.exists():
             clock = time.perf_counter()
             save_problem(args.problem, problem)
@@ -46,7 +46,7 @@ def main() -> None:
             # the solver's clock as if the save had not happened (taken off the wall too)
             if options.started is not None:
                 options = replace(options, started=options.started + facts["save_s"])
-        return solve_assignment(problem, options, *rest)
+        return solve_assignment(problem, options)
 
     night.solve_assignment = keeping  # type: ignore[assignment]
     sys.argv = [

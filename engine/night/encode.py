@@ -120,10 +120,10 @@ def stage_times(n_candidates: int) -> tuple[float, float]:
     return before, AFTER_S + AFTER_S_PER_CANDIDATE * n_candidates
 
 
-def solver_budget(n_scored: int, n_candidates: int, time_limit_s: float) -> tuple[float, float]:
+def solver_budget(n_candidates: int, time_limit_s: float) -> tuple[float, float]:
     """(the solver's work budget, the after-solve reserve) in seconds for a run of
-    ``time_limit_s`` that kept ``n_candidates`` candidate pairs (of ``n_scored`` scored: the
-    scoring itself is fast enough to be in the fixed part)."""
+    ``time_limit_s`` that kept ``n_candidates`` candidate pairs (the scoring of every pair is
+    fast enough to be in the fixed part)."""
     before, after = stage_times(n_candidates)
     stages = before + after + diagnosis_time(time_limit_s)
     unloaded = UNLOADED_SHARE * time_limit_s - stages
@@ -131,14 +131,11 @@ def solver_budget(n_scored: int, n_candidates: int, time_limit_s: float) -> tupl
     return max(SOLVER_MINIMUM_S, min(unloaded, loaded) / SOLVER_OVERRUN), after
 
 
-def solve_assignment(
-    problem: AssignmentProblem, options: RunOptions, n_scored: int | None = None
-) -> SolveResult:
+def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:
     """Solve with the work budget the run's time limit leaves the solver, and the wall-clock
     deadline (the run's start plus 1.1 x its limit + 10 s, less the after-solve reserve, more
     of it when the stages before ran slower than planned) as a safety net."""
-    scored = problem.n_visitors * problem.n_hosts if n_scored is None else n_scored
-    work, after = solver_budget(scored, problem.n_pairs, options.time_limit_s)
+    work, after = solver_budget(problem.n_pairs, options.time_limit_s)
     now = time.perf_counter()
     started = now if options.started is None else options.started
     # how much slower than planned the stages before the solve ran (the machine's load now):

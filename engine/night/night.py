@@ -135,7 +135,7 @@ def run_night(
     if sets is not None:
         problem = replace(problem, limit_set=sets[0], set_limit=sets[1])
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
-    solved = solve_assignment(problem, options, stats.pairs_seen)
+    solved = solve_assignment(problem, options)
     lap("solve")
     # candidates' "score" is the solver's pair value, 100 x p_accept; shown: the percentile
     p_accept = candidates["score"].to_numpy(np.float64) / 100
