@@ -201,6 +201,18 @@ def test_the_search_with_two_workers_keeps_every_rule_and_gives_the_same_answer_
     assert np.array_equal(answers[0][1], answers[1][1])
 
 
+def test_the_wall_clock_cuts_two_workers_between_neighbourhoods_and_says_so():
+    p = dated_problem(4, n_visitors=80, n_hosts=20)
+    start = greedy_solution(p)
+    stats: dict = {}
+    found = improve(
+        p, start, list(range(p.n_hosts)), work=1_000, workers=2, seed=0,
+        deadline=time.perf_counter() + 0.05, stats=stats,
+    )  # fmt: skip
+    assert stats["lns_cut_by_wall_clock"] == "yes" and stats["lns_deterministic_time"] < 1_000
+    assert feasible(p, found) and p.objective(*found) >= p.objective(*start)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_the_search_never_loses_what_it_had(seed):
     p = dated_problem(seed, n_visitors=60, n_hosts=15)
