@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.instances import CACHE, tight_folder
+from benchmarks.markdown import print_table
 from benchmarks.problem_npz import load_problem, save_mip
 from engine.synthetic.generator import generate_campaign, write_campaign
 
@@ -219,22 +220,10 @@ def main() -> None:
         "highs_objective", "highs_bound", "highs_time_s", "highs_status",
         "highs_equal_objective", "highs_equal_bound", "highs_equal_time_s",
     ]  # fmt: skip
-    print("| " + " | ".join(columns) + " |")
-    print("|" + "---|" * len(columns))
-    for row in rows:
-        print("| " + " | ".join(_cell(row.get(c), c == "gap") for c in columns) + " |")
+    print_table(rows, columns, shares=("gap",))
     again = os.environ.get("CXMATCH_DATED_RERUN", "5000:11:tight:60")
     if again:
         print(json.dumps(rerun(again), default=str))
-
-
-def _cell(value: Any, share: bool = False) -> str:
-    """A table cell: a share (the gap) as a percentage, other numbers as they are."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{100 * value:.3f}%" if share else f"{value:g}"
-    return "" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
 
 
 if __name__ == "__main__":

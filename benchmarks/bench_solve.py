@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 from benchmarks.instances import BenchInstance, instance
+from benchmarks.markdown import print_table
 from benchmarks.problem_npz import save_mip
 from engine.check.rules import check_proposals
 from solvers.flow import max_weight_assignment
@@ -169,34 +170,20 @@ def pruning_loss(n_visitors: int, variant: str) -> dict[str, Any]:
     return row
 
 
-def _table(rows: list[dict[str, Any]]) -> None:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    print("| " + " | ".join(columns) + " |")
-    print("|" + "---|" * len(columns))
-    for row in rows:
-        print("| " + " | ".join(_cell(row.get(c)) for c in columns) + " |")
-
-
 def main() -> None:
     rows = []
     for n in SIZES:
         for variant in VARIANTS:
             rows.append(measure(n, variant))
             print(json.dumps(rows[-1], default=str), flush=True)
-    _table(rows)
+    print_table(rows, shares=("engine_gap",))
     if os.environ.get("CXMATCH_BENCH_PRUNING", "1") == "1":
         losses = []
         for n in [size for size in SIZES if size <= 5_000]:
             for variant in VARIANTS:
                 losses.append(pruning_loss(n, variant))
                 print(json.dumps(losses[-1], default=str), flush=True)
-        _table(losses)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6f}" if abs(value) < 1 else f"{value:.2f}"
-    return "" if value is None else str(value)
+        print_table(losses)
 
 
 if __name__ == "__main__":
