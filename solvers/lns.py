@@ -274,11 +274,8 @@ def _close(
 def _room(problem: AssignmentProblem, selected: np.ndarray) -> np.ndarray:
     """The room ``selected`` leaves in the rows every pair shares: the SME share's margin in
     proposals and in expectation, then each cap's."""
-    share = problem.min_sme_share
-    total = int(selected.sum()) + problem.fixed_total
-    smes = int(problem.visitor_is_sme[problem.pair_visitor[selected]].sum()) + problem.fixed_smes
     margins = [
-        share.denominator * smes - share.numerator * total,
+        problem.sme_margin(selected),
         problem.expected_sme_margin(selected),
         *(cap.limit - int(cap.cost[selected].sum()) for cap in problem.caps),
     ]

@@ -309,12 +309,14 @@ class AssignmentProblem:
     def sme_share_ok(self, selected: np.ndarray) -> bool:
         """The SME share of proposals (with the fixed exchanges), and in expectation too when
         the problem has expected weights."""
+        return self.sme_margin(selected) >= 0 and self.expected_sme_margin(selected) >= 0
+
+    def sme_margin(self, selected: np.ndarray) -> int:
+        """den * SMEs - num * proposals, the fixed exchanges included (>= 0 keeps the share)."""
         share = self.min_sme_share
         total = int(selected.sum()) + self.fixed_total
         smes = int(self.visitor_is_sme[self.pair_visitor[selected]].sum()) + self.fixed_smes
-        if smes * share.denominator < share.numerator * total:
-            return False
-        return self.expected_sme_margin(selected) >= 0
+        return share.denominator * smes - share.numerator * total
 
     def expected_sme_margin(self, selected: np.ndarray) -> int:
         """den * expected SMEs - num * expected exchanges (>= 0 keeps the expected share);
