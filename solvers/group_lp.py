@@ -165,6 +165,14 @@ class _Columns:
             added += self.add(int(host), slot, members)
         return added
 
+    def add_alternatives(self, prices: np.ndarray, per_host: int) -> int:
+        """Each host's ``per_host`` best groups under ``prices`` (rows of ``LpRows``), one per
+        slot, worth anything: choices beside the rounds' groups for the integer program over
+        the pool (``solvers.group_ip``); how many were new."""
+        lagrangian_value(self.rows, self.groups, prices)  # each slot's best group at them
+        found = self.groups.groups(per_host, np.zeros(self.problem.n_hosts))
+        return sum(self.add(host, slot, members) for host, slot, members in found)
+
     def master(self) -> tuple[sparse.csc_matrix, np.ndarray]:
         """(A_ub over the group columns, their values): visitor rows, host rows (one group
         per host), side rows; the quota shortfall columns come after (``LpRows``)."""

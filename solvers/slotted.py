@@ -16,8 +16,9 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
    one), and its slots, refitted.
 2b. The integer program over the group LP's groups (``solvers.group_ip``: HiGHS' MIP solver
    from the incumbent's groups, while its share of the budget allows its first sub-MIP; a
-   pool too large for its root LP in windows of hosts, the others fixed): better groups
-   traded across hosts and quotas.
+   pool too large for its root LP in windows of hosts, the others fixed; a pool taken whole
+   with each host's best groups at the LP's prices besides): better groups traded across
+   hosts and quotas.
 3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
    where the group LP disagrees with the incumbent, then every other host by what its best
    pair of a free visitor would add (``_seeds``); each a small model CP-SAT closes. A small

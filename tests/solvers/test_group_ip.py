@@ -117,3 +117,45 @@ def test_a_window_fixes_the_other_hosts_at_the_incumbent():
     assert found is not None and not cut and feasible(p, found)
     assert np.array_equal(found[0] & outside, start[0] & outside)
     assert p.objective(*found) >= p.objective(*start)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_alternatives_are_groups_of_a_host_in_a_slot_they_fit_at_most_so_many_per_host(seed):
+    p = dated_problem(seed)
+    group = group_bound(p, None, [greedy_solution(p)])
+    assert group is not None and group.pool is not None
+    pool = group.pool
+    before = len(pool.host)
+    prices = 2 * group.duals  # prices the rounds did not see: groups they did not price
+    added = pool.add_alternatives(prices, 2)
+    assert added == len(pool.host) - before > 0
+    new_slots = [s for s in pool.slot[before:] if s >= 0]
+    assert len(new_slots) == len(set(new_slots))  # one group per slot
+    assert np.bincount(p.slot_host[new_slots], minlength=p.n_hosts).max() <= 2
+    for host, slot, members in zip(
+        pool.host[before:], pool.slot[before:], pool.members[before:], strict=True
+    ):
+        assert (p.pair_host[members] == host).all()
+        assert len(set(p.pair_visitor[members].tolist())) == len(members)
+        if slot >= 0:
+            assert p.slot_host[slot] == host and len(members) <= p.rooms[slot]
+            assert all(slot in p.slots_of(int(pair)) for pair in members)
+    assert pool.add_alternatives(prices, 2) == 0  # the same prices: nothing new
+
+
+def test_alternatives_a_whole_pool_cannot_take_are_left_out(monkeypatch):
+    p = dated_problem(3)
+    start = greedy_solution(p)
+    sizes = []
+    for fits in (True, False):
+        group = group_bound(p, None, [start])
+        assert group is not None and group.pool is not None
+        group.pool.add_solution(start)
+        nonzeros = group.pool.master()[0].nnz
+        groups = len(group.pool.host)
+        monkeypatch.setattr(group_ip, "MAX_NONZEROS", 10 * nonzeros if fits else nonzeros)
+        choice = choose_groups(p, group, start, work_s=30.0, seed=0)
+        assert choice is not None and choice.solution is not None
+        assert feasible(p, choice.solution)
+        sizes.append(len(group.pool.host) - groups)
+    assert sizes[0] > 0 and sizes[1] == 0
