@@ -10,7 +10,7 @@ at once, which neighbourhoods of a few hosts cannot. At 1,500 tight visitors (se
 found -76.23 M in 11 s from the refit's -77.92 M, where the search reached -76.25 M in 60 s
 and HiGHS on the whole dated model -76.21 M in 200 s. A pool taken whole first gains each
 host's best groups at the LP's best prices, one per slot (``ALTERNATIVES``): at 40 s of work,
-800 generated visitors (seed 11) -22.88 M -> -22.86 M (HiGHS proves -22.86 M), 1,500 tight
+800 generated visitors (seed 11) -22.88 M -> -22.86 M (HiGHS -22.86 M in 200 s), 1,500 tight
 (seed 3) -85.21 M -> -85.15 M; at 800 tight (seeds 3, 11, 12) and 1,500 (11) within 0.03%.
 
 A pool too large for HiGHS' root LP (5,000 visitors and up) is taken in windows: the groups
