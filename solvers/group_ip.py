@@ -9,9 +9,9 @@ heuristics (sub-MIPs around the LP and the incumbent) trade groups across hosts 
 at once, which neighbourhoods of a few hosts cannot. At 1,500 tight visitors (seed 11) it
 found -76.23 M in 11 s from the refit's -77.92 M, where the search reached -76.25 M in 60 s
 and HiGHS on the whole dated model -76.21 M in 200 s. A pool taken whole first gains each
-host's best groups at the LP's best prices, one per slot (``ALTERNATIVES``): at 40 s of work,
-800 generated visitors (seed 11) -22.88 M -> -22.86 M (HiGHS -22.86 M in 200 s), 1,500 tight
-(seed 3) -85.21 M -> -85.15 M; at 800 tight (seeds 3, 11, 12) and 1,500 (11) within 0.03%.
+host's best groups at the LP's best prices, one per slot (``ALTERNATIVES``): 800 generated
+visitors (seed 11, 40 s of work) -22.88 M -> -22.86 M (HiGHS -22.86 M in 200 s), 1,500 tight
+(82 s) seed 3 -85.16 M -> -85.08 M, seed 11 -76.16 M -> -76.18 M, 800 tight within 0.01%.
 
 A pool too large for HiGHS' root LP (5,000 visitors and up) is taken in windows: the groups
 of a few hundred hosts, where the group LP disagrees most with the incumbent first, the other
@@ -77,7 +77,9 @@ WINDOW_CALLS = 20  # most windows improve within it; more gives one window the w
 WINDOW_MIN_CALLS = 10
 MAX_PASSES = 3
 # a pool taken whole gains each host's best groups at the LP's best prices, one per slot, up to
-ALTERNATIVES = 10  # (3 and 20 did worse at 800 tight visitors, seed 11)
+ALTERNATIVES = 10  # (3 and 20 did worse at 800 tight visitors, seed 11) when the budget gives
+# the larger pool this many call backs (at 36, 800 tight visitors at 30 s, -56.74 M -> -56.81 M)
+ALTERNATIVES_MIN_CALLS = 60
 
 
 @dataclass(frozen=True)
@@ -154,12 +156,13 @@ def choose_groups(
 def _with_alternatives(pool: Any, prices: np.ndarray, work_s: float, master: Any) -> Any:
     """The pool taken whole with ``ALTERNATIVES`` more groups per host (``_Columns.
     add_alternatives`` at the group LP's best prices), when they keep it within
-    MAX_NONZEROS and the budget's MIN_CALLS; else as it was (``master``: its matrix and
-    values)."""
+    MAX_NONZEROS and the budget gives it ALTERNATIVES_MIN_CALLS; else as it was (``master``:
+    its matrix and values)."""
     before = len(pool.host)
     pool.add_alternatives(prices, ALTERNATIVES)
     matrix, value = pool.master()
-    if matrix.nnz <= min(MAX_NONZEROS, work_s / (MIN_CALLS * SECONDS_PER_CALL_NONZERO)):
+    calls = work_s / (ALTERNATIVES_MIN_CALLS * SECONDS_PER_CALL_NONZERO)
+    if matrix.nnz <= min(MAX_NONZEROS, calls):
         return matrix, value
     pool.keep(np.arange(len(pool.host)) < before)
     return master

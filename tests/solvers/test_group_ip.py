@@ -143,19 +143,23 @@ def test_alternatives_are_groups_of_a_host_in_a_slot_they_fit_at_most_so_many_pe
     assert pool.add_alternatives(prices, 2) == 0  # the same prices: nothing new
 
 
-def test_alternatives_a_whole_pool_cannot_take_are_left_out(monkeypatch):
+def test_alternatives_a_whole_pool_cannot_take_or_afford_are_left_out(monkeypatch):
     p = dated_problem(3)
     start = greedy_solution(p)
     sizes = []
-    for fits in (True, False):
+    for case in ("fits", "too many nonzeros", "too small a budget"):
         group = group_bound(p, None, [start])
         assert group is not None and group.pool is not None
         group.pool.add_solution(start)
         nonzeros = group.pool.master()[0].nnz
         groups = len(group.pool.host)
-        monkeypatch.setattr(group_ip, "MAX_NONZEROS", 10 * nonzeros if fits else nonzeros)
-        choice = choose_groups(p, group, start, work_s=30.0, seed=0)
+        limit = nonzeros if case == "too many nonzeros" else 10 * nonzeros
+        monkeypatch.setattr(group_ip, "MAX_NONZEROS", limit)
+        # the plain pool's least call backs, not the larger pool's
+        least = group_ip.MIN_CALLS * group_ip.SECONDS_PER_CALL_NONZERO * nonzeros
+        work = 1.01 * least if case == "too small a budget" else 30.0
+        choice = choose_groups(p, group, start, work_s=work, seed=0)
         assert choice is not None and choice.solution is not None
         assert feasible(p, choice.solution)
         sizes.append(len(group.pool.host) - groups)
-    assert sizes[0] > 0 and sizes[1] == 0
+    assert sizes[0] > 0 and sizes[1] == sizes[2] == 0
