@@ -93,6 +93,8 @@ LNS_SHARE = 0.2
 BASE_S = 0.5
 BASE_S_PER_PAIR = 8e-5
 WHOLE_PAIRS = 1_500  # up to this many pairs, CP-SAT solves the whole problem
+# what the manifest and the terminal name the solver (its phases, above)
+NAME = "group LP + HiGHS + CP-SAT search"
 
 
 def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveResult:
@@ -116,6 +118,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
             seed=options.seed,
             workers=options.workers,
             stats=stats,
+            solver=NAME,
         )
 
     best: Solution = greedy_solution(problem)

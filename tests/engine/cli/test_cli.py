@@ -51,6 +51,9 @@ def test_run_writes_a_complete_checked_run(small_campaign, tmp_path):
     assert (proposals["category"] == "sme").mean() >= 0.5
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["solver"]["status"] in ("optimal", "feasible")
+    # the dated model's solver by its phases, in the manifest and the terminal alike
+    assert manifest["solver"]["name"] == "group LP + HiGHS + CP-SAT search"
+    assert "solver group LP + HiGHS + CP-SAT search: " in result.output
     for key in ("objective", "best_bound", "gap", "greedy_objective"):
         assert manifest["solver"][key] is not None
     assert manifest["checker"]["violations"] == 0
