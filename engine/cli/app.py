@@ -17,6 +17,7 @@ import math
 import os
 import sqlite3
 import sys
+import tempfile
 import time
 import traceback
 from datetime import date
@@ -156,6 +157,8 @@ def exit_code(error: BaseException) -> int:
         return exitcodes.BAD_INPUT
     if isinstance(error, OSError) and error.errno in FILE_SYSTEM_REFUSALS:
         return exitcodes.CANNOT_WRITE
+    if isinstance(error, FolderRefusesFiles):
+        return exitcodes.CANNOT_WRITE
     if isinstance(error, sqlite3.OperationalError) and _refused_by_disk(error):
         return exitcodes.CANNOT_WRITE
     return exitcodes.INTERNAL_ERROR
@@ -174,7 +177,8 @@ def message(error: BaseException) -> str:
     code = exit_code(error)
     if isinstance(error, OSError) and code == exitcodes.CANNOT_WRITE:
         where = f" {error.filename}" if error.filename else ""
-        return f"cannot write{where}: {FILE_SYSTEM_REFUSALS[error.errno or 0]}; nothing was written"
+        reason = FILE_SYSTEM_REFUSALS.get(error.errno or 0, error.strerror)
+        return f"cannot write{where}: {reason}; nothing was written"
     if code == exitcodes.CANNOT_WRITE:
         return f"cannot write the decision log: {error}; nothing was changed there"
     if code == exitcodes.INTERNAL_ERROR and not isinstance(error, SomeRunsFailed):
@@ -255,13 +259,29 @@ def out_folder(name: str, path: Path | None) -> None:
             raise BadOption(f"{name} {path}: {parent} is a link to nothing")
 
 
+class FolderRefusesFiles(OSError):
+    """A folder where no new file can be made, for a reason the file system gives that is not
+    one of FILE_SYSTEM_REFUSALS (e.g. a pseudo file system such as /proc): exit 7."""
+
+
 def writable(folder: Path) -> None:
     """Refuse (exit 7) before any work when ``folder`` (or the folder that would hold it)
-    cannot be written: a read-only campaign or runs folder fails at once, not after a night."""
+    cannot be written: a read-only campaign or runs folder fails at once, not after a night.
+    Asked of the file system itself (a file made and removed there), since the permission
+    bits do not say it for every folder (root may write anywhere they allow)."""
     for place in (Path(folder).absolute(), *Path(folder).absolute().parents):
         if place.is_dir():
             if not os.access(place, os.W_OK | os.X_OK):
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(place))
+            try:
+                handle, probe = tempfile.mkstemp(prefix=".cxmatch-probe-", dir=place)
+                os.close(handle)
+                os.unlink(probe)
+            except OSError as error:
+                if error.errno in FILE_SYSTEM_REFUSALS:  # named by the folder, not the probe
+                    raise OSError(error.errno, error.strerror, str(place)) from error
+                reason = f"no new file can be made there ({error.strerror or error})"
+                raise FolderRefusesFiles(error.errno, reason, str(place)) from error
             return
 
 

@@ -284,6 +284,17 @@ def test_a_full_target_folder_exits_7_and_leaves_nothing(campaign, shared):
     assert list(target.iterdir()) == []  # no run, no hidden .tmp-* folder
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="no /proc file system here")
+def test_a_folder_no_file_can_be_made_in_exits_7_before_the_night(campaign):
+    """/proc lets root past its permission bits but makes no file: asked of the file system,
+    not of the bits (it was an internal error after the night, exit 1)."""
+    result = cli(run_args(campaign, Path("/proc/cxmatch-run")))
+    assert result.returncode == exitcodes.CANNOT_WRITE, result.stderr
+    assert one_sentence(result.stderr).startswith("cannot write /proc: ")
+    assert one_sentence(result.stderr).endswith("; nothing was written")
+    assert "Traceback" not in result.stderr
+
+
 def test_a_read_only_campaign_refuses_nightly_and_decide_with_exit_7(campaign, shared):
     folder = shared / "read-only-campaign"
     shutil.copytree(campaign, folder)
