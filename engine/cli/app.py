@@ -240,7 +240,7 @@ def night_date(name: str, text: str | None, policy: Policy | None = None) -> dat
 
 def out_folder(name: str, path: Path | None) -> None:
     """Refuse (exit 2) an output path under something that is not a folder (a regular file),
-    or with a name the file system cannot hold."""
+    or with a name the file system cannot hold; (exit 7) one whose folder cannot be written."""
     if path is None:
         return
     if "\x00" in str(path):
@@ -254,9 +254,10 @@ def out_folder(name: str, path: Path | None) -> None:
         if parent.exists():
             if not parent.is_dir():
                 raise BadOption(f"{name} {path}: {parent} is a file, not a folder")
-            return
+            break
         if parent.is_symlink():
             raise BadOption(f"{name} {path}: {parent} is a link to nothing")
+    writable(Path(path).absolute().parent)
 
 
 class FolderRefusesFiles(OSError):

@@ -285,10 +285,15 @@ def test_a_full_target_folder_exits_7_and_leaves_nothing(campaign, shared):
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="no /proc file system here")
-def test_a_folder_no_file_can_be_made_in_exits_7_before_the_night(campaign):
+@pytest.mark.parametrize("command", ["run", "generate"])
+def test_a_folder_no_file_can_be_made_in_exits_7_before_any_work(campaign, command):
     """/proc lets root past its permission bits but makes no file: asked of the file system,
     not of the bits (it was an internal error after the night, exit 1)."""
-    result = cli(run_args(campaign, Path("/proc/cxmatch-run")))
+    args = {
+        "run": run_args(campaign, Path("/proc/cxmatch-run")),
+        "generate": ["generate", "--visitors", "20", "--hosts", "5", "--out", "/proc/cxmatch"],
+    }[command]
+    result = cli(args)
     assert result.returncode == exitcodes.CANNOT_WRITE, result.stderr
     assert one_sentence(result.stderr).startswith("cannot write /proc: ")
     assert one_sentence(result.stderr).endswith("; nothing was written")
