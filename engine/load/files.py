@@ -118,10 +118,30 @@ def read_table(
     return RawTable(path.name, frame), problems
 
 
+# column separators a CSV file may use: the comma, and what Excel writes as "CSV" where the
+# decimal mark is a comma (most of the EU: the semicolon) or as "text" (the tab)
+SEPARATORS = (",", ";", "\t")
+
+
+def separator(content: bytes) -> str:
+    """The column separator of a CSV file: the one its header line holds most of outside
+    quotes (the comma unless another has more; the header's names hold none of them)."""
+    line = content.split(b"\n", 1)[0]
+    unquoted = b"".join(line.split(b'"')[::2])
+    counts = [unquoted.count(mark.encode()) for mark in SEPARATORS]
+    return SEPARATORS[counts.index(max(counts))]
+
+
 def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
-    """The header as written (repeated names kept) and each column's cells."""
+    """The header as written (repeated names kept) and each column's cells, whichever of
+    SEPARATORS the file uses."""
     table = pd.read_csv(
-        io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig", header=None
+        io.BytesIO(content),
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        header=None,
+        sep=separator(content),
     )
     header = [str(cell) for cell in table.iloc[0]] if len(table) else []
     body = table.iloc[1:].reset_index(drop=True)

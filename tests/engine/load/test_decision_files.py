@@ -84,3 +84,19 @@ def test_a_decision_file_that_is_a_folder_is_a_problem(tmp_path):
     (tmp_path / "d.csv").mkdir()
     file, problems = read_decision_file(tmp_path / "d.csv")
     assert file is None and [p.message for p in problems] == ["is a folder, not a file"]
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_decision_file_excel_separated_otherwise_is_read_as_with_commas(tmp_path, separator):
+    """Excel's "CSV" where the decimal mark is a comma has semicolons (a note holding one
+    is quoted); its "text" has tabs: the same rows, the same lines."""
+    rows = [answer(note="ok; call back"), answer(visitor_id="V2", decision="rejected")]
+    commas = csv_file(tmp_path / "commas.csv", rows)
+    other = tmp_path / "other.csv"
+    pd.DataFrame(rows).to_csv(other, index=False, sep=separator)
+    assert separator in other.read_text().splitlines()[0]
+    read = [read_decision_file(path) for path in (commas, other)]
+    assert [problems for _, problems in read] == [[], []]
+    first, second = (file.rows for file, _ in read if file is not None)
+    pd.testing.assert_frame_equal(first, second)
+    assert second["decision"].tolist() == ["accepted", "rejected"]

@@ -68,6 +68,17 @@ def messy_copy(source: Path, target: Path, seed: int = 13) -> Path:
     return target
 
 
+def separated_copy(source: Path, target: Path, separator: str) -> Path:
+    """The campaign in ``source`` with every CSV file separated by ``separator``, as Excel
+    writes "CSV" where the decimal mark is a comma (semicolons, cells holding one quoted) or
+    "text" (tabs)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    for path in target.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame.to_csv(path, index=False, sep=separator, encoding="utf-8-sig")
+    return target
+
+
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("words")
@@ -76,7 +87,9 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     words = base / "words" / "demo"
     shutil.copytree(demo_campaign_path(), words, ignore=shutil.ignore_patterns("__init__.py"))
     messy = messy_copy(demo_campaign_path(), base / "messy" / "demo")
-    return {"codes": codes, "words": words, "messy": messy}
+    semicolons = separated_copy(demo_campaign_path(), base / "semicolons" / "demo", ";")
+    tabs = separated_copy(demo_campaign_path(), base / "tabs" / "demo", "\t")
+    return {"codes": codes, "words": words, "messy": messy, "semicolons": semicolons, "tabs": tabs}
 
 
 def test_the_demo_is_written_in_the_it_tools_words(folders) -> None:
@@ -94,7 +107,7 @@ def test_the_demo_is_written_in_the_it_tools_words(folders) -> None:
         assert word in names, word
 
 
-@pytest.mark.parametrize("spelling", ["words", "messy"])
+@pytest.mark.parametrize("spelling", ["words", "messy", "semicolons", "tabs"])
 def test_words_load_to_the_same_campaign_as_codes(folders, spelling: str) -> None:
     codes = load_campaign(folders["codes"])
     read = read_campaign(folders[spelling])
