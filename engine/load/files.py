@@ -132,9 +132,23 @@ def separator(content: bytes) -> str:
     return SEPARATORS[counts.index(max(counts))]
 
 
+class NotUtf8(ValueError):
+    """A CSV file that is not UTF-8 text: where, and how to save it right."""
+
+
 def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
     """The header as written (repeated names kept) and each column's cells, whichever of
-    SEPARATORS the file uses."""
+    SEPARATORS the file uses. A file that is not UTF-8 (Excel's plain "CSV" is Windows-1252
+    in western Europe) raises NotUtf8 naming its first such line."""
+    text = content.removeprefix(b"\xef\xbb\xbf")  # the byte order mark, if any
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = text[: error.start].count(b"\n") + 1
+        raise NotUtf8(
+            f"line {line} is not UTF-8 text (byte 0x{text[error.start]:02X}): save the "
+            'file as "CSV UTF-8" (a spreadsheet\'s plain "CSV" is often Windows-1252)'
+        ) from None
     table = pd.read_csv(
         io.BytesIO(content),
         dtype=str,

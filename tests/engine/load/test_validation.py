@@ -384,6 +384,23 @@ def test_unreadable_table_is_a_problem_with_the_others(tmp_path: Path) -> None:
     assert "cannot be read" in problems[0].message
 
 
+def test_a_table_saved_as_windows_1252_names_its_line_and_the_way_to_save_it(
+    tmp_path: Path,
+) -> None:
+    """Excel's plain "CSV" in western Europe is Windows-1252: one problem naming the first
+    line that is not UTF-8 and how to save the file, never the codec's message."""
+    folder = copy_valid(tmp_path)
+    path = folder / "profiles.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    lines[3] = lines[3].replace(",", ",Soci\u00e9t\u00e9 ", 1)
+    path.write_bytes("".join(lines).encode("cp1252"))
+    problems = [p for p in problems_of(folder) if p.file == "profiles.csv"]
+    assert [str(p) for p in problems] == [
+        "profiles.csv: cannot be read: line 4 is not UTF-8 text (byte 0xE9): save the file as "
+        '"CSV UTF-8" (a spreadsheet\'s plain "CSV" is often Windows-1252)'
+    ]
+
+
 def test_problem_str_without_row_or_value() -> None:
     problem = Problem("profiles.csv", None, "capacity", None, "required column is missing")
     assert str(problem) == "profiles.csv, column capacity: required column is missing"
