@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
-from engine.cli.app import BadOption, app, setup_logging
+from engine.cli.app import BadOption, app, load_or_exit, setup_logging
+
+MAX_LABEL = 200  # characters of a token's label (one line of the audit trail)
 
 
 @app.command()
@@ -73,6 +77,42 @@ def access(
         return
     if support_office == (partnership is not None):
         raise BadOption("give either --partnership P or --support-office")
+    address = _base_url(base_url)
+    if len(label) > MAX_LABEL or not label.isprintable():
+        raise BadOption(f"--label must be one line of at most {MAX_LABEL} characters")
+    if partnership is not None:
+        partnership = _partnership_of(campaign, partnership)
     token_id, token = create_token(campaign, partnership, label)
     typer.echo(f"token {token_id} for {partnership or 'the Support Office'}; sign-in link:")
-    typer.echo(f"{base_url.rstrip('/')}/signin#{token}")
+    typer.echo(f"{address}/signin#{token}")
+
+
+def _base_url(text: str) -> str:
+    """The app's address as reviewers reach it: http(s), a host, nothing after the path."""
+    parts = urlsplit(text)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or not text.isprintable()
+        or any(character.isspace() for character in text)
+    ):
+        raise BadOption(
+            f"--base-url must be an http(s) address such as https://reviews.example.org, "
+            f"not {text!r}"
+        )
+    return text.rstrip("/")
+
+
+def _partnership_of(campaign: Path, typed: str) -> str:
+    """The campaign's own spelling of the partnership ``typed`` (case and spaces aside): a
+    link for a partnership the campaign does not have would show nobody's proposals."""
+    names = sorted(set(load_or_exit(campaign).profiles["partnership"]))
+    wanted = " ".join(typed.split()).casefold()
+    for name in names:
+        if " ".join(name.split()).casefold() == wanted:
+            return str(name)
+    near = difflib.get_close_matches(typed, names, n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else f" (it has {', '.join(names)})"
+    raise BadOption(f"--partnership {typed!r} is not a partnership of {campaign}{hint}")
