@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import socket
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -36,9 +37,29 @@ def serve(
         raise BadOption(f"{campaign} is not a campaign folder (no profiles)")
     if not 0 < port < 65536:
         raise BadOption(f"--port must be 1..65535, not {port}")
+    _can_listen(host, port)
     typer.echo(f"cxmatch review of {campaign} on http://{host}:{port}/ (Ctrl+C stops it)")
     # no access log: request lines are not needed, and the audit trail says who did what
     uvicorn.run(create_app(campaign), host=host, port=port, access_log=False, proxy_headers=True)
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Refuse (exit 2) an address this machine cannot listen on, before the server starts
+    (uvicorn would exit 3, the checker's code, after its start-up lines)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as error:
+        raise BadOption(f"--host {host!r} is no address of this machine ({error})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise BadOption(
+                f"cannot listen on {host}:{port} ({error.strerror}): another --port or --host"
+            ) from None
 
 
 @app.command()

@@ -4,6 +4,7 @@ token."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,17 @@ def test_the_address_as_reviewers_reach_it_leads_the_link(campaign):
     result = access(campaign, "--support-office", "--base-url", "https://reviews.example.org/")
     assert result.exit_code == exitcodes.OK, result.output
     assert result.output.splitlines()[1].startswith("https://reviews.example.org/signin#")
+
+
+def test_serve_refuses_an_address_it_cannot_listen_on_before_starting(campaign):
+    """exit 2 with one sentence (uvicorn exited 3, the checker's code, after starting)."""
+    unknown = runner.invoke(app, ["serve", str(campaign), "--host", "no such host.invalid"])
+    assert unknown.exit_code == exitcodes.BAD_INPUT, unknown.output
+    assert "--host 'no such host.invalid' is no address of this machine" in unknown.output
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = runner.invoke(app, ["serve", str(campaign), "--port", str(port)])
+    assert busy.exit_code == exitcodes.BAD_INPUT, busy.output
+    assert f"cannot listen on 127.0.0.1:{port}" in busy.output
