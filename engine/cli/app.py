@@ -130,7 +130,7 @@ def exit_code(error: BaseException) -> int:
     from engine.output.store import OutputExists
     from engine.review.checked_night import NO_ASSIGNMENT, NightRefused
     from engine.review.log import DecisionsInvalid
-    from engine.review.log_file import LogDamaged
+    from engine.review.log_file import LogBusy, LogDamaged
     from scenarios.compare import NotComparable
     from scenarios.simulate import SimulationFailed
     from scenarios.spec import ScenarioInvalid
@@ -157,7 +157,7 @@ def exit_code(error: BaseException) -> int:
         return exitcodes.BAD_INPUT
     if isinstance(error, OSError) and error.errno in FILE_SYSTEM_REFUSALS:
         return exitcodes.CANNOT_WRITE
-    if isinstance(error, FolderRefusesFiles):
+    if isinstance(error, FolderRefusesFiles | LogBusy):
         return exitcodes.CANNOT_WRITE
     if isinstance(error, sqlite3.OperationalError) and _refused_by_disk(error):
         return exitcodes.CANNOT_WRITE
@@ -179,6 +179,8 @@ def message(error: BaseException) -> str:
         where = f" {error.filename}" if error.filename else ""
         reason = FILE_SYSTEM_REFUSALS.get(error.errno or 0, error.strerror)
         return f"cannot write{where}: {reason}; nothing was written"
+    if code == exitcodes.CANNOT_WRITE and not isinstance(error, sqlite3.OperationalError):
+        return f"cannot replace the decision log now: {error}"  # LogBusy
     if code == exitcodes.CANNOT_WRITE:
         return f"cannot write the decision log: {error}; nothing was changed there"
     if code == exitcodes.INTERNAL_ERROR and not isinstance(error, SomeRunsFailed):

@@ -30,6 +30,7 @@ def serve(
     """
     import uvicorn
 
+    from engine.review.log_file import writing
     from engine.web.app import create_app
 
     setup_logging(False)
@@ -40,7 +41,11 @@ def serve(
     _can_listen(host, port)
     typer.echo(f"cxmatch review of {campaign} on http://{host}:{port}/ (Ctrl+C stops it)")
     # no access log: request lines are not needed, and the audit trail says who did what
-    uvicorn.run(create_app(campaign), host=host, port=port, access_log=False, proxy_headers=True)
+    # a writer of the decision log for as long as it serves: a restore refuses meanwhile
+    with writing(campaign):
+        uvicorn.run(
+            create_app(campaign), host=host, port=port, access_log=False, proxy_headers=True
+        )
 
 
 def _can_listen(host: str, port: int) -> None:

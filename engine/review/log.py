@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from engine.domain.contract import HISTORY_COLUMNS, HISTORY_OPTIONAL_COLUMNS, Campaign, Policy
-from engine.review.log_file import open_log, present
+from engine.review.log_file import open_log, present, writing
 from engine.review.results import DecisionsInvalid, FileInfo, ImportResult
 from engine.review.rules import (
     ALREADY,
@@ -81,7 +81,7 @@ def read_for_run(path: Path, run_id: str) -> pd.DataFrame:
     path = Path(path)
     if not present(path):
         return _empty(EVENT_COLUMNS)
-    with open_log(path) as db:
+    with writing(path.parent), open_log(path) as db:
         db.execute("BEGIN IMMEDIATE")
         try:
             ensure_schema(db)
@@ -205,7 +205,7 @@ def record_requests(
         result = _result(name, outcomes, unanswered, dry_run)
         if dry_run or not any(o.events for o in outcomes) or strict and result.problems:
             return result
-    with open_log(path) as db:
+    with writing(path.parent), open_log(path) as db:
         db.execute("BEGIN IMMEDIATE")
         try:
             ensure_schema(db)

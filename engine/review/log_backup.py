@@ -9,7 +9,8 @@
 * :func:`restore_log`: the backup verified first, copied beside the log and verified again,
   then renamed over the log in one step (a reader sees the old log or the restored one, never
   none); the replaced log is kept in ``backups/`` (hard-linked, with its journal if it had
-  one), so a restore loses nothing either. The nightly lock is held meanwhile.
+  one), so a restore loses nothing either. The nightly lock is held meanwhile, and the
+  writers' lock alone: a restore refuses while the review app serves or a ``decide`` writes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.output.store import OutputExists
-from engine.review.log_file import LogDamaged, journal, open_log, present
+from engine.review.log_file import LogDamaged, journal, open_log, present, writing
 from engine.review.schema import has_table, version
 
 BACKUPS = "backups"
@@ -110,7 +111,7 @@ def restore_log(path: Path, backup: Path) -> tuple[LogSummary, Path | None]:
         raise FileNotFoundError(2, "no such backup", str(backup))
     if path.is_dir() and not path.is_symlink():
         raise LogDamaged(path, "is a folder", "nothing was changed: move it away, then restore")
-    with campaign_lock(path.parent):
+    with campaign_lock(path.parent), writing(path.parent, alone=True):
         temporary = _copy(backup, path.parent)
         try:
             check_log(temporary)

@@ -15,10 +15,15 @@ refuses with a sentence when it cannot. A first write that fails removes the emp
 created, so a failed first ``decide`` leaves no log rather than an empty one.
 
 Opening for writing brings a version 2 or 3 log to version 4 first (:func:`schema.migrate`).
+
+Writers (``decide``, the review app for as long as it serves, the nightly's import and read)
+hold :func:`writing` shared; a restore takes it alone or refuses (:class:`LogBusy`), so that
+no answer is written into the log a restore is replacing (it would be lost with it).
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
@@ -36,6 +41,33 @@ RESTORE = (
     '(cxmatch log restore CAMPAIGN BACKUP, README "When the decision log is refused")'
 )
 _VERIFIED: dict[tuple[str, int, int], None] = {}  # (path, size, mtime) checked in this process
+WRITERS_LOCK = ".cxmatch-writers.lock"  # beside the log: who writes to it now
+
+
+class LogBusy(Exception):
+    """The log cannot be replaced now: a review app or a ``decide`` is writing to it."""
+
+
+@contextmanager
+def writing(folder: Path, alone: bool = False) -> Iterator[None]:
+    """The log's writers' lock in ``folder``: shared by writers (waiting while a restore
+    holds it), taken ``alone`` by a restore, which never waits: LogBusy while one writes."""
+    Path(folder).mkdir(parents=True, exist_ok=True)  # as opening the log for writing does
+    with open(Path(folder) / WRITERS_LOCK, "a+b") as handle:
+        if alone:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise LogBusy(
+                    "the decision log is being written (cxmatch serve or decide runs on this "
+                    "campaign): stop them, then restore; nothing was changed"
+                ) from None
+        else:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 class LogDamaged(Exception):

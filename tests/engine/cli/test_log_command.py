@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from engine.cli import exitcodes
 from engine.cli.main import app
 from engine.review.log import log_digest, log_path, read_log
-from engine.review.log_file import journal
+from engine.review.log_file import WRITERS_LOCK, journal, writing
 from engine.review.rules import Request
 from tests.logs import kill_a_writer, record
 
@@ -89,7 +89,8 @@ def test_restore_verifies_the_backup_first(campaign, tmp_path):
     assert result.exit_code == exitcodes.LOG_DAMAGED
     assert "nothing was changed: restore another backup" in result.output
     assert log_path(campaign).read_bytes() == before
-    assert sorted(p.name for p in campaign.iterdir()) == ["decisions.sqlite"]
+    # nothing but the log and the lock its writers took (no backups/, no temporary copy)
+    assert sorted(p.name for p in campaign.iterdir()) == [WRITERS_LOCK, "decisions.sqlite"]
 
 
 def test_restore_replaces_a_damaged_log_and_keeps_it(campaign, tmp_path):
@@ -130,3 +131,18 @@ def test_a_restored_log_is_written_again(campaign, tmp_path):
     assert record(campaign, Request("V3", "H1", "hold")).recorded == 1
     with sqlite3.connect(log_path(campaign)) as db:
         assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 6
+
+
+def test_restore_refuses_while_the_log_is_written_and_changes_nothing(campaign, tmp_path):
+    """An answer written into the log a restore replaces would be lost with it: while the
+    review app serves (it holds the writers' lock shared, as here) a restore exits 7."""
+    backup = tmp_path / "b.sqlite"
+    assert log("backup", str(campaign), "--out", str(backup)).exit_code == exitcodes.OK
+    before = log_path(campaign).read_bytes()
+    with writing(campaign):
+        busy = log("restore", str(campaign), str(backup))
+    assert busy.exit_code == exitcodes.CANNOT_WRITE, busy.output
+    assert "cxmatch serve or decide runs on this campaign" in busy.output
+    assert log_path(campaign).read_bytes() == before
+    assert not (campaign / "backups").exists()
+    assert log("restore", str(campaign), str(backup)).exit_code == exitcodes.OK  # once stopped
