@@ -6,7 +6,7 @@ share night by night against the minimum, with a comment on every night it falls
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from engine.domain.vocabulary import label
 from engine.output.formats import day, euros, number, percent, signed, spread
-from engine.output.svg import PALETTE, Series, line_chart
+from engine.output.svg import PALETTE, Mark, Series, line_chart
 from engine.output.words import diagnosis_in_words
 from scenarios.forecast import Forecast, beyond_spread
 
@@ -93,16 +93,43 @@ def _answer(forecast: Forecast, end: pd.DataFrame) -> str:
     return f"misses {what}: " + "; ".join(parts)
 
 
+def _marks(
+    forecasts: Sequence[Forecast],
+    values: Sequence[float | None],
+    word: str,
+    text: Callable[[float], str] = number,
+) -> list[Mark]:
+    """The scenarios' marks (a target, a minimum, a budget): one when they all have the same,
+    else one per scenario in its colour (a scenario may change its quotas or its policy)."""
+    known = [(column, float(v)) for column, v in enumerate(values) if v is not None]
+    if len({v for _, v in known}) <= 1:
+        return [Mark(v, f"{word} {text(v)}") for _, v in known[:1]]
+    return [
+        Mark(v, f"{word} {text(v)} ({forecasts[c].name})", PALETTE[c % len(PALETTE)])
+        for c, v in known
+    ]
+
+
+def _said(
+    forecasts: Sequence[Forecast], values: Sequence[float], text: Callable[[float], str]
+) -> str:
+    """A value the scenarios share, or each scenario's."""
+    if len(set(values)) <= 1:
+        return text(values[0])
+    return ", ".join(f"{text(v)} ({f.name})" for f, v in zip(forecasts, values, strict=True))
+
+
 def _mini(name: str, category: str, forecasts: Sequence[Forecast]) -> dict[str, Any]:
-    series, target = [], None
+    series: list[Series] = []
+    targets: list[float | None] = []
     for column, f in enumerate(forecasts):
         rows = f.kpi_nights[
             (f.kpi_nights["partnership"] == name) & (f.kpi_nights["category"] == category)
         ].sort_values("night")
         if rows.empty:
+            targets.append(None)
             continue
-        if target is None:  # the first scenario's target is the mark
-            target = float(rows["target"].iloc[0])
+        targets.append(float(rows["target"].iloc[0]))  # each scenario's own target
         colour = PALETTE[column % len(PALETTE)]
         several = len(f.seeds) > 1
         series.append(
@@ -121,8 +148,7 @@ def _mini(name: str, category: str, forecasts: Sequence[Forecast]) -> dict[str, 
         labels,
         series,
         width=196,
-        mark=target,
-        mark_label=f"target {number(target)}" if target is not None else "",
+        marks=_marks(forecasts, targets, "target"),
         title=f"{name}: {category_label(category)} exchanges by night",
     )
     return {"title": category_label(category), "chart": Markup(chart)}
@@ -205,32 +231,37 @@ def _partner_sme(name: str, forecasts: Sequence[Forecast]) -> dict[str, Any]:
         shares = rows["sme_share_mean"].tolist()
         series.append(Series(f.name, shares, PALETTE[column % len(PALETTE)]))
         texts.append((f.name, percent(shares[-1] if shares else None)))
-    minimum = forecasts[0].min_sme_share
     chart = _share_chart(forecasts, series, f"{name}: SME share of its accepted exchanges so far")
-    return {"chart": Markup(chart), "texts": texts, "minimum": percent(minimum)}
+    minimum = _said(forecasts, [f.min_sme_share for f in forecasts], percent)
+    return {"chart": Markup(chart), "texts": texts, "minimum": minimum}
 
 
 def _share_chart(
-    forecasts: Sequence[Forecast], series: list[Series], title: str, **size: int
+    forecasts: Sequence[Forecast],
+    series: list[Series],
+    title: str,
+    width: int = 240,
+    height: int = 120,
 ) -> str:
-    """Shares night by night on a 0-100% axis, against the SME minimum."""
-    minimum = forecasts[0].min_sme_share
+    """Shares night by night on a 0-100% axis, against the SME minimum (each scenario's)."""
+    minimum = [f.min_sme_share for f in forecasts]
     return line_chart(
         forecasts[0].night_labels,
         series,
-        mark=minimum,
-        mark_label=f"min {percent(minimum)}",
+        marks=_marks(forecasts, minimum, "min", percent),
         y_max=1.0,
         y_text=lambda v: percent(v),
         title=title,
-        **size,
+        width=width,
+        height=height,
     )
 
 
 def _partner_spend(name: str, forecasts: Sequence[Forecast]) -> dict[str, Any]:
-    budget = forecasts[0].budgets.get(name)
+    budgets = [f.budgets.get(name) for f in forecasts]  # a scenario may change them
     series, texts = [], []
     for column, f in enumerate(forecasts):
+        budget = budgets[column]
         rows = f.partner_nights[f.partner_nights["partnership"] == name].sort_values("night")
         several = len(f.seeds) > 1
         series.append(
@@ -251,15 +282,16 @@ def _partner_spend(name: str, forecasts: Sequence[Forecast]) -> dict[str, Any]:
     chart = line_chart(
         forecasts[0].night_labels,
         series,
-        mark=budget,
-        mark_label="budget" if budget else "",
+        marks=_marks(forecasts, [b or None for b in budgets], "budget", euros),
         y_text=lambda v: euros(v) if v < 1000 else f"€{v / 1000:,.0f}k",
         title=f"{name}: lump sums spent so far",
     )
     return {
         "chart": Markup(chart),
         "texts": texts,
-        "budget": euros(budget) if budget else "no budget set in the policy",
+        "budget": _said(
+            forecasts, [b or 0.0 for b in budgets], lambda b: euros(b) if b else "none set"
+        ),
     }
 
 
@@ -272,9 +304,9 @@ def _money_spread(row: pd.Series) -> str:
 def sme_programme(forecasts: Sequence[Forecast]) -> dict[str, Any]:
     """The SME share of accepted exchanges night by night (all partnerships) against the
     minimum, and a comment for every night a scenario's share falls below it."""
-    minimum = forecasts[0].min_sme_share
     series, comments = [], []
     for column, f in enumerate(forecasts):
+        minimum = f.min_sme_share  # each scenario's own (a scenario may change it)
         rows = f.sme_nights.sort_values("night")
         several = len(f.seeds) > 1
         start = [np.nan]  # no exchange accepted before the first night
@@ -318,7 +350,8 @@ def sme_programme(forecasts: Sequence[Forecast]) -> dict[str, Any]:
     chart = _share_chart(
         forecasts, series, "SME share of accepted exchanges", width=520, height=180
     )
-    return {"chart": Markup(chart), "comments": comments, "minimum": percent(minimum)}
+    minimum_said = _said(forecasts, [f.min_sme_share for f in forecasts], percent)
+    return {"chart": Markup(chart), "comments": comments, "minimum": minimum_said}
 
 
 def legend(forecasts: Sequence[Forecast]) -> list[tuple[str, str]]:

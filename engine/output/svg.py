@@ -1,6 +1,6 @@
 """Small hand-drawn SVG line charts (a few kilobytes each, so a report can show one per KPI):
-lines with an optional band (the spread over seeds) and a horizontal mark (a target, a
-minimum, a budget). Every text is escaped; no script, no external reference."""
+lines with an optional band (the spread over seeds) and horizontal marks (a target, a
+minimum, a budget: one, or one per scenario in its colour). Every text is escaped; no script, no external reference."""
 
 from __future__ import annotations
 
@@ -24,6 +24,15 @@ class Series:
     dashed: bool = False
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A horizontal line across the plot (a target, a minimum, a budget) and its words."""
+
+    value: float
+    label: str
+    colour: str = "#111"
+
+
 def _finite(value: float) -> bool:
     return value is not None and math.isfinite(float(value))
 
@@ -34,6 +43,7 @@ def line_chart(
     *,
     mark: float | None = None,
     mark_label: str = "",
+    marks: Sequence[Mark] = (),
     y_max: float | None = None,
     y_text: Callable[[float], str] = number,
     width: int = 240,
@@ -45,7 +55,11 @@ def line_chart(
     values = [
         float(v) for s in series for v in (*s.values, *(s.high or ()), *(s.low or ())) if _finite(v)
     ]
-    peak = y_max if y_max is not None else nice_ceiling(max([*values, mark or 0.0, 1.0]) * 1.05)
+    lines = [m for m in marks if _finite(m.value)]
+    if mark is not None and _finite(mark):
+        lines.insert(0, Mark(float(mark), mark_label or y_text(mark)))
+    highest = max([*values, *(m.value for m in lines), 1.0])
+    peak = y_max if y_max is not None else nice_ceiling(highest * 1.05)
     count = max(1, len(x_labels) - 1)
 
     def x(i: int) -> float:
@@ -96,14 +110,20 @@ def line_chart(
                     f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.2" fill="{s.colour}"/>'
                     for i, v in run
                 ]
-    if mark is not None and _finite(mark):
+    said: list[float] = []  # where the marks' words stand, not to write over each other
+    for drawn in sorted(lines, key=lambda m: -m.value):
+        at = y(drawn.value)
         parts.append(
-            f'<line x1="{left}" y1="{y(mark):.1f}" x2="{left + plot_w}" y2="{y(mark):.1f}" '
-            'stroke="#111" stroke-width="1" stroke-dasharray="2 2"/>'
+            f'<line x1="{left}" y1="{at:.1f}" x2="{left + plot_w}" y2="{at:.1f}" '
+            f'stroke="{drawn.colour}" stroke-width="1" stroke-dasharray="2 2"/>'
         )
-        parts.append(  # the mark's words above its line, at the right end
-            f'<text x="{left + plot_w}" y="{y(mark) - 3:.1f}" text-anchor="end" fill="#111">'
-            f"{escape(mark_label or y_text(mark))}</text>"
+        words = at - 3  # above its line, at the right end; below it when that is taken
+        if any(abs(words - other) < 10 for other in said):
+            words = at + 9
+        said.append(words)
+        parts.append(
+            f'<text x="{left + plot_w}" y="{words:.1f}" text-anchor="end" '
+            f'fill="{drawn.colour}">{escape(drawn.label)}</text>'
         )
     parts.append("</svg>")
     return "".join(part for part in parts if part)

@@ -26,8 +26,17 @@ def visible_text(page: str) -> str:
     return re.sub(r"<[^>]+>", " ", body)
 
 
-def seed_run(seed: int, achieved: list[int], sme_tonight: list[float], diagnosis: str = ""):
-    """One partnership P1 with an SME target of 3 over two nights."""
+def seed_run(
+    seed: int,
+    achieved: list[int],
+    sme_tonight: list[float],
+    diagnosis: str = "",
+    *,
+    target: int = 3,
+    minimum: float = 0.5,
+    budget: float = 2000.0,
+):
+    """One partnership P1 with an SME target (3) over two nights."""
     nights = pd.DataFrame(
         {
             "night": [1, 2],
@@ -42,10 +51,10 @@ def seed_run(seed: int, achieved: list[int], sme_tonight: list[float], diagnosis
             "night": [0, 1, 2],
             "partnership": "P1",
             "category": "sme",
-            "target": 3,
+            "target": target,
             "achieved": achieved,
-            "shortfall": [max(0, 3 - a) for a in achieved],
-            "met": [a >= 3 for a in achieved],
+            "shortfall": [max(0, target - a) for a in achieved],
+            "met": [a >= target for a in achieved],
             "expected": [0.0, 1.5, 1.2],
             "diagnosis": ["", "", diagnosis],
         }
@@ -58,7 +67,7 @@ def seed_run(seed: int, achieved: list[int], sme_tonight: list[float], diagnosis
             "lump_sum_eur": [400.0, 600.0],
         }
     )
-    summary = {"min_sme_share": 0.5, "budgets": {"P1": 2000.0}}
+    summary = {"min_sme_share": minimum, "budgets": {"P1": budget}}
     return SeedRun(seed, summary, nights, progress, accepted)
 
 
@@ -106,6 +115,33 @@ def test_every_night_the_sme_share_falls_below_its_minimum_is_commented():
     comments = sme_programme([dip])["comments"]
     assert len(comments) == 1
     assert "accepted that night, below the 50% minimum; of all accepted so far 60%" in comments[0]
+
+
+def test_each_scenario_is_measured_against_its_own_target_minimum_and_budget():
+    """A scenario may change the quotas, the SME minimum or the budgets: each is drawn and
+    said in its colour against its own, not the first scenario's."""
+    a = forecast("a", [seed_run(0, [1, 2, 3], [0.6, 0.6])])
+    b = forecast("b", [seed_run(0, [1, 2, 3], [0.6, 0.55], target=5, minimum=0.6, budget=3e3)])
+    block = partnership_answers([a, b], [(0, 1)])[0]
+    chart = str(block["minis"][0]["chart"])
+    assert "target 3 (a)" in chart and "target 5 (b)" in chart
+    assert 'stroke="#2c6fb7" stroke-width="1" stroke-dasharray' in chart  # a's colour
+    assert block["answers"] == [
+        ("a", "meets its target by night 2 (11 Jan)"),
+        ("b", "misses its target: SME short by 2"),
+    ]
+    assert block["sme"]["minimum"] == "50% (a), 60% (b)"
+    assert "min 60% (b)" in str(block["sme"]["chart"])
+    assert block["spend"]["budget"] == "€2,000 (a), €3,000 (b)"
+    assert [text for _, text in block["spend"]["texts"]] == [
+        "€1,000 of €2,000 (50%)",
+        "€1,000 of €3,000 (33%)",
+    ]
+    comments = sme_programme([a, b])["comments"]  # 55% is below b's 60%, not a's 50%
+    assert len(comments) == 1 and comments[0].startswith("b: night 2 (11 Jan)")
+    assert "below the 60% minimum" in comments[0]
+    same = partnership_answers([a, forecast("c", [seed_run(1, [1, 2, 3], [0.6, 0.6])])], [])
+    assert "target 3</text>" in str(same[0]["minis"][0]["chart"])  # one mark when alike
 
 
 def test_the_scenario_is_said_in_words():
