@@ -37,7 +37,7 @@ from engine.review.proposed import campaign_runs, proposed_pairs
 from engine.review.rules import FORBIDDEN, RECORDED
 from engine.review.rules import Request as Answer
 from engine.web import views
-from engine.web.access import Grant, audit, grant_of, same
+from engine.web.access import Grant, audit, audit_all, grant_of, same
 
 COOKIE = "cxmatch_review"
 CSP = (
@@ -247,10 +247,12 @@ def create_app(folder: Path) -> FastAPI:
 
     def _record(found: Grant, answers: list[Answer], source: str) -> ImportResult:
         result = record_answers(folder, cache.campaign(), answers, found.reviewer, source=source)
+        entries = []
         for outcome in result.outcomes:
             a = outcome.request
             detail = f"{a.visitor_id} -> {a.host_id} {a.side or 'own side(s)'} {a.decision}"
-            audit(folder, found, f"answer {outcome.status}", detail)
+            entries.append((f"answer {outcome.status}", detail))
+        audit_all(folder, found, entries)
         return result
 
     def _take(

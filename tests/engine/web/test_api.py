@@ -76,6 +76,14 @@ def test_the_api_lists_every_problem_row_with_the_same_validation_as_decide(revi
     assert [r["status"] for r in results] == ["invalid", "invalid", "recorded"]
     assert "is not a decision" in results[0]["problems"][0]
     assert "was proposed by no run" in results[1]["problems"][0]
+    # one entry of the audit trail per row, in the rows' order (written in one transaction)
+    answers = [(a, d) for _, _, _, a, d in read_audit(review.folder) if a.startswith("answer")]
+    assert [action for action, _ in answers[-3:]] == [
+        "answer invalid",
+        "answer invalid",
+        "answer recorded",
+    ]
+    assert answers[-2][1].startswith(f"{pair['visitor_id']} -> H-NOBODY")
     assert client(review, review.token_a).post("/api/decisions", json={"x": 1}).status_code == 422
 
 
