@@ -138,8 +138,14 @@ class NotUtf8(ValueError):
 
 def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
     """The header as written (repeated names kept) and each column's cells, whichever of
-    SEPARATORS the file uses. A file that is not UTF-8 (Excel's plain "CSV" is Windows-1252
-    in western Europe) raises NotUtf8 naming its first such line."""
+    SEPARATORS the file uses. UTF-16 with its byte order mark (Excel's "Unicode text", tabs
+    between cells) is read as such; any other file that is not UTF-8 (Excel's plain "CSV" is
+    Windows-1252 in western Europe) raises NotUtf8 naming its first such line."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            content = content.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise NotUtf8("is not UTF-16 text, as its byte order mark says") from None
     text = content.removeprefix(b"\xef\xbb\xbf")  # the byte order mark, if any
     try:
         text.decode("utf-8")

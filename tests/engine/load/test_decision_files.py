@@ -86,15 +86,20 @@ def test_a_decision_file_that_is_a_folder_is_a_problem(tmp_path):
     assert file is None and [p.message for p in problems] == ["is a folder, not a file"]
 
 
-@pytest.mark.parametrize("separator", [";", "\t"])
-def test_a_decision_file_excel_separated_otherwise_is_read_as_with_commas(tmp_path, separator):
+@pytest.mark.parametrize(
+    ("separator", "encoding"), [(";", "utf-8"), ("\t", "utf-8"), ("\t", "utf-16")]
+)
+def test_a_decision_file_excel_separated_otherwise_is_read_as_with_commas(
+    tmp_path, separator, encoding
+):
     """Excel's "CSV" where the decimal mark is a comma has semicolons (a note holding one
-    is quoted); its "text" has tabs: the same rows, the same lines."""
-    rows = [answer(note="ok; call back"), answer(visitor_id="V2", decision="rejected")]
+    is quoted); its "text" has tabs, its "Unicode text" tabs in UTF-16: the same rows, the
+    same lines."""
+    rows = [answer(note="ok; Łódź"), answer(visitor_id="V2", decision="rejected")]
     commas = csv_file(tmp_path / "commas.csv", rows)
     other = tmp_path / "other.csv"
-    pd.DataFrame(rows).to_csv(other, index=False, sep=separator)
-    assert separator in other.read_text().splitlines()[0]
+    pd.DataFrame(rows).to_csv(other, index=False, sep=separator, encoding=encoding)
+    assert separator in other.read_text(encoding=encoding).splitlines()[0]
     read = [read_decision_file(path) for path in (commas, other)]
     assert [problems for _, problems in read] == [[], []]
     first, second = (file.rows for file, _ in read if file is not None)
