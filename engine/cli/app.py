@@ -179,8 +179,10 @@ def message(error: BaseException) -> str:
         where = f" {error.filename}" if error.filename else ""
         reason = FILE_SYSTEM_REFUSALS.get(error.errno or 0, error.strerror)
         return f"cannot write{where}: {reason}; nothing was written"
-    if code == exitcodes.CANNOT_WRITE and not isinstance(error, sqlite3.OperationalError):
-        return f"cannot replace the decision log now: {error}"  # LogBusy
+    from engine.review.log_file import LogBusy
+
+    if isinstance(error, LogBusy):
+        return f"cannot replace the decision log now: {error}"
     if code == exitcodes.CANNOT_WRITE:
         return f"cannot write the decision log: {error}; nothing was changed there"
     if code == exitcodes.INTERNAL_ERROR and not isinstance(error, SomeRunsFailed):
