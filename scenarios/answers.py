@@ -93,6 +93,12 @@ def _answer(forecast: Forecast, end: pd.DataFrame) -> str:
     return f"misses {what}: " + "; ".join(parts)
 
 
+def _night_axis(forecasts: Sequence[Forecast]) -> list[str]:
+    """The charts' nights: the longest scenario's (a scenario may run more nights; the
+    others' lines end where they end)."""
+    return max((f.night_labels for f in forecasts), key=len)
+
+
 def _marks(
     forecasts: Sequence[Forecast],
     values: Sequence[float | None],
@@ -143,7 +149,7 @@ def _mini(name: str, category: str, forecasts: Sequence[Forecast]) -> dict[str, 
         )
         if len(forecasts) == 1:
             series.append(Series("plan", rows["plan_mean"].tolist(), colour, dashed=True))
-    labels = forecasts[0].night_labels
+    labels = _night_axis(forecasts)
     chart = line_chart(
         labels,
         series,
@@ -246,7 +252,7 @@ def _share_chart(
     """Shares night by night on a 0-100% axis, against the SME minimum (each scenario's)."""
     minimum = [f.min_sme_share for f in forecasts]
     return line_chart(
-        forecasts[0].night_labels,
+        _night_axis(forecasts),
         series,
         marks=_marks(forecasts, minimum, "min", percent),
         y_max=1.0,
@@ -280,7 +286,7 @@ def _partner_spend(name: str, forecasts: Sequence[Forecast]) -> dict[str, Any]:
             words += f" of {euros(budget)} ({percent(spent / budget)})"
         texts.append((f.name, words))
     chart = line_chart(
-        forecasts[0].night_labels,
+        _night_axis(forecasts),
         series,
         marks=_marks(forecasts, [b or None for b in budgets], "budget", euros),
         y_text=lambda v: euros(v) if v < 1000 else f"€{v / 1000:,.0f}k",

@@ -36,35 +36,39 @@ def seed_run(
     minimum: float = 0.5,
     budget: float = 2000.0,
 ):
-    """One partnership P1 with an SME target (3) over two nights."""
+    """One partnership P1 with an SME target (3) over as many nights as ``sme_tonight`` has
+    (two in most tests: 4 and 11 January)."""
+    count = len(sme_tonight)
+    days = pd.to_datetime("2027-01-04") + pd.to_timedelta([7 * k for k in range(count)], "D")
+    shares = pd.Series(sme_tonight)
     nights = pd.DataFrame(
         {
-            "night": [1, 2],
-            "night_date": pd.to_datetime(["2027-01-04", "2027-01-11"]),
-            "accepted": [10, 10],
+            "night": range(1, count + 1),
+            "night_date": days,
+            "accepted": [10] * count,
             "sme_share_accepted": sme_tonight,
-            "sme_share_accepted_cumulative": [sme_tonight[0], sum(sme_tonight) / 2],
+            "sme_share_accepted_cumulative": (shares.cumsum() / (shares.index + 1)).tolist(),
         }
     )
     progress = pd.DataFrame(
         {
-            "night": [0, 1, 2],
+            "night": range(count + 1),
             "partnership": "P1",
             "category": "sme",
             "target": target,
             "achieved": achieved,
             "shortfall": [max(0, target - a) for a in achieved],
             "met": [a >= target for a in achieved],
-            "expected": [0.0, 1.5, 1.2],
-            "diagnosis": ["", "", diagnosis],
+            "expected": [0.0, 1.5, *[1.2] * (count - 1)],
+            "diagnosis": [""] * count + [diagnosis],
         }
     )
     accepted = pd.DataFrame(
         {
-            "night": [1, 2],
+            "night": range(1, count + 1),
             "visitor_partnership": "P1",
             "category": "sme",
-            "lump_sum_eur": [400.0, 600.0],
+            "lump_sum_eur": [400.0, 600.0, *[0.0] * (count - 2)],
         }
     )
     summary = {"min_sme_share": minimum, "budgets": {"P1": budget}}
@@ -142,6 +146,21 @@ def test_each_scenario_is_measured_against_its_own_target_minimum_and_budget():
     assert "below the 60% minimum" in comments[0]
     same = partnership_answers([a, forecast("c", [seed_run(1, [1, 2, 3], [0.6, 0.6])])], [])
     assert "target 3</text>" in str(same[0]["minis"][0]["chart"])  # one mark when alike
+
+
+def test_a_scenario_with_more_nights_sets_the_charts_nights():
+    """Charts run over the longest scenario's nights (a scenario may run more nights): no
+    line beyond the plot, the last night labelled."""
+    two = forecast("two", [seed_run(0, [1, 2, 3], [0.6, 0.6])])
+    four = forecast("four", [seed_run(0, [1, 2, 3, 3, 4], [0.6, 0.6, 0.6, 0.6])])
+    block = partnership_answers([two, four], [(0, 1)])[0]
+    charts = [str(block["minis"][0]["chart"]), str(block["sme"]["chart"])]
+    charts += [str(block["spend"]["chart"]), str(sme_programme([two, four])["chart"])]
+    for chart in charts:
+        width = float(re.search(r'width="(\d+)"', chart).group(1))
+        xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', chart)]
+        assert xs and max(xs) <= width - 16  # the plot's right edge
+        assert ">25 Jan</text>" in chart  # the fourth night
 
 
 def test_the_scenario_is_said_in_words():
