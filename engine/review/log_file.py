@@ -30,6 +30,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from engine.review import schema
 
@@ -53,7 +54,7 @@ def writing(folder: Path, alone: bool = False) -> Iterator[None]:
     """The log's writers' lock in ``folder``: shared by writers (waiting while a restore
     holds it), taken ``alone`` by a restore, which never waits: LogBusy while one writes."""
     Path(folder).mkdir(parents=True, exist_ok=True)  # as opening the log for writing does
-    with open(Path(folder) / WRITERS_LOCK, "a+b") as handle:
+    with _lock_file(Path(folder) / WRITERS_LOCK) as handle:
         if alone:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -68,6 +69,15 @@ def writing(folder: Path, alone: bool = False) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _lock_file(path: Path) -> Any:
+    """The lock file, made if missing; read-only when another user made it (a lock needs no
+    write access: the review app and the nightly may run as two users of one group)."""
+    try:
+        return open(path, "a+b")
+    except PermissionError:
+        return open(path, "rb")
 
 
 class LogDamaged(Exception):

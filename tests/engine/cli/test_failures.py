@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 from engine.cli import exitcodes
 from engine.cli.main import app
 from engine.review.log import log_path
-from engine.review.log_file import journal
+from engine.review.log_file import WRITERS_LOCK, journal
 from engine.review.rules import Request
 from tests.factory import NIGHT, host, make_campaign, visitor
 from tests.logs import kill_a_writer, record
@@ -319,6 +319,27 @@ def test_a_read_only_campaign_refuses_nightly_and_decide_with_exit_7(campaign, s
     assert sorted(path.name for path in folder.iterdir()) == sorted(
         path.name for path in campaign.iterdir()
     )
+
+
+def test_a_writers_lock_another_user_made_is_taken_read_only(campaign, shared):
+    """The review app and the nightly may run as two users of one group: the writers' lock
+    file one made (read-only for the other) still locks, and the answers are recorded."""
+    folder = shared / "two-users"
+    shutil.copytree(campaign, folder)
+    run = shared / "run-of-two"
+    assert cli(run_args(folder, run)).returncode == exitcodes.OK
+    first = pd.read_csv(run / "proposals.csv").iloc[0]
+    answers = shared / "two-users-answers.csv"
+    answers.write_text(f"visitor_id,host_id,decision\n{first.visitor_id},{first.host_id},hold\n")
+    lock = folder / WRITERS_LOCK
+    lock.touch()
+    lock.chmod(0o444)
+    result = cli(
+        ["decide", str(run), str(answers), "--campaign", str(folder)],
+        preexec=without_root_overrides,
+    )
+    assert result.returncode == exitcodes.OK, result.stderr
+    assert "1 rows recorded" in result.stdout
 
 
 # --- a killed run's hidden folder ---------------------------------------------------------
