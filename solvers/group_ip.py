@@ -161,8 +161,8 @@ def _with_alternatives(pool: Any, prices: np.ndarray, work_s: float, master: Any
     before = len(pool.host)
     pool.add_alternatives(prices, ALTERNATIVES)
     matrix, value = pool.master()
-    calls = work_s / (ALTERNATIVES_MIN_CALLS * SECONDS_PER_CALL_NONZERO)
-    if matrix.nnz <= min(MAX_NONZEROS, calls):
+    affordable = work_s / (ALTERNATIVES_MIN_CALLS * SECONDS_PER_CALL_NONZERO)  # nonzeros
+    if matrix.nnz <= min(MAX_NONZEROS, affordable):
         return matrix, value
     pool.keep(np.arange(len(pool.host)) < before)
     return master

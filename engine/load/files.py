@@ -123,12 +123,11 @@ def read_table(
 SEPARATORS = (",", ";", "\t")
 
 
-def separator(content: bytes) -> str:
+def separator(text: str) -> str:
     """The column separator of a CSV file: the one its header line holds most of outside
     quotes (the comma unless another has more; the header's names hold none of them)."""
-    line = content.split(b"\n", 1)[0]
-    unquoted = b"".join(line.split(b'"')[::2])
-    counts = [unquoted.count(mark.encode()) for mark in SEPARATORS]
+    unquoted = "".join(text.split("\n", 1)[0].split('"')[::2])
+    counts = [unquoted.count(mark) for mark in SEPARATORS]
     return SEPARATORS[counts.index(max(counts))]
 
 
@@ -141,27 +140,20 @@ def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
     SEPARATORS the file uses. UTF-16 with its byte order mark (Excel's "Unicode text", tabs
     between cells) is read as such; any other file that is not UTF-8 (Excel's plain "CSV" is
     Windows-1252 in western Europe) raises NotUtf8 naming its first such line."""
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            content = content.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            raise NotUtf8("is not UTF-16 text, as its byte order mark says") from None
-    text = content.removeprefix(b"\xef\xbb\xbf")  # the byte order mark, if any
+    utf16 = content.startswith((b"\xff\xfe", b"\xfe\xff"))
+    raw = content if utf16 else content.removeprefix(b"\xef\xbb\xbf")  # the byte order mark
     try:
-        text.decode("utf-8")
+        text = raw.decode("utf-16" if utf16 else "utf-8")
     except UnicodeDecodeError as error:
-        line = text[: error.start].count(b"\n") + 1
+        if utf16:
+            raise NotUtf8("is not UTF-16 text, as its byte order mark says") from None
+        line = raw[: error.start].count(b"\n") + 1
         raise NotUtf8(
-            f"line {line} is not UTF-8 text (byte 0x{text[error.start]:02X}): save the "
+            f"line {line} is not UTF-8 text (byte 0x{raw[error.start]:02X}): save the "
             'file as "CSV UTF-8" (a spreadsheet\'s plain "CSV" is often Windows-1252)'
         ) from None
     table = pd.read_csv(
-        io.BytesIO(content),
-        dtype=str,
-        keep_default_na=False,
-        encoding="utf-8-sig",
-        header=None,
-        sep=separator(content),
+        io.StringIO(text), dtype=str, keep_default_na=False, header=None, sep=separator(text)
     )
     header = [str(cell) for cell in table.iloc[0]] if len(table) else []
     body = table.iloc[1:].reset_index(drop=True)

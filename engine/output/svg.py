@@ -41,8 +41,6 @@ def line_chart(
     x_labels: Sequence[str],
     series: Sequence[Series],
     *,
-    mark: float | None = None,
-    mark_label: str = "",
     marks: Sequence[Mark] = (),
     y_max: float | None = None,
     y_text: Callable[[float], str] = number,
@@ -56,8 +54,6 @@ def line_chart(
         float(v) for s in series for v in (*s.values, *(s.high or ()), *(s.low or ())) if _finite(v)
     ]
     lines = [m for m in marks if _finite(m.value)]
-    if mark is not None and _finite(mark):
-        lines.insert(0, Mark(float(mark), mark_label or y_text(mark)))
     highest = max([*values, *(m.value for m in lines), 1.0])
     peak = y_max if y_max is not None else nice_ceiling(highest * 1.05)
     count = max(1, len(x_labels) - 1)

@@ -30,7 +30,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
 
 from engine.review import schema
 
@@ -71,7 +71,7 @@ def writing(folder: Path, alone: bool = False) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _lock_file(path: Path) -> Any:
+def _lock_file(path: Path) -> BinaryIO:
     """The lock file, made if missing; read-only when another user made it (a lock needs no
     write access: the review app and the nightly may run as two users of one group)."""
     try:
