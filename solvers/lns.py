@@ -18,6 +18,11 @@ Neighbourhoods, in this order, each grown from a seed host to at most ``HOSTS`` 
 When a pass over the seeds leaves work, a second pass grows neighbourhoods twice as large,
 then passes of both sizes take turns while work is left and they still improve the incumbent.
 
+With the group LP's prices a *priced* pass follows each (the first hands over to it after
+``GROWN_SHARE`` of the work): the hosts furthest from their best group at those prices
+together, with the hosts holding the members those groups want (``solvers.priced``: hosts
+that want fewer SMEs beside hosts that want more trade the SME share's margin).
+
 With two workers two neighbourhoods are solved at a time, on hosts and visitors apart, each
 grown from the incumbent when it starts and holding back for the other half of the room left
 in the rows every pair shares (``solvers.neighbourhood.Held``); they are taken back in the
@@ -43,6 +48,7 @@ from ortools.sat.python import cp_model
 
 from solvers.cpsat_model import build_model
 from solvers.neighbourhood import Held, Neighbourhood, merge, sub_problem
+from solvers.priced import PricedHosts
 from solvers.problem import AssignmentProblem
 from solvers.result import Solution
 
@@ -85,6 +91,44 @@ MAX_PARALLEL = 2
 PARALLEL_SPEEDUP = 1.3
 # seeds looked at for the next neighbourhood: one among the hosts of those running waits
 LOOK_AHEAD = 8
+# priced neighbourhoods (``solvers.priced``): the hosts furthest from their best group at the
+# group LP's prices, this many together (about this many pairs), with the hosts holding the
+# members those groups want; CP-SAT's deterministic time for each
+PRICED_HOSTS = 16
+PRICED_PAIRS = 2_400
+PRICED_STEP = 1.0
+# with prices, the first pass over the seeds hands over to a priced pass after this share of
+# the search's work. At 5,000 tight visitors (34.6 s of solver work, tuning seeds 3 and 4):
+# gaps 0.90 / 1.08% without priced passes; with them after 0.5 / 0.7 / 0.85 of the work,
+# seed 3 0.79 / 0.74 / 0.89%, seed 4 1.05 / 1.02 / 1.04% (seed 11: 0.3 / 0.5 / 0.7 gave
+# 0.81 / 0.74 / 0.74% against 0.84%; a priced pass first 0.84%, 13 neighbourhoods in the work)
+GROWN_SHARE = 0.7
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """A pass over the hosts: neighbourhoods of at most ``hosts`` hosts (grown from each seed,
+    or the hosts furthest from their best group at the LP's prices, ``priced``) and about
+    ``pairs`` pairs, each closed within ``step`` deterministic seconds."""
+
+    hosts: int
+    pairs: int
+    step: float
+    priced: bool = False
+    until: float = 1.0  # the pass ends once this share of the search's work is spent
+
+
+def _passes(priced: bool) -> list[_Pass]:
+    """The passes in turn: grown from the seeds, then twice as large (``PASSES`` sizes), a
+    priced pass after each when there are prices (the first pass then hands over to it after
+    ``GROWN_SHARE`` of the work)."""
+    kinds: list[_Pass] = []
+    for k in range(PASSES):
+        until = GROWN_SHARE if priced and k == 0 else 1.0
+        kinds.append(_Pass(HOSTS * 2**k, PAIRS * 2**k, STEP_TIME * 2**k, until=until))
+        if priced:
+            kinds.append(_Pass(PRICED_HOSTS, PRICED_PAIRS, PRICED_STEP, priced=True))
+    return kinds
 
 
 def search_speedup(workers: int) -> float:
@@ -102,23 +146,25 @@ def improve(
     seed: int,
     deadline: float | None,
     stats: dict[str, float | int | str],
+    priced: PricedHosts | None = None,
 ) -> Solution:
     """Improve ``incumbent`` over the neighbourhoods grown from ``seeds`` (host indices, in
-    order) within ``work`` deterministic seconds of CP-SAT, up to ``workers`` neighbourhoods
-    at a time (``_Search``)."""
+    order) and, with ``priced``, the priced ones, within ``work`` deterministic seconds of
+    CP-SAT, up to ``workers`` neighbourhoods at a time (``_Search``)."""
     parallel = max(1, min(workers, MAX_PARALLEL))
-    search = _Search(problem, incumbent, work, parallel, seed, deadline)
+    search = _Search(problem, incumbent, work, parallel, seed, deadline, priced)
     # a pass over the seeds, then one with larger neighbourhoods, and so on in turn while work
-    # is left and one of the last PASSES passes improved the incumbent
-    passes = [(HOSTS * 2**k, PAIRS * 2**k, STEP_TIME * 2**k) for k in range(PASSES)]
+    # is left and one of the last passes of each kind improved the incumbent
+    passes = _passes(priced is not None)
     gains: list[int] = []
     with ThreadPoolExecutor(parallel) as threads:
         for turn in range(MAX_PASSES):
-            queue = deque(seeds)
-            while queue and not search.over():
-                started = len(search.running) < parallel and search.launch(
-                    threads, queue, *passes[turn % PASSES]
-                )
+            kind = passes[turn % len(passes)]
+            queue = deque(
+                seeds if priced is None or not kind.priced else priced.ranking(search.best)
+            )
+            while queue and not search.over() and search.spent < kind.until * work:
+                started = len(search.running) < parallel and search.launch(threads, queue, kind)
                 if not started and search.running:  # (none started: the seeds are spent)
                     search.merge_next()
             while search.running:
@@ -126,8 +172,8 @@ def improve(
             if search.over():
                 break
             gains.append(search.improved)
-            if len(gains) > PASSES and gains[-1] == gains[-1 - PASSES]:
-                break  # a pass of each size without a gain
+            if len(gains) > len(passes) and gains[-1] == gains[-1 - len(passes)]:
+                break  # a pass of each kind without a gain
     stats.update(
         lns_neighbourhoods=search.tried,
         lns_closed=search.closed,
@@ -135,6 +181,7 @@ def improve(
         lns_deterministic_time=round(search.spent, 3),
         lns_parallel=parallel,
         lns_clashed=search.clashed,
+        lns_priced=search.priced_tried,
     )
     if search.cut:
         stats["lns_cut_by_wall_clock"] = "yes"
@@ -166,15 +213,16 @@ class _Search:
         parallel: int,
         seed: int,
         deadline: float | None,
+        priced: PricedHosts | None = None,
     ):
         self.problem, self.work, self.seed, self.deadline = problem, work, seed, deadline
-        self.parallel = parallel
+        self.parallel, self.priced = parallel, priced
         self.best, self.value = incumbent, problem.objective(*incumbent)
         self.wants = _wanted_hosts(problem)
         self.build_work = BUILD_WORK + BUILD_WORK_PER_PAIR * problem.n_pairs
         self.running: deque[_Running] = deque()
         self.spent, self.tried, self.closed, self.improved, self.clashed = 0.0, 0, 0, 0, 0
-        self.merges, self.cut = 0, False
+        self.merges, self.cut, self.priced_tried = 0, False, 0
 
     def over(self) -> bool:
         """The work is spent, or the wall clock has cut the search."""
@@ -182,11 +230,11 @@ class _Search:
             self.cut = True
         return self.cut or self.spent >= self.work
 
-    def launch(
-        self, threads: ThreadPoolExecutor, queue: deque[int], size: int, pairs: int, step: float
-    ) -> bool:
-        """Start the neighbourhood of the first seed of ``queue`` away from those running (a
-        seed among their hosts waits, up to ``LOOK_AHEAD`` of them); False when none started."""
+    def launch(self, threads: ThreadPoolExecutor, queue: deque[int], kind: _Pass) -> bool:
+        """Start the neighbourhood of the first hosts of ``queue`` away from those running (a
+        host among theirs waits, up to ``LOOK_AHEAD`` of them): grown from the first, or with
+        a priced pass the first ``kind.hosts`` together with the holders of their best groups'
+        members; False when none started."""
         problem = self.problem
         taken = np.zeros(problem.n_hosts, dtype=bool)
         others = np.zeros(problem.n_visitors, dtype=bool)
@@ -202,18 +250,24 @@ class _Search:
         waiting: list[int] = []
         started = False
         while queue and not started and len(waiting) < LOOK_AHEAD:
-            host = queue.popleft()
-            if taken[host]:
-                waiting.append(host)
+            if kind.priced and self.priced is not None:
+                limits = (kind.hosts, kind.pairs, LOOK_AHEAD)
+                hosts = self.priced.together(queue, limits, taken, waiting, self.best[0])
+            else:
+                host = queue.popleft()
+                if taken[host]:
+                    waiting.append(host)
+                    continue
+                hosts = _grow(problem, self.best, host, self.wants, kind.hosts, kind.pairs, taken)
+            if not hosts.any():
                 continue
-            hosts = _grow(problem, self.best, host, self.wants, size, pairs, taken)
             part = sub_problem(problem, self.best, hosts, others, held)
             if not part.problem.n_pairs:
                 continue
-            step_time = min(step, max(0.05, (self.work - self.spent) / DETERMINISTIC_SECONDS))
-            job = threads.submit(_close, part, step_time, self.seed, self.deadline)
+            step = min(kind.step, max(0.05, (self.work - self.spent) / DETERMINISTIC_SECONDS))
+            job = threads.submit(_close, part, step, self.seed, self.deadline)
             self.running.append(_Running(part, job, hosts, self.merges, allowed))
-            started = True
+            started, self.priced_tried = True, self.priced_tried + kind.priced
         queue.extendleft(reversed(waiting))
         return started
 

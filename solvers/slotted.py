@@ -21,7 +21,9 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
    hosts and quotas.
 3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
    where the group LP disagrees with the incumbent, then every other host by what its best
-   pair of a free visitor would add (``_seeds``); each a small model CP-SAT closes. A small
+   pair of a free visitor would add (``_seeds``), and the hosts furthest from their best
+   group at the group LP's prices together (``solvers.priced``); each a small model CP-SAT
+   closes. A small
    problem (at most ``WHOLE_PAIRS`` pairs) is one neighbourhood: CP-SAT solves it whole, and
    may prove it.
 4. A last refit of the incumbent's slots (every pair re-chosen under them, from the
@@ -49,6 +51,7 @@ from solvers.group_lp import GroupBound, group_bound
 from solvers.lns import improve, search_speedup
 from solvers.options import SolverOptions, past_deadline
 from solvers.plain import solve_plain
+from solvers.priced import PricedHosts
 from solvers.problem import AssignmentProblem
 from solvers.relaxation import solve_relaxation
 from solvers.result import Solution, SolveResult, SolveStatus, solve_result
@@ -143,6 +146,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
 
     bound: int | None = None
     group = None
+    priced: PricedHosts | None = None  # each host's best group at the group LP's prices
     ip_work = 0.0
     if options.use_relaxation and problem.n_pairs:
         clock = time.perf_counter()
@@ -194,6 +198,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                 problem, group.slot_mass + 1e-3 * problem.slot_mass(group.pair_mass)
             )
             consider("group_lp_refit", refit(problem, opened, options, budget * REFIT_SHARE))
+            priced = PricedHosts(problem, group.duals)
             if not past_deadline(options):
                 clock = time.perf_counter()
                 choice = choose_groups(
@@ -203,6 +208,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                     work_s=_group_ip_work(problem, budget, group),
                     seed=options.seed,
                     deadline=_group_deadline(options.deadline, budget),
+                    priced=priced,
                 )
                 lap("group_ip", clock)
                 if choice is not None:
@@ -243,6 +249,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
             seed=options.seed,
             deadline=options.deadline,
             stats=stats,
+            priced=priced,
         )
         if "lns_cut_by_wall_clock" in stats:
             cuts.append("LNS")

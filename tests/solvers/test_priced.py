@@ -1,0 +1,127 @@
+"""Each host's best group at the group LP's prices and how far a solution's falls short of it
+(``solvers.priced``), and the search's priced neighbourhoods (``solvers.lns``), on random small
+problems with every rule on (``dated_problem``)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import pytest
+
+from solvers.greedy import greedy_solution
+from solvers.group_lp import group_bound
+from solvers.lagrangian import HostGroups, lagrangian_value
+from solvers.lns import _passes, improve
+from solvers.lp_model import LpRows
+from solvers.priced import PricedHosts
+from solvers.slotted import solve_slotted
+from tests.solvers.test_dated_search import EXACT, dated_problem, feasible
+
+
+def _prices(p, seed):
+    """Prices of a bound: the group LP's, or random ones (every price gives a bound)."""
+    rows = LpRows(p)
+    if seed % 2:
+        rng = np.random.default_rng(seed)
+        return rng.random(rows.n_rows) * 300 * (rng.random(rows.n_rows) < 0.6), rows
+    group = group_bound(p, None, [greedy_solution(p)])
+    return group.duals, rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_bound_less_the_objective_is_the_hosts_shortfalls_and_the_priced_room(seed):
+    """L(prices) - objective = sum of the hosts' shortfalls + the prices of the room the
+    solution leaves in the priced rows (quota rows with their penalties), each >= 0."""
+    p = dated_problem(seed)
+    prices, rows = _prices(p, seed)
+    prices = prices.copy()
+    prices[p.n_visitors : rows.side_start] = 0.0
+    priced = PricedHosts(p, prices)
+    bound = lagrangian_value(rows, HostGroups(p, rows), prices)
+    optimum = solve_slotted(p, EXACT)
+    for solution in (greedy_solution(p), (optimum.selected, optimum.open_slots)):
+        selected, open_slots = solution
+        assert feasible(p, solution)
+        short = priced.shortfall(solution)
+        assert short.min() >= -1e-6  # no host's group is worth more than its best
+        x = selected.astype(float)
+        room = prices @ (rows.rhs - rows.pairs_by_row.T @ x)
+        quota_rows = rows.side_start + 1 + np.arange(len(p.quotas))
+        penalty = sum(
+            quota.need * max(0.0, prices[row] - quota.penalty) + quota.penalty * missing
+            for quota, row, missing in zip(p.quotas, quota_rows, p.shortfalls(selected), strict=True)
+        )  # fmt: skip
+        assert bound - p.objective(*solution) == pytest.approx(
+            short.sum() + room + penalty, abs=1e-6 * max(1.0, abs(bound))
+        )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_ranking_is_the_hosts_short_of_their_best_group_largest_first(seed):
+    p = dated_problem(seed)
+    priced = PricedHosts(p, _prices(p, seed)[0])
+    start = greedy_solution(p)
+    short = priced.shortfall(start)
+    ranking = priced.ranking(start)
+    assert sorted(ranking) == np.flatnonzero(short > 1.0).tolist()
+    assert all(short[a] >= short[b] for a, b in zip(ranking, ranking[1:], strict=False))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_priced_neighbourhood_takes_the_first_hosts_and_the_holders_of_their_best_members(
+    seed,
+):
+    p = dated_problem(seed, n_visitors=60, n_hosts=15)
+    priced = PricedHosts(p, _prices(p, seed)[0])
+    selected = greedy_solution(p)[0]
+    ranking = list(range(p.n_hosts))
+    taken = np.zeros(p.n_hosts, dtype=bool)
+    taken[[1, 4]] = True
+    queue, waiting = deque(ranking), []
+    hosts = priced.together(queue, (3, 10_000, 8), taken, waiting, selected)
+    first = [h for h in ranking if not taken[h]][:3]
+    assert waiting == [1] and list(queue) == [h for h in ranking if h not in first and h != 1]
+    chosen = np.zeros(p.n_hosts, dtype=bool)
+    chosen[first] = True
+    holder = np.full(p.n_visitors, -1)
+    holder[p.pair_visitor[selected]] = p.pair_host[selected]
+    wanted = p.pair_visitor[priced.best_pairs & chosen[p.pair_host]]
+    expected = chosen.copy()
+    expected[[h for h in holder[wanted] if h >= 0 and not taken[h]]] = True
+    assert np.array_equal(hosts, expected) and not (hosts & taken).any()
+
+
+def test_a_priced_neighbourhood_stops_at_its_pairs_with_at_least_one_host():
+    p = dated_problem(1, n_visitors=60, n_hosts=15)
+    priced = PricedHosts(p, _prices(p, 0)[0])
+    selected = np.zeros(p.n_pairs, dtype=bool)  # nobody holds anyone: the hosts alone
+    queue = deque(range(p.n_hosts))
+    hosts = priced.together(queue, (10, 1, 8), np.zeros(p.n_hosts, bool), [], selected)
+    assert np.flatnonzero(hosts).tolist() == [0] and queue[0] == 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_search_with_priced_passes_keeps_every_rule_and_gives_the_same_answer_twice(seed):
+    p = dated_problem(seed, n_visitors=80, n_hosts=20)
+    priced = PricedHosts(p, _prices(p, 2 * seed + 1)[0])  # random: hosts short of them
+    start = greedy_solution(p)
+    answers = []
+    for _ in range(2):
+        stats: dict = {}
+        found = improve(
+            p, start, list(range(p.n_hosts)), work=4, workers=2, seed=0, deadline=None,
+            stats=stats, priced=priced,
+        )  # fmt: skip
+        assert feasible(p, found) and p.objective(*found) >= p.objective(*start)
+        assert stats["lns_priced"] > 0
+        answers.append(found)
+    assert np.array_equal(answers[0][0], answers[1][0])
+    assert np.array_equal(answers[0][1], answers[1][1])
+
+
+def test_priced_passes_come_only_with_prices_after_each_grown_pass():
+    assert not any(kind.priced for kind in _passes(False))
+    kinds = _passes(True)
+    assert [kind.priced for kind in kinds] == [False, True, False, True]
+    assert kinds[0].until < 1.0 and all(kind.until == 1.0 for kind in kinds[1:])
