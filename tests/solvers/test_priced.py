@@ -125,3 +125,27 @@ def test_priced_passes_come_only_with_prices_after_each_grown_pass():
     kinds = _passes(True)
     assert [kind.priced for kind in kinds] == [False, True, False, True]
     assert kinds[0].until < 1.0 and all(kind.until == 1.0 for kind in kinds[1:])
+
+
+def test_the_solver_with_windows_and_priced_passes_keeps_every_rule_the_same_way_twice(
+    monkeypatch,
+):
+    """Past the size solved whole, the group IP in windows (its pool forced into them) in
+    the order of the hosts' shortfalls, then the search with its priced passes."""
+    import solvers.group_ip as group_ip
+    from solvers.options import SolverOptions
+
+    monkeypatch.setattr(group_ip, "MAX_NONZEROS", 500)
+    monkeypatch.setattr(group_ip, "WINDOW_NONZEROS", 1_500)
+    p = dated_problem(5, n_visitors=200, n_hosts=50)
+    assert p.n_pairs > 1_500
+    answers = []
+    for _ in range(2):
+        found = solve_slotted(p, SolverOptions(time_limit_s=6, workers=2, seed=0))
+        solution = (found.selected, found.open_slots)
+        assert feasible(p, solution)
+        assert p.objective(*solution) >= p.objective(*greedy_solution(p))
+        assert found.stats["group_ip_windows"] > 1 and found.stats["lns_priced"] > 0
+        answers.append(solution)
+    assert np.array_equal(answers[0][0], answers[1][0])
+    assert np.array_equal(answers[0][1], answers[1][1])
