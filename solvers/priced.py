@@ -8,14 +8,15 @@ incumbent's objective is the hosts' shortfalls plus the price of the room the in
 leaves in the priced rows (a visitor left out at a price, room in a priced row), so the hosts
 with the largest shortfalls are where the objective is lost.
 
-Most of that loss is in rows every host shares: at 5,000 tight visitors (seed 11, after the
-search) the SME share's price was 33,000 objective units a unit of margin (a pair's score is
-about 6,400), the margin 0, and the hosts furthest from their best group wanted fewer SMEs
-than they had, others more. A neighbourhood grown around one host cannot trade that margin
-(it has none to give); one that re-opens the hosts with the largest shortfalls *together*,
-with the hosts holding the members their best groups want, can: the first eight such
-neighbourhoods of 16 hosts gained 272,000 (0.16%) where four times the search's work had
-gained 106,000.
+Most of the shortfall comes from rows every host shares. At 5,000 tight visitors (seed 11,
+after the search, at the converged LP's prices) the hosts' shortfalls were 1.07 M of the
+1.18 M gap, 0.99 M of it at 100 hosts; the SME share's price was 33,000 objective units a
+unit of margin (a pair's score is about 6,400), its margin 0, and the hosts furthest from
+their best group wanted fewer SMEs than they had, others more. A neighbourhood grown around
+one host cannot trade that margin (it has none to give); one that re-opens the hosts with the
+largest shortfalls *together*, with the hosts holding the members their best groups want,
+can: the first eight such neighbourhoods of 16 hosts gained 272,000 (0.16%) where four times
+the search's work had gained 106,000.
 """
 
 from __future__ import annotations
