@@ -100,8 +100,8 @@ PRICED_STEP = 1.0
 # with prices, the first pass over the seeds hands over to a priced pass after this share of
 # the search's work. At 5,000 tight visitors (34.6 s of solver work, tuning seeds 3 and 4):
 # gaps 0.90 / 1.08% without priced passes; with them after 0.5 / 0.7 / 0.85 of the work,
-# seed 3 0.79 / 0.74 / 0.89%, seed 4 1.05 / 1.02 / 1.04% (seed 11: 0.3 / 0.5 / 0.7 gave
-# 0.81 / 0.74 / 0.74% against 0.84%; a priced pass first 0.84%, 13 neighbourhoods in the work)
+# seed 3 0.79 / 0.74 / 0.89%, seed 4 1.05 / 1.02 / 1.04%; over eight seeds with the windows
+# in priced order too, 0.5 gave a mean 0.84% against 0.81% (a priced pass first: seed 11 0.84%)
 GROWN_SHARE = 0.7
 
 
