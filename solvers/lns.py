@@ -60,8 +60,7 @@ PAIRS = 2_400
 PASSES = 2  # sizes of neighbourhood: over the seeds, then twice the size, in turn
 MAX_PASSES = 8  # passes over the seeds at most (while work is left and they improve)
 # CP-SAT deterministic time per neighbourhood of the first pass, twice that in the second (at
-# 800 tight visitors, 1.0 let 2 neighbourhoods take 5.8 s; at 0.2 most still close, and many
-# more are tried)
+# 800 tight visitors, 1.0 let 2 take 5.8 s; at 0.2 most still close, and many more are tried)
 STEP_TIME = 0.2
 # the wall seconds of one neighbourhood besides CP-SAT's deterministic time: growing, slicing
 # and building the model (a fixed part, and per pair of the whole problem: the slices read the
@@ -218,7 +217,8 @@ class _Search:
         self.problem, self.work, self.seed, self.deadline = problem, work, seed, deadline
         self.parallel, self.priced = parallel, priced
         self.best, self.value = incumbent, problem.objective(*incumbent)
-        self.wants = _wanted_hosts(problem)
+        worth = problem.pair_value if priced is None else priced.worth
+        self.wanted = (_wanted_hosts(problem, worth), worth)  # each visitor's hosts, by worth
         self.build_work = BUILD_WORK + BUILD_WORK_PER_PAIR * problem.n_pairs
         self.running: deque[_Running] = deque()
         self.spent, self.tried, self.closed, self.improved, self.clashed = 0.0, 0, 0, 0, 0
@@ -258,7 +258,8 @@ class _Search:
                 if taken[host]:
                     waiting.append(host)
                     continue
-                hosts = _grow(problem, self.best, host, self.wants, kind.hosts, kind.pairs, taken)
+                size = (kind.hosts, kind.pairs)
+                hosts = _grow(problem, self.best, host, self.wanted, size, taken)
             if not hosts.any():
                 continue
             part = sub_problem(problem, self.best, hosts, others, held)
@@ -354,9 +355,9 @@ def _shared_rows_ok(problem: AssignmentProblem, selected: np.ndarray) -> bool:
     )
 
 
-def _wanted_hosts(problem: AssignmentProblem) -> list[np.ndarray]:
-    """For each visitor, its candidate hosts by value, best first."""
-    order = np.lexsort((-problem.pair_value, problem.pair_visitor))
+def _wanted_hosts(problem: AssignmentProblem, worth: np.ndarray) -> list[np.ndarray]:
+    """For each visitor, its candidate hosts by the pairs' ``worth``, best first."""
+    order = np.lexsort((-worth, problem.pair_visitor))
     visitors = problem.pair_visitor[order]
     bounds = np.searchsorted(visitors, np.arange(problem.n_visitors + 1))
     hosts = problem.pair_host[order]
@@ -367,14 +368,14 @@ def _grow(
     problem: AssignmentProblem,
     solution: Solution,
     seed_host: int,
-    wants: list[np.ndarray],
-    most_hosts: int = HOSTS,
-    most_pairs: int = PAIRS,
+    wanted: tuple[list[np.ndarray], np.ndarray],
+    limits: tuple[int, int] = (HOSTS, PAIRS),
     taken: np.ndarray | None = None,
 ) -> np.ndarray:
     """The seed host, then the hosts holding the visitors of its best pairs, then those
-    visitors' other best hosts, up to ``HOSTS`` hosts and about ``PAIRS`` pairs, none of
-    ``taken`` (bool per host: another neighbourhood's)."""
+    visitors' other best hosts (``wanted``: as ``_Search`` has them), up to ``limits`` (hosts,
+    about so many pairs), none of ``taken`` (bool per host: another neighbourhood's)."""
+    (wants, worth), (most_hosts, most_pairs) = wanted, limits
     selected, _ = solution
     host_of = np.full(problem.n_visitors, -1)
     host_of[problem.pair_visitor[selected]] = problem.pair_host[selected]
@@ -383,7 +384,7 @@ def _grow(
     hosts[seed_host] = True
     size = int(pairs_of_host[seed_host])
     mine = np.flatnonzero(problem.pair_host == seed_host)
-    visitors = problem.pair_visitor[mine[np.argsort(-problem.pair_value[mine], kind="stable")]]
+    visitors = problem.pair_visitor[mine[np.argsort(-worth[mine], kind="stable")]]
     queue = [int(host_of[v]) for v in visitors if host_of[v] >= 0]
     for v in visitors:
         queue.extend(int(h) for h in wants[v][:2])

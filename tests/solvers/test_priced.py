@@ -149,3 +149,32 @@ def test_the_solver_with_windows_and_priced_passes_keeps_every_rule_the_same_way
         answers.append(solution)
     assert np.array_equal(answers[0][0], answers[1][0])
     assert np.array_equal(answers[0][1], answers[1][1])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_search_seeds_hosts_short_of_their_best_group_first_then_every_other_once(seed):
+    from solvers.slotted import _seeds
+
+    p = dated_problem(seed, n_visitors=60, n_hosts=15)
+    priced = PricedHosts(p, _prices(p, 2 * seed + 1)[0])
+    start = greedy_solution(p)
+    seeds = _seeds(p, start, None, priced)
+    ranking = priced.ranking(start)
+    assert ranking and seeds[: len(ranking)] == ranking
+    with_pairs = np.flatnonzero(np.bincount(p.pair_host, minlength=p.n_hosts) > 0)
+    assert sorted(seeds) == with_pairs.tolist()
+    assert seeds[len(ranking) :] == [h for h in _seeds(p, start, None) if h not in ranking]
+
+
+def test_each_visitor_wants_its_hosts_by_the_pairs_worth_at_the_prices():
+    from solvers.lns import _wanted_hosts
+
+    p = dated_problem(2, n_visitors=60, n_hosts=15)
+    priced = PricedHosts(p, _prices(p, 3)[0])
+    wants = _wanted_hosts(p, priced.worth)
+    for visitor in range(p.n_visitors):
+        pairs = np.flatnonzero(p.pair_visitor == visitor)
+        worth = {int(p.pair_host[q]): priced.worth[q] for q in pairs}
+        hosts = wants[visitor].tolist()
+        assert sorted(hosts) == sorted(worth)
+        assert all(worth[a] >= worth[b] for a, b in zip(hosts, hosts[1:], strict=False))
