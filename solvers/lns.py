@@ -217,7 +217,7 @@ class _Search:
         self.problem, self.work, self.seed, self.deadline = problem, work, seed, deadline
         self.parallel, self.priced = parallel, priced
         self.best, self.value = incumbent, problem.objective(*incumbent)
-        worth = problem.pair_value if priced is None else priced.worth
+        worth = priced.worth if priced is not None and priced.settled else problem.pair_value
         self.wanted = (_wanted_hosts(problem, worth), worth)  # each visitor's hosts, by worth
         self.build_work = BUILD_WORK + BUILD_WORK_PER_PAIR * problem.n_pairs
         self.running: deque[_Running] = deque()

@@ -37,7 +37,11 @@ SHORTFALL_TOLERANCE = 1.0
 class PricedHosts:
     """Each host's best group at the prices of a bound, and how far a solution's is from it."""
 
-    def __init__(self, problem: AssignmentProblem, prices: np.ndarray):
+    def __init__(self, problem: AssignmentProblem, prices: np.ndarray, settled: bool = True):
+        """``settled``: the prices are near the LP's optimum; only then do the shortfalls
+        seed the search's grown neighbourhoods and the pairs' ``worth`` rank their hosts
+        (``solvers.slotted._seeds``, ``solvers.lns``)."""
+        self.settled = settled
         rows = LpRows(problem)
         prices = prices.copy()
         prices[problem.n_visitors : rows.side_start] = 0.0  # one group per host stays a row

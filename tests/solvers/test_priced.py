@@ -178,3 +178,23 @@ def test_each_visitor_wants_its_hosts_by_the_pairs_worth_at_the_prices():
         hosts = wants[visitor].tolist()
         assert sorted(hosts) == sorted(worth)
         assert all(worth[a] >= worth[b] for a, b in zip(hosts, hosts[1:], strict=False))
+
+
+def test_prices_far_from_the_lps_optimum_leave_the_seeds_and_the_hosts_as_they_were():
+    from types import SimpleNamespace
+
+    from solvers.lns import _Search
+    from solvers.slotted import SETTLED_GAP, _seeds, _settled
+
+    near = SimpleNamespace(bound=-1_000_000.0, master=-1_000_000.0 * (1 + SETTLED_GAP / 2))
+    far = SimpleNamespace(bound=-1_000_000.0, master=-1_000_000.0 * (1 + 2 * SETTLED_GAP))
+    assert _settled(near) and not _settled(far)
+    p = dated_problem(1, n_visitors=60, n_hosts=15)
+    prices = _prices(p, 3)[0]
+    start = greedy_solution(p)
+    unsettled = PricedHosts(p, prices, settled=False)
+    assert _seeds(p, start, None, unsettled) == _seeds(p, start, None)
+    search = _Search(p, start, 1.0, 1, 0, None, unsettled)
+    assert search.wanted[1] is p.pair_value or np.array_equal(search.wanted[1], p.pair_value)
+    settled = _Search(p, start, 1.0, 1, 0, None, PricedHosts(p, prices))
+    assert np.array_equal(settled.wanted[1], PricedHosts(p, prices).worth)
