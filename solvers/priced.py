@@ -37,12 +37,20 @@ SHORTFALL_TOLERANCE = 1.0
 class PricedHosts:
     """Each host's best group at the prices of a bound, and how far a solution's is from it."""
 
-    def __init__(self, problem: AssignmentProblem, prices: np.ndarray, settled: bool = True):
+    def __init__(
+        self,
+        problem: AssignmentProblem,
+        prices: np.ndarray,
+        settled: bool = True,
+        groups: HostGroups | None = None,
+    ):
         """``settled``: the prices are near the LP's optimum; only then do the shortfalls
         seed the search's grown neighbourhoods and the pairs' ``worth`` rank their hosts
-        (``solvers.slotted._seeds``, ``solvers.lns``)."""
+        (``solvers.slotted._seeds``, ``solvers.lns``). ``groups``: the problem's per-host
+        structure when the group LP has built it (else built here)."""
         self.settled = settled
-        rows = LpRows(problem)
+        groups = HostGroups(problem, LpRows(problem)) if groups is None else groups
+        rows = groups.rows
         prices = prices.copy()
         prices[problem.n_visitors : rows.side_start] = 0.0  # one group per host stays a row
         self.problem = problem
@@ -51,10 +59,8 @@ class PricedHosts:
         # sets): its value, what it brings the quotas, less what it takes of the SME share;
         # its visitor's own price apart (the same at each of its hosts)
         self.worth = self.reduced + prices[problem.pair_visitor]
-        self.best_value, self.best_pairs, _ = HostGroups(problem, rows).best(self.reduced)
-        self.bonus = (
-            np.zeros(problem.n_hosts) if problem.group_bonus is None else problem.group_bonus
-        )
+        self.best_value, self.best_pairs, _ = groups.best(self.reduced)
+        self.bonus = groups.host_bonus
         self.pairs_of_host = np.bincount(problem.pair_host, minlength=problem.n_hosts)
 
     def shortfall(self, solution: Solution) -> np.ndarray:

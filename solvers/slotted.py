@@ -91,8 +91,7 @@ GROUP_IP_SHARE = 0.3
 # budget: it gets whatever the phases before it leave, and at least this
 LNS_SHARE = 0.2
 # the phases before the search take, besides the group LP, about this (greedy, the flow, the
-# slot-free LP, the refits; measured unloaded, 1.5 s at 13,800 pairs, 8.5 s at 98,800), so the
-# search gets the budget less that and the group LP's work
+# slot-free LP, the refits; unloaded 1.5 s at 13,800 pairs, 8.5 s at 98,800); the search the rest
 BASE_S = 0.5
 BASE_S_PER_PAIR = 8e-5
 WHOLE_PAIRS = 1_500  # up to this many pairs, CP-SAT solves the whole problem
@@ -199,7 +198,8 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                 problem, group.slot_mass + 1e-3 * problem.slot_mass(group.pair_mass)
             )
             consider("group_lp_refit", refit(problem, opened, options, budget * REFIT_SHARE))
-            priced = PricedHosts(problem, group.duals, settled=_settled(group))
+            groups = None if group.pool is None else group.pool.groups
+            priced = PricedHosts(problem, group.duals, _settled(group), groups)
             if not past_deadline(options):
                 clock = time.perf_counter()
                 choice = choose_groups(

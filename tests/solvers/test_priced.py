@@ -5,17 +5,20 @@ problems with every rule on (``dated_problem``)."""
 from __future__ import annotations
 
 from collections import deque
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+import solvers.group_ip as group_ip
 from solvers.greedy import greedy_solution
 from solvers.group_lp import group_bound
 from solvers.lagrangian import HostGroups, lagrangian_value
-from solvers.lns import _passes, improve
+from solvers.lns import _passes, _Search, _wanted_hosts, improve
 from solvers.lp_model import LpRows
+from solvers.options import SolverOptions
 from solvers.priced import PricedHosts
-from solvers.slotted import solve_slotted
+from solvers.slotted import SETTLED_GAP, _seeds, _settled, solve_slotted
 from tests.solvers.test_dated_search import EXACT, dated_problem, feasible
 
 
@@ -132,9 +135,6 @@ def test_the_solver_with_windows_and_priced_passes_keeps_every_rule_the_same_way
 ):
     """Past the size solved whole, the group IP in windows (its pool forced into them) in
     the order of the hosts' shortfalls, then the search with its priced passes."""
-    import solvers.group_ip as group_ip
-    from solvers.options import SolverOptions
-
     monkeypatch.setattr(group_ip, "MAX_NONZEROS", 500)
     monkeypatch.setattr(group_ip, "WINDOW_NONZEROS", 1_500)
     p = dated_problem(5, n_visitors=200, n_hosts=50)
@@ -153,8 +153,6 @@ def test_the_solver_with_windows_and_priced_passes_keeps_every_rule_the_same_way
 
 @pytest.mark.parametrize("seed", range(3))
 def test_the_search_seeds_hosts_short_of_their_best_group_first_then_every_other_once(seed):
-    from solvers.slotted import _seeds
-
     p = dated_problem(seed, n_visitors=60, n_hosts=15)
     priced = PricedHosts(p, _prices(p, 2 * seed + 1)[0])
     start = greedy_solution(p)
@@ -167,8 +165,6 @@ def test_the_search_seeds_hosts_short_of_their_best_group_first_then_every_other
 
 
 def test_each_visitor_wants_its_hosts_by_the_pairs_worth_at_the_prices():
-    from solvers.lns import _wanted_hosts
-
     p = dated_problem(2, n_visitors=60, n_hosts=15)
     priced = PricedHosts(p, _prices(p, 3)[0])
     wants = _wanted_hosts(p, priced.worth)
@@ -181,11 +177,6 @@ def test_each_visitor_wants_its_hosts_by_the_pairs_worth_at_the_prices():
 
 
 def test_prices_far_from_the_lps_optimum_leave_the_seeds_and_the_hosts_as_they_were():
-    from types import SimpleNamespace
-
-    from solvers.lns import _Search
-    from solvers.slotted import SETTLED_GAP, _seeds, _settled
-
     near = SimpleNamespace(bound=-1_000_000.0, master=-1_000_000.0 * (1 + SETTLED_GAP / 2))
     far = SimpleNamespace(bound=-1_000_000.0, master=-1_000_000.0 * (1 + 2 * SETTLED_GAP))
     assert _settled(near) and not _settled(far)
