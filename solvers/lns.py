@@ -13,7 +13,7 @@ Neighbourhoods, in this order, each grown from a seed host to at most ``HOSTS`` 
    first;
 2. *what a free visitor would add*: every other host, by its best pair of a visitor the
    incumbent leaves out, valued with the penalties it would save the quotas that fall short
-   (``solvers.slotted._seeds``).
+   (``solvers.seeds``).
 
 When a pass over the seeds leaves work, a second pass grows neighbourhoods twice as large,
 then passes of both sizes take turns while work is left and they still improve the incumbent.
@@ -51,6 +51,7 @@ from solvers.neighbourhood import Held, Neighbourhood, merge, sub_problem
 from solvers.priced import PricedHosts
 from solvers.problem import AssignmentProblem
 from solvers.result import Solution
+from solvers.seeds import grow, wanted_hosts
 
 # hosts and pairs per neighbourhood (the seed host is always whole). With the search settings
 # below, 16 hosts did best for the same wall time at 800, 1,500 and 5,000 tight visitors
@@ -218,7 +219,7 @@ class _Search:
         self.parallel, self.priced = parallel, priced
         self.best, self.value = incumbent, problem.objective(*incumbent)
         worth = priced.worth if priced is not None and priced.settled else problem.pair_value
-        self.wanted = (_wanted_hosts(problem, worth), worth)  # each visitor's hosts, by worth
+        self.wanted = (wanted_hosts(problem, worth), worth)  # each visitor's hosts, by worth
         self.build_work = BUILD_WORK + BUILD_WORK_PER_PAIR * problem.n_pairs
         self.running: deque[_Running] = deque()
         self.spent, self.tried, self.closed, self.improved, self.clashed = 0.0, 0, 0, 0, 0
@@ -259,7 +260,7 @@ class _Search:
                     waiting.append(host)
                     continue
                 size = (kind.hosts, kind.pairs)
-                hosts = _grow(problem, self.best, host, self.wanted, size, taken)
+                hosts = grow(problem, self.best, host, self.wanted, size, taken)
             if not hosts.any():
                 continue
             part = sub_problem(problem, self.best, hosts, others, held)
@@ -353,48 +354,3 @@ def _shared_rows_ok(problem: AssignmentProblem, selected: np.ndarray) -> bool:
     return (
         problem.sme_share_ok(selected) and problem.caps_ok(selected) and problem.sets_ok(selected)
     )
-
-
-def _wanted_hosts(problem: AssignmentProblem, worth: np.ndarray) -> list[np.ndarray]:
-    """For each visitor, its candidate hosts by the pairs' ``worth``, best first."""
-    order = np.lexsort((-worth, problem.pair_visitor))
-    visitors = problem.pair_visitor[order]
-    bounds = np.searchsorted(visitors, np.arange(problem.n_visitors + 1))
-    hosts = problem.pair_host[order]
-    return [hosts[bounds[v] : bounds[v + 1]] for v in range(problem.n_visitors)]
-
-
-def _grow(
-    problem: AssignmentProblem,
-    solution: Solution,
-    seed_host: int,
-    wanted: tuple[list[np.ndarray], np.ndarray],
-    limits: tuple[int, int] = (HOSTS, PAIRS),
-    taken: np.ndarray | None = None,
-) -> np.ndarray:
-    """The seed host, then the hosts holding the visitors of its best pairs, then those
-    visitors' other best hosts (``wanted``: as ``_Search`` has them), up to ``limits`` (hosts,
-    about so many pairs), none of ``taken`` (bool per host: another neighbourhood's)."""
-    (wants, worth), (most_hosts, most_pairs) = wanted, limits
-    selected, _ = solution
-    host_of = np.full(problem.n_visitors, -1)
-    host_of[problem.pair_visitor[selected]] = problem.pair_host[selected]
-    pairs_of_host = np.bincount(problem.pair_host, minlength=problem.n_hosts)
-    hosts = np.zeros(problem.n_hosts, dtype=bool)
-    hosts[seed_host] = True
-    size = int(pairs_of_host[seed_host])
-    mine = np.flatnonzero(problem.pair_host == seed_host)
-    visitors = problem.pair_visitor[mine[np.argsort(-worth[mine], kind="stable")]]
-    queue = [int(host_of[v]) for v in visitors if host_of[v] >= 0]
-    for v in visitors:
-        queue.extend(int(h) for h in wants[v][:2])
-    for host in queue:
-        if hosts.sum() >= most_hosts:
-            break
-        if hosts[host] or size + pairs_of_host[host] > most_pairs:
-            continue
-        if taken is not None and taken[host]:
-            continue
-        hosts[host] = True
-        size += int(pairs_of_host[host])
-    return hosts

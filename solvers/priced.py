@@ -46,7 +46,7 @@ class PricedHosts:
     ):
         """``settled``: the prices are near the LP's optimum; only then do the shortfalls
         seed the search's grown neighbourhoods and the pairs' ``worth`` rank their hosts
-        (``solvers.slotted._seeds``, ``solvers.lns``). ``groups``: the problem's per-host
+        (``solvers.seeds``, ``solvers.lns``). ``groups``: the problem's per-host
         structure when the group LP has built it (else built here)."""
         self.settled = settled
         groups = HostGroups(problem, LpRows(problem)) if groups is None else groups

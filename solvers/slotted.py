@@ -21,7 +21,7 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
    hosts and quotas.
 3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
    where the group LP disagrees with the incumbent, then every other host by what its best
-   pair of a free visitor would add (``_seeds``), and the hosts furthest from their best
+   pair of a free visitor would add (``solvers.seeds``), and the hosts furthest from their best
    group at the group LP's prices together (``solvers.priced``); each a small model CP-SAT
    closes. A small
    problem (at most ``WHOLE_PAIRS`` pairs) is one neighbourhood: CP-SAT solves it whole, and
@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
 
 import numpy as np
 
@@ -50,11 +49,12 @@ from solvers.group_ip import choose_groups
 from solvers.group_lp import GroupBound, group_bound
 from solvers.lns import improve, search_speedup
 from solvers.options import SolverOptions, past_deadline
-from solvers.plain import solve_plain
 from solvers.priced import PricedHosts
 from solvers.problem import AssignmentProblem
+from solvers.refit import refit, without_slots
 from solvers.relaxation import solve_relaxation
 from solvers.result import Solution, SolveResult, SolveStatus, solve_result
+from solvers.seeds import seed_hosts
 
 # shares of the time budget (work: HiGHS iterations, CP-SAT deterministic time)
 SLOT_FREE_SHARE = 0.08
@@ -150,7 +150,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
     ip_work = 0.0
     if options.use_relaxation and problem.n_pairs:
         clock = time.perf_counter()
-        upper = _without_slots(problem, np.ones(problem.n_pairs, dtype=bool), bonus_all=True)
+        upper = without_slots(problem, np.ones(problem.n_pairs, dtype=bool), bonus_all=True)
         slot_free = solve_relaxation(
             upper,
             [best[0], flow],
@@ -240,7 +240,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
         if cp_bound is not None:
             bound = cp_bound if bound is None else min(bound, cp_bound)
     elif not past_deadline(options):
-        seeds = _seeds(problem, best, group, priced)
+        seeds = seed_hosts(problem, best, group, priced)
         found = improve(
             problem,
             best,
@@ -303,98 +303,3 @@ def _search_work(
 ) -> float:
     """The search's work: at least its share of the budget, or all the phases before it left."""
     return max(budget * LNS_SHARE, budget - _work_before(problem, group, ip_work))
-
-
-def _seeds(
-    problem: AssignmentProblem,
-    incumbent: Solution,
-    group: object,
-    priced: PricedHosts | None = None,
-) -> list[int]:
-    """Hosts to grow neighbourhoods from, in order: with ``priced``, those furthest from their
-    best group at the group LP's prices first (``PricedHosts.ranking``); then where the group
-    LP disagrees with the incumbent (most LP mass elsewhere first), then every other host with
-    candidates, by what its best pair of a free visitor would add: its value, plus the
-    penalties it would save the quotas that fall short (where quotas bind, that is most of
-    what a move gains). Seeds by shortfall and each visitor's hosts by the pairs' worth at
-    those prices (``solvers.lns``), against the LP's disagreement and the pairs' value: over
-    eight 5,000 tight seeds (34.6 s of solver work) a mean gap of 0.77% against 0.81%."""
-    selected, open_slots = incumbent
-    assert problem.slot_host is not None
-    gain = problem.pair_value.astype(np.float64)
-    for quota, short in zip(problem.quotas, problem.shortfalls(selected), strict=True):
-        if short > 0:
-            gain += quota.penalty * np.minimum(quota.contribution(problem.pair_visitor), short)
-    disagreement = np.zeros(problem.n_hosts)
-    pair_mass = getattr(group, "pair_mass", None)
-    if pair_mass is not None:
-        differs = np.abs(pair_mass - selected)
-        np.add.at(disagreement, problem.pair_host, differs * problem.pair_value)
-    free_value = np.zeros(problem.n_hosts)
-    taken = np.zeros(problem.n_visitors, dtype=bool)
-    taken[problem.pair_visitor[selected]] = True
-    loose = ~selected & ~taken[problem.pair_visitor]
-    np.maximum.at(free_value, problem.pair_host[loose], gain[loose])
-    hosts = np.arange(problem.n_hosts)
-    has_pairs = np.bincount(problem.pair_host, minlength=problem.n_hosts) > 0
-    first = hosts[(disagreement > 1e-6) & has_pairs]
-    first = first[np.lexsort((first, -disagreement[first]))]
-    rest = hosts[(disagreement <= 1e-6) & has_pairs]
-    rest = rest[np.lexsort((rest, -free_value[rest]))]
-    behind = [] if priced is None or not priced.settled else priced.ranking(incumbent)
-    listed = set(behind)
-    return [*behind, *(int(h) for h in [*first, *rest] if int(h) not in listed)]
-
-
-def _without_slots(
-    problem: AssignmentProblem, keep: np.ndarray, bonus_all: bool = False
-) -> AssignmentProblem:
-    """The plain problem over ``keep``. With ``bonus_all`` every pair earns its host's group
-    bonus times (1 - 1/capacity), rounded up: at least the bonus its group earns, so the
-    plain optimum bounds the slotted one (the whole bonus at a host with an accepted group
-    to join, where a member may open no group)."""
-    plain = problem.restricted(keep)
-    if not bonus_all or problem.group_bonus is None:
-        return plain
-    hosts = problem.pair_host[keep]
-    capacity = np.maximum(problem.host_capacity[hosts], 1)
-    assert problem.slot_host is not None
-    joinable = np.bincount(problem.slot_host[~problem.new_slots], minlength=problem.n_hosts) > 0
-    share = np.where(joinable[hosts], 1.0, 1 - 1 / capacity)
-    extra = np.ceil(problem.group_bonus[hosts] * share).astype(np.int64)
-    base = (
-        np.zeros(int(keep.sum()), dtype=np.int64) if plain.pair_bonus is None else plain.pair_bonus
-    )
-    return replace(plain, pair_bonus=base + extra)
-
-
-def refit(
-    problem: AssignmentProblem,
-    open_slots: np.ndarray,
-    options: SolverOptions,
-    time_limit_s: float,
-    start: np.ndarray | None = None,
-) -> Solution | None:
-    """With the open slots fixed, solve the plain assignment over the pairs fitting them,
-    from ``start`` (chosen pairs that fit them) when given: then never worse than it."""
-    keep = problem.fitting(open_slots)
-    if not keep.any():
-        return None
-    plain = _without_slots(problem, keep)
-    if problem.group_bonus is not None:  # each member earns its host's bonus
-        earned = problem.group_bonus[plain.pair_host].astype(np.int64)
-        plain = replace(
-            plain, pair_bonus=earned + (0 if plain.pair_bonus is None else plain.pair_bonus)
-        )
-    fixed = replace(plain, host_capacity=problem.host_limits(open_slots))
-    sub = solve_plain(
-        fixed,
-        replace(options, time_limit_s=max(1.0, time_limit_s)),
-        None if start is None else start[keep],
-    )
-    if not sub.status.has_solution:
-        return None
-    chosen = np.zeros(problem.n_pairs, dtype=bool)
-    chosen[np.flatnonzero(keep)[sub.selected]] = True
-    used = open_slots & (problem.slot_mass(chosen.astype(float)) > 0)
-    return chosen, used

@@ -26,7 +26,8 @@ from solvers.lp_model import LpRows
 from solvers.neighbourhood import Neighbourhood, merge, sub_problem
 from solvers.options import SolverOptions
 from solvers.problem import AssignmentProblem, Cap, Quota
-from solvers.slotted import refit, solve_slotted
+from solvers.refit import refit
+from solvers.slotted import solve_slotted
 from tests.solvers.builders import slotted
 
 EXACT = SolverOptions(time_limit_s=20, workers=1, use_relaxation=False)

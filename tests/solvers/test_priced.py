@@ -14,11 +14,12 @@ import solvers.group_ip as group_ip
 from solvers.greedy import greedy_solution
 from solvers.group_lp import group_bound
 from solvers.lagrangian import HostGroups, lagrangian_value
-from solvers.lns import _passes, _Search, _wanted_hosts, improve
+from solvers.lns import _passes, _Search, improve
 from solvers.lp_model import LpRows
 from solvers.options import SolverOptions
 from solvers.priced import PricedHosts
-from solvers.slotted import SETTLED_GAP, _seeds, _settled, solve_slotted
+from solvers.seeds import seed_hosts, wanted_hosts
+from solvers.slotted import SETTLED_GAP, _settled, solve_slotted
 from tests.solvers.test_dated_search import EXACT, dated_problem, feasible
 
 
@@ -156,18 +157,18 @@ def test_the_search_seeds_hosts_short_of_their_best_group_first_then_every_other
     p = dated_problem(seed, n_visitors=60, n_hosts=15)
     priced = PricedHosts(p, _prices(p, 2 * seed + 1)[0])
     start = greedy_solution(p)
-    seeds = _seeds(p, start, None, priced)
+    seeds = seed_hosts(p, start, None, priced)
     ranking = priced.ranking(start)
     assert ranking and seeds[: len(ranking)] == ranking
     with_pairs = np.flatnonzero(np.bincount(p.pair_host, minlength=p.n_hosts) > 0)
     assert sorted(seeds) == with_pairs.tolist()
-    assert seeds[len(ranking) :] == [h for h in _seeds(p, start, None) if h not in ranking]
+    assert seeds[len(ranking) :] == [h for h in seed_hosts(p, start, None) if h not in ranking]
 
 
 def test_each_visitor_wants_its_hosts_by_the_pairs_worth_at_the_prices():
     p = dated_problem(2, n_visitors=60, n_hosts=15)
     priced = PricedHosts(p, _prices(p, 3)[0])
-    wants = _wanted_hosts(p, priced.worth)
+    wants = wanted_hosts(p, priced.worth)
     for visitor in range(p.n_visitors):
         pairs = np.flatnonzero(p.pair_visitor == visitor)
         worth = {int(p.pair_host[q]): priced.worth[q] for q in pairs}
@@ -184,7 +185,7 @@ def test_prices_far_from_the_lps_optimum_leave_the_seeds_and_the_hosts_as_they_w
     prices = _prices(p, 3)[0]
     start = greedy_solution(p)
     unsettled = PricedHosts(p, prices, settled=False)
-    assert _seeds(p, start, None, unsettled) == _seeds(p, start, None)
+    assert seed_hosts(p, start, None, unsettled) == seed_hosts(p, start, None)
     search = _Search(p, start, 1.0, 1, 0, None, unsettled)
     assert search.wanted[1] is p.pair_value or np.array_equal(search.wanted[1], p.pair_value)
     settled = _Search(p, start, 1.0, 1, 0, None, PricedHosts(p, prices))
