@@ -28,8 +28,7 @@ fixed points of its (deterministic) search; the solve stops at the first call ba
 gives the same groups however loaded the machine. The wall-clock ``deadline`` is the safety
 net (then the answer may differ from run to run: ``cut``).
 
-HiGHS comes through SciPy's own build (``scipy.optimize._highspy``, the one ``linprog`` and
-``milp`` use: importing ``highspy`` beside OR-Tools can fail); without it, no such phase.
+HiGHS comes through SciPy's own build (``solvers.highs_mip``); without it, no such phase.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from solvers.group_lp import GroupBound
+from solvers.highs_mip import highs_module, solve_mip
 from solvers.priced import PricedHosts
 from solvers.problem import AssignmentProblem
 from solvers.result import Solution
@@ -107,7 +107,7 @@ def choose_groups(
     group LP disagrees with the incumbent first (None: no pool, a budget too small, no
     HiGHS)."""
     pool = group.pool
-    highs = _highs_module()
+    highs = highs_module()
     if pool is None or not pool.host or highs is None:
         return None
     pool.add_solution(incumbent)
@@ -275,77 +275,34 @@ class _Window:
         the deadline), from the incumbent's groups, within ``work_s`` and ``max_calls``."""
         problem, pool, rows = self.problem, self.pool, self.pool.rows
         k, q = len(self.columns), len(rows.needs)
-        solver = highs._Highs()
-        for name, setting in (
-            ("output_flag", False),
-            ("threads", 1),
-            ("random_seed", int(seed)),
-            ("mip_rel_gap", 0.0),
-            (
-                "time_limit",
-                np.inf if deadline is None else max(0.0, deadline - time.perf_counter()),
-            ),
-        ):
-            solver.setOptionValue(name, setting)
-        lp = highs.HighsLp()
-        lp.num_col_, lp.num_row_ = k + q, self.matrix.shape[0]
-        lp.sense_ = highs.ObjSense.kMaximize
-        lp.col_cost_ = np.concatenate([self.value, -rows.penalty])
-        lp.col_lower_ = np.zeros(k + q)
-        lp.col_upper_ = np.concatenate([np.ones(k), rows.needs])
-        lp.row_lower_ = np.full(self.matrix.shape[0], -np.inf)
-        lp.row_upper_ = self.rhs
-        lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = self.matrix.indptr
-        lp.a_matrix_.index_ = self.matrix.indices
-        lp.a_matrix_.value_ = self.matrix.data
-        lp.integrality_ = [highs.HighsVarType.kInteger] * (k + q)
-        model = highs.HighsModel()
-        model.lp_ = lp
-        solver.passModel(model)
-        start = highs.HighsSolution()
         hosts = [pool.host[g] for g in self.columns]
         members = [pool.members[g] for g in self.columns]
-        start.col_value = np.concatenate(
+        start = np.concatenate(
             [_incumbent_groups(problem, hosts, members, self.incumbent).astype(float),
              np.array(problem.shortfalls(self.incumbent[0]), dtype=float)]
         )  # fmt: skip
-        start.value_valid = True
-        solver.setSolution(start)
-        calls = [0]
-        interrupt = highs.cb.HighsCallbackType.kCallbackMipInterrupt
-        limit = np.inf if max_calls is None else max_calls
-
-        def call_back(kind: Any, _message: str, _out: Any, data_in: Any, _user: Any) -> None:
-            if kind == interrupt:
-                calls[0] += 1
-                if calls[0] * self.per_call >= work_s or calls[0] >= limit:
-                    data_in.user_interrupt = True
-
-        solver.setCallback(call_back, None)
-        solver.startCallback(interrupt)
         clock = time.perf_counter()
-        solver.run()
-        status = solver.modelStatusToString(solver.getModelStatus())
-        info = solver.getInfo()
+        answer = solve_mip(
+            highs,
+            (np.concatenate([self.value, -rows.penalty]), self.matrix, self.rhs),
+            (np.zeros(k + q), np.concatenate([np.ones(k), rows.needs])),
+            start,
+            work_s=work_s,
+            per_call=self.per_call,
+            max_calls=max_calls,
+            seed=seed,
+            deadline=deadline,
+        )
         log.debug(
             "group IP (%d hosts, %d groups, %d nonzeros): %s after %d call backs, %.2f s, %s",
-            *(int(self.hosts.sum()), k, self.matrix.nnz, status, calls[0]),
-            *(time.perf_counter() - clock, info.objective_function_value),
+            *(int(self.hosts.sum()), k, self.matrix.nnz, answer.status, answer.calls),
+            *(time.perf_counter() - clock, answer.objective),
         )
         solution = None
-        if info.primal_solution_status > 0:
-            picked = np.asarray(solver.getSolution().col_value)[:k] > 0.5
+        if answer.values is not None:
+            picked = answer.values[:k] > 0.5
             solution = _as_solution(problem, pool, self.columns[picked], self.base)
-        return solution, calls[0], "time limit" in status.lower()
-
-
-def _highs_module() -> Any:
-    try:
-        from scipy.optimize._highspy import _core
-    except ImportError:  # pragma: no cover - SciPy without its HiGHS bindings
-        return None
-    return _core if hasattr(_core, "_Highs") and hasattr(_core, "cb") else None
+        return solution, answer.calls, answer.cut
 
 
 def _incumbent_groups(

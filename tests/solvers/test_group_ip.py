@@ -15,10 +15,11 @@ from solvers.cpsat_model import run_cpsat
 from solvers.greedy import greedy_solution
 from solvers.group_ip import choose_groups
 from solvers.group_lp import group_bound
+from solvers.highs_mip import highs_module
 from tests.solvers.test_dated_search import EXACT, dated_problem, feasible
 
 pytestmark = pytest.mark.skipif(
-    group_ip._highs_module() is None, reason="SciPy without its HiGHS bindings (needs 1.15+)"
+    highs_module() is None, reason="SciPy without its HiGHS bindings (needs 1.15+)"
 )
 
 
@@ -113,7 +114,7 @@ def test_a_window_fixes_the_other_hosts_at_the_incumbent():
     for g in window.columns:  # only the window's groups, none with a fixed host's visitor
         assert hosts[group.pool.host[g]]
         assert not taken & set(p.pair_visitor[group.pool.members[g]].tolist())
-    found, _, cut = window.solve(group_ip._highs_module(), 30.0, None, 0, None)
+    found, _, cut = window.solve(highs_module(), 30.0, None, 0, None)
     assert found is not None and not cut and feasible(p, found)
     assert np.array_equal(found[0] & outside, start[0] & outside)
     assert p.objective(*found) >= p.objective(*start)
