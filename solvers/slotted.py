@@ -19,15 +19,19 @@ chosen, what remains is a plain assignment, which the slot-free solver handles v
    pool too large for its root LP in windows of hosts, the others fixed; a pool taken whole
    with each host's best groups at the LP's prices besides): better groups traded across
    hosts and quotas.
+2c. The polish (``solvers.refit.polish``, after the phases named in ``POLISH_AFTER``): the
+   incumbent's slots fixed, its members re-chosen across every host at once by the LP over
+   the pairs fitting them and HiGHS' MIP over the pairs where that LP and the incumbent
+   differ (moves that trade the SME share's margin and the quotas across many hosts, which
+   neighbourhoods of a few hosts miss).
 3. Large-neighbourhood search with CP-SAT (``solvers.lns``): a few hosts at a time, first
    where the group LP disagrees with the incumbent, then every other host by what its best
-   pair of a free visitor would add (``solvers.seeds``), and the hosts furthest from their best
-   group at the group LP's prices together (``solvers.priced``); each a small model CP-SAT
-   closes. A small
-   problem (at most ``WHOLE_PAIRS`` pairs) is one neighbourhood: CP-SAT solves it whole, and
-   may prove it.
-4. A last refit of the incumbent's slots (every pair re-chosen under them, from the
-   incumbent).
+   pair of a free visitor would add (``solvers.seeds``), and the hosts furthest from their
+   best group at the group LP's prices together (``solvers.priced``); each a small model
+   CP-SAT closes. A small problem (at most ``WHOLE_PAIRS`` pairs) is one neighbourhood:
+   CP-SAT solves it whole, and may prove it.
+4. The polish of the search's answer (without HiGHS' bindings, a last refit of its slots:
+   every pair re-chosen under them by ``solvers.plain``, from the incumbent).
 
 Budgets are work (HiGHS iterations, CP-SAT deterministic time), shares of the time limit;
 ``SolverOptions.deadline`` is the wall-clock safety net: a phase that meets it stops with
@@ -51,7 +55,7 @@ from solvers.lns import improve, search_speedup
 from solvers.options import SolverOptions, past_deadline
 from solvers.priced import PricedHosts
 from solvers.problem import AssignmentProblem
-from solvers.refit import refit, without_slots
+from solvers.refit import polish, refit, without_slots
 from solvers.relaxation import solve_relaxation
 from solvers.result import Solution, SolveResult, SolveStatus, solve_result
 from solvers.seeds import seed_hosts
@@ -94,6 +98,11 @@ LNS_SHARE = 0.2
 # slot-free LP, the refits; unloaded 1.5 s at 13,800 pairs, 8.5 s at 98,800); the search the rest
 BASE_S = 0.5
 BASE_S_PER_PAIR = 8e-5
+# the polish after the search (``solvers.refit.polish``: the incumbent's slots fixed, its
+# members re-chosen across every host by an LP and a MIP over the pairs where it differs):
+# this share of the budget, taken from the search
+POLISH_SHARE = 0.08
+POLISH_AFTER = ("group_ip", "search")
 WHOLE_PAIRS = 1_500  # up to this many pairs, CP-SAT solves the whole problem
 SETTLED_GAP = 0.005  # the group LP's prices guide the search's seeds when this near (_settled)
 # what the manifest and the terminal name the solver (its phases, above)
@@ -143,6 +152,25 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
 
     def lap(name: str, since: float) -> None:
         stats[f"{name}_time_s"] = round(time.perf_counter() - since, 3)
+
+    polish_work = 0.0  # the polishes' work so far (counted, as the group IP's)
+
+    def polished(after: str) -> bool:
+        """Polish the incumbent after the phase ``after`` (``POLISH_AFTER``); False when it
+        did not run (not there, past the deadline, no HiGHS)."""
+        nonlocal polish_work
+        if after not in POLISH_AFTER or problem.n_pairs <= WHOLE_PAIRS or past_deadline(options):
+            return False
+        clock = time.perf_counter()
+        step = polish(problem, best, POLISH_SHARE * budget, options.seed, options.deadline)
+        polish_work += step.work_s
+        lap(f"polish_{after}", clock)
+        stats[f"polish_{after}_free"] = step.free
+        stats[f"polish_{after}_work_s"] = round(step.work_s, 3)
+        if step.cut:
+            cuts.append("polish")
+        consider(f"polish_{after}", step.solution)
+        return step.work_s > 0
 
     bound: int | None = None
     group = None
@@ -198,6 +226,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                 problem, group.slot_mass + 1e-3 * problem.slot_mass(group.pair_mass)
             )
             consider("group_lp_refit", refit(problem, opened, options, budget * REFIT_SHARE))
+            polished("group_lp_refit")
             groups = None if group.pool is None else group.pool.groups
             priced = PricedHosts(problem, group.duals, _settled(group), groups)
             if not past_deadline(options):
@@ -206,7 +235,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                     problem,
                     group,
                     best,
-                    work_s=_group_ip_work(problem, budget, group),
+                    work_s=_group_ip_work(problem, budget, group, polish_work),
                     seed=options.seed,
                     deadline=_group_deadline(options.deadline, budget),
                     priced=priced,
@@ -222,6 +251,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
                     if choice.cut:
                         cuts.append("group IP")
                     consider("group_ip", choice.solution)
+            polished("group_ip")
 
     objective = problem.objective(*best)
     if bound is not None and objective >= bound:
@@ -241,11 +271,14 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
             bound = cp_bound if bound is None else min(bound, cp_bound)
     elif not past_deadline(options):
         seeds = seed_hosts(problem, best, group, priced)
+        search_work = _search_work(problem, budget, group, ip_work + polish_work)
+        if "search" in POLISH_AFTER:  # the last polish's work, kept for it
+            search_work = max(LNS_SHARE * budget / 2, search_work - POLISH_SHARE * budget)
         found = improve(
             problem,
             best,
             seeds,
-            work=_search_work(problem, budget, group, ip_work) * search_speedup(options.workers),
+            work=search_work * search_speedup(options.workers),
             workers=options.workers,
             seed=options.seed,
             deadline=options.deadline,
@@ -255,7 +288,8 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
         if "lns_cut_by_wall_clock" in stats:
             cuts.append("LNS")
         consider("lns", found)
-        if not past_deadline(options) and best[1] is not None:
+        # the last polish, or (without it) a last refit of the incumbent's slots
+        if not polished("search") and not past_deadline(options) and best[1] is not None:
             consider("last_refit", refit(problem, best[1], options, budget * REFIT_SHARE, best[0]))
     else:
         cuts.append("before LNS")
@@ -290,11 +324,13 @@ def _work_before(problem: AssignmentProblem, group: GroupBound | None, ip_work: 
     return before + (0.0 if group is None else group.work_s)
 
 
-def _group_ip_work(problem: AssignmentProblem, budget: float, group: GroupBound) -> float:
+def _group_ip_work(
+    problem: AssignmentProblem, budget: float, group: GroupBound, polish_work: float = 0.0
+) -> float:
     """The group IP's work: its share of the budget, at most what the phases before it leave
     the search beyond its least share (where the group LP takes its whole share, at 5,000
     visitors and up, the IP takes from the search, not from the user's clock)."""
-    left = budget * (1 - LNS_SHARE) - _work_before(problem, group, 0.0)
+    left = budget * (1 - LNS_SHARE) - _work_before(problem, group, polish_work)
     return max(0.0, min(budget * GROUP_IP_SHARE, left))
 
 
