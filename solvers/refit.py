@@ -4,6 +4,7 @@ slot layer, whose optimum bounds the slotted one (``without_slots``)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -15,13 +16,20 @@ from solvers.plain import solve_plain
 from solvers.problem import AssignmentProblem
 from solvers.result import Solution
 
+log = logging.getLogger(__name__)
+
 # the polish (``polish``): the LP's share of its work; a pair agrees with the incumbent where
 # its LP value is within AGREE of the incumbent's 0 or 1; at most MOST_FREE pairs go to the MIP
 LP_SHARE = 0.8
 AGREE = 1e-6
 MOST_FREE = 5_000
-# work per dual simplex iteration and row, and per MIP call back and nonzero (measured below)
+# its LP's work: per dual simplex iteration and row, and per pair fitting the slots (building
+# the rows, reading the answer); its iterations per such pair were 0.28 to 0.35 at 800 to
+# 5,000 tight visitors (1,589 of 5,584 pairs to 12,126 of 36,118; 1.41 s at 5,000, unloaded);
+# then per call back and nonzero of its MIP
 POLISH_SECONDS_PER_ROW_ITERATION = 1.8e-8
+POLISH_SECONDS_PER_PAIR = 1e-5
+ITERATIONS_PER_PAIR = 0.35
 MIP_SECONDS_PER_CALL_NONZERO = 2.5e-6
 
 
@@ -116,12 +124,23 @@ def polish(
     if open_slots is None or highs is None:
         return Polish(None, 0.0, 0, False)
     keep = problem.fitting(open_slots)
+    if not polish_fits(problem, open_slots, work_s, keep):
+        return Polish(None, 0.0, 0, False)
     fixed = _with_slots_fixed(problem, open_slots, keep)
     rows = LpRows(fixed)
     every = np.arange(fixed.n_pairs)
     lp_work = LP_SHARE * work_s
     lp = rows.solve(every, {"maxiter": _iterations(lp_work, rows.n_rows)})
-    spent = min(lp_work, rows.iterations * rows.n_rows * POLISH_SECONDS_PER_ROW_ITERATION)
+    spent = min(
+        lp_work,
+        rows.iterations * rows.n_rows * POLISH_SECONDS_PER_ROW_ITERATION
+        + POLISH_SECONDS_PER_PAIR * fixed.n_pairs,
+    )
+    log.debug(
+        "polish LP: %d pairs, %d rows, %d iterations (cap %d), %s",
+        *(fixed.n_pairs, rows.n_rows, rows.iterations, _iterations(lp_work, rows.n_rows)),
+        "solved" if lp is not None else "not solved",
+    )
     if lp is None:
         return Polish(None, lp_work, 0, False)
     start = selected[keep]
@@ -162,6 +181,21 @@ def polish(
         and problem.objective(chosen, used) > problem.objective(selected, open_slots)
     )
     return Polish((chosen, used) if better else None, spent, len(differs), answer.cut)
+
+
+def polish_fits(
+    problem: AssignmentProblem,
+    open_slots: np.ndarray,
+    work_s: float,
+    keep: np.ndarray | None = None,
+) -> bool:
+    """The polish's LP expected to end within its share of ``work_s`` (at 5,000 tight
+    visitors in 30 s it would not: its LP cut short, the work lost to the search)."""
+    pairs = int((problem.fitting(open_slots) if keep is None else keep).sum())
+    rows = problem.n_visitors + problem.n_hosts
+    iterations = ITERATIONS_PER_PAIR * pairs
+    predicted = iterations * rows * POLISH_SECONDS_PER_ROW_ITERATION
+    return predicted + POLISH_SECONDS_PER_PAIR * pairs <= LP_SHARE * work_s
 
 
 def _iterations(work_s: float, n_rows: int) -> int:

@@ -55,7 +55,7 @@ from solvers.lns import improve, search_speedup
 from solvers.options import SolverOptions, past_deadline
 from solvers.priced import PricedHosts
 from solvers.problem import AssignmentProblem
-from solvers.refit import polish, refit, without_slots
+from solvers.refit import polish, polish_fits, refit, without_slots
 from solvers.relaxation import solve_relaxation
 from solvers.result import Solution, SolveResult, SolveStatus, solve_result
 from solvers.seeds import seed_hosts
@@ -272,7 +272,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
     elif not past_deadline(options):
         seeds = seed_hosts(problem, best, group, priced)
         search_work = _search_work(problem, budget, group, ip_work + polish_work)
-        if "search" in POLISH_AFTER:  # the last polish's work, kept for it
+        if _last_polish_fits(problem, best, budget):  # its work, kept for it
             search_work = max(LNS_SHARE * budget / 2, search_work - POLISH_SHARE * budget)
         found = improve(
             problem,
@@ -305,6 +305,14 @@ def _settled(group: GroupBound) -> bool:
     60 s: 0.06 to 0.12%; at 30 s 1.1% and 20,000 at 120 s 4.1%, where ranking the search's
     seeds and hosts by its prices cost 4.68% -> 4.98% and 20.3% -> 22.4%)."""
     return abs(group.bound - group.master) <= SETTLED_GAP * max(1.0, abs(group.bound))
+
+
+def _last_polish_fits(problem: AssignmentProblem, incumbent: Solution, budget: float) -> bool:
+    """The polish after the search runs, and its LP is expected to fit its work."""
+    slots = incumbent[1]
+    if "search" not in POLISH_AFTER or slots is None:
+        return False
+    return polish_fits(problem, slots, POLISH_SHARE * budget)
 
 
 def _group_deadline(deadline: float | None, budget: float) -> float | None:

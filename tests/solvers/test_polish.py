@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 import solvers.group_ip as group_ip
+import solvers.refit as refit_module
 import solvers.slotted as slotted_module
 from solvers.cpsat_model import run_cpsat
 from solvers.greedy import greedy_solution
 from solvers.highs_mip import highs_module
 from solvers.options import SolverOptions
-from solvers.refit import _with_slots_fixed, polish
+from solvers.refit import _with_slots_fixed, polish, polish_fits
 from solvers.slotted import solve_slotted
 from tests.solvers.test_dated_search import EXACT, dated_problem, feasible
 
@@ -77,8 +78,10 @@ def test_polish_leaves_an_incumbent_it_cannot_improve_and_a_budget_too_small_for
     assert once.solution is not None
     again = polish(p, once.solution, work_s=5.0)
     assert again.solution is None  # the optimum with those slots: nothing better
-    starved = polish(p, start, work_s=1e-9)
-    assert starved.solution is None and starved.free == 0 and starved.work_s <= 1e-9
+    # an LP predicted not to end within the work is not started: nothing spent
+    assert not polish_fits(p, start[1], 1e-6) and polish_fits(p, start[1], 5.0)
+    starved = polish(p, start, work_s=1e-6)
+    assert starved.solution is None and starved.free == 0 and starved.work_s == 0.0
 
 
 def test_the_solver_polishes_after_the_group_ip_and_the_search_the_same_way_twice(monkeypatch):
@@ -98,3 +101,21 @@ def test_the_solver_polishes_after_the_group_ip_and_the_search_the_same_way_twic
         answers.append(solution)
     assert np.array_equal(answers[0][0], answers[1][0])
     assert np.array_equal(answers[0][1], answers[1][1])
+
+
+def test_where_the_polish_would_not_fit_its_work_the_search_keeps_it_and_a_refit_ends(
+    monkeypatch,
+):
+    """A polish whose LP is predicted beyond its work (5,000 visitors in 30 s) spends nothing,
+    the search keeps the work kept for it, and the last refit of the slots runs instead."""
+    monkeypatch.setattr(group_ip, "MAX_NONZEROS", 500)
+    monkeypatch.setattr(group_ip, "WINDOW_NONZEROS", 1_500)
+    p = dated_problem(5, n_visitors=200, n_hosts=50)
+    fitting = solve_slotted(p, SolverOptions(time_limit_s=6, workers=2, seed=0))
+    monkeypatch.setattr(refit_module, "ITERATIONS_PER_PAIR", 1e9)
+    found = solve_slotted(p, SolverOptions(time_limit_s=6, workers=2, seed=0))
+    assert feasible(p, (found.selected, found.open_slots))
+    assert found.stats["polish_search_work_s"] == 0.0
+    assert "last_refit_objective" in found.stats
+    assert "last_refit_objective" not in fitting.stats
+    assert found.stats["lns_deterministic_time"] > fitting.stats["lns_deterministic_time"]
