@@ -1,6 +1,8 @@
-"""The refit: with the open slots fixed, what remains of the dated model is a plain assignment
-(``solvers.plain``), re-chosen over the pairs fitting them; and the plain problem without the
-slot layer, whose optimum bounds the slotted one (``without_slots``)."""
+"""With the open slots fixed, what remains of the dated model is a plain assignment over the
+pairs fitting them: the refit re-chooses it with the plain solver (``solvers.plain``), the
+polish (``polish``) from the incumbent by an LP and a MIP over the pairs where they differ.
+And the plain problem without the slot layer, whose optimum bounds the slotted one
+(``without_slots``)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ MOST_FREE = 5_000
 # its LP's work: per dual simplex iteration and row, and per pair fitting the slots (building
 # the rows, reading the answer); its iterations per such pair were 0.28 to 0.35 at 800 to
 # 5,000 tight visitors (1,589 of 5,584 pairs to 12,126 of 36,118; 1.41 s at 5,000, unloaded);
-# then per call back and nonzero of its MIP
+# then per call back and nonzero of its MIP, as the group IP's windows (``solvers.group_ip``)
 POLISH_SECONDS_PER_ROW_ITERATION = 1.8e-8
 POLISH_SECONDS_PER_PAIR = 1e-5
 ITERATIONS_PER_PAIR = 0.35
