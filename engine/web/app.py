@@ -238,7 +238,12 @@ def create_app(folder: Path) -> FastAPI:
             return unauthorised(request)
         if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
             return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
-        item = await request.json()
+        try:
+            item = await request.json()
+            if not isinstance(item, dict):
+                raise TypeError("the body is not an object")
+        except (ValueError, TypeError):
+            return JSONResponse({"detail": "send a JSON object {visitor_id, host_id, note?}"}, 422)
         outcome = _take(found, str(item.get("visitor_id", "")), str(item.get("host_id", "")),
                         str(item.get("note", "")), "api")  # fmt: skip
         return JSONResponse(outcome, status_code=200 if outcome["ok"] else 409)

@@ -127,3 +127,19 @@ def test_a_damaged_decision_log_is_said_not_read_as_empty(review):
     response = client(review, review.token_office).get("/api/proposals")
     assert response.status_code == 503
     assert "is empty (0 bytes)" in response.text and "cxmatch log restore" in response.text
+
+
+def test_a_body_that_is_not_the_json_asked_for_is_a_422_and_records_nothing(review):
+    """Anything a person can type is untrusted: text that is not JSON, or JSON of the wrong
+    shape, on either post is a 422 saying what to send, never a server error."""
+    api = client(review, review.token_a)
+    for path in ("/api/decisions", "/api/alternatives"):
+        for body in ("not json", "[1, 2", "42"):
+            answer = api.post(path, content=body, headers={"Content-Type": "application/json"})
+            assert answer.status_code == 422, (path, body)
+            assert "send a JSON" in answer.json()["detail"]
+    for shape in ([["V", "H"]], "text"):
+        assert api.post("/api/decisions", json=shape).status_code == 422
+    for shape in ([{"visitor_id": "V", "host_id": "H"}], "text", 3):
+        assert api.post("/api/alternatives", json=shape).status_code == 422
+    assert read_log(log_path(review.folder)).empty
