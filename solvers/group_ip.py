@@ -347,11 +347,6 @@ def _as_solution(
             open_slots[joins[problem.slot_host[joins] == host]] = True
         elif slot < 0:
             return None
-    if not (
-        problem.slots_ok(selected, open_slots)
-        and problem.sme_share_ok(selected)
-        and problem.sets_ok(selected)
-        and problem.caps_ok(selected)
-    ):
+    if not problem.keeps_rules(selected, open_slots):
         return None
     return selected, open_slots

@@ -290,7 +290,7 @@ class _Search:
         candidate = merge(self.problem, self.best, part, found)
         if running.merges < self.merges:  # merged into since it started
             now = self.problem.objective(*candidate)
-            if now <= self.value or not _shared_rows_ok(self.problem, candidate[0]):
+            if now <= self.value or not self.problem.shared_rows_ok(candidate[0]):
                 self.clashed += 1
                 return
             gain = now - self.value
@@ -347,10 +347,3 @@ def _held(problem: AssignmentProblem, held: np.ndarray, running: deque[_Running]
         sets = np.zeros(len(problem.set_limit), dtype=bool)
         sets[theirs[theirs >= 0]] = True
     return Held(int(held[0]), int(held[1]), tuple(int(h) for h in held[2:]), sets)
-
-
-def _shared_rows_ok(problem: AssignmentProblem, selected: np.ndarray) -> bool:
-    """The rows every pair shares: the SME share (and in expectation), caps, limited sets."""
-    return (
-        problem.sme_share_ok(selected) and problem.caps_ok(selected) and problem.sets_ok(selected)
-    )

@@ -306,6 +306,15 @@ class AssignmentProblem:
             for q in self.quotas
         ]
 
+    def shared_rows_ok(self, selected: np.ndarray) -> bool:
+        """The rows every pair shares: the SME share (and in expectation), caps, limited sets."""
+        return self.sme_share_ok(selected) and self.caps_ok(selected) and self.sets_ok(selected)
+
+    def keeps_rules(self, selected: np.ndarray, open_slots: np.ndarray | None) -> bool:
+        """The slots (every pair in an open one, rooms, groups per host) and the shared rows:
+        what a solution assembled outside a model (merged, chosen among groups) must keep."""
+        return self.slots_ok(selected, open_slots) and self.shared_rows_ok(selected)
+
     def sme_share_ok(self, selected: np.ndarray) -> bool:
         """The SME share of proposals (with the fixed exchanges), and in expectation too when
         the problem has expected weights."""

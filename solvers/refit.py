@@ -132,7 +132,8 @@ def polish(
     rows = LpRows(fixed)
     every = np.arange(fixed.n_pairs)
     lp_work = LP_SHARE * work_s
-    lp = rows.solve(every, {"maxiter": _iterations(lp_work, rows.n_rows)})
+    cap = _iterations(lp_work, rows.n_rows)
+    lp = rows.solve(every, {"maxiter": cap})
     spent = min(
         lp_work,
         rows.iterations * rows.n_rows * POLISH_SECONDS_PER_ROW_ITERATION
@@ -140,7 +141,7 @@ def polish(
     )
     log.debug(
         "polish LP: %d pairs, %d rows, %d iterations (cap %d), %s",
-        *(fixed.n_pairs, rows.n_rows, rows.iterations, _iterations(lp_work, rows.n_rows)),
+        *(fixed.n_pairs, rows.n_rows, rows.iterations, cap),
         "solved" if lp is not None else "not solved",
     )
     if lp is None:
@@ -175,13 +176,8 @@ def polish(
     chosen = np.zeros(problem.n_pairs, dtype=bool)
     chosen[np.flatnonzero(keep)[chosen_plain]] = True
     used = open_slots & (problem.slot_mass(chosen.astype(float)) > 0)
-    better = (
-        problem.slots_ok(chosen, used)
-        and problem.sme_share_ok(chosen)
-        and problem.sets_ok(chosen)
-        and problem.caps_ok(chosen)
-        and problem.objective(chosen, used) > problem.objective(selected, open_slots)
-    )
+    gained = problem.objective(chosen, used) > problem.objective(selected, open_slots)
+    better = gained and problem.keeps_rules(chosen, used)
     return Polish((chosen, used) if better else None, spent, len(differs), answer.cut)
 
 

@@ -70,8 +70,9 @@ def grow(
     taken: np.ndarray | None = None,
 ) -> np.ndarray:
     """The seed host, then the hosts holding the visitors of its best pairs, then those
-    visitors' other best hosts (``wanted``: ``wanted_hosts`` and the worth they are ranked by), up to ``limits`` (hosts,
-    about so many pairs), none of ``taken`` (bool per host: another neighbourhood's)."""
+    visitors' other best hosts (``wanted``: ``wanted_hosts`` and the worth they are ranked
+    by), up to ``limits`` (hosts, about so many pairs), none of ``taken`` (bool per host:
+    another neighbourhood's)."""
     (wants, worth), (most_hosts, most_pairs) = wanted, limits
     selected, _ = solution
     host_of = np.full(problem.n_visitors, -1)
