@@ -156,7 +156,7 @@ def choose_groups(
 
 
 def _with_alternatives(pool: Any, prices: np.ndarray, work_s: float, master: Any) -> Any:
-    """The pool taken whole with ``ALTERNATIVES`` more groups per host (``_Columns.
+    """The pool taken whole with ``ALTERNATIVES`` more groups per host (``GroupPool.
     add_alternatives`` at the group LP's best prices), when they keep it within
     MAX_NONZEROS and the budget gives it ALTERNATIVES_MIN_CALLS; else as it was (``master``:
     its matrix and values)."""

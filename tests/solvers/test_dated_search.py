@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import solvers.group_lp as group_lp
+import solvers.group_pool as group_pool
 import solvers.slotted as slotted_module
 from solvers.cpsat_model import run_cpsat
 from solvers.greedy import greedy_solution
@@ -144,11 +145,63 @@ def test_the_boxed_group_lp_converges_to_the_bound_of_the_unboxed_one(seed, monk
     assert boxed.bound == pytest.approx(unboxed.bound, abs=tolerance)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_purged_group_lp_converges_to_the_bound_and_keeps_every_group_in_its_pool(
+    seed, monkeypatch
+):
+    p = dated_problem(seed, n_visitors=60, n_hosts=15)
+    monkeypatch.setattr(group_lp, "PURGE", float("inf"))
+    kept = group_bound(p, None, [greedy_solution(p)], max_rounds=100)
+    added: set[tuple[int, int, bytes]] = set()
+    purged = [0]
+    add, keep = group_pool.GroupPool.add, group_pool.GroupPool.keep
+
+    def recording_add(self, host, slot, members):
+        new = add(self, host, slot, members)
+        if new:
+            added.add((host, slot, np.sort(members).tobytes()))
+        return new
+
+    def counting_keep(self, mask):
+        purged[0] += int((~mask).sum())
+        keep(self, mask)
+
+    monkeypatch.setattr(group_pool.GroupPool, "add", recording_add)
+    monkeypatch.setattr(group_pool.GroupPool, "keep", counting_keep)
+    monkeypatch.setattr(group_lp, "PURGE", 0.0)  # every group out of the master's solution
+    purging = group_bound(p, None, [greedy_solution(p)], max_rounds=100)
+    assert kept is not None and purging is not None and purging.pool is not None
+    assert purging.rounds < 100 and purged[0] > 0
+    tolerance = 2 * group_lp.GROUP_TOLERANCE * abs(kept.bound) + 1.0
+    assert purging.bound == pytest.approx(kept.bound, abs=tolerance)
+    pool = purging.pool
+    keys = [(h, s, m.tobytes()) for h, s, m in zip(pool.host, pool.slot, pool.members, strict=True)]
+    assert len(keys) == len(set(keys))  # each group once, purged or not
+    assert set(keys) == added and not pool.retired  # every group generated is back
+
+
+def test_a_purged_group_priced_again_joins_the_master_once():
+    p = dated_problem(2, n_visitors=60, n_hosts=15)
+    rows = LpRows(p)
+    columns = group_pool.GroupPool(p, rows, HostGroups(p, rows))
+    columns.add_solution(greedy_solution(p))
+    n = len(columns.host)
+    assert n >= 3
+    first = (columns.host[0], columns.slot[0], columns.members[0].copy())
+    columns.keep(np.arange(n) >= 2)  # the first two purged
+    assert len(columns.host) == n - 2 and len(columns.retired) == 2
+    assert columns.add(*first)  # priced again: back in the master, no longer retired
+    assert len(columns.retired) == 1 and len(columns.host) == n - 1
+    columns.restore()
+    assert len(columns.host) == n and not columns.retired
+    assert not columns.add(*first)  # seen: not twice
+
+
 @pytest.mark.filterwarnings("ignore::scipy.optimize.OptimizeWarning")  # HiGHS' own option
 def test_a_boxed_master_keeps_its_prices_within_the_box():
     p = dated_problem(1, n_visitors=60, n_hosts=15)
     rows = LpRows(p)
-    columns = group_lp._Columns(p, rows, HostGroups(p, rows))
+    columns = group_pool.GroupPool(p, rows, HostGroups(p, rows))
     columns.add_solution(greedy_solution(p))
     relaxed, rhs = group_lp.master_rows(rows)
     matrix, value = columns.master()
