@@ -14,6 +14,7 @@ trail (``access.sqlite``) records who did what.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,14 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 ANSWERS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
+# the most one API post may carry (anything a person can type is untrusted: a body past these
+# is refused before it is read whole, nothing recorded): a night at 5,000 visitors has about
+# 3,200 proposals, two sides each
+MOST_ANSWERS = 10_000
+MOST_BODY_BYTES = 8 * 1024 * 1024
+TOO_LARGE = (
+    f"send at most {MOST_ANSWERS:,} answers and {MOST_BODY_BYTES // 2**20} MiB in one request"
+)
 
 
 def create_app(folder: Path) -> FastAPI:
@@ -203,8 +212,12 @@ def create_app(folder: Path) -> FastAPI:
         if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
             return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
         try:
-            body = await request.json()
+            body = await _json_body(request)
+            if isinstance(body, list) and len(body) > MOST_ANSWERS:
+                return JSONResponse({"detail": TOO_LARGE}, 413)
             answers = [_answer(item, index) for index, item in enumerate(body)]
+        except _TooLarge:
+            return JSONResponse({"detail": TOO_LARGE}, 413)
         except (ValueError, TypeError, AttributeError):
             return JSONResponse(
                 {"detail": "send a JSON list of {visitor_id, host_id, decision, side?, note?}"}, 422
@@ -239,9 +252,11 @@ def create_app(folder: Path) -> FastAPI:
         if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
             return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
         try:
-            item = await request.json()
+            item = await _json_body(request)
             if not isinstance(item, dict):
                 raise TypeError("the body is not an object")
+        except _TooLarge:
+            return JSONResponse({"detail": TOO_LARGE}, 413)
         except (ValueError, TypeError):
             return JSONResponse({"detail": "send a JSON object {visitor_id, host_id, note?}"}, 422)
         outcome = _take(found, str(item.get("visitor_id", "")), str(item.get("host_id", "")),
@@ -283,6 +298,26 @@ def create_app(folder: Path) -> FastAPI:
         return {"ok": taken.ok, "message": message, "proposal": taken.row}
 
     return app
+
+
+class _TooLarge(Exception):
+    """A request body past ``MOST_BODY_BYTES``."""
+
+
+async def _json_body(request: Request) -> Any:
+    """The request's JSON, read no further than ``MOST_BODY_BYTES`` (by its Content-Length
+    when it says, else as it streams): ``_TooLarge`` past them, ``ValueError`` for text that is
+    not JSON."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MOST_BODY_BYTES:
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MOST_BODY_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return json.loads(b"".join(chunks))
 
 
 def _answer(item: dict[str, Any], index: int) -> Answer:

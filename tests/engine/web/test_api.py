@@ -4,8 +4,11 @@ on cookie-authenticated posts, the security headers, escaping, revocation and th
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
+import engine.web.app as web_app
 from engine.review.log import log_path, read_log
 from engine.review.state import pair_states
 from engine.web.access import create_token, read_audit, revoke_token
@@ -143,3 +146,27 @@ def test_a_body_that_is_not_the_json_asked_for_is_a_422_and_records_nothing(revi
     for shape in ([{"visitor_id": "V", "host_id": "H"}], "text", 3):
         assert api.post("/api/alternatives", json=shape).status_code == 422
     assert read_log(log_path(review.folder)).empty
+
+
+def test_a_post_past_its_size_is_a_413_and_records_nothing(review, monkeypatch):
+    """More answers than one request may carry, or more bytes (said by Content-Length or
+    streamed without it), on either post: 413 saying the limits, nothing recorded."""
+    api = client(review, review.token_a)
+    visitor, host = sorted(review.mine(review.a))[0]
+    one = {"visitor_id": visitor, "host_id": host, "decision": "accepted"}
+    many = api.post("/api/decisions", json=[one] * (web_app.MOST_ANSWERS + 1))
+    assert many.status_code == 413 and "at most 10,000 answers" in many.json()["detail"]
+    monkeypatch.setattr(web_app, "MOST_BODY_BYTES", 200)
+    padded = {**one, "note": "x" * 300}
+    for path, body in (("/api/decisions", [padded]), ("/api/alternatives", padded)):
+        assert api.post(path, json=body).status_code == 413, path
+
+        def streamed(text: str = json.dumps(body)):
+            for start in range(0, len(text), 50):
+                yield text[start : start + 50].encode()
+
+        answer = api.post(path, content=streamed(), headers={"Content-Type": "application/json"})
+        assert answer.status_code == 413, path
+    assert read_log(log_path(review.folder)).empty
+    assert api.post("/api/decisions", json=[one]).status_code == 200  # within: recorded
+    assert len(read_log(log_path(review.folder))) >= 1
