@@ -66,9 +66,9 @@ FIRST_GROUPS_PER_HOST = 1_000
 # M), but at 5,000 tight visitors, 34.6 s of solver work, 13 rounds instead of 11, their
 # wall 17.0 s instead of 14.0 s (the work they were counted at: 17.3 s): mean gaps 0.56% ->
 # 0.45% over eight seeds and 0.54% -> 0.33% over four untuned ones, the bound tighter at
-# each of the twelve. Tried (the same seeds) 0.02: 0.455 / 0.329%; 0.1: - / 0.345%; 0.3 and
-# 1 (without the restore): 0.455 and 0.524% over the eight. The generated 5,000 visitors
-# and the 20,000 (two rounds in 120 s) are as without it
+# each of the twelve. Tried 0.02: 0.455 / 0.329%; 0.1: 0.345% over the four; 0.3 and 1
+# (without the restore): 0.455 and 0.524% over the eight. At 5,000 generated visitors little
+# changes (1.52 M units from the bound against 1.48 M), at 20,000 (two rounds) nothing
 PURGE = 0.05
 # HiGHS' interior point (each master from scratch: SciPy has no warm start; measured at
 # 5,000 tight visitors, 25,000 groups: 40 iterations in 2.5 s, dual simplex 15,000 in 6 s; a
