@@ -204,7 +204,7 @@ def kpis_with_diagnosis(result: NightResult) -> pd.DataFrame:
     for column in KPI_COLUMNS:
         if column not in table.columns:
             table[column] = None
-    table["diagnosis"] = table["diagnosis"].fillna("")
+    table["diagnosis"] = table["diagnosis"].astype(object).fillna("")
     return table[list(KPI_COLUMNS)]
 
 
