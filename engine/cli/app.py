@@ -39,6 +39,12 @@ MAX_WORKERS = 64
 MAX_TOP_K = 10_000
 MAX_SEED = 2**31 - 1  # CP-SAT's random seed is a 32-bit integer
 MAX_PROFILES = 1_000_000  # profiles cxmatch generate writes per side
+# --pace: run and nightly (engine.cli.pace)
+PACE_OPTION = typer.Option(
+    help="seconds this machine takes for one of the time plan's (its reference machine's); "
+    "default: measured once a boot, or CXMATCH_PACE. A run's manifest has it (options.pace): "
+    "the same pace, inputs, seed and workers give the same proposals on any machine",
+)
 MAX_NAME_BYTES = 255  # a file name, on every common file system
 # the errors of a file system that refuses a write (or a read): read-only, full, not permitted
 FILE_SYSTEM_REFUSALS = {
@@ -125,6 +131,7 @@ def fail(code: int, message: str) -> typer.Exit:
 
 def exit_code(error: BaseException) -> int:
     """The exit code of a failure (README "Exit codes"): every refusal the engine raises."""
+    from engine.cli.pace import BadPace
     from engine.output.folders import RunUnreadable
     from engine.output.model_files import ModelInvalid
     from engine.output.store import OutputExists
@@ -152,6 +159,7 @@ def exit_code(error: BaseException) -> int:
         | ModelInvalid
         | NotComparable
         | BadOption
+        | BadPace
         | PartlyRefused,
     ):
         return exitcodes.BAD_INPUT

@@ -11,6 +11,7 @@ from engine.cli.app import (
     MAX_SEED,
     MAX_TIME_LIMIT_S,
     MAX_WORKERS,
+    PACE_OPTION,
     BadOption,
     PartlyRefused,
     Progress,
@@ -96,18 +97,25 @@ def nightly(
     night: Annotated[
         str | None, typer.Option(help="the night, YYYY-MM-DD (default: today, UTC)")
     ] = None,
-    time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 60.0,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            help="the night's time, seconds (the solver gets what the other stages leave)"
+        ),
+    ] = 60.0,
     seed: Annotated[int, typer.Option(help="solver random seed")] = 0,
     workers: Annotated[int, typer.Option(help="solver threads")] = 2,
     with_contacts: Annotated[
         bool, typer.Option("--with-contacts", help="put contact data in the proposals workbook")
     ] = False,
+    pace: Annotated[float | None, PACE_OPTION] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Import decisions from CAMPAIGN/inbox, run the night, write its run folder and report.
 
     Safe to re-run: the same night twice gives the same run and records no decision twice.
     """
+    from engine.cli.pace import machine_pace
     from engine.night.options import RunOptions
     from engine.review.nightly import NightlyOptions, run_nightly
 
@@ -117,8 +125,9 @@ def nightly(
     whole("--seed", seed, 0, MAX_SEED)
     out_folder("--runs", runs)
     day = night_date("--night", night)
+    machine = machine_pace(pace)  # measured once a boot (about 2.5 s) unless given
     options = NightlyOptions(
-        run=RunOptions(time_limit_s=time_limit, workers=workers, seed=seed),
+        run=RunOptions(time_limit_s=time_limit, workers=workers, seed=seed, pace=machine.value),
         runs=runs,
         night=day,
         include_contacts=with_contacts,

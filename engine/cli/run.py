@@ -15,6 +15,7 @@ from engine.cli.app import (
     MAX_TIME_LIMIT_S,
     MAX_TOP_K,
     MAX_WORKERS,
+    PACE_OPTION,
     BadOption,
     Progress,
     app,
@@ -92,6 +93,7 @@ def run(
             "lead_days (default: today; the bundled demo: its own date)",
         ),
     ] = None,
+    pace: Annotated[float | None, PACE_OPTION] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """The nightly job: score every eligible pair, solve one global assignment, write a run.
@@ -101,6 +103,7 @@ def run(
     import time
 
     started = time.perf_counter()  # --time-limit counts from here
+    from engine.cli.pace import machine_pace
     from engine.night.options import RunOptions
     from engine.output.run_folder import write_run
     from engine.output.store import OutputExists, new_run_id
@@ -117,6 +120,7 @@ def run(
     whole("--top-k", top_k, 1, MAX_TOP_K)
     whole("--seed", seed, 0, MAX_SEED)
     out_folder("--out", out)
+    machine = machine_pace(pace)  # measured once a boot (about 2.5 s) unless given
     progress = Progress(interactive())
     run_id = new_run_id()
     # runs live beside the campaign's decision log, where `nightly` and `decide` find them
@@ -142,6 +146,7 @@ def run(
         carryover=carry,
         scorer=scorer,
         as_of=night,
+        pace=machine.value,
         started=started,
     )
     result = checked_night(loaded, options, progress)
@@ -163,7 +168,8 @@ def run(
         f"{len(result.proposals)} proposals -> {target}\n"
         f"  solver {solve.solver}: {solve.status.value}, objective {solve.objective}, "
         f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s{cut}; "
-        f"run {time.perf_counter() - started:.1f}s of --time-limit {time_limit:g}s\n"
+        f"run {time.perf_counter() - started:.1f}s of --time-limit {time_limit:g}s, "
+        f"this machine's {machine.words()}\n"
         f"  SME share {share:.1%}; expected exchanges still needed for the targets "
         f"{still_missing(result.kpis):,.1f}; "
         f"checker: no broken rule\n" + left_out_summary(result.unmatched)

@@ -113,34 +113,36 @@ RESERVE_MARGIN = 1.2  # or this many times that slowed down as the stages before
 # were (at 5,000 visitors under a test suite on both cores, 1.6 x: a 60 s run took 81 s)
 
 
-def stage_times(n_candidates: int) -> tuple[float, float]:
+def stage_times(n_candidates: int, pace: float = 1.0) -> tuple[float, float]:
     """(before, after): the predicted seconds of the stages before and after the solve (the
-    diagnosis apart), unloaded."""
+    diagnosis apart), unloaded, on a machine of ``pace`` (1: the reference machine)."""
     before = BEFORE_S + BEFORE_S_PER_CANDIDATE * n_candidates
-    return before, AFTER_S + AFTER_S_PER_CANDIDATE * n_candidates
+    return pace * before, pace * (AFTER_S + AFTER_S_PER_CANDIDATE * n_candidates)
 
 
-def solver_budget(n_candidates: int, time_limit_s: float) -> tuple[float, float]:
+def solver_budget(n_candidates: int, time_limit_s: float, pace: float = 1.0) -> tuple[float, float]:
     """(the solver's work budget, the after-solve reserve) in seconds for a run of
     ``time_limit_s`` that kept ``n_candidates`` candidate pairs (the scoring of every pair is
-    fast enough to be in the fixed part)."""
-    before, after = stage_times(n_candidates)
+    fast enough to be in the fixed part), on a machine of ``pace``: the budget is in the
+    reference machine's seconds (the solver's work counts), the reserve in this machine's."""
+    before, after = stage_times(n_candidates, pace)
     stages = before + after + diagnosis_time(time_limit_s)
     unloaded = UNLOADED_SHARE * time_limit_s - stages
     loaded = ((1 + OVERRUN) * time_limit_s + OVERRUN_S) / LOAD_FACTOR - stages
-    return max(SOLVER_MINIMUM_S, min(unloaded, loaded) / SOLVER_OVERRUN), after
+    work = min(unloaded, loaded) / (SOLVER_OVERRUN * pace)
+    return max(SOLVER_MINIMUM_S, work), after
 
 
 def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveResult:
     """Solve with the work budget the run's time limit leaves the solver, and the wall-clock
     deadline (the run's start plus 1.1 x its limit + 10 s, less the after-solve reserve, more
     of it when the stages before ran slower than planned) as a safety net."""
-    work, after = solver_budget(problem.n_pairs, options.time_limit_s)
+    work, after = solver_budget(problem.n_pairs, options.time_limit_s, options.pace)
     now = time.perf_counter()
     started = now if options.started is None else options.started
     # how much slower than planned the stages before the solve ran (the machine's load now):
     # the stages after it will be as slow, so the deadline keeps that much more for them
-    slowdown = max(1.0, (now - started) / stage_times(problem.n_pairs)[0])
+    slowdown = max(1.0, (now - started) / stage_times(problem.n_pairs, options.pace)[0])
     reserve = max(LOAD_MARGIN, RESERVE_MARGIN * slowdown) * (
         after + diagnosis_time(options.time_limit_s)
     )
@@ -148,7 +150,7 @@ def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveRe
     # its minimum on the clock too, with room for a loaded machine (twice the minimum: a
     # 4 s solve cut at 4 s of wall time under load is no longer reproducible)
     deadline = max(time.perf_counter() + CLOCK_MINIMUM_S, end)
-    return solve(
+    solved = solve(
         problem,
         SolverOptions(
             time_limit_s=work,
@@ -157,6 +159,9 @@ def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveRe
             deadline=deadline,
         ),
     )
+    # the manifest says what the plan gave (the same budget and pace: the same proposals)
+    solved.stats["work_budget_s"] = round(work, 3)
+    return solved
 
 
 def organisation_sets(

@@ -173,7 +173,7 @@ def run_night(
         started
         + options.time_limit_s
         - time.perf_counter()
-        - LOAD_MARGIN * AFTER_S_PER_CANDIDATE * problem.n_pairs
+        - LOAD_MARGIN * options.pace * AFTER_S_PER_CANDIDATE * problem.n_pairs
     )
     budget = max(0.5, min(diagnosis_time(options.time_limit_s) / 2, left / 2))
     diagnosis = Diagnosis(supply, rule_costs(slot_free, time_budget_s=budget))

@@ -23,6 +23,9 @@ class RunOptions:
     carryover: Carryover | None = None
     # the night's date: no proposal starts before it plus policy.lead_days (None: today, UTC)
     as_of: date | None = None
+    # the seconds this machine takes for a second of the time plan's (engine.night.encode,
+    # measured on its reference machine): the CLI measures it (engine.cli.pace); 1 elsewhere
+    pace: float = 1.0
     # when the run began (``time.perf_counter``; None: when the night began): ``time_limit_s``
     # bounds the whole run from here, loading to writing
     started: float | None = None
