@@ -189,11 +189,19 @@ def polish_fits(
 ) -> bool:
     """The polish's LP expected to end within its share of ``work_s`` (at 5,000 tight
     visitors in 30 s it would not: its LP cut short, the work lost to the search)."""
+    return polish_need(problem, open_slots, keep) <= work_s
+
+
+def polish_need(
+    problem: AssignmentProblem, open_slots: np.ndarray, keep: np.ndarray | None = None
+) -> float:
+    """The least work the polish fits in with these open slots: its LP's predicted work
+    (dual simplex iterations as pairs, each costing the rows) over its share of the work."""
     pairs = int((problem.fitting(open_slots) if keep is None else keep).sum())
     rows = problem.n_visitors + problem.n_hosts
     iterations = ITERATIONS_PER_PAIR * pairs
     predicted = iterations * rows * POLISH_SECONDS_PER_ROW_ITERATION
-    return predicted + POLISH_SECONDS_PER_PAIR * pairs <= LP_SHARE * work_s
+    return (predicted + POLISH_SECONDS_PER_PAIR * pairs) / LP_SHARE
 
 
 def _iterations(work_s: float, n_rows: int) -> int:

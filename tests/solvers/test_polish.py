@@ -19,7 +19,7 @@ from solvers.cpsat_model import run_cpsat
 from solvers.greedy import greedy_solution
 from solvers.highs_mip import highs_module
 from solvers.options import SolverOptions
-from solvers.refit import _with_slots_fixed, polish, polish_fits
+from solvers.refit import _with_slots_fixed, polish, polish_fits, polish_need
 from solvers.slotted import solve_slotted
 from tests.solvers.test_dated_search import EXACT, dated_problem, feasible
 
@@ -82,6 +82,22 @@ def test_polish_leaves_an_incumbent_it_cannot_improve_and_a_budget_too_small_for
     assert not polish_fits(p, start[1], 1e-6) and polish_fits(p, start[1], 5.0)
     starved = polish(p, start, work_s=1e-6)
     assert starved.solution is None and starved.free == 0 and starved.work_s == 0.0
+
+
+def test_the_polish_gets_its_share_or_what_its_lp_needs_up_to_its_most():
+    """A budget whose share is less than the polish's LP needs (a small one, as on a slower
+    machine) gives it what it needs, up to its most share; beyond that nothing (not run)."""
+    p = dated_problem(3, n_visitors=60, n_hosts=15)
+    slots = greedy_solution(p)[1]
+    need = polish_need(p, slots)
+    assert polish_fits(p, slots, need) and not polish_fits(p, slots, 0.99 * need)
+    share, most = slotted_module.POLISH_SHARE, slotted_module.POLISH_MOST_SHARE
+    roomy = 2 * need / share
+    assert slotted_module._polish_work(p, slots, roomy) == pytest.approx(share * roomy)
+    between = need / ((share + most) / 2)
+    assert slotted_module._polish_work(p, slots, between) == pytest.approx(need)
+    assert slotted_module._polish_work(p, slots, 0.9 * need / most) == 0.0
+    assert slotted_module._polish_work(p, None, roomy) == 0.0
 
 
 def test_the_solver_polishes_after_the_group_ip_and_the_search_the_same_way_twice(monkeypatch):
