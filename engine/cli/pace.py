@@ -51,7 +51,7 @@ class BadPace(ValueError):
 @dataclass(frozen=True)
 class Pace:
     value: float
-    source: str  # "--pace", "CXMATCH_PACE", "measured", "measured (cached this boot)"
+    source: str  # "--pace", "CXMATCH_PACE", "measured now", "measured earlier this boot"
 
     def words(self) -> str:
         return f"pace {self.value:.2f} ({self.source})"
@@ -80,9 +80,9 @@ def machine_pace(given: float | None = None) -> Pace:
     key = machine_key()
     kept = _read(path, key)
     if kept is not None:
-        return Pace(kept, "measured (cached this boot)")
+        return Pace(kept, "measured earlier this boot")
     value = rounded(workload_s() / REFERENCE_S)
-    return Pace(_keep(path, key, value), "measured")
+    return Pace(_keep(path, key, value), "measured now")
 
 
 def rounded(ratio: float) -> float:

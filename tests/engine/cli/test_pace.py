@@ -37,9 +37,9 @@ def test_a_measured_pace_is_rounded_to_its_step_and_kept_for_the_boot(measuring)
     measuring.extend([1.41 * pace.REFERENCE_S, 3.0 * pace.REFERENCE_S])
     first = pace.machine_pace()
     assert first.value == pytest.approx(math.sqrt(2), abs=1e-4)
-    assert first.source == "measured"
+    assert first.source == "measured now"
     again = pace.machine_pace()  # the second measurement is never taken
-    assert (again.value, again.source) == (first.value, "measured (cached this boot)")
+    assert (again.value, again.source) == (first.value, "measured earlier this boot")
     assert measuring == [3.0 * pace.REFERENCE_S]
 
 
@@ -83,7 +83,7 @@ def test_a_cache_folder_that_cannot_be_written_still_gives_the_pace(
     blocker.write_text("")
     monkeypatch.setenv(pace.CACHE_ENV, str(blocker / "cache"))
     measuring.append(1.0 * pace.REFERENCE_S)
-    assert pace.machine_pace() == pace.Pace(1.0, "measured")
+    assert pace.machine_pace() == pace.Pace(1.0, "measured now")
 
 
 def test_a_pace_out_of_range_is_rounded_into_it():
@@ -115,8 +115,8 @@ def test_the_workload_measures_this_machine(tmp_path, monkeypatch):
     monkeypatch.setenv(pace.CACHE_ENV, str(tmp_path))
     measured = pace.machine_pace()
     assert pace.LEAST <= measured.value <= pace.MOST
-    assert measured.source == "measured"
-    assert pace.machine_pace() == pace.Pace(measured.value, "measured (cached this boot)")
+    assert measured.source == "measured now"
+    assert pace.machine_pace() == pace.Pace(measured.value, "measured earlier this boot")
 
 
 @pytest.fixture(scope="module")
