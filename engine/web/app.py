@@ -15,8 +15,10 @@ trail (``access.sqlite``) records who did what.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.responses import (
@@ -28,6 +30,7 @@ from fastapi.responses import (
 )
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException
 
 from engine.output.review_files import host_capacity
 from engine.review.alternatives import take_alternative
@@ -61,6 +64,11 @@ MOST_BODY_BYTES = 8 * 1024 * 1024
 TOO_LARGE = (
     f"send at most {MOST_ANSWERS:,} answers and {MOST_BODY_BYTES // 2**20} MiB in one request"
 )
+# a form (sign in, sign out, one answer, one alternative taken) carries a few short fields
+# and a note: read no further than this, and no more fields or files than that
+MOST_FORM_BYTES = 64 * 1024
+MOST_FORM_FIELDS = 20
+FORM_TOO_LARGE = f"a form carries at most {MOST_FORM_BYTES // 1024} KiB"
 
 
 def create_app(folder: Path) -> FastAPI:
@@ -111,7 +119,9 @@ def create_app(folder: Path) -> FastAPI:
 
     @app.post("/signin")
     async def signin(request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
+        if form is None:
+            return JSONResponse({"detail": FORM_TOO_LARGE}, 413)
         token = str(form.get("token", ""))
         found = grant_of(folder, token)
         if found is None:
@@ -126,7 +136,9 @@ def create_app(folder: Path) -> FastAPI:
     @app.post("/signout")
     async def signout(request: Request) -> Response:
         found, _ = grant(request)
-        form = await request.form()
+        form = await _form(request)
+        if form is None:
+            return JSONResponse({"detail": FORM_TOO_LARGE}, 413)
         if found is None or not same(found.csrf, str(form.get("csrf", ""))):
             return unauthorised(request)
         audit(folder, found, "signed out", "")
@@ -164,7 +176,9 @@ def create_app(folder: Path) -> FastAPI:
         found, bearer = grant(request)
         if found is None:
             return unauthorised(request)
-        form = await request.form()
+        form = await _form(request)
+        if form is None:
+            return JSONResponse({"detail": FORM_TOO_LARGE}, 413)
         if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
             audit(folder, found, "refused: bad form token", "/answer")
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
@@ -182,7 +196,9 @@ def create_app(folder: Path) -> FastAPI:
         found, bearer = grant(request)
         if found is None:
             return unauthorised(request)
-        form = await request.form()
+        form = await _form(request)
+        if form is None:
+            return JSONResponse({"detail": FORM_TOO_LARGE}, 413)
         if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
         outcome = _take(found, str(form.get("visitor_id", "")), str(form.get("host_id", "")),
@@ -308,16 +324,42 @@ async def _json_body(request: Request) -> Any:
     """The request's JSON, read no further than ``MOST_BODY_BYTES`` (by its Content-Length
     when it says, else as it streams): ``_TooLarge`` past them, ``ValueError`` for text that is
     not JSON."""
+    return json.loads(await _body(request, MOST_BODY_BYTES))
+
+
+async def _body(request: Request, most: int) -> bytes:
+    """The request's body, read no further than ``most`` bytes: ``_TooLarge`` past them."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MOST_BODY_BYTES:
+    if declared.isdigit() and int(declared) > most:
         raise _TooLarge
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MOST_BODY_BYTES:
+        if size > most:
             raise _TooLarge
         chunks.append(chunk)
-    return json.loads(b"".join(chunks))
+    return b"".join(chunks)
+
+
+async def _form(request: Request) -> Mapping[str, Any] | None:
+    """A posted form's fields, read no further than ``MOST_FORM_BYTES`` (None past them): an
+    URL-encoded form (what the pages post) read here, a multipart one by Starlette within
+    limits of its fields, files and parts."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if kind == "multipart/form-data":
+            return await request.form(
+                max_files=0, max_fields=MOST_FORM_FIELDS, max_part_size=MOST_FORM_BYTES
+            )
+        text = (await _body(request, MOST_FORM_BYTES)).decode("utf-8", errors="replace")
+    except _TooLarge:
+        return None
+    except HTTPException:  # Starlette's multipart limits
+        return None
+    try:
+        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MOST_FORM_FIELDS))
+    except ValueError:  # more fields than a form has
+        return None
 
 
 def _answer(item: dict[str, Any], index: int) -> Answer:

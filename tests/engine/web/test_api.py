@@ -107,6 +107,35 @@ def test_forms_need_the_csrf_token_and_pages_escape_and_carry_a_csp(review):
     assert set(pair_states(read_log(log_path(review.folder)))["status"]) == {"hold"}
 
 
+def test_a_form_past_its_size_or_fields_is_a_413_and_records_nothing(review):
+    """The pages' forms, URL-encoded or multipart, past 64 KiB (said or streamed), more fields
+    than a form has, or a file: 413, nothing recorded; the same form within them is."""
+    app = TestClient(create_app(review.folder))
+    app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
+    csrf = app.get("/").text.split('name="csrf" value="')[1].split('"')[0]
+    pair = review.a_only().iloc[0]
+    form = {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": "hold"}
+    form["csrf"] = csrf
+    padded = {**form, "note": "x" * (web_app.MOST_FORM_BYTES + 1)}
+    fields = {**form, **{f"extra{k}": "1" for k in range(web_app.MOST_FORM_FIELDS)}}
+    for path in ("/answer", "/take", "/signout", "/signin"):
+        assert app.post(path, data=padded).status_code == 413, path
+        assert app.post(path, data=fields).status_code == 413, path
+        encoded = "&".join(f"{key}={value}" for key, value in padded.items()).encode()
+
+        def streamed(body: bytes = encoded):
+            for start in range(0, len(body), 4096):
+                yield body[start : start + 4096]
+
+        kind = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert app.post(path, content=streamed(), headers=kind).status_code == 413, path
+        multipart = app.post(path, data=padded, files={"file": ("a.txt", b"x")})
+        assert multipart.status_code == 413, path
+    assert read_log(log_path(review.folder)).empty
+    assert app.post("/answer", data=form).status_code == 200  # within: recorded
+    assert set(pair_states(read_log(log_path(review.folder)))["status"]) == {"hold"}
+
+
 def test_a_revoked_token_signs_in_no_more_and_the_audit_trail_says_who_did_what(review):
     token_id, token = create_token(review.folder, review.a, "tester")
     assert client(review, token).get("/api/proposals").status_code == 200
