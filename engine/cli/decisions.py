@@ -141,7 +141,10 @@ def nightly(
             + (" (imported before)" if imported.already_imported else "")
         )
     if report.ran and report.result is not None:
-        typer.echo(f"{len(report.result.proposals)} proposals -> {report.run_folder}")
+        typer.echo(
+            f"{len(report.result.proposals)} proposals -> {report.run_folder} "
+            f"(this machine's {machine.words()})"
+        )
     else:
         typer.echo(f"{report.run_folder} exists: tonight has run already, nothing to redo")
     if report.result is not None:

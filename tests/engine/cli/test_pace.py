@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from engine.cli import exitcodes, pace
 from engine.cli.main import app
 from engine.night.encode import solver_budget
+from tests.factory import NIGHT
 from tests.reviewing import small_campaign
 
 runner = CliRunner()
@@ -156,3 +158,14 @@ def test_a_pace_typed_in_the_environment_out_of_range_is_refused(campaign, tmp_p
     assert result.exit_code == exitcodes.BAD_INPUT, result.output
     assert f"{pace.PACE_ENV} must be a number, not 'fast'" in result.output
     assert not out.exists()
+
+
+def test_nightly_runs_at_the_pace_given_and_says_it(campaign, tmp_path):
+    folder = tmp_path / "campaign"
+    shutil.copytree(campaign, folder)
+    args = ["nightly", str(folder), "--night", NIGHT.isoformat(), "--time-limit", "20"]
+    result = runner.invoke(app, [*args, "--pace", "1.5"])
+    assert result.exit_code == exitcodes.OK, result.output
+    assert "(this machine's pace 1.50 (--pace))" in result.output
+    (manifest,) = (folder / "runs").glob("*/manifest.json")
+    assert json.loads(manifest.read_text())["options"]["pace"] == 1.5
