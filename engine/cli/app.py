@@ -43,7 +43,7 @@ MAX_PROFILES = 1_000_000  # profiles cxmatch generate writes per side
 PACE_OPTION = typer.Option(
     help="seconds this machine takes for one of the time plan's (its reference machine's); "
     "default: measured once a boot, or CXMATCH_PACE. A run's manifest has it (options.pace): "
-    "the same pace, inputs, seed and workers give the same proposals on any machine",
+    "the same pace, inputs, seed and workers give the same work budget on any machine",
 )
 MAX_NAME_BYTES = 255  # a file name, on every common file system
 # the errors of a file system that refuses a write (or a read): read-only, full, not permitted
