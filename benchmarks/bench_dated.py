@@ -8,7 +8,8 @@ time limit, in one run, side by side:
 * the engine: ``cxmatch run CAMPAIGN --time-limit L`` in a process of its own
   (``benchmarks.dated_run``): objective, bound, gap, status, the process' wall time (Python's
   start-up included, the problem's save taken off) and peak RSS, the manifest's stage timings,
-  greedy's objective and the slot-free bound it reports;
+  the machine's pace and the solver's work budget it gave, greedy's objective and the
+  slot-free bound it reports;
 * HiGHS' MIP solver on the *same* dated model (the problem that night built, exported by
   ``benchmarks.problem_npz.save_mip``, in a process of its own: ``run_highs.py``), once per
   campaign: objective, bound, status, time; its solution is checked against every rule of
@@ -107,6 +108,9 @@ def engine_run(folder: Path, limit: float, work: Path, problem: Path | None) -> 
         "gap": solver["gap"],
         "status": solver["status"],
         "reproducible": solver.get("reproducible"),
+        # this machine's pace (engine/cli/pace.py) and the solver's work budget it gave
+        "pace": manifest["options"].get("pace"),
+        "work_budget_s": solver.get("work_budget_s"),
         "greedy": solver.get("greedy_objective"),
         "slot_free_bound": solver.get("slot_free_bound"),
         "timings": manifest["timings_s"],
@@ -215,8 +219,8 @@ def main() -> None:
         if spec:  # CXMATCH_DATED= runs only the rerun
             rows += measure(spec, highs_limit, equal_wall)
     columns = [
-        "instance", "pairs", "slots", "limit_s", "wall_s", "load_avg", "peak_rss_mib",
-        "objective", "bound", "gap", "status", "reproducible", "greedy", "slot_free_bound",
+        "instance", "pairs", "slots", "limit_s", "pace", "work_budget_s", "wall_s", "load_avg",
+        "peak_rss_mib", "objective", "bound", "gap", "status", "reproducible", "greedy", "slot_free_bound",
         "highs_objective", "highs_bound", "highs_time_s", "highs_status",
         "highs_equal_objective", "highs_equal_bound", "highs_equal_time_s",
     ]  # fmt: skip

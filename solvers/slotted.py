@@ -107,8 +107,8 @@ BASE_S_PER_PAIR = 8e-5
 POLISH_SHARE = 0.08
 # ... or, where that share is less than its LP needs, what it needs up to this share (a
 # smaller budget, as on a slower machine: at 5,000 tight visitors, 23.8 s of work, 0.08 did
-# not fit, the polishes never ran and the gap was 1.97% (seed 11); with what they need,
-# 1.9 s and 2.4 s, 1.00%)
+# not fit, the polishes never ran and the gap was 1.97% (seed 11); with what they need
+# (1.8 s of work each), 1.00%)
 POLISH_MOST_SHARE = 0.12
 POLISH_AFTER = ("group_ip", "search")
 WHOLE_PAIRS = 1_500  # up to this many pairs, CP-SAT solves the whole problem

@@ -159,7 +159,7 @@ def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveRe
             deadline=deadline,
         ),
     )
-    # the manifest says what the plan gave (the same budget and pace: the same proposals)
+    # the manifest says what the plan gave (the same budget: the same proposals, on one machine)
     solved.stats["work_budget_s"] = round(work, 3)
     return solved
 
