@@ -94,11 +94,18 @@ def rounded(ratio: float) -> float:
 
 
 def cache_folder() -> Path:
+    """``CXMATCH_CACHE``, else ``$XDG_CACHE_HOME/cxmatch``, else ``~/.cache/cxmatch`` (a user
+    without a home folder: the temporary folder's ``cxmatch-cache``)."""
     chosen = os.environ.get(CACHE_ENV)
     if chosen:
         return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cxmatch"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if base:
+        return Path(base) / "cxmatch"
+    try:
+        return Path.home() / ".cache" / "cxmatch"
+    except RuntimeError:  # no HOME and no entry in the password database
+        return Path(tempfile.gettempdir()) / "cxmatch-cache"
 
 
 def machine_key() -> str:

@@ -88,6 +88,21 @@ def test_a_cache_folder_that_cannot_be_written_still_gives_the_pace(
     assert pace.machine_pace() == pace.Pace(1.0, "measured now")
 
 
+def test_the_cache_folder_follows_the_environment_and_survives_no_home(tmp_path, monkeypatch):
+    monkeypatch.delenv(pace.CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert pace.cache_folder() == tmp_path / "cxmatch"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert pace.cache_folder() == tmp_path / "home" / ".cache" / "cxmatch"
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert pace.cache_folder().name == "cxmatch-cache"
+
+
 def test_a_pace_out_of_range_is_rounded_into_it():
     assert pace.rounded(100.0) == pace.MOST
     assert pace.rounded(0.0) == pace.LEAST
