@@ -35,11 +35,11 @@ PACE_ENV = "CXMATCH_PACE"
 CACHE_ENV = "CXMATCH_CACHE"  # the folder of pace.json (default: $XDG_CACHE_HOME/cxmatch)
 STEP = 2 ** (1 / 8)
 # the workload's processor time on the machine the time plan was measured on, estimated: on
-# the machine of 6 December, evening, it took 0.39 to 0.41 s (eight processes), and that machine ran the
-# 5,000-visitor 60 s benchmark run about 1.3 x slower (the solver's wall per unit of work
-# 1.28 x, the stages before the solve 1.43 x, after it 1.49 x, the whole run 66.7 s against
-# 49.5 s); its pace is set to the step nearest, 2^(3/8) = 1.30, so that its measurements
-# (1.27 to 1.33) stay within that step
+# the machine of 6 December, evening, it took 0.39 to 0.41 s (eight processes), and that
+# machine ran the 5,000-visitor 60 s benchmark run about 1.3 x slower (the solver's wall per
+# unit of work 1.28 x, the stages before the solve 1.43 x, after it 1.49 x, the whole run
+# 66.7 s against 49.5 s); its pace is set to the step nearest, 2^(3/8) = 1.30, so that its
+# measurements (1.27 to 1.33) stay within that step
 REFERENCE_S = 0.40 / STEP**3
 LEAST, MOST = 0.25, 8.0  # a pace outside these is a typo (or a machine the plan cannot serve)
 REPEATS = 4  # after one run that imports and warms up
@@ -72,7 +72,7 @@ def checked(text: str, name: str) -> float:
 
 def machine_pace(given: float | None = None) -> Pace:
     """``given`` (``--pace``), else ``CXMATCH_PACE``, else this boot's measured pace (measured
-    now, about 1.5 s, if no run measured it since the machine started)."""
+    now, about 2.5 s, if no run measured it since the machine started)."""
     if given is not None:
         return Pace(checked(str(given), "--pace"), "--pace")
     typed = os.environ.get(PACE_ENV, "").strip()
