@@ -95,6 +95,12 @@ def create_app(folder: Path) -> FastAPI:
         log is refused")."""
         return PlainTextResponse(str(error), status_code=503)
 
+    @app.exception_handler(_TooLarge)
+    async def too_large(_request: Request, error: _TooLarge) -> Response:
+        """A request past what it may carry: 413 saying the limits, read no further, nothing
+        recorded."""
+        return JSONResponse({"detail": error.detail}, 413)
+
     def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
         return HTMLResponse(pages.get_template(name).render(**values), status_code=status)
 
@@ -120,8 +126,6 @@ def create_app(folder: Path) -> FastAPI:
     @app.post("/signin")
     async def signin(request: Request) -> Response:
         form = await _form(request)
-        if form is None:
-            return JSONResponse({"detail": FORM_TOO_LARGE}, 413)
         token = str(form.get("token", ""))
         found = grant_of(folder, token)
         if found is None:
@@ -137,8 +141,6 @@ def create_app(folder: Path) -> FastAPI:
     async def signout(request: Request) -> Response:
         found, _ = grant(request)
         form = await _form(request)
-        if form is None:
-            return JSONResponse({"detail": FORM_TOO_LARGE}, 413)
         if found is None or not same(found.csrf, str(form.get("csrf", ""))):
             return unauthorised(request)
         audit(folder, found, "signed out", "")
@@ -177,8 +179,6 @@ def create_app(folder: Path) -> FastAPI:
         if found is None:
             return unauthorised(request)
         form = await _form(request)
-        if form is None:
-            return JSONResponse({"detail": FORM_TOO_LARGE}, 413)
         if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
             audit(folder, found, "refused: bad form token", "/answer")
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
@@ -197,8 +197,6 @@ def create_app(folder: Path) -> FastAPI:
         if found is None:
             return unauthorised(request)
         form = await _form(request)
-        if form is None:
-            return JSONResponse({"detail": FORM_TOO_LARGE}, 413)
         if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
         outcome = _take(found, str(form.get("visitor_id", "")), str(form.get("host_id", "")),
@@ -230,10 +228,8 @@ def create_app(folder: Path) -> FastAPI:
         try:
             body = await _json_body(request)
             if isinstance(body, list) and len(body) > MOST_ANSWERS:
-                return JSONResponse({"detail": TOO_LARGE}, 413)
+                raise _TooLarge(TOO_LARGE)
             answers = [_answer(item, index) for index, item in enumerate(body)]
-        except _TooLarge:
-            return JSONResponse({"detail": TOO_LARGE}, 413)
         except (ValueError, TypeError, AttributeError):
             return JSONResponse(
                 {"detail": "send a JSON list of {visitor_id, host_id, decision, side?, note?}"}, 422
@@ -271,8 +267,6 @@ def create_app(folder: Path) -> FastAPI:
             item = await _json_body(request)
             if not isinstance(item, dict):
                 raise TypeError("the body is not an object")
-        except _TooLarge:
-            return JSONResponse({"detail": TOO_LARGE}, 413)
         except (ValueError, TypeError):
             return JSONResponse({"detail": "send a JSON object {visitor_id, host_id, note?}"}, 422)
         outcome = _take(found, str(item.get("visitor_id", "")), str(item.get("host_id", "")),
@@ -317,49 +311,49 @@ def create_app(folder: Path) -> FastAPI:
 
 
 class _TooLarge(Exception):
-    """A request body past ``MOST_BODY_BYTES``."""
+    """A request past what it may carry; ``detail`` says the limits (a 413: ``too_large``)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 async def _json_body(request: Request) -> Any:
     """The request's JSON, read no further than ``MOST_BODY_BYTES`` (by its Content-Length
     when it says, else as it streams): ``_TooLarge`` past them, ``ValueError`` for text that is
     not JSON."""
-    return json.loads(await _body(request, MOST_BODY_BYTES))
+    return json.loads(await _body(request, MOST_BODY_BYTES, TOO_LARGE))
 
 
-async def _body(request: Request, most: int) -> bytes:
-    """The request's body, read no further than ``most`` bytes: ``_TooLarge`` past them."""
+async def _body(request: Request, most: int, detail: str) -> bytes:
+    """The request's body, read no further than ``most`` bytes: ``_TooLarge(detail)`` past
+    them."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > most:
-        raise _TooLarge
+        raise _TooLarge(detail)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > most:
-            raise _TooLarge
+            raise _TooLarge(detail)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-async def _form(request: Request) -> Mapping[str, Any] | None:
-    """A posted form's fields, read no further than ``MOST_FORM_BYTES`` (None past them): an
-    URL-encoded form (what the pages post) read here, a multipart one by Starlette within
-    limits of its fields, files and parts."""
+async def _form(request: Request) -> Mapping[str, Any]:
+    """A posted form's fields, read no further than ``MOST_FORM_BYTES`` (``_TooLarge`` past
+    them): an URL-encoded form (what the pages post) read here, a multipart one by Starlette
+    within limits of its fields, files and parts."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         if kind == "multipart/form-data":
             return await request.form(
                 max_files=0, max_fields=MOST_FORM_FIELDS, max_part_size=MOST_FORM_BYTES
             )
-        text = (await _body(request, MOST_FORM_BYTES)).decode("utf-8", errors="replace")
-    except _TooLarge:
-        return None
-    except HTTPException:  # Starlette's multipart limits
-        return None
-    try:
+        text = (await _body(request, MOST_FORM_BYTES, FORM_TOO_LARGE)).decode(errors="replace")
         return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MOST_FORM_FIELDS))
-    except ValueError:  # more fields than a form has
-        return None
+    except (HTTPException, ValueError):  # Starlette's multipart limits, more fields than a form
+        raise _TooLarge(FORM_TOO_LARGE) from None
 
 
 def _answer(item: dict[str, Any], index: int) -> Answer:
