@@ -22,7 +22,7 @@ from scoring.tables import (
     FeatureInputs,
     PairTables,
     bits_meet,
-    lookup,
+    table_lookup,
 )
 
 # (inputs, tables, out) -> the feature; ``out`` is a float32 buffer of the view's shape the
@@ -112,13 +112,13 @@ def english_only(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray
 
 
 def availability(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray:
-    inverse = lookup(INVERSE_LONGEST[t.visitor.max_days], t.host.max_days, t.dense, out)
+    inverse = table_lookup(INVERSE_LONGEST, t.visitor.max_days, t.host.max_days, t.dense, out)
     np.multiply(inverse, np.asarray(x.overlap_days, dtype=np.float32), out=out)
     return np.clip(out, np.float32(0), ONE, out=out)
 
 
 def duration(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray:
-    return lookup(DURATION_TABLE[t.visitor.duration_code], t.host.duration_code, t.dense, out)
+    return table_lookup(DURATION_TABLE, t.visitor.duration_code, t.host.duration_code, t.dense, out)
 
 
 def mode(x: FeatureInputs, t: PairTables, out: np.ndarray) -> np.ndarray:

@@ -207,6 +207,18 @@ def lookup(rows: np.ndarray, code: np.ndarray, dense: bool, out: np.ndarray) -> 
     return out
 
 
+def table_lookup(
+    table: np.ndarray, visitor_code: np.ndarray, host_code: np.ndarray, dense: bool, out: np.ndarray
+) -> np.ndarray:
+    """table[visitor_code, host_code] for every pair (a shared table indexed by both sides'
+    codes): the visitors' rows gathered at the hosts' codes (dense), or one value per pair
+    (never a row per pair: the duration table's rows are 1,024 wide)."""
+    if dense:
+        return lookup(table[visitor_code], host_code, dense, out)
+    out[...] = table[visitor_code, host_code]
+    return out
+
+
 def bits_meet(left: np.ndarray, right: np.ndarray, dense: bool, out: np.ndarray) -> np.ndarray:
     """1 where the two sets (uint64 masks, rows x words) share an element, else 0."""
     if not dense:

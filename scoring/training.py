@@ -36,6 +36,7 @@ from scoring.eligibility import EligibilityContext, eligibility, eligibility_con
 from scoring.encoding import EncodedCampaign, encode_campaign
 from scoring.features import FEATURE_NAMES, FeatureInputs, compute_features
 from scoring.pairs import pair_view
+from scoring.tables import PairTables, SideTables
 from scoring.text import TextSimilarity
 
 log = logging.getLogger(__name__)
@@ -114,12 +115,18 @@ def pair_features(
     features = np.empty((len(visitor), len(FEATURE_NAMES)), dtype=np.float32)
     eligible = np.empty(len(visitor), dtype=bool)
     encoded = scoring.encoded
+    # each side's tables once per profile, gathered per pair (not unpacked again per pair)
+    visitor_tables = SideTables.of(encoded.visitors, encoded.vocab)
+    host_tables = SideTables.of(encoded.hosts, encoded.vocab)
     for start in range(0, len(visitor), CHUNK_PAIRS):
         part = slice(start, start + CHUNK_PAIRS)
         view = pair_view(encoded.visitors, encoded.hosts, visitor[part], host[part])
         elig = eligibility(view, scoring.context)
+        tables = PairTables(
+            visitor_tables.take(visitor[part]), host_tables.take(host[part]), dense=False
+        )
         features[part] = compute_features(
-            FeatureInputs(view, elig.overlap_days, scoring.text, encoded.vocab)
+            FeatureInputs(view, elig.overlap_days, scoring.text, encoded.vocab, tables=tables)
         )
         eligible[part] = elig.eligible
     return features, eligible

@@ -166,8 +166,10 @@ def _text(cells: pd.Series) -> pd.Series:
 
 def _canonical_lists(cells: pd.Series, column: str) -> pd.Series:
     elements = split_list(cells).map(LIST_ELEMENT_CANONICAL[column])
-    by_row = {index: tuple(dict.fromkeys(row)) for index, row in elements.groupby(level=0)}
-    tuples: list[object] = [by_row.get(index, ()) for index in cells.index]  # () = empty list
+    by_row: dict[object, dict[object, None]] = {}  # each row's elements, once, in their order
+    for index, element in zip(elements.index, elements.to_numpy(), strict=True):
+        by_row.setdefault(index, {})[element] = None
+    tuples: list[object] = [tuple(by_row.get(index, ())) for index in cells.index]  # () = empty
     return pd.Series(tuples, index=cells.index, dtype=object)
 
 
