@@ -31,6 +31,7 @@ adding, after ``max_rounds``, or at the wall-clock ``deadline`` (the safety net)
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 import warnings
@@ -93,6 +94,7 @@ ROUND_ITERATIONS = 20
 PRICING_S_PER_PAIR = 1.4e-6
 # a master needs about this many (the interior point took 28 to 39 at 800 to 5,000 visitors)
 MASTER_ITERATIONS = 40
+MAX_ROUNDS = 30
 MAX_ITERATIONS = 1_000_000  # HiGHS takes an int32 (a small master's budget may not fit)
 # no crossover to a vertex after the interior point: the prices need not be a vertex's (every
 # bound is L(prices)) and the slot choice reads the weights (at 5,000 tight visitors, loaded:
@@ -115,6 +117,8 @@ class GroupBound:
     cut: bool  # the wall-clock deadline ended the rounds
     work_s: float = 0.0  # HiGHS work the rounds took (iterations x nonzeros, as seconds)
     pool: GroupPool | None = None  # every group the rounds generated, the purged ones back
+    # the rounds where the work budget stopped them, to go on (None: converged or cut)
+    resumable: GroupRounds | None = None
 
 
 def group_bound(
@@ -122,7 +126,7 @@ def group_bound(
     start_duals: np.ndarray | None,
     solutions: list[Solution],
     *,
-    max_rounds: int = 30,
+    max_rounds: int = MAX_ROUNDS,
     work_s: float | None = None,
     deadline: float | None = None,
     tolerance: float = GROUP_TOLERANCE,
@@ -130,130 +134,202 @@ def group_bound(
     """Column generation from the groups of ``solutions`` and the hosts' best groups under
     ``start_duals`` (rows of ``LpRows``, e.g. the slot-free LP's). ``work_s``: the seconds
     of HiGHS work the rounds may take together (an iteration cap, see ``highs_limits``)."""
-    started = time.perf_counter()
-    rows = LpRows(problem)
-    groups = HostGroups(problem, rows)
-    columns = GroupPool(problem, rows, groups)
-    for solution in solutions:
-        columns.add_solution(solution)
-    relaxed, rhs = master_rows(rows)
-    # the box's half-width (objective units) while the rounds are boxed
-    width = BOX_WIDTH * max(1.0, float(np.abs(rows.value).mean()))
-    best_bound, best_duals = np.inf, np.zeros(rows.n_rows)
-    # work in units of a nonzero-iteration of a master (its rows are always the same)
-    unit = SECONDS_PER_NONZERO_ITERATION * rows.n_rows**ROW_POWER
-    budget = None if work_s is None else work_s / unit
-    pricing = PRICING_S_PER_PAIR * problem.n_pairs / unit
-    used = 0.0
-    duals = np.zeros(rows.n_rows) if start_duals is None else np.maximum(0.0, start_duals)
-    duals = np.where(relaxed, duals, 0.0)
-    last = None
-    rounds, cut, boxed, boxing = 0, False, False, bool(np.isfinite(BOX_WIDTH))
-    while True:
-        # price at the master's duals and at their blend with the best so far (stabilised):
-        # each host's best groups join the master, and each pricing proves a bound
-        host_dual = duals[problem.n_visitors : rows.side_start]
+    rounds = GroupRounds(problem, start_duals, solutions, max_rounds, tolerance)
+    rounds.run(work_s, deadline)
+    return rounds.result()
+
+
+class GroupRounds:
+    """The column generation's state between rounds: it runs within a work budget, and a
+    copy (``resumable``, taken where the budget stopped it) goes on later, or in another
+    thread, to a tighter bound (``run`` again with more work)."""
+
+    def __init__(
+        self,
+        problem: AssignmentProblem,
+        start_duals: np.ndarray | None,
+        solutions: list[Solution],
+        max_rounds: int = MAX_ROUNDS,
+        tolerance: float = GROUP_TOLERANCE,
+    ):
+        self.started = time.perf_counter()
+        self.problem, self.max_rounds, self.tolerance = problem, max_rounds, tolerance
+        self.rows = LpRows(problem)
+        self.groups = HostGroups(problem, self.rows)
+        self.columns = GroupPool(problem, self.rows, self.groups)
+        for solution in solutions:
+            self.columns.add_solution(solution)
+        self.relaxed, self.rhs = master_rows(self.rows)
+        # the box's half-width (objective units) while the rounds are boxed
+        self.width = BOX_WIDTH * max(1.0, float(np.abs(self.rows.value).mean()))
+        self.best_bound, self.best_duals = np.inf, np.zeros(self.rows.n_rows)
+        # work in units of a nonzero-iteration of a master (its rows are always the same)
+        self.unit = SECONDS_PER_NONZERO_ITERATION * self.rows.n_rows**ROW_POWER
+        self.pricing = PRICING_S_PER_PAIR * problem.n_pairs / self.unit
+        self.used = 0.0
+        duals = np.zeros(self.rows.n_rows) if start_duals is None else np.maximum(0.0, start_duals)
+        self.duals = np.where(self.relaxed, duals, 0.0)
+        self.last: tuple[float, np.ndarray, int] | None = None
+        self.rounds, self.cut, self.boxed = 0, False, False
+        self.boxing = bool(np.isfinite(BOX_WIDTH))
+        self.priced, self.added = False, 0  # the current duals priced, and what that added
+        self.done = False  # converged (or nothing left to price, or out of rounds)
+        self.failed = False  # no master solved (no bound worth reporting)
+        self.resumable: GroupRounds | None = None  # a copy where the budget stopped the rounds
+
+    def run(self, work_s: float | None, deadline: float | None) -> float:
+        """Rounds until converged or ``work_s`` more work (None: no cap) or the wall-clock
+        ``deadline``; the best bound so far."""
+        budget = None if work_s is None else self.used + work_s / self.unit
+        rows, columns = self.rows, self.columns
+        while not self.done:
+            if not self.priced:
+                self._price()
+            if self.last is not None and (
+                not self.added
+                or self.best_bound - self.last[0] <= self.tolerance * max(1.0, abs(self.best_bound))
+                or self.rounds >= self.max_rounds
+            ):
+                if not (self.boxing and self.boxed) or self.rounds >= self.max_rounds:
+                    self.done = True
+                    break
+                # the box bound the last master: on without it, to the LP's own optimum (the
+                # box step's stop proves the best prices only near-optimal: at 800 and 1,500
+                # tight visitors, seed 11, 0.014% and 0.011% above the unboxed LP) and its
+                # weights
+                self.boxing = False
+            if deadline is not None and time.perf_counter() > deadline:
+                self.cut = self.last is not None
+                self.failed = self.last is None
+                break
+            if budget is not None and self.used >= budget:
+                self.resumable = self.copy()
+                break
+            if not columns.host:  # nothing worth a group: the master holds only shortfalls
+                self.last = (-float((rows.needs * rows.penalty).sum()), np.zeros(0), 0)
+                self.done = True
+                break
+            matrix, value = columns.master()
+            limits: dict[str, float | int] = {}
+            if budget is not None:
+                left = (budget - self.used - self.pricing) / max(1, matrix.nnz)
+                if self.last is not None and left < MASTER_ITERATIONS:
+                    # a master cut short gives no prices: the work goes to the search
+                    self.resumable = self.copy()
+                    break
+                limits["maxiter"] = int(np.clip(left, 1, MAX_ITERATIONS))
+            if deadline is not None:
+                limits["time_limit"] = max(0.05, deadline - time.perf_counter())
+            if not self._solve_master(matrix, value, limits, deadline):
+                break
+        return self.best_bound
+
+    def _price(self) -> None:
+        """Price at the master's duals and at their blend with the best so far (stabilised):
+        each host's best groups join the master, and each pricing proves a bound."""
+        rows, problem = self.rows, self.problem
+        host_dual = self.duals[problem.n_visitors : rows.side_start]
         added = 0
-        tries = [duals]
-        if last is not None:
-            tries += [share * best_duals + (1 - share) * duals for share in SMOOTHING]
+        tries = [self.duals]
+        if self.last is not None:
+            tries += [share * self.best_duals + (1 - share) * self.duals for share in SMOOTHING]
         for prices in tries:
-            prices = np.where(relaxed, prices, 0.0)
-            bound = lagrangian_value(rows, groups, prices)
-            if bound < best_bound:
-                best_bound, best_duals = bound, prices.copy()
+            prices = np.where(self.relaxed, prices, 0.0)
+            bound = lagrangian_value(rows, self.groups, prices)
+            if bound < self.best_bound:
+                self.best_bound, self.best_duals = bound, prices.copy()
             added += sum(
-                columns.add(host, slot, members)
-                for host, slot, members in groups.groups(
-                    GROUPS_PER_HOST if last is not None else FIRST_GROUPS_PER_HOST,
-                    host_dual if last is not None else np.zeros_like(host_dual),
+                self.columns.add(host, slot, members)
+                for host, slot, members in self.groups.groups(
+                    GROUPS_PER_HOST if self.last is not None else FIRST_GROUPS_PER_HOST,
+                    host_dual if self.last is not None else np.zeros_like(host_dual),
                 )
             )
-        if last is not None and (
-            not added
-            or best_bound - last[0] <= tolerance * max(1.0, abs(best_bound))
-            or rounds >= max_rounds
-        ):
-            if not (boxing and boxed) or rounds >= max_rounds:
-                break
-            # the box bound the last master: on without it, to the LP's own optimum (the box
-            # step's stop proves the best prices only near-optimal: at 800 and 1,500 tight
-            # visitors, seed 11, 0.014% and 0.011% above the unboxed LP) and its weights
-            boxing = False
-        if deadline is not None and time.perf_counter() > deadline:
-            cut = last is not None
-            if last is None:
-                return None
-            break
-        if budget is not None and used >= budget:
-            break
-        if not columns.host:  # nothing worth a group: the master holds only shortfalls
-            last = (-float((rows.needs * rows.penalty).sum()), np.zeros(0), 0)
-            break
-        matrix, value = columns.master()
-        k = len(value)
-        limits: dict[str, float | int] = {}
-        if budget is not None:
-            left = (budget - used - pricing) / max(1, matrix.nnz)
-            if last is not None and left < MASTER_ITERATIONS:
-                break  # a master cut short gives no prices: the work goes to the search
-            limits["maxiter"] = int(np.clip(left, 1, MAX_ITERATIONS))
-        if deadline is not None:
-            limits["time_limit"] = max(0.05, deadline - time.perf_counter())
+        self.priced, self.added = True, added
+
+    def _solve_master(
+        self,
+        matrix: sparse.csc_matrix,
+        value: np.ndarray,
+        limits: dict[str, float | int],
+        deadline: float | None,
+    ) -> bool:
+        """One master: its duals for the next pricing, its purge; False where it stopped the
+        rounds (not solved)."""
+        rows, k = self.rows, len(value)
         box = None
-        if boxing and np.isfinite(best_bound):
-            box = (np.maximum(0.0, best_duals - width), best_duals + width)
+        if self.boxing and np.isfinite(self.best_bound):
+            box = (np.maximum(0.0, self.best_duals - self.width), self.best_duals + self.width)
         with warnings.catch_warnings():  # SciPy warns that it passes HIGHS_EXTRA on verbatim
             warnings.simplefilter("ignore", OptimizeWarning)
-            result = _master(matrix, value, rows, rhs, limits, relaxed, box)
-        used += (int(getattr(result, "nit", 0) or 0) + ROUND_ITERATIONS) * matrix.nnz + pricing
+            result = _master(matrix, value, rows, self.rhs, limits, self.relaxed, box)
+        iterations = int(getattr(result, "nit", 0) or 0)
+        self.used += (iterations + ROUND_ITERATIONS) * matrix.nnz + self.pricing
         log.debug(
             "group LP round %d: %d groups, %d nonzeros, %s iterations, %.2f s, bound %.1f",
-            rounds,
+            self.rounds,
             k,
             matrix.nnz,
-            getattr(result, "nit", 0),
-            time.perf_counter() - started,
-            best_bound,
+            iterations,
+            time.perf_counter() - self.started,
+            self.best_bound,
         )
-        rounds += 1
+        self.rounds += 1
         if result.status != 0:
             log.info("group LP stopped: %s", result.message)
-            cut = deadline is not None and time.perf_counter() > deadline
-            if last is None:
-                return None
-            break
-        duals = -result.ineqlin.marginals
+            self.cut = deadline is not None and time.perf_counter() > deadline
+            self.failed = self.last is None
+            self.done = True
+            return False
+        self.duals = -result.ineqlin.marginals
         weights = result.x[:k]
         # drop groups far from worth choosing (not in the master's solution): a smaller master
-        reduced_cost = value - matrix[:, :k].T @ duals
-        keep = (weights > 1e-9) | (reduced_cost >= -PURGE * max(1.0, float(np.abs(value).mean())))
-        columns.keep(keep)
-        last = (float(-result.fun), weights[keep].copy(), int(keep.sum()))
-        boxed = bool(np.any(result.x[k + len(rows.needs) :] > 1e-9))
-    if last is None:
-        return None
-    master, weights, k = last
-    slot_mass = np.zeros(problem.n_slots)
-    pair_mass = np.zeros(problem.n_pairs)
-    for column in np.flatnonzero(weights[:k] > 1e-9):
-        if columns.slot[column] >= 0:
-            slot_mass[columns.slot[column]] += weights[column]
-        pair_mass[columns.members[column]] += weights[column]
-    columns.restore()
-    return GroupBound(
-        bound=best_bound,
-        master=master,
-        slot_mass=slot_mass,
-        pair_mass=pair_mass,
-        duals=best_duals,
-        rounds=rounds,
-        groups=k,
-        wall_time_s=time.perf_counter() - started,
-        cut=cut,
-        work_s=used * unit,
-        pool=columns,
-    )
+        reduced_cost = value - matrix[:, :k].T @ self.duals
+        floor = -PURGE * max(1.0, float(np.abs(value).mean()))
+        keep = (weights > 1e-9) | (reduced_cost >= floor)
+        self.columns.keep(keep)
+        self.last = (float(-result.fun), weights[keep].copy(), int(keep.sum()))
+        self.boxed = bool(np.any(result.x[k + len(rows.needs) :] > 1e-9))
+        self.priced = False
+        return True
+
+    def copy(self) -> GroupRounds:
+        """An independent copy (its own pool and pricing state; the rows and the problem
+        shared, read only): it may run in another thread while this one's pool is used."""
+        twin = copy.copy(self)
+        twin.columns = self.columns.copy()
+        twin.groups = twin.columns.groups
+        twin.resumable = None
+        return twin
+
+    def result(self) -> GroupBound | None:
+        """The bound, the last master's slot and pair mass, and the pool, every group the
+        rounds generated back in it (None: no master solved)."""
+        if self.failed or self.last is None:
+            return None
+        problem, columns = self.problem, self.columns
+        master, weights, k = self.last
+        slot_mass = np.zeros(problem.n_slots)
+        pair_mass = np.zeros(problem.n_pairs)
+        for column in np.flatnonzero(weights[:k] > 1e-9):
+            if columns.slot[column] >= 0:
+                slot_mass[columns.slot[column]] += weights[column]
+            pair_mass[columns.members[column]] += weights[column]
+        columns.restore()
+        return GroupBound(
+            bound=self.best_bound,
+            master=master,
+            slot_mass=slot_mass,
+            pair_mass=pair_mass,
+            duals=self.best_duals,
+            rounds=self.rounds,
+            groups=k,
+            wall_time_s=time.perf_counter() - self.started,
+            cut=self.cut,
+            work_s=self.used * self.unit,
+            pool=columns,
+            resumable=self.resumable,
+        )
 
 
 def master_rows(rows: LpRows) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,8 @@ the pool the group IP (``solvers.group_ip``) chooses among after them, every gro
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from scipy import sparse
 
@@ -26,6 +28,14 @@ class GroupPool:
         self.seen: set[tuple[int, int, bytes]] = set()
         # groups purged from the master (``keep``), back in the pool at the end (``restore``)
         self.retired: dict[tuple[int, int, bytes], tuple[int, int, np.ndarray]] = {}
+
+    def copy(self) -> GroupPool:
+        """An independent pool of the same groups (the member arrays shared, never changed),
+        with its own pricing state (``HostGroups.best`` keeps its last groups)."""
+        twin = GroupPool(self.problem, self.rows, copy.copy(self.groups))
+        twin.host, twin.slot, twin.members = list(self.host), list(self.slot), list(self.members)
+        twin.seen, twin.retired = set(self.seen), dict(self.retired)
+        return twin
 
     def add(self, host: int, slot: int, members: np.ndarray) -> bool:
         members = np.sort(members)
