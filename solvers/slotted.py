@@ -120,7 +120,9 @@ POLISH_AFTER = ("group_ip", "search")
 # 5,000 tight visitors (seed 11, 23.8 s of work, pace 1.30) 3 more rounds in 11.4 s of wall:
 # bound -163.84 M -> -164.06 M, gap 1.00% -> 0.86%, the same answer, 0.8 s more wall (their
 # rounds and the search's share the cores); with 0.7 of the work the phases after the group
-# LP are planned (2 rounds) 0.89%. Converged there: -164.41 M
+# LP are planned (2 rounds) 0.89%. Converged there: -164.41 M. The group LP's own share
+# lowered instead, its rounds going on further (0.4 with 0.35, 0.3 with 0.45): mean gaps
+# 0.95 / 1.15% against 0.96% (seeds 11 to 13, 23.8 s of work)
 MORE_ROUNDS_SHARE = 0.25
 WHOLE_PAIRS = 1_500  # up to this many pairs, CP-SAT solves the whole problem
 SETTLED_GAP = 0.005  # the group LP's prices guide the search's seeds when this near (_settled)
@@ -286,6 +288,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
         keep = np.ones(problem.n_pairs, dtype=bool)
         status, found, cp_bound = run_cpsat(problem, keep, best, options, started, stats)
         if status is SolveStatus.INFEASIBLE or status is SolveStatus.MODEL_INVALID:
+            join_rounds(bound_more, stats)
             return result(status, None, None)
         if status.has_solution and problem.objective(*found) > objective:
             consider("cp-sat", found)
