@@ -83,3 +83,34 @@ def test_control_characters_do_not_break_the_workbook(tmp_path):
     path = tmp_path / "out.xlsx"
     write_xlsx({"sheet": pd.DataFrame({"text": ["bell\x07 and nul\x00"]})}, path)
     assert load_workbook(path)["sheet"].cell(row=2, column=1).value == "bell\ufffd and nul\ufffd"
+
+
+def test_each_kind_of_column_becomes_the_cell_it_is(tmp_path):
+    path = tmp_path / "out.xlsx"
+    kinds = pd.DataFrame(
+        {
+            "real": [1.5, float("nan"), float("inf")],
+            "whole": pd.array([1, 2, 3], dtype="int64"),
+            "maybe": pd.array([1, None, 3], dtype="Int64"),
+            "flag": [True, False, True],
+            "text": pd.array(["a\x01b", "", None], dtype="string"),
+            "mixed": ["x", None, 3],
+            "band": ["red", "green", "purple"],
+            "day": pd.to_datetime(["2027-01-04", None, "2027-02-01"]),
+        }
+    )
+    write_xlsx({"sheet": kinds}, path)
+    rows = list(load_workbook(path)["sheet"].iter_rows(min_row=2))
+    values = [[cell.value for cell in row] for row in rows]
+    assert [row[:6] for row in values] == [
+        [1.5, 1, 1, True, "a\ufffdb", "x"],
+        [None, 2, None, False, None, None],  # NaN, missing and "" as empty cells
+        ["inf", 3, 3, True, None, 3],  # a number a workbook cannot hold, as text
+    ]
+    assert [row[6].fill.fgColor.rgb[-6:] for row in rows[:2]] == ["F4B6B6", "B9E3C6"]
+    assert rows[2][6].fill.fgColor.rgb in (None, "00000000")  # no band colour for others
+    assert [row[7].value for row in rows] == [
+        pd.Timestamp("2027-01-04").to_pydatetime(),
+        None,
+        pd.Timestamp("2027-02-01").to_pydatetime(),
+    ]
