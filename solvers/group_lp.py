@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import time
 import warnings
 from dataclasses import dataclass
@@ -119,6 +120,12 @@ class GroupBound:
     pool: GroupPool | None = None  # every group the rounds generated, the purged ones back
     # the rounds where the work budget stopped them, to go on (None: converged or cut)
     resumable: GroupRounds | None = None
+
+
+def integer_bound(value: float) -> int:
+    """The integer objective a group LP bound proves: no assignment (integer values) scores
+    more than its floor, less a relative allowance for the floating point of its sums."""
+    return math.floor(value + 1e-6 + 1e-9 * abs(value))
 
 
 def group_bound(

@@ -11,13 +11,12 @@ then differ from run to run (``group_lp_more_cut_by_wall_clock``, not ``cut_by_w
 
 from __future__ import annotations
 
-import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
-from solvers.group_lp import GroupBound, GroupRounds
+from solvers.group_lp import GroupBound, GroupRounds, integer_bound
 from solvers.options import SolverOptions, past_deadline
 
 Rounds = tuple[Future[float], GroupRounds, float]  # the thread's answer, its rounds, its start
@@ -54,6 +53,6 @@ def join_rounds(more: Rounds | None, stats: dict[str, float | int | str]) -> int
         stats["group_lp_more_cut_by_wall_clock"] = "yes (the bound only)"
     if not np.isfinite(value):
         return None
-    bound = math.floor(value + 1e-6 + 1e-9 * abs(value))
+    bound = integer_bound(value)
     stats["group_lp_more_bound"] = bound
     return bound

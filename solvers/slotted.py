@@ -53,7 +53,7 @@ from solvers.cpsat_model import run_cpsat
 from solvers.flow import max_weight_assignment
 from solvers.greedy import best_slots, greedy_solution
 from solvers.group_ip import choose_groups
-from solvers.group_lp import GroupBound, group_bound
+from solvers.group_lp import GroupBound, group_bound, integer_bound
 from solvers.lns import improve, search_speedup
 from solvers.more_rounds import join_rounds, more_rounds
 from solvers.options import SolverOptions, past_deadline
@@ -233,7 +233,7 @@ def solve_slotted(problem: AssignmentProblem, options: SolverOptions) -> SolveRe
             lap("group_lp", clock)
         bound_more = more_rounds(group, MORE_ROUNDS_SHARE * budget, options)
         if group is not None:
-            group_value = math.floor(group.bound + 1e-6 + 1e-9 * abs(group.bound))
+            group_value = integer_bound(group.bound)
             bound = group_value if bound is None else min(bound, group_value)
             stats.update(
                 group_lp_bound=group_value,
