@@ -106,6 +106,8 @@ def _defaults(
     """The weights sigmoid-calibrated on the newest decisions, or read as a chance."""
     choice = {} if why is None else {"choice": why}
     try:
+        if not len(data):  # said in words (scikit-learn's own message names array shapes)
+            raise ValueError("no labelled decisions to calibrate on")
         model = CalibratedDefaults(weights).fit(
             data.features, data.label, decided_on=data.decided_on
         )

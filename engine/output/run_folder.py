@@ -200,7 +200,12 @@ def kpis_with_diagnosis(result: NightResult) -> pd.DataFrame:
             messages.get(key, "")
             for key in zip(extra["partnership"], extra["category"], strict=True)
         ]
-        table = table.merge(extra.drop(columns="need"), on=["partnership", "category"], how="left")
+        keys = ["partnership", "category"]
+        # the keys as text on both sides (an empty table's columns have no type of their own:
+        # a night without quotas nor exchanges has an empty KPI table and diagnosis)
+        extra = extra.astype(dict.fromkeys(keys, object))
+        table = table.astype(dict.fromkeys(keys, object))
+        table = table.merge(extra.drop(columns="need"), on=keys, how="left")
     for column in KPI_COLUMNS:
         if column not in table.columns:
             table[column] = None

@@ -195,3 +195,24 @@ def test_an_infeasible_night_exits_4_naming_the_blocking_rule(tmp_path):
     assert "2 exchanges accepted already include 0 SMEs" in result.output
     assert "Traceback" not in result.output
     assert not second.exists()
+
+
+def test_a_quiet_first_night_writes_an_empty_run(tmp_path):
+    """A new campaign's first night with no eligible pair (one visitor, one host, the same
+    country), no quotas and no decisions: an empty run (0 proposals, empty KPIs), exit 0,
+    never an internal error; the scorer says in words why it is not calibrated."""
+    from tests.factory import host, make_campaign, visitor
+
+    folder = tmp_path / "campaign"
+    make_campaign(folder, [visitor("V1"), host("H1", country="DE")])
+    (folder / "quotas.csv").unlink()
+    (folder / "history.csv").unlink()
+    out = tmp_path / "run"
+    result = run(str(folder), "--out", str(out))
+    assert result.exit_code == exitcodes.OK, result.output
+    assert pd.read_csv(out / "proposals.csv").empty
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert kpis.empty and "partnership" in kpis.columns
+    manifest = json.loads((out / "manifest.json").read_text())
+    source = manifest["scorer"]["source"]
+    assert "no labelled decisions" in source and "shape" not in source
