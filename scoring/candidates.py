@@ -317,18 +317,33 @@ def _selected(table: pd.DataFrame, top_k: int, host_keep: np.ndarray) -> np.ndar
     return keep
 
 
+def physical_profiles(org: np.ndarray, visitor: np.ndarray, physical: np.ndarray) -> np.ndarray:
+    """Per pair, how many visitor profiles of its organisation have a physical pair among
+    these (0 where none)."""
+    count = pd.Series(visitor[physical]).groupby(org[physical]).nunique()
+    return count.reindex(org).fillna(0).to_numpy(np.int64)
+
+
 def one_visitor_per_organisation(
-    candidates: pd.DataFrame, encoded: EncodedCampaign
+    candidates: pd.DataFrame, encoded: EncodedCampaign, physical_left: np.ndarray
 ) -> pd.DataFrame:
-    """Keep, for each host, only the best-scored candidate visitor of each organisation (ties:
-    the first), so no group can hold two visitors of one organisation. With one group per
-    host this is exact; with more it is stricter than needed."""
+    """Keep, for each host, only the best-scored physical candidate of each organisation
+    (ties: the first) that has more physical visits left than one (``physical_left``, per
+    visitor) and more profiles among the physical candidates than visits left, so that no
+    group holds two of its visitors (its physical pairs are a limited set of their own, at
+    most its visits left: ``engine.night.encode.organisation_sets``, where every other pair
+    keeps the rule). Every other pair stays."""
     if candidates.empty:
         return candidates
-    org = encoded.visitors.org_id[candidates["visitor"].to_numpy()]
-    keyed = candidates.assign(_org=org, _row=np.arange(len(candidates)))
-    best = keyed.sort_values(["host", "_org", "score", "_row"], ascending=[True, True, False, True])
-    keep = np.sort(best.drop_duplicates(["host", "_org"])["_row"].to_numpy())
-    if len(keep) == len(candidates):
+    visitor = candidates["visitor"].to_numpy(np.int64)
+    physical = candidates["physical"].to_numpy(bool)
+    org = encoded.visitors.org_id[visitor]
+    left = physical_left[visitor]
+    several = physical & (left > 1) & (physical_profiles(org, visitor, physical) > left)
+    if not several.any():
         return candidates
+    keyed = candidates.assign(_org=org, _row=np.arange(len(candidates)))[several]
+    best = keyed.sort_values(["host", "_org", "score", "_row"], ascending=[True, True, False, True])
+    chosen = best.drop_duplicates(["host", "_org"])["_row"].to_numpy()
+    keep = np.sort(np.concatenate([np.flatnonzero(~several), chosen]))
     return candidates.iloc[keep].reset_index(drop=True)

@@ -18,6 +18,7 @@ from engine.domain.contract import Campaign
 from engine.night.carryover import Carryover, with_carryover
 from engine.night.options import RunOptions
 from engine.night.quotas import EXPECTATION_UNIT, quota_groups
+from scoring.candidates import physical_profiles
 from scoring.encoding import EncodedCampaign
 from solvers.options import SolverOptions
 from solvers.problem import SCORE_SCALE, AssignmentProblem
@@ -170,22 +171,37 @@ def solve_assignment(problem: AssignmentProblem, options: RunOptions) -> SolveRe
 def organisation_sets(
     candidates: pd.DataFrame, encoded: EncodedCampaign, left: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """One limited set per visiting organisation with several visitor profiles among the
-    physical candidates: its physical pairs, at most ``left`` (per visitor: the physical
-    visits its organisation has left) of them. None when no organisation needs one."""
+    """The limited sets that keep the visiting organisations' rules, where an organisation has
+    several visitor profiles among the candidates. Its physical pairs, at most ``left`` (per
+    visitor: the physical visits its organisation has left) of them, where it has more
+    profiles among them than visits left. Otherwise a group never holds two of its visitors:
+    per host and mode, at most one of its pairs (a slot has one mode; stricter than per group,
+    where a host opens several). Where both would apply (an organisation with two visits left
+    and three profiles), ``scoring.candidates.one_visitor_per_organisation`` keeps only its
+    best physical pair per host. None when no organisation needs a set."""
     physical = candidates["physical"].to_numpy(bool)
     visitor = candidates["visitor"].to_numpy(np.int64)
-    org = encoded.visitors.org_id[visitor]
-    profiles = pd.Series(visitor[physical]).groupby(org[physical]).nunique()
-    shared = profiles.index[profiles > 1].to_numpy()
-    if not len(shared):
+    host = candidates["host"].to_numpy(np.int64)
+    org = encoded.visitors.org_id[visitor].astype(np.int64)
+    org_wide = physical & (physical_profiles(org, visitor, physical) > left[visitor])
+    limit_set = np.full(len(candidates), -1, dtype=np.int64)
+    shared, member = _shared(org, visitor, org_wide)
+    limit_set[member] = np.searchsorted(shared, org[member])
+    org_limit = np.zeros(len(shared), dtype=np.int64)
+    org_limit[limit_set[member]] = left[visitor[member]]  # its visitors all have the same
+    at_host = (org * (int(host.max(initial=0)) + 1) + host) * 2 + physical
+    shared, member = _shared(at_host, visitor, ~org_wide)
+    limit_set[member] = len(org_limit) + np.searchsorted(shared, at_host[member])
+    if not (limit_set >= 0).any():
         return None
-    key_of = {int(o): k for k, o in enumerate(shared)}
-    limit_set = np.array(
-        [key_of.get(int(o), -1) if p else -1 for o, p in zip(org, physical, strict=True)],
-        dtype=np.int64,
-    )
-    set_limit = np.zeros(len(shared), dtype=np.int64)
-    for position in np.flatnonzero(limit_set >= 0):
-        set_limit[limit_set[position]] = int(left[visitor[position]])
-    return limit_set, set_limit
+    return limit_set, np.concatenate([org_limit, np.ones(len(shared), dtype=np.int64)])
+
+
+def _shared(
+    key: np.ndarray, visitor: np.ndarray, among: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(the sorted keys with more than one visitor among the pairs ``among``, the pairs
+    ``among`` of those keys)."""
+    profiles = pd.Series(visitor[among]).groupby(key[among]).nunique()
+    shared = profiles.index[profiles > 1].to_numpy(np.int64)
+    return shared, among & np.isin(key, shared)

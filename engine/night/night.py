@@ -117,9 +117,11 @@ def run_night(
     carry = options.carryover
     if carry is not None:
         candidates = _carried(candidates, carry, encoded, text, context, scorer)
-    # a group never holds two visitors of one organisation: per host, only the organisation's
-    # best-scored visitor stays a candidate
-    candidates = one_visitor_per_organisation(candidates, encoded)
+    # a group never holds two visitors of one organisation: where its physical visits left
+    # allow two physical pairs, per host only its best-scored physical visitor stays a
+    # candidate (otherwise limited sets keep the rule: ``organisation_sets``)
+    physical_left = physical_visits_left(campaign, encoded.visitors.ids)
+    candidates = one_visitor_per_organisation(candidates, encoded, physical_left)
     # grouped exchanges: the slots (dates, length, language, mode, room) each pair could join
     occupied = occupancy(campaign, encoded, carry)
     slots = build_slots(candidates, encoded, campaign.policy, occupied, earliest)
@@ -129,9 +131,7 @@ def run_night(
     spent = accepted_spend(campaign, accepted_stays(campaign, carry, dated_only=False))
     problem = assignment_problem(campaign, encoded, candidates, visitors, carry)
     problem = with_slots(problem, slots, encoded, campaign, spent)
-    sets = organisation_sets(
-        candidates, encoded, physical_visits_left(campaign, encoded.visitors.ids)
-    )
+    sets = organisation_sets(candidates, encoded, physical_left)
     if sets is not None:
         problem = replace(problem, limit_set=sets[0], set_limit=sets[1])
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving

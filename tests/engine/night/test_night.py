@@ -131,3 +131,28 @@ def test_two_visitors_of_one_organisation_never_share_a_group(tmp_path):
     members = set(result.proposals["visitor_id"])
     assert len(members & {"V1", "V2"}) == 1 and "V3" in members
     assert result.violations == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "policy"),
+    [("virtual", ""), ("physical", "physical_visits_per_visitor = 2\n")],
+    ids=["virtual", "two physical visits"],
+)
+def test_an_organisation_s_visitors_go_to_different_hosts_not_one_group(tmp_path, mode, policy):
+    """Two profiles of one organisation that may both be proposed (virtual, or physical with
+    two visits allowed): never in one group at H1 (room for three), but both proposed when a
+    second host can take one, even though H1 suits both best (the audit's campaign: a
+    filter once kept only the organisation's best visitor at every host, and V2 lost H2)."""
+    profiles = [
+        visitor("V1", org_id="ORG-A", mode=mode, seek="battery testing"),
+        visitor("V2", org_id="ORG-A", mode=mode, country="IT", seek="battery testing"),
+        host("H1", capacity=3, mode="either", offer="battery testing"),
+    ]
+    alone = run_night(make_campaign(tmp_path / "one", profiles, policy=policy), OPTIONS)
+    assert len(set(alone.proposals["visitor_id"])) == 1
+    assert alone.violations == []
+    profiles.append(host("H2", country="NL", mode="either", offer="cloud software"))
+    both = run_night(make_campaign(tmp_path / "two", profiles, policy=policy), OPTIONS)
+    assert pairs(both) in ([("V1", "H1"), ("V2", "H2")], [("V1", "H2"), ("V2", "H1")])
+    assert set(both.proposals["mode"]) == {mode}
+    assert both.violations == []
