@@ -14,7 +14,8 @@ import pytest
 
 from engine.review.log import log_path, record_requests
 from engine.review.log_file import journal
-from engine.review.rules import Proposal, Request, Reviewer
+from engine.review.parties import Proposal, Reviewer
+from engine.review.rules import Request
 
 PROPOSALS = {
     (v, "H1"): Proposal(v, "H1", "physical", "2027-01-11", "2027-01-13", 80.0, "r1", "P1", "P2")

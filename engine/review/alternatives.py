@@ -30,7 +30,8 @@ from engine.night.groups import group_name
 from engine.output.folders import RunFolder
 from engine.review.carryover import carryover
 from engine.review.log import ImportResult, log_path, read_log, record_requests, with_decisions
-from engine.review.rules import Pair, Proposal, Request, Reviewer
+from engine.review.parties import Proposal, Reviewer
+from engine.review.rules import Pair, Request
 
 WEEKS_TRIED = 26  # weeks from the earliest start searched for dates that suit both
 

@@ -26,8 +26,9 @@ from engine.review.log import (
     log_path,
     record_requests,
 )
+from engine.review.parties import Reviewer
 from engine.review.proposed import campaign_runs, proposed_pairs
-from engine.review.rules import Request, Reviewer
+from engine.review.rules import Request
 
 INBOX = "inbox"
 IMPORTED = "imported"

@@ -13,7 +13,8 @@ import pandas as pd
 
 from engine.domain.contract import Campaign
 from engine.output.folders import RunFolder, RunUnreadable, list_runs
-from engine.review.rules import Pair, Proposal
+from engine.review.parties import Proposal
+from engine.review.rules import Pair
 
 RUNS = "runs"
 COLUMNS = ("visitor_id", "host_id", "mode", "start", "end", "score")

@@ -9,7 +9,8 @@ single-``decision`` file of the Support Office means) with ``accepted``, ``rejec
 * the ids are given, the word is one of the five, the side one of the three, the date a date;
 * the pair was proposed by a run of the campaign (any night: the latest run that proposed it
   is the one answered) or taken as an alternative by a reviewer;
-* a partnership answers only the sides whose partnership it is (``forbidden`` otherwise);
+* a partnership answers only the sides whose partnership it is (``forbidden`` otherwise), and
+  a row naming a partnership only that partnership's sides (without a side: its own);
 * a side's ``accepted`` or ``rejected`` is final: a different answer needs the first withdrawn
   (only by its author, and only until a run reads it); ``hold`` may become either;
 * a pair either side rejected, or a cancelled exchange, is blocked forever;
@@ -33,47 +34,13 @@ import pandas as pd
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
 from engine.load.decision_files import decided_on_problem
-from engine.review.schema import SUPPORT_OFFICE
+from engine.review.parties import Proposal, Reviewer
 from engine.review.state import SIDES, live, side_answers
 
 WORDS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
 SIDE_WORDS = ("", "both", *SIDES)
 RECORDED, ALREADY, INVALID, FORBIDDEN = "recorded", "already recorded", "invalid", "forbidden"
 Pair = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Reviewer:
-    """Who answers: the Support Office (every side) or one partnership (its own sides)."""
-
-    partnership: str | None = None  # None: the Support Office
-
-    @property
-    def actor(self) -> str:
-        return SUPPORT_OFFICE if self.partnership is None else f"partnership:{self.partnership}"
-
-    def sides(self, proposal: Proposal) -> tuple[str, ...]:
-        """The sides of ``proposal`` this reviewer answers."""
-        if self.partnership is None:
-            return SIDES
-        own = (proposal.visitor_partnership, proposal.host_partnership)
-        return tuple(side for side, p in zip(SIDES, own, strict=True) if p == self.partnership)
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A pair as its proposing run (or the reviewer who took it) gave it."""
-
-    visitor_id: str
-    host_id: str
-    mode: str
-    start_day: str
-    end_day: str
-    score: float
-    run_id: str
-    visitor_partnership: str
-    host_partnership: str
-    proposed_by: str = ""  # "" the engine; else the reviewer who took it as an alternative
 
 
 @dataclass(frozen=True)
@@ -176,16 +143,6 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
             None, f"{pair[0]} -> {pair[1]}",
             "was proposed by no run of this campaign (take it as an alternative first)",
         )  # fmt: skip
-    mine = reviewer.sides(proposal)
-    asked = _asked(request, mine, reviewer, book)
-    if not asked or set(asked) - set(mine):
-        outcome.status = FORBIDDEN
-        return problem(
-            "side", request.side or None,
-            f"{reviewer.actor} does not answer for the {' and '.join(asked) or 'either'} side "
-            f"of {pair[0]} -> {pair[1]} (visitor's partnership {proposal.visitor_partnership}, "
-            f"host's {proposal.host_partnership})",
-        )  # fmt: skip
     if request.partnership and request.partnership not in (
         proposal.visitor_partnership,
         proposal.host_partnership,
@@ -195,6 +152,25 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
             request.partnership,
             "is neither the visitor's nor the host's partnership",
         )
+    mine = reviewer.sides(proposal)
+    asked = _asked(request, mine, reviewer, book, proposal)
+    others = [
+        s for s in asked if request.partnership and proposal.partnership(s) != request.partnership
+    ]
+    if others:
+        return problem(
+            "partnership", request.partnership,
+            f"answers the {others[0]} side of {pair[0]} -> {pair[1]}, which is "
+            f"{proposal.partnership(others[0])}'s (a partnership answers its own side)",
+        )  # fmt: skip
+    if not asked or set(asked) - set(mine):
+        outcome.status = FORBIDDEN
+        return problem(
+            "side", request.side or None,
+            f"{reviewer.actor} does not answer for the {' and '.join(asked) or 'either'} side "
+            f"of {pair[0]} -> {pair[1]} (visitor's partnership {proposal.visitor_partnership}, "
+            f"host's {proposal.host_partnership})",
+        )  # fmt: skip
     new: list[dict[str, Any]] = []
     already = 0
     for side in asked:
@@ -221,12 +197,17 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
 
 
 def _asked(
-    request: Request, mine: tuple[str, ...], reviewer: Reviewer, book: _Book
+    request: Request, mine: tuple[str, ...], reviewer: Reviewer, book: _Book, proposal: Proposal
 ) -> tuple[str, ...]:
     """The sides a request answers: the one it names, both, or (unnamed) the reviewer's own
-    (a withdrawal without a side: the reviewer's sides that have an answer of its own)."""
+    (a withdrawal without a side: the reviewer's sides that have an answer of its own); the
+    Support Office's row naming a partnership and no side: that partnership's sides."""
     if request.side in SIDES:
         return (request.side,)
+    if not request.side and request.partnership and reviewer.partnership is None:
+        mine = tuple(side for side in SIDES if proposal.partnership(side) == request.partnership)
+        if request.decision != "withdrawn":
+            return mine
     if request.side == "both" or reviewer.partnership is None and request.decision != "withdrawn":
         return SIDES if request.side == "both" or reviewer.partnership is None else mine
     if request.decision == "withdrawn":
@@ -342,7 +323,7 @@ def _event(
     context: Context,
     book: _Book,
 ) -> dict[str, Any]:
-    own = (proposal.visitor_partnership, proposal.host_partnership)[SIDES.index(side)]
+    own = proposal.partnership(side)
     on_behalf = reviewer.partnership or (request.partnership if request.partnership == own else "")
     withdraws = None
     if request.decision == "withdrawn":

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.review.rules import Reviewer
+from engine.review.parties import Reviewer
 
 ACCESS_FILE = "access.sqlite"
 TOKEN_BYTES = 32  # 256 bits

@@ -19,8 +19,8 @@ from engine.domain.contract import Campaign
 from engine.load.campaign import load_campaign
 from engine.output.folders import RunFolder, latest_run
 from engine.review.log import last_read, log_path, read_log, read_taken
+from engine.review.parties import Reviewer
 from engine.review.proposed import runs_root
-from engine.review.rules import Reviewer
 from engine.review.state import SIDES, live, pair_states
 
 PROFILE_FIELDS = (

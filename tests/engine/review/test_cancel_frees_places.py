@@ -10,7 +10,8 @@ import pandas as pd
 from engine.load.campaign import load_campaign
 from engine.review.inbox import record_answers
 from engine.review.nightly import NightlyOptions, night_id, run_nightly
-from engine.review.rules import Request, Reviewer
+from engine.review.parties import Reviewer
+from engine.review.rules import Request
 from tests.factory import host, make_campaign, visitor
 from tests.reviewing import FAST
 

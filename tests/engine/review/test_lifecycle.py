@@ -17,7 +17,8 @@ from engine.load.campaign import load_campaign
 from engine.review import schema
 from engine.review.inbox import record_answers
 from engine.review.log import log_path, read_for_run, read_log, with_decisions
-from engine.review.rules import Request, Reviewer
+from engine.review.parties import Reviewer
+from engine.review.rules import Request
 from engine.review.state import pair_states
 from tests.reviewing import answer, decisions_csv, run_campaign, small_campaign
 
@@ -206,3 +207,34 @@ def test_a_version_2_log_keeps_working_and_migrates_on_its_first_write(campaign,
         assert db.execute("PRAGMA user_version").fetchone()[0] == schema.VERSION
         assert db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 2  # left as it was
     assert sorted(states(campaign)["status"]) == ["exchange", "hold", "rejected"]
+
+
+def test_a_partnership_named_in_a_row_answers_only_its_own_side(campaign):
+    """The Support Office records rows on behalf of partnerships: a row naming the host's
+    partnership for the visitor side is a problem on the ``partnership`` column (it was once
+    recorded silently as the Support Office's own answer); without a side, the named
+    partnership's side is answered, on its behalf."""
+    props = proposals(campaign)
+    row = props[props["visitor_partnership"] != props["host_partnership"]].iloc[0]
+    pair = (row["visitor_id"], row["host_id"])
+    office = Reviewer()
+    theirs = say(
+        campaign,
+        office,
+        Request(*pair, "accepted", side="visitor", partnership=row["host_partnership"]),
+    )
+    assert theirs.recorded == 0 and theirs.problems[0].column == "partnership"
+    assert "visitor side" in theirs.problems[0].message
+    both = say(
+        campaign,
+        office,
+        Request(*pair, "accepted", side="both", partnership=row["host_partnership"]),
+    )
+    assert both.recorded == 0 and both.problems[0].column == "partnership"
+    assert pair not in states(campaign).index  # nothing recorded
+    own = say(campaign, office, Request(*pair, "accepted", partnership=row["host_partnership"]))
+    assert own.recorded == 1 and not own.problems
+    state = states(campaign).loc[pair]
+    assert state["status"] == "awaiting" and state["host"] == "accepted"
+    events = read_log(log_path(campaign))
+    assert events[["side", "partnership"]].values.tolist() == [["host", row["host_partnership"]]]
