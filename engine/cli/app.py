@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -216,6 +217,25 @@ def refuse(error: BaseException, prefix: str = "") -> typer.Exit:
 # --- options a person types ----------------------------------------------------------------
 
 
+def every_option(*checks: Callable[[], Any]) -> list[Any]:
+    """Run every check of the options a person typed (each a call that returns a value or
+    raises :class:`BadOption`, or a bad ``--pace``): their values, or one refusal (exit 2)
+    listing every problem at once."""
+    from engine.cli.pace import BadPace
+
+    values: list[Any] = []
+    problems: list[str] = []
+    for check in checks:
+        try:
+            values.append(check())
+        except (BadOption, BadPace) as bad:
+            problems.append(str(bad))
+            values.append(None)
+    if problems:
+        raise BadOption("\n".join(problems))
+    return values
+
+
 def positive(name: str, value: float, most: float | None = None) -> None:
     """Refuse (exit 2) a budget or count that is not a positive finite number (at most
     ``most``)."""
@@ -225,9 +245,15 @@ def positive(name: str, value: float, most: float | None = None) -> None:
         raise BadOption(f"{name} must be at most {most:g}, not {value:g}")
 
 
-def whole(name: str, value: int, least: int, most: int) -> None:
-    """Refuse (exit 2) a whole number outside ``least..most``."""
-    if not least <= value <= most:
+def one_of(name: str, value: str, words: tuple[str, ...]) -> None:
+    """Refuse (exit 2) a word that is none of ``words``."""
+    if value not in words:
+        raise BadOption(f"{name} must be {' or '.join(words)}, not {value!r}")
+
+
+def whole(name: str, value: int | None, least: int, most: int) -> None:
+    """Refuse (exit 2) a whole number outside ``least..most`` (None: not given)."""
+    if value is not None and not least <= value <= most:
         raise BadOption(f"{name} must be between {least:,} and {most:,}, not {value:,}")
 
 

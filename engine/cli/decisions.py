@@ -16,6 +16,7 @@ from engine.cli.app import (
     PartlyRefused,
     Progress,
     app,
+    every_option,
     interactive,
     night_date,
     out_folder,
@@ -115,16 +116,19 @@ def nightly(
 
     Safe to re-run: the same night twice gives the same run and records no decision twice.
     """
-    from engine.cli.pace import machine_pace
+    from engine.cli.pace import checked, machine_pace
     from engine.night.options import RunOptions
     from engine.review.nightly import NightlyOptions, run_nightly
 
     setup_logging(verbose)
-    positive("--time-limit", time_limit, MAX_TIME_LIMIT_S)
-    whole("--workers", workers, 1, MAX_WORKERS)
-    whole("--seed", seed, 0, MAX_SEED)
-    out_folder("--runs", runs)
-    day = night_date("--night", night)
+    *_, day, _ = every_option(
+        lambda: positive("--time-limit", time_limit, MAX_TIME_LIMIT_S),
+        lambda: whole("--workers", workers, 1, MAX_WORKERS),
+        lambda: whole("--seed", seed, 0, MAX_SEED),
+        lambda: out_folder("--runs", runs),
+        lambda: night_date("--night", night),
+        lambda: pace is None or checked(str(pace), "--pace"),
+    )
     machine = machine_pace(pace)  # measured once a boot (about 2.5 s) unless given
     options = NightlyOptions(
         run=RunOptions(time_limit_s=time_limit, workers=workers, seed=seed, pace=machine.value),

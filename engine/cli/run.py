@@ -16,18 +16,20 @@ from engine.cli.app import (
     MAX_TOP_K,
     MAX_WORKERS,
     PACE_OPTION,
-    BadOption,
     Progress,
     app,
+    every_option,
     interactive,
     load_or_exit,
     night_date,
+    one_of,
     out_folder,
     positive,
     setup_logging,
     whole,
     writable,
 )
+from engine.cli.pace import checked
 from engine.night.expected import still_missing
 
 
@@ -112,14 +114,17 @@ def run(
     from engine.synthetic.generator import DEMO_AS_OF, demo_campaign_path
 
     setup_logging(verbose)
-    night = night_date("--as-of", as_of)
+    night, *_ = every_option(
+        lambda: night_date("--as-of", as_of),
+        lambda: positive("--time-limit", time_limit, MAX_TIME_LIMIT_S),
+        lambda: whole("--workers", workers, 1, MAX_WORKERS),
+        lambda: whole("--top-k", top_k, 1, MAX_TOP_K),
+        lambda: whole("--seed", seed, 0, MAX_SEED),
+        lambda: out_folder("--out", out),
+        lambda: pace is None or checked(str(pace), "--pace"),
+    )
     if night is None and campaign is None:
         night = DEMO_AS_OF  # the bundled demo runs as of its own date, whatever today is
-    positive("--time-limit", time_limit, MAX_TIME_LIMIT_S)
-    whole("--workers", workers, 1, MAX_WORKERS)
-    whole("--top-k", top_k, 1, MAX_TOP_K)
-    whole("--seed", seed, 0, MAX_SEED)
-    out_folder("--out", out)
     machine = machine_pace(pace)  # measured once a boot (about 2.5 s) unless given
     progress = Progress(interactive())
     run_id = new_run_id()
@@ -207,14 +212,14 @@ def generate(
     from engine.synthetic.generator import generate_campaign, write_campaign
 
     setup_logging(False)
-    if fmt not in ("csv", "parquet"):
-        raise BadOption(f"--format must be csv or parquet, not {fmt!r}")
-    if words not in ("labels", "codes"):
-        raise BadOption(f"--words must be labels or codes, not {words!r}")
-    whole("--visitors", visitors, 1, MAX_PROFILES)
-    whole("--hosts", hosts, 1, MAX_PROFILES)
-    whole("--seed", seed, 0, MAX_SEED)
-    out_folder("--out", out)
+    every_option(
+        lambda: one_of("--format", fmt, ("csv", "parquet")),
+        lambda: one_of("--words", words, ("labels", "codes")),
+        lambda: whole("--visitors", visitors, 1, MAX_PROFILES),
+        lambda: whole("--hosts", hosts, 1, MAX_PROFILES),
+        lambda: whole("--seed", seed, 0, MAX_SEED),
+        lambda: out_folder("--out", out),
+    )
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise OutputExists(f"{out} exists and is not an empty folder")
     generated = generate_campaign(visitors, hosts, seed)

@@ -14,6 +14,7 @@ from engine.cli.app import (
     Progress,
     SomeRunsFailed,
     app,
+    every_option,
     interactive,
     out_folder,
     setup_logging,
@@ -42,9 +43,10 @@ def simulate(
 
     setup_logging(verbose)
     progress = Progress(interactive())
-    if seed is not None:
-        whole("--seed", seed, 0, MAX_SEED)
-    out_folder("--out", out)
+    every_option(
+        lambda: whole("--seed", seed, 0, MAX_SEED),
+        lambda: out_folder("--out", out),
+    )
     progress("checking the scenario, loading the base campaign and applying the changes")
     checked = check_files([scenario], seed)
     loaded = checked.scenarios[0]
@@ -163,11 +165,12 @@ def sweep(
     if not serial:
         _quiet_dask(verbose)
     progress = Progress(interactive() or verbose)
-    whole("--seeds", seeds, 1, MAX_SEEDS)
-    whole("--first-seed", first_seed, 0, MAX_SEED - seeds)
-    if workers is not None:
-        whole("--workers", workers, 1, MAX_WORKERS)
-    out_folder("--out", out)
+    every_option(
+        lambda: whole("--seeds", seeds, 1, MAX_SEEDS),
+        lambda: whole("--first-seed", first_seed, 0, MAX_SEED - max(0, seeds)),
+        lambda: whole("--workers", workers, 1, MAX_WORKERS),
+        lambda: out_folder("--out", out),
+    )
     seed_list = _seed_list(seeds, first_seed)
     progress(f"checking {len(scenarios)} scenario files")
     checked = check_files(scenarios, seed_list[0])  # every problem of every file at once

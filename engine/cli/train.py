@@ -12,6 +12,7 @@ from engine.cli.app import (
     BadOption,
     Progress,
     app,
+    every_option,
     interactive,
     load_or_exit,
     out_folder,
@@ -40,8 +41,7 @@ def train(
 
     setup_logging(verbose)
     progress = Progress(interactive())
-    whole("--seed", seed, 0, MAX_SEED)
-    out_folder("--out", out)
+    every_option(lambda: whole("--seed", seed, 0, MAX_SEED), lambda: out_folder("--out", out))
     if out.exists() or out.is_symlink():
         raise OutputExists(f"{out} exists already; choose another --out")
     progress("loading campaign")

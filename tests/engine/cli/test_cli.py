@@ -216,3 +216,36 @@ def test_a_quiet_first_night_writes_an_empty_run(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     source = manifest["scorer"]["source"]
     assert "no labelled decisions" in source and "shape" not in source
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (
+            ["run", "{campaign}", "--time-limit", "0", "--top-k", "0", "--seed", "-1",
+             "--pace", "9", "--workers", "99", "--as-of", "2027-13-01"],
+            ["--time-limit", "--top-k", "--seed", "--pace", "--workers", "--as-of"],
+        ),
+        (
+            ["nightly", "{campaign}", "--time-limit", "-3", "--workers", "0",
+             "--night", "someday"],
+            ["--time-limit", "--workers", "--night"],
+        ),
+        (
+            ["generate", "--visitors", "0", "--hosts", "-1", "--format", "xls",
+             "--words", "ids", "--out", "{out}"],
+            ["--visitors", "--hosts", "--format", "--words"],
+        ),
+    ],
+    ids=["run", "nightly", "generate"],
+)  # fmt: skip
+def test_every_bad_option_is_listed_at_once(small_campaign, tmp_path, command, expected):
+    """Bad options, like bad rows, are listed all at once (exit 2), and nothing is written."""
+    out = tmp_path / "out"
+    args = [a.format(campaign=small_campaign, out=out) for a in command]
+    result = runner.invoke(app, args)
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    lines = result.output.strip().splitlines()
+    for name in expected:
+        assert sum(line.startswith(name) for line in lines) == 1, (name, result.output)
+    assert not out.exists() and not (small_campaign / "runs").exists()
