@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from engine.output.run_folder import versions
-from engine.output.store import Writer, json_writer, write_atomically
+from engine.output.store import Writer, file_mode, json_writer, write_atomically
 from scenarios.simulate import SimulationResult
 
 SUMMARY = "summary.json"
@@ -128,6 +128,7 @@ def replace_file(path: Path, write: Callable[[Path], None]) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".tmp-{path.name}-", dir=path.parent)
     os.close(handle)
     try:
+        os.chmod(temporary, file_mode())  # as a run's files, not mkstemp's 0600
         write(Path(temporary))
         with open(temporary, "rb") as stream:
             os.fsync(stream.fileno())

@@ -111,7 +111,7 @@ def write_text_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".tmp-{path.name}-", dir=path.parent)
     try:
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600: the user's umask instead
+        os.chmod(temporary, file_mode())  # mkstemp makes 0600: the user's umask instead
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
@@ -127,6 +127,11 @@ def json_writer(payload: object) -> Writer:
         path.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
 
     return write
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the user's umask (``mkstemp`` makes 0600)."""
+    return 0o666 & ~_umask()
 
 
 def _umask() -> int:
