@@ -1,10 +1,11 @@
 """Group slots: when, how long and in which language a host receives a group tonight.
 
-A **slot** of a host is a start (the first working day of a week), a stay length in working
-days, a working language the host speaks and a mode (physical or virtual). Every visitor of a
-group joins the same slot: the group shares its dates (inside every member's and the host's
-availability, and no earlier than the night's earliest start), a stay length that suits every
-member and the host, a language they all speak, and whether it is physical. Working days are
+A **slot** of a host is a start (the first working day of a week, or the first day a pair
+could start where no week's first day suits it), a stay length in working days, a working
+language the host speaks and a mode (physical or virtual). Every visitor of a group joins
+the same slot: the group shares its dates (inside every member's and the host's availability,
+and no earlier than the night's earliest start), a stay length that suits every member and
+the host, a language they all speak, and whether it is physical. Working days are
 the host country's (:class:`engine.domain.calendar.WorkCalendar`).
 
 A host receives several visitors at once up to its capacity, and group after group over the
@@ -161,20 +162,38 @@ def _host_grid(
     pair_physical = pairs["physical"]
     speaks = _speaker(encoded, v, policy)
 
-    # new slots: the first working day of every week any pair could use
-    mondays = np.arange(first_day.min() // WEEK, end_day.max() // WEEK + 1) * WEEK
-    starts = np.unique(calendar.index(country, mondays).astype(np.int64))
     lengths = np.unique(shortest)
     host_langs = _host_languages(encoded, host, policy)
-    w, length, lang, physical = (
-        a.ravel()
-        for a in np.meshgrid(starts, lengths, host_langs, np.unique(pair_physical), indexing="ij")
-    )
-    fits = _fitting(w, length, physical, first, end, shortest, longest, pair_physical)
-    if policy.group_common_language:
-        fits &= speaks(lang)
-    room = _room(host, w, length, encoded, policy, occupancy)
-    fits &= (room > 0)[None, :]  # a slot without room admits nobody
+
+    def grid(starts: np.ndarray) -> tuple[np.ndarray, ...]:
+        """New slots from these starts (x length x language x mode), who fits each."""
+        w, length, lang, physical = (
+            a.ravel()
+            for a in np.meshgrid(
+                starts, lengths, host_langs, np.unique(pair_physical), indexing="ij"
+            )
+        )
+        fits = _fitting(w, length, physical, first, end, shortest, longest, pair_physical)
+        if policy.group_common_language:
+            fits &= speaks(lang)
+        room = _room(host, w, length, encoded, policy, occupancy)
+        fits &= (room > 0)[None, :]  # a slot without room admits nobody
+        return w, length, lang, physical, room, fits
+
+    # new slots: the first working day of every week any pair could use ...
+    mondays = np.arange(first_day.min() // WEEK, end_day.max() // WEEK + 1) * WEEK
+    starts = np.unique(calendar.index(country, mondays).astype(np.int64))
+    w, length, lang, physical, room, fits = grid(starts)
+    # ... and the first day a pair could start, where no week's first day suits it (dates
+    # shared from a Wednesday to a Friday, say)
+    unfit = ~fits.any(axis=1)
+    if unfit.any():
+        extra = grid(np.setdiff1d(first[unfit], starts))
+        w, length, lang, physical, room = (
+            np.concatenate(pair)
+            for pair in zip((w, length, lang, physical, room), extra[:5], strict=True)
+        )
+        fits = np.hstack([fits, extra[5]])
     undominated = _undominated(fits, length, physical, room)
     w, length, lang, physical, room = (a[undominated] for a in (w, length, lang, physical, room))
     fits = fits[:, undominated]

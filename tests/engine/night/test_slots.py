@@ -173,3 +173,28 @@ def test_pruning_keeps_a_slot_for_every_pair(tmp_path):
     campaign = make_campaign(tmp_path, profiles, policy="slots_per_host = 2\n")
     slots, _ = slots_of(campaign)
     assert slots.fits["pair"].nunique() == 10
+
+
+def test_dates_shared_from_a_wednesday_start_on_that_wednesday(tmp_path):
+    """Availabilities that share Wednesday 17 to Friday 19 March 2027 hold no week's first
+    day: the slot starts on the Wednesday (the audit's campaign was eligible, never proposed,
+    and told it was outscored). Starts are Mondays, or that Wednesday."""
+    campaign = make_campaign(
+        tmp_path,
+        [visitor("V1", available_from="2027-03-17", available_to="2027-03-19", min_days=3),
+         visitor("V2", country="IT", available_from="2027-03-15", available_to="2027-03-26"),
+         host("H1", available_from="2027-03-15", available_to="2027-03-26", capacity=2)],
+    )  # fmt: skip
+    encoded = encode_campaign(campaign)
+    text = TextSimilarity.fit(
+        encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
+    )
+    context = eligibility_context(campaign, encoded)
+    candidates, _ = build_candidates(encoded, text, context, LinearScore().score)
+    slots = build_slots(candidates, encoded, campaign.policy, None)
+    rows = fitted(slots)
+    visitor_of = encoded.visitors.ids[candidates["visitor"].to_numpy()]
+    v1, v2 = (rows[visitor_of[rows["pair"].to_numpy()] == v] for v in ("V1", "V2"))
+    assert starts(v1) == ["2027-03-17"] and ends(v1) == ["2027-03-19"]
+    assert "2027-03-17" in starts(v2)  # one group of both (their Monday's slot is covered)
+    assert set(starts(slots.slots)) <= {"2027-03-15", "2027-03-17", "2027-03-22"}
