@@ -5,11 +5,13 @@ host with free places and none, with the reason in words and as a code.
   that excluded the most partners (``scoring.eligibility.EXCLUSIONS``: e.g. the physical
   visit used while the profile asks for physical only, no shared language, no overlapping
   availability after the lead time).
-* **Had candidates but lost**, said for the visitor's best candidate host: its places went
-  to others (``capacity``, naming who took them), its group tonight has other dates or
-  another language (``group``), the SME share holds no more non-SMEs (``sme_share``), the
-  partnership's budget has nothing left for it (``budget``), or the plan placed better pairs
-  everywhere it could go (``outscored``).
+* **Had candidates but lost**: a non-SME with a candidate host that has places left, where
+  the SME share holds no more non-SMEs (``sme_share``; a host too, when its left-out
+  candidates are all non-SMEs); otherwise, said for the visitor's best candidate host: its
+  places went to others (``capacity``, naming who took them), its group tonight has other
+  dates or another language (``group``), the SME share holds no more non-SMEs
+  (``sme_share``), the partnership's budget has nothing left for it (``budget``), or the plan
+  placed better pairs everywhere it could go (``outscored``).
 
 Matchable visitor: published, validated, and not already matched (no accepted exchange that
 keeps it from a new proposal).
@@ -109,6 +111,8 @@ def _visitors(
     load = np.bincount(problem.pair_host[solve.selected], minlength=problem.n_hosts)
     limits = problem.host_limits(solve.open_slots)
     groups = _open_groups(problem, solve, slots)
+    by_visitor = candidates.groupby("visitor").indices
+    sme_tight = _sme_share_tight(problem, solve)
     lonely = [v for v in left_out if v not in best_of]
     codes = _most_excluding_each(lonely, "visitor", encoded, context)
     rows: list[dict[str, object]] = []
@@ -122,19 +126,18 @@ def _visitors(
             continue
         position = best_of[v]
         host = int(host_of[position])
+        # a host of its candidates with places left: a rule of the whole plan kept it out
+        room_elsewhere = bool((load < limits)[host_of[by_visitor[v]]].any())
+        if room_elsewhere and sme_tight and not problem.visitor_is_sme[v]:
+            lost = _SME_SHARE
+        else:
+            lost = _lost(
+                int(pair_of[position]), host, problem, solve, groups, load, limits, encoded
+            )
         rows.append(
             {
                 **base,
-                **_lost(
-                    int(pair_of[position]),
-                    host,
-                    problem,
-                    solve,
-                    groups,
-                    load,
-                    limits,
-                    encoded,
-                ),
+                **lost,
                 "best_candidate": str(hosts.ids[host]),
                 "best_score": round(float(score[position]), 2),
             }
@@ -187,10 +190,7 @@ def _lost(
         return {"code": "capacity", "reason": f"{host_id}'s places went to {who}"}
     visitor = int(problem.pair_visitor[pair])
     if not problem.visitor_is_sme[visitor] and _sme_share_tight(problem, solve):
-        return {
-            "code": "sme_share",
-            "reason": "not an SME, and the SME share holds no more non-SMEs tonight",
-        }
+        return _SME_SHARE
     for cap in problem.caps:
         spent = int(cap.cost[solve.selected].sum())
         if cap.cost[pair] > 0 and spent + int(cap.cost[pair]) > cap.limit:
@@ -199,6 +199,12 @@ def _lost(
         "code": "outscored",
         "reason": f"the plan placed better pairs at {host_id} and its other candidates",
     }
+
+
+_SME_SHARE = {
+    "code": "sme_share",
+    "reason": "not an SME, and the SME share holds no more non-SMEs tonight",
+}
 
 
 def _sme_share_tight(problem: AssignmentProblem, solve: SolveResult) -> bool:
@@ -221,6 +227,8 @@ def _hosts(
 ) -> list[dict[str, object]]:
     visitors, hosts = encoded.visitors, encoded.hosts
     proposed = set(problem.pair_host[solve.selected].tolist())
+    placed = set(problem.pair_visitor[solve.selected].tolist())
+    sme_tight = _sme_share_tight(problem, solve)
     by_host = candidates.groupby("host").indices
     lonely = [int(h) for h in np.flatnonzero(hosts.matchable) if int(h) not in by_host]
     codes = _most_excluding_each(lonely, "host", encoded, context)
@@ -237,11 +245,22 @@ def _hosts(
             continue
         mine = candidates.iloc[by_host[int(h)]]
         best = mine.sort_values("score", ascending=False, kind="stable").iloc[0]
+        waiting = mine["visitor"].to_numpy(np.int64)
+        waiting = waiting[~np.isin(waiting, list(placed))]  # its candidates left out
+        reason = {
+            "code": "outscored",
+            "reason": "its candidate visitors went to hosts that suit them better",
+        }
+        if len(waiting) and sme_tight and not problem.visitor_is_sme[waiting].any():
+            reason = {
+                "code": "sme_share",
+                "reason": "its candidate visitors left out are not SMEs, and the SME share "
+                "holds no more non-SMEs tonight",
+            }
         rows.append(
             {
                 **base,
-                "code": "outscored",
-                "reason": "its candidate visitors went to hosts that suit them better",
+                **reason,
                 "best_candidate": str(visitors.ids[int(best["visitor"])]),
                 "best_score": round(float(best["score"]), 2),
             }

@@ -40,3 +40,26 @@ def test_every_left_out_profile_has_its_reason(tmp_path):
     # the matchable, unproposed visitors and hosts are exactly the rows (V1B is a draft)
     assert sorted(left.index) == ["H2", "V1", "V2", "V3", "V5"]
     assert (left["reason"].str.len() > 10).all() and (left["partnership"] == "P1").all()
+
+
+def test_left_out_by_the_sme_share_says_so_though_hosts_have_room(tmp_path):
+    """One SME among four visitors, four hosts of one place each: half the matches to SMEs
+    allows two proposals. The two others are left out by the SME share, not by the best
+    host's place or group (as unmatched.csv once said), and the empty hosts say the same."""
+    profiles = [
+        visitor("V1"),
+        visitor("V2", org_type="cluster_organisation", country="IT"),
+        visitor("V3", org_type="technology_centre", country="ES", mode="virtual"),
+        visitor("V4", org_type="cluster_organisation", country="PL", mode="either"),
+        host("H1", country="NL", mode="either"),
+        host("H2", country="BE", mode="either"),
+        host("H3", country="AT", mode="either"),
+        host("H4", country="SE", mode="either"),
+    ]
+    result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
+    assert result.violations == [] and len(result.proposals) == 2
+    left = result.unmatched.set_index("profile_id")
+    out = sorted({"V1", "V2", "V3", "V4"} - set(result.proposals["visitor_id"]))
+    assert left.loc[out, "code"].tolist() == ["sme_share", "sme_share"]
+    empty = sorted({"H1", "H2", "H3", "H4"} - set(result.proposals["host_id"]))
+    assert left.loc[empty, "code"].tolist() == ["sme_share", "sme_share"]
