@@ -2,8 +2,9 @@
 
 A run folder is complete when it has its ``manifest.json`` (runs are renamed into place
 whole, see :mod:`engine.output.store`); hidden ``.tmp-*`` folders of killed runs are ignored.
-Runs are ordered by folder name: run ids are UTC timestamps (``20270105T021500123456Z``) and
-nightly runs are named by their night (``20270105-nightly``), so names sort in time order.
+Runs are ordered by their run id, whatever their folder is called (``run --out``): run ids are
+UTC timestamps (``20270105T021500123456Z``) and nightly runs' are their night
+(``20270105-nightly``), so ids sort in time order.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def list_runs(root: Path, campaign_folder: Path | None = None) -> list[RunFolder
     if not root.is_dir():
         return []
     runs = []
-    for path in sorted(root.iterdir(), key=lambda p: p.name):
+    for path in root.iterdir():
         if path.name.startswith(".") or not (path / MANIFEST).is_file():
             continue
         try:
@@ -74,15 +75,15 @@ def list_runs(root: Path, campaign_folder: Path | None = None) -> list[RunFolder
         if campaign_folder is not None and not _belongs(run, Path(campaign_folder)):
             continue
         runs.append(run)
-    return runs
+    return sorted(runs, key=lambda run: (run.run_id, run.path.name))
 
 
 def latest_run(
     root: Path, campaign_folder: Path | None = None, before: str | None = None
 ) -> RunFolder | None:
-    """The last complete run under ``root`` (named before ``before``, if given)."""
+    """The last complete run under ``root`` (its run id before ``before``, if given)."""
     runs = [
-        run for run in list_runs(root, campaign_folder) if before is None or run.path.name < before
+        run for run in list_runs(root, campaign_folder) if before is None or run.run_id < before
     ]
     return runs[-1] if runs else None
 
