@@ -108,7 +108,7 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
     if quotas is not None:
         problems += check_quotas(quotas.frame, raw_profiles, quotas.file, vocabularies)
     if problems:
-        raise CampaignInvalid(problems, folder.name)
+        raise CampaignInvalid(problems, folder.resolve().name)  # "." named too
 
     assert profiles is not None  # a missing profiles file is a problem
     canonical = canonical_history(_frame_or_empty(history, HISTORY_COLUMNS))

@@ -4,7 +4,8 @@ each with its key (``column``) and value.
 pydantic checks each key (types, finite numbers and their bounds, the one date format); the
 orderings between keys (``min_days <= max_days``, ``earliest_date <= latest_date``,
 ``generation_start`` within them) are checked here as well, because pydantic skips the model's
-own check once any key is invalid. Budgets name partnerships: one no profile belongs to is a
+own check once any key is invalid; so are the ``[lump_sums]`` countries, which pydantic checks
+only once every amount is valid. Budgets name partnerships: one no profile belongs to is a
 problem too (:func:`budget_problems`, once the profiles are read).
 """
 
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from engine.domain.contract import DEFAULT_DATE_RANGE, Policy, typed_date
 from engine.domain.problems import Problem
+from engine.domain.reference import canonical_country
 
 POLICY_FILE = "policy.toml"
 
@@ -38,6 +40,8 @@ def check_policy(data: Mapping[str, Any], file: str = POLICY_FILE) -> tuple[Poli
             else:
                 message = "is invalid: " + detail["msg"].removeprefix("Value error, ")
             problems.append(Problem(file, None, key, value, message))
+        if not any(problem.column == "lump_sums" for problem in problems):
+            problems += _country_problems(data.get("lump_sums"), file)
         return Policy(), problems
     return policy, problems
 
@@ -64,6 +68,20 @@ def _ordering_problems(data: Mapping[str, Any], file: str) -> list[Problem]:
         message = f"is outside the plausible dates {first}..{last} (earliest_date, latest_date)"
         problems.append(Problem(file, None, "generation_start", str(start), message))
     return problems
+
+
+def _country_problems(table: Any, file: str) -> list[Problem]:
+    """``[lump_sums]`` keys that are no COSME participating country: pydantic checks them only
+    once every amount of the table is valid, so a bad amount would hide them."""
+    if not isinstance(table, Mapping):
+        return []
+    return [
+        Problem(
+            file, None, f"lump_sums.{code}", str(amount), "is not a COSME participating country"
+        )
+        for code, amount in sorted(table.items(), key=lambda item: str(item[0]))
+        if canonical_country(str(code)) is None
+    ]
 
 
 def _date_or_none(value: Any) -> date | None:

@@ -322,6 +322,21 @@ def test_policy_problems_are_all_reported_with_their_key(tmp_path: Path) -> None
     ]
 
 
+def test_lump_sum_countries_are_checked_beside_a_bad_amount(tmp_path: Path) -> None:
+    """A bad amount once hid the table's countries that are no COSME country (pydantic checks
+    them once every amount is valid); valid amounts: one problem naming them all."""
+    folder = copy_valid(tmp_path)
+    (folder / "policy.toml").write_text("[lump_sums]\nDE = 20000\nNO = 500\nXX = 400\n")
+    assert positions(problems_of(folder)) == [
+        ("policy.toml", None, "lump_sums.DE", "20000"),
+        ("policy.toml", None, "lump_sums.NO", "500"),
+        ("policy.toml", None, "lump_sums.XX", "400"),
+    ]
+    (folder / "policy.toml").write_text("[lump_sums]\nDE = 900\nNO = 500\n")
+    (problem,) = problems_of(folder)
+    assert problem.column == "lump_sums" and "NO" in problem.message
+
+
 def test_policy_that_is_not_toml_is_a_problem(tmp_path: Path) -> None:
     folder = copy_valid(tmp_path)
     (folder / "policy.toml").write_text("min_days = = 3\n")
