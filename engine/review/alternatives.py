@@ -44,6 +44,7 @@ class Taken:
     problems: list[str]
     result: ImportResult | None = None
     row: dict[str, Any] | None = None
+    kind: str = "conflict"  # of a refusal: "unknown" profiles, "forbidden" side, "conflict"
 
     @property
     def ok(self) -> bool:
@@ -67,16 +68,27 @@ def take_alternative(
     visitor_id, host_id = pair
     profiles = campaign.profiles.set_index("profile_id", drop=False)
     if visitor_id not in profiles.index or host_id not in profiles.index:
-        return Taken(pair, [f"{visitor_id} -> {host_id}: no such visitor or host profile"])
+        return Taken(
+            pair, [f"{visitor_id} -> {host_id}: no such visitor or host profile"], kind="unknown"
+        )
     visitor: pd.Series = profiles.loc[visitor_id]  # type: ignore[assignment]
     host: pd.Series = profiles.loc[host_id]  # type: ignore[assignment]
     if reviewer.partnership not in (None, visitor["partnership"], host["partnership"]):
         return Taken(
-            pair, [f"{reviewer.actor} is neither the visitor's nor the host's partnership"]
+            pair,
+            [f"{reviewer.actor} is neither the visitor's nor the host's partnership"],
+            kind="forbidden",
         )
     if pair in proposals:
         return Taken(pair, [f"{visitor_id} -> {host_id} is proposed already: answer it instead"])
     records = read_log(log_path(folder))
+    same = (records["visitor_id"] == visitor_id) & (records["host_id"] == host_id)
+    takers = sorted(set(records.loc[same, "proposed_by"].astype(str)) - {""})
+    if takers:
+        return Taken(
+            pair,
+            [f"{visitor_id} -> {host_id} was taken already (by {', '.join(takers)}): answer it"],
+        )
     decided = with_decisions(campaign, records)
     locked = carryover(records).locked
     plan = run.proposals()
@@ -92,7 +104,10 @@ def take_alternative(
                            decided_by, source, today)  # fmt: skip
         tried = ", ".join(f"[{v.rule}] {v.message}" for v in new)
         problems.append(f"as {row['group_id']} ({row['mode']}): {tried}")
-    return Taken(pair, problems or ["no dates suit both the visitor and the host"])
+    # each reason once (dates tried on several weeks often break the same rule alike)
+    return Taken(
+        pair, list(dict.fromkeys(problems)) or ["no dates suit both the visitor and the host"]
+    )
 
 
 def _record(

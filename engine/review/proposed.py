@@ -29,7 +29,7 @@ def campaign_runs(campaign_folder: Path, *extra: RunFolder) -> list[RunFolder]:
     runs = list_runs(runs_root(campaign_folder), Path(campaign_folder))
     known = {run.path.resolve() for run in runs}
     runs += [run for run in extra if run.path.resolve() not in known]
-    return sorted(runs, key=lambda run: run.path.name)
+    return sorted(runs, key=lambda run: (run.run_id, run.path.name))
 
 
 def proposed_pairs(runs: list[RunFolder], campaign: Campaign) -> dict[Pair, Proposal]:

@@ -201,7 +201,7 @@ def create_app(folder: Path) -> FastAPI:
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
         outcome = _take(found, str(form.get("visitor_id", "")), str(form.get("host_id", "")),
                         str(form.get("note", "")), "web")  # fmt: skip
-        return review(found, [outcome["message"]], 200 if outcome["ok"] else 409)
+        return review(found, [outcome["message"]], outcome["status"])
 
     # ----------------------------------------------------------------------------- JSON API
 
@@ -271,7 +271,7 @@ def create_app(folder: Path) -> FastAPI:
             return JSONResponse({"detail": "send a JSON object {visitor_id, host_id, note?}"}, 422)
         outcome = _take(found, str(item.get("visitor_id", "")), str(item.get("host_id", "")),
                         str(item.get("note", "")), "api")  # fmt: skip
-        return JSONResponse(outcome, status_code=200 if outcome["ok"] else 409)
+        return JSONResponse(outcome, status_code=outcome.pop("status"))
 
     # ----------------------------------------------------------------------------- recording
 
@@ -305,7 +305,8 @@ def create_app(folder: Path) -> FastAPI:
             )
         else:
             message = f"{visitor_id} -> {host_id} cannot be taken: " + "; ".join(taken.problems)
-        return {"ok": taken.ok, "message": message, "proposal": taken.row}
+        status = 200 if taken.ok else {"unknown": 404, "forbidden": 403}.get(taken.kind, 409)
+        return {"ok": taken.ok, "message": message, "proposal": taken.row, "status": status}
 
     return app
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from fastapi.testclient import TestClient
 
 import engine.web.app as web_app
@@ -199,3 +200,44 @@ def test_a_post_past_its_size_is_a_413_and_records_nothing(review, monkeypatch):
     assert read_log(log_path(review.folder)).empty
     assert api.post("/api/decisions", json=[one]).status_code == 200  # within: recorded
     assert len(read_log(log_path(review.folder))) >= 1
+
+
+def test_an_alternative_refused_says_why_with_its_status(review):
+    """Unknown profiles 404, a pair of neither of the caller's partnership's sides 403, a pair
+    taken already 409 naming who took it (it once said the visitor was locked), each reason
+    once."""
+    office = client(review, review.token_office)
+    unknown = office.post("/api/alternatives", json={"visitor_id": "NOPE", "host_id": "H"})
+    assert unknown.status_code == 404 and "no such visitor or host" in unknown.json()["message"]
+    run = next((review.folder / "runs").iterdir())
+    lines = pd.read_csv(run / "alternatives.csv", dtype=str)
+    visitor_side = lines["side"] == "visitor"
+    pairs = list(
+        zip(
+            lines["profile_id"].where(visitor_side, lines["alternative_id"]),
+            lines["alternative_id"].where(visitor_side, lines["profile_id"]),
+            strict=True,
+        )
+    )
+    profiles = pd.read_csv(review.folder / "profiles.csv", dtype=str, keep_default_na=False)
+    partnership = dict(zip(profiles["profile_id"], profiles["partnership"], strict=True))
+    outsider = [p for p in pairs if review.b not in {partnership[p[0]], partnership[p[1]]}]
+    if outsider:
+        body = {"visitor_id": outsider[0][0], "host_id": outsider[0][1]}
+        assert (
+            client(review, review.token_b).post("/api/alternatives", json=body).status_code == 403
+        )
+    taken = None
+    for visitor_id, host_id in dict.fromkeys(pairs):
+        body = {"visitor_id": visitor_id, "host_id": host_id}
+        answer = office.post("/api/alternatives", json=body)
+        if answer.status_code == 200:
+            taken = body
+            break
+        assert answer.status_code == 409
+        reasons = answer.json()["message"].split(": ", 1)[1].split("; ")
+        assert len(reasons) == len(set(reasons)), answer.json()["message"]
+    assert taken is not None, "no alternative could be taken"
+    again = office.post("/api/alternatives", json=taken)
+    assert again.status_code == 409
+    assert "was taken already (by support-office)" in again.json()["message"]
