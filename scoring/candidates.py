@@ -184,11 +184,17 @@ def _sub_context(
     new_visitor[visitor_rows] = np.arange(len(visitor_rows))
     new_host = np.full(n_hosts, -1, dtype=np.int64)
     new_host[host_rows] = np.arange(len(host_rows))
-    blocked = np.stack(
-        [new_visitor[context.blocked[:, 0]], new_host[context.blocked[:, 1]]], axis=1
-    ).reshape(-1, 2)
-    blocked = blocked[(blocked >= 0).all(axis=1)]
-    return replace(context, physical_left=context.physical_left[visitor_rows], blocked=blocked)
+
+    def renumbered(pairs: np.ndarray) -> np.ndarray:
+        out = np.stack([new_visitor[pairs[:, 0]], new_host[pairs[:, 1]]], axis=1).reshape(-1, 2)
+        return out[(out >= 0).all(axis=1)]
+
+    return replace(
+        context,
+        physical_left=context.physical_left[visitor_rows],
+        blocked=renumbered(context.blocked),
+        repeat_virtual=renumbered(context.repeat_virtual),
+    )
 
 
 class _Keeper:

@@ -13,13 +13,13 @@ language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from engine.domain.calendar import WorkCalendar
-from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign
+from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign, Policy
 from scoring.encoding import EncodedCampaign
 from scoring.pairs import PairView, meets
 
@@ -35,6 +35,9 @@ class EligibilityContext:
     require_common_language: bool
     calendar: WorkCalendar  # working days per host country
     earliest_day: int | None = None  # day number of the earliest start (None: no night)
+    # (k, 2) pairs whose virtual exchange was accepted in the programme generation: proposed
+    # again only as a physical exchange (a physical one's pair is in ``blocked``)
+    repeat_virtual: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
 
 
 def eligibility_context(
@@ -49,12 +52,20 @@ def eligibility_context(
     host_pos = pd.Series(np.arange(len(host_ids)), index=pd.Index(host_ids))
     physical_left = physical_visits_left(campaign, visitor_ids) > 0
 
-    blocking = history[history["outcome"].isin(BLOCKING_OUTCOMES)]
-    v = visitor_pos.reindex(blocking["visitor_id"]).to_numpy()
-    h = host_pos.reindex(blocking["host_id"]).to_numpy()
-    known = ~(np.isnan(v) | np.isnan(h))
-    blocked = np.stack([v[known], h[known]], axis=1).astype(np.int64).reshape(-1, 2)
+    def positions(rows: pd.DataFrame) -> np.ndarray:
+        v = visitor_pos.reindex(rows["visitor_id"]).to_numpy()
+        h = host_pos.reindex(rows["host_id"]).to_numpy()
+        known = ~(np.isnan(v) | np.isnan(h))
+        return np.stack([v[known], h[known]], axis=1).astype(np.int64).reshape(-1, 2)
+
+    # an exchange is not repeated: its pair again only as a physical one after a virtual one
+    done = in_generation(history[history["outcome"].isin(POSITIVE_OUTCOMES)], policy)
+    virtual = done["mode"] == "virtual"
+    blocked = np.concatenate(
+        [positions(history[history["outcome"].isin(BLOCKING_OUTCOMES)]), positions(done[~virtual])]
+    )
     return EligibilityContext(
+        repeat_virtual=np.unique(positions(done[virtual]), axis=0),
         physical_left=physical_left,
         blocked=np.unique(blocked, axis=0),
         policy_min_days=policy.min_days,
@@ -72,14 +83,22 @@ def physical_visits_left(campaign: Campaign, visitor_ids: np.ndarray) -> np.ndar
     history, policy, profiles = campaign.history, campaign.policy, campaign.profiles
     org_of = pd.Series(profiles["org_id"].to_numpy(), index=profiles["profile_id"].to_numpy())
     used = history[history["outcome"].isin(POSITIVE_OUTCOMES) & (history["mode"] == "physical")]
-    if policy.generation_start is not None and len(used):
-        day = used["start"].fillna(used["decided_on"]) if "start" in used else used["decided_on"]
-        first = pd.Timestamp(policy.generation_start)
-        used = used[~(pd.to_datetime(day) < first)]
+    used = in_generation(used, policy)
     visits = used["visitor_id"].map(org_of).dropna().value_counts()
     orgs = org_of.reindex(visitor_ids)
     used_by_visitor = visits.reindex(orgs.to_numpy()).fillna(0).to_numpy().astype(np.int64)
     return np.maximum(policy.physical_visits_per_visitor - used_by_visitor, 0)
+
+
+def in_generation(exchanges: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """The history's rows (exchanges) in the programme generation: started (or, undated,
+    decided) on or after ``generation_start``."""
+    if policy.generation_start is None or not len(exchanges):
+        return exchanges
+    day = exchanges["decided_on"]
+    if "start" in exchanges:
+        day = exchanges["start"].fillna(day)
+    return exchanges[~(pd.to_datetime(day) < pd.Timestamp(policy.generation_start))]
 
 
 @dataclass(frozen=True)
@@ -119,12 +138,20 @@ def eligibility(view: PairView, context: EligibilityContext) -> Eligibility:
         eligible &= meets(visitor.languages, host.languages)
     eligible = np.broadcast_to(eligible, view.shape).copy()
     _remove_blocked(view, context.blocked, eligible)
+    eligible &= _not_repeated(view, context) | physical
     return Eligibility(
         eligible=eligible,
         physical=np.broadcast_to(physical, view.shape),
         stay_days=np.broadcast_to(stay, view.shape).astype(np.int16),
         overlap_days=np.broadcast_to(overlap, view.shape).astype(np.int32),
     )
+
+
+def _not_repeated(view: PairView, context: EligibilityContext) -> np.ndarray:
+    """(view's shape) bool: the pair made no virtual exchange in the generation."""
+    fresh = np.ones(view.shape, dtype=bool)
+    _remove_blocked(view, context.repeat_virtual, fresh)
+    return fresh
 
 
 def _remove_blocked(view: PairView, blocked: np.ndarray, eligible: np.ndarray) -> None:
@@ -151,7 +178,7 @@ EXCLUSIONS = (
     "stay_length",  # no stay length both accept
     "availability",  # too few shared working days from the night's earliest start
     "language",  # no shared language (when the policy requires one)
-    "blocked",  # rejected or cancelled before
+    "blocked",  # rejected or cancelled before, or its exchange accepted (see repeat_virtual)
 )
 
 
@@ -185,5 +212,6 @@ def exclusion(view: PairView, context: EligibilityContext) -> np.ndarray:
         first("language", ~meets(visitor.languages, host.languages))
     never_refused = np.ones(shape, dtype=bool)
     _remove_blocked(view, context.blocked, never_refused)
+    never_refused &= _not_repeated(view, context) | (physical & left)
     first("blocked", ~never_refused)
     return code

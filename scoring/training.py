@@ -154,6 +154,7 @@ def eligible_at_decision(scoring: ScoringContext, labels: LabelledPairs) -> np.n
                 context,
                 physical_left=np.full(len(encoded.visitors), left),
                 blocked=np.zeros((0, 2), np.int64),
+                repeat_virtual=np.zeros((0, 2), np.int64),
             ),
         ).eligible
         for left in (False, True)

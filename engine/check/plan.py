@@ -70,6 +70,31 @@ def check_physical_visits(
     return found
 
 
+def check_repeated_exchanges(
+    pairs: list[ProposalRow], accepted: list[Accepted], policy: Policy
+) -> list[Violation]:
+    """An exchange is not repeated: a pair whose exchange was accepted or completed in the
+    programme generation is proposed again only as a physical exchange after a virtual one."""
+    done: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for exchange in accepted:
+        if exchange.in_generation(policy.generation_start):
+            done[exchange.pair].add(exchange.mode)
+    found: list[Violation] = []
+    for row in pairs:
+        modes = done.get(row.pair, set())
+        if "physical" in modes or row.mode in modes:
+            found.append(
+                Violation(
+                    "repeated_exchange",
+                    f"the pair's {' and '.join(sorted(modes))} exchange was accepted already; "
+                    f"it is proposed a {row.mode} one",
+                    row.visitor_id,
+                    row.host_id,
+                )
+            )
+    return found
+
+
 def check_locked_visitors(pairs: list[ProposalRow], accepted: list[Accepted]) -> list[Violation]:
     """A visitor with an exchange accepted by reviewers gets no new proposal, except a
     physical one after a virtual exchange (a virtual exchange does not prevent a physical

@@ -22,7 +22,8 @@ history's accepted and completed rows, and the decision log's ``locked`` ones):
 ``host_capacity`` counts every accepted exchange on its dates, ``physical_visit_used`` every
 accepted physical exchange of the organisation, ``locked_visitor`` refuses a new proposal to
 a visitor whose exchange reviewers accepted (except a physical one after a virtual
-exchange), ``sme_share`` counts the locked exchanges. (A rejected pair is in history, hence
+exchange), ``repeated_exchange`` the same pair again (in the programme generation; but a
+physical exchange after a virtual one), ``sme_share`` counts the locked exchanges. (A rejected pair is in history, hence
 ``blocked_pair``.)
 
 A pair listed twice is one defect, reported once as ``duplicate_pair``: the counting rules
@@ -49,6 +50,7 @@ from engine.check.plan import (
     check_host_capacity,
     check_locked_visitors,
     check_physical_visits,
+    check_repeated_exchanges,
     check_sme_share,
     check_visitor_once,
 )
@@ -100,6 +102,7 @@ def check_proposals(
     violations.extend(check_visitor_once(pairs))
     violations.extend(check_physical_visits(pairs, org_of, accepted, policy))
     violations.extend(check_locked_visitors(pairs, accepted))
+    violations.extend(check_repeated_exchanges(pairs, accepted, policy))
     violations.extend(check_host_capacity(pairs, profiles, policy, accepted))
     violations.extend(check_sme_share(pairs, profiles, policy, locked_pairs))
     violations.extend(check_groups_of_rows(rows))

@@ -51,6 +51,7 @@ RULES = (
     "not_cosme",
     "mode",
     "blocked_pair",
+    "repeated_exchange",
     "language",
     "dates",
     "lead_time",

@@ -49,7 +49,7 @@ RULE_WORDS = {
     "stay_length": "no {other} accepts the same stay length",
     "availability": "no overlapping availability after the lead time",
     "language": "no shared language with any {other}",
-    "blocked": "every possible pair was rejected or cancelled before",
+    "blocked": "every possible pair was rejected or cancelled before, or is an exchange already",
 }
 
 

@@ -302,6 +302,10 @@ CASES: dict[str, tuple[Corruption, set[tuple[str, str | None, str | None]]]] = {
         ),
         {("physical_visit_used", "V1", "H1")},
     ),
+    "the pair's virtual exchange again": (
+        _add_history(history_row("V2", "H2", "accepted", "virtual")),
+        {("repeated_exchange", "V2", "H2")},
+    ),
     "max group size": (_policy(max_group_size=1), {("host_capacity", None, "H1")}),
     "sme share": (_policy(min_sme_share=0.7), {("sme_share", None, None)}),
     "sme share lost": (
@@ -630,3 +634,19 @@ def test_a_visitor_locked_on_a_virtual_exchange_may_be_proposed_a_physical_one()
 def test_a_proposal_after_the_lead_time_passes() -> None:
     scenario = Scenario(as_of=date(2025, 2, 24))  # earliest start 10 March
     assert scenario.check() == []
+
+
+def test_a_physical_exchange_may_follow_a_virtual_one_of_the_pair() -> None:
+    """``repeated_exchange`` refuses the same pair in the same mode (or after a physical
+    exchange), in the programme generation only."""
+    after_virtual = Scenario()
+    after_virtual.history.append(history_row("V1", "H1", "completed", "virtual"))
+    assert found(after_virtual.check()) == set()
+    earlier_generation = Scenario()  # decided on 1 June 2024
+    earlier_generation.history.append(history_row("V2", "H2", "completed", "virtual"))
+    earlier_generation.policy = {"generation_start": date(2025, 1, 1)}
+    assert found(earlier_generation.check()) == set()
+    this_generation = Scenario()
+    this_generation.history.append(history_row("V2", "H2", "completed", "virtual"))
+    this_generation.policy = {"generation_start": date(2024, 1, 1)}
+    assert found(this_generation.check()) == {("repeated_exchange", "V2", "H2")}

@@ -128,3 +128,28 @@ def test_a_budget_counts_what_the_accepted_exchanges_cost(tmp_path):
     )
     fresh = run_night(make_campaign(tmp_path / "b", profiles, policy=budget), OPTIONS)
     assert len(fresh.proposals) == 1 and fresh.proposals["lump_sum_eur"].tolist() == [900.0]
+
+
+def test_an_exchange_in_history_is_not_proposed_again_but_as_physical_after_virtual(tmp_path):
+    """The IT tool's history holds V1's virtual exchange with H1 (the audit saw it proposed
+    again, the same pair, virtually): V1 may go to another host, or to H1 physically; never to
+    H1 virtually again. V2's physical exchange with H1 is not repeated in any mode."""
+    profiles = [
+        visitor("V1", mode="virtual", sectors="C29", seek="battery testing"),
+        visitor("V2", country="IT", mode="either", org_id="ORG-2"),
+        host("H1", mode="either", capacity=2, sectors="C29", offer="battery testing"),
+        host("H2", country="AT", mode="either", capacity=2, offer="cloud software"),
+    ]
+    history = [
+        accepted("V1", "H1", "2026-11-02", "2026-11-04", mode="virtual"),
+        accepted("V2", "H1", "2026-11-09", "2026-11-11"),
+    ]
+    result = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    assert result.violations == []
+    pairs = set(zip(result.proposals["visitor_id"], result.proposals["host_id"], strict=True))
+    assert pairs == {("V1", "H2"), ("V2", "H2")}  # H1 suits V1 best, and V2 as well
+    profiles[0]["mode"] = "either"  # V1 may now go physically: to H1, its best host
+    again = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    assert again.violations == []
+    v1 = again.proposals.set_index("visitor_id").loc["V1"]
+    assert (v1["host_id"], v1["mode"]) == ("H1", "physical")
