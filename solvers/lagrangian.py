@@ -62,6 +62,10 @@ class HostGroups:
         keep = self.exact_host[problem.slot_host[entry_slot]]
         order = np.lexsort((entry_pair[keep], entry_slot[keep]))  # by slot: fixed segments
         self.entry_pair, self.entry_slot = entry_pair[keep][order], entry_slot[keep][order]
+        # a limited set of one host's pairs, at most one of them (an organisation's visitors,
+        # never two in a group): each slot's group takes its best member only (the bound
+        # stays valid: every assignment keeps the set within each group)
+        self.entry_set = _one_per_group(problem)[self.entry_pair]
         self.slot_room = np.minimum(problem.rooms, capacity[problem.slot_host])
         self.passes = int(self.slot_room.max()) if problem.n_slots else 0
         # slots by host, to take each host's best slot with one reduceat
@@ -90,6 +94,8 @@ class HostGroups:
         gain = reduced[self.entry_pair] + self.pair_bonus[self.entry_pair]
         positive = gain > 0
         pairs, slots, gain = self.entry_pair[positive], self.entry_slot[positive], gain[positive]
+        once = _best_of_each_set(slots, self.entry_set[positive], gain)
+        pairs, slots, gain = pairs[once], slots[once], gain[once]
         taken = _top_per_segment(slots, gain, self.slot_room)
         slot_value = np.bincount(slots[taken], weights=gain[taken], minlength=problem.n_slots)
         hosts = problem.slot_host
@@ -210,6 +216,38 @@ class _JoinHost:
                 slot = int(self.slots[news[option - 1]]) if option > 0 else -1
                 best = (float(top[option]), self.pairs[ranked], slot)
         return best
+
+
+def _one_per_group(problem: AssignmentProblem) -> np.ndarray:
+    """(n_pairs,) the limited set of each pair where that set is one host's and of limit 1
+    (its pairs never two in a group), else -1."""
+    out = np.full(problem.n_pairs, -1, dtype=np.int64)
+    if problem.limit_set is None or problem.set_limit is None:
+        return out
+    member = np.flatnonzero(problem.limit_set >= 0)
+    sets, hosts = problem.limit_set[member], problem.pair_host[member]
+    n_sets = len(problem.set_limit)
+    low = np.full(n_sets, np.iinfo(np.int64).max)
+    high = np.full(n_sets, -1)
+    np.minimum.at(low, sets, hosts)
+    np.maximum.at(high, sets, hosts)
+    one_host = (low == high) & (problem.set_limit == 1)
+    keep = one_host[sets]
+    out[member[keep]] = sets[keep]
+    return out
+
+
+def _best_of_each_set(slots: np.ndarray, sets: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """(len,) bool: every entry but, of a slot's entries in one set (``sets`` >= 0), all but
+    the best (ties: the first); the order kept."""
+    keep = np.ones(len(slots), dtype=bool)
+    member = np.flatnonzero(sets >= 0)
+    if len(member) < 2:
+        return keep
+    order = member[np.lexsort((member, -gain[member], sets[member], slots[member]))]
+    same = (slots[order][1:] == slots[order][:-1]) & (sets[order][1:] == sets[order][:-1])
+    keep[order[1:][same]] = False
+    return keep
 
 
 def _top_per_segment(keys: np.ndarray, values: np.ndarray, room: np.ndarray) -> np.ndarray:

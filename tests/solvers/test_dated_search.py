@@ -320,3 +320,50 @@ def test_the_group_lp_leaves_the_search_its_least_work_on_the_clock(monkeypatch)
     found = solve_slotted(p, SolverOptions(time_limit_s=5, workers=1, deadline=deadline))
     assert seen["deadline"] == pytest.approx(deadline - slotted_module.LNS_SHARE * 5)
     assert "cut_by_wall_clock" not in found.stats and found.stats["lns_neighbourhoods"] > 0
+
+
+def with_sets_per_host(p: AssignmentProblem, seed: int) -> AssignmentProblem:
+    """``p`` with its limited sets replaced by sets of one host's pairs, at most one of each
+    (an organisation's visitors, never two in a group): two or three pairs of a host each."""
+    rng = np.random.default_rng(seed)
+    limit_set = np.full(p.n_pairs, -1, dtype=np.int64)
+    sets = 0
+    for host in range(p.n_hosts):
+        mine = rng.permutation(np.flatnonzero(p.pair_host == host))
+        for start in range(0, len(mine) - 1, 4):
+            limit_set[mine[start : start + int(rng.integers(2, 4))]] = sets
+            sets += 1
+    return replace(p, limit_set=limit_set, set_limit=np.ones(sets, dtype=np.int64))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pricing_keeps_one_host_sets_in_each_group_and_its_bound_stays_valid(seed, monkeypatch):
+    """Each slot's priced group (of a host without groups to join) takes one pair of a
+    one-host set at most; every Lagrangian
+    value stays above CP-SAT's optimum, and at or below the value of pricing that ignores the
+    sets (the same prices)."""
+    import solvers.lagrangian as lagrangian
+
+    p = with_sets_per_host(dated_problem(seed), seed)
+    status, _, optimum = run_cpsat(
+        p, np.ones(p.n_pairs, dtype=bool), greedy_solution(p), EXACT, time.perf_counter(), {}
+    )
+    assert status.value == "optimal" and optimum is not None
+    rows = LpRows(p)
+    groups = HostGroups(p, rows)
+    loose = lagrangian._one_per_group
+    monkeypatch.setattr(lagrangian, "_one_per_group", lambda q: np.full(q.n_pairs, -1))
+    ignoring = HostGroups(p, rows)
+    monkeypatch.setattr(lagrangian, "_one_per_group", loose)
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        prices = rng.exponential(300, rows.n_rows) * (rng.random(rows.n_rows) < 0.5)
+        value = lagrangian_value(rows, groups, prices)
+        assert optimum - 1e-6 <= value <= lagrangian_value(rows, ignoring, prices) + 1e-6
+        for host, _slot, members in groups.groups(3, np.zeros(p.n_hosts)):
+            if not groups.exact_host[host]:
+                continue  # a host with accepted groups to join is priced apart (no sets)
+            sets = p.limit_set[members]
+            assert len(np.unique(sets[sets >= 0])) == (sets >= 0).sum()
+    found = group_bound(p, None, [greedy_solution(p)])
+    assert found is not None and found.bound >= optimum - 1e-6
