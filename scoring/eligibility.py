@@ -138,7 +138,8 @@ def eligibility(view: PairView, context: EligibilityContext) -> Eligibility:
         eligible &= meets(visitor.languages, host.languages)
     eligible = np.broadcast_to(eligible, view.shape).copy()
     _remove_blocked(view, context.blocked, eligible)
-    eligible &= _not_repeated(view, context) | physical
+    if len(context.repeat_virtual):
+        eligible &= _not_repeated(view, context) | physical
     return Eligibility(
         eligible=eligible,
         physical=np.broadcast_to(physical, view.shape),
@@ -212,6 +213,7 @@ def exclusion(view: PairView, context: EligibilityContext) -> np.ndarray:
         first("language", ~meets(visitor.languages, host.languages))
     never_refused = np.ones(shape, dtype=bool)
     _remove_blocked(view, context.blocked, never_refused)
-    never_refused &= _not_repeated(view, context) | (physical & left)
+    if len(context.repeat_virtual):
+        never_refused &= _not_repeated(view, context) | (physical & left)
     first("blocked", ~never_refused)
     return code

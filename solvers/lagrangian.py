@@ -65,7 +65,8 @@ class HostGroups:
         # a limited set of one host's pairs, at most one of them (an organisation's visitors,
         # never two in a group): each slot's group takes its best member only (the bound
         # stays valid: every assignment keeps the set within each group)
-        self.entry_set = _one_per_group(problem)[self.entry_pair]
+        entry_set = _one_per_group(problem)[self.entry_pair]
+        self.entry_set = entry_set if (entry_set >= 0).any() else None
         self.slot_room = np.minimum(problem.rooms, capacity[problem.slot_host])
         self.passes = int(self.slot_room.max()) if problem.n_slots else 0
         # slots by host, to take each host's best slot with one reduceat
@@ -94,8 +95,9 @@ class HostGroups:
         gain = reduced[self.entry_pair] + self.pair_bonus[self.entry_pair]
         positive = gain > 0
         pairs, slots, gain = self.entry_pair[positive], self.entry_slot[positive], gain[positive]
-        once = _best_of_each_set(slots, self.entry_set[positive], gain)
-        pairs, slots, gain = pairs[once], slots[once], gain[once]
+        if self.entry_set is not None:
+            once = _best_of_each_set(slots, self.entry_set[positive], gain)
+            pairs, slots, gain = pairs[once], slots[once], gain[once]
         taken = _top_per_segment(slots, gain, self.slot_room)
         slot_value = np.bincount(slots[taken], weights=gain[taken], minlength=problem.n_slots)
         hosts = problem.slot_host

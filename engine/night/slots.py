@@ -188,12 +188,9 @@ def _host_grid(
     # shared from a Wednesday to a Friday, say)
     unfit = ~fits.any(axis=1)
     if unfit.any():
-        extra = grid(np.setdiff1d(first[unfit], starts))
-        w, length, lang, physical, room = (
-            np.concatenate(pair)
-            for pair in zip((w, length, lang, physical, room), extra[:5], strict=True)
+        w, length, lang, physical, room, fits = _appended(
+            (w, length, lang, physical, room, fits), grid(np.setdiff1d(first[unfit], starts))
         )
-        fits = np.hstack([fits, extra[5]])
     undominated = _undominated(fits, length, physical, room)
     w, length, lang, physical, room = (a[undominated] for a in (w, length, lang, physical, room))
     fits = fits[:, undominated]
@@ -215,17 +212,10 @@ def _host_grid(
             if policy.group_common_language:
                 j_fits &= speaks(j_lang)
             j_room = _room(host, j_start, j_length, encoded, policy, occupancy)
-            w, length, lang, physical, room = (
-                np.concatenate(pair)
-                for pair in (
-                    (w, j_start),
-                    (length, j_length),
-                    (lang, j_lang),
-                    (physical, j_physical),
-                    (room, j_room),
-                )
+            w, length, lang, physical, room, fits = _appended(
+                (w, length, lang, physical, room, fits),
+                (j_start, j_length, j_lang, j_physical, j_room, j_fits & (j_room > 0)[None, :]),
             )
-            fits = np.hstack([fits, j_fits & (j_room > 0)[None, :]])
             new = np.concatenate([new, np.zeros(len(j_start), dtype=bool)])
             join_days = groups[["start_day", "end_day"]].to_numpy(np.int64)
     if not fits.size:
@@ -235,6 +225,17 @@ def _host_grid(
     if join_days is not None:  # a join keeps its group's own dates, a holiday at either end
         start_day[~new], end_day[~new] = join_days[:, 0], join_days[:, 1]
     return _HostGrid(w, length, lang, physical, new, fits, start_day, end_day, room)
+
+
+def _appended(
+    slots: tuple[np.ndarray, ...], more: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, ...]:
+    """Slot columns (start, length, language, mode, room, then the fits: pairs x slots) with
+    ``more`` slots after them."""
+    *columns, fits = slots
+    *extra, extra_fits = more
+    joined = [np.concatenate(pair) for pair in zip(columns, extra, strict=True)]
+    return (*joined, np.hstack([fits, extra_fits]))
 
 
 def _room(

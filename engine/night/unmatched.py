@@ -113,6 +113,7 @@ def _visitors(
     groups = _open_groups(problem, solve, slots)
     by_visitor = candidates.groupby("visitor").indices
     sme_tight = _sme_share_tight(problem, solve)
+    spent = [int(cap.cost[solve.selected].sum()) for cap in problem.caps]
     lonely = [v for v in left_out if v not in best_of]
     codes = _most_excluding_each(lonely, "visitor", encoded, context)
     rows: list[dict[str, object]] = []
@@ -132,8 +133,9 @@ def _visitors(
             lost = _SME_SHARE
         else:
             lost = _lost(
-                int(pair_of[position]), host, problem, solve, groups, load, limits, encoded
-            )
+                int(pair_of[position]), host, problem, solve, groups, load, limits, encoded,
+                sme_tight, spent,
+            )  # fmt: skip
         rows.append(
             {
                 **base,
@@ -175,7 +177,11 @@ def _lost(
     load: np.ndarray,
     limits: np.ndarray,
     encoded: EncodedCampaign,
+    sme_tight: bool,
+    spent: list[int],
 ) -> dict[str, str]:
+    """What the visitor's ``pair`` lost to, at its best candidate ``host``; ``sme_tight`` and
+    ``spent`` (per cap) are the plan's, computed once for every left-out visitor."""
     host_id = str(encoded.hosts.ids[host])
     if host in groups:
         hosts_open, when = groups[host]
@@ -189,11 +195,10 @@ def _lost(
         who = ", ".join(str(encoded.visitors.ids[v]) for v in taken[:3])
         return {"code": "capacity", "reason": f"{host_id}'s places went to {who}"}
     visitor = int(problem.pair_visitor[pair])
-    if not problem.visitor_is_sme[visitor] and _sme_share_tight(problem, solve):
+    if not problem.visitor_is_sme[visitor] and sme_tight:
         return _SME_SHARE
-    for cap in problem.caps:
-        spent = int(cap.cost[solve.selected].sum())
-        if cap.cost[pair] > 0 and spent + int(cap.cost[pair]) > cap.limit:
+    for cap, used in zip(problem.caps, spent, strict=True):
+        if cap.cost[pair] > 0 and used + int(cap.cost[pair]) > cap.limit:
             return {"code": "budget", "reason": f"{cap.name} has not enough left for it"}
     return {
         "code": "outscored",
