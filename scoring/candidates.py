@@ -56,7 +56,7 @@ class CandidateStats:
     kept: int
 
 
-COLUMNS = ("visitor", "host", "score", "physical", "stay_days", "overlap_days")
+COLUMNS = ("visitor", "host", "score", "physical", "virtual", "stay_days", "overlap_days")
 
 
 def _empty() -> pd.DataFrame:
@@ -66,6 +66,7 @@ def _empty() -> pd.DataFrame:
             "host": np.array([], dtype=np.int32),
             "score": np.array([], dtype=np.float32),
             "physical": np.array([], dtype=bool),
+            "virtual": np.array([], dtype=bool),
             "stay_days": np.array([], dtype=np.int16),
             "overlap_days": np.array([], dtype=np.int32),
         }
@@ -83,7 +84,8 @@ def build_candidates(
     block_pairs: int = BLOCK_PAIRS,
     threads: int = THREADS,
 ) -> tuple[pd.DataFrame, CandidateStats]:
-    """Columns: visitor (position), host (position), score, physical, stay_days, overlap_days.
+    """Columns: visitor (position), host (position), score, physical and virtual (the modes
+    the pair may take), stay_days, overlap_days.
 
     Blocks are scored by ``threads`` worker threads (numpy and BLAS release the GIL); the
     result does not depend on the thread count or the block size."""
@@ -125,6 +127,7 @@ def build_candidates(
             "host": cols.astype(np.int32),
             "score": scores[rows, cols],
             "physical": elig.physical[rows, cols],
+            "virtual": elig.virtual[rows, cols],
             "stay_days": elig.stay_days[rows, cols],
             "overlap_days": elig.overlap_days[rows, cols],
         }
@@ -321,6 +324,33 @@ def _selected(table: pd.DataFrame, top_k: int, host_keep: np.ndarray) -> np.ndar
     keep = np.empty(len(table), dtype=bool)
     keep[table_order] = keep_sorted
     return keep
+
+
+def pair_modes(candidates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(physical, virtual) per candidate pair: the modes it may take (both where visitor and
+    host take either; a table without ``virtual``: the mode that is not physical)."""
+    physical = candidates["physical"].to_numpy(bool)
+    if "virtual" not in candidates:
+        return physical, ~physical
+    return physical, candidates["virtual"].to_numpy(bool)
+
+
+def physical_in_sets(
+    candidates: pd.DataFrame, encoded: EncodedCampaign, physical_left: np.ndarray
+) -> pd.DataFrame:
+    """The candidates with the pairs that may be physical of each organisation with more
+    visitor profiles among them than physical visits left (a limited set of their own,
+    ``engine.night.encode.organisation_sets``) physical only: a pair is in one limited set,
+    and that set keeps the organisation's visits, not its groups."""
+    if candidates.empty or "virtual" not in candidates:
+        return candidates
+    visitor = candidates["visitor"].to_numpy(np.int64)
+    physical, virtual = pair_modes(candidates)
+    org = encoded.visitors.org_id[visitor]
+    org_wide = physical & (physical_profiles(org, visitor, physical) > physical_left[visitor])
+    if not (org_wide & virtual).any():
+        return candidates
+    return candidates.assign(virtual=virtual & ~org_wide)
 
 
 def physical_profiles(org: np.ndarray, visitor: np.ndarray, physical: np.ndarray) -> np.ndarray:

@@ -66,6 +66,7 @@ def _score_pairs(
             "host": h[ok].astype(np.int32),
             "score": np.asarray(score(features), dtype=np.float32)[ok],
             "physical": elig.physical[ok],
+            "virtual": elig.virtual[ok],
             "stay_days": elig.stay_days[ok],
             "overlap_days": elig.overlap_days[ok],
         }

@@ -104,7 +104,8 @@ def in_generation(exchanges: pd.DataFrame, policy: Policy) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Eligibility:
     eligible: np.ndarray  # bool, the view's shape
-    physical: np.ndarray  # bool: the exchange would be physical (else virtual)
+    physical: np.ndarray  # bool: the exchange may be physical (both sides take it, a visit left)
+    virtual: np.ndarray  # bool: the exchange may be virtual (both take it, not made already)
     stay_days: np.ndarray  # int16: the shortest stay that suits both sides (working days)
     overlap_days: np.ndarray  # int32: working days the availability windows share
 
@@ -138,11 +139,14 @@ def eligibility(view: PairView, context: EligibilityContext) -> Eligibility:
         eligible &= meets(visitor.languages, host.languages)
     eligible = np.broadcast_to(eligible, view.shape).copy()
     _remove_blocked(view, context.blocked, eligible)
-    if len(context.repeat_virtual):
-        eligible &= _not_repeated(view, context) | physical
+    virtual = np.broadcast_to(virtual, view.shape)
+    if len(context.repeat_virtual):  # made virtually already: only a physical exchange again
+        virtual = virtual & _not_repeated(view, context)
+        eligible &= virtual | physical
     return Eligibility(
         eligible=eligible,
         physical=np.broadcast_to(physical, view.shape),
+        virtual=virtual,
         stay_days=np.broadcast_to(stay, view.shape).astype(np.int16),
         overlap_days=np.broadcast_to(overlap, view.shape).astype(np.int32),
     )

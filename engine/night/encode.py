@@ -18,7 +18,7 @@ from engine.domain.contract import Campaign
 from engine.night.carryover import Carryover, with_carryover
 from engine.night.options import RunOptions
 from engine.night.quotas import EXPECTATION_UNIT, quota_groups
-from scoring.candidates import physical_profiles
+from scoring.candidates import pair_modes, physical_profiles
 from scoring.encoding import EncodedCampaign
 from solvers.options import SolverOptions
 from solvers.problem import SCORE_SCALE, AssignmentProblem
@@ -176,10 +176,11 @@ def organisation_sets(
     visitor: the physical visits its organisation has left) of them, where it has more
     profiles among them than visits left. Otherwise a group never holds two of its visitors:
     per host and mode, at most one of its pairs (a slot has one mode; stricter than per group,
-    where a host opens several). Where both would apply (an organisation with two visits left
+    where a host opens several; and where one of its pairs at a host may take either mode,
+    at most one of its pairs there). Where both would apply (an organisation with two visits left
     and three profiles), ``scoring.candidates.one_visitor_per_organisation`` keeps only its
     best physical pair per host. None when no organisation needs a set."""
-    physical = candidates["physical"].to_numpy(bool)
+    physical, virtual = pair_modes(candidates)
     visitor = candidates["visitor"].to_numpy(np.int64)
     host = candidates["host"].to_numpy(np.int64)
     org = encoded.visitors.org_id[visitor].astype(np.int64)
@@ -189,7 +190,11 @@ def organisation_sets(
     limit_set[member] = np.searchsorted(shared, org[member])
     org_limit = np.zeros(len(shared), dtype=np.int64)
     org_limit[limit_set[member]] = left[visitor[member]]  # its visitors all have the same
-    at_host = (org * (int(host.max(initial=0)) + 1) + host) * 2 + physical
+    # per host and mode; mode-blind at a host where a pair of the organisation may take
+    # either (physical or virtual: its group's), a pair being in one set
+    org_host = org * (int(host.max(initial=0)) + 1) + host
+    either = pd.Series(physical & virtual & ~org_wide).groupby(org_host).transform("any")
+    at_host = org_host * 3 + np.where(either.to_numpy(bool), 2, physical)
     shared, member = _shared(at_host, visitor, ~org_wide)
     limit_set[member] = len(org_limit) + np.searchsorted(shared, at_host[member])
     if not (limit_set >= 0).any():

@@ -42,7 +42,13 @@ from engine.night.rule_prices import RulePrice, prices
 from engine.night.scorer import choose_scorer
 from engine.night.slots import build_slots
 from engine.night.unmatched import UNMATCHED_COLUMNS, unmatched
-from scoring.candidates import CandidateStats, build_candidates, one_visitor_per_organisation
+from scoring.candidates import (
+    CandidateStats,
+    build_candidates,
+    one_visitor_per_organisation,
+    pair_modes,
+    physical_in_sets,
+)
 from scoring.carried import carry_candidates
 from scoring.eligibility import EligibilityContext, eligibility_context, physical_visits_left
 from scoring.encoding import EncodedCampaign, encode_campaign
@@ -122,6 +128,7 @@ def run_night(
     # candidate (otherwise limited sets keep the rule: ``organisation_sets``)
     physical_left = physical_visits_left(campaign, encoded.visitors.ids)
     candidates = one_visitor_per_organisation(candidates, encoded, physical_left)
+    candidates = physical_in_sets(candidates, encoded, physical_left)
     # grouped exchanges: the slots (dates, length, language, mode, room) each pair could join
     occupied = occupancy(campaign, encoded, carry)
     slots = build_slots(candidates, encoded, campaign.policy, occupied, earliest)
@@ -144,7 +151,7 @@ def run_night(
         host_id=encoded.hosts.ids[candidates["host"]],
         score=scorer.display_score(p_accept).round(2),
         p_accept=p_accept.round(4),
-        mode=np.where(candidates["physical"], "physical", "virtual"),
+        mode=_modes(candidates),
         selected=solved.selected,
     )[["visitor_id", "host_id", "score", "p_accept", "mode", "stay_days", "overlap_days",
        "selected"]]  # fmt: skip
@@ -248,6 +255,14 @@ def _carried(
     candidates = carry_candidates(done, sticky, encoded, text, context, scorer.value, candidates)
     if after_virtual:
         ids = encoded.visitors.ids[candidates["visitor"].to_numpy()]
-        virtual_again = np.isin(ids, list(after_virtual)) & ~candidates["physical"].to_numpy()
-        candidates = candidates[~virtual_again].reset_index(drop=True)
+        again = np.isin(ids, list(after_virtual))
+        physical, virtual = pair_modes(candidates)
+        candidates = candidates.assign(virtual=virtual & ~again)
+        candidates = candidates[physical | ~again].reset_index(drop=True)
     return candidates
+
+
+def _modes(candidates: pd.DataFrame) -> np.ndarray:
+    """Each pair's modes as a word: physical, virtual or either (its group's mode decides)."""
+    physical, virtual = pair_modes(candidates)
+    return np.where(physical & virtual, "either", np.where(physical, "physical", "virtual"))

@@ -5,8 +5,10 @@ could start where no week's first day suits it), a stay length in working days, 
 language the host speaks and a mode (physical or virtual). Every visitor of a group joins
 the same slot: the group shares its dates (inside every member's and the host's availability,
 and no earlier than the night's earliest start), a stay length that suits every member and
-the host, a language they all speak, and whether it is physical. Working days are
-the host country's (:class:`engine.domain.calendar.WorkCalendar`).
+the host, a language they all speak, and whether it is physical. A pair whose visitor and
+host both take either mode fits physical and virtual slots alike (the group's mode is then
+its mode: a visitor taking either joins a host's virtual group). Working days are the host
+country's (:class:`engine.domain.calendar.WorkCalendar`).
 
 A host receives several visitors at once up to its capacity, and group after group over the
 campaign: each slot has a **room**, its capacity less the most visitors the host has on any
@@ -31,6 +33,7 @@ import pandas as pd
 
 from engine.domain.contract import Policy
 from engine.night.occupancy import Occupancy
+from scoring.candidates import pair_modes
 from scoring.encoding import EncodedCampaign
 
 WEEK = 7  # days; day numbers count from a Monday (engine.domain.calendar.EPOCH)
@@ -83,10 +86,12 @@ def build_slots(
     next_slot = 0
     # the columns as arrays once (a DataFrame slice per host cost most of the time at 20,000
     # visitors)
+    physical, virtual = pair_modes(candidates)
     columns = {
         "visitor": candidates["visitor"].to_numpy(np.int64),
         "stay_days": candidates["stay_days"].to_numpy(np.int64),
-        "physical": candidates["physical"].to_numpy(bool),
+        "physical": physical,
+        "virtual": virtual,
     }
     score = candidates["score"].to_numpy(np.float64)
     for host_key, rows in candidates.groupby("host", sort=True).indices.items():
@@ -159,7 +164,7 @@ def _host_grid(
     end_day = np.minimum(visitors.day_to_excl[v], hosts.day_to_excl[host]).astype(np.int64)
     first = calendar.index(country, first_day).astype(np.int64)  # working-day indices
     end = calendar.index(country, end_day).astype(np.int64)
-    pair_physical = pairs["physical"]
+    modes = pairs["physical"], pairs["virtual"]  # the modes each pair may take
     speaks = _speaker(encoded, v, policy)
 
     lengths = np.unique(shortest)
@@ -169,11 +174,9 @@ def _host_grid(
         """New slots from these starts (x length x language x mode), who fits each."""
         w, length, lang, physical = (
             a.ravel()
-            for a in np.meshgrid(
-                starts, lengths, host_langs, np.unique(pair_physical), indexing="ij"
-            )
+            for a in np.meshgrid(starts, lengths, host_langs, _slot_modes(*modes), indexing="ij")
         )
-        fits = _fitting(w, length, physical, first, end, shortest, longest, pair_physical)
+        fits = _fitting(w, length, physical, first, end, shortest, longest, modes)
         if policy.group_common_language:
             fits &= speaks(lang)
         room = _room(host, w, length, encoded, policy, occupancy)
@@ -206,9 +209,7 @@ def _host_grid(
             ).astype(np.int64)
             j_lang = groups["language"].to_numpy(np.int64)
             j_physical = groups["physical"].to_numpy(bool)
-            j_fits = _fitting(
-                j_start, j_length, j_physical, first, end, shortest, longest, pair_physical
-            )
+            j_fits = _fitting(j_start, j_length, j_physical, first, end, shortest, longest, modes)
             if policy.group_common_language:
                 j_fits &= speaks(j_lang)
             j_room = _room(host, j_start, j_length, encoded, policy, occupancy)
@@ -267,17 +268,23 @@ def _fitting(
     end: np.ndarray,
     shortest: np.ndarray,
     longest: np.ndarray,
-    pair_physical: np.ndarray,
+    modes: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """(pairs, slots) bool: the slot's dates lie in the pair's window, its length suits the
-    pair, its mode is the pair's."""
+    pair, the pair may take its mode (``modes``: physical, virtual per pair)."""
+    pair_physical, pair_virtual = modes
     return (
-        (pair_physical[:, None] == physical[None, :])
+        np.where(physical[None, :], pair_physical[:, None], pair_virtual[:, None])
         & (start[None, :] >= first[:, None])
         & (start[None, :] + length[None, :] <= end[:, None])
         & (length[None, :] >= shortest[:, None])
         & (length[None, :] <= longest[:, None])
     )
+
+
+def _slot_modes(physical: np.ndarray, virtual: np.ndarray) -> np.ndarray:
+    """The slot modes (physical: True) some pair may take, virtual first."""
+    return np.array([mode for mode, some in ((False, virtual), (True, physical)) if some.any()])
 
 
 def _speaker(
@@ -334,23 +341,28 @@ def _speaks(visitor_masks: np.ndarray, language_bits: np.ndarray, words: int) ->
 def _undominated(
     fits: np.ndarray, length: np.ndarray, physical: np.ndarray, room: np.ndarray
 ) -> np.ndarray:
-    """Slots worth keeping: drop a slot when another slot of the same length and mode (so the
-    same lump sum) and at least its room fits every pair it fits; of identical slots keep the
-    first (earliest)."""
+    """Slots worth keeping: drop a slot when another slot of the same length and at least its
+    room fits every pair it fits, of the same mode (so the same lump sum) or physical covering
+    virtual (only pairs that may take either fit both, and a pair's budget cost is its dearest
+    slot's already); of identical slots keep the first (earliest)."""
     usable = np.flatnonzero(fits.any(axis=0))
     f = fits[:, usable].astype(np.float32)  # BLAS: exact for counts below 2**24
     size = f.sum(axis=0)
     common = f.T @ f  # common[a, b]: pairs fitting both
     same_kind = (
         (length[usable][:, None] == length[usable][None, :])
-        & (physical[usable][:, None] == physical[usable][None, :])
+        & (physical[usable][:, None] >= physical[usable][None, :])
         & (room[usable][:, None] >= room[usable][None, :])
     )
     covered = (common == size[None, :]) & same_kind  # a covers b: b's pairs all fit a
     np.fill_diagonal(covered, False)
     index = np.arange(len(usable))
     strictly = covered & (size[:, None] > size[None, :])
-    earlier_equal = covered & (size[:, None] == size[None, :]) & (index[:, None] < index[None, :])
+    kind = physical[usable]
+    first = (kind[:, None] > kind[None, :]) | (
+        (kind[:, None] == kind[None, :]) & (index[:, None] < index[None, :])
+    )
+    earlier_equal = covered & (size[:, None] == size[None, :]) & first
     dominated = (strictly | earlier_equal).any(axis=0)
     return usable[~dominated]
 

@@ -165,7 +165,7 @@ def test_sticky_pairs_missing_from_the_shortlist_are_scored_and_added_back(four)
     )
     shortlist = pd.DataFrame(
         {"visitor": pd.Series([0], dtype="int32"), "host": pd.Series([0], dtype="int32"),
-         "score": pd.Series([50.0], dtype="float32"), "physical": [True],
+         "score": pd.Series([50.0], dtype="float32"), "physical": [True], "virtual": [False],
          "stay_days": pd.Series([3], dtype="int16"), "overlap_days": pd.Series([100], dtype="int32")}
     )  # fmt: skip
     sticky = carry(pending=[("V2", "H2"), ("V3", "H9")], locks=[("V1", "H1")])
