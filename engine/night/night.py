@@ -208,7 +208,10 @@ def run_night(
         if carry is None
         else set(carry.locked.loc[carry.locked["mode"] != "virtual", "visitor_id"])
     )
-    left_out = unmatched(campaign, encoded, context, candidates, problem, solved, slots, done)
+    left_out = unmatched(
+        campaign, encoded, context, candidates, problem, solved, slots, done,
+        shown=table["score"].to_numpy(np.float64),
+    )  # fmt: skip
     locked = None if carry is None else carry.locked
     violations = check_proposals(campaign, proposals, locked, as_of)
     violations += check_groups(campaign, proposals, locked)

@@ -62,12 +62,17 @@ def unmatched(
     solve: SolveResult,
     slots: Slots,
     done_visitors: set[str],
+    shown: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per left-out visitor and host (see the module); ``done_visitors``: visitors
-    whose accepted exchange keeps them from a new proposal."""
+    whose accepted exchange keeps them from a new proposal; ``shown``: each candidate's score
+    as people see it (the 0-100 percentile of proposals.csv; the best candidate is the one
+    most likely accepted, whose ``score`` column is 100 x p_accept)."""
     profiles = campaign.profiles.set_index("profile_id")
-    rows = _visitors(encoded, context, candidates, problem, solve, slots, done_visitors)
-    rows += _hosts(encoded, context, candidates, problem, solve)
+    if shown is None:
+        shown = candidates["score"].to_numpy(np.float64)
+    rows = _visitors(encoded, context, candidates, problem, solve, slots, done_visitors, shown)
+    rows += _hosts(encoded, context, candidates, problem, solve, shown)
     table = pd.DataFrame(rows, columns=[c for c in UNMATCHED_COLUMNS if c not in NAMED])
     for position, column in ((2, "org_name"), (3, "partnership")):
         table.insert(position, column, table["profile_id"].map(profiles[column]).fillna(""))
@@ -91,6 +96,7 @@ def _visitors(
     solve: SolveResult,
     slots: Slots,
     done: set[str],
+    shown: np.ndarray,
 ) -> list[dict[str, object]]:
     visitors, hosts = encoded.visitors, encoded.hosts
     proposed = set(problem.pair_visitor[solve.selected].tolist())
@@ -141,7 +147,7 @@ def _visitors(
                 **base,
                 **lost,
                 "best_candidate": str(hosts.ids[host]),
-                "best_score": round(float(score[position]), 2),
+                "best_score": round(float(shown[position]), 2),
             }
         )
     return rows
@@ -229,6 +235,7 @@ def _hosts(
     candidates: pd.DataFrame,
     problem: AssignmentProblem,
     solve: SolveResult,
+    shown: np.ndarray,
 ) -> list[dict[str, object]]:
     visitors, hosts = encoded.visitors, encoded.hosts
     proposed = set(problem.pair_host[solve.selected].tolist())
@@ -249,7 +256,8 @@ def _hosts(
             )
             continue
         mine = candidates.iloc[by_host[int(h)]]
-        best = mine.sort_values("score", ascending=False, kind="stable").iloc[0]
+        first = int(np.argmax(mine["score"].to_numpy()))  # the first of the highest
+        best = mine.iloc[first]
         waiting = mine["visitor"].to_numpy(np.int64)
         waiting = waiting[~np.isin(waiting, list(placed))]  # its candidates left out
         reason = {
@@ -267,7 +275,7 @@ def _hosts(
                 **base,
                 **reason,
                 "best_candidate": str(visitors.ids[int(best["visitor"])]),
-                "best_score": round(float(best["score"]), 2),
+                "best_score": round(float(shown[by_host[int(h)][first]]), 2),
             }
         )
     return rows

@@ -36,6 +36,11 @@ def test_every_left_out_profile_has_its_reason(tmp_path):
     assert left.loc["V3", "code"] == "availability"
     assert left.loc["V5", "code"] == "capacity"
     assert "V4" in left.loc["V5", "reason"] and left.loc["V5", "best_candidate"] == "H1"
+    # its best candidate's score as proposals.csv and candidates.parquet show it (the 0-100
+    # percentile), not 100 x p_accept (the audit: 66.11 written for a pair shown at 98.63)
+    shown = result.candidates.set_index(["visitor_id", "host_id"])
+    assert left.loc["V5", "best_score"] == shown.loc[("V5", "H1"), "score"]
+    assert left.loc["V5", "best_score"] != round(100 * shown.loc[("V5", "H1"), "p_accept"], 2)
     assert left.loc["H2", "code"] == "mode" and left.loc["H2", "side"] == "host"
     # the matchable, unproposed visitors and hosts are exactly the rows (V1B is a draft)
     assert sorted(left.index) == ["H2", "V1", "V2", "V3", "V5"]
