@@ -13,9 +13,11 @@ from engine.cli import scenarios as _scenarios  # noqa: F401
 from engine.cli import serve as _serve  # noqa: F401
 from engine.cli import train as _train  # noqa: F401
 from engine.cli.app import app, refuse
+from engine.cli.pipe import forgive_early_readers
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    forgive_early_readers()
     try:
         app()
     except Exception as error:  # outside a command (the group handles those): one sentence

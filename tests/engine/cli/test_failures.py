@@ -404,3 +404,22 @@ def test_decide_refuses_what_would_poison_the_log(campaign, tmp_path, cells, col
     assert "Traceback" not in result.output
     after = runner.invoke(app, run_args(folder, folder / "runs" / "next"))
     assert after.exit_code == exitcodes.OK, after.output  # the campaign still runs
+
+
+def test_a_reader_that_stops_early_is_no_error(campaign, tmp_path):
+    """``cxmatch validate CAMPAIGN | head -1`` (the audit: "internal error ... BrokenPipeError",
+    exit 1): output its reader no longer takes is dropped, the command ends as it would; a run
+    whose output nobody reads is written whole."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": tempfile.gettempdir()}
+    out = tmp_path / "run"
+    for args in (["validate", str(campaign)], run_args(campaign, out)):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "engine.cli.main", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tempfile.gettempdir(),
+        )  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before the first line
+        error = process.stderr.read().decode()
+        assert process.wait() == 0, error
+        assert "internal error" not in error and "BrokenPipe" not in error
+    assert (out / "proposals.csv").is_file()
