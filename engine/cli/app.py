@@ -298,6 +298,13 @@ def out_folder(name: str, path: Path | None) -> None:
     writable(Path(path).absolute().parent)
 
 
+def resumable_folder(name: str, path: Path | None) -> None:
+    """Refuse (exit 2) an output folder that exists as something else than a folder (a
+    sweep's folder may exist: its re-runs resume in it)."""
+    if path is not None and (path.exists() or path.is_symlink()) and not path.is_dir():
+        raise BadOption(f"{name} {path}: is a file, not a folder")
+
+
 class FolderRefusesFiles(OSError):
     """A folder where no new file can be made, for a reason the file system gives that is not
     one of FILE_SYSTEM_REFUSALS (e.g. a pseudo file system such as /proc): exit 7."""

@@ -17,6 +17,7 @@ from engine.cli.app import (
     every_option,
     interactive,
     out_folder,
+    resumable_folder,
     setup_logging,
     whole,
 )
@@ -170,6 +171,7 @@ def sweep(
         lambda: whole("--first-seed", first_seed, 0, MAX_SEED - max(0, seeds)),
         lambda: whole("--workers", workers, 1, MAX_WORKERS),
         lambda: out_folder("--out", out),
+        lambda: resumable_folder("--out", out),
     )
     seed_list = _seed_list(seeds, first_seed)
     progress(f"checking {len(scenarios)} scenario files")
@@ -216,6 +218,8 @@ def compare(
 
     setup_logging(False)
     out_folder("--out", out)
+    if out is not None and (out.exists() or out.is_symlink()):  # before the work, not after
+        raise OutputExists(f"{out} exists already; choose another --out")
     comparison = run_compare(a, b)
     typer.echo(text_report(comparison, a, b))
     if out is None:

@@ -9,6 +9,7 @@ import re
 import pandas as pd
 from typer.testing import CliRunner
 
+from engine.cli import exitcodes
 from engine.cli.main import app
 from scenarios.answers import partnership_answers, sme_programme
 from scenarios.forecast import SeedRun, beyond_spread, forecast
@@ -229,4 +230,5 @@ def test_compare_writes_an_html_comparison_and_a_readable_terminal_summary(small
     page = out.read_text()
     assert "Comparison:" in page and 'class="partner"' in page and "its difference from A" in page
     again = runner.invoke(app, ["compare", str(a), str(b), "--out", str(out)])
-    assert again.exit_code != 0  # never overwrites
+    assert again.exit_code == exitcodes.OUTPUT_EXISTS  # never overwrites
+    assert "A = " not in again.output  # refused before the comparison, not after printing it

@@ -124,6 +124,18 @@ def test_sweep_with_a_bad_scenario_exits_2_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+def test_sweep_into_a_file_exits_2_before_any_run(tmp_path):
+    """The audit: ``--out`` naming a regular file ran the whole sweep, then failed as an
+    internal error (NotADirectoryError)."""
+    paths = scenarios(tmp_path / "in")
+    out = tmp_path / "results.csv"
+    out.write_text("kept\n")
+    result = runner.invoke(app, ["sweep", *map(str, paths), "--serial", "--out", str(out)])
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert "is a file, not a folder" in result.output and "internal error" not in result.output
+    assert out.read_text() == "kept\n"
+
+
 @pytest.mark.slow
 def test_sweep_on_an_existing_scheduler(tmp_path):
     from distributed import LocalCluster
