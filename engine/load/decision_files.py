@@ -32,7 +32,7 @@ from engine.domain.cells import restore
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
 from engine.load.cells import iso_day
-from engine.load.files import csv_cells, not_a_file
+from engine.load.files import EmptyCsv, csv_cells, not_a_file
 
 REQUIRED_COLUMNS = ("visitor_id", "host_id", "decision")
 OPTIONAL_COLUMNS = ("side", "partnership", "note", "decided_by", "decided_on", "run_id")
@@ -72,6 +72,9 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
             header, cells, warnings = _read_xlsx(content, name)
         else:
             header, cells = csv_cells(content)
+    except EmptyCsv as error:
+        columns = ", ".join(REQUIRED_COLUMNS)
+        return None, [Problem(name, None, None, None, f"{error}; its columns: {columns}, ...")]
     except Exception as error:  # any reader error is a problem of the file
         return None, [Problem(name, None, None, None, f"cannot be read: {error}")]
     table, repeated = _clean(header, cells, name)

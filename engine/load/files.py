@@ -103,16 +103,22 @@ def read_table(
             header, cells = csv_cells(content)
         else:
             header, cells, problems = _parquet_cells(content, path.name)
+    except EmptyCsv as error:
+        expected = ", ".join(columns)
+        return None, [Problem(path.name, None, None, None, f"{error}; its columns: {expected}")]
     except Exception as error:  # any reader error is a problem of the file, reported with the rest
         return None, [Problem(path.name, None, None, None, f"cannot be read: {error}")]
+    # a column written twice is a problem; the rest of the file is still read (its first
+    # such column with it), so that every other problem is listed at once too
     names, header_problems = _header(header, columns, path.name)
-    if header_problems:
-        return None, header_problems + problems
+    problems = header_problems + problems
     frame = pd.DataFrame(
         {name: cells[i].astype(str).str.strip() for i, name in enumerate(names)},
         index=pd.RangeIndex(len(cells[0]) if cells else 0),
     )
-    unknown = sorted(set(frame.columns) - set(columns))
+    unknown = sorted(  # a known column's second copy is a problem above, not unknown
+        name for name in set(frame.columns) - set(columns) if name.split(" (")[0] not in columns
+    )
     if unknown:
         logger.warning("%s: ignoring unknown columns %s", path.name, ", ".join(unknown))
     return RawTable(path.name, frame), problems
@@ -135,6 +141,10 @@ class NotUtf8(ValueError):
     """A CSV file that is not UTF-8 text: where, and how to save it right."""
 
 
+class EmptyCsv(ValueError):
+    """A CSV file with nothing in it, not even its header line."""
+
+
 def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
     """The header as written (repeated names kept) and each column's cells, whichever of
     SEPARATORS the file uses. UTF-16 with its byte order mark (Excel's "Unicode text", tabs
@@ -152,6 +162,8 @@ def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
             f"line {line} is not UTF-8 text (byte 0x{raw[error.start]:02X}): save the "
             'file as "CSV UTF-8" (a spreadsheet\'s plain "CSV" is often Windows-1252)'
         ) from None
+    if not text.strip():
+        raise EmptyCsv("is empty: not even a header line (a file of no rows keeps its header)")
     table = pd.read_csv(
         io.StringIO(text), dtype=str, keep_default_na=False, header=None, sep=separator(text)
     )

@@ -196,6 +196,20 @@ def test_a_column_name_twice_after_trimming_is_a_problem(tmp_path: Path) -> None
     assert "2 times (columns 21, 29, as 'capacity', ' capacity')" in problem.message
 
 
+def test_a_column_twice_hides_no_other_problem_of_its_file(tmp_path: Path) -> None:
+    """The audit: the duplicate was the only problem listed; the file's missing column and
+    its bad cells came only once it was fixed."""
+    folder = copy_valid(tmp_path)
+    table = pd.read_csv(folder / P, dtype=str, keep_default_na=False)
+    table[" capacity"] = "50"
+    table.loc[0, "country"] = "NO"
+    table.drop(columns=["org_type"]).to_csv(folder / P, index=False)
+    found = where(problems_of(folder))
+    assert (P, None, "capacity", None) in found
+    assert (P, None, "org_type", None) in found
+    assert (P, 1, "country", "NO") in found
+
+
 def test_a_repeated_header_is_a_problem_not_a_warning(tmp_path: Path) -> None:
     folder = copy_valid(tmp_path)
     lines = (folder / "quotas.csv").read_text().splitlines()
@@ -295,3 +309,16 @@ def test_every_boundary_problem_at_once(tmp_path: Path) -> None:
 def test_policy_defaults_are_inside_their_bounds() -> None:
     policy = Policy()
     assert policy.plausible(policy.earliest_date) and policy.plausible(policy.latest_date)
+
+
+@pytest.mark.parametrize(("name", "column"), [("quotas.csv", "target"), (H, "visitor_id")])
+def test_an_empty_optional_table_says_it_is_empty_and_its_columns(
+    tmp_path: Path, name: str, column: str
+) -> None:
+    """The audit: a 0-byte quotas.csv said pandas' "No columns to parse from file"."""
+    folder = copy_valid(tmp_path)
+    (folder / name).write_bytes(b"\xef\xbb\xbf\r\n")
+    problems = [p for p in problems_of(folder) if p.file == name]
+    assert len(problems) == 1
+    assert problems[0].message.startswith("is empty: not even a header line")
+    assert column in problems[0].message and "No columns" not in problems[0].message

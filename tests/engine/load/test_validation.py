@@ -396,7 +396,7 @@ def test_unreadable_table_is_a_problem_with_the_others(tmp_path: Path) -> None:
         ("history.csv", None),
         ("policy.toml", "colour"),
     ]
-    assert "cannot be read" in problems[0].message
+    assert "is empty" in problems[0].message
 
 
 def test_a_table_saved_as_windows_1252_names_its_line_and_the_way_to_save_it(
