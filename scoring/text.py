@@ -41,7 +41,11 @@ class TextSimilarity:
             vectorizer = TfidfVectorizer(analyzer=lambda _text: ["<empty>"], dtype=np.float32)
             vectorizer.fit(corpus.tolist())
 
+        terms = len(vectorizer.vocabulary_)
+
         def matrix(texts: pd.Series) -> sparse.csr_matrix:
+            if texts.empty:  # a campaign of hosts only, or of visitors only
+                return sparse.csr_matrix((0, terms), dtype=np.float32)
             return vectorizer.transform(texts.fillna("").tolist()).tocsr()
 
         return cls(

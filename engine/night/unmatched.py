@@ -39,17 +39,18 @@ UNMATCHED_COLUMNS = (
     "best_score",
 )  # fmt: skip
 
+# what rules a pair out, said of the other side's profile (``{other}``: host or visitor)
 RULE_WORDS = {
-    "not_matchable": "every {other} is a draft or not validated",
-    "same_organisation": "every {other} is a profile of its own organisation",
-    "same_country": "every {other} is in the same country",
-    "physical_visit_used": "its organisation used its physical visit and the profile asks for "
-    "a physical exchange only",
-    "mode": "no {other} accepts the same mode (physical or virtual)",
-    "stay_length": "no {other} accepts the same stay length",
-    "availability": "no overlapping availability after the lead time",
-    "language": "no shared language with any {other}",
-    "blocked": "every possible pair was rejected or cancelled before, or is an exchange already",
+    "not_matchable": "is a draft or not validated",
+    "same_organisation": "is a profile of its own organisation",
+    "same_country": "is in its country",
+    "physical_visit_used": "fits it only physically, and the visiting organisation used its "
+    "physical visit",
+    "mode": "shares no mode with it (physical or virtual)",
+    "stay_length": "shares no stay length with it",
+    "availability": "shares no available working days with it after the lead time",
+    "language": "shares no language with it",
+    "blocked": "was rejected or cancelled with it before, or is its exchange already",
 }
 
 
@@ -289,12 +290,15 @@ PAIRS_PER_BATCH = 2_000_000  # pairs whose exclusion codes are computed at once
 
 def _most_excluding_each(
     profiles: list[int], side: str, encoded: EncodedCampaign, context: EligibilityContext
-) -> dict[int, int]:
+) -> dict[int, tuple[int, int, int]]:
     """For each visitor (``side`` "visitor") or host without a candidate, the exclusion code
     that rules out the most of its pairs with every profile of the other side (0 when one is
-    eligible: an eligible pair that did not become a candidate), in batches."""
+    eligible: an eligible pair that did not become a candidate), how many it rules out, and
+    how many profiles the other side has, in batches."""
     others = len(encoded.hosts.ids if side == "visitor" else encoded.visitors.ids)
-    out: dict[int, int] = {}
+    out: dict[int, tuple[int, int, int]] = {}
+    if not others:
+        return {profile: (EXCLUSIONS.index("not_matchable"), 0, 0) for profile in profiles}
     step = max(1, PAIRS_PER_BATCH // max(1, others))
     for first in range(0, len(profiles), step):
         batch = np.asarray(profiles[first : first + step], dtype=np.int64)
@@ -307,7 +311,8 @@ def _most_excluding_each(
             row * kinds + codes.astype(np.int64), minlength=len(batch) * kinds
         ).reshape(len(batch), kinds)
         for profile, counts in zip(batch.tolist(), counted, strict=True):
-            out[profile] = _most(counts)
+            code = _most(counts)
+            out[profile] = (code, int(counts[code]), others)
     return out
 
 
@@ -323,8 +328,19 @@ def _most(counts: np.ndarray) -> int:
     return int(np.argmax(counts))
 
 
-def _no_partner(code: int, other: str) -> dict[str, str]:
+def _no_partner(most: tuple[int, int, int], other: str) -> dict[str, str]:
+    """The row's code and reason from (the code, how many of the other side's profiles it
+    rules out, how many there are)."""
+    code, count, total = most
     rule = EXCLUSIONS[code]
     if rule == "eligible":
         return {"code": "not_shortlisted", "reason": f"its eligible {other}s all prefer others"}
-    return {"code": rule, "reason": f"no eligible {other}: " + RULE_WORDS[rule].format(other=other)}
+    if not total:
+        return {"code": rule, "reason": f"the campaign has no matchable {other}"}
+    words = RULE_WORDS[rule]
+    if count == total:
+        said = f"the {other} {words}" if total == 1 else f"every {other} {words}"
+    else:
+        said = f"{count} of {total} {other}s {words.replace('is ', 'are ', 1)} (the most "
+        said += "common reason)"
+    return {"code": rule, "reason": f"no eligible {other}: {said}"}

@@ -68,3 +68,29 @@ def test_left_out_by_the_sme_share_says_so_though_hosts_have_room(tmp_path):
     assert left.loc[out, "code"].tolist() == ["sme_share", "sme_share"]
     empty = sorted({"H1", "H2", "H3", "H4"} - set(result.proposals["host_id"]))
     assert left.loc[empty, "code"].tolist() == ["sme_share", "sme_share"]
+
+
+def test_a_reason_says_how_many_partners_it_rules_out(tmp_path):
+    """V1 (DE) has two hosts: H1 in Germany and H2, whom it rejected before. The audit read
+    "every host is in the same country" for it."""
+    profiles = [visitor("V1", country="DE"), host("H1", country="DE"), host("H2", country="AT")]
+    history = [
+        {"visitor_id": "V1", "host_id": "H2", "decided_on": "2026-10-01",
+         "outcome": "rejected", "mode": "physical"},
+    ]  # fmt: skip
+    result = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    reason = result.unmatched.set_index("profile_id").loc["V1", "reason"]
+    assert reason.startswith("no eligible host: 1 of 2 hosts")
+    alone = run_night(make_campaign(tmp_path / "alone", profiles[:2]), OPTIONS)
+    assert alone.unmatched.set_index("profile_id").loc["V1", "reason"] == (
+        "no eligible host: the host is in its country"
+    )
+
+
+def test_a_campaign_of_hosts_only_runs_and_says_so(tmp_path):
+    """The audit: a campaign without visitors (or without hosts) exited 1 in the text model."""
+    result = run_night(make_campaign(tmp_path, [host("H1"), host("H2", country="AT")]), OPTIONS)
+    assert result.proposals.empty and result.violations == []
+    assert set(result.unmatched["reason"]) == {"the campaign has no matchable visitor"}
+    alone = run_night(make_campaign(tmp_path / "v", [visitor("V1")]), OPTIONS)
+    assert alone.unmatched["reason"].tolist() == ["the campaign has no matchable host"]
