@@ -91,6 +91,13 @@ def decide(
         raise DecisionsInvalid(file.name, result.problems, 0 if kept else result.recorded)
 
 
+def campaign_folder(campaign: Path) -> None:
+    """Refuse (exit 2) a campaign that is not a folder (the audit: exit 1 on the lock file)."""
+    if not campaign.is_dir():
+        what = "a file" if campaign.exists() else "not there"
+        raise BadOption(f"campaign {campaign} is not a folder ({what})")
+
+
 @app.command()
 def nightly(
     campaign: Annotated[Path, typer.Argument(help="campaign folder")],
@@ -122,6 +129,7 @@ def nightly(
 
     setup_logging(verbose)
     *_, day, _ = every_option(
+        lambda: campaign_folder(campaign),
         lambda: positive("--time-limit", time_limit, MAX_TIME_LIMIT_S),
         lambda: whole("--workers", workers, 1, MAX_WORKERS),
         lambda: whole("--seed", seed, 0, MAX_SEED),

@@ -108,6 +108,13 @@ def _defaults(
     try:
         if not len(data):  # said in words (scikit-learn's own message names array shapes)
             raise ValueError("no labelled decisions to calibrate on")
+        if len(set(data.label.tolist())) < 2:  # the model's own message names its class
+            kind = "accepted" if bool(data.label[0]) else "rejected"
+            raise ValueError(
+                f"its one labelled decision is {kind}"
+                if len(data) == 1
+                else f"its {len(data)} labelled decisions are all {kind}"
+            )
         model = CalibratedDefaults(weights).fit(
             data.features, data.label, decided_on=data.decided_on
         )

@@ -216,6 +216,15 @@ def test_a_quiet_first_night_writes_an_empty_run(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     source = manifest["scorer"]["source"]
     assert "no labelled decisions" in source and "shape" not in source
+    # one accepted exchange in history: one class, said in words (the audit read the model's
+    # class name, "CalibratedDefaults needs labels of exactly 2 classes")
+    history = [{"visitor_id": "V1", "host_id": "H2", "decided_on": "2026-11-02",
+                "outcome": "accepted", "mode": "virtual"}]  # fmt: skip
+    make_campaign(folder, [visitor("V1"), host("H1", country="DE"), host("H2")], history)
+    again = run(str(folder), "--out", str(tmp_path / "again"))
+    assert again.exit_code == exitcodes.OK, again.output
+    source = json.loads((tmp_path / "again" / "manifest.json").read_text())["scorer"]["source"]
+    assert "its one labelled decision is accepted" in source and "Calibrated" not in source
 
 
 @pytest.mark.parametrize(

@@ -167,6 +167,7 @@ def test_out_under_a_regular_file_exits_2(campaign, tmp_path):
         ["nightly", "CAMPAIGN", "--workers", "-1"],
         ["nightly", "CAMPAIGN", "--time-limit", "inf"],
         ["nightly", "CAMPAIGN", "--night", "20270506"],
+        ["nightly", "OUT"],  # a campaign that is not there (the audit: exit 1 on its lock)
         ["generate", "--out", "OUT", "--visitors", "-3"],
         ["train", "CAMPAIGN", "--out", "OUT", "--seed", "-1"],
         ["sweep", "x.toml", "--seeds", "0"],
