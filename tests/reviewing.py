@@ -12,6 +12,7 @@ from engine.night.night import run_night
 from engine.night.options import RunOptions
 from engine.output.run_folder import write_run
 from engine.review.carryover import campaign_with_log
+from engine.review.log import log_path, mark_read
 from engine.synthetic.generator import generate_campaign, write_campaign
 from tests.factory import NIGHT
 
@@ -25,11 +26,13 @@ def small_campaign(folder: Path, visitors: int = 60, hosts: int = 15, seed: int 
 
 def run_campaign(folder: Path, target: Path, run_id: str, previous: Path | None = None) -> Path:
     """One run of the campaign as ``cxmatch run`` makes it (decision log read)."""
-    campaign, carry = campaign_with_log(load_campaign(folder), folder, previous)
+    campaign, carry, read = campaign_with_log(load_campaign(folder), folder, previous)
     options = RunOptions(time_limit_s=FAST.time_limit_s, workers=1, carryover=carry, as_of=NIGHT)
     result = run_night(campaign, options)
     assert result.violations == []
-    return write_run(target, run_id, campaign, options, result, campaign_folder=folder)
+    written = write_run(target, run_id, campaign, options, result, campaign_folder=folder)
+    mark_read(log_path(folder), run_id, read)
+    return written
 
 
 def decisions_csv(path: Path, rows: list[dict[str, Any]]) -> Path:

@@ -111,6 +111,7 @@ def run(
     from engine.output.store import OutputExists, new_run_id
     from engine.review.carryover import campaign_with_log
     from engine.review.checked_night import checked_night
+    from engine.review.log import log_path, mark_read
     from engine.synthetic.generator import DEMO_AS_OF, demo_campaign_path
 
     setup_logging(verbose)
@@ -142,7 +143,9 @@ def run(
         scorer = DescribedScorer(load_model(model), model_note(model))
     progress("loading campaign")
     folder = campaign if campaign is not None else demo_campaign_path()
-    loaded, carry = campaign_with_log(load_or_exit(campaign), folder, previous, run_id)
+    loaded, carry, read = campaign_with_log(load_or_exit(campaign), folder, previous)
+    for warning in loaded.warnings:  # the manifest keeps them too
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     options = RunOptions(
         time_limit_s=time_limit,
         workers=workers,
@@ -160,6 +163,7 @@ def run(
         target, run_id, loaded, options, result, campaign_folder=folder,
         include_contacts=with_contacts,
     )  # fmt: skip
+    mark_read(log_path(Path(folder)), run_id, read)  # written: its answers are read for good
     solve = result.solve
     smes = int((result.proposals["category"] == "sme").sum())
     share = smes / max(1, len(result.proposals))

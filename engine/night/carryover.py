@@ -15,11 +15,12 @@ added back when still eligible, so stability never depends on the shortlist's cu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from engine.domain.calendar import day_number
 from engine.domain.contract import Campaign
 from scoring.encoding import EncodedCampaign
 from solvers.problem import SCORE_SCALE, AssignmentProblem
@@ -27,6 +28,7 @@ from solvers.problem import SCORE_SCALE, AssignmentProblem
 PAIR = ["visitor_id", "host_id"]
 LOCK_COLUMNS = ("visitor_id", "host_id", "mode", "start", "end", "score", "decided_on")
 DECISION_COLUMNS = ("visitor_id", "host_id", "decision", "decided_on", "run_id")
+AWAITING_COLUMNS = ("visitor_id", "host_id", "mode", "start", "end")
 
 
 def empty_table(columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
@@ -41,6 +43,9 @@ class Carryover:
     decisions: pd.DataFrame  # DECISION_COLUMNS: the latest decision of every decided pair
     previous: pd.DataFrame | None = None  # the previous run's proposals, if there is one
     previous_run_id: str | None = None
+    # AWAITING_COLUMNS: pairs one side accepted, on the dates and mode it accepted: they stay
+    # proposed on those, or not at all (the other side answers what the first accepted)
+    awaiting: pd.DataFrame = field(default_factory=lambda: empty_table(AWAITING_COLUMNS))
 
     def summary(self) -> dict[str, object]:
         return {
@@ -82,3 +87,28 @@ def with_carryover(
         fixed_total=len(carry.locked),
         pair_bonus=bonus,
     )
+
+
+def pinned_days(
+    candidates: pd.DataFrame, encoded: EncodedCampaign, awaiting: pd.DataFrame
+) -> np.ndarray | None:
+    """(candidates x 3) the first and last day numbers and mode (1: physical) each candidate
+    pair one side accepted (``Carryover.awaiting``) stays proposed on; -1 where it is free.
+    None when no pair waits."""
+    if awaiting.empty or candidates.empty:
+        return None
+    keys = pd.MultiIndex.from_arrays(
+        [
+            encoded.visitors.ids[candidates["visitor"].to_numpy()].astype(str),
+            encoded.hosts.ids[candidates["host"].to_numpy()].astype(str),
+        ]
+    )
+    table = awaiting.set_index(PAIR)
+    at = table.index.get_indexer(keys)
+    found = at >= 0
+    pinned = np.full((len(candidates), 3), -1, dtype=np.int64)
+    rows = table.iloc[at[found]]
+    pinned[found, 0] = day_number(pd.to_datetime(rows["start"]).dt.date.tolist())
+    pinned[found, 1] = day_number(pd.to_datetime(rows["end"]).dt.date.tolist())
+    pinned[found, 2] = (rows["mode"] == "physical").to_numpy(np.int64)
+    return pinned

@@ -24,7 +24,7 @@ from engine.check.rules import check_proposals
 from engine.check.violations import Violation
 from engine.domain.calendar import day_date, day_number, library_version
 from engine.domain.contract import Campaign
-from engine.night.carryover import Carryover
+from engine.night.carryover import Carryover, pinned_days
 from engine.night.decode import proposals_of
 from engine.night.encode import (
     AFTER_S_PER_CANDIDATE,
@@ -131,7 +131,8 @@ def run_night(
     candidates = physical_in_sets(candidates, encoded, physical_left)
     # grouped exchanges: the slots (dates, length, language, mode, room) each pair could join
     occupied = occupancy(campaign, encoded, carry)
-    slots = build_slots(candidates, encoded, campaign.policy, occupied, earliest)
+    pinned = None if carry is None else pinned_days(candidates, encoded, carry.awaiting)
+    slots = build_slots(candidates, encoded, campaign.policy, occupied, earliest, pinned)
     lap("candidates")
 
     say(f"solving over {len(candidates)} candidate pairs and {slots.n_slots} group slots")

@@ -33,6 +33,7 @@ import pandas as pd
 
 from engine.domain.contract import Policy
 from engine.night.occupancy import Occupancy
+from engine.night.slot_choice import Pin, best_slots, undominated
 from scoring.candidates import pair_modes
 from scoring.encoding import EncodedCampaign
 
@@ -75,8 +76,11 @@ def build_slots(
     policy: Policy,
     occupancy: Occupancy | None = None,
     earliest_day: int | None = None,
+    pinned: np.ndarray | None = None,
 ) -> Slots:
-    """The kept slots of every host, and for every candidate pair the slots it can join."""
+    """The kept slots of every host, and for every candidate pair the slots it can join;
+    ``pinned`` (candidates x 3: first and last day numbers, physical; -1 where free): pairs
+    that may join only a slot of those dates and mode (one side accepted them)."""
     languages = encoded.vocab.languages
     # each host's kept slots and fits as arrays, one table at the end (a DataFrame per host
     # cost 6 s of the 16 s this took at 20,000 visitors)
@@ -92,6 +96,7 @@ def build_slots(
         "stay_days": candidates["stay_days"].to_numpy(np.int64),
         "physical": physical,
         "virtual": virtual,
+        "pin": np.full((len(candidates), 3), -1, np.int64) if pinned is None else pinned,
     }
     score = candidates["score"].to_numpy(np.float64)
     for host_key, rows in candidates.groupby("host", sort=True).indices.items():
@@ -167,7 +172,8 @@ def _host_grid(
     modes = pairs["physical"], pairs["virtual"]  # the modes each pair may take
     speaks = _speaker(encoded, v, policy)
 
-    lengths = np.unique(shortest)
+    pin = Pin(pairs["pin"], calendar, country)
+    lengths = np.unique(np.concatenate([shortest, pin.lengths]))
     host_langs = _host_languages(encoded, host, policy)
 
     def grid(starts: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -181,12 +187,13 @@ def _host_grid(
             fits &= speaks(lang)
         room = _room(host, w, length, encoded, policy, occupancy)
         fits &= (room > 0)[None, :]  # a slot without room admits nobody
+        pin.keep(fits, calendar.day(country, w), calendar.day(country, w + length - 1), physical)
         return w, length, lang, physical, room, fits
 
     # new slots: the first working day of every week any pair could use ...
     mondays = np.arange(first_day.min() // WEEK, end_day.max() // WEEK + 1) * WEEK
     starts = np.unique(calendar.index(country, mondays).astype(np.int64))
-    w, length, lang, physical, room, fits = grid(starts)
+    w, length, lang, physical, room, fits = grid(np.union1d(starts, pin.starts))
     # ... and the first day a pair could start, where no week's first day suits it (dates
     # shared from a Wednesday to a Friday, say)
     unfit = ~fits.any(axis=1)
@@ -194,9 +201,9 @@ def _host_grid(
         w, length, lang, physical, room, fits = _appended(
             (w, length, lang, physical, room, fits), grid(np.setdiff1d(first[unfit], starts))
         )
-    undominated = _undominated(fits, length, physical, room)
-    w, length, lang, physical, room = (a[undominated] for a in (w, length, lang, physical, room))
-    fits = fits[:, undominated]
+    kept = undominated(fits, length, physical, room)
+    w, length, lang, physical, room = (a[kept] for a in (w, length, lang, physical, room))
+    fits = fits[:, kept]
     new = np.ones(len(w), dtype=bool)
 
     join_days = None
@@ -212,6 +219,8 @@ def _host_grid(
             j_fits = _fitting(j_start, j_length, j_physical, first, end, shortest, longest, modes)
             if policy.group_common_language:
                 j_fits &= speaks(j_lang)
+            days = groups[["start_day", "end_day"]].to_numpy(np.int64)
+            pin.keep(j_fits, days[:, 0], days[:, 1], j_physical)
             j_room = _room(host, j_start, j_length, encoded, policy, occupancy)
             w, length, lang, physical, room, fits = _appended(
                 (w, length, lang, physical, room, fits),
@@ -305,11 +314,11 @@ def _speaker(
 def _kept(
     grid: _HostGrid, usable: np.ndarray, scores: np.ndarray, room: np.ndarray, keep: int
 ) -> np.ndarray:
-    """Slot positions kept: the best new slots (see :func:`_best_slots`) and every usable
+    """Slot positions kept: the best new slots (see :func:`engine.night.slot_choice.best_slots`) and every usable
     join slot, in grid order."""
     new = np.flatnonzero(usable & grid.new)
     joins = np.flatnonzero(usable & ~grid.new)
-    best = new[_best_slots(grid.fits[:, new], scores, room[new], keep)] if new.size else new
+    best = new[best_slots(grid.fits[:, new], scores, room[new], keep)] if new.size else new
     return np.sort(np.concatenate([best, joins])).astype(np.int64)
 
 
@@ -336,54 +345,3 @@ def _speaks(visitor_masks: np.ndarray, language_bits: np.ndarray, words: int) ->
     picked = visitor_masks[:, word]  # (n, slots)
     out[:, valid] = ((picked[:, valid] >> bit[valid]) & np.uint64(1)) != 0
     return out
-
-
-def _undominated(
-    fits: np.ndarray, length: np.ndarray, physical: np.ndarray, room: np.ndarray
-) -> np.ndarray:
-    """Slots worth keeping: drop a slot when another slot of the same length and at least its
-    room fits every pair it fits, of the same mode (so the same lump sum) or physical covering
-    virtual (only pairs that may take either fit both, and a pair's budget cost is its dearest
-    slot's already); of identical slots keep the first (earliest)."""
-    usable = np.flatnonzero(fits.any(axis=0))
-    f = fits[:, usable].astype(np.float32)  # BLAS: exact for counts below 2**24
-    size = f.sum(axis=0)
-    common = f.T @ f  # common[a, b]: pairs fitting both
-    same_kind = (
-        (length[usable][:, None] == length[usable][None, :])
-        & (physical[usable][:, None] >= physical[usable][None, :])
-        & (room[usable][:, None] >= room[usable][None, :])
-    )
-    covered = (common == size[None, :]) & same_kind  # a covers b: b's pairs all fit a
-    np.fill_diagonal(covered, False)
-    index = np.arange(len(usable))
-    strictly = covered & (size[:, None] > size[None, :])
-    kind = physical[usable]
-    first = (kind[:, None] > kind[None, :]) | (
-        (kind[:, None] == kind[None, :]) & (index[:, None] < index[None, :])
-    )
-    earlier_equal = covered & (size[:, None] == size[None, :]) & first
-    dominated = (strictly | earlier_equal).any(axis=0)
-    return usable[~dominated]
-
-
-def _best_slots(fits: np.ndarray, scores: np.ndarray, room: np.ndarray, keep: int) -> np.ndarray:
-    """The ``keep`` slots whose best full group (up to the slot's room) scores most (ties:
-    earliest slot), plus, for every pair none of those fits, the most promising slot it does
-    fit (so no candidate pair loses its host to slot pruning)."""
-    if not fits.any():
-        return np.zeros(0, dtype=np.int64)
-    order = np.argsort(-scores, kind="stable")
-    members = fits[order]
-    taken = members & (np.cumsum(members, axis=0) <= room[None, :])
-    potential = (taken * scores[order][:, None]).sum(axis=0)
-    usable = np.flatnonzero(fits.any(axis=0))
-    ranked = usable[np.lexsort((usable, -potential[usable]))]
-    chosen = list(ranked[:keep])
-    uncovered = np.flatnonzero(~fits[:, chosen].any(axis=1) & fits.any(axis=1))
-    for pair in uncovered:
-        if fits[pair, chosen].any():
-            continue
-        options = np.flatnonzero(fits[pair])
-        chosen.append(int(options[np.lexsort((options, -potential[options]))][0]))
-    return np.sort(np.array(chosen, dtype=np.int64))

@@ -19,7 +19,7 @@ import pandas as pd
 
 from engine.check.rules import check_proposals
 from engine.domain.contract import Campaign
-from engine.night.carryover import Carryover
+from engine.night.carryover import AWAITING_COLUMNS, Carryover
 
 CHANGE_COLUMNS = (
     "change", "visitor_id", "host_id", "score", "previous_score", "decision", "reason",
@@ -148,6 +148,17 @@ class _Context:
         for h in locked["host_id"]:
             self.locked_at[h] += 1
         self.decisions = decisions
+        awaiting = carry.awaiting if carry is not None else pd.DataFrame(columns=AWAITING_COLUMNS)
+        self.awaiting = {
+            (str(v), str(h)): f"{pd.Timestamp(s).date()}..{pd.Timestamp(e).date()}"
+            for v, h, s, e in zip(
+                awaiting["visitor_id"],
+                awaiting["host_id"],
+                awaiting["start"],
+                awaiting["end"],
+                strict=True,
+            )
+        }
 
     def drop_reason(self, pair: tuple[str, str], row: dict[Any, Any]) -> str:
         visitor_id, host_id = pair
@@ -156,6 +167,12 @@ class _Context:
                 return f"the {side} {profile_id} left the campaign"
         if visitor_id in self.locked_host:
             return f"the visitor was accepted by host {self.locked_host[visitor_id]}"
+        if pair in self.awaiting:
+            return (
+                f"one side accepted it for {self.awaiting[pair]}, the only dates it stays "
+                "proposed on, and they no longer fit tonight (the lead time, or the host's room); "
+                "the other side may still answer it"
+            )
         if pair not in self.candidate_score:
             return self._not_eligible(row)
         if self.locked_at[host_id] and not self.visitors_of.get(host_id):

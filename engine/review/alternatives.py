@@ -29,6 +29,7 @@ from engine.domain.reference import canonical_country
 from engine.night.groups import group_name
 from engine.output.folders import RunFolder
 from engine.review.carryover import carryover
+from engine.review.limits import ExchangeLimits
 from engine.review.log import ImportResult, log_path, read_log, record_requests, with_decisions
 from engine.review.parties import Proposal, Reviewer
 from engine.review.rules import Pair, Request
@@ -56,7 +57,7 @@ def take_alternative(
     campaign: Campaign,
     run: RunFolder,
     proposals: dict[Pair, Proposal],
-    capacity: dict[str, int],
+    limits: ExchangeLimits,
     pair: Pair,
     reviewer: Reviewer,
     note: str = "",
@@ -64,7 +65,8 @@ def take_alternative(
     source: str = "web",
     today: date | None = None,
 ) -> Taken:
-    """Take ``pair`` as an alternative to ``run``'s plan for ``reviewer``'s side(s)."""
+    """Take ``pair`` as an alternative to ``run``'s plan for ``reviewer``'s side(s) within the
+    campaign's ``limits`` (:func:`engine.review.limits.exchange_limits`)."""
     visitor_id, host_id = pair
     profiles = campaign.profiles.set_index("profile_id", drop=False)
     if visitor_id not in profiles.index or host_id not in profiles.index:
@@ -100,7 +102,7 @@ def take_alternative(
         broken = [v for v in _violations(decided, _with(others, row), locked, as_of)]
         new = [v for v in broken if v not in before]
         if not new:
-            return _record(folder, campaign, run, proposals, capacity, row, reviewer, note,
+            return _record(folder, campaign, run, proposals, limits, row, reviewer, note,
                            decided_by, source, today)  # fmt: skip
         tried = ", ".join(f"[{v.rule}] {v.message}" for v in new)
         problems.append(f"as {row['group_id']} ({row['mode']}): {tried}")
@@ -115,7 +117,7 @@ def _record(
     campaign: Campaign,
     run: RunFolder,
     proposals: dict[Pair, Proposal],
-    capacity: dict[str, int],
+    limits: ExchangeLimits,
     row: dict[str, Any],
     reviewer: Reviewer,
     note: str,
@@ -141,7 +143,7 @@ def _record(
         row["visitor_id"], row["host_id"], "accepted", note=note, decided_by=decided_by
     )
     result = record_requests(
-        log_path(folder), [request], reviewer, proposals, capacity,
+        log_path(folder), [request], reviewer, proposals, limits,
         today=today, source=source, taken=taken, policy=campaign.policy,
     )  # fmt: skip
     problems = [p.message for p in result.problems]

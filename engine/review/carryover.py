@@ -10,9 +10,16 @@ import pandas as pd
 
 from engine.domain.contract import Campaign
 from engine.domain.decisions import FINAL_DECISIONS
-from engine.night.carryover import DECISION_COLUMNS, LOCK_COLUMNS, PAIR, Carryover, empty_table
+from engine.night.carryover import (
+    AWAITING_COLUMNS,
+    DECISION_COLUMNS,
+    LOCK_COLUMNS,
+    PAIR,
+    Carryover,
+    empty_table,
+)
 from engine.output.folders import RunFolder, read_run
-from engine.review.log import log_path, read_for_run, with_decisions
+from engine.review.log import log_path, of_known_profiles, read_log, with_decisions
 from engine.review.state import STAYS_PROPOSED, pair_states
 
 
@@ -25,21 +32,10 @@ def carryover(
     exchanges (both sides accepted) are locked; pairs on hold or awaiting the other side's
     answer stay proposed (held); the previous run's unanswered proposals are pending."""
     states = pair_states(records)
-    accepted = states[states["status"] == "exchange"]
-    locked = pd.DataFrame(
-        {
-            "visitor_id": accepted["visitor_id"].astype(str),
-            "host_id": accepted["host_id"].astype(str),
-            "mode": accepted["mode"].astype(str),
-            "start": pd.to_datetime(accepted["start_day"]),
-            "end": pd.to_datetime(accepted["end_day"]),
-            "score": accepted["score"].astype(float),
-            "decided_on": accepted["decided_on"].astype(str),
-        },
-        columns=list(LOCK_COLUMNS),
-    ).reset_index(drop=True)
+    locked = _dated(states[states["status"] == "exchange"], LOCK_COLUMNS)
     staying = states["status"].isin(STAYS_PROPOSED)
     held = states.loc[staying, PAIR].astype(str).reset_index(drop=True)
+    awaiting = _dated(states[states["status"] == "awaiting"], AWAITING_COLUMNS)
     decided = set(zip(states["visitor_id"], states["host_id"], strict=True))
     pending = empty_table(PAIR)
     if previous is not None and len(previous):
@@ -53,7 +49,22 @@ def carryover(
     decisions = states.assign(decision=states["status"].replace({"exchange": "accepted"}))[
         [*DECISION_COLUMNS, "visitor", "host", "note"]
     ].reset_index(drop=True)
-    return Carryover(locked, held, pending, decisions, previous, previous_run_id)
+    return Carryover(locked, held, pending, decisions, previous, previous_run_id, awaiting)
+
+
+def _dated(states: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Pairs with the mode and dates their answers gave (``columns`` of these, in order)."""
+    return pd.DataFrame(
+        {
+            "visitor_id": states["visitor_id"].astype(str),
+            "host_id": states["host_id"].astype(str),
+            "mode": states["mode"].astype(str),
+            "start": pd.to_datetime(states["start_day"]),
+            "end": pd.to_datetime(states["end_day"]),
+            "score": states["score"].astype(float),
+            "decided_on": states["decided_on"].astype(str),
+        },
+    )[list(columns)].reset_index(drop=True)
 
 
 def is_final(decision: str) -> bool:
@@ -70,10 +81,12 @@ def night_carryover(records: pd.DataFrame, previous: RunFolder | None) -> Carryo
 
 
 def campaign_with_log(
-    campaign: Campaign, folder: Path, previous: Path | None = None, run_id: str = "run"
-) -> tuple[Campaign, Carryover | None]:
-    """The campaign as its decision log leaves it, and the carry-over for ``cxmatch run``
-    (the run ``run_id`` reads the log: its answers can no longer be withdrawn)."""
-    records = read_for_run(log_path(folder), run_id)
+    campaign: Campaign, folder: Path, previous: Path | None = None
+) -> tuple[Campaign, Carryover | None, pd.DataFrame]:
+    """The campaign as its decision log leaves it, the carry-over for ``cxmatch run`` and the
+    events read (:func:`engine.review.log.mark_read` records the read once the run is
+    written: from then on its answers can no longer be withdrawn)."""
+    records = read_log(log_path(folder))
     run = None if previous is None else read_run(previous)
-    return with_decisions(campaign, records), night_carryover(records, run)
+    known, _ = of_known_profiles(records, campaign)  # with_decisions warns of the rest
+    return with_decisions(campaign, records), night_carryover(known, run), records

@@ -18,7 +18,7 @@ from pathlib import Path
 from engine.domain.contract import Campaign
 from engine.load.decision_files import DecisionFile, read_decision_file, unknown_runs
 from engine.output.folders import RunFolder, list_runs
-from engine.output.review_files import host_capacity
+from engine.review.limits import exchange_limits
 from engine.review.log import (
     DecisionsInvalid,
     FileInfo,
@@ -81,7 +81,7 @@ def record_file(
         requests_of(file),
         reviewer or Reviewer(),
         proposed_pairs(every_run, campaign),
-        host_capacity(campaign),
+        exchange_limits(campaign),
         today=night,
         file=FileInfo(file.name, file.sha256, file.unanswered),
         dry_run=dry_run or (strict and bool(unknown)),
@@ -110,7 +110,7 @@ def record_answers(
         requests,
         reviewer,
         proposed_pairs(campaign_runs(campaign_folder), campaign),
-        host_capacity(campaign),
+        exchange_limits(campaign),
         today=night,
         source=source,
         dry_run=dry_run,

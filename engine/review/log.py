@@ -1,7 +1,7 @@
 """The campaign's decision log: each side's answers, kept in one SQLite file.
 
 ``CAMPAIGN/decisions.sqlite`` is the single source of truth for decisions: every run of the
-campaign reads it (:func:`read_for_run` marks how far it read; :func:`with_decisions` turns
+campaign reads it (:func:`mark_read` marks how far a written run read; :func:`with_decisions` turns
 the pairs' states into history rows) and :func:`record_requests` is the only writer of
 answers (:mod:`engine.review.alternatives` of taken alternatives). Why SQLite: it ships with
 Python (nothing to install or run), the whole log is one file a user can back up, open and
@@ -32,6 +32,7 @@ from engine.review.rules import (
     FORBIDDEN,
     RECORDED,
     Context,
+    ExchangeLimits,
     Outcome,
     Pair,
     Proposal,
@@ -75,18 +76,18 @@ def read_taken(path: Path) -> pd.DataFrame:
         return _taken(db)
 
 
-def read_for_run(path: Path, run_id: str) -> pd.DataFrame:
-    """The events a run reads, recording that it read them (from now on they cannot be
-    withdrawn). No log, no record: reading never creates a log."""
+def mark_read(path: Path, run_id: str, records: pd.DataFrame) -> None:
+    """Record that the run ``run_id`` read the log's events ``records`` (from now on they
+    cannot be withdrawn): called once the run is written, so that a refused or killed run
+    reads nothing for good. No log, no record: reading never creates a log."""
     path = Path(path)
     if not present(path):
-        return _empty(EVENT_COLUMNS)
+        return
+    last = int(records["seq"].max()) if len(records) else 0
     with writing(path.parent), open_log(path) as db:
         db.execute("BEGIN IMMEDIATE")
         try:
             ensure_schema(db)
-            events = _events(db)
-            last = int(events["seq"].max()) if len(events) else 0
             db.execute(
                 "INSERT INTO reads (run_id, last_event_seq, read_at) VALUES (?, ?, ?)",
                 (run_id, last, _now()),
@@ -95,7 +96,6 @@ def read_for_run(path: Path, run_id: str) -> pd.DataFrame:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-    return events
 
 
 def last_read(path: Path) -> int:
@@ -145,6 +145,7 @@ def with_decisions(campaign: Campaign, records: pd.DataFrame) -> Campaign:
     history (once per pair)."""
     if records.empty:
         return campaign
+    records, gone = of_known_profiles(records, campaign)
     rows = decision_history(pair_states(records))
     known = set(
         zip(
@@ -161,7 +162,28 @@ def with_decisions(campaign: Campaign, records: pd.DataFrame) -> Campaign:
     history = pd.concat([campaign.history, rows[fresh]], ignore_index=True)
     history["decided_on"] = pd.to_datetime(history["decided_on"])
     hashes = {**campaign.input_hashes, LOG_FILE: log_digest(records)}
-    return campaign.replace(history=history, input_hashes=hashes)
+    return campaign.replace(
+        history=history, input_hashes=hashes, warnings=(*campaign.warnings, *gone)
+    )
+
+
+def of_known_profiles(records: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFrame, list[str]]:
+    """The log's events whose visitor and host are still profiles of the campaign, and a
+    warning per exchange left out (a profile no longer in its profiles table: the IT tool
+    dropped it, say): nothing can be said of its partnership, category or organisation, so it
+    counts nowhere tonight (a night stopped by it could not go on until the log was mended)."""
+    ids = set(campaign.profiles["profile_id"].astype(str))
+    known = records["visitor_id"].astype(str).isin(ids) & records["host_id"].astype(str).isin(ids)
+    if known.all():
+        return records, []
+    states = pair_states(records[~known])
+    gone = states[states["status"] == "exchange"]
+    warnings = [
+        f"the decision log's exchange {v} -> {h} is left out: "
+        f"{' and '.join(x for x in (v, h) if x not in ids)} is no longer in the profiles"
+        for v, h in zip(gone["visitor_id"].astype(str), gone["host_id"].astype(str), strict=True)
+    ]
+    return records[known].reset_index(drop=True), warnings
 
 
 # --------------------------------------------------------------------------- recording
@@ -172,7 +194,7 @@ def record_requests(
     requests: Sequence[Request],
     reviewer: Reviewer,
     proposals: Mapping[Pair, Proposal],
-    capacity: Mapping[str, int],
+    limits: ExchangeLimits | Mapping[str, int],
     *,
     today: date | None = None,
     source: str = "file",
@@ -188,7 +210,8 @@ def record_requests(
     records nothing when any row has a problem, ``dry_run`` records nothing at all. A file
     (``file``) imported before changes nothing. ``taken``: an alternative a reviewer takes
     (TAKEN_COLUMNS but ``seq``), recorded with its answers only if they are recorded.
-    ``policy``: the campaign's, whose plausible dates bound ``decided_on``."""
+    ``limits``: the campaign's (:func:`engine.review.limits.exchange_limits`), or only its
+    hosts' places. ``policy``: the campaign's, whose plausible dates bound ``decided_on``."""
     path = Path(path)
     today = today or datetime.now(UTC).date()
     name = file.name if file is not None else source
@@ -198,8 +221,8 @@ def record_requests(
                      proposal_from_taken(taken)}  # fmt: skip
     if dry_run or not present(path):  # check before creating a log: bad input creates none
         context = Context(
-            _with_taken(proposals, read_taken(path)), capacity, last_read(path), today, source,
-            name, policy or Policy(),
+            _with_taken(proposals, read_taken(path)), ExchangeLimits.of(limits), last_read(path),
+            today, source, name, policy or Policy(),
         )  # fmt: skip
         outcomes = check_requests(requests, read_log(path), reviewer, context)
         result = _result(name, outcomes, unanswered, dry_run)
@@ -213,8 +236,8 @@ def record_requests(
                 db.execute("ROLLBACK")
                 return ImportResult(name, 0, len(requests), unanswered, already_imported=True)
             context = Context(
-                _with_taken(proposals, _taken(db)), capacity, _last_read(db), today, source,
-                name, policy or Policy(),
+                _with_taken(proposals, _taken(db)), ExchangeLimits.of(limits), _last_read(db),
+                today, source, name, policy or Policy(),
             )  # fmt: skip
             outcomes = check_requests(requests, _events(db), reviewer, context)
             result = _result(name, outcomes, unanswered, dry_run=False)

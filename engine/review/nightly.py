@@ -38,7 +38,9 @@ from engine.review.log import (
     DecisionsInvalid,
     ImportResult,
     log_path,
-    read_for_run,
+    mark_read,
+    of_known_profiles,
+    read_log,
     with_decisions,
 )
 from engine.review.log_backup import campaign_lock
@@ -95,10 +97,12 @@ def run_nightly(
         if (target / "manifest.json").is_file():
             say(f"{target} exists: tonight has run already")
             return NightReport(target, False, imported, invalid)
-        records = read_for_run(log_path(folder), name)
+        records = read_log(log_path(folder))
         night_campaign = with_decisions(campaign, records)
+        for warning in night_campaign.warnings:  # the manifest keeps them too
+            log.warning(warning)
         previous = latest_run(runs_root, folder, before=name)
-        carry = night_carryover(records, previous)
+        carry = night_carryover(of_known_profiles(records, campaign)[0], previous)
         run_options = replace(options.run, carryover=carry, as_of=night)
         result = checked_night(night_campaign, run_options, say)
         say(f"writing {target}")
@@ -113,6 +117,7 @@ def run_nightly(
             target, name, night_campaign, run_options, result,
             campaign_folder=folder, include_contacts=options.include_contacts, extra=extra,
         )  # fmt: skip
+        mark_read(log_path(folder), name, records)  # written: its answers are read for good
         return NightReport(target, True, imported, invalid, result)
 
 

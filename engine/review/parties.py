@@ -40,6 +40,7 @@ class Proposal:
     visitor_partnership: str
     host_partnership: str
     proposed_by: str = ""  # "" the engine; else the reviewer who took it as an alternative
+    lump_sum_eur: float = 0.0  # what its visitor's partnership pays (0: virtual or not known)
 
     def partnership(self, side: str) -> str:
         """The partnership whose side it is."""

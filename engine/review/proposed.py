@@ -18,6 +18,7 @@ from engine.review.rules import Pair
 
 RUNS = "runs"
 COLUMNS = ("visitor_id", "host_id", "mode", "start", "end", "score")
+LUMP_SUM = "lump_sum_eur"  # what a physical exchange costs its visitor's partnership
 
 
 def runs_root(campaign_folder: Path) -> Path:
@@ -49,14 +50,22 @@ def proposed_pairs(runs: list[RunFolder], campaign: Campaign) -> dict[Pair, Prop
             continue
         if not set(COLUMNS) <= set(table.columns):
             continue
-        for record in table[list(COLUMNS)].to_dict("records"):
+        for record in _with_lump_sums(table)[[*COLUMNS, LUMP_SUM]].to_dict("records"):
             visitor, host = str(record["visitor_id"]), str(record["host_id"])
             found[(visitor, host)] = Proposal(
                 visitor, host, str(record["mode"]), _iso(record["start"]), _iso(record["end"]),
                 float(record["score"]), run.run_id,
                 partnership.get(visitor, ""), partnership.get(host, ""),
+                lump_sum_eur=float(record[LUMP_SUM]),
             )  # fmt: skip
     return found
+
+
+def _with_lump_sums(table: pd.DataFrame) -> pd.DataFrame:
+    """The proposals with their lump sums (0 where a run does not say)."""
+    if LUMP_SUM not in table.columns:
+        return table.assign(**{LUMP_SUM: 0.0})
+    return table.assign(**{LUMP_SUM: pd.to_numeric(table[LUMP_SUM], errors="coerce").fillna(0.0)})
 
 
 def _iso(value: object) -> str:

@@ -15,8 +15,11 @@ single-``decision`` file of the Support Office means) with ``accepted``, ``rejec
   (only by its author, and only until a run reads it); ``hold`` may become either;
 * a pair either side rejected, or a cancelled exchange, is blocked forever;
 * an exchange (both sides accepted) takes no new answer: it can only be cancelled;
-* a new exchange may not give its visitor a second host for one mode, nor its host more
-  visitors on some day than its capacity;
+* a new exchange (its sides accepted, one after the other or both at once) may not give its
+  visitor a second host for one mode, its host more visitors on some day than its capacity,
+  its visiting organisation more physical visits in the programme generation than the policy
+  allows, nor its visitor's partnership a spend beyond its budget (the campaign's
+  :class:`~engine.review.limits.ExchangeLimits`, counting the history's exchanges too);
 * two rows of one batch may not answer one side differently.
 
 Nothing here writes: :mod:`engine.review.log` appends what the verdict allows.
@@ -34,6 +37,7 @@ import pandas as pd
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
 from engine.load.decision_files import decided_on_problem
+from engine.review.limits import ExchangeLimits
 from engine.review.parties import Proposal, Reviewer
 from engine.review.state import SIDES, live, side_answers
 
@@ -67,7 +71,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Context:
     proposals: Mapping[Pair, Proposal]
-    capacity: Mapping[str, int]
+    limits: ExchangeLimits  # host places, visits per organisation, budgets, the history's
     read_seq: int  # events up to this one were read by a run: no longer withdrawn
     today: date
     source: str = "file"  # how the answers came: file, web or api
@@ -181,13 +185,15 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
                 "decision", request.decision,
                 f"conflicts with row {earlier[0]} ({earlier[1]}) for the {side} side",
             )  # fmt: skip
-        why = _refusal(request, side, pair, proposal, book, reviewer, context)
+        why = _refusal(request, side, pair, book, reviewer, context)
         if why == ALREADY:
             already += 1
             continue
         if why:
             return problem("decision", request.decision, why)
         new.append(_event(request, side, proposal, reviewer, context, book))
+    if _makes_exchange(new, pair, book) and (why := _exchange_problem(proposal, book, context)):
+        return problem("decision", request.decision, why)
     for event in new:  # the whole request is valid: it moves the working state
         _apply(event, book, proposal)
         book.batch[(pair[0], pair[1], event["side"])] = (request.row, request.decision)
@@ -236,7 +242,6 @@ def _refusal(
     request: Request,
     side: str,
     pair: Pair,
-    proposal: Proposal,
     book: _Book,
     reviewer: Reviewer,
     context: Context,
@@ -278,41 +283,47 @@ def _refusal(
             f"conflicts with the {side} side's recorded {current!r} of {answer['decided_on']} "
             f"(run {answer['run_id']}); a recorded answer is withdrawn first, never overwritten"
         )
-    if decision == "accepted":
-        other = "host" if side == "visitor" else "visitor"
-        counterpart = book.answers.get((*pair, other))
-        if counterpart is not None and counterpart["decision"] == "accepted":
-            return _exchange_problem(proposal, book, context)
     return ""
+
+
+def _makes_exchange(new: list[dict[str, Any]], pair: Pair, book: _Book) -> bool:
+    """The request's ``new`` events make the pair an exchange: after them every side has
+    accepted it (one side after the other, or both at once)."""
+    if pair in book.exchanges or not new or new[0]["decision"] != "accepted":
+        return False
+    answered = {event["side"] for event in new}
+    return all(
+        side in answered or (a := book.answers.get((*pair, side))) and a["decision"] == "accepted"
+        for side in SIDES
+    )
 
 
 def _exchange_problem(proposal: Proposal, book: _Book, context: Context) -> str:
-    """Why the pair cannot become an exchange ("" when it can)."""
+    """Why the pair cannot become an exchange beside every exchange recorded before and
+    earlier in the batch ("" when it can): its visitor's one exchange of a mode, then the
+    campaign's limits."""
+    pair = (proposal.visitor_id, proposal.host_id)
+    for side in SIDES:  # an exchange is on the dates and mode both sides accepted
+        first = book.answers.get((*pair, side))
+        if first is not None and first["decision"] == "accepted" and _terms(first) != (
+            proposal.mode, proposal.start_day, proposal.end_day,
+        ):  # fmt: skip
+            mode, start, end = _terms(first)
+            return (
+                f"the {side} side accepted it as {mode} on {start}..{end} (run "
+                f"{first['run_id']}), and this answer is to {proposal.mode} on "
+                f"{proposal.start_day}..{proposal.end_day} (run {proposal.run_id}): an "
+                "exchange is on the dates both sides accepted"
+            )
     for (visitor, host), exchange in book.exchanges.items():
         if visitor == proposal.visitor_id and exchange.mode == proposal.mode:
             return f"visitor {visitor} has an accepted {exchange.mode} exchange with host {host}"
-    stays = [
-        (e.start_day, e.end_day)
-        for (_, host), e in book.exchanges.items()
-        if host == proposal.host_id
-    ]
-    limit = context.capacity.get(proposal.host_id)
-    busiest = busiest_day(stays, (proposal.start_day, proposal.end_day))
-    if limit is not None and busiest + 1 > limit:
-        return (
-            f"host {proposal.host_id} would receive {busiest + 1} accepted visitors on "
-            f"{proposal.start_day}..{proposal.end_day} for a capacity of {limit}"
-        )
-    return ""
+    return context.limits.problem(proposal, book.exchanges, book.cancelled)
 
 
-def busiest_day(stays: list[tuple[str, str]], stay: tuple[str, str]) -> int:
-    """The most ``stays`` (ISO start, end) that share one day with ``stay``: a day of the
-    stay's own interval carries the most where another stay starts, or on its first day."""
-    first, last = stay
-    overlapping = [(s, e) for s, e in stays if s <= last and e >= first]
-    days = {first} | {s for s, _ in overlapping if s >= first}
-    return max((sum(1 for s, e in overlapping if s <= day <= e) for day in days), default=0)
+def _terms(answer: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The mode and days a recorded answer answered."""
+    return str(answer["mode"]), str(answer["start_day"]), str(answer["end_day"])
 
 
 def _event(

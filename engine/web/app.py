@@ -32,9 +32,9 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException
 
-from engine.output.review_files import host_capacity
 from engine.review.alternatives import take_alternative
 from engine.review.inbox import record_answers
+from engine.review.limits import exchange_limits
 from engine.review.log import ImportResult
 from engine.review.log_file import LogDamaged
 from engine.review.proposed import campaign_runs, proposed_pairs
@@ -294,7 +294,7 @@ def create_app(folder: Path) -> FastAPI:
         campaign = cache.campaign()
         proposals = proposed_pairs(campaign_runs(folder), campaign)
         taken = take_alternative(
-            folder, campaign, night.run, proposals, host_capacity(campaign),
+            folder, campaign, night.run, proposals, exchange_limits(campaign),
             (visitor_id, host_id), found.reviewer, note=note, source=source,
         )  # fmt: skip
         verdict = "taken" if taken.ok else "refused"

@@ -10,7 +10,7 @@ import pandas as pd
 from engine.night.encode import organisation_sets
 from engine.night.night import run_night
 from engine.night.options import RunOptions
-from engine.night.slots import _undominated
+from engine.night.slot_choice import undominated
 from tests.engine.night.test_over_time import accepted
 from tests.factory import NIGHT, host, make_campaign, visitor
 
@@ -90,9 +90,9 @@ def test_a_physical_slot_covers_the_virtual_slot_its_pairs_fit_alike():
     room = np.array([2, 2, 2])
     physical = np.array([False, True, False])
     # slot 0 (virtual) fits what slot 1 (physical) fits: dropped; slot 2 is a subset of both
-    assert _undominated(fits, length, physical, room).tolist() == [1]
+    assert undominated(fits, length, physical, room).tolist() == [1]
     # two virtual slots alike: the first stays
-    assert _undominated(fits[:, [0, 2]], length[:2], physical[[0, 2]], room[:2]).tolist() == [0]
+    assert undominated(fits[:, [0, 2]], length[:2], physical[[0, 2]], room[:2]).tolist() == [0]
 
 
 def test_an_organisation_s_set_at_a_host_is_mode_blind_where_a_pair_takes_either():

@@ -16,7 +16,7 @@ from engine.cli.main import app
 from engine.load.campaign import load_campaign
 from engine.review import schema
 from engine.review.inbox import record_answers
-from engine.review.log import log_path, read_for_run, read_log, with_decisions
+from engine.review.log import log_path, mark_read, read_log, with_decisions
 from engine.review.parties import Reviewer
 from engine.review.rules import Request
 from engine.review.state import pair_states
@@ -129,7 +129,7 @@ def test_only_its_author_withdraws_an_answer_and_only_until_a_run_reads_it(campa
     assert undo.recorded == 1 and pair not in states(campaign).index  # as if never answered
 
     say(campaign, mine, Request(*pair, "hold", note="ask them"))
-    read_for_run(log_path(campaign), "r2")  # a run reads the log
+    mark_read(log_path(campaign), "r2", read_log(log_path(campaign)))  # a run read the log
     too_late = say(campaign, mine, Request(*pair, "withdrawn"))
     assert too_late.recorded == 0 and "was read by a run already" in too_late.problems[0].message
     # the schema refuses it too, whatever the caller

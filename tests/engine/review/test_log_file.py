@@ -9,10 +9,11 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from engine.review import schema
-from engine.review.log import log_digest, log_path, read_for_run, read_log
+from engine.review.log import log_digest, log_path, mark_read, read_log
 from engine.review.log_file import LogDamaged, journal
 from engine.review.rules import Request
 from tests.logs import kill_a_writer, record
@@ -95,7 +96,7 @@ def test_a_damaged_log_is_refused_with_a_sentence(logged, how, message):
     with pytest.raises(LogDamaged, match=message):
         read_log(logged)
     with pytest.raises(LogDamaged, match=message):
-        read_for_run(logged, "r2")
+        mark_read(logged, "r2", pd.DataFrame({"seq": [1]}))  # a written run marks its read
 
 
 def test_a_log_of_a_newer_schema_or_without_decisions_is_refused(logged, tmp_path):

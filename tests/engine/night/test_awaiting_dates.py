@@ -1,0 +1,58 @@
+"""A pair one side accepted stays proposed on the dates that side accepted, or not at all
+(the audit: the next night moved it to another week, the other side accepted that one, and
+the exchange was locked on dates the first side never accepted)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from engine.night.carryover import AWAITING_COLUMNS, Carryover
+from engine.night.night import run_night
+from engine.night.options import RunOptions
+from tests.factory import NIGHT, host, make_campaign, visitor
+
+OPTIONS = RunOptions(time_limit_s=5, workers=1, as_of=NIGHT)  # earliest start 2026-12-28
+
+
+def awaiting(start: str, end: str, mode: str = "physical") -> Carryover:
+    pairs = pd.DataFrame([("V1", "H1")], columns=["visitor_id", "host_id"], dtype=object)
+    decisions = pd.DataFrame(columns=["visitor_id", "host_id", "decision", "decided_on", "run_id"])
+    row = ("V1", "H1", mode, pd.Timestamp(start), pd.Timestamp(end))
+    return Carryover(
+        pd.DataFrame(columns=["visitor_id", "host_id", "mode", "start", "end", "score",
+                              "decided_on"]),
+        pairs, pairs.iloc[:0], decisions,
+        awaiting=pd.DataFrame([row], columns=list(AWAITING_COLUMNS)),
+    )  # fmt: skip
+
+
+def campaign(tmp_path):
+    profiles = [visitor("V1", mode="either"), host("H1", capacity=2, mode="either")]
+    return make_campaign(tmp_path, profiles)
+
+
+def test_the_accepted_dates_stay_though_an_earlier_week_is_free(tmp_path):
+    free = run_night(campaign(tmp_path), OPTIONS).proposals.iloc[0]
+    assert free["start"] == pd.Timestamp("2027-01-04")  # the first week after the lead time
+    kept = run_night(
+        campaign(tmp_path / "b"), replace(OPTIONS, carryover=awaiting("2027-01-18", "2027-01-20"))
+    )
+    row = kept.proposals.set_index("visitor_id").loc["V1"]
+    assert (row["start"], row["end"], row["mode"]) == (
+        pd.Timestamp("2027-01-18"), pd.Timestamp("2027-01-20"), "physical",
+    )  # fmt: skip
+    assert kept.violations == []
+    virtual = run_night(
+        campaign(tmp_path / "c"),
+        replace(OPTIONS, carryover=awaiting("2027-01-18", "2027-01-20", "virtual")),
+    )
+    assert virtual.proposals.set_index("visitor_id").loc["V1", "mode"] == "virtual"
+
+
+def test_accepted_dates_inside_the_lead_time_are_not_proposed_again(tmp_path):
+    late = run_night(
+        campaign(tmp_path), replace(OPTIONS, carryover=awaiting("2026-12-21", "2026-12-23"))
+    )
+    assert late.proposals.empty and late.violations == []
