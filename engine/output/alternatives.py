@@ -26,9 +26,12 @@ def alternatives(
     proposals: pd.DataFrame,
     places_left: Mapping[str, int],
     per_profile: int = 3,
+    organisation: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """``candidates``: visitor_id, host_id, score, mode, selected; ``places_left``: host ->
-    places after tonight's proposals and the locked exchanges."""
+    places after tonight's proposals and the locked exchanges; ``organisation``: visitor ->
+    its org_id (a visitor whose organisation has a proposal tonight is not a free
+    alternative: its physical visit and its groups are the organisation's)."""
     open_pairs = _by_pair(candidates)
     open_pairs = open_pairs[~open_pairs["selected"]]
     proposed_host = dict(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
@@ -51,7 +54,9 @@ def alternatives(
     for_hosts["proposed_with"] = for_hosts["profile_id"].map(
         lambda h: ";".join(sorted(visitors_of[h]))
     )
-    for_hosts["free"] = ~for_hosts["alternative_id"].isin(set(proposed_host))
+    org = organisation or {}
+    busy = {org.get(v, v) for v in proposed_host}
+    for_hosts["free"] = [org.get(v, v) not in busy for v in for_hosts["alternative_id"]]
     for_hosts["side"] = "host"
 
     table = pd.concat([for_visitors, for_hosts], ignore_index=True)
@@ -62,6 +67,7 @@ def alternatives(
         )
     ]
     table["band"] = band(table["score"].to_numpy(np.float64))
+    table["free"] = table["free"].astype(bool)  # one side empty left it as numbers
     return table[list(ALTERNATIVE_COLUMNS)].reset_index(drop=True)
 
 

@@ -56,9 +56,19 @@ def review_tables(
     return ReviewTables(
         proposals=with_org_names(proposals, campaign.profiles),
         changes=changes(campaign, result.proposals, result.candidates, carry),
-        alternatives=alternatives(result.candidates, result.proposals, left),
+        alternatives=alternatives(
+            result.candidates, result.proposals, left, organisation=_organisations(campaign)
+        ),
         locked=locked,
         carried=_carried(carry),
+    )
+
+
+def _organisations(campaign: Campaign) -> dict[str, str]:
+    """Visitor -> its organisation."""
+    visitors = campaign.visitors
+    return dict(
+        zip(visitors["profile_id"].astype(str), visitors["org_id"].astype(str), strict=True)
     )
 
 

@@ -1,0 +1,25 @@
+"""alternatives.csv's next partners, and whether taking one changes nothing else tonight
+(``free``): the audit saw an alternative visitor marked free whose organisation's other
+profile was proposed to the host (the app then refused it), and ``free`` written 1.0 where
+another run wrote True."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.output.alternatives import alternatives
+
+
+def test_a_visitor_whose_organisation_is_proposed_is_no_free_alternative():
+    candidates = pd.DataFrame(
+        {"visitor_id": ["V4", "V5", "V6"], "host_id": ["H1", "H1", "H1"],
+         "score": [60.0, 50.0, 40.0], "mode": ["physical"] * 3,
+         "selected": [True, False, False]}
+    )  # fmt: skip
+    proposals = pd.DataFrame({"visitor_id": ["V4"], "host_id": ["H1"], "score": [60.0]})
+    org = {"V4": "OVX", "V5": "OVX", "V6": "OV6"}
+    table = alternatives(candidates, proposals, {"H1": 2}, organisation=org)
+    hosts = table[table["side"] == "host"].set_index("alternative_id")
+    assert not hosts.loc["V5", "free"]
+    assert bool(hosts.loc["V6", "free"])
+    assert table["free"].dtype == bool  # no visitor side tonight: still True/False
