@@ -32,7 +32,7 @@ from engine.domain.cells import restore
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
 from engine.load.cells import iso_day
-from engine.load.files import EmptyCsv, csv_cells, not_a_file
+from engine.load.files import EmptyCsv, csv_records, not_a_file
 
 REQUIRED_COLUMNS = ("visitor_id", "host_id", "decision")
 OPTIONAL_COLUMNS = ("side", "partnership", "note", "decided_by", "decided_on", "run_id")
@@ -66,12 +66,13 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
     if problem is not None:
         return None, [problem]
     warnings: list[str] = []
+    lines: list[int] | None = None  # a CSV's own line numbers (a workbook's rows are its rows)
     try:
         content = path.read_bytes()
         if path.suffix.lower() == ".xlsx":
             header, cells, warnings = _read_xlsx(content, name)
         else:
-            header, cells = csv_cells(content)
+            header, cells, lines = csv_records(content)
     except EmptyCsv as error:
         columns = ", ".join(REQUIRED_COLUMNS)
         return None, [Problem(name, None, None, None, f"{error}; its columns: {columns}, ...")]
@@ -92,7 +93,8 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
         if column not in table.columns:
             table[column] = ""
     first = FIRST_DATA_ROW
-    table = table.assign(row=range(first, len(table) + first))[list(ROW_COLUMNS)]
+    numbers = lines if lines is not None else range(first, len(table) + first)
+    table = table.assign(row=list(numbers))[list(ROW_COLUMNS)]
     table = table[(table[list(REQUIRED_COLUMNS)] != "").any(axis=1)]  # blank lines
     table["decision"] = table["decision"].str.lower()
     table["side"] = table["side"].str.lower()

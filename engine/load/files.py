@@ -6,6 +6,7 @@ binary as UTF-8 text, timestamps at midnight as ``YYYY-MM-DD``).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import logging
@@ -150,6 +151,13 @@ def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
     SEPARATORS the file uses. UTF-16 with its byte order mark (Excel's "Unicode text", tabs
     between cells) is read as such; any other file that is not UTF-8 (Excel's plain "CSV" is
     Windows-1252 in western Europe) raises NotUtf8 naming its first such line."""
+    header, cells, _ = csv_records(content)
+    return header, cells
+
+
+def csv_records(content: bytes) -> tuple[list[str], list[pd.Series], list[int] | None]:
+    """:func:`csv_cells`, and the line each data row starts on (a spreadsheet's row number:
+    blank lines and cells spanning lines counted), None where they cannot be told apart."""
     utf16 = content.startswith((b"\xff\xfe", b"\xfe\xff"))
     raw = content if utf16 else content.removeprefix(b"\xef\xbb\xbf")  # the byte order mark
     try:
@@ -164,12 +172,27 @@ def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
         ) from None
     if not text.strip():
         raise EmptyCsv("is empty: not even a header line (a file of no rows keeps its header)")
-    table = pd.read_csv(
-        io.StringIO(text), dtype=str, keep_default_na=False, header=None, sep=separator(text)
-    )
+    sep = separator(text)
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None, sep=sep)
     header = [str(cell) for cell in table.iloc[0]] if len(table) else []
     body = table.iloc[1:].reset_index(drop=True)
-    return header, [body.iloc[:, i] for i in range(len(header))]
+    lines = _record_lines(text, sep)
+    return (
+        header,
+        [body.iloc[:, i] for i in range(len(header))],
+        lines[1:] if len(lines) == len(table) else None,
+    )
+
+
+def _record_lines(text: str, sep: str) -> list[int]:
+    """The line each non-blank record of the text starts on (1: the first line)."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    starts, last = [], 0
+    for record in reader:
+        if record:
+            starts.append(last + 1)
+        last = reader.line_num
+    return starts
 
 
 def _parquet_cells(content: bytes, file: str) -> tuple[list[str], list[pd.Series], list[Problem]]:

@@ -65,6 +65,21 @@ def test_a_decision_column_twice_is_refused(tmp_path):
     ]
 
 
+def test_csv_rows_are_its_line_numbers(tmp_path):
+    """Blank lines and a note spanning two lines count, as a spreadsheet shows them (the
+    audit: an answer on line 5 after two blank lines was reported as row 3)."""
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "visitor_id,host_id,decision,note\nV1,H1,hold,\n\n\nV3,H1,maybe,\n"
+        'V4,H1,accepted,"two\nlines"\nV5,H1,nope,\n'
+    )
+    file, problems = read_decision_file(path)
+    assert file is not None and not problems
+    assert file.rows.set_index("visitor_id")["row"].to_dict() == {
+        "V1": 2, "V3": 5, "V4": 6, "V5": 8,
+    }  # fmt: skip
+
+
 def test_workbook_rows_are_excel_rows(tmp_path):
     workbook = Workbook()
     sheet = workbook.active
