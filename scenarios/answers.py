@@ -160,6 +160,25 @@ def _mini(name: str, category: str, forecasts: Sequence[Forecast]) -> dict[str, 
     return {"title": category_label(category), "chart": Markup(chart)}
 
 
+def _unblocked_shortfall(row: dict[Any, Any]) -> str:
+    """Why a KPI no rule blocked fell short: its proposals accepted less often than planned,
+    or the nights proposed too little for it."""
+    expected = float(row.get("expected_total", 1.0))
+    gained = float(row.get("achieved_mean", 0.0)) - float(row.get("achieved_start", 0.0))
+    if expected >= 0.5 and gained < expected:
+        return "no rule kept it out of reach: too few of its proposals were accepted"
+    if expected >= 0.5:
+        return (
+            "no rule kept it out of reach, and its proposals were accepted as often as planned "
+            "or more: the nights proposed too few for it (other rules or exchanges took its "
+            "candidates' places)"
+        )
+    return (
+        "no rule made it unreachable, yet the nights' plans proposed (almost) nothing for it: "
+        "other rules or exchanges took its candidates' places"
+    )
+
+
 def _row(
     name: str,
     category: str,
@@ -185,12 +204,7 @@ def _row(
             met_text = f"short by {number(row['shortfall_mean'])}"
         blocked = diagnosis_in_words(str(row["blocked_by"]), name) if met < seeds else ""
         if met < seeds and not blocked:
-            blocked = (
-                "no rule kept it out of reach: too few of its proposals were accepted"
-                if row.get("expected_total", 1.0) >= 0.5
-                else "no rule made it unreachable, yet the nights' plans proposed (almost) "
-                "nothing for it: other rules or exchanges took its candidates' places"
-            )
+            blocked = _unblocked_shortfall(row)
         cells.append(
             {
                 "start": number(row["achieved_start"]),

@@ -91,6 +91,17 @@ def test_a_target_met_and_one_missed_are_said_with_the_night_or_what_blocked_it(
     assert cell["blocked"] == "Cannot reach its SME target: 2 more needed, but only 0 eligible SME"
 
 
+def test_a_shortfall_no_rule_caused_says_whether_acceptance_or_proposals_fell_short():
+    """The audit: every proposal accepted, and the report said "too few of its proposals
+    were accepted". Planned 2.7 exchanges (1.5 + 1.2) both times."""
+    few_accepted = forecast("a", [seed_run(0, [1, 1, 2], [0.6, 0.6])])  # 1 gained
+    cell = partnership_answers([few_accepted], [])[0]["rows"][0]["cells"][0]
+    assert cell["blocked"].endswith("too few of its proposals were accepted")
+    too_few = forecast("b", [seed_run(0, [0, 2, 3], [0.6, 0.6], target=4)])  # 3 gained
+    cell = partnership_answers([too_few], [])[0]["rows"][0]["cells"][0]
+    assert "accepted as often as planned or more: the nights proposed too few" in cell["blocked"]
+
+
 def test_scenarios_side_by_side_with_the_difference_and_the_seed_spread():
     a = forecast("a", [seed_run(s, [1, 1, 2], [0.6, 0.6]) for s in (0, 1, 2)])
     b = forecast("b", [seed_run(s, [1, 2, 3 + s % 2], [0.6, 0.6]) for s in (0, 1, 2)])
