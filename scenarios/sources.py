@@ -65,6 +65,13 @@ class Origins:
                 return f"{span.where} (a profile it adds{column})", span.what
             return f"the base campaign's profile row {problem.row}", ""
         if name == "quotas":
+            setters = {  # the set_quota changes the problem's value is a key of
+                where
+                for (partnership, category), where in self.quota_changes.items()
+                if problem.value in (partnership, category)
+            }
+            if len(setters) == 1 and problem.column in ("partnership", "category"):
+                return f"{setters.pop()}.{problem.column}", ""
             return "the quotas after the changes", ""
         if name == "policy":
             return "policy", ""

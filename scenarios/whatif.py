@@ -132,6 +132,7 @@ def prepare(
             quotas, found = _scale_quotas(change, quotas, label)
         else:
             quotas, found = _set_quota(change, quotas)
+            origins.quota_changes[(change.partnership, change.category)] = label
         problems += found
     try:
         policy = scenario.apply_policy(base.policy)

@@ -179,11 +179,18 @@ set = { org_type = "large_company" }
 action = "remove"
 role = "host"
 where = { country = "NO" }
+[[changes]]
+action = "set_quota"
+partnership = "P9"
+category = "sme"
+target = 5
 """,
     )
     with pytest.raises(ScenarioInvalid) as caught:
         prepare(load_scenario(path).scenario, tiny_base, seed=0)
     message = str(caught.value)
+    # the audit read "the quotas after the changes: 'P9' ..." (which change?)
+    assert "changes[4].partnership: 'P9' is not the partnership of any profile" in message
     assert "changes[1].like.partnership: 'NO-SUCH-PARTNERSHIP' has no profile" in message
     assert "changes[1].like: matches no host profile" in message
     assert "changes[3].where.country: 'NO' is not a COSME country" in message
