@@ -33,6 +33,7 @@ from engine.review.limits import ExchangeLimits
 from engine.review.log import ImportResult, log_path, read_log, record_requests, with_decisions
 from engine.review.parties import Proposal, Reviewer
 from engine.review.rules import Pair, Request
+from engine.review.state import pair_states, state_of
 
 WEEKS_TRIED = 26  # weeks from the earliest start searched for dates that suit both
 
@@ -81,8 +82,6 @@ def take_alternative(
             [f"{reviewer.actor} is neither the visitor's nor the host's partnership"],
             kind="forbidden",
         )
-    if pair in proposals:
-        return Taken(pair, [f"{visitor_id} -> {host_id} is proposed already: answer it instead"])
     records = read_log(log_path(folder))
     same = (records["visitor_id"] == visitor_id) & (records["host_id"] == host_id)
     takers = sorted(set(records.loc[same, "proposed_by"].astype(str)) - {""})
@@ -90,6 +89,18 @@ def take_alternative(
         return Taken(
             pair,
             [f"{visitor_id} -> {host_id} was taken already (by {', '.join(takers)}): answer it"],
+        )
+    state = state_of(pair_states(records), visitor_id, host_id)
+    status = "" if state is None else str(state["status"])
+    if status in ("rejected", "cancelled", "exchange"):
+        said = {"rejected": "was rejected: it is never proposed again",
+                "cancelled": "was cancelled: it is never proposed again",
+                "exchange": "is an exchange already"}[status]  # fmt: skip
+        return Taken(pair, [f"{visitor_id} -> {host_id} {said}"])
+    if pair in proposals:
+        run_id = proposals[pair].run_id
+        return Taken(
+            pair, [f"{visitor_id} -> {host_id} is proposed already (run {run_id}): answer it"]
         )
     decided = with_decisions(campaign, records)
     locked = carryover(records).locked

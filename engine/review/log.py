@@ -278,6 +278,7 @@ def proposal_from_taken(row: Mapping[str, Any]) -> Proposal:
         str(row["visitor_id"]), str(row["host_id"]), str(row["mode"]), str(row["start_day"]),
         str(row["end_day"]), float(row["score"]), str(row["run_id"]),
         str(row["visitor_partnership"]), str(row["host_partnership"]), str(row["taken_by"]),
+        float(row.get("lump_sum_eur") or 0.0),
     )  # fmt: skip
 
 

@@ -241,3 +241,13 @@ def test_an_alternative_refused_says_why_with_its_status(review):
     again = office.post("/api/alternatives", json=taken)
     assert again.status_code == 409
     assert "was taken already (by support-office)" in again.json()["message"]
+    # a proposal rejected is never proposed again, not "proposed already: answer it" (audit)
+    run_pairs = pd.read_csv(run / "proposals.csv", dtype=str)
+    first = {"visitor_id": run_pairs["visitor_id"][0], "host_id": run_pairs["host_id"][0]}
+    proposed = office.post("/api/alternatives", json=first)
+    assert proposed.status_code == 409 and "is proposed already (run " in proposed.json()["message"]
+    rejected = office.post("/api/decisions", json=[{**first, "decision": "rejected"}])
+    assert rejected.status_code == 200, rejected.json()
+    refused = office.post("/api/alternatives", json=first)
+    assert refused.status_code == 409
+    assert "was rejected: it is never proposed again" in refused.json()["message"]
