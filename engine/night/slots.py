@@ -192,8 +192,8 @@ def _host_grid(
 
     # new slots: the first working day of every week any pair could use ...
     mondays = np.arange(first_day.min() // WEEK, end_day.max() // WEEK + 1) * WEEK
-    starts = np.unique(calendar.index(country, mondays).astype(np.int64))
-    w, length, lang, physical, room, fits = grid(np.union1d(starts, pin.starts))
+    starts = np.union1d(calendar.index(country, mondays).astype(np.int64), pin.starts)
+    w, length, lang, physical, room, fits = grid(starts)
     # ... and the first day a pair could start, where no week's first day suits it (dates
     # shared from a Wednesday to a Friday, say)
     unfit = ~fits.any(axis=1)
