@@ -2,7 +2,8 @@
 
 ``change`` is one of:
 
-* ``kept``: proposed last run and again tonight;
+* ``kept``: proposed last run and again tonight (``reason``: its new dates and mode, when they
+  changed);
 * ``new``: proposed tonight, not last run;
 * ``locked``: proposed last run and accepted by reviewers: now an exchange, no longer a proposal;
 * ``dropped``: proposed last run, not tonight; ``reason`` always says why (rejected by
@@ -48,6 +49,8 @@ def changes(
         kept = pair in before
         old_host = moved_from.get(pair[0])
         reason = "" if kept or old_host is None else f"visitor moved here from {old_host}"
+        if kept:
+            reason = _moved(before[pair], row)
         records.append(
             _record(
                 "kept" if kept else "new",
@@ -79,6 +82,18 @@ def changes(
         .drop(columns="order")
         .reset_index(drop=True)
     )
+
+
+def _moved(before: dict[Any, Any], tonight: dict[Any, Any]) -> str:
+    """How a kept proposal's dates or mode changed since the previous run ("" if not)."""
+
+    def terms(row: dict[Any, Any]) -> str:
+        start, end = (pd.Timestamp(str(row.get(k, ""))) for k in ("start", "end"))
+        dates = "" if pd.isna(start) or pd.isna(end) else f"{start.date()}..{end.date()} "
+        return f"{dates}{row.get('mode', '')}".strip()
+
+    old, new = terms(before), terms(tonight)
+    return "" if old == new or not old else f"now {new} (was {old})"
 
 
 def _record(

@@ -138,6 +138,21 @@ def test_changes_explain_every_drop_and_few_pending_proposals_change(three_night
     assert len(kept) >= len(pending & pairs(s["unstable"])) and len(kept) >= len(pending) / 2
     for pair in pending - kept:
         assert by_pair.loc[pair, "reason"].startswith(("replaced", "no longer allowed")), pair
+    # a kept proposal whose group moved says so (the audit read "kept" and nothing else)
+    first = pd.read_csv(run_folder(s["folder"], NIGHTS[0]) / "proposals.csv", dtype=str)
+    second = pd.read_csv(run_folder(s["folder"], NIGHTS[1]) / "proposals.csv", dtype=str)
+    both = first.merge(second, on=["visitor_id", "host_id"], suffixes=("_1", "_2"))
+    moved = both[
+        (both["start_1"] != both["start_2"])
+        | (both["end_1"] != both["end_2"])
+        | (both["mode_1"] != both["mode_2"])
+    ]
+    for row in moved.to_dict("records"):
+        reason = by_pair.loc[(row["visitor_id"], row["host_id"]), "reason"]
+        assert reason.startswith("now ") and f"(was {row['start_1']}.." in reason, reason
+    unmoved = both.drop(moved.index)
+    for row in unmoved.to_dict("records"):
+        assert by_pair.loc[(row["visitor_id"], row["host_id"]), "reason"] == ""
     assert set(changes["change"]) <= {"new", "kept", "locked", "dropped"}
     assert len(changes[changes["change"].isin(["new", "kept"])]) == len(s["second"])
 
