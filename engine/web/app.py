@@ -68,7 +68,9 @@ TOO_LARGE = (
 # and a note: read no further than this, and no more fields or files than that
 MOST_FORM_BYTES = 64 * 1024
 MOST_FORM_FIELDS = 20
-FORM_TOO_LARGE = f"a form carries at most {MOST_FORM_BYTES // 1024} KiB"
+FORM_TOO_LARGE = (
+    f"a form carries at most {MOST_FORM_FIELDS} fields and {MOST_FORM_BYTES // 1024} KiB"
+)
 
 
 def create_app(folder: Path) -> FastAPI:
