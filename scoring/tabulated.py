@@ -40,6 +40,16 @@ MAX_HINGES = 3  # breakpoints inside (0, 1) a shape may have to be computed by h
 EDGE = 1e-9  # a breakpoint this close to 0 or 1 is on the edge (linear on [0, 1])
 
 
+def _distinct_knots(knots: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The knots once each (a feature that hardly varied in training may repeat one: its
+    slope there would be 0 / 0), with the mean of their values."""
+    distinct, position = np.unique(knots, return_inverse=True)
+    if len(distinct) == len(knots):
+        return knots, values
+    total = np.bincount(position, weights=values, minlength=len(distinct))
+    return distinct, total / np.bincount(position, minlength=len(distinct))
+
+
 def _empty() -> np.ndarray:
     return np.zeros(0)
 
@@ -92,8 +102,9 @@ class AdditiveTables:
         hinges: list[tuple[int, float, float]] = []
         grid = np.arange(GRID + 1) / GRID
         for j, (t, v) in enumerate(zip(knots, values, strict=True)):
-            t, v = np.asarray(t, np.float64), np.asarray(v, np.float64)
-            if len(t) < 2:
+            t, v = _distinct_knots(np.asarray(t, np.float64), np.asarray(v, np.float64))
+            if len(t) < 2:  # one knot: the straight line through it
+                intercept += float(v[0] - weights[j] * t[0]) if len(t) else 0.0
                 continue
             inner = np.diff(v) / np.diff(t)
             outer = np.r_[weights[j], inner, weights[j]]

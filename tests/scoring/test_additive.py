@@ -147,6 +147,23 @@ def test_tables_read_feature_major_blocks_as_contiguous_ones():
     assert tables.value(block).dtype == np.float32 and tables.value(block).shape == (4, 6)
 
 
+def test_a_knot_repeated_compiles_as_the_knot_once():
+    """A feature that hardly varied in training may repeat a knot (the audit: a model from
+    ``cxmatch train`` with availability knots [1.0, 1.0] scored every pair NaN under ``run
+    --model``: 0 / 0 slopes, no candidate, 0 proposals)."""
+    x = np.linspace(0, 1, 101, dtype=np.float32)[:, None]
+    repeated = AdditiveTables.from_shapes(0.25, np.array([0.7]), [[1.0, 1.0]], [[0.05, 0.05]])
+    once = AdditiveTables.from_shapes(0.25, np.array([0.7]), [[1.0]], [[0.05]])
+    assert np.isfinite(repeated.total(x)).all()
+    np.testing.assert_allclose(repeated.total(x), once.total(x), atol=1e-6)
+    np.testing.assert_allclose(once.total(x), 0.25 + 0.05 + 0.7 * (x[:, 0] - 1), atol=1e-6)
+    inner = AdditiveTables.from_shapes(
+        0.0, np.array([0.0]), [[0.0, 0.5, 0.5, 1.0]], [[0.0, 1.0, 1.0, 0.0]]
+    )
+    np.testing.assert_allclose(inner.total(x), np.interp(x[:, 0], [0, 0.5, 1], [0, 1, 0]),
+                               atol=1e-5)  # fmt: skip
+
+
 @pytest.mark.parametrize("knots", [[0.0, 0.5, 1.0], [0.0, 1 / 3, 0.5, 2 / 3, 1.0],
                                    [0.0, 0.02, 0.05, 0.1, 0.3, 0.6, 0.8]])  # fmt: skip
 def test_piecewise_linear_shapes_compile_exactly_or_within_the_grid(knots):
