@@ -73,6 +73,9 @@ class PairScorer(Protocol):
         ...
 
 
+TIE = np.float32(2e-6)  # chances this close are one chance (ties count half)
+
+
 @dataclass(frozen=True)
 class LinearScore:
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -144,8 +147,10 @@ class DescribedScorer:
         p = np.asarray(p_accept, dtype=np.float32)
         if self.reference is None or len(self.reference) == 0:
             return np.asarray(100.0 * p, dtype=np.float64)
-        below = np.searchsorted(self.reference, p, side="left")
-        at_most = np.searchsorted(self.reference, p, side="right")
+        # a pair's p_accept comes back from the solver's integer value (100 x p, float32): it
+        # ties the reference's equal chances within TIE, not only bit for bit
+        below = np.searchsorted(self.reference, p - TIE, side="left")
+        at_most = np.searchsorted(self.reference, p + TIE, side="right")
         return np.asarray(50.0 * (below + at_most) / len(self.reference), dtype=np.float64)
 
     def contributions(self, features: np.ndarray) -> np.ndarray:

@@ -39,6 +39,13 @@ def test_the_score_is_the_percentile_of_p_accept_and_its_bands_are_fifths():
     tied = DescribedScorer(_Fixed(tables), reference=np.array([0.1, 0.2, 0.2, 0.4]))
     assert tied.display_score(np.array([0.2, 0.05, 0.5])).tolist() == [50.0, 0.0, 100.0]
     assert scorer.display_score(np.array([0.25])) == pytest.approx([25.0])
+    # an equal chance back from the solver's value (float32 100 x p) still ties (the audit:
+    # four pairs of one chance scored 100, green, where the percentile says 50, red)
+    exact = np.float32(0.28767124)
+    ulp = np.nextafter(exact, np.float32(1)) - exact  # the solver's value rounds its own way
+    equal = DescribedScorer(_Fixed(tables), reference=np.full(4, exact))
+    back = np.array([exact - ulp, exact, exact + ulp, exact + 2 * ulp], np.float32)
+    assert equal.display_score(back).tolist() == [50.0] * 4
     described = tonight.describe()
     assert described["percentile_reference_pairs"] == 10_000 and described["calibrated"]
 
