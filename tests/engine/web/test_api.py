@@ -253,3 +253,20 @@ def test_an_alternative_refused_says_why_with_its_status(review):
     refused = office.post("/api/alternatives", json=first)
     assert refused.status_code == 409
     assert "was rejected: it is never proposed again" in refused.json()["message"]
+
+
+def test_the_page_shows_each_kpi_s_still_needed(review):
+    """The audit: the KPI table's last column read a column kpis.csv does not have, and was
+    empty on every row (an empty cell reads as no shortfall)."""
+    app = TestClient(create_app(review.folder))
+    app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
+    page = app.get("/").text
+    run = next((review.folder / "runs").iterdir())
+    kpis = pd.read_csv(run / "kpis.csv", keep_default_na=False)
+    mine = kpis[kpis["partnership"] == review.a]
+    assert len(mine) and "<th>still needed</th>" in page
+    for row in mine.to_dict("records"):
+        cells = (
+            f"<td>{row['proposed']}</td><td>{row['expected']}</td><td>{row['still_needed']}</td>"
+        )
+        assert cells in page, cells
