@@ -165,6 +165,7 @@ def create_app(folder: Path) -> FastAPI:
             alternatives=views.alternatives(night, found.reviewer),
             kpis=views.kpis(night, found.reviewer),
             left_out=views.left_out(night, found.reviewer),
+            left_out_listed=(night.run.path / "unmatched.csv").is_file(),
             messages=messages,
         )
 

@@ -270,3 +270,16 @@ def test_the_page_shows_each_kpi_s_still_needed(review):
             f"<td>{row['proposed']}</td><td>{row['expected']}</td><td>{row['still_needed']}</td>"
         )
         assert cells in page, cells
+
+
+def test_nobody_left_out_is_said_so(review):
+    """The audit: an empty unmatched.csv read "This run does not list who is left out"."""
+    run = next((review.folder / "runs").iterdir())
+    header = (run / "unmatched.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    (run / "unmatched.csv").write_text(header + "\n", encoding="utf-8-sig")
+    app = TestClient(create_app(review.folder))
+    app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
+    page = app.get("/").text
+    assert "Nobody is left out tonight." in page and "does not list" not in page
+    (run / "unmatched.csv").unlink()
+    assert "This run does not list who is left out." in app.get("/").text
