@@ -33,9 +33,9 @@ def export(
     from engine.load.campaign import load_campaign
     from engine.output.exports import write_csv
     from engine.output.folders import read_run
-    from engine.output.it_tool import accepted_exchanges, it_tool_table
+    from engine.output.it_tool import accepted_exchanges, it_tool_table, with_taken
     from engine.output.store import OutputExists
-    from engine.review.log import current_decisions, log_path, read_log
+    from engine.review.log import current_decisions, log_path, read_log, read_taken
 
     setup_logging(False)
     if fmt not in FORMATS:
@@ -51,7 +51,19 @@ def export(
         raise OutputExists(f"{target} exists already; choose another --out")
     loaded = load_campaign(folder)
     decisions = current_decisions(read_log(log_path(Path(folder))))
+    taken = read_taken(log_path(Path(folder)))  # alternatives reviewers took as the run's
+    proposals = with_taken(proposals, taken, answered.run_id)
     exchanges = accepted_exchanges(proposals, decisions, answered.run_id)
+    ids = set(loaded.profiles["profile_id"].astype(str))
+    known = exchanges["visitor_id"].astype(str).isin(ids) & exchanges["host_id"].isin(ids)
+    for gone in exchanges[~known].to_dict("records"):
+        typer.secho(
+            f"warning: {gone['visitor_id']} -> {gone['host_id']} left out: a profile is no "
+            "longer in the campaign",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+    exchanges = exchanges[known]
     table = it_tool_table(exchanges, loaded)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_csv(table, target)

@@ -52,6 +52,21 @@ def accepted_exchanges(
     return proposals.merge(pairs, on=["visitor_id", "host_id"], how="inner")
 
 
+def with_taken(proposals: pd.DataFrame, taken: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """The run's proposals and the alternatives reviewers took as the run's (the decision
+    log's taken table: ``visitor_id, host_id, mode, start_day, end_day, stay_days, score,
+    group_id, group_language, lump_sum_eur, run_id``), each pair once."""
+    mine = taken[taken["run_id"].astype(str) == run_id]
+    if mine.empty:
+        return proposals
+    rows = mine.rename(columns={"start_day": "start", "end_day": "end"})
+    rows = rows.assign(start=pd.to_datetime(rows["start"]), end=pd.to_datetime(rows["end"]))
+    keys = pd.MultiIndex.from_frame(proposals[["visitor_id", "host_id"]].astype(str))
+    new = ~pd.MultiIndex.from_frame(rows[["visitor_id", "host_id"]].astype(str)).isin(keys)
+    columns = [c for c in proposals.columns if c in rows.columns]
+    return pd.concat([proposals, rows.loc[new, columns]], ignore_index=True)
+
+
 def _exchange_type(visitor: tuple[str, ...], host: tuple[str, ...]) -> str:
     """The first exchange type both name (in the IT tool's order), else the visitor's, else
     the host's first."""

@@ -114,3 +114,27 @@ def test_each_kind_of_column_becomes_the_cell_it_is(tmp_path):
         None,
         pd.Timestamp("2027-02-01").to_pydatetime(),
     ]
+
+
+def test_the_it_tool_export_holds_the_alternatives_reviewers_took_as_the_run_s():
+    """The audit: an exchange a reviewer took as an alternative (recorded under the run's id)
+    was left out of the export, and its group counted two visitors of three."""
+    from engine.output.it_tool import accepted_exchanges, with_taken
+
+    day = pd.Timestamp("2027-03-01")
+    proposals = pd.DataFrame(
+        {"run_id": "r1", "visitor_id": ["A", "B"], "host_id": "H1", "group_id": "G",
+         "start": day, "end": day, "stay_days": 3, "mode": "virtual", "lump_sum_eur": 0.0}
+    )  # fmt: skip
+    taken = pd.DataFrame(
+        {"visitor_id": ["C", "D"], "host_id": "H1", "mode": "virtual",
+         "start_day": "2027-03-01", "end_day": "2027-03-01", "stay_days": 3, "score": 50.0,
+         "group_id": "G", "group_language": "en", "lump_sum_eur": 0.0, "run_id": ["r1", "r0"]}
+    )  # fmt: skip
+    decisions = pd.DataFrame(
+        {"visitor_id": ["A", "B", "C", "D"], "host_id": "H1", "decision": "accepted",
+         "run_id": ["r1", "r1", "r1", "r0"]}
+    )  # fmt: skip
+    exchanges = accepted_exchanges(with_taken(proposals, taken, "r1"), decisions, "r1")
+    assert sorted(exchanges["visitor_id"]) == ["A", "B", "C"]  # D was taken as r0's
+    assert exchanges.set_index("visitor_id").loc["C", "start"] == day
