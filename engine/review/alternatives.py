@@ -106,7 +106,11 @@ def take_alternative(
     locked = carryover(records).locked
     plan = run.proposals()
     as_of = date.fromisoformat(str(run.manifest.get("calendar", {}).get("as_of")))
-    others = plan[plan["visitor_id"] != visitor_id]
+    # tonight's plan beside the taken pair: without the visitor's own row and the pairs that
+    # became exchanges since (the locked exchanges count them once, on their dates)
+    exchanges = pd.MultiIndex.from_frame(locked[["visitor_id", "host_id"]].astype(str))
+    now_locked = pd.MultiIndex.from_frame(plan[["visitor_id", "host_id"]].astype(str))
+    others = plan[(plan["visitor_id"] != visitor_id) & ~now_locked.isin(exchanges)]
     before = set(_violations(decided, others, locked, as_of))
     problems: list[str] = []
     for row in _options(plan, visitor, host, campaign, as_of, _score(run, pair)):

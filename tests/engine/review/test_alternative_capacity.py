@@ -1,0 +1,50 @@
+"""Taking an alternative beside exchanges accepted from tonight's own plan counts each of them
+once (the audit: H1, capacity 3, with A and B accepted from the run, refused C as "5 visitors
+(2 of them accepted before) ... for a capacity of 3": the plan's rows and the locked
+exchanges both counted A and B)."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.load.campaign import load_campaign
+from engine.output.folders import read_run
+from engine.review.alternatives import take_alternative
+from engine.review.inbox import record_answers
+from engine.review.limits import exchange_limits
+from engine.review.parties import Reviewer
+from engine.review.proposed import campaign_runs, proposed_pairs
+from engine.review.rules import Request
+from tests.factory import host, make_campaign, visitor
+from tests.reviewing import run_campaign
+
+WINDOW = {"available_from": "2027-03-01", "available_to": "2027-03-03", "mode": "virtual",
+          "min_days": 3, "max_days": 3}  # fmt: skip
+
+
+@pytest.mark.parametrize("capacity", [3, 2])
+def test_exchanges_from_the_plan_count_once_when_an_alternative_is_taken(tmp_path, capacity):
+    folder = tmp_path / "campaign"
+    profiles = [
+        host("H1", country="DE", capacity=capacity, sectors="C29", offer="car tours", **WINDOW),
+        host("H2", country="FR", capacity=1, sectors="C13", offer="textile learning", **WINDOW),
+        visitor("A", country="IT", sectors="C29", seek="car tours", **WINDOW),
+        visitor("B", country="ES", sectors="C29", seek="car tours", **WINDOW),
+        visitor("C", country="PL", sectors="C13", seek="textile learning", **WINDOW),
+    ]
+    make_campaign(folder, profiles, policy="lead_days = 0\n")
+    run = read_run(run_campaign(folder, folder / "runs" / "r1", "r1"))
+    plan = dict(zip(run.proposals()["visitor_id"], run.proposals()["host_id"], strict=True))
+    assert plan == {"A": "H1", "B": "H1", "C": "H2"}
+    office = Reviewer()
+    answers = [Request(v, "H1", "accepted", "both") for v in ("A", "B")]
+    assert record_answers(folder, load_campaign(folder), answers, office).recorded == 2
+    campaign = load_campaign(folder)
+    taken = take_alternative(
+        folder, campaign, run, proposed_pairs(campaign_runs(folder), campaign),
+        exchange_limits(campaign), ("C", "H1"), office,
+    )  # fmt: skip
+    if capacity == 3:
+        assert taken.ok, taken.problems
+    else:  # the third visitor does not fit a host of two places
+        assert not taken.ok and "host_capacity" in " ".join(taken.problems)
