@@ -238,7 +238,7 @@ def _solver_rows(solver: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("LP bound", "lp_bound"),
         ("candidate pairs", "pairs"),
         ("pairs after reduced-cost fixing", "pairs_after_fixing"),
-        ("quota shortfall (exchanges)", "quota_shortfall_total"),
+        ("quota shortfall: exchanges summed over every KPI row", "quota_shortfall_total"),
         ("wall time (s)", "wall_time_s"),
         ("workers", "workers"),
         ("seed", "seed"),
