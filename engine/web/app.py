@@ -14,11 +14,8 @@ trail (``access.sqlite``) records who did what.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.responses import (
@@ -30,7 +27,6 @@ from fastapi.responses import (
 )
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.exceptions import HTTPException
 
 from engine.review.alternatives import take_alternative
 from engine.review.inbox import record_answers
@@ -42,6 +38,13 @@ from engine.review.rules import FORBIDDEN, RECORDED
 from engine.review.rules import Request as Answer
 from engine.web import views
 from engine.web.access import Grant, audit, audit_all, grant_of, same
+from engine.web.bodies import (
+    MOST_ANSWERS,
+    TOO_LARGE,
+    TooLarge,
+    form_fields,
+    json_body,
+)
 
 COOKIE = "cxmatch_review"
 CSP = (
@@ -56,21 +59,6 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 ANSWERS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
-# the most one API post may carry (anything a person can type is untrusted: a body past these
-# is refused before it is read whole, nothing recorded): a night at 5,000 visitors has about
-# 3,200 proposals, two sides each
-MOST_ANSWERS = 10_000
-MOST_BODY_BYTES = 8 * 1024 * 1024
-TOO_LARGE = (
-    f"send at most {MOST_ANSWERS:,} answers and {MOST_BODY_BYTES // 2**20} MiB in one request"
-)
-# a form (sign in, sign out, one answer, one alternative taken) carries a few short fields
-# and a note: read no further than this, and no more fields or files than that
-MOST_FORM_BYTES = 64 * 1024
-MOST_FORM_FIELDS = 20
-FORM_TOO_LARGE = (
-    f"a form carries at most {MOST_FORM_FIELDS} fields and {MOST_FORM_BYTES // 1024} KiB"
-)
 
 
 def create_app(folder: Path) -> FastAPI:
@@ -97,8 +85,8 @@ def create_app(folder: Path) -> FastAPI:
         log is refused")."""
         return PlainTextResponse(str(error), status_code=503)
 
-    @app.exception_handler(_TooLarge)
-    async def too_large(_request: Request, error: _TooLarge) -> Response:
+    @app.exception_handler(TooLarge)
+    async def too_large(_request: Request, error: TooLarge) -> Response:
         """A request past what it may carry: 413 saying the limits, read no further, nothing
         recorded."""
         return JSONResponse({"detail": error.detail}, 413)
@@ -127,7 +115,7 @@ def create_app(folder: Path) -> FastAPI:
 
     @app.post("/signin")
     async def signin(request: Request) -> Response:
-        form = await _form(request)
+        form = await form_fields(request)
         token = str(form.get("token", ""))
         found = grant_of(folder, token)
         if found is None:
@@ -142,7 +130,7 @@ def create_app(folder: Path) -> FastAPI:
     @app.post("/signout")
     async def signout(request: Request) -> Response:
         found, _ = grant(request)
-        form = await _form(request)
+        form = await form_fields(request)
         if found is None or not same(found.csrf, str(form.get("csrf", ""))):
             return unauthorised(request)
         audit(folder, found, "signed out", "")
@@ -181,7 +169,7 @@ def create_app(folder: Path) -> FastAPI:
         found, bearer = grant(request)
         if found is None:
             return unauthorised(request)
-        form = await _form(request)
+        form = await form_fields(request)
         if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
             audit(folder, found, "refused: bad form token", "/answer")
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
@@ -199,7 +187,7 @@ def create_app(folder: Path) -> FastAPI:
         found, bearer = grant(request)
         if found is None:
             return unauthorised(request)
-        form = await _form(request)
+        form = await form_fields(request)
         if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
         outcome = _take(found, str(form.get("visitor_id", "")), str(form.get("host_id", "")),
@@ -229,9 +217,9 @@ def create_app(folder: Path) -> FastAPI:
         if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
             return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
         try:
-            body = await _json_body(request)
+            body = await json_body(request)
             if isinstance(body, list) and len(body) > MOST_ANSWERS:
-                raise _TooLarge(TOO_LARGE)
+                raise TooLarge(TOO_LARGE)
             answers = [_answer(item, index) for index, item in enumerate(body)]
         except (ValueError, TypeError, AttributeError):
             return JSONResponse(
@@ -267,7 +255,7 @@ def create_app(folder: Path) -> FastAPI:
         if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
             return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
         try:
-            item = await _json_body(request)
+            item = await json_body(request)
             if not isinstance(item, dict):
                 raise TypeError("the body is not an object")
         except (ValueError, TypeError):
@@ -312,52 +300,6 @@ def create_app(folder: Path) -> FastAPI:
         return {"ok": taken.ok, "message": message, "proposal": taken.row, "status": status}
 
     return app
-
-
-class _TooLarge(Exception):
-    """A request past what it may carry; ``detail`` says the limits (a 413: ``too_large``)."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-async def _json_body(request: Request) -> Any:
-    """The request's JSON, read no further than ``MOST_BODY_BYTES`` (by its Content-Length
-    when it says, else as it streams): ``_TooLarge`` past them, ``ValueError`` for text that is
-    not JSON."""
-    return json.loads(await _body(request, MOST_BODY_BYTES, TOO_LARGE))
-
-
-async def _body(request: Request, most: int, detail: str) -> bytes:
-    """The request's body, read no further than ``most`` bytes: ``_TooLarge(detail)`` past
-    them."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > most:
-        raise _TooLarge(detail)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > most:
-            raise _TooLarge(detail)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _form(request: Request) -> Mapping[str, Any]:
-    """A posted form's fields, read no further than ``MOST_FORM_BYTES`` (``_TooLarge`` past
-    them): an URL-encoded form (what the pages post) read here, a multipart one by Starlette
-    within limits of its fields, files and parts."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    try:
-        if kind == "multipart/form-data":
-            return await request.form(
-                max_files=0, max_fields=MOST_FORM_FIELDS, max_part_size=MOST_FORM_BYTES
-            )
-        text = (await _body(request, MOST_FORM_BYTES, FORM_TOO_LARGE)).decode(errors="replace")
-        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MOST_FORM_FIELDS))
-    except (HTTPException, ValueError):  # Starlette's multipart limits, more fields than a form
-        raise _TooLarge(FORM_TOO_LARGE) from None
 
 
 def _answer(item: dict[str, Any], index: int) -> Answer:

@@ -9,7 +9,7 @@ import json
 import pandas as pd
 from fastapi.testclient import TestClient
 
-import engine.web.app as web_app
+import engine.web.bodies as bodies
 from engine.review.log import log_path, read_log
 from engine.review.state import pair_states
 from engine.web.access import create_token, read_audit, revoke_token
@@ -117,8 +117,8 @@ def test_a_form_past_its_size_or_fields_is_a_413_and_records_nothing(review):
     pair = review.a_only().iloc[0]
     form = {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": "hold"}
     form["csrf"] = csrf
-    padded = {**form, "note": "x" * (web_app.MOST_FORM_BYTES + 1)}
-    fields = {**form, **{f"extra{k}": "1" for k in range(web_app.MOST_FORM_FIELDS)}}
+    padded = {**form, "note": "x" * (bodies.MOST_FORM_BYTES + 1)}
+    fields = {**form, **{f"extra{k}": "1" for k in range(bodies.MOST_FORM_FIELDS)}}
     for path in ("/answer", "/take", "/signout", "/signin"):
         assert app.post(path, data=padded).status_code == 413, path
         too_many = app.post(path, data=fields)
@@ -186,9 +186,9 @@ def test_a_post_past_its_size_is_a_413_and_records_nothing(review, monkeypatch):
     api = client(review, review.token_a)
     visitor, host = sorted(review.mine(review.a))[0]
     one = {"visitor_id": visitor, "host_id": host, "decision": "accepted"}
-    many = api.post("/api/decisions", json=[one] * (web_app.MOST_ANSWERS + 1))
+    many = api.post("/api/decisions", json=[one] * (bodies.MOST_ANSWERS + 1))
     assert many.status_code == 413 and "at most 10,000 answers" in many.json()["detail"]
-    monkeypatch.setattr(web_app, "MOST_BODY_BYTES", 200)
+    monkeypatch.setattr(bodies, "MOST_BODY_BYTES", 200)
     padded = {**one, "note": "x" * 300}
     for path, body in (("/api/decisions", [padded]), ("/api/alternatives", padded)):
         assert api.post(path, json=body).status_code == 413, path
