@@ -14,6 +14,7 @@ trail (``access.sqlite``) records who did what.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from engine.web.bodies import (
 )
 
 COOKIE = "cxmatch_review"
+SIGNIN_COOKIE = "cxmatch_signin"  # the sign-in form's own value (no login CSRF)
 CSP = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'"
@@ -105,26 +107,41 @@ def create_app(folder: Path) -> FastAPI:
         audit(folder, None, "refused: no valid token", request.url.path)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": "a valid token is needed"}, status_code=401)
-        return page("signin.html", 401, message="Sign in with the link you were given.")
+        return signin_form(request, 401, "Sign in with the link you were given.")
 
     # ----------------------------------------------------------------------------- sign in
 
+    def signin_form(request: Request, status: int = 200, message: str = "") -> HTMLResponse:
+        """The sign-in page, its form bound to this browser: a fresh value in the form and in
+        a strict cookie, which a form posted from another site cannot carry (no login CSRF)."""
+        nonce = secrets.token_urlsafe(32)
+        response = page("signin.html", status, message=message, nonce=nonce)
+        secure = request.url.scheme == "https"
+        response.set_cookie(SIGNIN_COOKIE, nonce, httponly=True, samesite="strict", secure=secure)
+        return response
+
     @app.get("/signin", response_class=HTMLResponse)
-    def signin_page() -> HTMLResponse:
-        return page("signin.html", message="")
+    def signin_page(request: Request) -> HTMLResponse:
+        return signin_form(request)
 
     @app.post("/signin")
     async def signin(request: Request) -> Response:
         form = await form_fields(request)
+        nonce = str(form.get("signin", ""))
+        if not nonce or not same(nonce, request.cookies.get(SIGNIN_COOKIE)):
+            audit(folder, None, "sign-in refused", "a form not from this site's sign-in page")
+            message = "Open your sign-in link again (this form did not come from its page)."
+            return signin_form(request, 403, message)
         token = str(form.get("token", ""))
         found = grant_of(folder, token)
         if found is None:
             audit(folder, None, "sign-in refused", "unknown or revoked token")
-            return page("signin.html", 401, message="This sign-in link is not valid (any more).")
+            return signin_form(request, 401, "This sign-in link is not valid (any more).")
         audit(folder, found, "signed in", found.label)
         response = RedirectResponse("/", status_code=303)
         secure = request.url.scheme == "https"
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure)
+        response.delete_cookie(SIGNIN_COOKIE)
         return response
 
     @app.post("/signout")

@@ -91,9 +91,34 @@ def test_the_api_lists_every_problem_row_with_the_same_validation_as_decide(revi
     assert client(review, review.token_a).post("/api/decisions", json={"x": 1}).status_code == 422
 
 
+def sign_in(app: TestClient, token: str):
+    """Sign in as a browser does: the sign-in page, then its form with the token."""
+    page = app.get("/signin").text
+    nonce = page.split('name="signin" value="')[1].split('"')[0]
+    return app.post("/signin", data={"token": token, "signin": nonce}, follow_redirects=False)
+
+
+def test_the_sign_in_form_comes_from_its_own_page(review):
+    """Login CSRF (the audit): a form another site posts with its own token signed the
+    reviewer in as that token's partnership. The form's value must match the page's cookie."""
+    app = TestClient(create_app(review.folder))
+    forged = app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
+    assert forged.status_code == 403 and "cxmatch_review" not in forged.headers.get(
+        "set-cookie", ""
+    )
+    stranger = TestClient(create_app(review.folder))
+    other_nonce = stranger.get("/signin").text.split('name="signin" value="')[1].split('"')[0]
+    app.get("/signin")  # this browser's own cookie, another value
+    crossed = app.post("/signin", data={"token": review.token_a, "signin": other_nonce},
+                       follow_redirects=False)  # fmt: skip
+    assert crossed.status_code == 403
+    assert sign_in(app, review.token_a).status_code == 303
+    assert app.get("/").status_code == 200
+
+
 def test_forms_need_the_csrf_token_and_pages_escape_and_carry_a_csp(review):
     app = TestClient(create_app(review.folder))
-    signed = app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
+    signed = sign_in(app, review.token_a)
     assert signed.status_code == 303 and "httponly" in signed.headers["set-cookie"].lower()
     page = app.get("/")
     assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
@@ -112,7 +137,7 @@ def test_a_form_past_its_size_or_fields_is_a_413_and_records_nothing(review):
     """The pages' forms, URL-encoded or multipart, past 64 KiB (said or streamed), more fields
     than a form has, or a file: 413, nothing recorded; the same form within them is."""
     app = TestClient(create_app(review.folder))
-    app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
+    sign_in(app, review.token_a)
     csrf = app.get("/").text.split('name="csrf" value="')[1].split('"')[0]
     pair = review.a_only().iloc[0]
     form = {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": "hold"}
@@ -259,7 +284,7 @@ def test_the_page_shows_each_kpi_s_still_needed(review):
     """The audit: the KPI table's last column read a column kpis.csv does not have, and was
     empty on every row (an empty cell reads as no shortfall)."""
     app = TestClient(create_app(review.folder))
-    app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
+    sign_in(app, review.token_a)
     page = app.get("/").text
     run = next((review.folder / "runs").iterdir())
     kpis = pd.read_csv(run / "kpis.csv", keep_default_na=False)
@@ -278,7 +303,7 @@ def test_nobody_left_out_is_said_so(review):
     header = (run / "unmatched.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     (run / "unmatched.csv").write_text(header + "\n", encoding="utf-8-sig")
     app = TestClient(create_app(review.folder))
-    app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
+    sign_in(app, review.token_a)
     page = app.get("/").text
     assert "Nobody is left out tonight." in page and "does not list" not in page
     (run / "unmatched.csv").unlink()
