@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from engine.domain.contract import Campaign
+from engine.domain.vocabulary import label
 from engine.load.campaign import load_campaign
 from engine.output.folders import RunFolder, latest_run
 from engine.review.log import last_read, log_path, read_log, read_taken
@@ -189,8 +190,26 @@ def _profile(profiles: pd.DataFrame, profile_id: str) -> dict[str, str]:
     shown = {"profile_id": profile_id}
     for key in PROFILE_FIELDS:
         if key in record.index:
-            shown[key] = _text(record[key])
+            shown[key] = _text(_in_words(key, record[key]))
     return shown
+
+
+# the profile fields shown in the IT tool's words (README: words where a person reads them)
+WORDED = {"org_type": "org_type", "country": "country", "mode": "mode", "languages": "language"}
+
+
+def _in_words(key: str, value: Any) -> Any:
+    """A profile field as a person reads it: its words for a code, a sector's code and name."""
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        value = value.tolist()
+    listed = isinstance(value, list | tuple)
+    if key == "sectors" and listed:
+        return [f"{code} {label('sector', str(code))}" for code in value]
+    if key not in WORDED or (not listed and _missing(value)):
+        return value
+    if listed:
+        return [label(WORDED[key], str(code)) for code in value]
+    return label(WORDED[key], str(value))
 
 
 def _missing(value: Any) -> bool:

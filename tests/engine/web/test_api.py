@@ -10,6 +10,7 @@ import pandas as pd
 from fastapi.testclient import TestClient
 
 import engine.web.bodies as bodies
+from engine.domain.vocabulary import label
 from engine.review.log import log_path, read_log
 from engine.review.state import pair_states
 from engine.web.access import create_token, read_audit, revoke_token
@@ -308,3 +309,14 @@ def test_nobody_left_out_is_said_so(review):
     assert "Nobody is left out tonight." in page and "does not list" not in page
     (run / "unmatched.csv").unlink()
     assert "This run does not list who is left out." in app.get("/").text
+
+
+def test_profiles_read_in_the_it_tools_words(review):
+    """The audit: the pages showed `org_type sme`, `country IT`, `languages it, en`."""
+    app = TestClient(create_app(review.folder))
+    sign_in(app, review.token_a)
+    page = app.get("/").text
+    profiles = pd.read_csv(review.folder / "profiles.csv", dtype=str, keep_default_na=False)
+    visitor = profiles.set_index("profile_id").loc[review.a_only().iloc[0]["visitor_id"]]
+    assert "<dt>type</dt>" in page and "<dt>org_type</dt>" not in page
+    assert f"<dd>{label('country', str(visitor['country']))}</dd>" in page
