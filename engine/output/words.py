@@ -28,6 +28,10 @@ def in_words(table: pd.DataFrame) -> pd.DataFrame:
         if column in out.columns:
             codes = out[column]
             out[column] = codes.map(lambda code, name=name: _label(name, code))
+    if "diagnosis" in out.columns:  # kpis.csv's sentences: their category codes in words
+        out["diagnosis"] = out["diagnosis"].map(
+            lambda text: diagnosis_in_words(text) if isinstance(text, str) and text else text
+        )
     return out
 
 

@@ -58,6 +58,8 @@ def test_the_run_csvs_show_labels_and_open_right_in_a_spreadsheet(run: Path) -> 
     assert proposals["start"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     kpis = pd.read_csv(run / "kpis.csv")
     assert "All exchanges" in set(kpis["category"]) and "total" not in set(kpis["category"])
+    said = " ".join(kpis["diagnosis"].dropna())  # the audit read "its sme target"
+    assert " sme " not in said and "technology_centre" not in said
     alternatives = pd.read_csv(run / "alternatives.csv")
     # an alternative whose visitor and host both take either mode may go either way
     assert set(alternatives["mode"]) <= {"Physical", "Virtual", "Physical or virtual"}
