@@ -52,6 +52,19 @@ RULE_WORDS = {
     "language": "shares no language with it",
     "blocked": "was rejected or cancelled with it before, or is its exchange already",
 }
+# the same rules named, where they rule out some of the other side and other rules the rest
+# (one wording per rule: the report counts the left-out by reason)
+RULE_NAMES = {
+    "not_matchable": "draft or not validated",
+    "same_organisation": "same organisation",
+    "same_country": "same country",
+    "physical_visit_used": "physical visit used (only a physical exchange fits)",
+    "mode": "no common mode",
+    "stay_length": "no common stay length",
+    "availability": "no shared working days after the lead time",
+    "language": "no shared language",
+    "blocked": "rejected or cancelled before, or an exchange already",
+}
 
 
 def unmatched(
@@ -337,10 +350,9 @@ def _no_partner(most: tuple[int, int, int], other: str) -> dict[str, str]:
         return {"code": "not_shortlisted", "reason": f"its eligible {other}s all prefer others"}
     if not total:
         return {"code": rule, "reason": f"the campaign has no matchable {other}"}
+    if count < total:  # other rules rule out the rest
+        said = f"no eligible {other}; the rule ruling out the most: {RULE_NAMES[rule]}"
+        return {"code": rule, "reason": said}
     words = RULE_WORDS[rule]
-    if count == total:
-        said = f"the {other} {words}" if total == 1 else f"every {other} {words}"
-    else:
-        said = f"{count} of {total} {other}s {words.replace('is ', 'are ', 1)} (the most "
-        said += "common reason)"
+    said = f"the {other} {words}" if total == 1 else f"every {other} {words}"
     return {"code": rule, "reason": f"no eligible {other}: {said}"}
