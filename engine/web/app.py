@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import (
@@ -113,7 +114,8 @@ def create_app(folder: Path) -> FastAPI:
 
     def signin_form(request: Request, status: int = 200, message: str = "") -> HTMLResponse:
         """The sign-in page, its form bound to this browser: a fresh value in the form and in
-        a strict cookie, which a form posted from another site cannot carry (no login CSRF)."""
+        a strict cookie, which a form posted from another site cannot carry (no login CSRF: a
+        sign-in without it is refused when it comes from another site's page)."""
         nonce = secrets.token_urlsafe(32)
         response = page("signin.html", status, message=message, nonce=nonce)
         secure = request.url.scheme == "https"
@@ -128,7 +130,8 @@ def create_app(folder: Path) -> FastAPI:
     async def signin(request: Request) -> Response:
         form = await form_fields(request)
         nonce = str(form.get("signin", ""))
-        if not nonce or not same(nonce, request.cookies.get(SIGNIN_COOKIE)):
+        from_its_page = bool(nonce) and same(nonce, request.cookies.get(SIGNIN_COOKIE))
+        if not from_its_page and _cross_site(request):
             audit(folder, None, "sign-in refused", "a form not from this site's sign-in page")
             message = "Open your sign-in link again (this form did not come from its page)."
             return signin_form(request, 403, message)
@@ -317,6 +320,17 @@ def create_app(folder: Path) -> FastAPI:
         return {"ok": taken.ok, "message": message, "proposal": taken.row, "status": status}
 
     return app
+
+
+def _cross_site(request: Request) -> bool:
+    """A browser posting from another site's page (its Sec-Fetch-Site, or an Origin that is
+    not this host): a program without them (a script signing in) is not."""
+    if request.headers.get("sec-fetch-site", "") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc != request.headers.get("host", "")
 
 
 def _answer(item: dict[str, Any], index: int) -> Answer:

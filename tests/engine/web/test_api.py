@@ -99,22 +99,34 @@ def sign_in(app: TestClient, token: str):
     return app.post("/signin", data={"token": token, "signin": nonce}, follow_redirects=False)
 
 
-def test_the_sign_in_form_comes_from_its_own_page(review):
-    """Login CSRF (the audit): a form another site posts with its own token signed the
-    reviewer in as that token's partnership. The form's value must match the page's cookie."""
-    app = TestClient(create_app(review.folder))
-    forged = app.post("/signin", data={"token": review.token_a}, follow_redirects=False)
-    assert forged.status_code == 403 and "cxmatch_review" not in forged.headers.get(
-        "set-cookie", ""
-    )
+def test_a_sign_in_from_another_site_s_page_is_refused(review):
+    """Login CSRF (the audit): a form another site's page posts with that site's own token
+    signed the reviewer in as the token's partnership. A browser sends where the form comes
+    from: another site's, without this page's own value, is refused; a program signing in
+    (no such headers) and this page's own form (even behind a proxy that rewrites the host)
+    are not."""
+    evil = {"origin": "https://evil.example"}
+    for headers in (evil, {"sec-fetch-site": "cross-site"}, {"origin": "null"}):
+        app = TestClient(create_app(review.folder))
+        forged = app.post("/signin", data={"token": review.token_a}, headers=headers,
+                          follow_redirects=False)  # fmt: skip
+        assert forged.status_code == 403, headers
+        assert "cxmatch_review" not in forged.headers.get("set-cookie", "")
     stranger = TestClient(create_app(review.folder))
-    other_nonce = stranger.get("/signin").text.split('name="signin" value="')[1].split('"')[0]
-    app.get("/signin")  # this browser's own cookie, another value
-    crossed = app.post("/signin", data={"token": review.token_a, "signin": other_nonce},
-                       follow_redirects=False)  # fmt: skip
+    other = stranger.get("/signin").text.split('name="signin" value="')[1].split('"')[0]
+    app = TestClient(create_app(review.folder))
+    app.get("/signin")  # this browser's own value differs from the stranger's
+    crossed = app.post("/signin", data={"token": review.token_a, "signin": other},
+                       headers=evil, follow_redirects=False)  # fmt: skip
     assert crossed.status_code == 403
-    assert sign_in(app, review.token_a).status_code == 303
-    assert app.get("/").status_code == 200
+    behind_a_proxy = {"origin": "https://reviews.example.org"}  # the host is the proxy's
+    page = app.get("/signin").text.split('name="signin" value="')[1].split('"')[0]
+    own = app.post("/signin", data={"token": review.token_a, "signin": page},
+                   headers=behind_a_proxy, follow_redirects=False)  # fmt: skip
+    assert own.status_code == 303
+    script = TestClient(create_app(review.folder))
+    assert script.post("/signin", data={"token": review.token_a},
+                       follow_redirects=False).status_code == 303  # fmt: skip
 
 
 def test_forms_need_the_csrf_token_and_pages_escape_and_carry_a_csp(review):
