@@ -268,6 +268,15 @@ class Vocabularies:
                 elif name == "partnership":
                     partnerships[normal_form(word)] = value.strip()
                 else:
+                    meant, code = self.fields[name].lookup(word), self.fields[name].lookup(value)
+                    if meant is not None and code is not None and meant != code:
+                        message = (
+                            f"cannot be its meaning: {word!r} means {meant!r} already (a "
+                            "campaign's words add to the codes and the IT tool's words, never "
+                            "change what one of them means)"
+                        )
+                        problems.append(WordProblem(section, word, value, message))
+                        continue
                     targets = [name, "history_mode"] if name == "mode" else [name]
                     for target in targets:
                         code = self.fields[target].lookup(value)

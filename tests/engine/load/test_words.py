@@ -186,6 +186,25 @@ def test_vocabulary_toml_problems_are_listed_with_the_others(tmp_path: Path) -> 
     assert problems[2].message.endswith("did you mean 'Research institute'?")
 
 
+def test_vocabulary_toml_may_not_change_what_a_code_or_the_it_tools_word_means(
+    tmp_path: Path,
+) -> None:
+    """The audit: `"sme" = "cluster_organisation"` silently made every SME a cluster
+    organisation. A word mapped to what it means already is fine."""
+    folder = copy_valid(tmp_path)
+    (folder / "vocabulary.toml").write_text(
+        '[org_type]\n"sme" = "cluster_organisation"\n"SMEs" = "SME"\n'
+        '[exchange_type]\n"Networking" = "pitch_training"\n',
+        encoding="utf-8",
+    )
+    problems = problems_of(folder)
+    assert [(p.file, p.column, p.value) for p in problems] == [
+        ("vocabulary.toml", "[exchange_type] Networking", "pitch_training"),
+        ("vocabulary.toml", "[org_type] sme", "cluster_organisation"),
+    ]
+    assert "'sme' means 'sme' already" in problems[1].message
+
+
 def test_vocabulary_toml_that_is_not_toml_is_a_problem(tmp_path: Path) -> None:
     folder = copy_valid(tmp_path)
     (folder / "vocabulary.toml").write_text("[org_type\n", encoding="utf-8")
