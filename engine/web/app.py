@@ -42,6 +42,7 @@ from engine.web import views
 from engine.web.access import Grant, audit, audit_all, grant_of, same
 from engine.web.bodies import (
     MOST_ANSWERS,
+    ONE_TOO_LARGE,
     TOO_LARGE,
     TooLarge,
     form_fields,
@@ -275,7 +276,7 @@ def create_app(folder: Path) -> FastAPI:
         if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
             return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
         try:
-            item = await json_body(request)
+            item = await json_body(request, ONE_TOO_LARGE)
             if not isinstance(item, dict):
                 raise TypeError("the body is not an object")
         except (ValueError, TypeError):

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 # 3,200 proposals, two sides each
 MOST_ANSWERS = 10_000
 MOST_BODY_BYTES = 8 * 1024 * 1024
+ONE_TOO_LARGE = f"send at most {MOST_BODY_BYTES // 2**20} MiB in one request"  # one object
 TOO_LARGE = (
     f"send at most {MOST_ANSWERS:,} answers and {MOST_BODY_BYTES // 2**20} MiB in one request"
 )
@@ -37,11 +38,11 @@ class TooLarge(Exception):
         self.detail = detail
 
 
-async def json_body(request: Request) -> Any:
+async def json_body(request: Request, detail: str = TOO_LARGE) -> Any:
     """The request's JSON, read no further than ``MOST_BODY_BYTES`` (by its Content-Length
-    when it says, else as it streams): ``TooLarge`` past them, ``ValueError`` for text that is
-    not JSON."""
-    return json.loads(await read_body(request, MOST_BODY_BYTES, TOO_LARGE))
+    when it says, else as it streams): ``TooLarge(detail)`` past them, ``ValueError`` for text
+    that is not JSON."""
+    return json.loads(await read_body(request, MOST_BODY_BYTES, detail))
 
 
 async def read_body(request: Request, most: int, detail: str) -> bytes:
