@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,20 @@ from engine.synthetic.generator import generate_campaign, write_campaign
 from tests.factory import NIGHT
 
 FAST = RunOptions(time_limit_s=5, workers=1, as_of=NIGHT)
+
+
+def campaign_with_a_run(folder: Path, visitors: int = 60, hosts: int = 15, seed: int = 11) -> Path:
+    """A small campaign with one run, ``runs/r1`` (a module's original: tests work on copies)."""
+    small_campaign(folder, visitors, hosts, seed)
+    run_campaign(folder, folder / "runs" / "r1", "r1")
+    return folder
+
+
+def working_copy(original: Path, tmp_path: Path) -> Path:
+    """A copy of ``original`` a test may change."""
+    copy = tmp_path / "campaign"
+    shutil.copytree(original, copy)
+    return copy
 
 
 def small_campaign(folder: Path, visitors: int = 60, hosts: int = 15, seed: int = 11) -> Path:

@@ -3,7 +3,6 @@ files that forgive, the schema's own refusals and the migration of a version 2 l
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -20,23 +19,24 @@ from engine.review.log import log_path, mark_read, read_log, with_decisions
 from engine.review.parties import Reviewer
 from engine.review.rules import Request
 from engine.review.state import pair_states
-from tests.reviewing import answer, decisions_csv, run_campaign, small_campaign
+from tests.reviewing import (
+    answer,
+    campaign_with_a_run,
+    decisions_csv,
+    working_copy,
+)
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory) -> Path:
-    folder = small_campaign(tmp_path_factory.mktemp("lifecycle") / "campaign", 120, 30, seed=3)
-    run_campaign(folder, folder / "runs" / "r1", "r1")
-    return folder
+    return campaign_with_a_run(tmp_path_factory.mktemp("lifecycle") / "campaign", 120, 30, 3)
 
 
 @pytest.fixture
 def campaign(original, tmp_path) -> Path:
-    copy = tmp_path / "campaign"
-    shutil.copytree(original, copy)
-    return copy
+    return working_copy(original, tmp_path)
 
 
 def proposals(folder: Path) -> pd.DataFrame:

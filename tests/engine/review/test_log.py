@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,7 +19,12 @@ from engine.cli.main import app
 from engine.load.campaign import load_campaign
 from engine.review.log import log_digest, log_path, read_log, with_decisions
 from engine.review.state import pair_states
-from tests.reviewing import answer, decisions_csv, run_campaign, small_campaign
+from tests.reviewing import (
+    answer,
+    campaign_with_a_run,
+    decisions_csv,
+    working_copy,
+)
 
 runner = CliRunner()
 
@@ -28,16 +32,12 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def original(tmp_path_factory) -> Path:
     """A campaign with one run, ``runs/r1`` (never modified: tests work on copies)."""
-    folder = small_campaign(tmp_path_factory.mktemp("decisions") / "campaign")
-    run_campaign(folder, folder / "runs" / "r1", "r1")
-    return folder
+    return campaign_with_a_run(tmp_path_factory.mktemp("decisions") / "campaign")
 
 
 @pytest.fixture
 def campaign(original, tmp_path) -> Path:
-    copy = tmp_path / "campaign"
-    shutil.copytree(original, copy)
-    return copy
+    return working_copy(original, tmp_path)
 
 
 def decide(campaign: Path, file: Path):

@@ -6,7 +6,6 @@ with an exchange removed from profiles.csv made every later run exit 1)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -21,23 +20,19 @@ from engine.review.log import last_read, log_path
 from engine.review.parties import Reviewer
 from engine.review.rules import Request
 from tests.factory import NIGHT
-from tests.reviewing import run_campaign, small_campaign
+from tests.reviewing import campaign_with_a_run, working_copy
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory) -> Path:
-    folder = small_campaign(tmp_path_factory.mktemp("reads") / "campaign", 60, 15, seed=5)
-    run_campaign(folder, folder / "runs" / "r1", "r1")
-    return folder
+    return campaign_with_a_run(tmp_path_factory.mktemp("reads") / "campaign", seed=5)
 
 
 @pytest.fixture
 def campaign(original, tmp_path) -> Path:
-    copy = tmp_path / "campaign"
-    shutil.copytree(original, copy)
-    return copy
+    return working_copy(original, tmp_path)
 
 
 def first_proposal(folder: Path) -> pd.Series:
