@@ -334,3 +334,37 @@ def test_profiles_read_in_the_it_tools_words(review):
     visitor = profiles.set_index("profile_id").loc[review.a_only().iloc[0]["visitor_id"]]
     assert "<dt>type</dt>" in page and "<dt>org_type</dt>" not in page
     assert f"<dd>{label('country', str(visitor['country']))}</dd>" in page
+
+
+def _article(page: str, visitor_id: str, host_id: str) -> str:
+    start = page.index(f'data-visitor="{visitor_id}" data-host="{host_id}"')
+    return page[start : page.index("</article>", start)]
+
+
+def test_a_rejected_or_cancelled_pair_offers_no_answer_buttons(review):
+    """The audit: a pair one side rejected (blocked for good) still offered the other side
+    Accept / Reject / Hold, which the log then refuses; an exchange, Cancel exchange."""
+    first, second = (review.a_to_b().iloc[i] for i in (0, 1))
+    pairs = [{"visitor_id": p["visitor_id"], "host_id": p["host_id"]} for p in (first, second)]
+    app = TestClient(create_app(review.folder))
+    sign_in(app, review.token_b)
+    before = _article(app.get("/").text, **pairs[0])
+    assert 'value="accepted"' in before and "never proposed again" not in before
+    a = client(review, review.token_a)
+    assert a.post("/api/decisions", json=[{**pairs[0], "decision": "rejected"}]).status_code == 200
+    office = client(review, review.token_office)
+    made = office.post("/api/decisions", json=[{**pairs[1], "decision": "accepted"}])
+    assert made.status_code == 200, made.json()
+    page = app.get("/").text
+    assert 'value="cancelled"' in _article(page, **pairs[1])
+    assert (
+        office.post("/api/decisions", json=[{**pairs[1], "decision": "cancelled"}]).json()[
+            "results"
+        ][0]["status"]
+        == "recorded"
+    )
+    page = app.get("/").text
+    for pair, status in zip(pairs, ("rejected", "cancelled"), strict=True):
+        article = _article(page, **pair)
+        assert f"{status}: never proposed again" in article
+        assert not any(f'value="{d}"' in article for d in ("accepted", "rejected", "hold"))
