@@ -39,6 +39,7 @@ from scenarios.figures import ALREADY_ACCEPTED, kpi_end, kpi_progress, night_row
 from scenarios.lumpsum import lump_sums
 from scenarios.spec import Acceptance
 from scenarios.whatif import PreparedScenario, night_dates
+from scoring.eligibility import in_generation
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,9 @@ PROPOSAL_COLUMNS = (
     "outcome",
     "lump_sum_eur",
 )
-# outcome of a proposal: "accepted" / "rejected" (decided tonight), or "already_accepted" for a
-# pair the engine proposes again although it is accepted (a locked pair): not decided twice.
+# outcome of a proposal: "accepted" / "rejected" (decided tonight), or "already_accepted" for an
+# exchange of the generation proposed again in its own mode (never by the engine's rules; a
+# physical proposal after a virtual exchange of the pair is decided as any): not decided twice.
 
 
 class SimulationFailed(Exception):
@@ -181,10 +183,16 @@ def _decide(
     campaign: Campaign, proposals: pd.DataFrame, acceptance: Acceptance, seed: int, night: int
 ) -> pd.DataFrame:
     """The proposals with ``acceptance_probability``, ``outcome`` and ``lump_sum_eur``."""
-    positive = campaign.history[campaign.history["outcome"].isin(POSITIVE_OUTCOMES)]
-    done = set(zip(positive["visitor_id"], positive["host_id"], strict=True))
+    # an exchange of the generation proposed again in its own mode (the engine proposes a
+    # pair again only as a physical exchange after a virtual one, which is decided as any)
+    history = campaign.history
+    positive = in_generation(history[history["outcome"].isin(POSITIVE_OUTCOMES)], campaign.policy)
+    done = set(zip(positive["visitor_id"], positive["host_id"], positive["mode"], strict=True))
     pairs = list(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
-    already = np.array([pair in done for pair in pairs], dtype=bool)
+    already = np.array(
+        [(*pair, mode) in done for pair, mode in zip(pairs, proposals["mode"], strict=True)],
+        dtype=bool,
+    )
     probability = np.clip(_probability(campaign, proposals, acceptance) * acceptance.scale, 0, 1)
     draws = np.array([uniform_draw(seed, night, v, h) for v, h in pairs], dtype=np.float64)
     outcome = np.where(

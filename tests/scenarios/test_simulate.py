@@ -16,8 +16,8 @@ from engine.domain.contract import Campaign
 from engine.night.night import run_night
 from engine.night.options import RunOptions
 from scenarios.lumpsum import lump_sums
-from scenarios.simulate import simulate
-from scenarios.spec import ScenarioInvalid, load_scenario
+from scenarios.simulate import _decide, simulate
+from scenarios.spec import Acceptance, ScenarioInvalid, load_scenario
 from scenarios.whatif import load_base, prepare
 
 runner = CliRunner()
@@ -328,11 +328,36 @@ def test_constant_acceptance_of_one_accepts_every_proposal(tmp_path, tiny_base):
         tmp_path, nights=1, extra='[acceptance]\nmodel = "constant"\nprobability = 1.0\n'
     )
     result = simulate(prepare(load_scenario(path).scenario, tiny_base, seed=0))
-    # pairs history holds as accepted already are not decided twice (the engine may propose
-    # them again: it blocks rejected pairs only)
+    # an exchange history holds already is not decided twice in its own mode
     assert set(result.proposals["outcome"]) <= {"accepted", "already_accepted"}
     assert (result.proposals["outcome"] == "accepted").sum() > 0
     assert np.allclose(result.proposals["acceptance_probability"], 1.0)
+
+
+def test_a_physical_proposal_after_a_virtual_exchange_is_decided(tiny_result, tiny_base):
+    """The audit: a pair the engine proposed physically after its virtual exchange (seed 001:
+    a virtual exchange does not prevent a physical one) was marked already accepted, never
+    decided, and proposed again every night, holding its host's places."""
+    _, result = tiny_result
+    night = result.proposals[result.proposals["night"] == 1].head(2)
+    assert len(night) == 2
+    modes = ["virtual", "physical"]
+    history = pd.DataFrame(
+        {
+            "visitor_id": night["visitor_id"].to_numpy(),
+            "host_id": night["host_id"].to_numpy(),
+            "decided_on": pd.Timestamp("2026-01-05"),
+            "outcome": "completed",
+            "mode": modes,
+        }
+    )
+    proposals = night.assign(mode="physical")
+    campaign = tiny_base.replace(history=pd.concat([tiny_base.history, history], ignore_index=True))
+    acceptance = Acceptance(model="constant", probability=1.0)
+    decided = _decide(campaign, proposals, acceptance, seed=1, night=2)
+    # after the virtual exchange: decided; the physical exchange proposed again: not twice
+    assert decided["outcome"].tolist() == ["accepted", "already_accepted"]
+    assert decided["lump_sum_eur"].iloc[0] > 0
 
 
 # --- the command line ------------------------------------------------------------------------
