@@ -132,7 +132,7 @@ def _visitors(
     limits = problem.host_limits(solve.open_slots)
     groups = _open_groups(problem, solve, slots)
     by_visitor = candidates.groupby("visitor").indices
-    sme_tight = _sme_share_tight(problem, solve)
+    sme_full = _SmeShareFull(problem, solve.selected)
     spent = [int(cap.cost[solve.selected].sum()) for cap in problem.caps]
     lonely = [v for v in left_out if v not in best_of]
     codes = _most_excluding_each(lonely, "visitor", encoded, context)
@@ -149,12 +149,13 @@ def _visitors(
         host = int(host_of[position])
         # a host of its candidates with places left: a rule of the whole plan kept it out
         room_elsewhere = bool((load < limits)[host_of[by_visitor[v]]].any())
-        if room_elsewhere and sme_tight and not problem.visitor_is_sme[v]:
+        mine = pair_of[by_visitor[v]]
+        if room_elsewhere and not problem.visitor_is_sme[v] and sme_full(mine):
             lost = _SME_SHARE
         else:
             lost = _lost(
                 int(pair_of[position]), host, problem, solve, groups, load, limits, encoded,
-                sme_tight, spent,
+                sme_full, spent,
             )  # fmt: skip
         rows.append(
             {
@@ -197,12 +198,18 @@ def _lost(
     load: np.ndarray,
     limits: np.ndarray,
     encoded: EncodedCampaign,
-    sme_tight: bool,
+    sme_full: _SmeShareFull,
     spent: list[int],
 ) -> dict[str, str]:
-    """What the visitor's ``pair`` lost to, at its best candidate ``host``; ``sme_tight`` and
+    """What the visitor's ``pair`` lost to, at its best candidate ``host``; ``sme_full`` and
     ``spent`` (per cap) are the plan's, computed once for every left-out visitor."""
     host_id = str(encoded.hosts.ids[host])
+    if not len(_fitting_slots(problem, np.array([pair]))):
+        return {
+            "code": "capacity",
+            "reason": f"{host_id} has no place left on the dates they share "
+            "(taken by exchanges accepted before)",
+        }
     if host in groups:
         hosts_open, when = groups[host]
         if not set(problem.slots_of(pair).tolist()) & set(hosts_open):
@@ -215,7 +222,7 @@ def _lost(
         who = ", ".join(str(encoded.visitors.ids[v]) for v in taken[:3])
         return {"code": "capacity", "reason": f"{host_id}'s places went to {who}"}
     visitor = int(problem.pair_visitor[pair])
-    if not problem.visitor_is_sme[visitor] and sme_tight:
+    if not problem.visitor_is_sme[visitor] and sme_full(np.array([pair])):
         return _SME_SHARE
     for cap, used in zip(problem.caps, spent, strict=True):
         if cap.cost[pair] > 0 and used + int(cap.cost[pair]) > cap.limit:
@@ -232,12 +239,31 @@ _SME_SHARE = {
 }
 
 
-def _sme_share_tight(problem: AssignmentProblem, solve: SolveResult) -> bool:
-    """One more non-SME proposal would break the SME share."""
-    share = problem.min_sme_share
-    total = int(solve.selected.sum()) + problem.fixed_total + 1
-    smes = int(problem.visitor_is_sme[problem.pair_visitor[solve.selected]].sum())
-    return (smes + problem.fixed_smes) * share.denominator < share.numerator * total
+def _fitting_slots(problem: AssignmentProblem, pairs: np.ndarray) -> np.ndarray:
+    """The slots (with room) any of ``pairs`` fits; every slot of its host without slots."""
+    if problem.slot_indptr is None or problem.pair_slots is None:
+        return np.arange(1)
+    ranges = [problem.slots_of(int(p)) for p in pairs]
+    return np.concatenate(ranges) if ranges else np.zeros(0, np.int64)
+
+
+class _SmeShareFull:
+    """Whether the plan's SME share holds no more non-SMEs: one more non-SME proposal, any of
+    ``pairs``, would break the share of proposals or, planning on the outcome, the share of
+    the expected exchanges (where that pair's chance weighs)."""
+
+    def __init__(self, problem: AssignmentProblem, selected: np.ndarray):
+        self.numerator = problem.min_sme_share.numerator
+        self.count = problem.sme_margin(selected) - self.numerator
+        self.expected = problem.expected_sme_margin(selected)
+        self.weight = problem.expected_weight
+
+    def __call__(self, pairs: np.ndarray) -> bool:
+        if self.count < 0:
+            return True
+        if self.weight is None or not len(pairs):
+            return False
+        return self.expected < self.numerator * int(self.weight[pairs].min())
 
 
 # --------------------------------------------------------------------------- hosts
@@ -254,7 +280,7 @@ def _hosts(
     visitors, hosts = encoded.visitors, encoded.hosts
     proposed = set(problem.pair_host[solve.selected].tolist())
     placed = set(problem.pair_visitor[solve.selected].tolist())
-    sme_tight = _sme_share_tight(problem, solve)
+    sme_full = _SmeShareFull(problem, solve.selected)
     by_host = candidates.groupby("host").indices
     lonely = [int(h) for h in np.flatnonzero(hosts.matchable) if int(h) not in by_host]
     codes = _most_excluding_each(lonely, "host", encoded, context)
@@ -278,7 +304,14 @@ def _hosts(
             "code": "outscored",
             "reason": "its candidate visitors went to hosts that suit them better",
         }
-        if len(waiting) and sme_tight and not problem.visitor_is_sme[waiting].any():
+        left = mine.index.to_numpy(np.int64)[~np.isin(mine["visitor"], list(placed))]
+        if not len(_fitting_slots(problem, mine.index.to_numpy(np.int64))):
+            reason = {
+                "code": "capacity",
+                "reason": "no place left on the dates its candidate visitors share with it "
+                "(taken by exchanges accepted before)",
+            }
+        elif len(waiting) and not problem.visitor_is_sme[waiting].any() and sme_full(left):
             reason = {
                 "code": "sme_share",
                 "reason": "its candidate visitors left out are not SMEs, and the SME share "

@@ -3,8 +3,15 @@ without one, with the rule that excluded them or what they lost to."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+
 from engine.night.night import run_night
 from engine.night.options import RunOptions
+from engine.night.unmatched import _SmeShareFull
+from solvers.problem import AssignmentProblem
 from tests.factory import NIGHT, host, make_campaign, visitor
 
 OPTIONS = RunOptions(time_limit_s=10, workers=1, as_of=NIGHT)
@@ -94,3 +101,44 @@ def test_a_campaign_of_hosts_only_runs_and_says_so(tmp_path):
     assert set(result.unmatched["reason"]) == {"the campaign has no matchable visitor"}
     alone = run_night(make_campaign(tmp_path / "v", [visitor("V1")]), OPTIONS)
     assert alone.unmatched["reason"].tolist() == ["the campaign has no matchable host"]
+
+
+def test_a_host_whose_places_are_taken_on_every_date_it_shares_says_capacity(tmp_path):
+    """The audit: H1's only dates (17-21 May, Whit Monday first) are full with its accepted
+    group of two; it and V1 said "outscored" ("a host with free places")."""
+    week = {"available_from": "2027-05-17", "available_to": "2027-05-21"}
+    profiles = [
+        visitor("A1", country="IT", status="draft"),
+        visitor("A2", country="ES", status="draft"),
+        visitor("V1", **week),
+        host("H1", country="FR", capacity=2, **week),
+    ]
+    history = [
+        {"visitor_id": a, "host_id": "H1", "decided_on": "2027-01-04", "outcome": "accepted",
+         "mode": "physical", "start": "2027-05-18", "end": "2027-05-20"}
+        for a in ("A1", "A2")
+    ]  # fmt: skip
+    night = RunOptions(time_limit_s=10, workers=1, as_of=date(2027, 4, 1))
+    result = run_night(make_campaign(tmp_path, profiles, history), night)
+    assert result.violations == [] and result.proposals.empty
+    left = result.unmatched.set_index("profile_id")
+    assert left.loc["V1", "code"] == "capacity" and left.loc["H1", "code"] == "capacity"
+    assert "no place left on the dates" in left.loc["V1", "reason"]
+
+
+def test_the_sme_share_in_expectation_is_a_reason_too():
+    """The audit: planning on the outcome, the expected exchanges' SME share kept non-SMEs
+    out while the share of proposals had room; they were told "outscored" or "capacity"."""
+    problem = AssignmentProblem(
+        pair_visitor=np.array([0, 1]),
+        pair_host=np.array([0, 1]),
+        pair_score=np.array([30, 70]),
+        host_capacity=np.array([1, 1]),
+        visitor_is_sme=np.array([True, False]),
+        expected_weight=np.array([30, 70]),
+    )
+    chosen = np.array([True, False])
+    # of proposals, one SME and one non-SME keep half; in expectation 30 against 70 do not
+    assert problem.sme_margin(np.array([True, True])) == 0
+    assert _SmeShareFull(problem, chosen)(np.array([1]))
+    assert not _SmeShareFull(replace(problem, expected_weight=None), chosen)(np.array([1]))
