@@ -43,6 +43,9 @@ class SolveResult:
     shortfalls: tuple[int, ...] = ()
     stats: dict[str, float | int | str] = field(default_factory=dict)
     open_slots: np.ndarray | None = None  # (n_slots,) bool, when the problem has slots
+    # (n_pairs,) the open slot each chosen pair joins (-1: not chosen); None: any open slot it
+    # fits (the solvers' model: a host's members fit every slot it opens)
+    pair_slot: np.ndarray | None = None
 
     @property
     def gap(self) -> float | None:

@@ -35,9 +35,12 @@ def proposals_of(
     chosen = candidates.iloc[index].reset_index(drop=True)
     if solve.open_slots is None:
         raise ValueError("the solve of a problem with a slot layer returned no open slots")
-    dated = dated_columns(
-        chosen, assign_slots(index, solve.open_slots, slots), slots, encoded, campaign
+    joins = (
+        assign_slots(index, solve.open_slots, slots)
+        if solve.pair_slot is None
+        else solve.pair_slot[index]
     )
+    dated = dated_columns(chosen, joins, slots, encoded, campaign)
     v = chosen["visitor"].to_numpy(np.int64)
     h = chosen["host"].to_numpy(np.int64)
     v_rows, h_rows = visitors.iloc[v], hosts.iloc[h]

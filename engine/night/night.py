@@ -41,6 +41,7 @@ from engine.night.options import RunOptions
 from engine.night.rule_prices import RulePrice, prices
 from engine.night.scorer import choose_scorer
 from engine.night.slots import build_slots
+from engine.night.top_up import top_up
 from engine.night.unmatched import UNMATCHED_COLUMNS, unmatched
 from scoring.candidates import (
     CandidateStats,
@@ -144,6 +145,9 @@ def run_night(
         problem = replace(problem, limit_set=sets[0], set_limit=sets[1])
     supply = supply_check(problem)  # names every quota no assignment can meet, before solving
     solved = solve_assignment(problem, options)
+    # visitors left out join groups where every day's places allow (the solvers' model counts
+    # a host's members against every slot it opens)
+    solved = top_up(problem, solved, slots, encoded.visitors.org_id)
     lap("solve")
     # candidates' "score" is the solver's pair value, 100 x p_accept; shown: the percentile
     p_accept = candidates["score"].to_numpy(np.float64) / 100

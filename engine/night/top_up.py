@@ -1,0 +1,175 @@
+"""The top-up: visitors the plan leaves out join groups where every day's places allow.
+
+The solvers count a host's members tonight against its capacity and the room of *every* slot
+it opens (a proxy: without a variable per pair and slot, any member may go to any of the
+host's open slots). A host whose slots lie on different dates may take more: an accepted
+group with room on one week and a new group on another, or two new groups where
+``max_groups_per_host`` allows them, each up to its own room. After the solve, each visitor
+left out, its most valuable pair first, joins one of its host's open slots, an accepted
+group (a join slot) or a new slot of its host (within ``max_groups_per_host``) where:
+
+* every day stays within the host's capacity: for every open slot ``t`` of the host that
+  overlaps the slot, the members of the open slots overlapping ``t`` are at most ``t``'s room
+  (its capacity less the most visitors accepted before on any of its days), which bounds
+  every day of ``t``;
+* the rules every pair shares still hold: the SME share (of proposals, and in expectation),
+  the budgets, the limited sets (an organisation's physical visits), and no two visitors of
+  one organisation at one host tonight.
+
+Adding a pair never lowers the objective (pair values are not negative and quota shortfalls
+only shrink). The solver's objective and bound stay those of its own model; the manifest says
+what the top-up added (``top_up_added``, ``top_up_value``). The independent checker verifies
+every day's capacity of the plan as of every other rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from engine.night.groups import assign_slots
+from engine.night.slots import Slots
+from solvers.problem import AssignmentProblem
+from solvers.result import SolveResult
+
+
+class _Plan:
+    """The plan as the top-up grows it: chosen pairs, open slots, members per slot, and the
+    margins of the rows every pair shares."""
+
+    def __init__(self, problem: AssignmentProblem, solve: SolveResult, slots: Slots):
+        assert solve.open_slots is not None
+        self.problem = problem
+        self.selected = solve.selected.copy()
+        self.open = solve.open_slots.copy()
+        chosen = np.flatnonzero(self.selected)
+        self.slot_of = np.full(problem.n_pairs, -1, dtype=np.int64)
+        self.slot_of[chosen] = assign_slots(chosen, self.open, slots)
+        self.members = np.bincount(self.slot_of[chosen], minlength=problem.n_slots)
+        self.start = slots.slots["start_day"].to_numpy(np.int64)
+        self.end = slots.slots["end_day"].to_numpy(np.int64)
+        self.rooms = problem.rooms
+        self.new_groups = problem.groups_per_host(self.open)
+        self.open_at: dict[int, list[int]] = {}
+        assert problem.slot_host is not None
+        for slot in np.flatnonzero(self.open).tolist():
+            self.open_at.setdefault(int(problem.slot_host[slot]), []).append(slot)
+        share = problem.min_sme_share
+        self.count_margin = problem.sme_margin(self.selected)
+        self.expected_margin = problem.expected_sme_margin(self.selected)
+        self.sme_gain = (share.denominator - share.numerator, -share.numerator)
+        self.spent = [int(cap.cost[self.selected].sum()) for cap in problem.caps]
+        self.in_sets = (
+            np.zeros(0, dtype=np.int64)
+            if problem.limit_set is None or problem.set_limit is None
+            else np.bincount(
+                problem.limit_set[self.selected & (problem.limit_set >= 0)],
+                minlength=len(problem.set_limit),
+            )
+        )
+
+    def room_for_one_more(self, slot: int, host: int) -> bool:
+        """One more member in ``slot`` keeps every day of the host within its capacity (and a
+        new slot within the host's new groups)."""
+        problem = self.problem
+        opens_a_group = not self.open[slot] and problem.new_slots[slot]
+        if opens_a_group and self.new_groups[host] >= problem.max_groups_per_host:
+            return False
+        slots = np.union1d(np.array(self.open_at.get(host, []), dtype=np.int64), [slot])
+        members = self.members[slots] + (slots == slot)
+        start, end = self.start[slots], self.end[slots]
+        overlap = (start[:, None] <= end[None, :]) & (start[None, :] <= end[:, None])
+        load = overlap.astype(np.int64) @ members  # members of the slots overlapping each
+        touched = overlap[np.flatnonzero(slots == slot)[0]]
+        return bool(np.all(load[touched] <= self.rooms[slots][touched]))
+
+    def shared_rows_allow(self, pair: int, sme: bool) -> bool:
+        problem = self.problem
+        gain = self.sme_gain[0] if sme else self.sme_gain[1]
+        if self.count_margin + gain < 0:
+            return False
+        weight = problem.expected_weight
+        if weight is not None and self.expected_margin + gain * int(weight[pair]) < 0:
+            return False
+        for cap, used in zip(problem.caps, self.spent, strict=True):
+            if used + int(cap.cost[pair]) > cap.limit:
+                return False
+        if problem.limit_set is not None and problem.set_limit is not None:
+            kind = int(problem.limit_set[pair])
+            if kind >= 0 and self.in_sets[kind] >= problem.set_limit[kind]:
+                return False
+        return True
+
+    def add(self, pair: int, slot: int, host: int, sme: bool) -> None:
+        problem = self.problem
+        if not self.open[slot]:
+            self.open[slot] = True
+            self.open_at.setdefault(host, []).append(slot)
+            self.new_groups[host] += int(problem.new_slots[slot])
+        self.selected[pair] = True
+        self.slot_of[pair] = slot
+        self.members[slot] += 1
+        gain = self.sme_gain[0] if sme else self.sme_gain[1]
+        self.count_margin += gain
+        if problem.expected_weight is not None:
+            self.expected_margin += gain * int(problem.expected_weight[pair])
+        self.spent = [
+            used + int(cap.cost[pair]) for cap, used in zip(problem.caps, self.spent, strict=True)
+        ]
+        if problem.limit_set is not None and problem.limit_set[pair] >= 0:
+            self.in_sets[int(problem.limit_set[pair])] += 1
+
+
+def top_up(
+    problem: AssignmentProblem, solve: SolveResult, slots: Slots, visitor_org: np.ndarray
+) -> SolveResult:
+    """The solve's plan with the visitors it left out added where every day's places allow
+    (see the module); ``visitor_org``: each visitor's organisation. The result carries the
+    slot each chosen pair joins (``pair_slot``)."""
+    if not solve.status.has_solution or solve.open_slots is None or problem.slot_host is None:
+        return solve
+    plan = _Plan(problem, solve, slots)
+    placed = np.zeros(problem.n_visitors, dtype=bool)
+    placed[problem.pair_visitor[plan.selected]] = True
+    value = problem.pair_value
+    waiting = np.flatnonzero(~placed[problem.pair_visitor])
+    order = waiting[np.lexsort((waiting, -value[waiting]))]  # most valuable first (ties: first)
+    orgs_at: dict[int, set[int]] = {}
+    for pair in np.flatnonzero(plan.selected).tolist():
+        host = int(problem.pair_host[pair])
+        orgs_at.setdefault(host, set()).add(int(visitor_org[problem.pair_visitor[pair]]))
+    added = 0
+    for pair in order.tolist():
+        visitor, host = int(problem.pair_visitor[pair]), int(problem.pair_host[pair])
+        org = int(visitor_org[visitor])
+        if placed[visitor] or org in orgs_at.get(host, set()):
+            continue
+        sme = bool(problem.visitor_is_sme[visitor])
+        if not plan.shared_rows_allow(pair, sme):
+            continue
+        fitting = problem.slots_of(pair)
+        fitting = fitting[plan.members[fitting] < plan.rooms[fitting]]
+        # an open slot first (no new group), then a join, then a new slot; each earliest first
+        rank = np.lexsort((fitting, problem.new_slots[fitting], ~plan.open[fitting]))
+        for slot in fitting[rank].tolist():
+            if plan.room_for_one_more(slot, host):
+                plan.add(pair, slot, host, sme)
+                placed[visitor] = True
+                orgs_at.setdefault(host, set()).add(org)
+                added += 1
+                break
+    if not added:
+        return replace(solve, pair_slot=plan.slot_of)
+    stats = dict(solve.stats)
+    stats["top_up_added"] = added
+    before = problem.objective(solve.selected, solve.open_slots)
+    stats["top_up_value"] = problem.objective(plan.selected, plan.open) - before
+    return replace(
+        solve,
+        selected=plan.selected,
+        open_slots=plan.open,
+        pair_slot=plan.slot_of,
+        stats=stats,
+        shortfalls=tuple(problem.shortfalls(plan.selected)),
+    )
