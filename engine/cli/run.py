@@ -173,10 +173,12 @@ def run(
         if "cut_by_wall_clock" in solve.stats
         else ""
     )
+    added = int(solve.stats.get("top_up_added", 0))
+    topped = f"; +{added} on other dates where the host's days had places (top-up)" if added else ""
     typer.echo(
         f"{len(result.proposals)} proposals -> {target}\n"
         f"  solver {solve.solver}: {solve.status.value}, objective {solve.objective}, "
-        f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s{cut}; "
+        f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s{cut}{topped}; "
         f"run {time.perf_counter() - started:.1f}s of --time-limit {time_limit:g}s, "
         f"this machine's {machine.words()}\n"
         f"  SME share {share:.1%}; expected exchanges still needed for the targets "
