@@ -78,6 +78,7 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
     problems: list[Problem] = []
     hashes: dict[str, str] = {}
 
+    problems += misnamed_files(folder)
     policy, policy_problems, budgets = _read_policy(folder, hashes)
     problems += policy_problems
     vocabularies, word_problems = _read_vocabulary(folder, hashes)
@@ -129,6 +130,39 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
 
 
 # --- reading ------------------------------------------------------------------------------
+
+# the files a campaign is read from; a file named like one of them otherwise is never read
+READ_NAMES = {
+    "profiles": ("profiles.csv", "profiles.parquet"),
+    "history": ("history.csv", "history.parquet"),
+    "quotas": ("quotas.csv", "quotas.parquet"),
+    "policy": (POLICY_FILE,),
+    "vocabulary": (VOCABULARY_FILE,),
+}
+TABLE_LIKE = {".csv", ".parquet", ".xlsx", ".xlsm", ".xls", ".ods", ".txt", ".tsv", ".toml"}
+
+
+def misnamed_files(folder: Path) -> list[Problem]:
+    """A file named like a campaign file but not as one is read (``History.csv``,
+    ``history.xlsx``, ``quotas.txt``) is a problem: read as absent, a history would lose its
+    rejections (rejected pairs proposed again) and quotas their targets, silently."""
+    problems = []
+    for path in sorted(folder.iterdir()):
+        stem, suffix = path.name.split(".")[0].lower(), path.suffix.lower()
+        names = READ_NAMES.get(stem)
+        if names is None or path.name in names or suffix not in TABLE_LIKE:
+            continue
+        how = (
+            "a workbook is not read: save it as CSV UTF-8"
+            if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}
+            else "rename it"
+        )
+        message = (
+            f"is not read: a campaign reads its {stem} from {' or '.join(names)} only, "
+            f"exactly so named ({how})"
+        )
+        problems.append(Problem(path.name, None, None, None, message))
+    return problems
 
 
 def _read_policy(

@@ -131,6 +131,23 @@ def _as_typed_parquet(campaign: Campaign, folder: Path) -> None:
     campaign.quotas.to_parquet(folder / "quotas.parquet")
 
 
+def test_a_file_named_like_a_campaign_file_but_not_read_is_a_problem(tmp_path: Path) -> None:
+    """The audit: History.csv, history.xlsx or quotas.txt were read as absent: the history's
+    rejections lost (rejected pairs proposed again), the targets gone, exit 0."""
+    folder = copy_valid(tmp_path)
+    (folder / "history.csv").rename(folder / "History.csv")
+    (folder / "quotas.xlsx").write_bytes(b"PK")  # a workbook beside quotas.csv
+    (folder / "policy.toml.example").write_text("")  # not a campaign file: not a problem
+    (folder / "history.csv.bak").write_text("")
+    problems = problems_of(folder)
+    assert [(p.file, p.row, p.column) for p in problems] == [
+        ("History.csv", None, None),
+        ("quotas.xlsx", None, None),
+    ]
+    assert "reads its history from history.csv or history.parquet only" in problems[0].message
+    assert "save it as CSV UTF-8" in problems[1].message
+
+
 def test_typed_parquet_loads_like_csv(tmp_path: Path, campaign: Campaign) -> None:
     folder = tmp_path / "parquet"
     folder.mkdir()
