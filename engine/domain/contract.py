@@ -151,7 +151,9 @@ class Policy(BaseModel):
     """Rule parameters (``policy.toml``). Unknown keys are an error, not silently ignored;
     every number is finite and bounded, every date is a ``YYYY-MM-DD`` date."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a person's `true` is no 1.0, `"no"` no False, `"5"` no 5 (the audit: `min_sme_share
+    # = true` ran with a share of 100%); an integer is a number where a float is asked
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     min_sme_share: float = finite(ge=0.0, le=1.0, default=0.5)
     require_common_language: bool = True

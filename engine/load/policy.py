@@ -24,6 +24,15 @@ from engine.domain.reference import canonical_country
 POLICY_FILE = "policy.toml"
 
 
+# a value of the wrong TOML type, in words (strict: no `true` read as 1, no `"5"` as 5)
+TYPE_WORDS = {
+    "bool_type": "write true or false (no quotes)",
+    "int_type": "write a whole number (no quotes)",
+    "float_type": "write a number (no quotes)",
+    "string_type": "write a text in quotes",
+}
+
+
 def check_policy(data: Mapping[str, Any], file: str = POLICY_FILE) -> tuple[Policy, list[Problem]]:
     """The policy, or the default policy and every problem of ``data``."""
     problems = _ordering_problems(data, file)
@@ -37,6 +46,8 @@ def check_policy(data: Mapping[str, Any], file: str = POLICY_FILE) -> tuple[Poli
             value = _shown(detail.get("input"))
             if detail["type"] == "extra_forbidden":
                 message = "is not a policy setting (unknown key)"
+            elif detail["type"] in TYPE_WORDS:
+                message = "is invalid: " + TYPE_WORDS[detail["type"]]
             else:
                 message = "is invalid: " + detail["msg"].removeprefix("Value error, ")
             problems.append(Problem(file, None, key, value, message))
@@ -47,7 +58,7 @@ def check_policy(data: Mapping[str, Any], file: str = POLICY_FILE) -> tuple[Poli
 
 
 def _shown(value: Any) -> str:
-    text = str(value)
+    text = str(value).lower() if isinstance(value, bool) else str(value)  # as TOML writes it
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -436,3 +436,24 @@ def test_a_table_saved_as_windows_1252_names_its_line_and_the_way_to_save_it(
 def test_problem_str_without_row_or_value() -> None:
     problem = Problem("profiles.csv", None, "capacity", None, "required column is missing")
     assert str(problem) == "profiles.csv, column capacity: required column is missing"
+
+
+def test_a_policy_value_of_the_wrong_type_is_refused_not_coerced(tmp_path: Path) -> None:
+    """The audit: `min_sme_share = true` ran with a share of 100%, `"no"` read as False,
+    `"5"` as 5, `slots_per_host = true` as 1: a person's value is read as written."""
+    folder = copy_valid(tmp_path)
+    (folder / "policy.toml").write_text(
+        'min_sme_share = true\nrequire_common_language = "no"\nmax_group_size = "5"\n'
+        "slots_per_host = true\nlead_days = 14.0\n"
+    )
+    found = {p.column: (p.value, p.message) for p in problems_of(folder)}
+    assert found == {
+        "min_sme_share": ("true", "is invalid: write a number (no quotes)"),
+        "require_common_language": ("no", "is invalid: write true or false (no quotes)"),
+        "max_group_size": ("5", "is invalid: write a whole number (no quotes)"),
+        "slots_per_host": ("true", "is invalid: write a whole number (no quotes)"),
+        "lead_days": ("14.0", "is invalid: write a whole number (no quotes)"),
+    }
+    (folder / "policy.toml").write_text("min_sme_share = 1\nquota_shortfall_penalty = 500\n")
+    policy = load_campaign(folder).policy  # a whole number where a number is asked is one
+    assert policy.min_sme_share == 1.0 and policy.quota_shortfall_penalty == 500.0
