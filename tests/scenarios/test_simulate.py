@@ -15,6 +15,7 @@ from engine.cli.main import app
 from engine.domain.contract import Campaign
 from engine.night.night import run_night
 from engine.night.options import RunOptions
+from scenarios.figures import kpi_progress
 from scenarios.lumpsum import lump_sums
 from scenarios.simulate import _decide, simulate
 from scenarios.spec import Acceptance, ScenarioInvalid, load_scenario
@@ -358,6 +359,14 @@ def test_a_physical_proposal_after_a_virtual_exchange_is_decided(tiny_result, ti
     # after the virtual exchange: decided; the physical exchange proposed again: not twice
     assert decided["outcome"].tolist() == ["accepted", "already_accepted"]
     assert decided["lump_sum_eur"].iloc[0] > 0
+
+
+def test_a_kpi_target_of_zero_is_met_from_the_start(tiny_base):
+    """The audit: kpi_progress.csv said met False for a target of 0 whatever was achieved."""
+    progress = kpi_progress(tiny_base, 0, None)
+    zero = progress[progress["target"] == 0]
+    assert len(zero) and zero["met"].all()
+    assert (progress["met"] == (progress["achieved"] >= progress["target"])).all()
 
 
 # --- the command line ------------------------------------------------------------------------
