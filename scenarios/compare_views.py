@@ -59,17 +59,24 @@ def text_report(comparison: Comparison, a: Path, b: Path) -> str:
     lines += ["", f"KPIs whose exchanges at the end changed: {len(changed)} of {len(kpis)}"]
     for row in changed.head(60).to_dict("records"):
         where = f"{row['scenario']}: " if row["scenario"] else ""
-        target = row["target_a"] if not missing(row["target_a"]) else row["target_b"]
+        targets = [row[f"target_{side}"] for side in "ab"]
+        targets = [t if not missing(t) else targets[1 - i] for i, t in enumerate(targets)]
         met = [
-            not missing(v) and v >= target for v in (row["achieved_mean_a"], row["achieved_mean_b"])
+            not missing(v) and v >= t
+            for v, t in zip((row["achieved_mean_a"], row["achieved_mean_b"]), targets, strict=True)
         ]
+        target = (
+            number(targets[0])
+            if targets[0] == targets[1]
+            else f"{number(targets[0])} -> {number(targets[1])}"
+        )
         turn = {(False, True): ", met in B only", (True, False): ", met in A only"}.get(
             (met[0], met[1]), ""
         )
         lines.append(
             f"  {where}{row['partnership']:<16} {category_label(str(row['category'])):<32}"
             f"{number(row['achieved_mean_a']):>7} -> {number(row['achieved_mean_b']):<7}"
-            f"({signed(row['delta'])}; target {number(target)}{turn})"
+            f"({signed(row['delta'])}; target {target}{turn})"
         )
     if len(changed) > 60:
         lines.append(f"  ... and {len(changed) - 60} more (compare --out FILE.html shows them all)")

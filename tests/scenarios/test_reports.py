@@ -5,6 +5,7 @@ nothing a partnership cannot read (NaN, None, raw keys, JSON)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -12,6 +13,8 @@ from typer.testing import CliRunner
 from engine.cli import exitcodes
 from engine.cli.main import app
 from scenarios.answers import partnership_answers, sme_programme
+from scenarios.compare import Comparison
+from scenarios.compare_views import text_report
 from scenarios.forecast import SeedRun, beyond_spread, forecast
 from scenarios.report import simulation_report
 from scenarios.settings import settings_in_words
@@ -243,3 +246,26 @@ def test_compare_writes_an_html_comparison_and_a_readable_terminal_summary(small
     again = runner.invoke(app, ["compare", str(a), str(b), "--out", str(out)])
     assert again.exit_code == exitcodes.OUTPUT_EXISTS  # never overwrites
     assert "A = " not in again.output  # refused before the comparison, not after printing it
+
+
+def test_compare_says_both_targets_when_the_scenarios_quotas_differ():
+    """The audit: B doubled every quota and the terminal said "3 -> 2 (-1; target 2)", A's
+    target only, though B's was 4."""
+    kpis = pd.DataFrame(
+        {
+            "scenario": [""],
+            "partnership": ["AeroSpace4EU"],
+            "category": ["sme"],
+            "target_a": [2.0],
+            "target_b": [4.0],
+            "achieved_mean_a": [3.0],
+            "achieved_mean_b": [2.0],
+            "delta": [-1.0],
+        }
+    )
+    headlines = pd.DataFrame(
+        columns=["scenario", "figure", "label", "kind", "a", "b", "delta", "beyond_spread"]
+    )
+    pairs = pd.DataFrame({"only_in": pd.Series([], dtype=str)})
+    text = text_report(Comparison("simulation", headlines, kpis, pairs), Path("a"), Path("b"))
+    assert "(\u22121; target 2 -> 4, met in A only)" in text
