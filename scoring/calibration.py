@@ -22,12 +22,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scoring.features import DEFAULT_WEIGHTS, FEATURE_NAMES
-from scoring.logistic import newest_rows, platt, time_weights
+from scoring.logistic import fit_logistic, newest_rows, platt, time_weights
 from scoring.tabulated import AdditiveTables
 
 MIN_CLASS = 5  # decisions of each outcome a calibration needs
 NEWEST_SHARE = 0.3
 HALF_LIFE_DAYS = 45.0
+FLAT_SLOPE = 1e-9  # a fitted slope at most this is no order at all
+FLAT_SPREAD = 0.1  # ... then the logits' spread kept (per standard deviation of the model's)
 
 
 def newest_platt(
@@ -50,7 +52,24 @@ def newest_platt(
         if decided_on is None
         else time_weights(np.asarray(decided_on)[rows], half_life_days)
     )
-    return platt(np.asarray(logit)[rows], label[rows], weight)
+    slope, offset = platt(np.asarray(logit)[rows], label[rows], weight)
+    if slope > FLAT_SLOPE:
+        return slope, offset
+    # the decisions show no order (the slope is kept >= 0): a slope of 0 would give every pair
+    # one chance and erase the ranking (every score 50, every band red: the audit); keep the
+    # model's order with hardly any spread (a tenth of a logit per standard deviation of the
+    # model's own), at the decisions' acceptance rate
+    spread = float(np.std(np.asarray(logit, np.float64)[rows]))
+    slope = FLAT_SPREAD / spread if spread > 0 else 0.0
+    shifted = fit_logistic(
+        np.asarray(logit, np.float64)[rows].reshape(-1, 1),
+        label[rows].astype(np.float64),
+        weight,
+        np.zeros(1),
+        np.full(1, slope),
+        bounds=[(slope, slope)],
+    )
+    return slope, shifted.intercept
 
 
 def default_vector() -> np.ndarray:

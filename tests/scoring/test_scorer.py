@@ -86,6 +86,21 @@ def test_calibrated_defaults_recover_a_sigmoid_of_the_default_sum():
         CalibratedDefaults().fit(x[:8], np.array([0, 1] * 4))
 
 
+def test_decisions_that_show_no_order_keep_the_model_s_order_at_their_rate():
+    """The audit: 16 decisions gave a calibration slope of 0: every pair the same chance,
+    every score 50, every band red. With no order in the decisions the model's order stays,
+    with hardly any spread, at the decisions' acceptance rate."""
+    x = features(16, 8).astype(np.float64)
+    z = x @ default_vector()
+    y = (z < np.median(z)).astype(int)  # accepted exactly where the defaults score low
+    model = CalibratedDefaults().fit(x, y)
+    slope, _ = model.calibration_
+    p = model.predict_proba(x)[:, 1]
+    assert slope > 0 and len(np.unique(p)) == len(p)
+    assert (np.argsort(p) == np.argsort(z)).all()  # the defaults' order
+    assert p.mean() == pytest.approx(y.mean(), abs=0.01) and np.ptp(p) < 0.3
+
+
 def test_time_weights_halve_every_half_life():
     days = np.array(["2027-01-01", "2026-11-17", "2027-01-01"], dtype="datetime64[D]")
     np.testing.assert_allclose(time_weights(days, 45.0), [1.0, 0.5, 1.0])
