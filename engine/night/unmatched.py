@@ -48,7 +48,8 @@ RULE_WORDS = {
     "physical visit",
     "mode": "shares no mode with it (physical or virtual)",
     "stay_length": "shares no stay length with it",
-    "availability": "shares no available working days with it after the lead time",
+    "availability": "shares too few available working days with it after the lead time for "
+    "a stay both accept",
     "language": "shares no language with it",
     "blocked": "was rejected or cancelled with it before, or is its exchange already",
 }
@@ -61,7 +62,7 @@ RULE_NAMES = {
     "physical_visit_used": "physical visit used (only a physical exchange fits)",
     "mode": "no common mode",
     "stay_length": "no common stay length",
-    "availability": "no shared working days after the lead time",
+    "availability": "too few shared working days after the lead time",
     "language": "no shared language",
     "blocked": "rejected or cancelled before, or an exchange already",
 }

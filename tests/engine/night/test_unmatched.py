@@ -41,6 +41,8 @@ def test_every_left_out_profile_has_its_reason(tmp_path):
     assert left.loc["V1", "code"] == "physical_visit_used"
     assert left.loc["V2", "code"] == "language"
     assert left.loc["V3", "code"] == "availability"
+    # said so where some days are shared but too few for a stay (the audit: "shares no days")
+    assert "too few available working days" in left.loc["V3", "reason"]
     assert left.loc["V5", "code"] == "capacity"
     assert "V4" in left.loc["V5", "reason"] and left.loc["V5", "best_candidate"] == "H1"
     # its best candidate's score as proposals.csv and candidates.parquet show it (the 0-100
