@@ -117,6 +117,9 @@ def read_table(
         {name: cells[i].astype(str).str.strip() for i, name in enumerate(names)},
         index=pd.RangeIndex(len(cells[0]) if cells else 0),
     )
+    # a row of empty cells only (",,,": what a spreadsheet writes for formatted rows left
+    # empty) is no data row, as a blank line is not: skipped, not counted
+    frame = frame[frame.ne("").any(axis=1)].reset_index(drop=True) if len(frame.columns) else frame
     unknown = sorted(  # a known column's second copy is a problem above, not unknown
         name for name in set(frame.columns) - set(columns) if name.split(" (")[0] not in columns
     )

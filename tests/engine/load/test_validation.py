@@ -457,3 +457,19 @@ def test_a_policy_value_of_the_wrong_type_is_refused_not_coerced(tmp_path: Path)
     (folder / "policy.toml").write_text("min_sme_share = 1\nquota_shortfall_penalty = 500\n")
     policy = load_campaign(folder).policy  # a whole number where a number is asked is one
     assert policy.min_sme_share == 1.0 and policy.quota_shortfall_penalty == 500.0
+
+
+def test_rows_of_empty_cells_are_skipped_as_blank_lines_are(tmp_path: Path) -> None:
+    """The audit: three ",,,," rows (a spreadsheet's formatted rows left empty) gave 48
+    problems, one per empty required cell."""
+    folder = copy_valid(tmp_path)
+    path = folder / "profiles.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    empty = "," * (lines[0].count(","))
+    path.write_text("\n".join([lines[0], empty, *lines[1:], empty, empty]) + "\n", "utf-8")
+    loaded = load_campaign(folder)
+    assert len(loaded.profiles) == len(lines) - 1
+    lines[2] = lines[2].replace(",XK,", ",Narnia,", 1)  # the second data row: V2
+    path.write_text("\n".join([lines[0], empty, *lines[1:]]) + "\n", "utf-8")
+    (problem,) = problems_of(folder)
+    assert (problem.row, problem.column, problem.value) == (2, "country", "Narnia")
