@@ -53,7 +53,10 @@ ORG_TYPE_LABELS: dict[str, str] = {
 }
 ORG_TYPE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "sme": ("small and medium-sized enterprise", "small or medium-sized enterprise",
-            "small and medium enterprise", "small and medium sized company"),
+            "small and medium enterprise", "small and medium sized company",
+            # each an SME (under 250 employees: EU recommendation 2003/361, DOMAIN.md)
+            "micro enterprise", "microenterprise", "small enterprise", "medium-sized enterprise",
+            "medium enterprise", "micro company", "small company", "medium-sized company"),
     "cluster_organisation": ("cluster", "cluster manager", "cluster management organisation",
                              "business network", "business network organisation",
                              "cluster or business network organisation"),
@@ -103,8 +106,10 @@ MODE_LABELS = {"physical": "Physical", "virtual": "Virtual", "either": "Physical
 MODE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "physical": ("in person", "on site", "onsite", "face to face", "physical exchange"),
     "virtual": ("online", "remote", "virtual exchange"),
-    "either": ("both", "physical and virtual", "virtual or physical", "any", "no preference"),
-}
+    "either": ("both", "physical and virtual", "virtual or physical", "any", "no preference",
+               "physical/virtual", "virtual/physical", "physical or online", "online or physical",
+               "hybrid"),
+}  # fmt: skip
 STATUS_LABELS = {"published": "Published", "draft": "Draft"}
 STATUS_SPELLINGS = {"draft": ("unpublished", "not published")}
 OUTCOME_LABELS = {

@@ -78,6 +78,9 @@ def test_labels_cover_every_code() -> None:
         ("SMEs", "sme"),
         ("large company", "large_company"),
         ("Large companies", "large_company"),
+        # the audit: refused, with 'did you mean Large company?'
+        ("Micro enterprise", "sme"),
+        ("Medium-sized enterprise", "sme"),
     ],
 )
 def test_organisation_types_of_the_call_text(word: str, code: str) -> None:
@@ -102,6 +105,14 @@ def test_organisation_types_of_the_call_text(word: str, code: str) -> None:
 )
 def test_exchange_types_of_the_it_tool(word: str, code: str) -> None:
     assert builtin_vocabularies()["exchange_type"].lookup(word) == code
+
+
+@pytest.mark.parametrize(
+    "word", ["Physical or virtual", "both", "Physical/Virtual", "Virtual / physical", "Hybrid"]
+)
+def test_either_mode_in_the_words_people_write(word: str) -> None:
+    """The audit: "Physical/Virtual" was refused though "/" is read as a space."""
+    assert builtin_vocabularies()["mode"].lookup(word) == "either"
 
 
 def test_internships_are_no_exchange_type() -> None:
