@@ -107,8 +107,7 @@ MODE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "physical": ("in person", "on site", "onsite", "face to face", "physical exchange"),
     "virtual": ("online", "remote", "virtual exchange"),
     "either": ("both", "physical and virtual", "virtual or physical", "any", "no preference",
-               "physical/virtual", "virtual/physical", "physical or online", "online or physical",
-               "hybrid"),
+               "physical/virtual", "virtual/physical", "physical or online", "online or physical"),
 }  # fmt: skip
 STATUS_LABELS = {"published": "Published", "draft": "Draft"}
 STATUS_SPELLINGS = {"draft": ("unpublished", "not published")}

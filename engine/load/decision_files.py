@@ -82,6 +82,13 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
     if repeated:
         return None, repeated
     missing = [column for column in REQUIRED_COLUMNS if column not in table.columns]
+    if len(missing) == len(REQUIRED_COLUMNS):
+        where = "row" if path.suffix.lower() == ".xlsx" else "line"
+        message = (
+            f"its first {where} names none of visitor_id, host_id, decision: the header must be "
+            f"the first {where} (is there a title {where} above it?)"
+        )
+        return None, [Problem(name, None, None, None, message)]
     if missing:
         return None, [
             Problem(

@@ -11,6 +11,7 @@ import hashlib
 import io
 import logging
 import math
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,6 +110,14 @@ def read_table(
         return None, [Problem(path.name, None, None, None, f"{error}; its columns: {expected}")]
     except Exception as error:  # any reader error is a problem of the file, reported with the rest
         return None, [Problem(path.name, None, None, None, f"cannot be read: {error}")]
+    if header and not {cell.strip().casefold() for cell in header} & {
+        c.casefold() for c in columns
+    }:
+        message = (
+            f"line 1 names none of its columns ({', '.join(columns[:4])}, ...): the header "
+            "must be the first line (is there a title row above it?)"
+        )
+        return None, [Problem(path.name, None, None, None, message)]
     # a column written twice is a problem; the rest of the file is still read (its first
     # such column with it), so that every other problem is listed at once too
     names, header_problems = _header(header, columns, path.name)
@@ -119,7 +128,7 @@ def read_table(
     )
     # a row of empty cells only (",,,": what a spreadsheet writes for formatted rows left
     # empty) is no data row, as a blank line is not: skipped, not counted
-    frame = frame[frame.ne("").any(axis=1)].reset_index(drop=True) if len(frame.columns) else frame
+    frame = frame[(frame != "").any(axis=1)].reset_index(drop=True) if len(frame.columns) else frame
     unknown = sorted(  # a known column's second copy is a problem above, not unknown
         name for name in set(frame.columns) - set(columns) if name.split(" (")[0] not in columns
     )
@@ -149,6 +158,23 @@ class EmptyCsv(ValueError):
     """A CSV file with nothing in it, not even its header line."""
 
 
+class RaggedCsv(ValueError):
+    """A CSV file with a line of more cells than its first line (a title row above the
+    header, say), in words."""
+
+    def __init__(self, parser_message: str):
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", parser_message)
+        if found is None:
+            super().__init__(parser_message)
+            return
+        first, line, cells = found.groups()
+        super().__init__(
+            f"line {line} has {cells} cells where line 1 has {first}: the header must be the "
+            "first line (is there a title row above it?), and a cell holding the separator "
+            "goes in quotes"
+        )
+
+
 def csv_cells(content: bytes) -> tuple[list[str], list[pd.Series]]:
     """The header as written (repeated names kept) and each column's cells, whichever of
     SEPARATORS the file uses. UTF-16 with its byte order mark (Excel's "Unicode text", tabs
@@ -176,7 +202,12 @@ def csv_records(content: bytes) -> tuple[list[str], list[pd.Series], list[int] |
     if not text.strip():
         raise EmptyCsv("is empty: not even a header line (a file of no rows keeps its header)")
     sep = separator(text)
-    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None, sep=sep)
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, header=None, sep=sep
+        )
+    except pd.errors.ParserError as error:
+        raise RaggedCsv(str(error)) from None
     header = [str(cell) for cell in table.iloc[0]] if len(table) else []
     body = table.iloc[1:].reset_index(drop=True)
     lines = _record_lines(text, sep)

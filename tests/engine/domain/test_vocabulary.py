@@ -108,7 +108,7 @@ def test_exchange_types_of_the_it_tool(word: str, code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "word", ["Physical or virtual", "both", "Physical/Virtual", "Virtual / physical", "Hybrid"]
+    "word", ["Physical or virtual", "both", "Physical/Virtual", "Virtual / physical"]
 )
 def test_either_mode_in_the_words_people_write(word: str) -> None:
     """The audit: "Physical/Virtual" was refused though "/" is read as a space."""

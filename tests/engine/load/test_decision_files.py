@@ -95,6 +95,21 @@ def test_workbook_rows_are_excel_rows(tmp_path):
     ]
 
 
+def test_a_title_row_above_a_workbook_s_header_is_said_so(tmp_path):
+    """The audit: three "column is missing" problems and no word of the title row."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Decisions of 4 January"])
+    sheet.append(["visitor_id", "host_id", "decision"])
+    sheet.append(["V1", "H1", "accepted"])
+    workbook.save(tmp_path / "d.xlsx")
+    file, problems = read_decision_file(tmp_path / "d.xlsx")
+    assert file is None and [p.message for p in problems] == [
+        "its first row names none of visitor_id, host_id, decision: the header must be the "
+        "first row (is there a title row above it?)"
+    ]
+
+
 def test_a_decision_file_that_is_a_folder_is_a_problem(tmp_path):
     (tmp_path / "d.csv").mkdir()
     file, problems = read_decision_file(tmp_path / "d.csv")

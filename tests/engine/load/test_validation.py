@@ -473,3 +473,22 @@ def test_rows_of_empty_cells_are_skipped_as_blank_lines_are(tmp_path: Path) -> N
     path.write_text("\n".join([lines[0], empty, *lines[1:]]) + "\n", "utf-8")
     (problem,) = problems_of(folder)
     assert (problem.row, problem.column, problem.value) == (2, "country", "Narnia")
+
+
+def test_a_title_row_above_the_header_is_said_so(tmp_path: Path) -> None:
+    """The audit: a title line above the header gave the CSV parser's own words ("Error
+    tokenizing data. C error: Expected 4 fields in line 2, saw 28"), or, padded to the
+    header's width, one "required column is missing" per column."""
+    folder = copy_valid(tmp_path)
+    path = folder / "profiles.csv"
+    text = path.read_text(encoding="utf-8")
+    width = text.splitlines()[0].count(",")
+    path.write_text("ClusterXchange profiles export\n" + text, encoding="utf-8")
+    (ragged,) = problems_of(folder)
+    assert ragged.file == "profiles.csv" and ragged.message.startswith(
+        f"cannot be read: line 2 has {width + 1} cells where line 1 has 1: the header must be "
+        "the first line (is there a title row above it?)"
+    )
+    path.write_text("ClusterXchange profiles export" + "," * width + "\n" + text, "utf-8")
+    (padded,) = problems_of(folder)
+    assert padded.message.startswith("line 1 names none of its columns (profile_id, role,")
