@@ -113,10 +113,14 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
 
     assert profiles is not None  # a missing profiles file is a problem
     canonical = canonical_history(_frame_or_empty(history, HISTORY_COLUMNS))
+    profile_table = canonical_profiles(profiles.frame)
     campaign = Campaign(
-        profiles=canonical_profiles(profiles.frame),
+        profiles=profile_table,
         history=canonical,
-        warnings=tuple(history_warnings(canonical, history.file if history else "history.csv")),
+        warnings=(
+            *history_warnings(canonical, history.file if history else "history.csv"),
+            *organisation_warnings(profile_table, profiles.file),
+        ),
         quotas=canonical_quotas(_frame_or_empty(quotas, QUOTA_COLUMNS)),
         policy=policy,
         name=folder.name,
@@ -248,6 +252,25 @@ def history_warnings(history: pd.DataFrame, file: str) -> list[str]:
         f"{file}: {len(rows)} accepted or completed exchanges have no start/end dates (rows "
         f"{shown}); they occupy no host capacity"
     ]
+
+
+def organisation_warnings(profiles: pd.DataFrame, file: str) -> list[str]:
+    """An ``org_id`` whose profiles give different organisation types or countries: one
+    organisation's physical visit, its SME status and ``same_organisation`` all follow the
+    ``org_id``, so a mistyped id merges two organisations. Said, not refused (a cluster's
+    profiles may be written differently)."""
+    warnings = []
+    for column, what in (("org_type", "organisation types"), ("country", "countries")):
+        kinds = profiles.groupby("org_id")[column].nunique()
+        mixed = kinds[kinds > 1].index.tolist()
+        if mixed:
+            shown = ", ".join(str(org) for org in mixed[:5]) + (" ..." if len(mixed) > 5 else "")
+            warnings.append(
+                f"{file}: {len(mixed)} org_id with profiles of different {what} ({shown}); "
+                "one organisation's physical visit and SME status follow its org_id: "
+                "is an id mistyped?"
+            )
+    return warnings
 
 
 def canonical_quotas(raw: pd.DataFrame) -> pd.DataFrame:

@@ -492,3 +492,17 @@ def test_a_title_row_above_the_header_is_said_so(tmp_path: Path) -> None:
     path.write_text("ClusterXchange profiles export" + "," * width + "\n" + text, "utf-8")
     (padded,) = problems_of(folder)
     assert padded.message.startswith("line 1 names none of its columns (profile_id, role,")
+
+
+def test_one_org_id_of_two_organisation_types_or_countries_is_said(tmp_path: Path) -> None:
+    """The audit: ORG00005 named an SME in Greece and a cluster in Spain, silently: its
+    physical visit, SME status and same_organisation follow the id."""
+    folder = copy_valid(tmp_path)
+    assert not [w for w in load_campaign(folder).warnings if "org_id" in w]
+    path = folder / "profiles.csv"
+    path.write_text(path.read_text("utf-8").replace(",ORG2,", ",ORG1,", 1), "utf-8")
+    warnings = [w for w in load_campaign(folder).warnings if "org_id" in w]
+    assert [w.split(" (")[0] for w in warnings] == [
+        "profiles.csv: 1 org_id with profiles of different organisation types",
+        "profiles.csv: 1 org_id with profiles of different countries",
+    ]
