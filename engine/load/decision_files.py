@@ -32,7 +32,7 @@ from engine.domain.cells import restore
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
 from engine.load.cells import iso_day
-from engine.load.files import EmptyCsv, csv_records, not_a_file
+from engine.load.files import EmptyCsv, csv_records, header_below, not_a_file
 
 REQUIRED_COLUMNS = ("visitor_id", "host_id", "decision")
 OPTIONAL_COLUMNS = ("side", "partnership", "note", "decided_by", "decided_on", "run_id")
@@ -78,17 +78,18 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
         return None, [Problem(name, None, None, None, f"{error}; its columns: {columns}, ...")]
     except Exception as error:  # any reader error is a problem of the file
         return None, [Problem(name, None, None, None, f"cannot be read: {error}")]
+    below = header_below(header, cells, REQUIRED_COLUMNS)
+    if below is not None:
+        where = "row" if path.suffix.lower() == ".xlsx" else "line"
+        message = (
+            f"its first {where} names none of visitor_id, host_id, decision and {where} {below} "
+            f"does: the header must be the first {where} (is there a title {where} above it?)"
+        )
+        return None, [Problem(name, None, None, None, message)]
     table, repeated = _clean(header, cells, name)
     if repeated:
         return None, repeated
     missing = [column for column in REQUIRED_COLUMNS if column not in table.columns]
-    if len(missing) == len(REQUIRED_COLUMNS):
-        where = "row" if path.suffix.lower() == ".xlsx" else "line"
-        message = (
-            f"its first {where} names none of visitor_id, host_id, decision: the header must be "
-            f"the first {where} (is there a title {where} above it?)"
-        )
-        return None, [Problem(name, None, None, None, message)]
     if missing:
         return None, [
             Problem(

@@ -110,12 +110,11 @@ def read_table(
         return None, [Problem(path.name, None, None, None, f"{error}; its columns: {expected}")]
     except Exception as error:  # any reader error is a problem of the file, reported with the rest
         return None, [Problem(path.name, None, None, None, f"cannot be read: {error}")]
-    if header and not {cell.strip().casefold() for cell in header} & {
-        c.casefold() for c in columns
-    }:
+    below = header_below(header, cells, columns)
+    if below is not None:
         message = (
-            f"line 1 names none of its columns ({', '.join(columns[:4])}, ...): the header "
-            "must be the first line (is there a title row above it?)"
+            f"line 1 names none of its columns ({', '.join(columns[:4])}, ...) and line {below} "
+            "does: the header must be the first line (is there a title row above it?)"
         )
         return None, [Problem(path.name, None, None, None, message)]
     # a column written twice is a problem; the rest of the file is still read (its first
@@ -135,6 +134,20 @@ def read_table(
     if unknown:
         logger.warning("%s: ignoring unknown columns %s", path.name, ", ".join(unknown))
     return RawTable(path.name, frame), problems
+
+
+def header_below(
+    header: Sequence[str], cells: Sequence[pd.Series], columns: Sequence[str], rows: int = 5
+) -> int | None:
+    """Where the first line names none of ``columns`` and one of the next ``rows`` lines
+    does (a title row above the header), that line's number (1: the first line)."""
+    wanted = {column.casefold() for column in columns}
+    if {str(cell).strip().casefold() for cell in header} & wanted:
+        return None
+    for row in range(min(rows, len(cells[0]) if len(cells) else 0)):
+        if {str(column.iloc[row]).strip().casefold() for column in cells} & wanted:
+            return row + 2
+    return None
 
 
 # column separators a CSV file may use: the comma, and what Excel writes as "CSV" where the

@@ -105,8 +105,8 @@ def test_a_title_row_above_a_workbook_s_header_is_said_so(tmp_path):
     workbook.save(tmp_path / "d.xlsx")
     file, problems = read_decision_file(tmp_path / "d.xlsx")
     assert file is None and [p.message for p in problems] == [
-        "its first row names none of visitor_id, host_id, decision: the header must be the "
-        "first row (is there a title row above it?)"
+        "its first row names none of visitor_id, host_id, decision and row 2 does: the header "
+        "must be the first row (is there a title row above it?)"
     ]
 
 

@@ -492,6 +492,7 @@ def test_a_title_row_above_the_header_is_said_so(tmp_path: Path) -> None:
     path.write_text("ClusterXchange profiles export" + "," * width + "\n" + text, "utf-8")
     (padded,) = problems_of(folder)
     assert padded.message.startswith("line 1 names none of its columns (profile_id, role,")
+    assert "and line 2 does: the header must be the first line" in padded.message
 
 
 def test_one_org_id_of_two_organisation_types_or_countries_is_said(tmp_path: Path) -> None:
