@@ -338,19 +338,30 @@ def pair_modes(candidates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def physical_in_sets(
     candidates: pd.DataFrame, encoded: EncodedCampaign, physical_left: np.ndarray
 ) -> pd.DataFrame:
-    """The candidates with the pairs that may be physical of each organisation with more
+    """The candidates with each pair that may be physical of an organisation with more
     visitor profiles among them than physical visits left (a limited set of their own,
-    ``engine.night.encode.organisation_sets``) physical only: a pair is in one limited set,
-    and that set keeps the organisation's visits, not its groups."""
+    ``engine.night.encode.organisation_sets``) physical only, and, where such a pair may take
+    either mode, a second option of it that is virtual only (outside that set: a virtual
+    exchange uses no physical visit). A pair is in one limited set; a visitor takes at most
+    one option. Rows are renumbered (the problem's pairs are the rows)."""
     if candidates.empty or "virtual" not in candidates:
         return candidates
     visitor = candidates["visitor"].to_numpy(np.int64)
     physical, virtual = pair_modes(candidates)
     org = encoded.visitors.org_id[visitor]
     org_wide = physical & (physical_profiles(org, visitor, physical) > physical_left[visitor])
-    if not (org_wide & virtual).any():
+    flexible = org_wide & virtual
+    if not flexible.any():
         return candidates
-    return candidates.assign(virtual=virtual & ~org_wide)
+    rows = np.arange(len(candidates))
+    options = pd.concat(
+        [
+            candidates.assign(virtual=virtual & ~org_wide, _row=rows, _option=0),
+            candidates[flexible].assign(physical=False, _row=rows[flexible], _option=1),
+        ]
+    )
+    ordered = options.sort_values(["_row", "_option"], kind="stable")
+    return ordered.drop(columns=["_row", "_option"]).reset_index(drop=True)
 
 
 def physical_profiles(org: np.ndarray, visitor: np.ndarray, physical: np.ndarray) -> np.ndarray:

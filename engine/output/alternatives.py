@@ -77,9 +77,14 @@ def _by_pair(candidates: pd.DataFrame) -> pd.DataFrame:
         ["visitor_id", "host_id", "selected", "score"], ascending=[True, True, False, False]
     )
     best = ranked.drop_duplicates(["visitor_id", "host_id"], keep="first")
-    chosen = ranked.groupby(["visitor_id", "host_id"], sort=False)["selected"].any()
+    by_pair = ranked.groupby(["visitor_id", "host_id"], sort=False)
     keys = pd.MultiIndex.from_frame(best[["visitor_id", "host_id"]])
-    return best.assign(selected=chosen.reindex(keys).to_numpy())
+    # a pair offered as a physical and a virtual option may take either
+    modes = by_pair["mode"].nunique().reindex(keys).to_numpy()
+    return best.assign(
+        selected=by_pair["selected"].any().reindex(keys).to_numpy(),
+        mode=np.where(modes > 1, "either", best["mode"].to_numpy()),
+    )
 
 
 def _best(pairs: pd.DataFrame, own: str, other: str, wanted: set[str], k: int) -> pd.DataFrame:

@@ -109,3 +109,25 @@ def test_an_organisation_s_set_at_a_host_is_mode_blind_where_a_pair_takes_either
     # one virtual and one physical pair, in groups of different modes, no set
     assert limit_set[0] == limit_set[1] >= 0 and set_limit[limit_set[0]] == 1
     assert limit_set[2] == limit_set[3] == limit_set[4] == -1
+
+
+def test_a_visitor_taking_either_mode_goes_virtual_while_its_sibling_takes_the_visit(tmp_path):
+    """The audit: organisation OA has VA1 (physical only) and VA2 (either mode) and one
+    physical visit; H1 takes either mode, H2 physical only. VA2's pair with H1 counted as
+    physical (in the organisation's set of visits), so only one of them was proposed, with
+    "optimal"; a virtual exchange uses no physical visit: VA1 to H2, VA2 to H1 virtually."""
+    profiles = [
+        visitor("VA1", org_id="OA", country="FR"),
+        visitor("VA2", org_id="OA", country="FR", mode="either"),
+        host("H1", country="BE", mode="either", capacity=2),
+        host("H2", country="IT", capacity=1),
+    ]
+    result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
+    assert result.violations == []
+    chosen = dict(zip(result.proposals["visitor_id"], result.proposals["host_id"], strict=True))
+    modes = dict(zip(result.proposals["visitor_id"], result.proposals["mode"], strict=True))
+    assert chosen == {"VA1": "H2", "VA2": "H1"}
+    assert modes == {"VA1": "physical", "VA2": "virtual"}
+    # the pair's two options are two candidates' rows, one per mode
+    options = result.candidates[result.candidates["visitor_id"] == "VA2"]
+    assert sorted(options.loc[options["host_id"] == "H1", "mode"]) == ["physical", "virtual"]

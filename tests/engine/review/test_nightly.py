@@ -74,7 +74,9 @@ def three_nights(tmp_path_factory):
     reports.append(nightly(folder, NIGHTS[1]))
     second = pd.read_parquet(run_folder(folder, NIGHTS[1]) / "proposals.parquet")
     others = second[~second["visitor_id"].isin(held["visitor_id"])]
-    later_accepted = pd.concat([held.iloc[:1], others.iloc[:1]])  # one held, one other
+    # one held (as night 2 proposes it: its dates, and its mode, may have moved), one other
+    held_now = second.merge(held.iloc[:1][["visitor_id", "host_id"]])
+    later_accepted = pd.concat([held_now, others.iloc[:1]])
     later_rejected = others.iloc[-1:]
     drop_in_inbox(
         folder,
