@@ -10,7 +10,7 @@ from fractions import Fraction
 import pandas as pd
 
 from engine.check.accepted import Accepted
-from engine.check.violations import Pair, Profile, ProposalRow, Violation
+from engine.check.violations import Profile, ProposalRow, Violation
 from engine.domain.contract import Policy
 
 
@@ -74,20 +74,25 @@ def check_repeated_exchanges(
     pairs: list[ProposalRow], accepted: list[Accepted], policy: Policy
 ) -> list[Violation]:
     """An exchange is not repeated: a pair whose exchange was accepted or completed in the
-    programme generation is proposed again only as a physical exchange after a virtual one."""
+    programme generation is proposed again only as a physical exchange after a virtual one,
+    and not at all after an exchange of the decision log (the log answers a pair once)."""
     done: dict[tuple[str, str], set[str]] = defaultdict(set)
+    logged: set[tuple[str, str]] = set()
     for exchange in accepted:
-        if exchange.in_generation(policy.generation_start):
+        if exchange.locked or exchange.in_generation(policy.generation_start):
             done[exchange.pair].add(exchange.mode)
+        if exchange.locked:
+            logged.add(exchange.pair)
     found: list[Violation] = []
     for row in pairs:
         modes = done.get(row.pair, set())
-        if "physical" in modes or row.mode in modes:
+        if "physical" in modes or row.mode in modes or row.pair in logged:
+            where = " in the decision log" if row.pair in logged else ""
             found.append(
                 Violation(
                     "repeated_exchange",
-                    f"the pair's {' and '.join(sorted(modes))} exchange was accepted already; "
-                    f"it is proposed a {row.mode} one",
+                    f"the pair's {' and '.join(sorted(modes))} exchange was accepted "
+                    f"already{where}; it is proposed a {row.mode} one",
                     row.visitor_id,
                     row.host_id,
                 )
@@ -179,18 +184,35 @@ def _busiest_day(
 
 
 def check_sme_share(
-    pairs: list[ProposalRow], profiles: dict[str, Profile], policy: Policy, locked: list[Pair]
+    pairs: list[ProposalRow],
+    profiles: dict[str, Profile],
+    policy: Policy,
+    accepted: list[Accepted],
+    is_sme: dict[str, bool],
 ) -> list[Violation]:
-    """At least ``min_sme_share`` of proposals + locked exchanges go to SMEs (exact fractions)."""
-    visitors = [row.visitor_id for row in pairs] + [v for v, _ in dict.fromkeys(locked)]
-    smes = sum(1 for v in visitors if (profiles.get(v) or {}).get("org_type") == "sme")
+    """At least ``min_sme_share`` of the programme generation's exchanges and tonight's
+    proposals go to SMEs (exact fractions): the exchanges accepted before (``accepted``: the
+    history's of the generation and the log's, one per pair) count beside the proposals,
+    unless they fall short of the share already, when the proposals hold it on their own.
+    ``is_sme``: every visitor profile's SME status (a past visitor need not be proposed)."""
     share = Fraction(str(policy.min_sme_share))  # the decimal the user wrote: 0.7 is 7/10
-    if smes < share * len(visitors):
-        what = "proposals" if not locked else "proposals and accepted exchanges"
+    past = [
+        exchange.visitor_id
+        for exchange in accepted
+        if exchange.locked or exchange.in_generation(policy.generation_start)
+    ]
+    past_smes = sum(1 for v in past if is_sme.get(v, False))
+    if past_smes < share * len(past):
+        past, past_smes = [], 0  # short already: tonight's proposals on their own
+    visitors = [row.visitor_id for row in pairs]
+    smes = past_smes + sum(1 for v in visitors if (profiles.get(v) or {}).get("org_type") == "sme")
+    total = len(visitors) + len(past)
+    if smes < share * total:
+        what = "proposals" if not past else "proposals and exchanges accepted before"
         return [
             Violation(
                 "sme_share",
-                f"{smes} of {len(visitors)} {what} go to SMEs; at least {share} required",
+                f"{smes} of {total} {what} go to SMEs; at least {share} required",
             )
         ]
     return []

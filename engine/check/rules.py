@@ -104,7 +104,10 @@ def check_proposals(
     violations.extend(check_locked_visitors(pairs, accepted))
     violations.extend(check_repeated_exchanges(pairs, accepted, policy))
     violations.extend(check_host_capacity(pairs, profiles, policy, accepted))
-    violations.extend(check_sme_share(pairs, profiles, policy, locked_pairs))
+    is_sme = dict(
+        zip(campaign.profiles["profile_id"], campaign.profiles["org_type"] == "sme", strict=True)
+    )
+    violations.extend(check_sme_share(pairs, profiles, policy, accepted, is_sme))
     violations.extend(check_groups_of_rows(rows))
     unique = list(dict.fromkeys(violations))
     logger.debug("checked %d proposals: %d violations", len(rows), len(unique))

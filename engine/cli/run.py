@@ -165,8 +165,17 @@ def run(
     )  # fmt: skip
     mark_read(log_path(Path(folder)), run_id, read)  # written: its answers are read for good
     solve = result.solve
-    smes = int((result.proposals["category"] == "sme").sum())
-    share = smes / max(1, len(result.proposals))
+    smes, total = result.sme_share_plan()
+    share = smes / max(1, total)
+    before, min_share = result.sme_past[1], loaded.policy.min_sme_share
+    counted = before and result.sme_past_counted
+    whose = f"with the {before} exchanges accepted before" if counted else "of tonight's proposals"
+    short = (
+        f" (the {before} exchanges accepted before are short of it already: tonight's "
+        "proposals hold it on their own)"
+        if before and not counted
+        else ""
+    )
     gap = "n/a" if solve.gap is None else f"{100 * solve.gap:.3f}%"
     cut = (
         " (cut by the wall clock: not guaranteed reproducible)"
@@ -181,7 +190,8 @@ def run(
         f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s{cut}{topped}; "
         f"run {time.perf_counter() - started:.1f}s of --time-limit {time_limit:g}s, "
         f"this machine's {machine.words()}\n"
-        f"  SME share {share:.1%}; expected exchanges still needed for the targets "
+        f"  SME share {share:.1%} {whose}, at least {min_share:.0%}{short}; expected exchanges "
+        "still needed for the targets "
         f"{still_missing(result.kpis):,.1f}; "
         f"checker: no broken rule\n" + left_out_summary(result.unmatched)
     )

@@ -1,7 +1,8 @@
 """What a night inherits from earlier nights: locked exchanges, pairs on hold, pending proposals.
 
 * **locked**: pairs reviewers accepted. They are exchanges now, not proposals: they occupy
-  their host on their dates, count in the SME share (``AssignmentProblem.fixed_*``), and their
+  their host on their dates, count in the SME share with the history's exchanges
+  (``AssignmentProblem.fixed_*``: :func:`with_past_exchanges`), and their
   visitor gets no new proposal, but for a physical one after a virtual exchange. (Their physical visit and KPI count come from history, where
   :func:`engine.review.log.with_decisions` puts every final decision.)
 * **held**: pairs reviewers put on hold. They stay proposed while they remain eligible: the
@@ -16,12 +17,14 @@ added back when still eligible, so stability never depends on the shortlist's cu
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
 from engine.domain.calendar import day_number
-from engine.domain.contract import Campaign
+from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
+from scoring.eligibility import in_generation
 from scoring.encoding import EncodedCampaign
 from solvers.problem import SCORE_SCALE, AssignmentProblem
 
@@ -59,6 +62,36 @@ class Carryover:
 # --------------------------------------------------------------------------- tonight's model
 
 
+def past_exchanges(campaign: Campaign, carry: Carryover | None) -> tuple[int, int]:
+    """(SMEs, exchanges) among the exchanges accepted before tonight in the programme
+    generation: the history's accepted and completed rows of the generation and the log's
+    locked exchanges, one per pair."""
+    history = campaign.history
+    past = in_generation(history[history["outcome"].isin(POSITIVE_OUTCOMES)], campaign.policy)
+    pairs = set(zip(past["visitor_id"], past["host_id"], strict=True))
+    if carry is not None:
+        pairs |= set(zip(carry.locked["visitor_id"], carry.locked["host_id"], strict=True))
+    profiles = campaign.profiles
+    smes = set(profiles.loc[profiles["org_type"] == "sme", "profile_id"])
+    return sum(1 for visitor, _ in pairs if visitor in smes), len(pairs)
+
+
+def past_counts(past: tuple[int, int], share: Fraction) -> bool:
+    """Whether the exchanges accepted before count in tonight's SME share: not where they
+    fall short of it already (tonight's proposals then hold it on their own: no night is
+    refused for what was accepted before, and each moves the share towards its minimum)."""
+    smes, total = past
+    return share.denominator * smes >= share.numerator * total
+
+
+def with_past_exchanges(problem: AssignmentProblem, past: tuple[int, int]) -> AssignmentProblem:
+    """The SME share over the programme generation: the exchanges accepted before
+    (:func:`past_exchanges`) count beside tonight's proposals where :func:`past_counts`."""
+    if not past_counts(past, problem.min_sme_share):
+        return problem
+    return replace(problem, fixed_smes=past[0], fixed_total=past[1])
+
+
 def with_carryover(
     problem: AssignmentProblem,
     carry: Carryover,
@@ -66,10 +99,9 @@ def with_carryover(
     candidates: pd.DataFrame,
     campaign: Campaign,
 ) -> AssignmentProblem:
-    """Locked SMEs in the share, stability bonuses. (Locked exchanges occupy their hosts on
-    their dates only: the slots' room, :mod:`engine.night.occupancy`.)"""
-    smes = set(campaign.profiles.loc[campaign.profiles["org_type"] == "sme", "profile_id"])
-    fixed_smes = sum(1 for v in carry.locked["visitor_id"] if v in smes)
+    """Stability bonuses. (Locked exchanges occupy their hosts on their dates only: the
+    slots' room, :mod:`engine.night.occupancy`; they count in the SME share:
+    :func:`with_past_exchanges`.)"""
     keys = pd.MultiIndex.from_arrays(
         [
             encoded.visitors.ids[candidates["visitor"].to_numpy()].astype(str),
@@ -81,12 +113,7 @@ def with_carryover(
     for table, points in ((carry.pending, policy.churn_penalty), (carry.held, policy.hold_penalty)):
         sticky = pd.MultiIndex.from_frame(table[PAIR].astype(str))
         bonus[keys.isin(sticky)] = int(round(points * SCORE_SCALE))
-    return replace(
-        problem,
-        fixed_smes=fixed_smes,
-        fixed_total=len(carry.locked),
-        pair_bonus=bonus,
-    )
+    return replace(problem, pair_bonus=bonus)
 
 
 def pinned_days(

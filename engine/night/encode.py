@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from engine.domain.contract import Campaign
-from engine.night.carryover import Carryover, with_carryover
+from engine.night.carryover import (
+    Carryover,
+    past_exchanges,
+    with_carryover,
+    with_past_exchanges,
+)
 from engine.night.options import RunOptions
 from engine.night.quotas import EXPECTATION_UNIT, quota_groups
 from scoring.candidates import pair_modes, physical_profiles
@@ -63,6 +68,7 @@ def assignment_problem(
         expected_weight=chance if outcome else None,
         expected_fixed=EXPECTATION_UNIT,
     )
+    problem = with_past_exchanges(problem, past_exchanges(campaign, carryover))
     if carryover is None:
         return problem
     return with_carryover(problem, carryover, encoded, candidates, campaign)

@@ -24,7 +24,7 @@ from engine.check.rules import check_proposals
 from engine.check.violations import Violation
 from engine.domain.calendar import day_date, day_number, library_version
 from engine.domain.contract import Campaign
-from engine.night.carryover import Carryover, pinned_days
+from engine.night.carryover import PAIR, Carryover, past_counts, past_exchanges, pinned_days
 from engine.night.decode import proposals_of
 from engine.night.encode import (
     AFTER_S_PER_CANDIDATE,
@@ -84,6 +84,18 @@ class NightResult:
     unmatched: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNMATCHED_COLUMNS))
     # the night's date, its earliest start, the working-day calendar (for the manifest)
     calendar: dict[str, Any] = field(default_factory=dict)
+    # (SMEs, exchanges) accepted before tonight in the programme generation, and whether they
+    # count in tonight's SME share (engine.night.carryover.past_exchanges, past_counts)
+    sme_past: tuple[int, int] = (0, 0)
+    sme_past_counted: bool = True
+
+    def sme_share_plan(self) -> tuple[int, int]:
+        """(SMEs, total) the SME share holds on: tonight's proposals and, where they count,
+        the exchanges accepted before."""
+        tonight = int((self.proposals["category"] == "sme").sum()) if len(self.proposals) else 0
+        if not self.sme_past_counted:
+            return tonight, len(self.proposals)
+        return tonight + self.sme_past[0], len(self.proposals) + self.sme_past[1]
 
 
 def run_night(
@@ -138,6 +150,7 @@ def run_night(
 
     say(f"solving over {len(candidates)} candidate pairs and {slots.n_slots} group slots")
     spent = accepted_spend(campaign, accepted_stays(campaign, carry, dated_only=False))
+    past = past_exchanges(campaign, carry)
     problem = assignment_problem(campaign, encoded, candidates, visitors, carry)
     problem = with_slots(problem, slots, encoded, campaign, spent)
     sets = organisation_sets(candidates, encoded, physical_left)
@@ -235,6 +248,8 @@ def run_night(
         diagnosis=diagnosis,
         unmatched=left_out,
         rule_prices=rule_prices,
+        sme_past=past,
+        sme_past_counted=past_counts(past, problem.min_sme_share),
         calendar={
             **facts,
             "lead_days": campaign.policy.lead_days,
@@ -265,8 +280,12 @@ def _carried(
         ids = encoded.visitors.ids[candidates["visitor"].to_numpy()]
         again = np.isin(ids, list(after_virtual))
         physical, virtual = pair_modes(candidates)
+        # ... with another host: the log answers a pair once (its exchange's answers stand),
+        # so the pair of the virtual exchange is not proposed again
+        keys = pd.MultiIndex.from_arrays([ids, encoded.hosts.ids[candidates["host"].to_numpy()]])
+        exchanged = keys.isin(pd.MultiIndex.from_frame(locked[PAIR].astype(str)))
         candidates = candidates.assign(virtual=virtual & ~again)
-        candidates = candidates[physical | ~again].reset_index(drop=True)
+        candidates = candidates[(physical | ~again) & ~exchanged].reset_index(drop=True)
     return candidates
 
 

@@ -165,10 +165,15 @@ def _percent(part: float, whole: float) -> str:
 
 
 def _sme(inputs: ReportInputs) -> dict[str, Any]:
-    sme_ids = set(inputs.profiles.loc[inputs.profiles["org_type"] == "sme", "profile_id"])
+    """The share the rule holds on: tonight's proposals and the generation's exchanges
+    accepted before (the manifest's counts), unless those are short of it already."""
+    counts = inputs.manifest.get("counts", {})
     smes = int((inputs.proposals["category"] == "sme").sum())
-    smes += sum(1 for v in inputs.locked["visitor_id"] if v in sme_ids)
-    total = len(inputs.proposals) + len(inputs.locked)
+    total = len(inputs.proposals)
+    before = bool(counts.get("exchanges_before_in_sme_share", True))
+    if before:
+        smes += int(counts.get("sme_exchanges_before", 0))
+        total += int(counts.get("exchanges_before", 0))
     share = smes / total if total else 0.0
     return {
         "smes": smes,
@@ -178,6 +183,8 @@ def _sme(inputs: ReportInputs) -> dict[str, Any]:
         "width": round(100 * share, 1),
         "min_width": round(100 * inputs.min_sme_share, 1),
         "low": total > 0 and share < inputs.min_sme_share,
+        "with_before": before and int(counts.get("exchanges_before", 0)) > 0,
+        "before": int(counts.get("exchanges_before", 0)),
     }
 
 

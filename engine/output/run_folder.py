@@ -96,6 +96,12 @@ def manifest(
             "proposals": len(proposals),
             "sme_proposals": smes,
             "sme_share": round(smes / len(proposals), 4) if len(proposals) else None,
+            # the share the rule holds on: with the generation's exchanges accepted before,
+            # unless they are short of it already (then tonight's proposals on their own)
+            "exchanges_before": result.sme_past[1],
+            "sme_exchanges_before": result.sme_past[0],
+            "exchanges_before_in_sme_share": result.sme_past_counted,
+            "sme_share_plan": _share(*result.sme_share_plan()),
             "left_out_visitors": int((result.unmatched["side"] == "visitor").sum()),
             "left_out_hosts": int((result.unmatched["side"] == "host").sum()),
         },
@@ -215,3 +221,7 @@ def kpis_with_diagnosis(result: NightResult) -> pd.DataFrame:
 
 def _csv(table: pd.DataFrame, path: Path) -> None:
     write_csv(in_words(table), path)  # labels, formula-safe text, ISO dates, no contact data
+
+
+def _share(smes: int, total: int) -> float | None:
+    return round(smes / total, 4) if total else None

@@ -631,6 +631,20 @@ def test_a_visitor_locked_on_a_virtual_exchange_may_be_proposed_a_physical_one()
     assert ("locked_visitor", "V1", "H1") in found(scenario.check())
 
 
+def test_the_pair_of_a_virtual_exchange_in_the_log_is_not_proposed_again() -> None:
+    """The log answers a pair once: a physical proposal of the pair whose virtual exchange
+    the log holds could not be answered (an acceptance is recorded already, a rejection
+    contradicts it; the simulation's rejection overwrote the exchange and its KPI)."""
+    scenario = Scenario()
+    scenario.locked = [
+        {"visitor_id": "V1", "host_id": "H1", "mode": "virtual", "start": "2025-03-03",
+         "end": "2025-03-05"}
+    ]  # fmt: skip
+    (violation,) = [v for v in scenario.check() if v.rule == "repeated_exchange"]
+    assert (violation.visitor_id, violation.host_id) == ("V1", "H1")
+    assert "accepted already in the decision log" in violation.message
+
+
 def test_a_proposal_after_the_lead_time_passes() -> None:
     scenario = Scenario(as_of=date(2025, 2, 24))  # earliest start 10 March
     assert scenario.check() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -160,9 +161,10 @@ def test_a_time_limit_that_is_not_a_positive_number_is_refused(small_campaign, t
     assert not out.exists()
 
 
-def test_an_infeasible_night_exits_4_naming_the_blocking_rule(tmp_path):
-    """Accepted non-SME exchanges already break the SME share and no SME can be proposed:
-    no plan keeps the rule, the run says so (exit 4) and writes nothing."""
+def test_exchanges_short_of_the_sme_share_do_not_block_the_night(tmp_path):
+    """Accepted non-SME exchanges already break the SME share: the night is not refused for
+    what was accepted before (it was: exit 4, and the same exchanges in history.csv were not
+    counted at all: the audit); tonight's proposals hold the share on their own, said so."""
     from tests.factory import host, make_campaign, visitor
 
     folder = tmp_path / "campaign"
@@ -185,16 +187,39 @@ def test_an_infeasible_night_exits_4_naming_the_blocking_rule(tmp_path):
     decided = runner.invoke(app, ["decide", str(first), str(tmp_path / "decisions.csv")])
     assert decided.exit_code == exitcodes.OK, decided.output
     for sme in profiles[2:4]:
-        sme["status"] = "draft"  # no SME can be proposed any more
+        sme["status"] = "draft"
+    profiles += [visitor("V3", org_type="technology_centre", org_id="O-V3b"), visitor("S3")]
     make_campaign(folder, profiles)
 
     second = tmp_path / "runs" / "second"
     result = run(str(folder), "--out", str(second))
+    assert result.exit_code == exitcodes.OK, result.output
+    assert sorted(pd.read_csv(second / "proposals.csv")["visitor_id"]) == ["S3", "V3"]
+    assert "SME share 50.0% of tonight's proposals, at least 50% (the 2 exchanges" in result.output
+    counts = json.loads((second / "manifest.json").read_text())["counts"]
+    assert counts["exchanges_before"] == 2 and not counts["exchanges_before_in_sme_share"]
+
+
+def test_an_infeasible_night_exits_4_naming_the_blocking_rule(tmp_path, monkeypatch):
+    """A night whose solver proves no plan keeps the hard rules says which (exit 4) and
+    writes nothing."""
+    import engine.night.night as night
+    from solvers.result import SolveStatus
+    from tests.factory import host, make_campaign, visitor
+
+    folder = tmp_path / "campaign"
+    make_campaign(folder, [visitor("V1", org_type="cluster_organisation"), host("H1")])
+    solve = night.solve_assignment
+
+    def proven_infeasible(problem, options):
+        found = solve(problem, options)
+        return replace(found, status=SolveStatus.INFEASIBLE, objective=None, best_bound=None)
+
+    monkeypatch.setattr(night, "solve_assignment", proven_infeasible)
+    out = tmp_path / "run"
+    result = run(str(folder), "--out", str(out))
     assert result.exit_code == exitcodes.NO_SOLUTION, result.output
-    assert "min_sme_share" in result.output
-    assert "2 exchanges accepted already include 0 SMEs" in result.output
-    assert "Traceback" not in result.output
-    assert not second.exists()
+    assert "Traceback" not in result.output and not out.exists()
 
 
 def test_a_quiet_first_night_writes_an_empty_run(tmp_path):

@@ -3,6 +3,8 @@ pending proposals (churn cost), on tiny hand-checked campaigns."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -83,12 +85,27 @@ def test_accepted_exchanges_use_their_host_capacity(four):
 
 
 def test_accepted_exchanges_count_in_the_sme_share(four):
-    proposals = pd.DataFrame([proposal("V1", "H2")])  # one SME: share 1/1
-    assert check_proposals(four, proposals, locked(("V4", "H1"))) == []  # 1 of 2: exactly half
-    four_share = four.replace(policy=four.policy.model_copy(update={"min_sme_share": 0.6}))
-    assert rules(check_proposals(four_share, proposals, locked(("V4", "H1")))) == {
+    """The log's and the history's exchanges of the generation count beside tonight's
+    proposals; where they are short of the share already, tonight's hold it on their own."""
+    proposals = pd.DataFrame([proposal("V4", "H2")])  # a non-SME
+    assert check_proposals(four, proposals, locked(("V1", "H1"))) == []  # 1 SME of 2: half
+    share = four.replace(policy=four.policy.model_copy(update={"min_sme_share": 0.6}))
+    assert rules(check_proposals(share, proposals, locked(("V1", "H1")))) == {
         ("sme_share", None, None)
     }
+    history = pd.DataFrame(  # the same exchange in history.csv counts the same
+        [{"visitor_id": "V1", "host_id": "H1", "decided_on": pd.Timestamp("2027-01-02"),
+          "outcome": "completed", "mode": "physical", "start": pd.NaT, "end": pd.NaT}]
+    )  # fmt: skip
+    with_history = four.replace(history=pd.concat([four.history, history], ignore_index=True))
+    assert check_proposals(with_history, proposals) == []
+    assert rules(check_proposals(with_history.replace(policy=share.policy), proposals)) == {
+        ("sme_share", None, None)
+    }
+    # short already (a non-SME exchange alone, 0 of 1): tonight's proposals hold the share
+    # on their own (1 of 1), not 1 of 2 with it (below 0.6: the night was refused, exit 4)
+    sme = pd.DataFrame([proposal("V1", "H2")])
+    assert check_proposals(share, sme, locked(("V4", "H1"))) == []
 
 
 def test_a_rejected_pair_in_history_is_a_blocked_pair(tmp_path):
@@ -178,3 +195,17 @@ def test_sticky_pairs_missing_from_the_shortlist_are_scored_and_added_back(four)
     )
     assert ids == [("V2", "H2")]  # V1 is locked; H9 does not exist
     assert table["score"].iloc[0] > 0 and table.dtypes.equals(shortlist.dtypes)
+
+
+def test_after_a_virtual_exchange_of_the_log_a_physical_one_with_another_host(tmp_path):
+    """V1's virtual exchange with H1 is in the log: V1 may still go physically, to H2 (the
+    log answers a pair once, so not H1 again), whose capacity fits."""
+    profiles = [visitor("V1", mode="either"), host("H1", capacity=2), host("H2", capacity=2)]
+    campaign = make_campaign(tmp_path, profiles)
+    after = carry(locks=[("V1", "H1")])
+    after = replace(after, locked=after.locked.assign(mode="virtual"))
+    night = run_night(campaign, RunOptions(time_limit_s=5, workers=1, as_of=NIGHT, carryover=after))
+    assert night.violations == []
+    assert night.proposals[["visitor_id", "host_id", "mode"]].values.tolist() == [
+        ["V1", "H2", "physical"]
+    ]

@@ -153,3 +153,23 @@ def test_an_exchange_in_history_is_not_proposed_again_but_as_physical_after_virt
     assert again.violations == []
     v1 = again.proposals.set_index("visitor_id").loc["V1"]
     assert (v1["host_id"], v1["mode"]) == ("H1", "physical")
+
+
+def test_history_s_exchanges_count_in_the_sme_share_as_the_log_s_do(tmp_path):
+    """The audit: two SME exchanges of the generation in history.csv did not count in the SME
+    share (the log's did): two non-SMEs tonight were left out. With them: 2 of 4, half."""
+    profiles = [
+        visitor("S1", country="IT", status="draft"),
+        visitor("S2", country="ES", status="draft"),
+        visitor("V1", org_type="cluster_organisation"),
+        visitor("V2", org_type="technology_centre", country="IT"),
+        host("H1", capacity=2),
+        host("H9", country="AT", capacity=2),
+    ]
+    history = [accepted("S1", "H9", "2027-01-11", "2027-01-13")]
+    history += [accepted("S2", "H9", "2027-01-11", "2027-01-13")]
+    result = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    assert result.violations == []
+    assert sorted(result.proposals["visitor_id"]) == ["V1", "V2"]
+    assert result.sme_past == (2, 2) and result.sme_past_counted
+    assert result.sme_share_plan() == (2, 4)
