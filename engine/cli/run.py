@@ -206,8 +206,11 @@ def left_out_summary(table: pd.DataFrame) -> str:
         mine = table[table["side"] == side]
         if mine.empty:
             continue
-        top = mine["code"].value_counts().head(3)
+        counts = mine["code"].value_counts()
+        top = counts.head(3)
         reasons = ", ".join(f"{str(code).replace('_', ' ')} {count}" for code, count in top.items())
+        if len(counts) > len(top):  # the rest said, so the counts add up
+            reasons += f", {len(counts) - len(top)} other reasons {int(counts.iloc[3:].sum())}"
         parts.append(f"{len(mine)} {side}s ({reasons})")
     return "  left out: " + "; ".join(parts) + " (unmatched.csv)"
 

@@ -26,6 +26,8 @@ import pandas as pd
 
 from engine.domain.calendar import day_date
 from engine.domain.contract import Campaign
+from engine.domain.vocabulary import label
+from engine.night.plan_room import SmeShareFull, fitting_slots, shares_a_language
 from engine.night.slots import Slots
 from scoring.eligibility import EXCLUSIONS, EligibilityContext, exclusion
 from scoring.encoding import EncodedCampaign
@@ -133,7 +135,7 @@ def _visitors(
     limits = problem.host_limits(solve.open_slots)
     groups = _open_groups(problem, solve, slots)
     by_visitor = candidates.groupby("visitor").indices
-    sme_full = _SmeShareFull(problem, solve.selected)
+    sme_full = SmeShareFull(problem, solve.selected)
     spent = [int(cap.cost[solve.selected].sum()) for cap in problem.caps]
     lonely = [v for v in left_out if v not in best_of]
     codes = _most_excluding_each(lonely, "visitor", encoded, context)
@@ -185,7 +187,7 @@ def _open_groups(
             continue
         row = table.loc[slot]
         first, last = day_date(np.array([row["start_day"], row["end_day"]], np.int64))
-        language = f" in {row['language']}" if row["language"] else ""
+        language = f" in {label('language', str(row['language']))}" if row["language"] else ""
         out[host] = ([slot], f"{first}..{last}{language}")
     return out
 
@@ -199,13 +201,19 @@ def _lost(
     load: np.ndarray,
     limits: np.ndarray,
     encoded: EncodedCampaign,
-    sme_full: _SmeShareFull,
+    sme_full: SmeShareFull,
     spent: list[int],
 ) -> dict[str, str]:
     """What the visitor's ``pair`` lost to, at its best candidate ``host``; ``sme_full`` and
     ``spent`` (per cap) are the plan's, computed once for every left-out visitor."""
     host_id = str(encoded.hosts.ids[host])
-    if not len(_fitting_slots(problem, np.array([pair]))):
+    if not len(fitting_slots(problem, np.array([pair]))):
+        if not shares_a_language(encoded, np.array([problem.pair_visitor[pair]]), host):
+            return {
+                "code": "group",
+                "reason": f"it speaks none of {host_id}'s languages, and a group has one working "
+                "language its members and host speak",
+            }
         return {
             "code": "capacity",
             "reason": f"{host_id} has no place left on the dates they share "
@@ -240,33 +248,6 @@ _SME_SHARE = {
 }
 
 
-def _fitting_slots(problem: AssignmentProblem, pairs: np.ndarray) -> np.ndarray:
-    """The slots (with room) any of ``pairs`` fits; every slot of its host without slots."""
-    if problem.slot_indptr is None or problem.pair_slots is None:
-        return np.arange(1)
-    ranges = [problem.slots_of(int(p)) for p in pairs]
-    return np.concatenate(ranges) if ranges else np.zeros(0, np.int64)
-
-
-class _SmeShareFull:
-    """Whether the plan's SME share holds no more non-SMEs: one more non-SME proposal, any of
-    ``pairs``, would break the share of proposals or, planning on the outcome, the share of
-    the expected exchanges (where that pair's chance weighs)."""
-
-    def __init__(self, problem: AssignmentProblem, selected: np.ndarray):
-        self.numerator = problem.min_sme_share.numerator
-        self.count = problem.sme_margin(selected) - self.numerator
-        self.expected = problem.expected_sme_margin(selected)
-        self.weight = problem.expected_weight
-
-    def __call__(self, pairs: np.ndarray) -> bool:
-        if self.count < 0:
-            return True
-        if self.weight is None or not len(pairs):
-            return False
-        return self.expected < self.numerator * int(self.weight[pairs].min())
-
-
 # --------------------------------------------------------------------------- hosts
 
 
@@ -281,7 +262,7 @@ def _hosts(
     visitors, hosts = encoded.visitors, encoded.hosts
     proposed = set(problem.pair_host[solve.selected].tolist())
     placed = set(problem.pair_visitor[solve.selected].tolist())
-    sme_full = _SmeShareFull(problem, solve.selected)
+    sme_full = SmeShareFull(problem, solve.selected)
     by_host = candidates.groupby("host").indices
     lonely = [int(h) for h in np.flatnonzero(hosts.matchable) if int(h) not in by_host]
     codes = _most_excluding_each(lonely, "host", encoded, context)
@@ -306,7 +287,13 @@ def _hosts(
             "reason": "its candidate visitors went to hosts that suit them better",
         }
         left = mine.index.to_numpy(np.int64)[~np.isin(mine["visitor"], list(placed))]
-        if not len(_fitting_slots(problem, mine.index.to_numpy(np.int64))):
+        no_slot = not len(fitting_slots(problem, mine.index.to_numpy(np.int64)))
+        if no_slot and not shares_a_language(encoded, mine["visitor"].to_numpy(np.int64), int(h)):
+            reason = {
+                "code": "group",
+                "reason": "its groups have a working language none of its candidates speaks",
+            }
+        elif no_slot:
             reason = {
                 "code": "capacity",
                 "reason": "no place left on the dates its candidate visitors share with it "

@@ -283,3 +283,16 @@ def test_every_bad_option_is_listed_at_once(small_campaign, tmp_path, command, e
     for name in expected:
         assert sum(line.startswith(name) for line in lines) == 1, (name, result.output)
     assert not out.exists() and not (small_campaign / "runs").exists()
+
+
+def test_the_left_out_line_adds_up_with_the_reasons_it_does_not_name():
+    """The audit: '26 visitors (sme share 10, language 7, physical visit used 5)' adds to 22."""
+    from engine.cli.run import left_out_summary
+
+    codes = ["sme_share"] * 10 + ["language"] * 7 + ["physical_visit_used"] * 5
+    codes += ["availability"] * 2 + ["group"] * 2
+    table = pd.DataFrame({"side": "visitor", "code": codes})
+    assert left_out_summary(table) == (
+        "  left out: 26 visitors (sme share 10, language 7, physical visit used 5, "
+        "2 other reasons 4) (unmatched.csv)"
+    )

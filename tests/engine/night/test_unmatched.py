@@ -10,7 +10,7 @@ import numpy as np
 
 from engine.night.night import run_night
 from engine.night.options import RunOptions
-from engine.night.unmatched import _SmeShareFull
+from engine.night.plan_room import SmeShareFull
 from solvers.problem import AssignmentProblem
 from tests.factory import NIGHT, host, make_campaign, visitor
 
@@ -142,5 +142,34 @@ def test_the_sme_share_in_expectation_is_a_reason_too():
     chosen = np.array([True, False])
     # of proposals, one SME and one non-SME keep half; in expectation 30 against 70 do not
     assert problem.sme_margin(np.array([True, True])) == 0
-    assert _SmeShareFull(problem, chosen)(np.array([1]))
-    assert not _SmeShareFull(replace(problem, expected_weight=None), chosen)(np.array([1]))
+    assert SmeShareFull(problem, chosen)(np.array([1]))
+    assert not SmeShareFull(replace(problem, expected_weight=None), chosen)(np.array([1]))
+
+
+def test_the_group_reason_names_its_language_in_words(tmp_path):
+    """The audit: "H00011's group tonight (2027-03-30..2027-04-01 in en) does not suit it"."""
+    week = {"available_from": "2027-01-11", "available_to": "2027-01-15"}
+    profiles = [
+        visitor("V1", **week),
+        visitor("V2", country="IT", **week),
+        visitor("V3", country="ES", available_from="2027-01-18", available_to="2027-01-22"),
+        host("H1", capacity=3),
+    ]
+    result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
+    assert sorted(result.proposals["visitor_id"]) == ["V1", "V2"]
+    left = result.unmatched.set_index("profile_id")
+    assert left.loc["V3", "code"] == "group"
+    assert left.loc["V3", "reason"].endswith("in English) does not suit it")
+
+
+def test_a_pair_without_a_group_language_says_so_not_capacity(tmp_path):
+    """The audit: with require_common_language = false (a group still has one working
+    language), a visitor speaking none of the host's was told 'no place left ... taken by
+    exchanges accepted before', with no exchange accepted."""
+    profiles = [visitor("V1", languages="fr"), host("H1", languages="de")]
+    policy = "require_common_language = false\n"
+    result = run_night(make_campaign(tmp_path, profiles, policy=policy), OPTIONS)
+    assert result.proposals.empty
+    left = result.unmatched.set_index("profile_id")
+    assert left.loc["V1", "code"] == "group" and "speaks none" in left.loc["V1", "reason"]
+    assert left.loc["H1", "code"] == "group"
