@@ -52,9 +52,12 @@ class QuotaSupply:
 
     def message(self) -> str:
         kind = "exchanges" if self.category == "total" else f"{self.category} visitors"
+        placed = "no" if self.placeable == 0 else f"only {self.placeable}"
+        if self.placeable == 1:  # one visitor, one exchange
+            kind = kind.removesuffix("s")
         return (
             f"partnership {self.partnership} cannot reach its {self.category} target: "
-            f"{self.need} more needed, but only {self.placeable} eligible {kind} can be placed "
+            f"{self.need} more needed, but {placed} eligible {kind} can be placed "
             f"with an eligible host with free capacity ({self.members} {kind.split()[0]} in "
             f"the campaign, {self.with_candidates} with a candidate host)"
         )

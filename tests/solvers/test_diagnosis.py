@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -39,6 +40,11 @@ def test_supply_counts_members_a_shared_host_can_place():
     message = supply.message()
     assert "P07" in message and "technology_centre" in message
     assert "3 more needed" in message and "only 2" in message
+    # the audit: "only 0 eligible ... visitors", "only 1 eligible SME visitors"
+    none = replace(supply, placeable=0).message()
+    assert "but no eligible technology_centre visitors can be placed" in none
+    one = replace(supply, placeable=1).message()
+    assert "but only 1 eligible technology_centre visitor can be placed" in one
 
 
 def test_supply_is_not_blocked_when_hosts_differ():
