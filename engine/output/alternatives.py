@@ -2,7 +2,8 @@
 proposals the next feasible visitors, from tonight's candidate pairs (all eligible).
 
 ``free`` says whether taking the alternative needs no other change tonight: the alternative
-host still has a place, or the alternative visitor has no proposal.
+host still has a place, or the alternative visitor has no proposal (nor its organisation),
+and the SME share takes one more of its kind.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ def alternatives(
     places_left: Mapping[str, int],
     per_profile: int = 3,
     organisation: Mapping[str, str] | None = None,
+    non_smes_full: set[str] | None = None,
 ) -> pd.DataFrame:
     """``candidates``: visitor_id, host_id, score, mode, selected; ``places_left``: host ->
     places after tonight's proposals and the locked exchanges; ``organisation``: visitor ->
     its org_id (a visitor whose organisation has a proposal tonight is not a free
-    alternative: its physical visit and its groups are the organisation's)."""
+    alternative: its physical visit and its groups are the organisation's);
+    ``non_smes_full``: visitors the SME share takes no more of tonight (no free
+    alternative for a host either: one more would break the share)."""
     open_pairs = _by_pair(candidates)
     open_pairs = open_pairs[~open_pairs["selected"]]
     proposed_host = dict(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
@@ -56,7 +60,10 @@ def alternatives(
     )
     org = organisation or {}
     busy = {org.get(v, v) for v in proposed_host}
-    for_hosts["free"] = [org.get(v, v) not in busy for v in for_hosts["alternative_id"]]
+    full = non_smes_full or set()
+    for_hosts["free"] = [
+        org.get(v, v) not in busy and v not in full for v in for_hosts["alternative_id"]
+    ]
     for_hosts["side"] = "host"
 
     table = pd.concat([for_visitors, for_hosts], ignore_index=True)

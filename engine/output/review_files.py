@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import pandas as pd
@@ -57,11 +58,27 @@ def review_tables(
         proposals=with_org_names(proposals, campaign.profiles),
         changes=changes(campaign, result.proposals, result.candidates, carry),
         alternatives=alternatives(
-            result.candidates, result.proposals, left, organisation=_organisations(campaign)
+            result.candidates,
+            result.proposals,
+            left,
+            organisation=_organisations(campaign),
+            non_smes_full=_non_smes_full(campaign, result),
         ),
         locked=locked,
         carried=_carried(carry),
     )
+
+
+def _non_smes_full(campaign: Campaign, result: NightResult) -> set[str]:
+    """The non-SME visitors, where one more non-SME proposal would break the SME share the
+    plan holds (tonight's proposals and, where they count, the exchanges accepted before);
+    else none."""
+    smes, total = result.sme_share_plan()
+    share = Fraction(str(campaign.policy.min_sme_share))
+    if share.denominator * smes >= share.numerator * (total + 1):
+        return set()
+    visitors = campaign.visitors
+    return set(visitors.loc[visitors["org_type"] != "sme", "profile_id"].astype(str))
 
 
 def _organisations(campaign: Campaign) -> dict[str, str]:

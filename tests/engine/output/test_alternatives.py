@@ -23,3 +23,17 @@ def test_a_visitor_whose_organisation_is_proposed_is_no_free_alternative():
     assert not hosts.loc["V5", "free"]
     assert bool(hosts.loc["V6", "free"])
     assert table["free"].dtype == bool  # no visitor side tonight: still True/False
+
+
+def test_a_non_sme_the_sme_share_takes_no_more_of_is_no_free_alternative():
+    """The audit: at exactly half, non-SME alternatives were marked free, though taking one
+    breaks the share (unmatched.csv said sme_share for the same visitors)."""
+    candidates = pd.DataFrame(
+        {"visitor_id": ["V4", "V5", "V6"], "host_id": ["H1", "H1", "H1"],
+         "score": [60.0, 50.0, 40.0], "mode": ["physical"] * 3,
+         "selected": [True, False, False]}
+    )  # fmt: skip
+    proposals = pd.DataFrame({"visitor_id": ["V4"], "host_id": ["H1"], "score": [60.0]})
+    table = alternatives(candidates, proposals, {"H1": 2}, non_smes_full={"V5"})
+    hosts = table[table["side"] == "host"].set_index("alternative_id")
+    assert not hosts.loc["V5", "free"] and bool(hosts.loc["V6", "free"])
