@@ -73,6 +73,54 @@ def with_slots(
     )
 
 
+def budget_options(
+    candidates: pd.DataFrame, encoded: EncodedCampaign, campaign: Campaign
+) -> pd.DataFrame:
+    """The candidates with each pair of a visitor whose partnership has a budget as one option
+    per lump sum it may cost: virtual (nothing), physical under ``FULL_RATE_DAYS`` working
+    days (half the threshold; ``stay_cap``) and physical of ``FULL_RATE_DAYS`` and more (the
+    whole), where it may take more than one, so that a budget prices each option exactly (a
+    pair costs the dearest slot it fits: a pair that may stay 3 or 5 days, or go virtually,
+    was priced at 5 days physical). A visitor takes at most one option. Rows renumbered."""
+    budgets = campaign.policy.budgets
+    if candidates.empty or not budgets:
+        return candidates
+    codes = {p: i for i, p in enumerate(sorted(set(campaign.profiles["partnership"])))}
+    paying = np.array([codes[p] for p in budgets if p in codes], dtype=np.int64)
+    visitor = candidates["visitor"].to_numpy(np.int64)
+    host = candidates["host"].to_numpy(np.int64)
+    physical, virtual = candidates["physical"].to_numpy(bool), _virtual(candidates)
+    longest = np.minimum(
+        np.minimum(encoded.visitors.max_days[visitor], encoded.hosts.max_days[host]),
+        campaign.policy.max_days,
+    )
+    shortest = candidates["stay_days"].to_numpy(np.int64)
+    budgeted = physical & np.isin(encoded.visitors.partnership[visitor], paying)
+    short = budgeted & (shortest < FULL_RATE_DAYS)
+    full = budgeted & (longest >= FULL_RATE_DAYS)
+    split = budgeted & (short.astype(int) + full.astype(int) + virtual.astype(int) > 1)
+    if not split.any():
+        return candidates
+    rows = np.arange(len(candidates))
+    base = candidates.assign(virtual=virtual, stay_cap=0, _row=rows, _option=0)
+    parts = [
+        base[~split],
+        base[split & virtual].assign(physical=False, _option=1),
+        base[split & short].assign(virtual=False, stay_cap=FULL_RATE_DAYS - 1, _option=2),
+        base[split & full].assign(
+            virtual=False, stay_days=np.maximum(shortest[split & full], FULL_RATE_DAYS), _option=3
+        ),
+    ]
+    ordered = pd.concat(parts).sort_values(["_row", "_option"], kind="stable")
+    return ordered.drop(columns=["_row", "_option"]).reset_index(drop=True)
+
+
+def _virtual(candidates: pd.DataFrame) -> np.ndarray:
+    if "virtual" in candidates:
+        return candidates["virtual"].to_numpy(bool)
+    return ~candidates["physical"].to_numpy(bool)
+
+
 def _budget_caps(
     problem: AssignmentProblem,
     slots: Slots,

@@ -35,7 +35,7 @@ from engine.night.encode import (
     solve_assignment,
 )
 from engine.night.expected import with_expectations
-from engine.night.groups import accepted_spend, with_slots, with_spend
+from engine.night.groups import accepted_spend, budget_options, with_slots, with_spend
 from engine.night.occupancy import accepted_stays, occupancy
 from engine.night.options import RunOptions
 from engine.night.rule_prices import RulePrice, prices
@@ -142,6 +142,7 @@ def run_night(
     physical_left = physical_visits_left(campaign, encoded.visitors.ids)
     candidates = one_visitor_per_organisation(candidates, encoded, physical_left)
     candidates = physical_in_sets(candidates, encoded, physical_left)
+    candidates = budget_options(candidates, encoded, campaign)  # each priced exactly
     # grouped exchanges: the slots (dates, length, language, mode, room) each pair could join
     occupied = occupancy(campaign, encoded, carry)
     pinned = None if carry is None else pinned_days(candidates, encoded, carry.awaiting)

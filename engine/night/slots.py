@@ -97,6 +97,10 @@ def build_slots(
         "physical": physical,
         "virtual": virtual,
         "pin": np.full((len(candidates), 3), -1, np.int64) if pinned is None else pinned,
+        # an option's longest stay (0: none): a pair's options by lump sum (engine.night.groups)
+        "stay_cap": candidates["stay_cap"].to_numpy(np.int64)
+        if "stay_cap" in candidates
+        else np.zeros(len(candidates), np.int64),
     }
     score = candidates["score"].to_numpy(np.float64)
     for host_key, rows in candidates.groupby("host", sort=True).indices.items():
@@ -163,6 +167,7 @@ def _host_grid(
     longest = np.minimum(
         np.minimum(visitors.max_days[v], hosts.max_days[host]), policy.max_days
     ).astype(np.int64)
+    longest = np.where(pairs["stay_cap"] > 0, np.minimum(longest, pairs["stay_cap"]), longest)
     first_day = np.maximum(visitors.day_from[v], hosts.day_from[host]).astype(np.int64)
     if earliest_day is not None:
         first_day = np.maximum(first_day, earliest_day)

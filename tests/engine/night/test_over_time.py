@@ -173,3 +173,29 @@ def test_history_s_exchanges_count_in_the_sme_share_as_the_log_s_do(tmp_path):
     assert sorted(result.proposals["visitor_id"]) == ["V1", "V2"]
     assert result.sme_past == (2, 2) and result.sme_past_counted
     assert result.sme_share_plan() == (2, 4)
+
+
+def test_a_budget_prices_each_option_of_a_pair_exactly(tmp_path):
+    """The audit: a pair was priced at the dearest slot it fits (5 working days physical),
+    so with 1,350 EUR for visitors to Austria (900, halved under 5 days) only one physical
+    exchange went, and a visitor and host both taking either mode got nothing with 0 EUR
+    left though a virtual exchange costs nothing. Each option of a pair (virtual, physical
+    under 5 days, physical of 5 and more) is priced as it is."""
+    at = {"country": "AT", "capacity": 1, "max_days": 5}
+    profiles = [
+        visitor("S1", country="FR", max_days=5),  # 3 to 5 days
+        visitor("S2", country="IT", min_days=5, max_days=5),
+        host("H1", **at),
+        host("H2", **at),
+    ]
+    policy = "[budgets]\nP1 = 1350\n"
+    night = run_night(make_campaign(tmp_path, profiles, policy=policy), OPTIONS)
+    assert night.violations == []
+    spend = night.proposals.set_index("visitor_id")["lump_sum_eur"].to_dict()
+    assert spend == {"S1": 450.0, "S2": 900.0}  # 3 days (half) + 5 days: exactly 1,350
+    either = [visitor("E1", mode="either"), host("H3", mode="either")]
+    free = run_night(make_campaign(tmp_path / "b", either, policy="[budgets]\nP1 = 0\n"), OPTIONS)
+    assert free.violations == []
+    assert free.proposals[["visitor_id", "mode", "lump_sum_eur"]].values.tolist() == [
+        ["E1", "virtual", 0.0]
+    ]
