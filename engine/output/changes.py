@@ -33,22 +33,29 @@ def changes(
     proposals: pd.DataFrame,
     candidates: pd.DataFrame,
     carry: Carryover | None,
+    left_out: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per pair proposed last run or tonight (``CHANGE_COLUMNS``)."""
+    """One row per pair proposed last run or tonight (``CHANGE_COLUMNS``); ``left_out``:
+    tonight's ``unmatched.csv`` (a dropped pair whose visitor is left out says why)."""
     previous = None if carry is None else carry.previous
     tonight = {(r["visitor_id"], r["host_id"]): r for r in proposals.to_dict("records")}
     before: dict[tuple[str, str], dict[Any, Any]] = {}
     if previous is not None:
         before = {(r["visitor_id"], r["host_id"]): r for r in previous.to_dict("records")}
     decisions = _decisions(carry)
-    context = _Context(campaign, proposals, candidates, carry, decisions)
-    moved_from = {v: h for v, h in before if (v, h) not in tonight}
+    context = _Context(campaign, proposals, candidates, carry, decisions, left_out)
+    # an exchange now (locked) is no move: its visitor may go physically after a virtual one
+    moved_from = {v: h for v, h in before if (v, h) not in tonight and v not in context.locked_host}
 
     records = []
     for pair, row in tonight.items():
         kept = pair in before
         old_host = moved_from.get(pair[0])
         reason = "" if kept or old_host is None else f"visitor moved here from {old_host}"
+        if not kept and pair[0] in context.locked_host:
+            reason = (
+                f"a physical exchange after its virtual one with {context.locked_host[pair[0]]}"
+            )
         if kept:
             reason = _moved(before[pair], row)
         records.append(
@@ -136,8 +143,15 @@ class _Context:
         candidates: pd.DataFrame,
         carry: Carryover | None,
         decisions: dict[tuple[str, str], tuple[str, str]],
+        left_out: pd.DataFrame | None = None,
     ) -> None:
         self.campaign = campaign
+        visitors_out = (
+            left_out[left_out["side"] == "visitor"]
+            if left_out is not None and len(left_out)
+            else pd.DataFrame(columns=["profile_id", "reason"])
+        )
+        self.left_out = dict(zip(visitors_out["profile_id"], visitors_out["reason"], strict=True))
         self.profiles = set(campaign.profiles["profile_id"])
         self.host_tonight = dict(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
         self.score_tonight = {
@@ -213,6 +227,8 @@ class _Context:
                 f"the visitor now goes to {other_host} (score {better:.1f} vs {score:.1f})"
             )
         others = [v for v in self.visitors_of.get(host_id, []) if v != visitor_id]
+        if other_host is None and visitor_id in self.left_out:  # its own reason, not a guess
+            return f"left out tonight: {self.left_out[visitor_id]}"
         if others:
             shown = ", ".join(
                 f"{v} ({self.score_tonight[(v, host_id)]:.1f})" for v in sorted(others)[:3]

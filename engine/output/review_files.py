@@ -56,7 +56,7 @@ def review_tables(
     left = places_left(capacity, result.proposals, locked)
     return ReviewTables(
         proposals=with_org_names(proposals, campaign.profiles),
-        changes=changes(campaign, result.proposals, result.candidates, carry),
+        changes=changes(campaign, result.proposals, result.candidates, carry, result.unmatched),
         alternatives=alternatives(
             result.candidates,
             result.proposals,

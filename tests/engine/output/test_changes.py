@@ -1,0 +1,64 @@
+"""changes.csv's reasons (the audits): a physical proposal after a locked virtual exchange is
+no move, and a dropped pair whose visitor is left out tonight says the left-out reason, not
+"the host's places went to ..." while the host had places."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.night.carryover import DECISION_COLUMNS, LOCK_COLUMNS, Carryover
+from engine.output.changes import changes
+from tests.factory import host, make_campaign, visitor
+
+
+def _proposal(v: str, h: str, mode: str = "physical", score: float = 70.0) -> dict:
+    return {"visitor_id": v, "host_id": h, "mode": mode, "score": score,
+            "group_id": f"{h}-G", "start": pd.Timestamp("2027-03-01"),
+            "end": pd.Timestamp("2027-03-03")}  # fmt: skip
+
+
+def _candidates(*pairs: tuple[str, str]) -> pd.DataFrame:
+    return pd.DataFrame([{"visitor_id": v, "host_id": h, "score": 70.0} for v, h in pairs])
+
+
+def _carry(previous: list[dict], locked: list[dict] | None = None) -> Carryover:
+    locks = pd.DataFrame(locked or [], columns=list(LOCK_COLUMNS))
+    pairs = pd.DataFrame(columns=["visitor_id", "host_id"])
+    decisions = pd.DataFrame(
+        [{"visitor_id": r["visitor_id"], "host_id": r["host_id"], "decision": "accepted",
+          "decided_on": r["decided_on"], "run_id": "night-1"} for r in locked or []],
+        columns=list(DECISION_COLUMNS),
+    )  # fmt: skip
+    return Carryover(locks, pairs, pairs, decisions, pd.DataFrame(previous), "night-1")
+
+
+def test_a_physical_proposal_after_a_locked_virtual_exchange_is_no_move(tmp_path):
+    campaign = make_campaign(
+        tmp_path, [visitor("E", mode="either"), host("HV", mode="virtual"), host("HP")]
+    )
+    virtual = _proposal("E", "HV", "virtual")
+    locked = [{**virtual, "decided_on": "2027-01-05"}]
+    tonight = pd.DataFrame([_proposal("E", "HP")])
+    table = changes(campaign, tonight, _candidates(("E", "HP")), _carry([virtual], locked))
+    rows = table.set_index(["visitor_id", "host_id"])
+    assert rows.loc[("E", "HV"), "change"] == "locked"
+    assert rows.loc[("E", "HP"), "change"] == "new"
+    assert rows.loc[("E", "HP"), "reason"] == "a physical exchange after its virtual one with HV"
+
+
+def test_a_dropped_pair_whose_visitor_is_left_out_says_the_left_out_reason(tmp_path):
+    campaign = make_campaign(
+        tmp_path, [visitor("V1", org_type="cluster_organisation"), visitor("V2"), host("H1")]
+    )
+    tonight = pd.DataFrame([_proposal("V2", "H1")])
+    why = "not an SME, and the SME share holds no more non-SMEs tonight"
+    left_out = pd.DataFrame([{"side": "visitor", "profile_id": "V1", "reason": why}])
+    table = changes(
+        campaign,
+        tonight,
+        _candidates(("V1", "H1"), ("V2", "H1")),
+        _carry([_proposal("V1", "H1")]),
+        left_out,
+    )
+    dropped = table.set_index(["visitor_id", "host_id"]).loc[("V1", "H1")]
+    assert dropped["change"] == "dropped" and dropped["reason"] == f"left out tonight: {why}"
