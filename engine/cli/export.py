@@ -33,9 +33,14 @@ def export(
     from engine.load.campaign import load_campaign
     from engine.output.exports import write_csv
     from engine.output.folders import read_run
-    from engine.output.it_tool import accepted_exchanges, it_tool_table, with_taken
+    from engine.output.it_tool import (
+        accepted_exchanges,
+        group_members,
+        it_tool_table,
+        with_taken,
+    )
     from engine.output.store import OutputExists
-    from engine.review.log import current_decisions, log_path, read_log, read_taken
+    from engine.review.log import current_decisions, log_path, read_log, read_taken, with_decisions
 
     setup_logging(False)
     if fmt not in FORMATS:
@@ -50,7 +55,8 @@ def export(
     if target.exists() or target.is_symlink():
         raise OutputExists(f"{target} exists already; choose another --out")
     loaded = load_campaign(folder)
-    decisions = current_decisions(read_log(log_path(Path(folder))))
+    records = read_log(log_path(Path(folder)))
+    decisions = current_decisions(records)
     taken = read_taken(log_path(Path(folder)))  # alternatives reviewers took as the run's
     proposals = with_taken(proposals, taken, answered.run_id)
     exchanges = accepted_exchanges(proposals, decisions, answered.run_id)
@@ -64,7 +70,9 @@ def export(
             fg=typer.colors.YELLOW,
         )
     exchanges = exchanges[known]
-    table = it_tool_table(exchanges, loaded)
+    # the group's accepted members whichever run proposed them (the log's exchanges too)
+    with_log = with_decisions(loaded, records)
+    table = it_tool_table(exchanges, loaded, group_members(exchanges, with_log))
     target.parent.mkdir(parents=True, exist_ok=True)
     write_csv(table, target)
     groups = int(pd.Series(exchanges["group_id"]).nunique()) if len(exchanges) else 0

@@ -10,9 +10,11 @@ shows them (DD/MM/YYYY). Columns: :data:`IT_TOOL_COLUMNS` (documented in the REA
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
-from engine.domain.contract import EXCHANGE_TYPES, Campaign
+from engine.domain.contract import EXCHANGE_TYPES, POSITIVE_OUTCOMES, Campaign
 from engine.domain.vocabulary import label
 
 IT_TOOL_COLUMNS = (
@@ -82,10 +84,45 @@ def _sector(visitor: tuple[str, ...], host: tuple[str, ...]) -> str:
     return label("sector", chosen) if chosen else ""
 
 
-def it_tool_table(exchanges: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
-    """The exchanges (rows of ``proposals.parquet``) in the IT tool's words."""
+def group_members(exchanges: pd.DataFrame, campaign: Campaign) -> list[int]:
+    """Per exchange, the accepted members of its group: every accepted or completed exchange
+    of the campaign (``campaign.history``, the decision log's included) on its host, dates and
+    mode, whichever run proposed it (at least the run's own members of the group)."""
+    history = campaign.history
+    done = history[history["outcome"].isin(POSITIVE_OUTCOMES) & history["start"].notna()]
+    keys = zip(
+        done["host_id"].astype(str),
+        pd.to_datetime(done["start"]).dt.date,
+        pd.to_datetime(done["end"]).dt.date,
+        done["mode"].astype(str),
+        strict=True,
+    )
+    members = set(zip(done["visitor_id"].astype(str), keys, strict=True))  # each once
+    per_group = Counter(key for _, key in members)
+    own = exchanges.groupby("group_id")["visitor_id"].transform("size")
+    return [
+        max(
+            int(size), per_group.get((str(h), pd.Timestamp(a).date(), pd.Timestamp(b).date(), m), 0)
+        )
+        for h, a, b, m, size in zip(
+            exchanges["host_id"],
+            exchanges["start"],
+            exchanges["end"],
+            exchanges["mode"],
+            own,
+            strict=True,
+        )
+    ]
+
+
+def it_tool_table(
+    exchanges: pd.DataFrame, campaign: Campaign, sizes: list[int] | None = None
+) -> pd.DataFrame:
+    """The exchanges (rows of ``proposals.parquet``) in the IT tool's words; ``sizes``: the
+    accepted members of each one's group (default: the exchanges' own)."""
     profiles = campaign.profiles.set_index("profile_id")
-    sizes = exchanges.groupby("group_id")["visitor_id"].transform("size")
+    if sizes is None:
+        sizes = exchanges.groupby("group_id")["visitor_id"].transform("size").tolist()
     rows = []
     for exchange, size in zip(exchanges.to_dict("records"), sizes, strict=True):
         visitor, host = profiles.loc[exchange["visitor_id"]], profiles.loc[exchange["host_id"]]

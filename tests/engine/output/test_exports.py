@@ -138,3 +138,25 @@ def test_the_it_tool_export_holds_the_alternatives_reviewers_took_as_the_run_s()
     exchanges = accepted_exchanges(with_taken(proposals, taken, "r1"), decisions, "r1")
     assert sorted(exchanges["visitor_id"]) == ["A", "B", "C"]  # D was taken as r0's
     assert exchanges.set_index("visitor_id").loc["C", "start"] == day
+
+
+def test_a_group_s_members_count_whichever_run_proposed_them(tmp_path):
+    """The audit: a group of three accepted members, one proposed by the first run and two
+    by the second, was exported as 'Grouped exchange No, 1 visitor' and 'Yes, 2'."""
+    from engine.output.it_tool import group_members
+    from tests.factory import host, make_campaign, visitor
+
+    profiles = [visitor("A"), visitor("B", country="IT"), visitor("C", country="ES"), host("H")]
+    history = [
+        {"visitor_id": v, "host_id": "H", "decided_on": "2027-01-05", "outcome": "accepted",
+         "mode": "physical", "start": "2027-03-30", "end": "2027-04-01"}
+        for v in ("A", "B", "C")
+    ]  # fmt: skip
+    campaign = make_campaign(tmp_path, profiles, history)
+    run_one = pd.DataFrame(
+        [{"visitor_id": "A", "host_id": "H", "group_id": "H-20270330-3P-en", "mode": "physical",
+          "start": pd.Timestamp("2027-03-30"), "end": pd.Timestamp("2027-04-01")}]
+    )  # fmt: skip
+    assert group_members(run_one, campaign) == [3]
+    other_dates = run_one.assign(start=pd.Timestamp("2027-04-05"), end=pd.Timestamp("2027-04-07"))
+    assert group_members(other_dates, campaign) == [1]  # its own, at least
