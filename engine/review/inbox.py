@@ -24,6 +24,7 @@ from engine.review.log import (
     FileInfo,
     ImportResult,
     log_path,
+    read_log,
     record_requests,
 )
 from engine.review.parties import Reviewer
@@ -80,7 +81,7 @@ def record_file(
         log_path(campaign_folder),
         requests_of(file),
         reviewer or Reviewer(),
-        proposed_pairs(every_run, campaign),
+        proposed_pairs(every_run, campaign, read_log(log_path(campaign_folder))),
         exchange_limits(campaign),
         today=night,
         file=FileInfo(file.name, file.sha256, file.unanswered),
@@ -109,7 +110,9 @@ def record_answers(
         log_path(campaign_folder),
         requests,
         reviewer,
-        proposed_pairs(campaign_runs(campaign_folder), campaign),
+        proposed_pairs(
+            campaign_runs(campaign_folder), campaign, read_log(log_path(campaign_folder))
+        ),
         exchange_limits(campaign),
         today=night,
         source=source,

@@ -15,6 +15,7 @@ from engine.domain.contract import Campaign
 from engine.output.folders import RunFolder, RunUnreadable, list_runs
 from engine.review.parties import Proposal
 from engine.review.rules import Pair
+from engine.review.state import pair_states
 
 RUNS = "runs"
 COLUMNS = ("visitor_id", "host_id", "mode", "start", "end", "score")
@@ -33,8 +34,12 @@ def campaign_runs(campaign_folder: Path, *extra: RunFolder) -> list[RunFolder]:
     return sorted(runs, key=lambda run: (run.run_id, run.path.name))
 
 
-def proposed_pairs(runs: list[RunFolder], campaign: Campaign) -> dict[Pair, Proposal]:
-    """Every pair the runs proposed, as the latest run proposing it gave it."""
+def proposed_pairs(
+    runs: list[RunFolder], campaign: Campaign, events: pd.DataFrame | None = None
+) -> dict[Pair, Proposal]:
+    """Every pair the runs proposed, as the latest run proposing it gave it; and, with the
+    decision log's ``events``, every exchange it holds whose run is not among them (a run
+    written elsewhere than ``CAMPAIGN/runs``): it may still be cancelled."""
     partnership = dict(
         zip(
             campaign.profiles["profile_id"].astype(str),
@@ -58,6 +63,16 @@ def proposed_pairs(runs: list[RunFolder], campaign: Campaign) -> dict[Pair, Prop
                 partnership.get(visitor, ""), partnership.get(host, ""),
                 lump_sum_eur=float(record[LUMP_SUM]),
             )  # fmt: skip
+    if events is not None and len(events):
+        states = pair_states(events)
+        for record in states[states["status"] == "exchange"].to_dict("records"):
+            visitor, host = str(record["visitor_id"]), str(record["host_id"])
+            if (visitor, host) not in found:
+                found[(visitor, host)] = Proposal(
+                    visitor, host, str(record["mode"]), str(record["start_day"]),
+                    str(record["end_day"]), float(record["score"]), str(record["run_id"]),
+                    partnership.get(visitor, ""), partnership.get(host, ""),
+                )  # fmt: skip
     return found
 
 

@@ -296,3 +296,27 @@ def test_the_left_out_line_adds_up_with_the_reasons_it_does_not_name():
         "  left out: 26 visitors (sme share 10, language 7, physical visit used 5, "
         "2 other reasons 4) (unmatched.csv)"
     )
+
+
+def test_an_exchange_proposed_by_a_run_written_elsewhere_may_be_cancelled(tmp_path):
+    """The audit: runs written with --out outside CAMPAIGN/runs; an exchange accepted from
+    the first could not be cancelled with the second's decide ('was proposed by no run of
+    this campaign'), though the decision log holds it."""
+    from tests.factory import host, make_campaign, visitor
+
+    folder = tmp_path / "campaign"
+    make_campaign(folder, [visitor("V1"), visitor("V2", country="IT"), host("H1", capacity=2)])
+    first, second = tmp_path / "elsewhere" / "r1", tmp_path / "elsewhere" / "r2"
+    assert run(str(folder), "--out", str(first)).exit_code == exitcodes.OK
+    pair = pd.read_csv(first / "proposals.csv").iloc[0]
+    answer = tmp_path / "accept.csv"
+    pd.DataFrame([{"visitor_id": pair["visitor_id"], "host_id": pair["host_id"],
+                   "decision": "accepted"}]).to_csv(answer, index=False)  # fmt: skip
+    assert runner.invoke(app, ["decide", str(first), str(answer)]).exit_code == exitcodes.OK
+    assert run(str(folder), "--out", str(second)).exit_code == exitcodes.OK
+    cancel = tmp_path / "cancel.csv"
+    pd.DataFrame([{"visitor_id": pair["visitor_id"], "host_id": pair["host_id"],
+                   "decision": "cancelled"}]).to_csv(cancel, index=False)  # fmt: skip
+    result = runner.invoke(app, ["decide", str(second), str(cancel)])
+    assert result.exit_code == exitcodes.OK, result.output
+    assert "proposed by no run" not in result.output
