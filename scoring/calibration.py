@@ -52,7 +52,7 @@ def newest_platt(
         if decided_on is None
         else time_weights(np.asarray(decided_on)[rows], half_life_days)
     )
-    slope, offset = platt(np.asarray(logit)[rows], label[rows], weight)
+    slope, offset = platt(np.asarray(logit)[rows], smoothed(label[rows]), weight)
     if slope > FLAT_SLOPE:
         return slope, offset
     # the decisions show no order (the slope is kept >= 0): a slope of 0 would give every pair
@@ -63,13 +63,22 @@ def newest_platt(
     slope = FLAT_SPREAD / spread if spread > 0 else 0.0
     shifted = fit_logistic(
         np.asarray(logit, np.float64)[rows].reshape(-1, 1),
-        label[rows].astype(np.float64),
+        smoothed(label[rows]),
         weight,
         np.zeros(1),
         np.full(1, slope),
         bounds=[(slope, slope)],
     )
     return slope, shifted.intercept
+
+
+def smoothed(label: np.ndarray) -> np.ndarray:
+    """Platt's targets: (N+ + 1) / (N+ + 2) for an acceptance, 1 / (N- + 2) for a refusal,
+    so that a calibration on few decisions never reads them as certain (the audit: the newest
+    30% of 7 decisions, perfectly separated, gave a slope of 3 and p_accept 1.0000)."""
+    label = np.asarray(label).astype(bool)
+    positives, negatives = int(label.sum()), int((~label).sum())
+    return np.where(label, (positives + 1) / (positives + 2), 1 / (negatives + 2))
 
 
 def default_vector() -> np.ndarray:

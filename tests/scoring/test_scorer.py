@@ -101,6 +101,18 @@ def test_decisions_that_show_no_order_keep_the_model_s_order_at_their_rate():
     assert p.mean() == pytest.approx(y.mean(), abs=0.01) and np.ptp(p) < 0.3
 
 
+def test_a_few_perfectly_separated_decisions_are_never_read_as_certain():
+    """The audit: after one import of 7 decisions the newest were perfectly separated; the
+    calibration's slope went to 3 and p_accept to 1.0000 and 0.0008. Platt's targets
+    ((N+ + 1) / (N+ + 2), 1 / (N- + 2)) keep a few decisions from reading as certain."""
+    x = features(10, 9).astype(np.float64)
+    z = x @ default_vector()
+    y = (z >= np.median(z)).astype(int)  # the five highest accepted, the rest refused
+    p = CalibratedDefaults(newest_share=1.0).fit(x, y).predict_proba(x)[:, 1]
+    assert (np.argsort(p) == np.argsort(z)).all()
+    assert 0.02 < p.min() and p.max() < 0.98
+
+
 def test_time_weights_halve_every_half_life():
     days = np.array(["2027-01-01", "2026-11-17", "2027-01-01"], dtype="datetime64[D]")
     np.testing.assert_allclose(time_weights(days, 45.0), [1.0, 0.5, 1.0])
