@@ -82,3 +82,31 @@ def best_slots(fits: np.ndarray, scores: np.ndarray, room: np.ndarray, keep: int
         options = np.flatnonzero(fits[pair])
         chosen.append(int(options[np.lexsort((options, -potential[options]))][0]))
     return np.sort(np.array(chosen, dtype=np.int64))
+
+
+def twins(
+    fits: np.ndarray,
+    start: np.ndarray,
+    length: np.ndarray,
+    kind: np.ndarray,
+    room: np.ndarray,
+    kept: np.ndarray,
+) -> np.ndarray:
+    """For each kept slot, the slot of the same length and kind (language and mode) on dates
+    it does not overlap that most of its pairs fit too (ties: the earliest), where one fits:
+    a host opening two new groups a night (``max_groups_per_host`` above 1) may take a
+    second on other dates (``undominated`` keeps one slot of identical ones, the earliest).
+    Positions in the grid, none of them kept already."""
+    found: list[int] = []
+    end = start + length - 1
+    for slot in kept.tolist():
+        apart = (start > end[slot]) | (end < start[slot])
+        same = (length == length[slot]) & (kind == kind[slot]) & (room > 0) & apart
+        options = np.flatnonzero(same)
+        if not options.size:
+            continue
+        shared = (fits[:, options] & fits[:, [slot]]).sum(axis=0)
+        if shared.max() == 0:
+            continue
+        found.append(int(options[np.lexsort((options, -shared))[0]]))
+    return np.setdiff1d(np.array(found, dtype=np.int64), kept)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from engine.domain.contract import Policy
 from engine.night.occupancy import Occupancy
-from engine.night.slot_choice import Pin, best_slots, undominated
+from engine.night.slot_choice import Pin, best_slots, twins, undominated
 from scoring.candidates import pair_modes
 from scoring.encoding import EncodedCampaign
 
@@ -68,6 +68,7 @@ class _HostGrid:
     start_day: np.ndarray  # day numbers of the first and last day
     end_day: np.ndarray
     room: np.ndarray  # capacity less the most visitors accepted before on any of its days
+    always: np.ndarray  # kept whatever the most promising are (a second group's twin slot)
 
 
 def build_slots(
@@ -207,6 +208,12 @@ def _host_grid(
             (w, length, lang, physical, room, fits), grid(np.setdiff1d(first[unfit], starts))
         )
     kept = undominated(fits, length, physical, room)
+    always = np.zeros(len(kept), dtype=bool)
+    if policy.max_groups_per_host > 1:  # a second group on other dates: each slot's twin
+        kind = lang * 2 + physical.astype(np.int64)
+        second = twins(fits, w, length, kind, room, kept)
+        kept = np.concatenate([kept, second])
+        always = np.concatenate([always, np.ones(len(second), dtype=bool)])
     w, length, lang, physical, room = (a[kept] for a in (w, length, lang, physical, room))
     fits = fits[:, kept]
     new = np.ones(len(w), dtype=bool)
@@ -232,6 +239,7 @@ def _host_grid(
                 (j_start, j_length, j_lang, j_physical, j_room, j_fits & (j_room > 0)[None, :]),
             )
             new = np.concatenate([new, np.zeros(len(j_start), dtype=bool)])
+            always = np.concatenate([always, np.zeros(len(j_start), dtype=bool)])
             join_days = groups[["start_day", "end_day"]].to_numpy(np.int64)
     if not fits.size:
         return None
@@ -239,7 +247,7 @@ def _host_grid(
     end_day = calendar.day(country, w + length - 1)
     if join_days is not None:  # a join keeps its group's own dates, a holiday at either end
         start_day[~new], end_day[~new] = join_days[:, 0], join_days[:, 1]
-    return _HostGrid(w, length, lang, physical, new, fits, start_day, end_day, room)
+    return _HostGrid(w, length, lang, physical, new, fits, start_day, end_day, room, always)
 
 
 def _appended(
@@ -321,8 +329,8 @@ def _kept(
 ) -> np.ndarray:
     """Slot positions kept: the best new slots (see :func:`engine.night.slot_choice.best_slots`) and every usable
     join slot, in grid order."""
-    new = np.flatnonzero(usable & grid.new)
-    joins = np.flatnonzero(usable & ~grid.new)
+    new = np.flatnonzero(usable & grid.new & ~grid.always)
+    joins = np.flatnonzero(usable & (~grid.new | grid.always))  # joins and twins: kept
     best = new[best_slots(grid.fits[:, new], scores, room[new], keep)] if new.size else new
     return np.sort(np.concatenate([best, joins])).astype(np.int64)
 

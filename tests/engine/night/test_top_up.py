@@ -85,3 +85,19 @@ def test_the_top_up_never_goes_past_a_day_s_capacity_nor_the_new_groups(tmp_path
     result = run_night(campaign, NIGHT_OPTIONS)
     assert result.violations == [] and len(result.proposals) == 1
     assert not np.any(result.solve.selected[result.solve.pair_slot < 0])
+
+
+def test_a_second_new_group_on_other_dates_where_identical_slots_overlapped(tmp_path):
+    """The audit: a host of capacity 5, groups of at most 2 and two new groups a night, and
+    three visitors free the same months: 2 proposed ('capacity: H1's places went to V1,
+    V2'), since the slots kept for the host were all in one week. A second group's slot
+    on other dates is kept too (``engine.night.slot_choice.twins``)."""
+    profiles = [visitor(f"V{i}", country=c) for i, c in enumerate(("IT", "ES", "PT"))]
+    profiles += [host("H1", country="BE", capacity=5)]
+    policy = "max_groups_per_host = 2\nmax_group_size = 2\n"
+    result = run_night(make_campaign(tmp_path, profiles, policy=policy), NIGHT_OPTIONS)
+    assert result.violations == [] and len(result.proposals) == 3
+    sizes = result.proposals.groupby("group_id").size().sort_values().tolist()
+    assert sizes == [1, 2]
+    starts = sorted(set(result.proposals["start"]))
+    assert starts[1] - starts[0] >= pd.Timedelta(days=7)  # two weeks, never the same days
