@@ -147,6 +147,11 @@ Euros = Annotated[float, Field(ge=0, le=MAX_LUMP_SUM_EUR, allow_inf_nan=False)]
 BudgetEuros = Annotated[float, Field(ge=0, le=MAX_BUDGET_EUR, allow_inf_nan=False)]
 
 
+# the programme's stays: 3 working days to a month (DOMAIN.md); a profile's own shortest and
+# longest stays lie within, and the policy may narrow them (a pair's stay is then both's)
+STAY_DAYS = (3, 22)
+
+
 class Policy(BaseModel):
     """Rule parameters (``policy.toml``). Unknown keys are an error, not silently ignored;
     every number is finite and bounded, every date is a ``YYYY-MM-DD`` date."""
@@ -157,8 +162,12 @@ class Policy(BaseModel):
 
     min_sme_share: float = finite(ge=0.0, le=1.0, default=0.5)
     require_common_language: bool = True
-    min_days: int = Field(3, ge=3, le=22, description="shortest stay, working days")
-    max_days: int = Field(22, ge=3, le=22, description="longest stay, working days (a month)")
+    min_days: int = Field(
+        3, ge=STAY_DAYS[0], le=STAY_DAYS[1], description="shortest stay, working days"
+    )
+    max_days: int = Field(
+        22, ge=STAY_DAYS[0], le=STAY_DAYS[1], description="longest stay, working days (a month)"
+    )
     max_group_size: int | None = Field(
         None, ge=1, le=MAX_CAPACITY, description="caps every host capacity"
     )

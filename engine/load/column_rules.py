@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from engine.domain.contract import Policy
+from engine.domain.contract import STAY_DAYS, Policy
 from engine.domain.problems import Problem
 from engine.domain.reference import non_participant
 from engine.domain.spelling import Vocabulary
@@ -138,11 +138,14 @@ NOT_NEGATIVE = Rule(
 
 
 def days_in_range(policy: Policy) -> Rule:
-    low, high = policy.min_days, policy.max_days
+    """A profile's stay lies within the programme's (3..22 working days); a policy narrower
+    than that narrows the pairs' stays (eligibility takes the tighter of both), it refuses
+    no profile (the audit: policy 4..4 refused every profile of 3..5 days)."""
+    low, high = STAY_DAYS
     return Rule(
-        "days_in_policy_range",
+        "days_in_programme_range",
         lambda cells: ~true_where((parse_int(cells) < low) | (parse_int(cells) > high)),
-        constant_message(f"is outside the policy range {low}..{high} working days"),
+        constant_message(f"is outside the programme's {low}..{high} working days"),
     )
 
 

@@ -315,16 +315,20 @@ def test_campaign_invalid_lists_every_problem_one_per_line() -> None:
 # --- policy ------------------------------------------------------------------------------
 
 
-def test_policy_day_range_applies_to_profiles(tmp_path: Path) -> None:
+def test_the_programme_s_day_range_applies_to_profiles_a_policy_narrows_pairs(
+    tmp_path: Path,
+) -> None:
+    """A profile's stays lie within the programme's 3..22 working days; a policy narrower
+    than a profile's refuses no profile (the audit: policy 4..4 refused every 3..5 profile):
+    eligibility takes the tighter of both for each pair."""
     folder = copy_valid(tmp_path)
     (folder / "policy.toml").write_text("min_days = 4\nmax_days = 10\n")
-    assert positions(problems_of(folder)) == [
-        (P, 1, "min_days", "3"),
-        (P, 2, "max_days", "3"),
-        (P, 2, "min_days", "3"),
-        (P, 3, "min_days", "3"),
-        (P, 4, "max_days", "22"),
-    ]
+    assert load_campaign(folder).policy.min_days == 4
+    path = folder / "profiles.csv"
+    lines = path.read_text("utf-8").splitlines()
+    lines[1] = lines[1].replace(",3,5,", ",2,5,", 1)  # V1: shortest stay 2 days
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    assert positions(problems_of(folder)) == [(P, 1, "min_days", "2")]
 
 
 def test_policy_problems_are_all_reported_with_their_key(tmp_path: Path) -> None:
