@@ -70,7 +70,8 @@ def take_alternative(
     campaign's ``limits`` (:func:`engine.review.limits.exchange_limits`)."""
     visitor_id, host_id = pair
     profiles = campaign.profiles.set_index("profile_id", drop=False)
-    if visitor_id not in profiles.index or host_id not in profiles.index:
+    roles = profiles["role"].to_dict()
+    if roles.get(visitor_id) != "visitor" or roles.get(host_id) != "host":
         return Taken(
             pair, [f"{visitor_id} -> {host_id}: no such visitor or host profile"], kind="unknown"
         )
@@ -119,9 +120,8 @@ def take_alternative(
         if not new:
             return _record(folder, campaign, run, proposals, limits, row, reviewer, note,
                            decided_by, source, today)  # fmt: skip
-        tried = ", ".join(f"[{v.rule}] {v.message}" for v in new)
-        problems.append(f"as {row['group_id']} ({row['mode']}): {tried}")
-    # each reason once (dates tried on several weeks often break the same rule alike)
+        problems += [f"[{v.rule}] {v.message}" for v in new]
+    # each broken rule once (dates tried on several weeks often break the same rule alike)
     return Taken(
         pair, list(dict.fromkeys(problems)) or ["no dates suit both the visitor and the host"]
     )

@@ -279,6 +279,8 @@ def create_app(folder: Path) -> FastAPI:
             item = await json_body(request, ONE_TOO_LARGE)
             if not isinstance(item, dict):
                 raise TypeError("the body is not an object")
+            if not all(isinstance(item.get(k), str) and item[k] for k in ("visitor_id", "host_id")):
+                raise TypeError("visitor_id and host_id are texts")
         except (ValueError, TypeError):
             return JSONResponse({"detail": "send a JSON object {visitor_id, host_id, note?}"}, 422)
         outcome = _take(found, str(item.get("visitor_id", "")), str(item.get("host_id", "")),
@@ -339,6 +341,8 @@ def _answer(item: dict[str, Any], index: int) -> Answer:
         raise TypeError("each answer is an object")
     text = {key: str(item.get(key, "") or "") for key in
             ("visitor_id", "host_id", "decision", "side", "note", "decided_by")}  # fmt: skip
+    for key in ("decision", "side"):  # as a decision file's cells are read ("Hold")
+        text[key] = text[key].strip().lower()
     return Answer(**text, row=index)
 
 

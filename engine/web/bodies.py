@@ -42,7 +42,11 @@ async def json_body(request: Request, detail: str = TOO_LARGE) -> Any:
     """The request's JSON, read no further than ``MOST_BODY_BYTES`` (by its Content-Length
     when it says, else as it streams): ``TooLarge(detail)`` past them, ``ValueError`` for text
     that is not JSON."""
-    return json.loads(await read_body(request, MOST_BODY_BYTES, detail))
+    text = await read_body(request, MOST_BODY_BYTES, detail)
+    try:
+        return json.loads(text)
+    except RecursionError:  # nested deeper than the parser goes: no such list or object
+        raise ValueError("nested too deeply to be a list of answers or an answer") from None
 
 
 async def read_body(request: Request, most: int, detail: str) -> bytes:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from engine.domain.contract import Campaign
+from engine.domain.contract import Campaign, org_category
 from engine.domain.vocabulary import label
 from engine.load.campaign import load_campaign
 from engine.output.folders import RunFolder, latest_run
@@ -76,7 +77,43 @@ def tonight(cache: CampaignCache) -> Tonight | None:
         proposals = proposals.drop_duplicates(["visitor_id", "host_id"], keep="first")
     else:
         proposals = proposals.assign(proposed_by="")
+    proposals = pd.concat([proposals, _exchanges(cache.folder, campaign, proposals)])
     return Tonight(campaign, run, proposals.reset_index(drop=True))
+
+
+def _exchanges(folder: Path, campaign: Campaign, proposals: pd.DataFrame) -> pd.DataFrame:
+    """The decision log's exchanges (both sides accepted, not cancelled) that tonight's run no
+    longer proposes (locked by a later night): shown too, so that they may be cancelled."""
+    states = pair_states(read_log(log_path(folder)))
+    exchanges = states[states["status"] == "exchange"]
+    shown = set(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
+    fresh = np.array(
+        [
+            pair not in shown
+            for pair in zip(exchanges["visitor_id"], exchanges["host_id"], strict=True)
+        ],
+        dtype=bool,
+    )
+    exchanges = exchanges[fresh]
+    profiles = campaign.profiles.set_index("profile_id")
+    known = exchanges["visitor_id"].isin(profiles.index) & exchanges["host_id"].isin(profiles.index)
+    exchanges = exchanges[known]
+    visitors, hosts = profiles.loc[exchanges["visitor_id"]], profiles.loc[exchanges["host_id"]]
+    return pd.DataFrame(
+        {
+            "visitor_id": exchanges["visitor_id"].to_numpy(),
+            "host_id": exchanges["host_id"].to_numpy(),
+            "start": exchanges["start_day"].to_numpy(),
+            "end": exchanges["end_day"].to_numpy(),
+            "mode": exchanges["mode"].to_numpy(),
+            "score": exchanges["score"].to_numpy(),
+            "category": [org_category(t) for t in visitors["org_type"]],
+            "visitor_partnership": visitors["partnership"].to_numpy(),
+            "host_partnership": hosts["partnership"].to_numpy(),
+            "reasons": "an exchange: both sides accepted it (the run of its night proposed it)",
+            "proposed_by": "",
+        }
+    )
 
 
 def in_scope(proposals: pd.DataFrame, reviewer: Reviewer) -> pd.DataFrame:

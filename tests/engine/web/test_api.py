@@ -368,3 +368,51 @@ def test_a_rejected_or_cancelled_pair_offers_no_answer_buttons(review):
         article = _article(page, **pair)
         assert f"{status}: never proposed again" in article
         assert not any(f'value="{d}"' in article for d in ("accepted", "rejected", "hold"))
+
+
+def test_an_exchange_locked_by_a_later_night_is_still_shown_and_may_be_cancelled(review):
+    """The audit: after the next night an exchange was no longer among tonight's proposals,
+    so neither the page nor the API showed it, and it could not be cancelled there."""
+    from tests.engine.web.conftest import NIGHTS, nightly
+
+    pair = review.a_to_b().iloc[0]
+    row = {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"]}
+    office = client(review, review.token_office)
+    assert office.post("/api/decisions", json=[{**row, "decision": "accepted"}]).status_code == 200
+    nightly(review.folder, NIGHTS[1])
+    listed = client(review, review.token_a).get("/api/proposals").json()["proposals"]
+    mine = [p for p in listed if (p["visitor_id"], p["host_id"]) == tuple(row.values())]
+    assert len(mine) == 1 and mine[0]["status"] == "exchange"
+    app = TestClient(create_app(review.folder))
+    sign_in(app, review.token_a)
+    assert 'value="cancelled"' in _article(app.get("/").text, **row)
+    cancelled = client(review, review.token_a).post(
+        "/api/decisions", json=[{**row, "decision": "cancelled"}]
+    )
+    assert cancelled.json()["results"][0]["status"] == "recorded", cancelled.json()
+
+
+def test_the_api_reads_words_as_decide_does_and_a_deep_body_is_a_422(review):
+    """The audit: 'Hold' was refused by the API ('is not a decision') and recorded by decide;
+    a body nested 2,000 deep crashed the API (500, RecursionError)."""
+    pair = review.a_only().iloc[0]
+    row = {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": " Hold"}
+    held = client(review, review.token_a).post("/api/decisions", json=[row])
+    assert held.status_code == 200 and held.json()["results"][0]["status"] == "recorded"
+    deep = "[" * 2000 + "]" * 2000
+    headers = {"Content-Type": "application/json"}
+    for path in ("/api/decisions", "/api/alternatives"):
+        refused = client(review, review.token_a).post(path, content=deep, headers=headers)
+        assert refused.status_code == 422, (path, refused.status_code)
+
+
+def test_an_alternative_of_swapped_or_missing_ids_is_a_404_or_a_422(review):
+    """The audit: swapped ids (a host as the visitor) got 409 with role rules, a missing
+    host_id or a number as an id 404 'no such profile'."""
+    office = client(review, review.token_office)
+    pair = review.proposals.iloc[0]
+    swapped = {"visitor_id": pair["host_id"], "host_id": pair["visitor_id"]}
+    answer = office.post("/api/alternatives", json=swapped)
+    assert answer.status_code == 404 and "no such visitor or host" in answer.json()["message"]
+    for body in ({"visitor_id": pair["visitor_id"]}, {"visitor_id": 7, "host_id": 8}):
+        assert office.post("/api/alternatives", json=body).status_code == 422
