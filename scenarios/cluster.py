@@ -67,6 +67,10 @@ def run_on_dask(
                 client.cancel(left)
 
 
+class SchedulerUnreachable(ValueError):
+    """The scheduler a sweep was given does not answer: said, exit 2 (not a bug)."""
+
+
 @contextmanager
 def dask_client(
     scheduler: str | None, workers: int | None, log_level: int = logging.WARNING
@@ -76,7 +80,13 @@ def dask_client(
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler, timeout="30s") as client:
+        try:
+            connected = Client(scheduler, timeout="30s")
+        except OSError as refused:  # nobody there, or not a Dask scheduler
+            raise SchedulerUnreachable(
+                f"--scheduler {scheduler}: no Dask scheduler answered within 30 s ({refused})"
+            ) from None
+        with connected as client:
             yield client
         return
     cluster = LocalCluster(

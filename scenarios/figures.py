@@ -142,7 +142,8 @@ def summary_of(
     quotas = kpis[kpis["target"] > 0]
     attainment = (quotas["achieved_end"] / quotas["target"]).clip(upper=1.0)
     all_met = nights.loc[nights["kpis_met"] == nights["kpis"], "night"]
-    met_at_start = bool(len(quotas)) and bool((quotas["met_night"] == 0).all())
+    # a KPI never met has no met night (<NA>): not met at the start (.all() skips <NA>)
+    met_at_start = bool(len(quotas)) and bool((quotas["met_night"].fillna(-1) == 0).all())
     return {
         "scenario": scenario.name,
         "digest": scenario.digest(),

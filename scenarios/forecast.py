@@ -215,6 +215,8 @@ def _partner_nights(runs: Sequence[SeedRun], nights: int) -> pd.DataFrame:
                 "spent": grouped["lump_sum_eur"].sum(),
             }
         ).reindex(grid, fill_value=0)
+        # numbers whatever was accepted (a run accepting nothing had object columns)
+        per_night = per_night.astype({"sme": "int64", "all": "int64", "spent": "float64"})
         cumulative = per_night.groupby(level="partnership").cumsum()
         share = (cumulative["sme"] / cumulative["all"].where(cumulative["all"] > 0)).astype(float)
         frames.append(

@@ -139,6 +139,7 @@ def exit_code(error: BaseException) -> int:
     from engine.review.checked_night import NO_ASSIGNMENT, NightRefused
     from engine.review.log import DecisionsInvalid
     from engine.review.log_file import LogBusy, LogDamaged
+    from scenarios.cluster import SchedulerUnreachable
     from scenarios.compare import NotComparable
     from scenarios.simulate import SimulationFailed
     from scenarios.spec import ScenarioInvalid
@@ -161,7 +162,8 @@ def exit_code(error: BaseException) -> int:
         | NotComparable
         | BadOption
         | BadPace
-        | PartlyRefused,
+        | PartlyRefused
+        | SchedulerUnreachable,
     ):
         return exitcodes.BAD_INPUT
     if isinstance(error, OSError) and error.errno in FILE_SYSTEM_REFUSALS:

@@ -173,6 +173,13 @@ def sweep(
         lambda: out_folder("--out", out),
         lambda: resumable_folder("--out", out),
     )
+    sweep_like = (out / "sweep.json").is_file() or (out / "results").is_dir()
+    if out.is_dir() and any(out.iterdir()) and not sweep_like:
+        # a sweep resumes in its own folder (an interrupted one has its results only); any
+        # other folder (a simulation's, say) is kept as it is
+        from engine.output.store import OutputExists
+
+        raise OutputExists(f"{out} exists and is not a sweep's folder; choose another --out")
     seed_list = _seed_list(seeds, first_seed)
     progress(f"checking {len(scenarios)} scenario files")
     checked = check_files(scenarios, seed_list[0])  # every problem of every file at once

@@ -136,6 +136,19 @@ def test_sweep_into_a_file_exits_2_before_any_run(tmp_path):
     assert out.read_text() == "kept\n"
 
 
+def test_sweep_into_another_command_s_folder_exits_5_and_keeps_it(tmp_path):
+    """The audit: ``sweep --out`` a simulation's folder overwrote its kpis.csv and report,
+    exit 0. A sweep resumes in its own folder only."""
+    paths = scenarios(tmp_path / "in")
+    out = tmp_path / "simulation"
+    out.mkdir()
+    (out / "summary.json").write_text("{}")
+    result = runner.invoke(app, ["sweep", *map(str, paths), "--serial", "--out", str(out)])
+    assert result.exit_code == exitcodes.OUTPUT_EXISTS, result.output
+    assert "is not a sweep's folder" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+
+
 @pytest.mark.slow
 def test_sweep_on_an_existing_scheduler(tmp_path):
     from distributed import LocalCluster
@@ -198,3 +211,38 @@ def test_a_sweep_on_a_cluster_started_by_hand_gives_the_serial_results(tmp_path)
     assert result_files(tmp_path / "remote") == files
     manifest = json.loads((tmp_path / "remote" / "sweep.json").read_text())
     assert manifest["executor"] == f"dask scheduler {address}"
+
+
+def test_a_scenario_accepting_nothing_sweeps_and_never_meets_every_target(tmp_path):
+    """The audit: a scenario removing every host (no proposal, no exchange) crashed the sweep
+    (exit 1, NotImplementedError in the forecast's cumulative sums, half its tables written)
+    and its simulation said 'every KPI target met by night 0' with 6 of 50 met."""
+    extra = "[[changes]]\naction = 'remove'\nrole = 'host'\nwhere = {}\nshare = 1.0\n"
+    path = tmp_path / "nohosts.toml"
+    path.write_text(TINY.format(name="nohosts", extra=extra), encoding="utf-8")
+    out = tmp_path / "sweep"
+    result = runner.invoke(app, ["sweep", str(path), "--seeds", "1", "--serial", "--out", str(out)])
+    assert result.exit_code == exitcodes.OK, result.output
+    assert (out / "report.html").is_file()
+    written = next((out / "results").glob("nohosts-*/seed-0/summary.json")).read_text()
+    summary = json.loads(written)["summary"]
+    assert summary["accepted"] == 0 and summary["kpis_met"] < summary["kpis"]
+    assert summary["nights_to_target"] is None
+
+
+def test_an_unreachable_scheduler_is_said_and_exits_2(tmp_path, monkeypatch):
+    """The audit: --scheduler naming nobody was 'internal error (a bug, please report it):
+    OSError: Timed out...', exit 1. (Dask's own 30 s wait is stood in for here.)"""
+    import distributed
+
+    def nobody(*_args, **_kwargs):
+        raise OSError("Timed out trying to connect to tcp://127.0.0.1:1 after 30 s")
+
+    monkeypatch.setattr(distributed, "Client", nobody)
+    paths = scenarios(tmp_path / "in")
+    out = tmp_path / "sweep"
+    result = runner.invoke(
+        app, ["sweep", *map(str, paths), "--scheduler", "tcp://127.0.0.1:1", "--out", str(out)]
+    )
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert "no Dask scheduler answered" in result.output and "internal error" not in result.output
