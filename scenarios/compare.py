@@ -94,10 +94,27 @@ def compare_sweeps(a: Path, b: Path) -> Comparison:
     left, right = left[left["status"] == "ok"], right[right["status"] == "ok"]
     names = sorted(set(left["scenario"]) & set(right["scenario"]))
     headline_frames, kpi_frames, pair_frames, forecasts = [], [], [], []
+    notes: list[str] = []
     for name in names:
+        # paired by seed: the seeds both sweeps hold (the audit: seeds only one had moved the
+        # means, with byte-identical common seeds)
+        held = [
+            set(runs.loc[runs["scenario"] == name, "seed"].astype(int)) for runs in (left, right)
+        ]
+        common = held[0] & held[1]
+        if held[0] != held[1]:
+            alone = sorted((held[0] | held[1]) - common)
+            notes.append(
+                f"{name}: seed{'s' if len(alone) > 1 else ''} {', '.join(map(str, alone))} "
+                "in one sweep only, left out"
+                if common
+                else f"{name}: no seed in both sweeps, not compared"
+            )
+        if not common:
+            continue
         sides = []
         for root, runs in ((Path(a), left), (Path(b), right)):
-            rows = runs[runs["scenario"] == name]
+            rows = runs[(runs["scenario"] == name) & runs["seed"].astype(int).isin(common)]
             folders = {
                 int(seed): root / "results" / f"{name}-{digest}" / f"seed-{seed}"
                 for seed, digest in zip(rows["seed"], rows["digest"], strict=True)
@@ -118,7 +135,7 @@ def compare_sweeps(a: Path, b: Path) -> Comparison:
                 _pair_changes(proposals[0], proposals[1]).assign(scenario=name, seed=seed)
             )
     only = sorted(set(left["scenario"]) ^ set(right["scenario"]))
-    notes = [f"scenarios in only one sweep: {', '.join(only)}"] if only else []
+    notes = ([f"scenarios in only one sweep: {', '.join(only)}"] if only else []) + notes
     return Comparison(
         "sweep",
         pd.concat(headline_frames, ignore_index=True)
