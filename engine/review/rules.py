@@ -171,7 +171,8 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
         outcome.status = FORBIDDEN
         return problem(
             "side", request.side or None,
-            f"{reviewer.actor} does not answer for the {' and '.join(asked) or 'either'} side "
+            f"{reviewer.actor} does not answer for "
+            f"{'the ' + ' and '.join(asked) + ' side' if asked else 'either side'} "
             f"of {pair[0]} -> {pair[1]} (visitor's partnership {proposal.visitor_partnership}, "
             f"host's {proposal.host_partnership})",
         )  # fmt: skip

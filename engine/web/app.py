@@ -152,8 +152,11 @@ def create_app(folder: Path) -> FastAPI:
     async def signout(request: Request) -> Response:
         found, _ = grant(request)
         form = await form_fields(request)
-        if found is None or not same(found.csrf, str(form.get("csrf", ""))):
+        if found is None:
             return unauthorised(request)
+        if not same(found.csrf, str(form.get("csrf", ""))):  # signed in, another site's form
+            audit(folder, found, "refused: bad form token", "/signout")
+            return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
         audit(folder, found, "signed out", "")
         response = RedirectResponse("/signin", status_code=303)
         response.delete_cookie(COOKIE)

@@ -416,3 +416,16 @@ def test_an_alternative_of_swapped_or_missing_ids_is_a_404_or_a_422(review):
     assert answer.status_code == 404 and "no such visitor or host" in answer.json()["message"]
     for body in ({"visitor_id": pair["visitor_id"]}, {"visitor_id": 7, "host_id": 8}):
         assert office.post("/api/alternatives", json=body).status_code == 422
+
+
+def test_the_free_column_and_a_stray_sign_out_read_in_words(review):
+    """The audit: the alternatives' 'free' read Python's True/False; a signed-in sign-out
+    without its form token answered 401 with the sign-in page, not the form's 403."""
+    app = TestClient(create_app(review.folder))
+    sign_in(app, review.token_a)
+    table = app.get("/").text.split('<section class="alternatives">')[1].split("</section>")[0]
+    assert "<td>True</td>" not in table and "<td>False</td>" not in table
+    assert "<td>yes</td>" in table or "<td>no</td>" in table
+    stray = app.post("/signout", data={}, follow_redirects=False)
+    assert stray.status_code == 403
+    assert app.get("/").status_code == 200  # still signed in
