@@ -284,7 +284,7 @@ def profile_rules(
     for name in ("available_from", "available_to"):
         rules[name] += [DATE, plausible_date(policy)]
     for name in ("min_days", "max_days"):
-        rules[name] += [INTEGER, days_in_range(policy)]
+        rules[name] += [INTEGER, days_in_range()]
     rules["capacity"] += [INTEGER, AT_LEAST_ONE, at_most(MAX_CAPACITY)]
     rules["validated"].append(BOOLEAN)
     return rules

@@ -90,9 +90,10 @@ def create_app(folder: Path) -> FastAPI:
         return PlainTextResponse(str(error), status_code=503)
 
     @app.exception_handler(TooLarge)
-    async def too_large(_request: Request, error: TooLarge) -> Response:
+    async def too_large(request: Request, error: TooLarge) -> Response:
         """A request past what it may carry: 413 saying the limits, read no further, nothing
-        recorded."""
+        recorded; audited as a refusal."""
+        audit(folder, grant(request)[0], "refused: too large", request.url.path)
         return JSONResponse({"detail": error.detail}, 413)
 
     def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -213,6 +214,7 @@ def create_app(folder: Path) -> FastAPI:
             return unauthorised(request)
         form = await form_fields(request)
         if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
+            audit(folder, found, "refused: bad form token", "/take")
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
         outcome = _take(found, str(form.get("visitor_id", "")), str(form.get("host_id", "")),
                         str(form.get("note", "")), "web")  # fmt: skip
@@ -239,6 +241,7 @@ def create_app(folder: Path) -> FastAPI:
         if found is None:
             return unauthorised(request)
         if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
+            audit(folder, found, "refused: bad form token", request.url.path)
             return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
         try:
             body = await json_body(request)
@@ -277,6 +280,7 @@ def create_app(folder: Path) -> FastAPI:
         if found is None:
             return unauthorised(request)
         if not bearer and not same(found.csrf, request.headers.get("x-csrf-token")):
+            audit(folder, found, "refused: bad form token", request.url.path)
             return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
         try:
             item = await json_body(request, ONE_TOO_LARGE)

@@ -429,3 +429,19 @@ def test_the_free_column_and_a_stray_sign_out_read_in_words(review):
     stray = app.post("/signout", data={}, follow_redirects=False)
     assert stray.status_code == 403
     assert app.get("/").status_code == 200  # still signed in
+
+
+def test_refusals_of_a_form_token_or_a_size_are_in_the_audit_trail(review, monkeypatch):
+    """The audit: an API call without its X-CSRF-Token (403) and any 413 left no row in the
+    audit trail, which records 'each sign-in, answer, refusal and revocation'."""
+    app = TestClient(create_app(review.folder))
+    sign_in(app, review.token_a)
+    visitor, host = sorted(review.mine(review.a))[0]
+    one = {"visitor_id": visitor, "host_id": host, "decision": "accepted"}
+    assert app.post("/api/decisions", json=[one]).status_code == 403  # no X-CSRF-Token
+    monkeypatch.setattr(bodies, "MOST_BODY_BYTES", 200)
+    api = client(review, review.token_a)
+    assert api.post("/api/decisions", json=[{**one, "note": "x" * 300}]).status_code == 413
+    actions = [(action, detail) for _, _, _, action, detail in read_audit(review.folder)]
+    assert ("refused: bad form token", "/api/decisions") in actions
+    assert ("refused: too large", "/api/decisions") in actions
