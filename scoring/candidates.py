@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 from scoring.eligibility import EligibilityContext, eligibility
 from scoring.encoding import EncodedCampaign, SideArrays
 from scoring.features import FeatureInputs, compute_features
+from scoring.options import as_options
 from scoring.pairs import block_view
 from scoring.tables import PairTables, SideTables
 from scoring.text import TextSimilarity
@@ -353,15 +354,10 @@ def physical_in_sets(
     flexible = org_wide & virtual
     if not flexible.any():
         return candidates
-    rows = np.arange(len(candidates))
-    options = pd.concat(
-        [
-            candidates.assign(virtual=virtual & ~org_wide, _row=rows, _option=0),
-            candidates[flexible].assign(physical=False, _row=rows[flexible], _option=1),
-        ]
+    everyone = np.ones(len(candidates), dtype=bool)
+    return as_options(
+        candidates, [(everyone, {"virtual": virtual & ~org_wide}), (flexible, {"physical": False})]
     )
-    ordered = options.sort_values(["_row", "_option"], kind="stable")
-    return ordered.drop(columns=["_row", "_option"]).reset_index(drop=True)
 
 
 def physical_profiles(org: np.ndarray, visitor: np.ndarray, physical: np.ndarray) -> np.ndarray:

@@ -19,7 +19,9 @@ from engine.domain.calendar import day_date
 from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
 from engine.domain.lumpsums import FULL_RATE_DAYS, lump_sum_table, lump_sums
 from engine.night.slots import Slots
+from scoring.candidates import pair_modes
 from scoring.encoding import EncodedCampaign
+from scoring.options import as_options
 from solvers.problem import SCORE_SCALE, AssignmentProblem, Cap
 
 CENTS_PER_EUR = 100
@@ -89,7 +91,7 @@ def budget_options(
     paying = np.array([codes[p] for p in budgets if p in codes], dtype=np.int64)
     visitor = candidates["visitor"].to_numpy(np.int64)
     host = candidates["host"].to_numpy(np.int64)
-    physical, virtual = candidates["physical"].to_numpy(bool), _virtual(candidates)
+    physical, virtual = pair_modes(candidates)
     longest = np.minimum(
         np.minimum(encoded.visitors.max_days[visitor], encoded.hosts.max_days[host]),
         campaign.policy.max_days,
@@ -101,24 +103,18 @@ def budget_options(
     split = budgeted & (short.astype(int) + full.astype(int) + virtual.astype(int) > 1)
     if not split.any():
         return candidates
-    rows = np.arange(len(candidates))
-    base = candidates.assign(virtual=virtual, stay_cap=0, _row=rows, _option=0)
-    parts = [
-        base[~split],
-        base[split & virtual].assign(physical=False, _option=1),
-        base[split & short].assign(virtual=False, stay_cap=FULL_RATE_DAYS - 1, _option=2),
-        base[split & full].assign(
-            virtual=False, stay_days=np.maximum(shortest[split & full], FULL_RATE_DAYS), _option=3
-        ),
-    ]
-    ordered = pd.concat(parts).sort_values(["_row", "_option"], kind="stable")
-    return ordered.drop(columns=["_row", "_option"]).reset_index(drop=True)
-
-
-def _virtual(candidates: pd.DataFrame) -> np.ndarray:
-    if "virtual" in candidates:
-        return candidates["virtual"].to_numpy(bool)
-    return ~candidates["physical"].to_numpy(bool)
+    return as_options(
+        candidates.assign(virtual=virtual, stay_cap=0),
+        [
+            (~split, {}),
+            (split & virtual, {"physical": False}),
+            (split & short, {"virtual": False, "stay_cap": FULL_RATE_DAYS - 1}),
+            (
+                split & full,
+                {"virtual": False, "stay_days": np.maximum(shortest, FULL_RATE_DAYS)},
+            ),
+        ],
+    )
 
 
 def _budget_caps(
