@@ -19,7 +19,7 @@ from engine.output.svg import PALETTE, Mark, Series, line_chart
 from engine.output.words import diagnosis_in_words
 from scenarios.forecast import Forecast, beyond_spread
 
-CATEGORY_ORDER = ("total", "sme", "cluster", "technology_centre", "scaling_up")
+CATEGORY_ORDER = ("total", "sme", "cluster", "technology_centre", "scaling_up", "public")
 Pair = tuple[int, int]  # (reference column, compared column)
 
 

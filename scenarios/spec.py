@@ -59,7 +59,7 @@ class Filter(_Strict):
     country: StrList = ()
     partnership: StrList = ()
     org_type: StrList = ()
-    category: StrList = ()  # KPI category: sme, cluster, technology_centre, scaling_up
+    category: StrList = ()  # KPI category: sme, cluster, technology_centre, scaling_up, public
     mode: StrList = ()
     sector: StrList = ()  # any of the profile's NACE divisions
     language: StrList = ()  # any of the profile's languages
@@ -178,7 +178,7 @@ class SetQuota(_Strict):
 
     action: Literal["set_quota"]
     partnership: str
-    category: Literal["sme", "cluster", "technology_centre", "scaling_up", "total"]
+    category: Literal["sme", "cluster", "technology_centre", "scaling_up", "public", "total"]
     target: int = Field(ge=0)
 
 

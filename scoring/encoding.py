@@ -52,7 +52,7 @@ class SideArrays:
     org_type: np.ndarray  # int8 index into ORG_TYPES
     org_type_bit: np.ndarray  # (n, 1) uint64, the profile's own org type as a mask
     is_sme: np.ndarray  # bool
-    category: np.ndarray  # object: sme / cluster / technology_centre / scaling_up
+    category: np.ndarray  # object: sme / cluster / technology_centre / scaling_up / public
     country: np.ndarray  # int16 index into the country vocabulary
     country_bit: np.ndarray  # (n, w) uint64, the profile's own country as a mask
     partnership: np.ndarray  # int16 codes shared across sides

@@ -1,6 +1,7 @@
 """The exchanges accepted before tonight, as the checker sees them: the history's accepted
-and completed rows and the decision log's locked exchanges, one per pair (the log's dates
-win), with their dates and mode. Read independently of the engine's carry-over code."""
+and completed rows (less those a cancelled row of the same pair and mode undoes) and the
+decision log's locked exchanges, one per pair and mode (the log's dates win), with their
+dates and mode. Read independently of the engine's carry-over code."""
 
 from __future__ import annotations
 
@@ -38,16 +39,17 @@ class Accepted:
 
 
 def accepted_exchanges(campaign: Campaign, locked: pd.DataFrame | None) -> list[Accepted]:
-    """One entry per accepted pair: the log's locked exchanges first, then history rows."""
-    found: dict[tuple[str, str], Accepted] = {}
+    """One entry per accepted exchange, a pair and its mode (a virtual exchange and a later
+    physical one of a pair are two): the log's locked exchanges first, then history rows."""
+    found: dict[tuple[str, str, str], Accepted] = {}
     for row, is_locked in _rows(campaign, locked):
-        key = (str(row["visitor_id"]), str(row["host_id"]))
+        key = (str(row["visitor_id"]), str(row["host_id"]), str(row.get("mode", "physical")))
         if key in found:
             continue
         found[key] = Accepted(
             visitor_id=key[0],
             host_id=key[1],
-            mode=str(row.get("mode", "physical")),
+            mode=key[2],
             start=day_of(row.get("start")),
             end=day_of(row.get("end")),
             decided_on=day_of(row.get("decided_on")),
@@ -62,5 +64,11 @@ def _rows(campaign: Campaign, locked: pd.DataFrame | None) -> list[tuple[dict[An
         rows += [(row, True) for row in locked.to_dict("records")]
     history = campaign.history
     positive = history[history["outcome"].isin(POSITIVE_OUTCOMES)]
-    rows += [(row, False) for row in positive.to_dict("records")]
+    undone = history[history["outcome"] == "cancelled"]
+    cancelled = set(zip(undone["visitor_id"], undone["host_id"], undone["mode"], strict=True))
+    rows += [
+        (row, False)
+        for row in positive.to_dict("records")
+        if (row["visitor_id"], row["host_id"], row["mode"]) not in cancelled
+    ]
     return rows

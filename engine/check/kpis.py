@@ -19,9 +19,9 @@ def kpi_table(campaign: Campaign, proposals: pd.DataFrame) -> pd.DataFrame:
     """Quota progress per (partnership, category): target, achieved, proposed, shortfall.
 
     An exchange counts for the visitor's partnership, in the visitor's category and in
-    ``total``. ``achieved`` counts the distinct exchanges (pairs) accepted or completed in the
-    history, but not those cancelled (an accepted and a completed row of one pair are one
-    exchange). Rows: every
+    ``total``. ``achieved`` counts the distinct exchanges (a pair and its mode) accepted or
+    completed in the history, but not those cancelled (an accepted and a completed row of one
+    exchange are one; a pair's virtual exchange and its later physical one are two). Rows: every
     quota, plus every (partnership, category) with an exchange but no quota (target 0).
     Visitors missing from the profiles cannot be attributed and are skipped.
     """
@@ -32,13 +32,15 @@ def kpi_table(campaign: Campaign, proposals: pd.DataFrame) -> pd.DataFrame:
     history = campaign.history
     positive = history[history["outcome"].isin(POSITIVE_OUTCOMES)]
     undone = history[history["outcome"] == "cancelled"]
-    cancelled = set(zip(undone["visitor_id"], undone["host_id"], strict=True))
+    cancelled = set(zip(undone["visitor_id"], undone["host_id"], undone["mode"], strict=True))
     exchanges = {
-        pair
-        for pair in zip(positive["visitor_id"], positive["host_id"], strict=True)
-        if pair not in cancelled
+        exchange
+        for exchange in zip(
+            positive["visitor_id"], positive["host_id"], positive["mode"], strict=True
+        )
+        if exchange not in cancelled
     }
-    achieved = _count_categories([visitor for visitor, _ in sorted(exchanges)], category_of)
+    achieved = _count_categories([visitor for visitor, _, _ in sorted(exchanges)], category_of)
     proposed = _count_categories(proposals["visitor_id"], category_of)
     targets = {
         (str(quota["partnership"]), str(quota["category"])): int(quota["target"])

@@ -104,7 +104,11 @@ def check_locked_visitors(pairs: list[ProposalRow], accepted: list[Accepted]) ->
     """A visitor with an exchange accepted by reviewers gets no new proposal, except a
     physical one after a virtual exchange (a virtual exchange does not prevent a physical
     one)."""
-    locked = {exchange.visitor_id: exchange for exchange in accepted if exchange.locked}
+    locked: dict[str, Accepted] = {}
+    for exchange in accepted:  # a physical exchange holds the visitor more than a virtual one
+        held = locked.get(exchange.visitor_id)
+        if exchange.locked and (held is None or held.mode != "physical"):
+            locked[exchange.visitor_id] = exchange
     found: list[Violation] = []
     for row in pairs:
         exchange = locked.get(row.visitor_id)
@@ -192,7 +196,7 @@ def check_sme_share(
 ) -> list[Violation]:
     """At least ``min_sme_share`` of the programme generation's exchanges and tonight's
     proposals go to SMEs (exact fractions): the exchanges accepted before (``accepted``: the
-    history's of the generation and the log's, one per pair) count beside the proposals,
+    history's of the generation and the log's, one per pair and mode) count beside the proposals,
     unless they fall short of the share already, when the proposals hold it on their own.
     ``is_sme``: every visitor profile's SME status (a past visitor need not be proposed)."""
     share = Fraction(str(policy.min_sme_share))  # the decimal the user wrote: 0.7 is 7/10

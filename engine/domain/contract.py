@@ -49,18 +49,25 @@ EXCHANGE_TYPES = (
 )
 
 # KPI categories of a partnership. An exchange counts for the *visitor's* partnership, in
-# the visitor's category ("total" counts every exchange of the partnership).
-QUOTA_CATEGORIES = ("sme", "cluster", "technology_centre", "scaling_up", "total")
+# the visitor's category ("total" counts every exchange of the partnership). Public
+# authorities and innovation agencies are not scaling-up support organisations (seed 004 names
+# them apart, seed 001 lists what the scaling-up ones are): they are "public", counted in the
+# total and in a "public" target where a partnership sets one.
+QUOTA_CATEGORIES = ("sme", "cluster", "technology_centre", "scaling_up", "public", "total")
+PUBLIC_ORG_TYPES = ("public_authority", "innovation_agency")
 
 
 def org_category(org_type: str) -> str:
-    """The KPI category of an organisation type (every other support organisation is scaling_up)."""
+    """The KPI category of an organisation type (every other support organisation is
+    scaling_up: research institutes, fab labs, hubs, incubators, accelerators, ...)."""
     if org_type == "sme":
         return "sme"
     if org_type == "cluster_organisation":
         return "cluster"
     if org_type == "technology_centre":
         return "technology_centre"
+    if org_type in PUBLIC_ORG_TYPES:
+        return "public"
     return "scaling_up"
 
 

@@ -128,6 +128,7 @@ CATEGORY_LABELS = {
     "cluster": "Cluster organisation",
     "technology_centre": "Technology centre",
     "scaling_up": "Scaling-up support organisation",
+    "public": "Public authority or innovation agency",
     "total": "All exchanges",
 }
 CATEGORY_SPELLINGS: dict[str, tuple[str, ...]] = {  # seed 000: "25 for SMEs, 5 for clusters managers"
@@ -136,6 +137,9 @@ CATEGORY_SPELLINGS: dict[str, tuple[str, ...]] = {  # seed 000: "25 for SMEs, 5 
     "technology_centre": ("tech centre",),
     "scaling_up": ("scaling up", "scale-up support organisation", "scaling-up organisation",
                    "other support organisation"),
+    "public": ("public authority", "public authorities", "innovation agency",
+               "innovation agencies", "public organisation", "public organisations",
+               "public authorities and innovation agencies"),
     "total": ("total", "exchange", "all"),
 }  # fmt: skip
 

@@ -43,28 +43,32 @@ def case_problems(raw: pd.DataFrame, file: str, column: str, what: str) -> list[
 
 
 def contradictory_history(raw: pd.DataFrame, file: str) -> list[Problem]:
-    """Rows that contradict an earlier row of the same pair: a pair is an exchange (accepted,
-    completed) or refused (rejected, cancelled), never both."""
+    """Rows that contradict an earlier row of the same exchange, a pair and its mode: it is
+    accepted or completed, or refused (rejected, cancelled), never both. A pair's virtual
+    exchange and its physical one are two exchanges (seed 000: a virtual exchange does not
+    prevent a physical one), each with its own outcome."""
     if not {"visitor_id", "host_id", "outcome"} <= set(raw.columns):
         return []
     positive = set(POSITIVE_OUTCOMES)
     negative = set(BLOCKING_OUTCOMES)
-    first: dict[tuple[str, str], tuple[int, str]] = {}
+    modes = raw["mode"] if "mode" in raw.columns else pd.Series("", index=raw.index)
+    first: dict[tuple[str, str, str], tuple[int, str]] = {}
     problems = []
-    for index, (visitor, host, outcome) in enumerate(
-        zip(raw["visitor_id"], raw["host_id"], raw["outcome"], strict=True)
+    for index, (visitor, host, outcome, mode) in enumerate(
+        zip(raw["visitor_id"], raw["host_id"], raw["outcome"], modes, strict=True)
     ):
         if outcome not in positive | negative or "" in (visitor, host):
             continue  # an unknown outcome or empty id is reported with its cell
-        pair = (str(visitor), str(host))
-        if pair not in first:
-            first[pair] = (index + 1, outcome)
+        exchange = (str(visitor), str(host), str(mode).strip().casefold())
+        if exchange not in first:
+            first[exchange] = (index + 1, outcome)
             continue
-        row, earlier = first[pair]
+        row, earlier = first[exchange]
         if (outcome in positive) != (earlier in positive):
+            what = f" ({exchange[2]})" if exchange[2] else ""
             message = (
-                f"contradicts row {row} ({earlier}) for the pair {pair[0]} -> {pair[1]}: a pair "
-                "is an exchange (accepted, completed) or refused (rejected, cancelled), not both; "
+                f"contradicts row {row} ({earlier}) for the pair {visitor} -> {host}{what}: an "
+                "exchange is accepted or completed, or refused (rejected, cancelled), not both; "
                 "keep the row that holds"
             )
             problems.append(Problem(file, index + 1, "outcome", str(outcome), message))

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from engine.domain.calendar import day_number
-from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
+from engine.domain.contract import Campaign
+from engine.night.quotas import standing_exchanges
 from scoring.eligibility import in_generation
 from scoring.encoding import EncodedCampaign
 from solvers.problem import SCORE_SCALE, AssignmentProblem
@@ -65,15 +66,15 @@ class Carryover:
 def past_exchanges(campaign: Campaign, carry: Carryover | None) -> tuple[int, int]:
     """(SMEs, exchanges) among the exchanges accepted before tonight in the programme
     generation: the history's accepted and completed rows of the generation and the log's
-    locked exchanges, one per pair."""
-    history = campaign.history
-    past = in_generation(history[history["outcome"].isin(POSITIVE_OUTCOMES)], campaign.policy)
-    pairs = set(zip(past["visitor_id"], past["host_id"], strict=True))
+    locked exchanges, one per pair and mode (:func:`engine.night.quotas.standing_exchanges`)."""
+    past = in_generation(standing_exchanges(campaign.history), campaign.policy)
+    exchanges = set(zip(past["visitor_id"], past["host_id"], past["mode"], strict=True))
     if carry is not None:
-        pairs |= set(zip(carry.locked["visitor_id"], carry.locked["host_id"], strict=True))
+        locked = carry.locked
+        exchanges |= set(zip(locked["visitor_id"], locked["host_id"], locked["mode"], strict=True))
     profiles = campaign.profiles
     smes = set(profiles.loc[profiles["org_type"] == "sme", "profile_id"])
-    return sum(1 for visitor, _ in pairs if visitor in smes), len(pairs)
+    return sum(1 for visitor, _, _ in exchanges if visitor in smes), len(exchanges)
 
 
 def past_counts(past: tuple[int, int], share: Fraction) -> bool:

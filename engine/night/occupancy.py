@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from engine.domain.calendar import day_number
-from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
+from engine.domain.contract import Campaign
 from engine.night.carryover import Carryover
+from engine.night.quotas import standing_exchanges
 from scoring.encoding import EncodedCampaign
 
 STAY_COLUMNS = ("visitor_id", "host_id", "host", "start_day", "end_day", "physical")
@@ -72,12 +73,11 @@ def accepted_stays(
     campaign: Campaign, carry: Carryover | None, dated_only: bool = True
 ) -> pd.DataFrame:
     """Every accepted exchange (with dates only, unless ``dated_only`` is False), one per
-    pair (the decision log's wins): ``visitor_id, host_id, start, end, mode``."""
+    pair and mode (the decision log's wins): ``visitor_id, host_id, start, end, mode``."""
     frames = []
     if carry is not None and len(carry.locked):
         frames.append(carry.locked[["visitor_id", "host_id", "start", "end", "mode"]])
-    history = campaign.history
-    positive = history[history["outcome"].isin(POSITIVE_OUTCOMES)]
+    positive = standing_exchanges(campaign.history)  # a cancelled exchange occupies nothing
     if "start" not in positive.columns:
         positive = positive.assign(start=pd.Series(pd.NaT, index=positive.index))
         positive = positive.assign(end=positive["start"])
@@ -85,7 +85,7 @@ def accepted_stays(
     if not frames:
         return pd.DataFrame(columns=["visitor_id", "host_id", "start", "end", "mode"])
     table = pd.concat(frames, ignore_index=True)
-    table = table.drop_duplicates(["visitor_id", "host_id"], keep="first")
+    table = table.drop_duplicates(["visitor_id", "host_id", "mode"], keep="first")
     if not dated_only:
         return table.reset_index(drop=True)
     dated = pd.to_datetime(table["start"]).notna() & pd.to_datetime(table["end"]).notna()

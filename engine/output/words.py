@@ -48,6 +48,7 @@ IN_A_SENTENCE = {
     "cluster": "cluster organisation",
     "technology_centre": "technology centre",
     "scaling_up": "scaling-up support organisation",
+    "public": "public authority or innovation agency",
 }
 
 

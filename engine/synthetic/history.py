@@ -49,7 +49,6 @@ HISTORY_DAYS = 365  # decisions lie in the year before the campaign starts
 PHYSICAL_WHEN_EITHER = 0.7  # a single exchange is physical when both accept either mode
 COMPLETED_SHARE = 0.85  # of exchanges that ended before the campaign: reported as completed
 CANCELLED_SHARE = 0.15  # of the decisions that were not accepted
-CATEGORIES = tuple(category for category in QUOTA_CATEGORIES if category != "total")
 
 
 def _modes(profiles: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -227,7 +226,11 @@ def generate_quotas(profiles: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for partnership in partnerships:
         targets = partnership_targets(partnership, n_visitors)
-        rows += [(partnership, category, targets[category]) for category in QUOTA_CATEGORIES]
+        rows += [
+            (partnership, category, targets[category])
+            for category in QUOTA_CATEGORIES
+            if category in targets
+        ]
     quotas = pd.DataFrame(rows, columns=["partnership", "category", "target"])
     quotas["target"] = quotas["target"].astype(np.int64)
     return quotas

@@ -631,6 +631,18 @@ def test_a_visitor_locked_on_a_virtual_exchange_may_be_proposed_a_physical_one()
     assert ("locked_visitor", "V1", "H1") in found(scenario.check())
 
 
+def test_a_visitor_locked_on_a_physical_and_a_virtual_exchange_is_held_by_the_physical() -> None:
+    """Whichever the log lists first (the checker kept the last one a visitor had)."""
+    scenario = Scenario()
+    scenario.locked = [
+        {"visitor_id": "V1", "host_id": "H3", "mode": "physical", "start": "2025-03-03",
+         "end": "2025-03-05"},
+        {"visitor_id": "V1", "host_id": "H2", "mode": "virtual", "start": "2025-03-03",
+         "end": "2025-03-05"},
+    ]  # fmt: skip
+    assert ("locked_visitor", "V1", "H1") in found(scenario.check())
+
+
 def test_the_pair_of_a_virtual_exchange_in_the_log_is_not_proposed_again() -> None:
     """The log answers a pair once: a physical proposal of the pair whose virtual exchange
     the log holds could not be answered (an acceptance is recorded already, a rejection

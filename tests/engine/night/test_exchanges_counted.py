@@ -1,0 +1,74 @@
+"""What counts as an exchange in the KPIs and the SME share, as the seeds count them.
+
+Seed 002: "228 exchanges have been confirmed", 169 virtual and 59 physical; seed 000: a
+virtual exchange does not prevent a physical one afterwards. A pair's virtual exchange and
+its later physical one are two exchanges. Seed 004 names public authorities and innovation
+agencies apart from scaling-up support organisations (seed 001 lists what those are)."""
+
+from __future__ import annotations
+
+from engine.check.kpis import kpi_table
+from engine.domain.contract import org_category
+from engine.night.carryover import past_exchanges
+from engine.night.night import run_night
+from engine.night.options import RunOptions
+from engine.night.quotas import achieved_exchanges
+from tests.factory import NIGHT, host, make_campaign, visitor
+
+OPTIONS = RunOptions(time_limit_s=10, workers=1, as_of=NIGHT)
+
+
+def _row(visitor_id: str, host_id: str, outcome: str, mode: str) -> dict[str, str]:
+    return {"visitor_id": visitor_id, "host_id": host_id, "decided_on": "2026-06-01",
+            "outcome": outcome, "mode": mode}  # fmt: skip
+
+
+def test_a_virtual_exchange_and_a_later_physical_one_of_a_pair_are_two_exchanges(tmp_path):
+    profiles = [visitor("V1"), visitor("V2", org_type="cluster_organisation"), host("H1")]
+    history = [
+        _row("V1", "H1", "completed", "virtual"),
+        _row("V1", "H1", "accepted", "physical"),
+        _row("V1", "H1", "completed", "physical"),  # the same physical exchange, completed
+        _row("V2", "H1", "completed", "virtual"),
+    ]
+    quotas = [{"partnership": "P1", "category": "total", "target": 10}]
+    campaign = make_campaign(tmp_path, profiles, history, quotas)
+    achieved = achieved_exchanges(campaign)
+    assert achieved[("P1", "sme")] == 2 and achieved[("P1", "total")] == 3
+    table = kpi_table(campaign, campaign.history.iloc[:0]).set_index("category")
+    assert table.loc["sme", "achieved"] == 2 and table.loc["total", "achieved"] == 3
+    assert past_exchanges(campaign, None) == (2, 3)  # the SME share's exchanges too
+
+
+def test_a_virtual_exchange_and_a_refused_physical_one_of_a_pair_do_not_contradict(tmp_path):
+    profiles = [visitor("V1"), host("H1")]
+    history = [_row("V1", "H1", "completed", "virtual"), _row("V1", "H1", "rejected", "physical")]
+    campaign = make_campaign(tmp_path, profiles, history)
+    assert achieved_exchanges(campaign)[("P1", "total")] == 1
+
+
+def test_public_authorities_and_innovation_agencies_are_not_scaling_up(tmp_path):
+    assert org_category("public_authority") == org_category("innovation_agency") == "public"
+    assert org_category("research_institute") == org_category("incubator") == "scaling_up"
+    profiles = [
+        visitor("V1", org_type="public_authority"),
+        visitor("V2", org_type="innovation_agency", country="IT"),
+        visitor("V3", org_type="fab_lab", country="AT"),
+        host("H1", capacity=3),
+    ]
+    history = [_row("V1", "H1", "completed", "physical")]
+    quotas = [  # in the words a partnership may use
+        {"partnership": "P1", "category": "Scaling-up support organisations", "target": 2},
+        {"partnership": "P1", "category": "Public authorities and innovation agencies",
+         "target": 3},
+    ]  # fmt: skip
+    campaign = make_campaign(tmp_path, profiles, history, quotas)
+    assert sorted(campaign.quotas["category"]) == ["public", "scaling_up"]
+    result = run_night(campaign, OPTIONS)
+    assert result.violations == []
+    kpis = result.kpis.set_index("category")
+    proposed = set(result.proposals["visitor_id"])
+    assert kpis.loc["public", "achieved"] == 1  # V1's exchange
+    assert kpis.loc["scaling_up", "achieved"] == 0
+    assert kpis.loc["public", "proposed"] == len(proposed & {"V2"})
+    assert kpis.loc["scaling_up", "proposed"] == len(proposed & {"V3"})
