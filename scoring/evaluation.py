@@ -14,10 +14,10 @@
 * **Metrics with intervals**: AUC, log-loss, Brier score and calibration error on the pooled
   windows, with 95% bootstrap intervals (visitors resampled) and paired intervals of the
   differences (:func:`scoring.metrics.bootstrap`).
-* **The choice** (:func:`choose`): the additive model is preferred to the linear one only when
-  its log-loss is lower beyond the interval (the upper end of the paired difference below
-  zero), and the learned model is used only when its log-loss beats the calibrated default
-  weights' beyond the interval; otherwise the calibrated defaults.
+* **The choice** (:func:`choose`): a learned model is used only when its log-loss beats the
+  calibrated default weights' beyond the interval (the upper end of the paired difference
+  below zero); where both learned models do, the additive one only when its log-loss is
+  lower than the linear one's beyond the interval too; otherwise the calibrated defaults.
 """
 
 from __future__ import annotations
@@ -242,31 +242,42 @@ def evaluate(
 
 
 def choose(comparison: Comparison) -> tuple[str, str, str]:
-    """(chosen, best learned, why): see the module doc."""
+    """(chosen, best learned, why): see the module doc. A learned model is used when its
+    held-out log-loss beats the calibrated defaults' beyond the interval, whichever of the
+    two it is; where both do, the additive one only if it beats the linear one beyond the
+    interval too (an additive model that beats the defaults clearly while the linear one does
+    not is used: the audit saw it left out for the defaults)."""
     additive_gain = comparison.difference("additive", "linear", "log_loss")
-    best = "additive" if additive_gain.high < 0 else "linear"
-    versus = comparison.difference(best, DEFAULTS, "log_loss")
-    why_best = (
-        f"the additive model's held-out log-loss is below the linear one's beyond the "
-        f"interval (difference {additive_gain})"
-        if best == "additive"
-        else f"the additive model's held-out log-loss is not below the linear one's beyond "
-        f"the interval (difference {additive_gain}): the simpler linear model"
-    )
-    if versus.high < 0:
+    preferred = "additive" if additive_gain.high < 0 else "linear"
+    versus = {name: comparison.difference(name, DEFAULTS, "log_loss") for name in LEARNED}
+    beating = [name for name in LEARNED if versus[name].high < 0]
+    if not beating:
         return (
-            best,
-            best,
+            DEFAULTS,
+            preferred,
             (
-                f"learned {best} model: its held-out log-loss beats the calibrated default "
-                f"weights' beyond the 95% interval (difference {versus}); {why_best}"
+                "calibrated default weights: neither learned model's held-out log-loss beats "
+                f"theirs beyond the 95% interval (difference: linear {versus['linear']}, "
+                f"additive {versus['additive']})"
             ),
         )
+    best = preferred if preferred in beating else beating[0]
+    if len(beating) == 2:
+        why_best = (
+            f"the additive model's held-out log-loss is below the linear one's beyond the "
+            f"interval (difference {additive_gain})"
+            if best == "additive"
+            else f"the additive model's held-out log-loss is not below the linear one's beyond "
+            f"the interval (difference {additive_gain}): the simpler linear model"
+        )
+    else:
+        other = next(name for name in LEARNED if name != best)
+        why_best = f"the {other} model's does not (difference {versus[other]})"
     return (
-        DEFAULTS,
+        best,
         best,
         (
-            f"calibrated default weights: the learned {best} model's held-out log-loss does not "
-            f"beat theirs beyond the 95% interval (difference {versus})"
+            f"learned {best} model: its held-out log-loss beats the calibrated default "
+            f"weights' beyond the 95% interval (difference {versus[best]}); {why_best}"
         ),
     )

@@ -18,8 +18,9 @@ from engine.night.options import RunOptions
 from engine.night.scorer import choose_scorer
 from engine.output.model_files import ModelInvalid, load_model, save_model
 from engine.synthetic.generator import generate_campaign, write_campaign
-from scoring.evaluation import TrainingSettings, evaluate, fit_selected
+from scoring.evaluation import TrainingSettings, choose, evaluate, fit_selected
 from scoring.features import FEATURE_NAMES
+from scoring.metrics import Comparison, Interval
 from scoring.training import (
     ScoringContext,
     eligible_at_decision,
@@ -240,3 +241,36 @@ def test_train_on_few_decisions_says_cold_start(tmp_path):
     assert "cold start" in result.output
     report = json.loads((tmp_path / "m" / "report.json").read_text())
     assert any("cold start" in note for note in report["notes"])
+
+
+def _compared(
+    additive: tuple[float, float], linear: tuple[float, float], gain: tuple[float, float]
+):
+    def interval(low_high: tuple[float, float]) -> Interval:
+        return Interval(sum(low_high) / 2, *low_high)
+
+    differences = {
+        "additive - defaults": {"log_loss": interval(additive)},
+        "linear - defaults": {"log_loss": interval(linear)},
+        "additive - linear": {"log_loss": interval(gain)},
+    }
+    return Comparison({}, differences, decisions=700, positives=300, resamples=300)
+
+
+def test_a_learned_model_beating_the_defaults_is_used_though_the_other_does_not():
+    """The audit: the additive model beat the defaults beyond the interval (-0.32..-0.16),
+    the linear one did not (-0.25..+0.01), the additive one not the linear one beyond it
+    (-0.27..0.00): the defaults were chosen, their pairs' p_accept 0.78 where none was
+    ever accepted."""
+    chosen, best, reason = choose(_compared((-0.32, -0.16), (-0.25, 0.01), (-0.27, 0.0)))
+    assert (chosen, best) == ("additive", "additive")
+    assert "the linear model's does not" in reason
+    chosen, _, _ = choose(_compared((-0.25, 0.01), (-0.32, -0.16), (-0.1, 0.05)))
+    assert chosen == "linear"
+    # both beat the defaults: the additive one only when it beats the linear one too
+    assert choose(_compared((-0.3, -0.2), (-0.2, -0.1), (-0.15, 0.01)))[0] == "linear"
+    assert choose(_compared((-0.3, -0.2), (-0.2, -0.1), (-0.15, -0.01)))[0] == "additive"
+    # neither: the defaults, and both differences said
+    chosen, best, reason = choose(_compared((-0.1, 0.02), (-0.1, 0.03), (-0.05, 0.01)))
+    assert (chosen, best) == ("defaults", "linear")
+    assert "linear -0.0350" in reason and "additive -0.0400" in reason
