@@ -27,6 +27,10 @@ from engine.domain.problems import Problem
 
 logger = logging.getLogger(__name__)
 
+# A cell may hold any text a person pastes (an offer of 140,000 characters refused the whole
+# campaign, naming no row, at Python's default 131,072): the largest limit every platform holds.
+csv.field_size_limit(2**31 - 1)
+
 
 @dataclass(frozen=True)
 class RawTable:

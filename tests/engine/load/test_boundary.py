@@ -322,3 +322,28 @@ def test_an_empty_optional_table_says_it_is_empty_and_its_columns(
     assert len(problems) == 1
     assert problems[0].message.startswith("is empty: not even a header line")
     assert column in problems[0].message and "No columns" not in problems[0].message
+
+
+def test_a_very_long_text_cell_is_read(tmp_path: Path) -> None:
+    """The audit: an offer of 140,000 characters refused the campaign ("field larger than
+    field limit (131072)", no row, no column): a person may paste any text."""
+    folder = copy_valid(tmp_path)
+    edit_csv(folder, P, 1, "offer", "battery testing " * 10_000)
+    campaign = load_campaign(folder)
+    offer = campaign.profiles.set_index("profile_id")["offer"].iloc[0]
+    assert len(offer) >= 159_000
+
+
+def test_a_virtual_exchange_and_a_rejected_physical_one_of_a_pair_are_no_contradiction(
+    tmp_path: Path,
+) -> None:
+    """Seed 000: a virtual exchange does not prevent a physical one; each has its outcome."""
+    folder = copy_valid(tmp_path)
+    with (folder / H).open("a") as history:
+        history.write("V1,H1,2024-12-10,completed,virtual\n")  # row 1 accepted it physically
+    load_campaign(folder)
+    with (folder / H).open("a") as history:
+        history.write("V1,H1,2024-12-11,rejected,virtual\n")  # the virtual one refused now
+    (problem,) = problems_of(folder)
+    assert where([problem]) == [(H, 4, "outcome", "rejected")]
+    assert "contradicts row 3 (completed) for the pair V1 -> H1 (virtual)" in problem.message
