@@ -1,8 +1,8 @@
 """Lump sums of simulated exchanges: one small function over the engine's lump-sum rules.
 
 A physical exchange pays the host country's threshold (``lump_sum_threshold_eur`` of
-``engine/domain/data/cosme_countries.csv``, or the policy's ``lump_sums`` override), halved for stays
-under 5 working days; a virtual exchange pays nothing (DOMAIN.md, "Exchanges"). The rule
+``engine/domain/data/cosme_countries.csv``, or the policy's ``lump_sums`` override), the policy's
+``short_stay_rate`` of it for stays under 5 working days (1: the whole); a virtual exchange pays nothing (DOMAIN.md, "Exchanges"). The rule
 itself lives in :mod:`engine.domain.lumpsums`, shared with the solver's budget caps.
 """
 
@@ -22,6 +22,7 @@ def lump_sums(
     stay_days: pd.Series,
     mode: pd.Series,
     overrides: Mapping[str, float] | None = None,
+    short_stay_rate: float = 1.0,
 ) -> np.ndarray:
     """The lump sum in EUR of each exchange (aligned Series, one row per exchange)."""
     return engine_lump_sums(
@@ -29,4 +30,5 @@ def lump_sums(
         stay_days.to_numpy(np.int64),
         mode.astype(str).to_numpy() == "physical",
         lump_sum_table(overrides),
+        short_stay_rate,
     )

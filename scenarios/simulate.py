@@ -201,7 +201,7 @@ def _decide(
     accepted = outcome == "accepted"
     sums = lump_sums(
         proposals["host_country"], proposals["stay_days"], proposals["mode"],
-        campaign.policy.lump_sums,
+        campaign.policy.lump_sums, campaign.policy.short_stay_rate,
     )  # fmt: skip
     return proposals.assign(
         acceptance_probability=probability.round(6),

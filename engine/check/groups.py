@@ -11,8 +11,8 @@ Rules:
   ``policy.max_groups_per_host`` (a proposal joining an accepted group, on its host, dates
   and mode, opens none).
 - ``lump_sum``: a proposal's ``lump_sum_eur`` differs from the threshold of the host country
-  (policy ``lump_sums`` overrides, else the bundled COSME table), halved for stays under 5
-  working days, and 0 for a virtual exchange.
+  (policy ``lump_sums`` overrides, else the bundled COSME table), the policy's
+  ``short_stay_rate`` of it for stays under 5 working days, and 0 for a virtual exchange.
 - ``budget``: tonight's proposals spend more than what a partnership's ``policy.budgets``
   cap leaves after its accepted physical exchanges (an undated one at the full threshold).
 """
@@ -137,7 +137,7 @@ def _lump_sums(
         expected = 0.0
         if row["mode"] == "physical":
             expected = thresholds.get(country, 0.0)
-            expected *= 0.5 if days < 5 else 1.0
+            expected *= campaign.policy.short_stay_rate if days < 5 else 1.0
         paid = float(row["lump_sum_eur"])
         if abs(paid - expected) > CENTS:
             found.append(
@@ -186,7 +186,7 @@ def _accepted_spend(
             days = host_working_days(
                 country, exchange.start, exchange.end, campaign.policy.public_holidays
             )
-            amount *= 0.5 if days < 5 else 1.0
+            amount *= campaign.policy.short_stay_rate if days < 5 else 1.0
         spent[str(visitor["partnership"])] += amount
     return spent
 

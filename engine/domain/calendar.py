@@ -1,6 +1,6 @@
 """Working days: Monday to Friday less the public holidays of a country.
 
-A stay's working days, the shortest and longest stay, the lump sum's halving under 5 working
+A stay's working days, the shortest and longest stay, the lump sum's rate under 5 working
 days and a group's dates all count with the **host country's** calendar (the visitor works
 at the host). Public holidays come from the maintained ``holidays`` package, which knows every
 COSME country, Kosovo (``XK``) included; ``policy.public_holidays = false`` counts Monday to

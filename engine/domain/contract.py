@@ -185,6 +185,11 @@ class Policy(BaseModel):
         "each proposal counts as an exchange (for comparison)",
     )
     physical_visits_per_visitor: int = Field(1, ge=1, le=100)
+    short_stay_rate: float = finite(
+        ge=0.0, le=1.0, default=1.0
+    )  # the share of the host country's threshold a stay under 5 working days gets: 1, as the
+    # IT tool's "Max Lump Sum: 830 €" for 3 working days in Belgium (seed 002); 0.5 halves it
+    # as the programme's public page says
     quota_shortfall_penalty: float = finite(
         gt=0, le=MAX_PENALTY, default=1000.0
     )  # score points lost per missing exchange of a quota

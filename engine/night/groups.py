@@ -17,7 +17,7 @@ import pandas as pd
 
 from engine.domain.calendar import day_date
 from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
-from engine.domain.lumpsums import FULL_RATE_DAYS, lump_sum_table, lump_sums
+from engine.domain.lumpsums import FULL_RATE_DAYS, lump_sum, lump_sum_table, lump_sums
 from engine.night.slots import Slots
 from scoring.candidates import pair_modes
 from scoring.encoding import EncodedCampaign
@@ -34,13 +34,15 @@ def slot_lump_sums(
     encoded: EncodedCampaign,
     campaign: Campaign,
 ) -> np.ndarray:
-    """EUR per exchange: the host country's threshold, halved under 5 working days, 0 virtual."""
+    """EUR per exchange: the host country's threshold (the policy's ``short_stay_rate`` of it
+    under 5 working days), 0 virtual."""
     countries = np.array(encoded.vocab.countries.tokens, dtype=object)
     return lump_sums(
         countries[encoded.hosts.country[hosts]],
         lengths,
         physical,
         lump_sum_table(campaign.policy.lump_sums),
+        campaign.policy.short_stay_rate,
     )
 
 
@@ -80,8 +82,8 @@ def budget_options(
 ) -> pd.DataFrame:
     """The candidates with each pair of a visitor whose partnership has a budget as one option
     per lump sum it may cost: virtual (nothing), physical under ``FULL_RATE_DAYS`` working
-    days (half the threshold; ``stay_cap``) and physical of ``FULL_RATE_DAYS`` and more (the
-    whole), where it may take more than one, so that a budget prices each option exactly (a
+    days (the policy's ``short_stay_rate`` of the threshold, where below 1; ``stay_cap``) and
+    physical of ``FULL_RATE_DAYS`` and more (the whole), where it may take more than one, so that a budget prices each option exactly (a
     pair costs the dearest slot it fits: a pair that may stay 3 or 5 days, or go virtually,
     was priced at 5 days physical). A visitor takes at most one option. Rows renumbered."""
     budgets = campaign.policy.budgets
@@ -98,7 +100,7 @@ def budget_options(
     )
     shortest = candidates["stay_days"].to_numpy(np.int64)
     budgeted = physical & np.isin(encoded.visitors.partnership[visitor], paying)
-    short = budgeted & (shortest < FULL_RATE_DAYS)
+    short = budgeted & (shortest < FULL_RATE_DAYS) & (campaign.policy.short_stay_rate < 1)
     full = budgeted & (longest >= FULL_RATE_DAYS)
     split = budgeted & (short.astype(int) + full.astype(int) + virtual.astype(int) > 1)
     if not split.any():
@@ -154,8 +156,8 @@ def _budget_caps(
 
 def accepted_spend(campaign: Campaign, stays: pd.DataFrame | None = None) -> dict[str, float]:
     """EUR the accepted physical exchanges cost each visitor partnership: the host country's
-    threshold, halved under 5 working days; an exchange without dates at the full threshold
-    (its length is unknown). ``stays``: the accepted exchanges with dates and the undated ones
+    threshold (the policy's ``short_stay_rate`` of it under 5 working days); an exchange
+    without dates at the full threshold (its length is unknown). ``stays``: the accepted exchanges with dates and the undated ones
     (default: from the campaign's history)."""
     from engine.domain.calendar import working_days
 
@@ -170,14 +172,13 @@ def accepted_spend(campaign: Campaign, stays: pd.DataFrame | None = None) -> dic
         if row["visitor_id"] not in profiles.index or row["host_id"] not in profiles.index:
             continue
         country = str(profiles.at[row["host_id"], "country"])
-        amount = thresholds.get(country, 0.0)
-        start, end = row.get("start"), row.get("end")
+        start, end, days = row.get("start"), row.get("end"), None
         if not (start is None or end is None or pd.isna(start) or pd.isna(end)):
             start, end = pd.Timestamp(start), pd.Timestamp(end)
             days = working_days(country, start.date(), end.date(), campaign.policy.public_holidays)
-            amount *= 0.5 if days < FULL_RATE_DAYS else 1.0
+        amount = lump_sum(thresholds.get(country, 0.0), days, campaign.policy.short_stay_rate)
         partnership = str(profiles.at[row["visitor_id"], "partnership"])
-        spent[partnership] = spent.get(partnership, 0.0) + round(amount, 2)
+        spent[partnership] = spent.get(partnership, 0.0) + amount
     return spent
 
 

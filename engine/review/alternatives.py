@@ -24,7 +24,7 @@ from engine.check.groups import check_groups
 from engine.check.rows import host_working_days
 from engine.check.rules import check_proposals
 from engine.domain.contract import Campaign
-from engine.domain.lumpsums import FULL_RATE_DAYS, lump_sum_table
+from engine.domain.lumpsums import lump_sum, lump_sum_table
 from engine.domain.reference import canonical_country
 from engine.night.groups import group_name
 from engine.output.folders import RunFolder
@@ -242,7 +242,7 @@ def _lump_sum(campaign: Campaign, country: str, days: int, mode: str) -> float:
     if mode != "physical":
         return 0.0
     threshold = lump_sum_table(campaign.policy.lump_sums).get(str(canonical_country(country)), 0.0)
-    return round(threshold * (0.5 if days < FULL_RATE_DAYS else 1.0), 2)
+    return lump_sum(threshold, days, campaign.policy.short_stay_rate)
 
 
 def _weeks(

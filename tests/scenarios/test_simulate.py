@@ -303,13 +303,16 @@ def test_summary_and_lump_sums_add_up(tiny_result):
     assert (met["achieved_end"] >= met["target"]).all()
 
 
-def test_lump_sum_is_the_host_country_threshold_halved_for_short_stays():
-    sums = lump_sums(
+def test_lump_sum_is_the_host_country_threshold_whatever_the_stay_unless_the_policy_says():
+    """Seed 002: "Planned stay duration: 3 working days · Max Lump Sum: 830 € · Host country:
+    Belgium"; the public page's halving under 5 working days is ``short_stay_rate = 0.5``."""
+    stays = (
         pd.Series(["BE", "BE", "BE", "PT"]),
         pd.Series([5, 3, 3, 10]),
         pd.Series(["physical", "physical", "virtual", "physical"]),
     )
-    assert sums.tolist() == [830.0, 415.0, 0.0, 780.0]
+    assert lump_sums(*stays).tolist() == [830.0, 830.0, 0.0, 780.0]
+    assert lump_sums(*stays, short_stay_rate=0.5).tolist() == [830.0, 415.0, 0.0, 780.0]
 
 
 def test_same_scenario_and_seed_give_identical_results(tmp_path, tiny_base, tiny_result):

@@ -110,23 +110,23 @@ def test_a_visitor_with_an_accepted_virtual_exchange_gets_a_physical_proposal(tm
 
 
 def test_a_budget_counts_what_the_accepted_exchanges_cost(tmp_path):
-    """P1 budgets 1,000 EUR; its accepted exchange in France cost 450 (3 working days, half of
-    900): 550 are left, so of two visitors asking for 5-day French stays (900 each) none
-    can go physically, where 1,000 alone would have paid for one."""
+    """P1 budgets 1,500 EUR; its accepted exchange in France cost 900 (3 working days, the
+    country's threshold): 600 are left, so of two visitors asking for 5-day French stays (900
+    each) none can go physically, where 1,500 alone would have paid for one."""
     profiles = [
         visitor("V1", min_days=5), visitor("V2", min_days=5, country="IT"),
         visitor("V9", country="IT", status="draft"),
         host("H1", capacity=2, max_days=10),
     ]  # fmt: skip
     history = [accepted("V9", "H1", "2026-11-02", "2026-11-04")]
-    budget = "[budgets]\nP1 = 1000\n"
+    budget = "[budgets]\nP1 = 1500\n"
     spent = run_night(make_campaign(tmp_path, profiles, history, policy=budget), OPTIONS)
     assert spent.violations == [] and spent.proposals.empty
     total = spent.kpis.set_index(["partnership", "category"]).loc[("P1", "total")]
     assert (total["spent_before_eur"], total["budget_eur"], total["budget_left_eur"]) == (
-        450.0,
-        1000.0,
-        550.0,
+        900.0,
+        1500.0,
+        600.0,
     )
     fresh = run_night(make_campaign(tmp_path / "b", profiles, policy=budget), OPTIONS)
     assert len(fresh.proposals) == 1 and fresh.proposals["lump_sum_eur"].tolist() == [900.0]
@@ -190,7 +190,7 @@ def test_a_budget_prices_each_option_of_a_pair_exactly(tmp_path):
         host("H1", **at),
         host("H2", **at),
     ]
-    policy = "[budgets]\nP1 = 1350\n"
+    policy = "short_stay_rate = 0.5\n[budgets]\nP1 = 1350\n"
     night = run_night(make_campaign(tmp_path, profiles, policy=policy), OPTIONS)
     assert night.violations == []
     spend = night.proposals.set_index("visitor_id")["lump_sum_eur"].to_dict()
