@@ -21,6 +21,7 @@ from engine.cli.app import (
     night_date,
     out_folder,
     positive,
+    resumable_folder,
     setup_logging,
     whole,
     writable,
@@ -123,6 +124,9 @@ def nightly(
 
     Safe to re-run: the same night twice gives the same run and records no decision twice.
     """
+    import time
+
+    started = time.perf_counter()  # --time-limit counts from here, as `run`'s does
     from engine.cli.pace import checked, machine_pace
     from engine.night.options import RunOptions
     from engine.review.nightly import NightlyOptions, run_nightly
@@ -134,12 +138,19 @@ def nightly(
         lambda: whole("--workers", workers, 1, MAX_WORKERS),
         lambda: whole("--seed", seed, 0, MAX_SEED),
         lambda: out_folder("--runs", runs),
+        lambda: resumable_folder("--runs", runs),  # a folder of runs, that may exist
         lambda: night_date("--night", night),
         lambda: pace is None or checked(str(pace), "--pace"),
     )
     machine = machine_pace(pace)  # measured once a boot (about 2.5 s) unless given
     options = NightlyOptions(
-        run=RunOptions(time_limit_s=time_limit, workers=workers, seed=seed, pace=machine.value),
+        run=RunOptions(
+            time_limit_s=time_limit,
+            workers=workers,
+            seed=seed,
+            pace=machine.value,
+            started=started,
+        ),  # fmt: skip
         runs=runs,
         night=day,
         include_contacts=with_contacts,

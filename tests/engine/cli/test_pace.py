@@ -183,4 +183,16 @@ def test_nightly_runs_at_the_pace_given_and_says_it(campaign, tmp_path):
     assert result.exit_code == exitcodes.OK, result.output
     assert "(this machine's pace 1.50 (--pace))" in result.output
     (manifest,) = (folder / "runs").glob("*/manifest.json")
-    assert json.loads(manifest.read_text())["options"]["pace"] == 1.5
+    facts = json.loads(manifest.read_text())
+    assert facts["options"]["pace"] == 1.5
+    # the whole night's time, as `run`'s manifest says it (the audit: no load, no run_total)
+    timings = facts["timings_s"]
+    stages = ("load", "encode", "training", "candidates", "solve", "diagnosis", "check", "writing")
+    assert set(timings) == {*stages, "run_total"}
+    assert sum(timings[stage] for stage in stages) <= timings["run_total"]
+    # a --runs that is a file is a bad option, not an internal error (the audit: exit 1)
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    refused = runner.invoke(app, [*args, "--runs", str(afile)])
+    assert refused.exit_code == exitcodes.BAD_INPUT, refused.output
+    assert "is a file, not a folder" in refused.output
