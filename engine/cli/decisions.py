@@ -78,6 +78,8 @@ def decide(
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     if result.already_imported:
         typer.echo(f"{decisions.name} was imported before: nothing changed")
+        if result.problems:  # the audit: the second import hid them and exited 0
+            raise DecisionsInvalid(file.name, result.problems, 0)
         return
     kept = result.dry_run or (strict and result.problems)
     verb = "would be recorded" if result.dry_run else "recorded"

@@ -208,7 +208,7 @@ def record_requests(
 
     One transaction. Every valid row is recorded and every problem row listed; ``strict``
     records nothing when any row has a problem, ``dry_run`` records nothing at all. A file
-    (``file``) imported before changes nothing. ``taken``: an alternative a reviewer takes
+    (``file``) imported before changes nothing, and its problem rows are listed again. ``taken``: an alternative a reviewer takes
     (TAKEN_COLUMNS but ``seq``), recorded with its answers only if they are recorded.
     ``limits``: the campaign's (:func:`engine.review.limits.exchange_limits`), or only its
     hosts' places. ``policy``: the campaign's, whose plausible dates bound ``decided_on``."""
@@ -232,14 +232,17 @@ def record_requests(
         db.execute("BEGIN IMMEDIATE")
         try:
             ensure_schema(db)
-            if file is not None and _imported_before(db, file.sha256):
-                db.execute("ROLLBACK")
-                return ImportResult(name, 0, len(requests), unanswered, already_imported=True)
             context = Context(
                 _with_taken(proposals, _taken(db)), ExchangeLimits.of(limits), _last_read(db),
                 today, source, name, policy or Policy(),
             )  # fmt: skip
             outcomes = check_requests(requests, _events(db), reviewer, context)
+            if file is not None and _imported_before(db, file.sha256):
+                db.execute("ROLLBACK")  # nothing changes; its problem rows are still listed
+                problems = [p for o in outcomes for p in o.problems]
+                return ImportResult(
+                    name, 0, len(requests), unanswered, already_imported=True, problems=problems
+                )
             result = _result(name, outcomes, unanswered, dry_run=False)
             if strict and result.problems:
                 db.execute("ROLLBACK")

@@ -88,8 +88,9 @@ def test_fifty_rows_three_bad_records_47_lists_3_and_twice_changes_nothing(campa
     assert len(log) == 47
     before = log.drop(columns="recorded_at")
 
-    again = decide(campaign, path)
-    assert again.exit_code == exitcodes.OK and "imported before" in again.output
+    again = decide(campaign, path)  # nothing changes; its 3 problem rows are listed again
+    assert again.exit_code == exitcodes.BAD_INPUT and "imported before" in again.output
+    assert "fifty.csv: 3 problems; nothing was recorded" in again.output
     pd.testing.assert_frame_equal(read_log(log_path(campaign)).drop(columns="recorded_at"), before)
 
 

@@ -88,6 +88,24 @@ def test_decisions_are_recorded_and_the_same_file_twice_changes_nothing(campaign
     assert log_digest(read_log(log_path(campaign))) == digest
 
 
+def test_a_file_imported_again_lists_its_problem_rows_again(campaign, tmp_path):
+    """The audit: the second import said "imported before: nothing changed" and exited 0,
+    its problem rows no longer listed."""
+    props = proposals(campaign)
+    v = props.iloc[0]["visitor_id"]
+    rows = [*answer(props.iloc[:2], "rejected"), {"visitor_id": v, "host_id": "NOWHERE",
+                                                   "decision": "accepted"}]  # fmt: skip
+    file = decisions_csv(tmp_path / "some_bad.csv", rows)
+    first = decide(campaign, file)
+    assert first.exit_code == exitcodes.BAD_INPUT and "2 rows recorded" in first.output
+    digest = log_digest(read_log(log_path(campaign)))
+    again = decide(campaign, file)
+    assert again.exit_code == exitcodes.BAD_INPUT, again.output
+    assert "imported before: nothing changed" in again.output
+    assert "some_bad.csv row 4" in again.output and "nothing was recorded" in again.output
+    assert log_digest(read_log(log_path(campaign))) == digest
+
+
 def test_every_problem_is_listed_at_once_with_the_spreadsheet_row(campaign, tmp_path):
     props = proposals(campaign)
     v, h = props.iloc[0]["visitor_id"], props.iloc[0]["host_id"]
