@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from engine.cli.app import BadOption, app, load_or_exit, setup_logging
+from engine.cli.app import BadOption, app, every_option, load_or_exit, setup_logging
 
 MAX_LABEL = 200  # characters of a token's label (one line of the audit trail)
 
@@ -38,6 +39,7 @@ def serve(
         raise BadOption(f"{campaign} is not a campaign folder (no profiles)")
     if not 0 < port < 65536:
         raise BadOption(f"--port must be 1..65535, not {port}")
+    _loopback(host)
     _can_listen(host, port)
     typer.echo(f"cxmatch review of {campaign} on http://{host}:{port}/ (Ctrl+C stops it)")
     # no access log: request lines are not needed, and the audit trail says who did what
@@ -45,6 +47,23 @@ def serve(
     with writing(campaign):
         uvicorn.run(
             create_app(campaign), host=host, port=port, access_log=False, proxy_headers=True
+        )
+
+
+def _loopback(host: str) -> None:
+    """Refuse (exit 2) an address other machines reach: the app listens on this machine only,
+    behind a TLS reverse proxy for partnerships elsewhere (its sign-in cookie and tokens are
+    not for a network in clear text)."""
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return  # no address at all: _can_listen says so
+    addresses = {str(info[4][0]) for info in found}
+    if not all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses):
+        raise BadOption(
+            f"--host {host!r} is reached from other machines: the app listens on this machine "
+            "only (127.0.0.1, ::1 or localhost); for partnerships elsewhere put a TLS reverse "
+            "proxy in front (README, 'Reviewing in a browser')"
         )
 
 
@@ -101,16 +120,26 @@ def access(
             state = f"revoked {row.revoked_at}" if row.revoked_at else "active"
             typer.echo(f"{row.token_id}  {scope}  {row.label}  created {row.created_at}  {state}")
         return
-    if support_office == (partnership is not None):
-        raise BadOption("give either --partnership P or --support-office")
-    address = _base_url(base_url)
-    if len(label) > MAX_LABEL or not label.isprintable():
-        raise BadOption(f"--label must be one line of at most {MAX_LABEL} characters")
-    if partnership is not None:
-        partnership = _partnership_of(campaign, partnership)
+    _, address, _, named = every_option(  # every bad option listed at once
+        lambda: _one_scope(partnership, support_office),
+        lambda: _base_url(base_url),
+        lambda: _label(label),
+        lambda: None if partnership is None else _partnership_of(campaign, partnership),
+    )
+    partnership = named
     token_id, token = create_token(campaign, partnership, label)
     typer.echo(f"token {token_id} for {partnership or 'the Support Office'}; sign-in link:")
     typer.echo(f"{address}/signin#{token}")
+
+
+def _one_scope(partnership: str | None, support_office: bool) -> None:
+    if support_office == (partnership is not None):
+        raise BadOption("give either --partnership P or --support-office")
+
+
+def _label(label: str) -> None:
+    if len(label) > MAX_LABEL or not label.isprintable():
+        raise BadOption(f"--label must be one line of at most {MAX_LABEL} characters")
 
 
 def _base_url(text: str) -> str:
@@ -139,6 +168,7 @@ def _partnership_of(campaign: Path, typed: str) -> str:
     for name in names:
         if " ".join(name.split()).casefold() == wanted:
             return str(name)
-    near = difflib.get_close_matches(typed, names, n=1)
-    hint = f"; did you mean {near[0]!r}?" if near else f" (it has {', '.join(names)})"
+    folded = {" ".join(str(name).split()).casefold(): str(name) for name in names}
+    near = difflib.get_close_matches(wanted, list(folded), n=1)  # case aside: 'smartenrgy'
+    hint = f"; did you mean {folded[near[0]]!r}?" if near else f" (it has {', '.join(names)})"
     raise BadOption(f"--partnership {typed!r} is not a partnership of {campaign}{hint}")

@@ -59,6 +59,24 @@ def test_a_link_nobody_could_use_is_refused_and_no_token_is_made(campaign, args,
 def test_a_near_miss_names_the_partnership_meant(campaign):
     result = access(campaign, "--partnership", "SMARTENRGY")
     assert "did you mean 'SMARTENERGY'?" in result.output
+    # in another case too (the audit: 'smartenrgy' got no hint)
+    assert "did you mean 'SMARTENERGY'?" in access(campaign, "--partnership", "smartenrgy").output
+
+
+def test_every_bad_access_option_is_listed_at_once(campaign):
+    result = access(campaign, "--partnership", "blus", "--label", "a\nb", "--base-url", "ftp://x")
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    for message in ("--label must be one line", "--base-url must be", "did you mean 'BLUES'?"):
+        assert message in result.output
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_serve_listens_on_this_machine_only(campaign, host):
+    """README: "The app listens on 127.0.0.1 only" (the audit: --host 0.0.0.0 served every
+    network interface)."""
+    result = runner.invoke(app, ["serve", str(campaign), "--host", host, "--port", "8799"])
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert "is reached from other machines" in result.output
 
 
 def test_the_address_as_reviewers_reach_it_leads_the_link(campaign):
