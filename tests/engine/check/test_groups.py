@@ -20,7 +20,8 @@ def campaign(tmp_path):
         visitor("V3", languages="de", org_id="ORG-A", partnership="P2"),
         host("H1", country="BE", languages="en;de", capacity=3),
     ]
-    policy = "[budgets]\nP1 = 1200\n"
+    # the programme's public page's halving under 5 working days (the default pays the whole)
+    policy = "short_stay_rate = 0.5\n[budgets]\nP1 = 1200\n"
     return make_campaign(tmp_path, profiles, policy=policy)
 
 
@@ -72,6 +73,16 @@ def test_lump_sum_follows_the_table(campaign, end, mode, lump, ok):
     assert (found == []) is ok
     if not ok:
         assert found == [("lump_sum", "V1")]
+
+
+@pytest.mark.parametrize(("lump", "ok"), [(830.0, True), (415.0, False)])
+def test_a_short_stay_gets_the_whole_threshold_by_default(tmp_path, lump, ok):
+    """Seed 002: "Planned stay duration: 3 working days, Max Lump Sum: 830 €, Host country:
+    Belgium"."""
+    profiles = [visitor("V1"), host("H1", country="BE")]
+    campaign = make_campaign(tmp_path, profiles)
+    found = rules(campaign, [proposal("V1", end=END3, lump=lump)])
+    assert found == ([] if ok else [("lump_sum", "V1")])
 
 
 def test_budget_cap_per_partnership(campaign):
