@@ -26,6 +26,7 @@ from engine.domain.contract import (
     Policy,
     typed_date,
 )
+from engine.load.policy import TYPE_WORDS
 
 
 class ScenarioInvalid(Exception):
@@ -104,9 +105,9 @@ class ProfileOverrides(_Strict):
     languages: StrList | None = None
     sectors: StrList | None = None
     mode: Literal["physical", "virtual", "either"] | None = None
-    capacity: int | None = Field(None, ge=1)
-    min_days: int | None = Field(None, ge=3, le=22)
-    max_days: int | None = Field(None, ge=3, le=22)
+    capacity: int | None = Field(None, ge=1, strict=True)
+    min_days: int | None = Field(None, ge=3, le=22, strict=True)
+    max_days: int | None = Field(None, ge=3, le=22, strict=True)
 
     @field_validator("languages", "sectors", mode="before")
     @classmethod
@@ -122,7 +123,7 @@ class AddProfiles(_Strict):
 
     action: Literal["add"]
     role: Literal["visitor", "host"]
-    count: int = Field(ge=1, le=100_000)
+    count: int = Field(ge=1, le=100_000, strict=True)
     source: Literal["clone", "generate"] = "clone"
     like: Filter = Filter()
     set: ProfileOverrides = ProfileOverrides()
@@ -140,14 +141,16 @@ class RemoveProfiles(_Strict):
     action: Literal["remove"]
     role: Literal["visitor", "host"]
     where: Filter
-    share: float = Field(1.0, gt=0.0, le=1.0, description="share of the matches withdrawn")
+    share: float = Field(
+        1.0, gt=0.0, le=1.0, description="share of the matches withdrawn", strict=True
+    )
 
 
 class ScaleCapacity(_Strict):
     """Multiply host capacities (rounded, at least 1) of the hosts matching ``where``."""
 
     action: Literal["scale_capacity"]
-    factor: float = Field(gt=0.0, le=20.0)
+    factor: float = Field(gt=0.0, le=20.0, strict=True)
     where: Filter = Filter()
 
 
@@ -155,7 +158,7 @@ class ScaleQuotas(_Strict):
     """Multiply quota targets (rounded) of the given partnerships and categories (empty = all)."""
 
     action: Literal["scale_quotas"]
-    factor: float = Field(ge=0.0, le=20.0)
+    factor: float = Field(ge=0.0, le=20.0, strict=True)
     partnership: StrList = ()
     category: StrList = ()
 
@@ -179,7 +182,7 @@ class SetQuota(_Strict):
     action: Literal["set_quota"]
     partnership: str
     category: Literal["sme", "cluster", "technology_centre", "scaling_up", "public", "total"]
-    target: int = Field(ge=0)
+    target: int = Field(ge=0, strict=True)
 
 
 Change = Annotated[
@@ -191,10 +194,10 @@ Change = Annotated[
 class GeneratedBase(_Strict):
     """A base campaign made by the generator (``engine.synthetic.generator.generate_campaign``)."""
 
-    visitors: int = Field(ge=1, le=100_000)
-    hosts: int = Field(ge=1, le=100_000)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-    months: int = Field(6, ge=1, le=24)
+    visitors: int = Field(ge=1, le=100_000, strict=True)
+    hosts: int = Field(ge=1, le=100_000, strict=True)
+    seed: int = Field(0, ge=0, le=2**31 - 1, strict=True)
+    months: int = Field(6, ge=1, le=24, strict=True)
     start: date | None = None
 
     @field_validator("start", mode="before")
@@ -206,9 +209,9 @@ class GeneratedBase(_Strict):
 class Arrivals(_Strict):
     """New profiles published during the campaign, drawn from the generator."""
 
-    visitors_per_night: int = Field(0, ge=0, le=10_000)
-    hosts_per_night: int = Field(0, ge=0, le=10_000)
-    from_night: int = Field(2, ge=1, description="first night that sees new profiles")
+    visitors_per_night: int = Field(0, ge=0, le=10_000, strict=True)
+    hosts_per_night: int = Field(0, ge=0, le=10_000, strict=True)
+    from_night: int = Field(2, ge=1, description="first night that sees new profiles", strict=True)
     set: ProfileOverrides = ProfileOverrides()
 
 
@@ -218,8 +221,8 @@ class Acceptance(_Strict):
     model; ``constant``: ``probability``. ``scale`` multiplies the probability (clipped to 1)."""
 
     model: Literal["score", "hidden", "constant"] = "score"
-    probability: float | None = Field(None, ge=0.0, le=1.0)
-    scale: float = Field(1.0, ge=0.0, le=10.0)
+    probability: float | None = Field(None, ge=0.0, le=1.0, strict=True)
+    scale: float = Field(1.0, ge=0.0, le=10.0, strict=True)
 
     @model_validator(mode="after")
     def _probability_for_constant(self) -> Acceptance:
@@ -233,9 +236,11 @@ class Acceptance(_Strict):
 class EngineSettings(_Strict):
     """Options of each night's run (kept small: a simulation runs many nights)."""
 
-    time_limit_s: float = Field(10.0, gt=0.0, le=600.0)
-    top_k: int = Field(25, ge=1, le=500)
-    workers: int = Field(1, ge=1, le=64, description="CP-SAT threads (1 inside Dask tasks)")
+    time_limit_s: float = Field(10.0, gt=0.0, le=600.0, strict=True)
+    top_k: int = Field(25, ge=1, le=500, strict=True)
+    workers: int = Field(
+        1, ge=1, le=64, description="CP-SAT threads (1 inside Dask tasks)", strict=True
+    )
 
 
 class Scenario(_Strict):
@@ -244,10 +249,10 @@ class Scenario(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)
     description: str = ""
     base: str | GeneratedBase = "demo"
-    nights: int = Field(5, ge=1, le=400)
-    seed: int = Field(0, ge=0, le=2**31 - 1)  # CP-SAT's seed is a 32-bit integer
+    nights: int = Field(5, ge=1, le=400, strict=True)
+    seed: int = Field(0, ge=0, le=2**31 - 1, strict=True)  # CP-SAT's seed is a 32-bit integer
     first_night: date | None = None  # default: the day after the last history decision
-    days_between_nights: int = Field(7, ge=1, le=90)
+    days_between_nights: int = Field(7, ge=1, le=90, strict=True)
     policy: Policy = Policy()  # only the keys given override the base campaign's policy
     changes: tuple[Change, ...] = ()
     arrivals: Arrivals = Arrivals()
@@ -318,7 +323,7 @@ def read_scenario(path: str | Path) -> tuple[LoadedScenario | None, list[str]]:
     except ValidationError as error:
         problems = describe_errors(error)
         if any(item["type"] != "extra_forbidden" for item in error.errors()):
-            return None, problems
+            return None, [*problems, *_missing_base(data.get("base"), path.parent)]
         for item in error.errors():
             _drop(data, item["loc"])
         scenario = Scenario.model_validate(data)
@@ -331,6 +336,18 @@ def read_scenario(path: str | Path) -> tuple[LoadedScenario | None, list[str]]:
     if missing:
         return None, [*problems, f"base: campaign folder {folder} does not exist"]
     return loaded, problems
+
+
+def _missing_base(base: Any, folder: Path) -> list[str]:
+    """A base folder named in text that is not there, said beside the file's other problems
+    (the audit: it showed only once they were fixed)."""
+    if not isinstance(base, str) or base == "demo" or "\x00" in base:
+        return []
+    try:
+        there = (folder / base).resolve().is_dir()
+    except (ValueError, OSError):
+        return []  # a name the file system cannot hold: said once the file is valid
+    return [] if there else [f"base: campaign folder {(folder / base).resolve()} does not exist"]
 
 
 def _drop(data: Any, loc: tuple[int | str, ...]) -> None:
@@ -365,6 +382,8 @@ def describe_errors(error: ValidationError) -> list[str]:
                 if isinstance(item["input"], dict)
                 else f"{where}: {item['msg']}"
             )
+        elif item["type"] in TYPE_WORDS:  # strict: no "7" read as 7, as in policy.toml
+            lines.append(f"{where}: {TYPE_WORDS[item['type']]}")
         else:
             message = str(item["msg"]).removeprefix("Value error, ")
             lines.append(f"{where}: {message}" if where else message)

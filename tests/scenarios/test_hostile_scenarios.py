@@ -84,3 +84,30 @@ def test_a_hostile_scenario_value_is_refused_naming_its_key_or_read(table, key, 
             assert result.exit_code == exitcodes.BAD_INPUT, result.output
             assert "Traceback" not in result.output
             assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value"),
+    [(None, "days_between_nights", '"7"'), (None, "nights", "true"), ("engine", "top_k", "5.0"),
+     ("arrivals", "visitors_per_night", '"3"'), ("changes", "count", '"1"')],
+)  # fmt: skip
+def test_a_number_is_read_as_written_as_in_policy_toml(table, key, value):
+    """The audit: days_between_nights = "7" was read as 7, where policy.toml refuses "5"."""
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "quoted.toml"
+        path.write_text(scenario_text(table, key, value), encoding="utf-8")
+        with pytest.raises(ScenarioInvalid) as refused:
+            load_scenario(path)
+        assert any(key in problem for problem in refused.value.problems)
+
+
+def test_a_missing_base_is_listed_beside_the_file_s_other_problems(tmp_path):
+    """The audit: base = "nowhere" showed only once the file's other problems were fixed."""
+    path = tmp_path / "two.toml"
+    path.write_text('base = "nowhere"\nnights = "3"\n', encoding="utf-8")
+    with pytest.raises(ScenarioInvalid) as refused:
+        load_scenario(path)
+    assert refused.value.problems == [
+        "nights: write a whole number (no quotes)",
+        f"base: campaign folder {tmp_path / 'nowhere'} does not exist",
+    ]
