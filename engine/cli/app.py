@@ -78,6 +78,14 @@ class Commands(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors, exits
             raise
+        except KeyboardInterrupt:  # Ctrl+C: a sentence too (a folder being written is removed)
+            typer.secho(
+                "interrupted (Ctrl+C): a run folder being written is not kept, the decision "
+                "log keeps whole imports only; earlier runs are as they were",
+                err=True,
+                fg=typer.colors.RED,
+            )
+            raise typer.Exit(exitcodes.INTERRUPTED) from None
         except Exception as error:  # every failure is a sentence, never a traceback
             raise refuse(error) from None
 

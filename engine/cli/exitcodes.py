@@ -9,3 +9,4 @@ NO_SOLUTION = 4  # the solver proved the rules infeasible or rejected the model
 OUTPUT_EXISTS = 5  # the output folder exists already: runs are never overwritten
 LOG_DAMAGED = 6  # the decision log is damaged, empty or unfinished: refused, not read as empty
 CANNOT_WRITE = 7  # a folder is read-only, full or not permitted: nothing (partial) was written
+INTERRUPTED = 130  # Ctrl+C (SIGINT), as shells report it: what was being written was not kept

@@ -362,6 +362,24 @@ KILLED_WHILE_WRITING = textwrap.dedent(
 )
 
 
+INTERRUPTED_WHILE_WRITING = KILLED_WHILE_WRITING.replace(
+    "os.kill(os.getpid(), signal.SIGKILL)", "os.kill(os.getpid(), signal.SIGINT)"
+)
+
+
+def test_ctrl_c_is_one_sentence_and_keeps_no_partial_run(campaign, tmp_path):
+    """The audit: an interrupted run exited 130 without a word (Typer's silent Exit)."""
+    runs = tmp_path / "runs"
+    stopped = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_WHILE_WRITING, *run_args(campaign, runs / "stopped")],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert stopped.returncode == exitcodes.INTERRUPTED, stopped.stderr
+    assert stopped.stderr.strip().startswith("interrupted (Ctrl+C)")
+    assert "Traceback" not in stopped.stderr
+    assert not runs.exists() or list(runs.iterdir()) == []
+
+
 def test_a_killed_runs_hidden_folder_is_removed_by_the_next_run(campaign, tmp_path):
     runs = tmp_path / "runs"
     killed = subprocess.run(
