@@ -111,14 +111,14 @@ def check_locked_visitors(pairs: list[ProposalRow], accepted: list[Accepted]) ->
             locked[exchange.visitor_id] = exchange
     found: list[Violation] = []
     for row in pairs:
-        exchange = locked.get(row.visitor_id)
-        if exchange is None or (exchange.mode == "virtual" and row.mode == "physical"):
+        lock = locked.get(row.visitor_id)
+        if lock is None or (lock.mode == "virtual" and row.mode == "physical"):
             continue
         found.append(
             Violation(
                 "locked_visitor",
-                f"visitor has an accepted {exchange.mode} exchange with "
-                f"{exchange.host_id!r} and is proposed a {row.mode} one",
+                f"visitor has an accepted {lock.mode} exchange with "
+                f"{lock.host_id!r} and is proposed a {row.mode} one",
                 row.visitor_id,
                 row.host_id,
             )
