@@ -367,13 +367,18 @@ INTERRUPTED_WHILE_WRITING = KILLED_WHILE_WRITING.replace(
 )
 
 
+def run_script(script: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """``cxmatch ARGS`` in a process of its own, after ``script`` patched it."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+
+
 def test_ctrl_c_is_one_sentence_and_keeps_no_partial_run(campaign, tmp_path):
     """The audit: an interrupted run exited 130 without a word (Typer's silent Exit)."""
     runs = tmp_path / "runs"
-    stopped = subprocess.run(
-        [sys.executable, "-c", INTERRUPTED_WHILE_WRITING, *run_args(campaign, runs / "stopped")],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    stopped = run_script(INTERRUPTED_WHILE_WRITING, run_args(campaign, runs / "stopped"))
     assert stopped.returncode == exitcodes.INTERRUPTED, stopped.stderr
     assert stopped.stderr.strip().startswith("interrupted (Ctrl+C)")
     assert "Traceback" not in stopped.stderr
@@ -382,10 +387,7 @@ def test_ctrl_c_is_one_sentence_and_keeps_no_partial_run(campaign, tmp_path):
 
 def test_a_killed_runs_hidden_folder_is_removed_by_the_next_run(campaign, tmp_path):
     runs = tmp_path / "runs"
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_WHILE_WRITING, *run_args(campaign, runs / "killed")],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    killed = run_script(KILLED_WHILE_WRITING, run_args(campaign, runs / "killed"))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     (left,) = runs.iterdir()
     assert left.name.startswith(".tmp-killed-")
