@@ -4,6 +4,7 @@ working days, no earlier than the night's date plus the lead time)."""
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
 
 import numpy as np
@@ -104,6 +105,12 @@ def date_problems(row: ProposalRow, visitor: Profile, host: Profile, policy: Pol
                 f"{start.date()}..{end.date()} is outside the {side}'s availability "
                 f"{available_from.date()}..{available_to.date()}"
             )
+    latest = _last_day_of_a_month_from(start.date())
+    if end.date() > latest:
+        problems.append(
+            f"{start.date()}..{end.date()} is longer than a month (it may end {latest} at the "
+            "latest)"
+        )
     working_days = host_working_days(country_of(host), start, end, policy.public_holidays)
     shortest = max(policy.min_days, int(visitor["min_days"]), int(host["min_days"]))
     longest = min(policy.max_days, int(visitor["max_days"]), int(host["max_days"]))
@@ -113,6 +120,13 @@ def date_problems(row: ProposalRow, visitor: Profile, host: Profile, policy: Pol
             f"is outside the allowed {shortest}..{longest}"
         )
     return problems
+
+
+def _last_day_of_a_month_from(start: date) -> date:
+    """A stay lasts "up to a maximum of a month" (seeds 000, 001, 004): it ends before the
+    same date a month later (that month's last day where it has no such date)."""
+    year, month = start.year + start.month // 12, start.month % 12 + 1
+    return date(year, month, min(start.day, monthrange(year, month)[1])) - timedelta(days=1)
 
 
 def host_working_days(country: str, start: pd.Timestamp, end: pd.Timestamp, public: bool) -> int:

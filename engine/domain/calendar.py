@@ -49,6 +49,21 @@ def day_date(numbers: np.ndarray | int) -> np.ndarray:
     return EPOCH + np.asarray(numbers, dtype=np.int64).astype("timedelta64[D]")
 
 
+def last_day_of_a_month_from(starts: np.ndarray) -> np.ndarray:
+    """The day numbers of the last day a stay starting on ``starts`` (day numbers) may end:
+    "up to a maximum of a month" (seeds 000, 001, 004), the day before the same date a month
+    later (the next month's last day where it has no such date: 31 January -> 27 February)."""
+    days = day_date(starts)
+    month = days.astype("datetime64[M]")
+    offset = (days - month.astype("datetime64[D]")).astype(np.int64)
+    next_month = month + 1
+    length = ((next_month + 1).astype("datetime64[D]") - next_month.astype("datetime64[D]")).astype(
+        np.int64
+    )
+    same_date = next_month.astype("datetime64[D]") + np.minimum(offset, length - 1)
+    return day_number(same_date) - 1
+
+
 def working_days(country: str, start: date, end: date, public: bool = True) -> int:
     """Working days from ``start`` to ``end`` inclusive in ``country`` (scalar, direct)."""
     years = tuple(range(start.year, end.year + 1))

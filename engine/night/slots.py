@@ -5,7 +5,9 @@ could start where no week's first day suits it), a stay length in working days, 
 language the host speaks and a mode (physical or virtual). Every visitor of a group joins
 the same slot: the group shares its dates (inside every member's and the host's availability,
 and no earlier than the night's earliest start), a stay length that suits every member and
-the host, a language they all speak, and whether it is physical. A pair whose visitor and
+the host, a language they all speak, and whether it is physical. A stay lasts a month at
+most (seeds 000, 001, 004: "up to a maximum of a month"): it ends before the same date a month
+later, whatever its working days (22 working days over Easter, or in February, are more). A pair whose visitor and
 host both take either mode fits physical and virtual slots alike (the group's mode is then
 its mode: a visitor taking either joins a host's virtual group). Working days are the host
 country's (:class:`engine.domain.calendar.WorkCalendar`).
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.domain.calendar import last_day_of_a_month_from
 from engine.domain.contract import Policy
 from engine.night.occupancy import Occupancy
 from engine.night.slot_choice import Pin, best_slots, twins, undominated
@@ -189,11 +192,13 @@ def _host_grid(
             for a in np.meshgrid(starts, lengths, host_langs, _slot_modes(*modes), indexing="ij")
         )
         fits = _fitting(w, length, physical, first, end, shortest, longest, modes)
+        days = calendar.day(country, w), calendar.day(country, w + length - 1)
+        fits &= (days[1] <= last_day_of_a_month_from(days[0]))[None, :]  # a month at most
         if policy.group_common_language:
             fits &= speaks(lang)
         room = _room(host, w, length, encoded, policy, occupancy)
         fits &= (room > 0)[None, :]  # a slot without room admits nobody
-        pin.keep(fits, calendar.day(country, w), calendar.day(country, w + length - 1), physical)
+        pin.keep(fits, *days, physical)
         return w, length, lang, physical, room, fits
 
     # new slots: the first working day of every week any pair could use ...
@@ -229,9 +234,10 @@ def _host_grid(
             j_lang = groups["language"].to_numpy(np.int64)
             j_physical = groups["physical"].to_numpy(bool)
             j_fits = _fitting(j_start, j_length, j_physical, first, end, shortest, longest, modes)
+            days = groups[["start_day", "end_day"]].to_numpy(np.int64)
+            j_fits &= (days[:, 1] <= last_day_of_a_month_from(days[:, 0]))[None, :]
             if policy.group_common_language:
                 j_fits &= speaks(j_lang)
-            days = groups[["start_day", "end_day"]].to_numpy(np.int64)
             pin.keep(j_fits, days[:, 0], days[:, 1], j_physical)
             j_room = _room(host, j_start, j_length, encoded, policy, occupancy)
             w, length, lang, physical, room, fits = _appended(

@@ -23,6 +23,7 @@ import pandas as pd
 from engine.check.groups import check_groups
 from engine.check.rows import host_working_days
 from engine.check.rules import check_proposals
+from engine.domain.calendar import day_number, last_day_of_a_month_from
 from engine.domain.contract import Campaign
 from engine.domain.lumpsums import lump_sum, lump_sum_table
 from engine.domain.reference import canonical_country
@@ -269,5 +270,7 @@ def _weeks(
             end += pd.Timedelta(days=1)
         if end > last:
             break
-        found.append((start, end))
+        month = last_day_of_a_month_from(day_number([start.date()]))[0]
+        if day_number([end.date()])[0] <= month:  # a stay lasts a month at most
+            found.append((start, end))
     return found

@@ -384,6 +384,17 @@ CASES: dict[str, tuple[Corruption, set[tuple[str, str | None, str | None]]]] = {
         _policy(max_days=4),
         {("dates", "V1", "H1"), ("dates", "V3", "H1")},
     ),
+    # 31 March .. 30 April 2025 in France: 22 working days (Easter Monday off), a day longer
+    # than a month (seeds: "up to a maximum of a month"; it may end on 29 April)
+    "longer than a month": (
+        _all(
+            _set("profile", "V2", "max_days", 22),
+            _set("profile", "H2", "max_days", 22),
+            _set("proposal", "2", "start", "2025-03-31"),
+            _set("proposal", "2", "end", "2025-04-30"),
+        ),
+        {("dates", "V2", "H2")},
+    ),
     "group dates differ": (_set("proposal", "1", "end", "2025-03-13"), {("group", None, "H1")}),
     "group modes differ": (_set("proposal", "1", "mode", "virtual"), {("group", None, "H1")}),
     "group across hosts": (_set("proposal", "2", "group_id", "G1"), {("group", None, None)}),

@@ -1,0 +1,30 @@
+"""A stay lasts "up to a maximum of a month" (seeds 000, 001, 004), whatever its working days:
+22 working days from Monday 22 March 2027 in Germany (Good Friday and Easter Monday off) end
+on Thursday 22 April, a month and a day later."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from engine.night.night import run_night
+from engine.night.options import RunOptions
+from tests.factory import host, make_campaign, visitor
+
+WINDOW = {"available_from": "2027-03-22", "available_to": "2027-05-31"}
+
+
+def test_a_stay_of_22_working_days_over_easter_starts_where_it_fits_in_a_month(tmp_path):
+    profiles = [
+        visitor("V1", country="FR", min_days=22, max_days=22, **WINDOW),
+        host("H1", country="DE", min_days=3, max_days=22, **WINDOW),
+    ]
+    options = RunOptions(time_limit_s=10, workers=1, as_of=date(2027, 3, 8))  # from 22 March
+    result = run_night(make_campaign(tmp_path, profiles), options)
+    assert result.violations == []
+    (row,) = result.proposals.to_dict("records")
+    start, end = pd.Timestamp(row["start"]), pd.Timestamp(row["end"])
+    assert row["stay_days"] == 22
+    assert start > pd.Timestamp("2027-03-22")  # that start would end on 22 April
+    assert end < start + pd.DateOffset(months=1)
