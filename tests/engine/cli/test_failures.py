@@ -256,7 +256,7 @@ def test_the_readme_lists_every_exit_code():
     table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     listed = [int(code) for code in re.findall(r"^\| (\d+) \|", table, flags=re.MULTILINE)]
     codes = sorted(v for k, v in vars(exitcodes).items() if k.isupper() and isinstance(v, int))
-    assert listed == codes == list(range(8))
+    assert listed == codes == [*range(8), exitcodes.INTERRUPTED]
 
 
 # --- 7: a folder that cannot be written ---------------------------------------------------
