@@ -183,7 +183,14 @@ def run(
         else ""
     )
     added = int(solve.stats.get("top_up_added", 0))
-    topped = f"; +{added} on other dates where the host's days had places (top-up)" if added else ""
+    moved = int(solve.stats.get("top_up_moved", 0))
+    topped = "".join(
+        [
+            f"; +{added} on other dates where the host's days had places" if added else "",
+            f"; {moved} moved to a better pair of theirs" if moved else "",
+            " (top-up)" if added or moved else "",
+        ]
+    )
     typer.echo(
         f"{len(result.proposals)} proposals -> {target}\n"
         f"  solver {solve.solver}: {solve.status.value}, objective {solve.objective}, "

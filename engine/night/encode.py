@@ -9,6 +9,7 @@ organisation: at most one physical pair of an organisation's visitor profiles to
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -23,6 +24,7 @@ from engine.night.carryover import (
 )
 from engine.night.options import RunOptions
 from engine.night.quotas import EXPECTATION_UNIT, quota_groups
+from engine.night.staying import staying_bonus
 from scoring.candidates import pair_modes, physical_profiles
 from scoring.encoding import EncodedCampaign
 from solvers.options import SolverOptions
@@ -71,7 +73,12 @@ def assignment_problem(
     problem = with_past_exchanges(problem, past_exchanges(campaign, carryover))
     if carryover is None:
         return problem
-    return with_carryover(problem, carryover, encoded, candidates, campaign)
+    problem = with_carryover(problem, carryover, encoded, candidates, campaign)
+    # a staying pair on other dates than it was proposed on: changed, as a proposal changes
+    churn = int(round(campaign.policy.churn_penalty * SCORE_SCALE))
+    if problem.pair_bonus is None:
+        return problem
+    return replace(problem, pair_bonus=staying_bonus(problem.pair_bonus, candidates, churn))
 
 
 # What the stages other than the solver take, in the reference machine's seconds (2 cores),

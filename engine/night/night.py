@@ -41,6 +41,7 @@ from engine.night.options import RunOptions
 from engine.night.rule_prices import RulePrice, prices
 from engine.night.scorer import choose_scorer
 from engine.night.slots import build_slots
+from engine.night.staying import stay_options, with_pins
 from engine.night.top_up import top_up
 from engine.night.unmatched import UNMATCHED_COLUMNS, unmatched
 from scoring.candidates import (
@@ -143,9 +144,11 @@ def run_night(
     candidates = one_visitor_per_organisation(candidates, encoded, physical_left)
     candidates = physical_in_sets(candidates, encoded, physical_left)
     candidates = budget_options(candidates, encoded, campaign)  # each priced exactly
+    candidates = stay_options(candidates, encoded, carry)  # held, unanswered: on their dates
     # grouped exchanges: the slots (dates, length, language, mode, room) each pair could join
     occupied = occupancy(campaign, encoded, carry)
     pinned = None if carry is None else pinned_days(candidates, encoded, carry.awaiting)
+    pinned = with_pins(candidates, pinned)
     slots = build_slots(candidates, encoded, campaign.policy, occupied, earliest, pinned)
     lap("candidates")
 

@@ -120,49 +120,52 @@ class _Plan:
         if problem.limit_set is not None and problem.limit_set[pair] >= 0:
             self.in_sets[int(problem.limit_set[pair])] += 1
 
+    def remove(self, pair: int, host: int, sme: bool) -> int:
+        """Take ``pair`` out of the plan (its slot closes when it empties); its slot."""
+        problem = self.problem
+        slot = int(self.slot_of[pair])
+        self.selected[pair] = False
+        self.slot_of[pair] = -1
+        self.members[slot] -= 1
+        if self.members[slot] == 0:
+            self.open[slot] = False
+            self.open_at[host].remove(slot)
+            self.new_groups[host] -= int(problem.new_slots[slot])
+        gain = self.sme_gain[0] if sme else self.sme_gain[1]
+        self.count_margin -= gain
+        if problem.expected_weight is not None:
+            self.expected_margin -= gain * int(problem.expected_weight[pair])
+        self.spent = [
+            used - int(cap.cost[pair]) for cap, used in zip(problem.caps, self.spent, strict=True)
+        ]
+        if problem.limit_set is not None and problem.limit_set[pair] >= 0:
+            self.in_sets[int(problem.limit_set[pair])] -= 1
+        return slot
+
 
 def top_up(
     problem: AssignmentProblem, solve: SolveResult, slots: Slots, visitor_org: np.ndarray
 ) -> SolveResult:
-    """The solve's plan with the visitors it left out added where every day's places allow
-    (see the module); ``visitor_org``: each visitor's organisation. The result carries the
-    slot each chosen pair joins (``pair_slot``)."""
+    """The solve's plan with the visitors it left out added where every day's places allow,
+    and chosen visitors moved to a more valuable pair of theirs where that holds (see the
+    module); ``visitor_org``: each visitor's organisation. The result carries the slot each
+    chosen pair joins (``pair_slot``)."""
     if not solve.status.has_solution or solve.open_slots is None or problem.slot_host is None:
         return solve
     plan = _Plan(problem, solve, slots)
-    placed = np.zeros(problem.n_visitors, dtype=bool)
-    placed[problem.pair_visitor[plan.selected]] = True
-    value = problem.pair_value
-    waiting = np.flatnonzero(~placed[problem.pair_visitor])
-    order = waiting[np.lexsort((waiting, -value[waiting]))]  # most valuable first (ties: first)
-    orgs_at: dict[int, set[int]] = {}
+    orgs: dict[tuple[int, int], int] = {}  # (host, organisation): its chosen visitors there
     for pair in np.flatnonzero(plan.selected).tolist():
-        host = int(problem.pair_host[pair])
-        orgs_at.setdefault(host, set()).add(int(visitor_org[problem.pair_visitor[pair]]))
-    added = 0
-    for pair in order.tolist():
-        visitor, host = int(problem.pair_visitor[pair]), int(problem.pair_host[pair])
-        org = int(visitor_org[visitor])
-        if placed[visitor] or org in orgs_at.get(host, set()):
-            continue
-        sme = bool(problem.visitor_is_sme[visitor])
-        if not plan.shared_rows_allow(pair, sme):
-            continue
-        fitting = problem.slots_of(pair)
-        fitting = fitting[plan.members[fitting] < plan.rooms[fitting]]
-        # an open slot first (no new group), then a join, then a new slot; each earliest first
-        rank = np.lexsort((fitting, problem.new_slots[fitting], ~plan.open[fitting]))
-        for slot in fitting[rank].tolist():
-            if plan.room_for_one_more(slot, host):
-                plan.add(pair, slot, host, sme)
-                placed[visitor] = True
-                orgs_at.setdefault(host, set()).add(org)
-                added += 1
-                break
-    if not added:
+        key = (int(problem.pair_host[pair]), int(visitor_org[problem.pair_visitor[pair]]))
+        orgs[key] = orgs.get(key, 0) + 1
+    added = _add_left_out(plan, visitor_org, orgs)
+    moved = _move_visitors(plan, visitor_org, orgs)
+    if moved:
+        added += _add_left_out(plan, visitor_org, orgs)  # a move may free a place
+    if not (added or moved):
         return replace(solve, pair_slot=plan.slot_of)
     stats = dict(solve.stats)
     stats["top_up_added"] = added
+    stats["top_up_moved"] = moved
     before = problem.objective(solve.selected, solve.open_slots)
     stats["top_up_value"] = problem.objective(plan.selected, plan.open) - before
     return replace(
@@ -173,3 +176,119 @@ def top_up(
         stats=stats,
         shortfalls=tuple(problem.shortfalls(plan.selected)),
     )
+
+
+def _place(
+    plan: _Plan, pair: int, visitor_org: np.ndarray, orgs: dict[tuple[int, int], int]
+) -> int:
+    """Put ``pair`` in a slot of its host where every rule holds (an open slot first, then a
+    join, then a new one; each earliest first): the slot, or -1."""
+    problem = plan.problem
+    visitor, host = int(problem.pair_visitor[pair]), int(problem.pair_host[pair])
+    org = int(visitor_org[visitor])
+    if orgs.get((host, org), 0):
+        return -1
+    sme = bool(problem.visitor_is_sme[visitor])
+    if not plan.shared_rows_allow(pair, sme):
+        return -1
+    fitting = problem.slots_of(pair)
+    fitting = fitting[plan.members[fitting] < plan.rooms[fitting]]
+    rank = np.lexsort((fitting, problem.new_slots[fitting], ~plan.open[fitting]))
+    for slot in fitting[rank].tolist():
+        if plan.room_for_one_more(slot, host):
+            plan.add(pair, slot, host, sme)
+            orgs[(host, org)] = orgs.get((host, org), 0) + 1
+            return int(slot)
+    return -1
+
+
+def _add_left_out(plan: _Plan, visitor_org: np.ndarray, orgs: dict[tuple[int, int], int]) -> int:
+    """Each visitor left out, its most valuable pair first, joins a slot where it fits."""
+    problem = plan.problem
+    placed = np.zeros(problem.n_visitors, dtype=bool)
+    placed[problem.pair_visitor[plan.selected]] = True
+    value = problem.pair_value
+    waiting = np.flatnonzero(~placed[problem.pair_visitor])
+    added = 0
+    for pair in waiting[np.lexsort((waiting, -value[waiting]))].tolist():  # ties: first
+        visitor = int(problem.pair_visitor[pair])
+        if not placed[visitor] and _place(plan, pair, visitor_org, orgs) >= 0:
+            placed[visitor] = True
+            added += 1
+    return added
+
+
+def _move_visitors(plan: _Plan, visitor_org: np.ndarray, orgs: dict[tuple[int, int], int]) -> int:
+    """Each chosen visitor, in pair order, moves to a more valuable pair of its own (another
+    host, or its held or unanswered proposal's own dates: :mod:`engine.night.staying`) where
+    every day's places and every rule allow and the objective gains (quota shortfalls and
+    group bonuses counted); at most one move per visitor."""
+    problem = plan.problem
+    value = problem.pair_value
+    gain_of = _ObjectiveChange(plan)
+    pairs_of = np.split(np.argsort(problem.pair_visitor, kind="stable"),
+                        np.cumsum(np.bincount(problem.pair_visitor, minlength=problem.n_visitors))[:-1])  # fmt: skip
+    moved = 0
+    for pair in np.flatnonzero(plan.selected).tolist():
+        visitor = int(problem.pair_visitor[pair])
+        better = [int(q) for q in pairs_of[visitor] if value[q] > value[pair]]
+        for other in sorted(better, key=lambda q: (-int(value[q]), q)):
+            if not gain_of.promising(pair, other):
+                continue
+            host, org = int(problem.pair_host[pair]), int(visitor_org[visitor])
+            sme = bool(problem.visitor_is_sme[visitor])
+            before = gain_of.group_part(pair, other)
+            slot = plan.remove(pair, host, sme)
+            orgs[(host, org)] -= 1
+            if _place(plan, other, visitor_org, orgs) >= 0 and gain_of.gained(pair, other, before):
+                gain_of.moved(pair, other)
+                moved += 1
+                break
+            if plan.selected[other]:  # placed, but no gain: undone
+                other_host = int(problem.pair_host[other])
+                plan.remove(other, other_host, sme)
+                orgs[(other_host, org)] -= 1
+            plan.add(pair, slot, host, sme)
+            orgs[(host, org)] += 1
+    return moved
+
+
+class _ObjectiveChange:
+    """What moving a visitor from one of its pairs to another changes in the objective: the
+    pairs' values, the quotas' shortfalls (a visitor's quotas are the same whichever host;
+    its pairs may count differently, e.g. their chances) and the hosts' group bonuses."""
+
+    def __init__(self, plan: _Plan) -> None:
+        problem = plan.problem
+        self.plan = plan
+        self.problem = problem
+        self.contribution = [q.contribution(problem.pair_visitor) for q in problem.quotas]
+        self.sums = [int(c[plan.selected].sum()) for c in self.contribution]
+
+    def _quota_change(self, pair: int, other: int) -> int:
+        change = 0
+        for quota, c, total in zip(self.problem.quotas, self.contribution, self.sums, strict=True):
+            d = int(c[other]) - int(c[pair])
+            if d:
+                before = max(0, quota.need - total)
+                change -= quota.penalty * (max(0, quota.need - total - d) - before)
+        return change
+
+    def promising(self, pair: int, other: int) -> bool:
+        """The values and quotas gain (the group bonuses are counted once placed)."""
+        value = self.problem.pair_value
+        return int(value[other]) - int(value[pair]) + self._quota_change(pair, other) > 0
+
+    def group_part(self, pair: int, other: int) -> int:
+        return self.problem.group_bonus_total(self.plan.selected, self.plan.open)
+
+    def gained(self, pair: int, other: int, group_before: int) -> bool:
+        value = self.problem.pair_value
+        group = self.problem.group_bonus_total(self.plan.selected, self.plan.open) - group_before
+        return int(value[other]) - int(value[pair]) + self._quota_change(pair, other) + group > 0
+
+    def moved(self, pair: int, other: int) -> None:
+        self.sums = [
+            t + int(c[other]) - int(c[pair])
+            for c, t in zip(self.contribution, self.sums, strict=True)
+        ]
