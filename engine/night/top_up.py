@@ -237,10 +237,10 @@ def _move_visitors(plan: _Plan, visitor_org: np.ndarray, orgs: dict[tuple[int, i
                 continue
             host, org = int(problem.pair_host[pair]), int(visitor_org[visitor])
             sme = bool(problem.visitor_is_sme[visitor])
-            before = gain_of.group_part(pair, other)
+            groups = gain_of.group_part(pair, other)
             slot = plan.remove(pair, host, sme)
             orgs[(host, org)] -= 1
-            if _place(plan, other, visitor_org, orgs) >= 0 and gain_of.gained(pair, other, before):
+            if _place(plan, other, visitor_org, orgs) >= 0 and gain_of.gained(pair, other, groups):
                 gain_of.moved(pair, other)
                 moved += 1
                 break
@@ -279,13 +279,23 @@ class _ObjectiveChange:
         value = self.problem.pair_value
         return int(value[other]) - int(value[pair]) + self._quota_change(pair, other) > 0
 
-    def group_part(self, pair: int, other: int) -> int:
-        return self.problem.group_bonus_total(self.plan.selected, self.plan.open)
+    def group_part(self, pair: int, other: int) -> dict[int, int]:
+        """The new groups of both pairs' hosts before the move."""
+        hosts = (int(self.problem.pair_host[pair]), int(self.problem.pair_host[other]))
+        return {host: int(self.plan.new_groups[host]) for host in hosts}
 
-    def gained(self, pair: int, other: int, group_before: int) -> bool:
-        value = self.problem.pair_value
-        group = self.problem.group_bonus_total(self.plan.selected, self.plan.open) - group_before
-        return int(value[other]) - int(value[pair]) + self._quota_change(pair, other) + group > 0
+    def gained(self, pair: int, other: int, groups_before: dict[int, int]) -> bool:
+        """The move gains: values, quotas and group bonuses (bonus x (members - groups) per
+        host, :meth:`solvers.problem.AssignmentProblem.group_bonus_total`)."""
+        problem = self.problem
+        value = problem.pair_value
+        change = int(value[other]) - int(value[pair]) + self._quota_change(pair, other)
+        if problem.group_bonus is not None:
+            bonus = problem.group_bonus
+            change += int(bonus[problem.pair_host[other]]) - int(bonus[problem.pair_host[pair]])
+            for host, groups in groups_before.items():
+                change -= int(bonus[host]) * (int(self.plan.new_groups[host]) - groups)
+        return change > 0
 
     def moved(self, pair: int, other: int) -> None:
         self.sums = [
