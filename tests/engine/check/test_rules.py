@@ -453,8 +453,10 @@ def test_one_row_can_break_several_date_rules() -> None:
     scenario = Scenario()
     _set("proposal", "2", "end", "2025-05-30")(scenario)
     messages = [v.message for v in scenario.check() if v.rule == "dates"]
-    assert len(messages) == 3  # outside both availability windows, and too long
+    # outside both availability windows, longer than a month and too many working days
+    assert len(messages) == 4
     assert sum("availability" in message for message in messages) == 2
+    assert sum("longer than a month" in message for message in messages) == 1
 
 
 # --------------------------------------------------------------------------- rule details
