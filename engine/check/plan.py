@@ -100,6 +100,33 @@ def check_repeated_exchanges(
     return found
 
 
+def check_visitor_free(pairs: list[ProposalRow], accepted: list[Accepted]) -> list[Violation]:
+    """A visitor is proposed no stay on days it is in an exchange accepted before, at another
+    host or virtually (it cannot be in two exchanges at once); an exchange without dates
+    occupies no day (``dates``)."""
+    busy: dict[str, list[tuple[pd.Timestamp, pd.Timestamp, Accepted]]] = defaultdict(list)
+    for exchange in accepted:
+        if exchange.start is not None and exchange.end is not None:
+            busy[exchange.visitor_id].append((exchange.start, exchange.end, exchange))
+    found: list[Violation] = []
+    for row in pairs:
+        if row.start is None or row.end is None:
+            continue  # reported by ``dates`` already
+        for start, end, exchange in busy.get(row.visitor_id, []):
+            if row.start <= end and start <= row.end:
+                found.append(
+                    Violation(
+                        "dates",
+                        f"{row.start.date()}..{row.end.date()} overlaps the visitor's "
+                        f"{exchange.mode} exchange with {exchange.host_id!r} on "
+                        f"{start.date()}..{end.date()}",
+                        row.visitor_id,
+                        row.host_id,
+                    )
+                )
+    return found
+
+
 def check_locked_visitors(pairs: list[ProposalRow], accepted: list[Accepted]) -> list[Violation]:
     """A visitor with an exchange accepted by reviewers gets no new proposal, except a
     physical one after a virtual exchange (a virtual exchange does not prevent a physical

@@ -52,6 +52,7 @@ from engine.check.plan import (
     check_physical_visits,
     check_repeated_exchanges,
     check_sme_share,
+    check_visitor_free,
     check_visitor_once,
 )
 from engine.check.rows import check_row
@@ -102,6 +103,7 @@ def check_proposals(
     violations.extend(check_visitor_once(pairs))
     violations.extend(check_physical_visits(pairs, org_of, accepted, policy))
     violations.extend(check_locked_visitors(pairs, accepted))
+    violations.extend(check_visitor_free(pairs, accepted))
     violations.extend(check_repeated_exchanges(pairs, accepted, policy))
     violations.extend(check_host_capacity(pairs, profiles, policy, accepted))
     is_sme = dict(

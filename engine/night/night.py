@@ -36,7 +36,7 @@ from engine.night.encode import (
 )
 from engine.night.expected import with_expectations
 from engine.night.groups import accepted_spend, budget_options, with_slots, with_spend
-from engine.night.occupancy import accepted_stays, occupancy
+from engine.night.occupancy import accepted_stays, busy_days, occupancy
 from engine.night.options import RunOptions
 from engine.night.rule_prices import RulePrice, prices
 from engine.night.scorer import choose_scorer
@@ -149,7 +149,8 @@ def run_night(
     occupied = occupancy(campaign, encoded, carry)
     pinned = None if carry is None else pinned_days(candidates, encoded, carry.awaiting)
     pinned = with_pins(candidates, pinned)
-    slots = build_slots(candidates, encoded, campaign.policy, occupied, earliest, pinned)
+    busy = busy_days(candidates, encoded, accepted_stays(campaign, carry))
+    slots = build_slots(candidates, encoded, campaign.policy, occupied, earliest, pinned, busy)
     lap("candidates")
 
     say(f"solving over {len(candidates)} candidate pairs and {slots.n_slots} group slots")

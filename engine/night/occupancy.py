@@ -92,6 +92,44 @@ def accepted_stays(
     return table[dated].reset_index(drop=True)
 
 
+def busy_days(
+    candidates: pd.DataFrame, encoded: EncodedCampaign, stays: pd.DataFrame
+) -> np.ndarray | None:
+    """(candidates x K x 2) the first and last day numbers of each candidate visitor's own
+    accepted exchanges with dates (``stays``: :func:`accepted_stays`), -1 where it has fewer
+    than K: a visitor is proposed no stay on days it is in an exchange already (at another
+    host, or virtually). None when no candidate visitor has one."""
+    if candidates.empty or stays.empty:
+        return None
+    ids = encoded.visitors.ids[candidates["visitor"].to_numpy()].astype(str)
+    table = stays.assign(
+        first=day_number(pd.to_datetime(stays["start"])),
+        last=day_number(pd.to_datetime(stays["end"])),
+    ).sort_values(["visitor_id", "first", "last"], kind="stable")
+    table = table[table["visitor_id"].astype(str).isin(set(ids))]
+    if table.empty:
+        return None
+    rank = table.groupby("visitor_id").cumcount().to_numpy()
+    owners = {str(v): i for i, v in enumerate(dict.fromkeys(table["visitor_id"].astype(str)))}
+    per_visitor = np.full((len(owners), int(rank.max()) + 1, 2), -1, dtype=np.int64)
+    rows = np.array([owners[str(v)] for v in table["visitor_id"]], dtype=np.int64)
+    per_visitor[rows, rank] = table[["first", "last"]].to_numpy(np.int64)
+    at = np.array([owners.get(v, -1) for v in ids], dtype=np.int64)
+    out = np.full((len(ids), per_visitor.shape[1], 2), -1, dtype=np.int64)
+    out[at >= 0] = per_visitor[at[at >= 0]]
+    return out
+
+
+def free_of_busy(busy: np.ndarray | None, first: np.ndarray, last: np.ndarray) -> np.ndarray | bool:
+    """(pairs, slots) whether each pair's visitor is free on every day of each slot
+    (``busy``: the pairs' rows of :func:`busy_days`); True where nobody is busy."""
+    if busy is None or not (busy[:, :, 0] >= 0).any():
+        return True
+    start, end = busy[:, :, 0][:, :, None], busy[:, :, 1][:, :, None]
+    overlap = (start >= 0) & (first[None, None, :] <= end) & (last[None, None, :] >= start)
+    return np.asarray(~overlap.any(axis=1), dtype=bool)
+
+
 def occupancy(campaign: Campaign, encoded: EncodedCampaign, carry: Carryover | None) -> Occupancy:
     """The accepted exchanges' stays at tonight's hosts, and the groups they form."""
     table = accepted_stays(campaign, carry)

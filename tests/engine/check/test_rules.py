@@ -395,6 +395,16 @@ CASES: dict[str, tuple[Corruption, set[tuple[str, str | None, str | None]]]] = {
         ),
         {("dates", "V2", "H2")},
     ),
+    # V2, proposed 12..14 March at H2, is in a virtual exchange with H3 on the 13th
+    "visitor busy in an exchange of its own": (
+        _all(
+            _add_profile(profile("H3", "host", country="FR", partnership="P2")),
+            _add_history(
+                history_row("V2", "H3", "accepted", "virtual", "2025-03-13", "2025-03-13")
+            ),
+        ),
+        {("dates", "V2", "H2")},
+    ),
     "group dates differ": (_set("proposal", "1", "end", "2025-03-13"), {("group", None, "H1")}),
     "group modes differ": (_set("proposal", "1", "mode", "virtual"), {("group", None, "H1")}),
     "group across hosts": (_set("proposal", "2", "group_id", "G1"), {("group", None, None)}),
