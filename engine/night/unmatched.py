@@ -216,8 +216,9 @@ def _lost(
             }
         return {
             "code": "capacity",
-            "reason": f"{host_id} has no place left on the dates they share "
-            "(taken by exchanges accepted before)",
+            "reason": f"{host_id} has no place left on the dates they share (taken by "
+            "exchanges accepted before), or none of them is free for it (an exchange of its "
+            "own; a proposal awaiting an answer on dates now too close)",
         }
     if host in groups:
         hosts_open, when = groups[host]
@@ -236,6 +237,24 @@ def _lost(
     for cap, used in zip(problem.caps, spent, strict=True):
         if cap.cost[pair] > 0 and used + int(cap.cost[pair]) > cap.limit:
             return {"code": "budget", "reason": f"{cap.name} has not enough left for it"}
+    if (
+        problem.limit_set is not None
+        and problem.set_limit is not None
+        and problem.limit_set[pair] >= 0
+    ):
+        kind = problem.limit_set[pair]
+        taken = problem.pair_visitor[solve.selected & (problem.limit_set == kind)]
+        if len(taken) >= problem.set_limit[kind]:  # its organisation's, tonight
+            who = ", ".join(str(encoded.visitors.ids[v]) for v in taken[:3])
+            if len(np.unique(problem.pair_host[problem.limit_set == kind])) == 1:
+                return {
+                    "code": "group",
+                    "reason": f"{who} of its organisation goes to {host_id} tonight",
+                }
+            return {
+                "code": "physical_visit_used",
+                "reason": f"its organisation's physical visit goes to {who} tonight",
+            }
     return {
         "code": "outscored",
         "reason": f"the plan placed better pairs at {host_id} and its other candidates",

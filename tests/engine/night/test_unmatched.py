@@ -173,3 +173,20 @@ def test_a_pair_without_a_group_language_says_so_not_capacity(tmp_path):
     left = result.unmatched.set_index("profile_id")
     assert left.loc["V1", "code"] == "group" and "speaks none" in left.loc["V1", "reason"]
     assert left.loc["H1", "code"] == "group"
+
+
+def test_a_visitor_whose_organisation_s_visit_goes_to_a_sibling_tonight_says_so(tmp_path):
+    """The campaign audit: listed as "outscored" while its organisation's one physical visit
+    went to its sibling."""
+    profiles = [
+        visitor("V1", org_id="ORG1", mode="physical", sectors="C29", seek="battery testing"),
+        visitor("V2", org_id="ORG1", mode="physical", country="IT"),
+        host("H1", sectors="C29", offer="battery testing"),
+        host("H2", country="AT"),
+    ]
+    result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
+    assert result.violations == []
+    assert result.proposals["visitor_id"].tolist() == ["V1"]
+    left = result.unmatched.set_index("profile_id")
+    assert left.loc["V2", "code"] == "physical_visit_used"
+    assert left.loc["V2", "reason"] == "its organisation's physical visit goes to V1 tonight"
