@@ -71,8 +71,11 @@ def test_a_visitor_with_an_accepted_exchange_is_not_proposed_again(four):
     proposals = pd.DataFrame([proposal("V1", "H2")])
     assert check_proposals(four, proposals) == []
     found = rules(check_proposals(four, proposals, locked(("V1", "H1"))))
-    # the accepted physical exchange is V1's organisation's physical visit too
-    assert found == {("locked_visitor", "V1", "H2"), ("physical_visit_used", "V1", "H2")}
+    # the accepted physical exchange is V1's organisation's physical visit too, on the same
+    # days as the proposal (a visitor is in one exchange at a time)
+    assert found == {
+        ("locked_visitor", "V1", "H2"), ("physical_visit_used", "V1", "H2"), ("dates", "V1", "H2")
+    }  # fmt: skip
 
 
 def test_accepted_exchanges_use_their_host_capacity(four):
