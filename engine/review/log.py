@@ -142,23 +142,23 @@ def decision_history(states: pd.DataFrame) -> pd.DataFrame:
 
 def with_decisions(campaign: Campaign, records: pd.DataFrame) -> Campaign:
     """The campaign with the log's exchanges, rejections and cancellations added to its
-    history (once per pair)."""
+    history (once per pair, outcome and mode)."""
     if records.empty:
         return campaign
     records, gone = of_known_profiles(records, campaign)
     rows = decision_history(pair_states(records))
+    # a row the history holds already, in the same mode (a pair's virtual exchange in the
+    # history and its physical one in the log are two exchanges)
+    history = campaign.history
     known = set(
-        zip(
-            campaign.history["visitor_id"],
-            campaign.history["host_id"],
-            campaign.history["outcome"],
-            strict=True,
-        )
-    )
+        zip(history["visitor_id"], history["host_id"], history["outcome"], history["mode"],
+            strict=True)
+    )  # fmt: skip
     fresh = [
-        (v, h, o) not in known
-        for v, h, o in zip(rows["visitor_id"], rows["host_id"], rows["outcome"], strict=True)
-    ]
+        row not in known
+        for row in zip(rows["visitor_id"], rows["host_id"], rows["outcome"], rows["mode"],
+                       strict=True)
+    ]  # fmt: skip
     history = pd.concat([campaign.history, rows[fresh]], ignore_index=True)
     history["decided_on"] = pd.to_datetime(history["decided_on"])
     hashes = {**campaign.input_hashes, LOG_FILE: log_digest(records)}

@@ -13,7 +13,10 @@ from engine.night.carryover import past_exchanges
 from engine.night.night import run_night
 from engine.night.options import RunOptions
 from engine.night.quotas import achieved_exchanges
+from engine.review.log import log_path, read_log, with_decisions
+from engine.review.rules import Request
 from tests.factory import NIGHT, host, make_campaign, visitor
+from tests.logs import record
 
 OPTIONS = RunOptions(time_limit_s=10, workers=1, as_of=NIGHT)
 
@@ -72,3 +75,17 @@ def test_public_authorities_and_innovation_agencies_are_not_scaling_up(tmp_path)
     assert kpis.loc["scaling_up", "achieved"] == 0
     assert kpis.loc["public", "proposed"] == len(proposed & {"V2"})
     assert kpis.loc["scaling_up", "proposed"] == len(proposed & {"V3"})
+
+
+def test_the_log_s_physical_exchange_after_the_history_s_virtual_one_counts_too(tmp_path):
+    """The outputs audit: the simulator's night accepted V00101 -> H00006 physically after the
+    history's virtual exchange, and its KPIs counted one (the log's row was taken for the
+    history's, both 'accepted')."""
+    campaign = make_campaign(
+        tmp_path, [visitor("V1"), host("H1")], [_row("V1", "H1", "accepted", "virtual")]
+    )
+    assert record(tmp_path, Request("V1", "H1", "accepted")).recorded == 1  # physical
+    both = with_decisions(campaign, read_log(log_path(tmp_path)))
+    assert achieved_exchanges(both)[("P1", "total")] == 2
+    table = kpi_table(both, both.history.iloc[:0]).set_index("category")
+    assert table.loc["total", "achieved"] == 2
