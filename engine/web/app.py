@@ -245,7 +245,9 @@ def create_app(folder: Path) -> FastAPI:
             return JSONResponse({"detail": "X-CSRF-Token is missing or wrong"}, 403)
         try:
             body = await json_body(request)
-            if isinstance(body, list) and len(body) > MOST_ANSWERS:
+            if not isinstance(body, list):  # an object, even empty, is no list of answers
+                raise TypeError("not a list")
+            if len(body) > MOST_ANSWERS:
                 raise TooLarge(TOO_LARGE)
             answers = [_answer(item, index) for index, item in enumerate(body)]
         except (ValueError, TypeError, AttributeError):
