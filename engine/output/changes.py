@@ -81,6 +81,7 @@ def changes(
             if decision == "hold":
                 reason = f"on hold, but {reason}"
         records.append(_record(change, pair, None, row["score"], decision, reason))
+    records += _taken_since(carry, before, tonight)
     order = {"dropped": 0, "locked": 1, "new": 2, "kept": 3}
     table = pd.DataFrame.from_records(records, columns=list(CHANGE_COLUMNS))
     table["order"] = table["change"].map(order)
@@ -115,6 +116,27 @@ def _record(
         "decision": decision,
         "reason": reason,
     }
+
+
+def _taken_since(
+    carry: Carryover | None, before: dict[tuple[str, str], Any], tonight: dict[tuple[str, str], Any]
+) -> list[dict[str, Any]]:
+    """The exchanges of pairs the previous run did not propose that reviewers took from it as
+    alternatives and accepted since (the reviewers' audit: in the manifest's locked count, in
+    no row)."""
+    if carry is None or carry.previous_run_id is None:
+        return []
+    table = carry.decisions
+    taken = table[
+        (table["decision"] == "accepted") & (table["run_id"].astype(str) == carry.previous_run_id)
+    ]
+    rows = []
+    for v, h, on in zip(taken["visitor_id"], taken["host_id"], taken["decided_on"], strict=True):
+        if (v, h) in before or (v, h) in tonight:
+            continue
+        reason = f"taken as an alternative and accepted by reviewers on {on}: now an exchange"
+        rows.append(_record("locked", (v, h), None, None, "accepted", reason))
+    return rows
 
 
 def _decisions(carry: Carryover | None) -> dict[tuple[str, str], tuple[str, str]]:

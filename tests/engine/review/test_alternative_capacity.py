@@ -5,6 +5,7 @@ exchanges both counted A and B)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from engine.load.campaign import load_campaign
@@ -48,3 +49,30 @@ def test_exchanges_from_the_plan_count_once_when_an_alternative_is_taken(tmp_pat
         assert taken.ok, taken.problems
     else:  # the third visitor does not fit a host of two places
         assert not taken.ok and "host_capacity" in " ".join(taken.problems)
+
+
+def test_an_alternative_taken_and_accepted_is_a_locked_row_of_the_next_changes(tmp_path):
+    """The reviewers' audit: two alternatives taken and accepted were in the manifest's
+    locked count and the report's headline, in no row of changes.csv."""
+    folder = tmp_path / "campaign"
+    profiles = [
+        host("H1", country="DE", capacity=3, sectors="C29", offer="car tours", **WINDOW),
+        host("H2", country="FR", capacity=1, sectors="C13", offer="textile learning", **WINDOW),
+        visitor("A", country="IT", sectors="C29", seek="car tours", **WINDOW),
+        visitor("C", country="PL", sectors="C13", seek="textile learning", **WINDOW),
+    ]
+    make_campaign(folder, profiles, policy="lead_days = 0\n")
+    first = run_campaign(folder, folder / "runs" / "r1", "r1")
+    run = read_run(first)
+    plan = run.proposals()
+    assert ("C", "H2") in set(zip(plan["visitor_id"], plan["host_id"], strict=True))
+    campaign = load_campaign(folder)
+    taken = take_alternative(
+        folder, campaign, run, proposed_pairs(campaign_runs(folder), campaign),
+        exchange_limits(campaign), ("C", "H1"), Reviewer(),
+    )  # fmt: skip
+    assert taken.ok, taken.problems
+    second = run_campaign(folder, folder / "runs" / "r2", "r2", previous=first)
+    changes = pd.read_csv(second / "changes.csv").set_index(["visitor_id", "host_id"])
+    assert changes.loc[("C", "H1"), "change"] == "locked"
+    assert "taken as an alternative" in changes.loc[("C", "H1"), "reason"]
