@@ -268,6 +268,8 @@ def _refusal(
         if pair not in book.exchanges:
             return "only an exchange (both sides accepted) can be cancelled"
         return ""
+    if decision == "hold" and current in ("accepted", "rejected") and pair not in book.exchanges:
+        return ALREADY  # the side's final answer since stands (a workbook returned as it was)
     if pair in book.cancelled:
         return "the exchange was cancelled: the pair is never proposed again"
     rejected = [

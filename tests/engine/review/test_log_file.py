@@ -184,3 +184,12 @@ def test_a_version_3_log_is_migrated_to_the_checks_on_its_first_write(tmp_path, 
         db.execute(statement, values)  # the migrated tables have the checks
     with sqlite3.connect(old) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("DELETE FROM events")  # and the triggers again
+
+
+def test_a_hold_after_a_side_s_final_answer_changes_nothing_and_is_no_problem(tmp_path):
+    """The reviewers' audit: a workbook returned as it was (its holds filled in) after the
+    visitor side accepted through the app was a problem row, and the night exited 2."""
+    assert record(tmp_path, Request("V1", "H1", "hold")).recorded == 1
+    assert record(tmp_path, Request("V1", "H1", "accepted", "visitor")).recorded == 1
+    again = record(tmp_path, Request("V1", "H1", "hold"))
+    assert (again.recorded, again.already_recorded, again.problems) == (0, 1, [])
