@@ -171,9 +171,11 @@ class _Context:
         visitors_out = (
             left_out[left_out["side"] == "visitor"]
             if left_out is not None and len(left_out)
-            else pd.DataFrame(columns=["profile_id", "reason"])
+            else pd.DataFrame(columns=["profile_id", "reason", "best_candidate"])
         )
         self.left_out = dict(zip(visitors_out["profile_id"], visitors_out["reason"], strict=True))
+        best = visitors_out.get("best_candidate", pd.Series("", index=visitors_out.index))
+        self.best_of = dict(zip(visitors_out["profile_id"], best.fillna(""), strict=True))
         self.profiles = set(campaign.profiles["profile_id"])
         self.host_tonight = dict(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
         self.score_tonight = {
@@ -250,7 +252,14 @@ class _Context:
             )
         others = [v for v in self.visitors_of.get(host_id, []) if v != visitor_id]
         if other_host is None and visitor_id in self.left_out:  # its own reason, not a guess
-            return f"left out tonight: {self.left_out[visitor_id]}"
+            best = str(self.best_of.get(visitor_id, ""))
+            if best in ("", host_id):
+                return f"left out tonight: {self.left_out[visitor_id]}"
+            # its reason is of its best candidate: say so, and what happened at this host
+            here = f"{host_id}'s places went to {', '.join(sorted(others)[:3])}; " if others else ""
+            return (
+                f"left out tonight: {here}at its best candidate {best}, {self.left_out[visitor_id]}"
+            )
         if others:
             shown = ", ".join(
                 f"{v} ({self.score_tonight[(v, host_id)]:.1f})" for v in sorted(others)[:3]

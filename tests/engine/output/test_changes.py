@@ -62,3 +62,20 @@ def test_a_dropped_pair_whose_visitor_is_left_out_says_the_left_out_reason(tmp_p
     )
     dropped = table.set_index(["visitor_id", "host_id"]).loc[("V1", "H1")]
     assert dropped["change"] == "dropped" and dropped["reason"] == f"left out tonight: {why}"
+
+
+def test_a_dropped_pair_whose_visitor_is_left_out_for_another_host_names_both(tmp_path):
+    """The reviewers' audit: a held pair dropped at H00181 said "H00011's group tonight (...)
+    does not suit it", the reason of the visitor's best candidate, another host."""
+    campaign = make_campaign(tmp_path, [visitor("V1"), visitor("V2"), host("H1"), host("H2")])
+    tonight = pd.DataFrame([_proposal("V2", "H1")])
+    why = "H2's group tonight (2027-05-10..2027-05-12 in English) does not suit it"
+    left_out = pd.DataFrame(
+        [{"side": "visitor", "profile_id": "V1", "reason": why, "best_candidate": "H2"}]
+    )
+    table = changes(
+        campaign, tonight, _candidates(("V1", "H1"), ("V1", "H2"), ("V2", "H1")),
+        _carry([_proposal("V1", "H1")]), left_out,
+    )  # fmt: skip
+    reason = table.set_index(["visitor_id", "host_id"]).loc[("V1", "H1"), "reason"]
+    assert reason == f"left out tonight: H1's places went to V2; at its best candidate H2, {why}"
