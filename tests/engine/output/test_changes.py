@@ -79,3 +79,20 @@ def test_a_dropped_pair_whose_visitor_is_left_out_for_another_host_names_both(tm
     )  # fmt: skip
     reason = table.set_index(["visitor_id", "host_id"]).loc[("V1", "H1"), "reason"]
     assert reason == f"left out tonight: H1's places went to V2; at its best candidate H2, {why}"
+
+
+def test_a_new_proposal_after_a_rejected_one_is_no_move(tmp_path):
+    """The reviewers' audit: "visitor moved here from H2" where its proposal with H2 had been
+    rejected."""
+    campaign = make_campaign(tmp_path, [visitor("V1"), host("H1"), host("H2")])
+    carry = _carry([_proposal("V1", "H2")])
+    rejected = {"visitor_id": "V1", "host_id": "H2", "decision": "rejected",
+                "decided_on": "2027-01-05", "run_id": "night-1"}  # fmt: skip
+    carry = Carryover(
+        carry.locked, carry.held, carry.pending, pd.DataFrame([rejected]), carry.previous,
+        carry.previous_run_id,
+    )  # fmt: skip
+    tonight = pd.DataFrame([_proposal("V1", "H1")])
+    table = changes(campaign, tonight, _candidates(("V1", "H1")), carry)
+    reason = table.set_index(["visitor_id", "host_id"]).loc[("V1", "H1"), "reason"]
+    assert reason == "its proposal with H2 was rejected"
