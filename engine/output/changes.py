@@ -52,7 +52,7 @@ def changes(
         kept = pair in before
         old_host = moved_from.get(pair[0])
         reason = "" if kept or old_host is None else f"visitor moved here from {old_host}"
-        if reason and decisions.get((pair[0], old_host), ("", ""))[0] == "rejected":
+        if old_host is not None and decisions.get((pair[0], old_host), ("", ""))[0] == "rejected":
             reason = f"its proposal with {old_host} was rejected"  # no move: an answer
         if not kept and pair[0] in context.locked_host:
             reason = (
