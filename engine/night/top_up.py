@@ -1,4 +1,5 @@
-"""The top-up: visitors the plan leaves out join groups where every day's places allow.
+"""The top-up: visitors the plan leaves out join groups where every day's places allow, and
+chosen visitors move to better pairs of their own where they allow.
 
 The solvers count a host's members tonight against its capacity and the room of *every* slot
 it opens (a proxy: without a variable per pair and slot, any member may go to any of the
@@ -16,8 +17,12 @@ group (a join slot) or a new slot of its host (within ``max_groups_per_host``) w
   the budgets, the limited sets (an organisation's physical visits), and no two visitors of
   one organisation at one host tonight.
 
-Adding a pair never lowers the objective (pair values are not negative and quota shortfalls
-only shrink). The solver's objective and bound stay those of its own model; the manifest says
+Then each chosen visitor, in pair order, **moves** to a more valuable pair of its own (a second
+group of another host on other dates; a held or unanswered proposal's own dates,
+:mod:`engine.night.staying`) where the same checks hold and the objective gains, its pair's
+value, the quotas' shortfalls and the hosts' group bonuses counted exactly; who a move leaves
+room for is then added. Adding a pair never lowers the objective (pair values are not
+negative and quota shortfalls only shrink), and a move is made only where it gains. The solver's objective and bound stay those of its own model; the manifest says
 what the top-up added (``top_up_added``, ``top_up_value``). The independent checker verifies
 every day's capacity of the plan as of every other rule.
 """
