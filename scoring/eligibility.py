@@ -41,10 +41,15 @@ class EligibilityContext:
 
 
 def eligibility_context(
-    campaign: Campaign, encoded: EncodedCampaign, earliest_day: int | None = None
+    campaign: Campaign,
+    encoded: EncodedCampaign,
+    earliest_day: int | None = None,
+    answered: pd.DataFrame | None = None,
 ) -> EligibilityContext:
     """What eligibility needs from the history and policy. ``earliest_day``: the first day a
-    proposal may start (the night's date plus the lead time); None for no night (training)."""
+    proposal may start (the night's date plus the lead time); None for no night (training).
+    ``answered``: pairs (``visitor_id, host_id``) the decision log holds an exchange of, never
+    proposed again in any mode (the log answers a pair once): blocked."""
     history = campaign.history
     policy = campaign.policy
     visitor_ids, host_ids = encoded.visitors.ids, encoded.hosts.ids
@@ -62,7 +67,11 @@ def eligibility_context(
     done = in_generation(history[history["outcome"].isin(POSITIVE_OUTCOMES)], policy)
     virtual = done["mode"] == "virtual"
     blocked = np.concatenate(
-        [positions(history[history["outcome"].isin(BLOCKING_OUTCOMES)]), positions(done[~virtual])]
+        [
+            positions(history[history["outcome"].isin(BLOCKING_OUTCOMES)]),
+            positions(done[~virtual]),
+            positions(answered if answered is not None else history.iloc[:0]),
+        ]
     )
     return EligibilityContext(
         repeat_virtual=np.unique(positions(done[virtual]), axis=0),

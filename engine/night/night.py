@@ -124,7 +124,8 @@ def run_night(
     encoded = encode_campaign(campaign, np.array([earliest]))
     visitors = campaign.visitors.reset_index(drop=True)
     hosts = campaign.hosts.reset_index(drop=True)
-    context = eligibility_context(campaign, encoded, earliest)
+    answered = None if options.carryover is None else options.carryover.locked  # answered once
+    context = eligibility_context(campaign, encoded, earliest, answered)
     text = TextSimilarity.fit(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )

@@ -7,9 +7,13 @@ agencies apart from scaling-up support organisations (seed 001 lists what those 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
+
 from engine.check.kpis import kpi_table
 from engine.domain.contract import org_category
-from engine.night.carryover import past_exchanges
+from engine.night.carryover import LOCK_COLUMNS, Carryover, past_exchanges
 from engine.night.night import run_night
 from engine.night.options import RunOptions
 from engine.night.quotas import achieved_exchanges
@@ -89,3 +93,27 @@ def test_the_log_s_physical_exchange_after_the_history_s_virtual_one_counts_too(
     assert achieved_exchanges(both)[("P1", "total")] == 2
     table = kpi_table(both, both.history.iloc[:0]).set_index("category")
     assert table.loc["total", "achieved"] == 2
+
+
+def test_a_pair_the_log_holds_an_exchange_of_is_blocked_not_unshortlisted(tmp_path):
+    """The README spot-check: V1's virtual exchange with H1 in the decision log, H1 its only
+    host: both were listed `not_shortlisted` ("its eligible hosts all prefer others") and the
+    pair counted eligible, while the log answers a pair once."""
+    history = [{**_row("V1", "H1", "accepted", "virtual"), "start": "2027-03-01",
+                "end": "2027-03-03"}]  # fmt: skip
+    campaign = make_campaign(
+        tmp_path, [visitor("V1", mode="either"), host("H1", mode="either")], history
+    )
+    locked = pd.DataFrame(
+        [{"visitor_id": "V1", "host_id": "H1", "mode": "virtual",
+          "start": pd.Timestamp("2027-03-01"), "end": pd.Timestamp("2027-03-03"),
+          "score": 70.0, "decided_on": "2026-12-01"}],
+        columns=list(LOCK_COLUMNS),
+    )  # fmt: skip
+    pairs = pd.DataFrame(columns=["visitor_id", "host_id"])
+    decisions = pd.DataFrame(columns=["visitor_id", "host_id", "decision", "decided_on", "run_id"])
+    carry = Carryover(locked, pairs, pairs, decisions)
+    result = run_night(campaign, replace(OPTIONS, carryover=carry))
+    assert result.proposals.empty and result.violations == []
+    codes = result.unmatched.set_index("profile_id")["code"].to_dict()
+    assert codes == {"V1": "blocked", "H1": "blocked"}
