@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.domain.calendar import WorkCalendar
+from engine.domain.calendar import WorkCalendar, day_number
 from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES, Campaign, Policy
 from scoring.encoding import EncodedCampaign
 from scoring.pairs import PairView, meets
@@ -38,6 +38,7 @@ class EligibilityContext:
     # (k, 2) pairs whose virtual exchange was accepted in the programme generation: proposed
     # again only as a physical exchange (a physical one's pair is in ``blocked``)
     repeat_virtual: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    virtual_open: bool = True  # a virtual exchange may still start (policy.virtual_until)
 
 
 def eligibility_context(
@@ -82,6 +83,9 @@ def eligibility_context(
         require_common_language=policy.require_common_language,
         calendar=encoded.calendar,
         earliest_day=earliest_day,
+        virtual_open=policy.virtual_until is None
+        or earliest_day is None
+        or earliest_day <= int(day_number([policy.virtual_until])[0]),
     )
 
 
@@ -127,7 +131,7 @@ def _broadcast(view: PairView, per_visitor: np.ndarray) -> np.ndarray:
 def eligibility(view: PairView, context: EligibilityContext) -> Eligibility:
     visitor, host = view.visitor, view.host
     physical = visitor.physical & host.physical & _broadcast(view, context.physical_left)
-    virtual = visitor.virtual & host.virtual
+    virtual = visitor.virtual & host.virtual & context.virtual_open
     stay = np.maximum(np.maximum(visitor.min_days, host.min_days), context.policy_min_days)
     longest = np.minimum(np.minimum(visitor.max_days, host.max_days), context.policy_max_days)
     first = np.maximum(visitor.day_from, host.day_from)
@@ -210,7 +214,7 @@ def exclusion(view: PairView, context: EligibilityContext) -> np.ndarray:
     first("same_organisation", visitor.org_id == host.org_id)
     first("same_country", visitor.country == host.country)
     physical = visitor.physical & host.physical
-    virtual = visitor.virtual & host.virtual
+    virtual = visitor.virtual & host.virtual & context.virtual_open
     left = _broadcast(view, context.physical_left)
     first("physical_visit_used", physical & ~left & ~virtual)
     first("mode", ~(physical | virtual))

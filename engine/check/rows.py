@@ -62,6 +62,14 @@ def check_row(
             flag("not_cosme", f"{side} {profile_id!r} is in {profile['country']!r}, not COSME")
         if row.mode in PROPOSAL_MODES and profile["mode"] not in (row.mode, "either"):
             flag("mode", f"{side} {profile_id!r} accepts {profile['mode']!r}, not {row.mode!r}")
+    until = policy.virtual_until
+    if (
+        row.mode == "virtual"
+        and until is not None
+        and row.end is not None
+        and row.end.date() > until
+    ):
+        flag("mode", f"a virtual exchange until {row.end.date()}, after their end on {until}")
     if visitor is None or host is None:
         return found
 

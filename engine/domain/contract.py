@@ -216,6 +216,11 @@ class Policy(BaseModel):
         description="physical visits before this day do not count (a new programme "
         "generation); None: all history counts",
     )
+    virtual_until: date | None = Field(
+        None,
+        description="the last day a virtual exchange may run (seed 002: the virtual exchanges "
+        "period ended on 31 August 2021); None: virtual exchanges have no end",
+    )
     # the plausible dates of the campaign: every date of every input lies between them
     earliest_date: date = Field(DEFAULT_DATE_RANGE[0], description="the earliest plausible date")
     latest_date: date = Field(DEFAULT_DATE_RANGE[1], description="the latest plausible date")

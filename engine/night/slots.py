@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.domain.calendar import last_day_of_a_month_from
+from engine.domain.calendar import day_number, last_day_of_a_month_from
 from engine.domain.contract import Policy
 from engine.night.occupancy import Occupancy, free_of_busy
 from engine.night.slot_choice import Pin, best_slots, twins, undominated
@@ -198,6 +198,7 @@ def _host_grid(
         days = calendar.day(country, w), calendar.day(country, w + length - 1)
         fits &= (days[1] <= last_day_of_a_month_from(days[0]))[None, :]  # a month at most
         fits &= free_of_busy(pairs["busy"], *days)  # not while in an exchange of its own
+        fits &= _virtual_open(physical, days[1], policy)[None, :]
         if policy.group_common_language:
             fits &= speaks(lang)
         room = _room(host, w, length, encoded, policy, occupancy)
@@ -241,6 +242,7 @@ def _host_grid(
             days = groups[["start_day", "end_day"]].to_numpy(np.int64)
             j_fits &= (days[:, 1] <= last_day_of_a_month_from(days[:, 0]))[None, :]
             j_fits &= free_of_busy(pairs["busy"], days[:, 0], days[:, 1])
+            j_fits &= _virtual_open(j_physical, days[:, 1], policy)[None, :]
             if policy.group_common_language:
                 j_fits &= speaks(j_lang)
             pin.keep(j_fits, days[:, 0], days[:, 1], j_physical)
@@ -313,6 +315,14 @@ def _fitting(
         & (length[None, :] >= shortest[:, None])
         & (length[None, :] <= longest[:, None])
     )
+
+
+def _virtual_open(physical: np.ndarray, last_day: np.ndarray, policy: Policy) -> np.ndarray:
+    """(slots,) a slot's mode is still open: physical, or virtual and over by
+    ``policy.virtual_until``."""
+    if policy.virtual_until is None:
+        return np.ones(len(physical), dtype=bool)
+    return physical | (last_day <= int(day_number([policy.virtual_until])[0]))
 
 
 def _slot_modes(physical: np.ndarray, virtual: np.ndarray) -> np.ndarray:

@@ -405,6 +405,11 @@ CASES: dict[str, tuple[Corruption, set[tuple[str, str | None, str | None]]]] = {
         ),
         {("dates", "V2", "H2")},
     ),
+    # seed 002: "the virtual exchanges period ended on 31 August 2021"
+    "virtual after the virtual period": (
+        _policy(virtual_until=date(2025, 3, 13)),
+        {("mode", "V2", "H2")},
+    ),
     "group dates differ": (_set("proposal", "1", "end", "2025-03-13"), {("group", None, "H1")}),
     "group modes differ": (_set("proposal", "1", "mode", "virtual"), {("group", None, "H1")}),
     "group across hosts": (_set("proposal", "2", "group_id", "G1"), {("group", None, None)}),
