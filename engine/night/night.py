@@ -24,7 +24,7 @@ from engine.check.rules import check_proposals
 from engine.check.violations import Violation
 from engine.domain.calendar import day_date, day_number, library_version
 from engine.domain.contract import Campaign
-from engine.night.carryover import PAIR, Carryover, past_counts, past_exchanges, pinned_days
+from engine.night.carryover import Carryover, past_counts, past_exchanges, pinned_days
 from engine.night.decode import proposals_of
 from engine.night.encode import (
     AFTER_S_PER_CANDIDATE,
@@ -286,12 +286,10 @@ def _carried(
         ids = encoded.visitors.ids[candidates["visitor"].to_numpy()]
         again = np.isin(ids, list(after_virtual))
         physical, virtual = pair_modes(candidates)
-        # ... with another host: the log answers a pair once (its exchange's answers stand),
-        # so the pair of the virtual exchange is not proposed again
-        keys = pd.MultiIndex.from_arrays([ids, encoded.hosts.ids[candidates["host"].to_numpy()]])
-        exchanged = keys.isin(pd.MultiIndex.from_frame(locked[PAIR].astype(str)))
+        # ... with another host: the log answers a pair once, so eligibility blocks the pair of
+        # the virtual exchange (``eligibility_context``'s ``answered``)
         candidates = candidates.assign(virtual=virtual & ~again)
-        candidates = candidates[(physical | ~again) & ~exchanged].reset_index(drop=True)
+        candidates = candidates[physical | ~again].reset_index(drop=True)
     return candidates
 
 
