@@ -33,15 +33,73 @@ def iso_day(text: str) -> date | None:
         return None
 
 
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# a campaign file's date cell: ISO, ISO at midnight (as Excel and pandas write a date), the
+# IT tool's day first ("10/08/2021", "15.01.2021": seeds 000 and 002; never month first) and
+# its words ("August 10th, 2021", "18th of November 2020", "11th December 2020")
+_MIDNIGHT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?")
+_DAY_FIRST = re.compile(r"([0-9]{1,2})[/.]([0-9]{1,2})[/.]([0-9]{4})")
+_ORDINAL = r"([0-9]{1,2})(?:st|nd|rd|th)?"
+_WORDS_DAY_FIRST = re.compile(_ORDINAL + r"(?: of)? ([a-z]+)\.?,? ([0-9]{4})")
+_WORDS_MONTH_FIRST = re.compile(r"([a-z]+)\.? " + _ORDINAL + r",? ([0-9]{4})")
+DATE_WORDS = "YYYY-MM-DD, DD/MM/YYYY or 'August 10th, 2021'"
+
+
+def campaign_day(text: str) -> date | None:
+    """A campaign file's calendar day as the IT tool writes it (``YYYY-MM-DD``, the same at
+    midnight, ``DD/MM/YYYY`` or ``DD.MM.YYYY`` day first, or in words), or None (any other
+    format, a time of day, or no such day)."""
+    text = " ".join(text.split())
+    midnight = _MIDNIGHT.fullmatch(text)
+    day = iso_day(midnight.group(1) if midnight else text)
+    if day is not None:
+        return day
+    parts: tuple[int, int, int] | None = None
+    if match := _DAY_FIRST.fullmatch(text):
+        parts = (int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    elif match := _WORDS_DAY_FIRST.fullmatch(text.lower()):
+        month = MONTHS.get(match.group(2))
+        parts = None if month is None else (int(match.group(3)), month, int(match.group(1)))
+    elif match := _WORDS_MONTH_FIRST.fullmatch(text.lower()):
+        month = MONTHS.get(match.group(1))
+        parts = None if month is None else (int(match.group(3)), month, int(match.group(2)))
+    if parts is None:
+        return None
+    try:
+        return date(*parts)
+    except ValueError:
+        return None
+
+
 def parse_days(cells: pd.Series) -> pd.Series:
-    """Each cell as a ``datetime.date`` (object dtype), None where it is not a ``YYYY-MM-DD``
-    calendar day. Any year 0001..9999 is read, so that a range check can name it."""
-    days = {cell: iso_day(cell) for cell in pd.unique(cells.astype(str))}
+    """Each cell as a ``datetime.date`` (object dtype), None where it is not a calendar day
+    (``campaign_day``). Any year 0001..9999 is read, so that a range check can name it."""
+    days = {cell: campaign_day(cell) for cell in pd.unique(cells.astype(str))}
     return cells.astype(str).map(days).astype(object)
 
 
 def parse_dates(cells: pd.Series) -> pd.Series:
-    """``YYYY-MM-DD`` dates as ``datetime64[ns]`` (midnight); NaT where a cell is not a date
+    """Dates (``campaign_day``) as ``datetime64[ns]`` (midnight); NaT where a cell is not a date
     or lies outside :data:`~engine.domain.contract.DATE_LIMITS` (validation has refused it)."""
     first, last = DATE_LIMITS
     days = parse_days(cells).map(

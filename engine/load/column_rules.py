@@ -16,6 +16,7 @@ from engine.domain.problems import Problem
 from engine.domain.reference import non_participant
 from engine.domain.spelling import Vocabulary
 from engine.load.cells import (
+    DATE_WORDS,
     FALSE_WORDS,
     TRUE_WORDS,
     parse_bool,
@@ -64,7 +65,9 @@ INTEGER = Rule(
 
 
 DATE = Rule(
-    "date", lambda cells: parse_days(cells).notna(), constant_message("is not a date (YYYY-MM-DD)")
+    "date",
+    lambda cells: parse_days(cells).notna(),
+    constant_message(f"is not a date ({DATE_WORDS}: the day first)"),
 )
 
 

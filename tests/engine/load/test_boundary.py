@@ -156,13 +156,38 @@ def test_the_plausible_range_is_configurable(tmp_path: Path) -> None:
     assert where(problems_of(folder)) == [(POLICY, None, "latest_date", "2300-01-01")]
 
 
-@pytest.mark.parametrize("text", ["20250301", "2025-W18-4", "2025-03-01T10:00:00", "1/3/2025"])
-def test_dates_have_one_format(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["20250301", "2025-W18-4", "2025-03-01T10:00:00", "2025-03-01 10:00", "31/02/2025", "3/1/25"],
+)
+def test_dates_in_no_known_format_are_refused(tmp_path: Path, text: str) -> None:
     folder = copy_valid(tmp_path)
     edit_csv(folder, P, 1, "available_from", text)
     (problem,) = problems_of(folder)
     assert where([problem]) == [(P, 1, "available_from", text)]
-    assert problem.message == "is not a date (YYYY-MM-DD)"
+    assert problem.message == (
+        "is not a date (YYYY-MM-DD, DD/MM/YYYY or 'August 10th, 2021': the day first)"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-03-01",
+        "2025-03-01 00:00:00",  # as Excel and pandas write a date
+        "01/03/2025",  # the IT tool's day first (seed 002: "10/08/2021", August 10th)
+        "1.3.2025",  # seed 000: "15.01.2021"
+        "March 1st, 2025",  # seed 002: "August 10th, 2021"
+        "1st of March 2025",  # seed 000: "the 18th of November 2020"
+        "1 Mar 2025",
+    ],
+)
+def test_dates_as_the_it_tool_writes_them_are_read_day_first(tmp_path: Path, text: str) -> None:
+    folder = copy_valid(tmp_path)
+    edit_csv(folder, P, 1, "available_from", text)
+    profiles = load_campaign(folder).profiles
+    first = profiles["available_from"].iloc[0]
+    assert pd.Timestamp(first) == pd.Timestamp("2025-03-01")
 
 
 def test_a_campaign_without_profile_rows_is_refused(tmp_path: Path) -> None:

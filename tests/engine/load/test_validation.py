@@ -214,7 +214,7 @@ DEFECTS: dict[str, list[Position]] = {
     ],
     "bad_history_profiles": [
         ("history.csv", 2, "visitor_id", "V9"),
-        ("history.csv", 3, "decided_on", "05/11/2024"),
+        ("history.csv", 3, "decided_on", "2024/11/05"),
         ("history.csv", 3, "host_id", "V1"),
     ],
     "bad_quotas": [
@@ -387,8 +387,8 @@ def test_check_profiles_on_a_frame_counts_rows_from_one() -> None:
 def test_parsers_refuse_what_pandas_would_coerce() -> None:
     integers = parse_int(pd.Series(["3", "-2", "3.5", "1e3", "99999999999999999999", ""]))
     assert integers.isna().tolist() == [False, False, True, True, True, True]
-    dates = parse_dates(  # one format: YYYY-MM-DD (a Parquet timestamp at midnight is one)
-        pd.Series(["2025-01-31", "2025-01-31T10:30:00", "2025-01-31T00:00+01:00", "31/01/2025"])
+    dates = parse_dates(  # no time of day, no month first (the IT tool's day first is read)
+        pd.Series(["2025-01-31", "2025-01-31T10:30:00", "2025-01-31T00:00+01:00", "01/31/2025"])
     )
     assert dates.isna().tolist() == [False, True, True, True]
     assert dates[0] == pd.Timestamp("2025-01-31")
