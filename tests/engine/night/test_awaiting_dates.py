@@ -56,3 +56,24 @@ def test_accepted_dates_inside_the_lead_time_are_not_proposed_again(tmp_path):
         campaign(tmp_path), replace(OPTIONS, carryover=awaiting("2026-12-21", "2026-12-23"))
     )
     assert late.proposals.empty and late.violations == []
+
+
+def test_a_pair_one_side_accepted_keeps_its_place_against_new_pairs_worth_more(tmp_path):
+    """The reviewers' audit: three new, unanswered pairs of a partnership short of its
+    targets took the host's places from a pair the visitor had accepted (their quota gain
+    above ``hold_penalty``); the visitor's yes holds the place while its dates still fit."""
+    short = {"partnership": "P2", "available_to": "2027-01-15"}  # cannot join the 18th
+    profiles = [
+        visitor("V1", mode="either"),
+        *(visitor(f"V{n}", **short) for n in (2, 3, 4)),
+        host("H1", capacity=3, mode="either"),
+    ]
+    quotas = [{"partnership": "P2", "category": c, "target": 3} for c in ("sme", "total")]
+    night = run_night(
+        make_campaign(tmp_path, profiles, quotas=quotas),
+        replace(OPTIONS, carryover=awaiting("2027-01-18", "2027-01-20")),
+    )
+    proposed = night.proposals.set_index("visitor_id")
+    assert list(proposed.index) == ["V1"]
+    assert proposed.loc["V1", "start"] == pd.Timestamp("2027-01-18")
+    assert night.violations == []
