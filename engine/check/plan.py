@@ -238,15 +238,41 @@ def check_sme_share(
     visitors = [row.visitor_id for row in pairs]
     smes = past_smes + sum(1 for v in visitors if (profiles.get(v) or {}).get("org_type") == "sme")
     total = len(visitors) + len(past)
+    what = "proposals" if not past else "proposals and exchanges accepted before"
     if smes < share * total:
-        what = "proposals" if not past else "proposals and exchanges accepted before"
         return [
             Violation(
                 "sme_share",
                 f"{smes} of {total} {what} go to SMEs; at least {share} required",
             )
         ]
+    chances = [row.p_accept for row in pairs]
+    if policy.plan_on != "outcome" or not pairs or any(p is None for p in chances):
+        return []
+    # planning on the outcome, the expected exchanges hold the share too (each exchange
+    # accepted before counts 1), on the chances as written (four decimals: half of their
+    # last digit per proposal is the written chances' own rounding, not a broken rule)
+    expected = sum(p for p in chances if p is not None)
+    expected_smes = sum(
+        p for v, p in zip(visitors, chances, strict=True) if p is not None and _is_sme(profiles, v)
+    )
+    slack = float(share) * (expected + len(past)) - (expected_smes + past_smes)
+    if slack > WRITTEN_CHANCE_ROUNDING * len(pairs):
+        return [
+            Violation(
+                "sme_share",
+                f"{expected_smes + past_smes:.4f} of {expected + len(past):.4f} expected "
+                f"exchanges ({what}) go to SMEs; at least {share} required",
+            )
+        ]
     return []
+
+
+WRITTEN_CHANCE_ROUNDING = 0.5e-4  # p_accept is written with four decimals
+
+
+def _is_sme(profiles: dict[str, Profile], visitor_id: str) -> bool:
+    return (profiles.get(visitor_id) or {}).get("org_type") == "sme"
 
 
 def check_groups_of_rows(rows: list[ProposalRow]) -> list[Violation]:

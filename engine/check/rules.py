@@ -131,6 +131,7 @@ def _proposal_rows(proposals: pd.DataFrame) -> list[ProposalRow]:
             start=day_of(record["start"]),
             end=day_of(record["end"]),
             mode=record["mode"],
+            p_accept=None if is_missing(record.get("p_accept")) else float(record["p_accept"]),
         )
         for record in proposals.to_dict("records")
     ]

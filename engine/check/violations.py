@@ -88,6 +88,7 @@ class ProposalRow:
     start: pd.Timestamp | None
     end: pd.Timestamp | None
     mode: Any
+    p_accept: float | None = None  # the pair's chance of becoming an exchange, where written
 
     @property
     def pair(self) -> Pair:

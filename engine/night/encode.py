@@ -33,6 +33,17 @@ from solvers.result import SolveResult
 from solvers.solve import solve
 
 
+def sme_share_weight(candidates: pd.DataFrame, encoded: EncodedCampaign) -> np.ndarray:
+    """Each pair's chance in hundredths for the SME share in expectation, rounded against the
+    share: down for an SME, up for any other visitor, so that a plan whose rounded chances hold
+    the share holds it on the exact ones too (the oracle's audit: rounded to the nearest, two
+    proposals of chances 0.5514 and 0.5459, the SME's, held it at 49.75%)."""
+    hundredths = candidates["score"].to_numpy(np.float64)
+    sme = encoded.visitors.is_sme[candidates["visitor"].to_numpy(np.int64)]
+    rounded = np.where(sme, np.floor(hundredths + 1e-9), np.ceil(hundredths - 1e-9))
+    return np.clip(rounded, 0, 100).astype(np.int64)
+
+
 def assignment_problem(
     campaign: Campaign,
     encoded: EncodedCampaign,
@@ -67,7 +78,7 @@ def assignment_problem(
             candidates["visitor"].to_numpy(np.int64) if outcome else None,
             chance if outcome else None,
         ),
-        expected_weight=chance if outcome else None,
+        expected_weight=sme_share_weight(candidates, encoded) if outcome else None,
         expected_fixed=EXPECTATION_UNIT,
     )
     problem = with_past_exchanges(problem, past_exchanges(campaign, carryover))

@@ -526,6 +526,31 @@ def test_sme_share_is_exact(smes: int, broken: bool) -> None:
     assert found(check_proposals(campaign, frame)) == expected
 
 
+@pytest.mark.parametrize(
+    ("chances", "plan_on", "broken"),
+    [
+        ((0.5514, 0.5459), "outcome", True),  # the oracle's audit: 49.75% of the expected
+        ((0.5459, 0.5514), "outcome", False),  # the SME's chance the larger: 50.25%
+        ((0.5514, 0.5459), "proposals", False),  # planning on proposals: 1 of 2
+        ((0.5, 0.49995), "outcome", False),  # within the four written decimals' rounding
+    ],
+)
+def test_sme_share_of_the_expected_exchanges(
+    chances: tuple[float, float], plan_on: str, broken: bool
+) -> None:
+    """Planning on the outcome, the expected exchanges hold the share too: 1 SME proposal of
+    2 is half the proposals, but not half the expected exchanges where its chance is lower."""
+    visitors = [
+        profile("V0", "visitor", org_type="technology_centre", country="GR"),
+        profile("V1", "visitor", org_type="sme", country="GR"),
+    ]
+    campaign = make_campaign([*visitors, profile("H1", "host", capacity=2)], plan_on=plan_on)
+    frame = proposal_frame([proposal("V0", "H1"), proposal("V1", "H1")])
+    frame["p_accept"] = list(chances)
+    expected = {("sme_share", None, None)} if broken else set()
+    assert found(check_proposals(campaign, frame)) == expected
+
+
 def test_end_before_start_is_one_dates_violation() -> None:
     scenario = Scenario()
     scenario.proposals[2]["end"] = "2025-03-11"  # start is Wed 12 March

@@ -70,7 +70,9 @@ def test_left_out_by_the_sme_share_says_so_though_hosts_have_room(tmp_path):
         host("H3", country="AT", mode="either"),
         host("H4", country="SE", mode="either"),
     ]
-    result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
+    # on the proposals: on the outcome, the other's chance above the SME's leaves one proposal
+    campaign = make_campaign(tmp_path, profiles, policy='plan_on = "proposals"\n')
+    result = run_night(campaign, OPTIONS)
     assert result.violations == [] and len(result.proposals) == 2
     left = result.unmatched.set_index("profile_id")
     out = sorted({"V1", "V2", "V3", "V4"} - set(result.proposals["visitor_id"]))
