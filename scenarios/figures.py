@@ -11,6 +11,7 @@ import pandas as pd
 
 from engine.check.kpis import kpi_table
 from engine.domain.contract import Campaign
+from engine.night.expected import still_missing
 from scenarios.spec import Scenario
 
 ALREADY_ACCEPTED = "already_accepted"  # scenarios.simulate's outcome of a locked pair
@@ -163,7 +164,8 @@ def summary_of(
         "kpis": len(quotas),
         "kpis_met": int(quotas["shortfall"].eq(0).sum()),
         "kpi_attainment": round(float(attainment.mean()), 4) if len(quotas) else None,
-        "shortfall": int(quotas["shortfall"].sum()),
+        # a category's exchanges count in its partnership's total too: never added up
+        "shortfall": int(round(still_missing(quotas, "shortfall"))),
         "nights_to_target": 0 if met_at_start else (int(all_met.min()) if len(all_met) else None),
     }
 

@@ -33,15 +33,15 @@ def with_expectations(kpis: pd.DataFrame, proposals: pd.DataFrame) -> pd.DataFra
     return out
 
 
-def still_missing(kpis: pd.DataFrame) -> float:
-    """Expected exchanges the targets still miss after tonight: per partnership the larger
-    of its total row and the sum of its category rows (a category's exchanges also count in
-    the total, so the two never add up)."""
-    if kpis.empty or "still_needed" not in kpis.columns:
+def still_missing(kpis: pd.DataFrame, column: str = "still_needed") -> float:
+    """Expected exchanges the targets still miss after tonight (or what ``column`` says is
+    missing): per partnership the larger of its total row and the sum of its category rows
+    (a category's exchanges also count in the total, so the two never add up)."""
+    if kpis.empty or column not in kpis.columns:
         return 0.0
     missing = 0.0
     for _, rows in kpis.groupby("partnership"):
-        total = float(rows.loc[rows["category"] == "total", "still_needed"].sum())
-        categories = float(rows.loc[rows["category"] != "total", "still_needed"].sum())
+        total = float(rows.loc[rows["category"] == "total", column].sum())
+        categories = float(rows.loc[rows["category"] != "total", column].sum())
         missing += max(total, categories)
     return round(missing, 2)
