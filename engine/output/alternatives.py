@@ -1,9 +1,13 @@
 """What else was possible: for each proposed visitor the next feasible hosts, for each host with
 proposals the next feasible visitors, from tonight's candidate pairs (all eligible).
 
-``free`` says whether taking the alternative needs no other change tonight: the alternative
-host still has a place, or the alternative visitor has no proposal (nor its organisation),
-and the SME share takes one more of its kind.
+``free`` says whether taking the alternative needs no other change tonight: the host still
+has a place and a group for the visitor (one of its groups tonight whose dates, stay, mode
+and language suit the visitor and holds no one of its organisation, or a new group where it
+is proposed fewer than ``max_groups_per_host``), and for a host's alternative the visitor
+has no proposal (nor its organisation) and the SME share takes one more of its kind (the
+reviewers' audit: 9 of 11 alternatives marked free were refused, their hosts proposed the
+most new groups already).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from engine.domain.bands import band
+from engine.output.group_room import GroupRoom
 
 ALTERNATIVE_COLUMNS = (
     "side", "profile_id", "proposed_with", "proposed_score",
@@ -29,13 +34,15 @@ def alternatives(
     per_profile: int = 3,
     organisation: Mapping[str, str] | None = None,
     non_smes_full: set[str] | None = None,
+    room: GroupRoom | None = None,
 ) -> pd.DataFrame:
     """``candidates``: visitor_id, host_id, score, mode, selected; ``places_left``: host ->
     places after tonight's proposals and the locked exchanges; ``organisation``: visitor ->
     its org_id (a visitor whose organisation has a proposal tonight is not a free
     alternative: its physical visit and its groups are the organisation's);
     ``non_smes_full``: visitors the SME share takes no more of tonight (no free
-    alternative for a host either: one more would break the share)."""
+    alternative for a host either: one more would break the share); ``room``: whether a host
+    has a group for a visitor tonight (None: every host has)."""
     open_pairs = _by_pair(candidates)
     open_pairs = open_pairs[~open_pairs["selected"]]
     proposed_host = dict(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
@@ -51,7 +58,16 @@ def alternatives(
 
     for_visitors = _best(open_pairs, "visitor_id", "host_id", set(proposed_host), per_profile)
     for_visitors["proposed_with"] = for_visitors["profile_id"].map(proposed_host)
-    for_visitors["free"] = [places_left.get(h, 0) > 0 for h in for_visitors["alternative_id"]]
+    fits = room.fits if room is not None else (lambda visitor, host, mode: True)
+    for_visitors["free"] = [
+        places_left.get(h, 0) > 0 and fits(v, h, mode)
+        for v, h, mode in zip(
+            for_visitors["profile_id"],
+            for_visitors["alternative_id"],
+            for_visitors["mode"],
+            strict=True,
+        )
+    ]
     for_visitors["side"] = "visitor"
 
     for_hosts = _best(open_pairs, "host_id", "visitor_id", set(visitors_of), per_profile)
@@ -62,7 +78,10 @@ def alternatives(
     busy = {org.get(v, v) for v in proposed_host}
     full = non_smes_full or set()
     for_hosts["free"] = [
-        org.get(v, v) not in busy and v not in full for v in for_hosts["alternative_id"]
+        org.get(v, v) not in busy and v not in full and places_left.get(h, 0) > 0 and fits(v, h, m)
+        for h, v, m in zip(
+            for_hosts["profile_id"], for_hosts["alternative_id"], for_hosts["mode"], strict=True
+        )
     ]
     for_hosts["side"] = "host"
 

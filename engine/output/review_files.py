@@ -20,6 +20,7 @@ from engine.night.options import RunOptions
 from engine.output.alternatives import alternatives, places_left
 from engine.output.changes import changes
 from engine.output.exports import write_csv, write_xlsx
+from engine.output.group_room import GroupRoom
 from engine.output.report import ReportInputs, render_report
 from engine.output.store import Writer
 from engine.output.words import in_words
@@ -63,6 +64,7 @@ def review_tables(
             left,
             organisation=_organisations(campaign),
             non_smes_full=_non_smes_full(campaign, result),
+            room=GroupRoom.of(campaign, result.proposals, locked),
         ),
         locked=locked,
         carried=_carried(carry),

@@ -38,3 +38,38 @@ def test_a_non_sme_the_sme_share_takes_no_more_of_is_no_free_alternative():
     table = alternatives(candidates, proposals, {"H1": 2}, non_smes_full={"V5"})
     hosts = table[table["side"] == "host"].set_index("alternative_id")
     assert not hosts.loc["V5", "free"] and bool(hosts.loc["V6", "free"])
+
+
+def test_a_host_proposed_its_most_new_groups_has_room_only_in_a_group_that_suits(tmp_path):
+    """The reviewers' audit: 9 of 11 alternatives marked free were refused when taken ("host
+    ... is proposed 2 new groups tonight"): a host at ``max_groups_per_host`` takes one more
+    visitor only into one of its groups whose dates, stay, mode and language suit it."""
+    from engine.output.group_room import GroupRoom
+    from tests.factory import host, make_campaign, visitor
+
+    profiles = [
+        visitor("V4"),
+        visitor("V5", available_from="2027-02-01"),  # after the group's dates
+        visitor("V6"),
+        visitor("V7", languages="fr"),  # speaks no language of the group
+        host("H1", capacity=3),
+    ]
+    campaign = make_campaign(tmp_path, profiles)
+    candidates, proposals = one_host_three_visitors()
+    candidates = pd.concat(
+        [candidates, candidates.iloc[[2]].assign(visitor_id="V7", score=30.0)], ignore_index=True
+    )
+    proposals = proposals.assign(
+        group_id="G1", start=pd.Timestamp("2027-01-04"), end=pd.Timestamp("2027-01-06"),
+        stay_days=3, mode="physical", group_language="en",
+    )  # fmt: skip
+    room = GroupRoom.of(campaign, proposals)
+    table = alternatives(candidates, proposals, {"H1": 2}, room=room, per_profile=5)
+    hosts = table[table["side"] == "host"].set_index("alternative_id")
+    assert hosts["free"].to_dict() == {"V5": False, "V6": True, "V7": False}
+    # allowed a second new group, the host may open one for any of them
+    campaign = make_campaign(tmp_path / "two", profiles, policy="max_groups_per_host = 2\n")
+    table = alternatives(
+        candidates, proposals, {"H1": 2}, room=GroupRoom.of(campaign, proposals), per_profile=5
+    )
+    assert table.loc[table["side"] == "host", "free"].all()
