@@ -37,6 +37,7 @@ import pandas as pd
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
 from engine.load.decision_files import decided_on_problem
+from engine.review.conflicts import conflicting_rows
 from engine.review.limits import ExchangeLimits
 from engine.review.parties import Proposal, Reviewer
 from engine.review.state import SIDES, live, side_answers
@@ -94,8 +95,14 @@ def check_requests(
     requests: Sequence[Request], events: pd.DataFrame, reviewer: Reviewer, context: Context
 ) -> list[Outcome]:
     """One outcome per request, in order: the events to append, or every problem."""
-    book = _book(events, context)
-    return [_check(request, book, reviewer, context) for request in requests]
+    formed = [None if _form_problems(r, context.policy) else r for r in requests]
+    book, conflicts = _book(events, context), conflicting_rows(formed)
+    return [
+        Outcome(r, INVALID, [Problem(context.file, r.row, "decision", r.decision, conflicts[at])])
+        if at in conflicts
+        else _check(r, book, reviewer, context)
+        for at, r in enumerate(requests)
+    ]
 
 
 def _book(events: pd.DataFrame, context: Context) -> _Book:

@@ -149,8 +149,11 @@ def test_a_conflicting_decision_is_reported_not_overwritten(campaign, tmp_path):
     twice = answer(props.iloc[2:3], "accepted") + answer(props.iloc[2:3], "rejected")
     result = decide(campaign, decisions_csv(tmp_path / "c.csv", twice))
     assert result.exit_code == exitcodes.BAD_INPUT
+    # the reviewers' audit: row 2 was recorded, the log held what the file contradicted
     assert "row 3, column decision: 'rejected' conflicts with row 2 (accepted)" in result.output
-    assert "the other 1 answered rows were recorded" in result.output  # row 2 was
+    assert "row 2, column decision: 'accepted' conflicts with row 3 (rejected)" in result.output
+    assert "neither row is recorded" in result.output
+    assert log_digest(read_log(log_path(campaign))) == digest  # nothing was recorded
 
 
 def test_hold_can_become_final_and_only_final_decisions_enter_history(campaign, tmp_path):

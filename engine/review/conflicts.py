@@ -1,0 +1,50 @@
+"""Rows of one batch that answer one side of a pair differently: neither is recorded (the
+reviewers' audit: the first of two rows, accepted then rejected for the visitor side, was
+recorded, and the log held an answer the file itself contradicted)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Protocol
+
+SIDES = {"visitor": {"visitor"}, "host": {"host"}}  # else (none named, "both"): both sides
+
+
+class Answer(Protocol):  # engine.review.rules.Request, read only
+    @property
+    def visitor_id(self) -> str: ...
+    @property
+    def host_id(self) -> str: ...
+    @property
+    def decision(self) -> str: ...
+    @property
+    def side(self) -> str: ...
+    @property
+    def row(self) -> int | None: ...
+
+
+def conflicting_rows(requests: Sequence[Answer | None]) -> dict[int, str]:
+    """Position in ``requests`` -> why it is refused, for every row that answers a side of a
+    pair another row of the batch answers differently (a row naming no side, or both, answers
+    both). None: a row that is no answer (its own problems say why)."""
+    by_pair: dict[tuple[str, str], list[Answer]] = defaultdict(list)
+    where: dict[int, int] = {}
+    for at, request in enumerate(requests):
+        if request is not None:
+            by_pair[(request.visitor_id.strip(), request.host_id.strip())].append(request)
+            where[id(request)] = at
+    found: dict[int, str] = {}
+    for rows in by_pair.values():
+        for mine in rows:
+            at = where[id(mine)]
+            sides = SIDES.get(mine.side.strip().lower(), {"visitor", "host"})
+            for theirs in rows:
+                overlap = sides & SIDES.get(theirs.side.strip().lower(), {"visitor", "host"})
+                if theirs is not mine and overlap and theirs.decision != mine.decision:
+                    found[at] = (
+                        f"conflicts with row {theirs.row} ({theirs.decision}) for the "
+                        f"{' and '.join(sorted(overlap))} side: neither row is recorded"
+                    )
+                    break
+    return found
