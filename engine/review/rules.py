@@ -36,14 +36,12 @@ import pandas as pd
 
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
-from engine.load.decision_files import decided_on_problem
 from engine.review.conflicts import conflicting_rows
+from engine.review.forms import form_problems
 from engine.review.limits import ExchangeLimits
 from engine.review.parties import Proposal, Reviewer
 from engine.review.state import SIDES, live, side_answers
 
-WORDS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
-SIDE_WORDS = ("", "both", *SIDES)
 RECORDED, ALREADY, INVALID, FORBIDDEN = "recorded", "already recorded", "invalid", "forbidden"
 Pair = tuple[str, str]
 
@@ -95,7 +93,7 @@ def check_requests(
     requests: Sequence[Request], events: pd.DataFrame, reviewer: Reviewer, context: Context
 ) -> list[Outcome]:
     """One outcome per request, in order: the events to append, or every problem."""
-    formed = [None if _form_problems(r, context.policy) else r for r in requests]
+    formed = [None if form_problems(r, context.policy) else r for r in requests]
     book, conflicts = _book(events, context), conflicting_rows(formed)
     return [
         Outcome(r, INVALID, [Problem(context.file, r.row, "decision", r.decision, conflicts[at])])
@@ -142,7 +140,7 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
         outcome.problems.append(Problem(context.file, request.row, column, value, message))
         return outcome
 
-    form = _form_problems(request, context.policy)
+    form = form_problems(request, context.policy)
     if form:
         for column, value, message in form:
             problem(column, value, message)
@@ -229,21 +227,6 @@ def _asked(
         own = tuple(s for s in mine if (*pair, s, reviewer.actor) in book.latest_own)
         return own or mine
     return mine
-
-
-def _form_problems(request: Request, policy: Policy) -> list[tuple[str, str | None, str]]:
-    found: list[tuple[str, str | None, str]] = []
-    if not request.visitor_id:
-        found.append(("visitor_id", None, "is empty"))
-    if not request.host_id:
-        found.append(("host_id", None, "is empty"))
-    if request.decision not in WORDS:
-        found.append(("decision", request.decision, "is not a decision: use " + ", ".join(WORDS)))
-    if request.side not in SIDE_WORDS:
-        found.append(("side", request.side, "is not a side: use visitor, host or both"))
-    if request.decided_on and (why := decided_on_problem(request.decided_on, policy)):
-        found.append(("decided_on", request.decided_on, why))  # the boundary's one date rule
-    return found
 
 
 def _refusal(

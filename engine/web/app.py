@@ -45,6 +45,8 @@ from engine.web.bodies import (
     ONE_TOO_LARGE,
     TOO_LARGE,
     TooLarge,
+    WrongTypes,
+    answers_of,
     form_fields,
     json_body,
 )
@@ -249,7 +251,9 @@ def create_app(folder: Path) -> FastAPI:
                 raise TypeError("not a list")
             if len(body) > MOST_ANSWERS:
                 raise TooLarge(TOO_LARGE)
-            answers = [_answer(item, index) for index, item in enumerate(body)]
+            answers = answers_of(body)
+        except WrongTypes as wrong:
+            return JSONResponse({"detail": wrong.problems}, 422)  # every answer's, at once
         except (ValueError, TypeError, AttributeError):
             return JSONResponse(
                 {"detail": "send a JSON list of {visitor_id, host_id, decision, side?, note?}"}, 422
@@ -343,16 +347,6 @@ def _cross_site(request: Request) -> bool:
     if origin is None:
         return False
     return origin == "null" or urlsplit(origin).netloc != request.headers.get("host", "")
-
-
-def _answer(item: dict[str, Any], index: int) -> Answer:
-    if not isinstance(item, dict):
-        raise TypeError("each answer is an object")
-    text = {key: str(item.get(key, "") or "") for key in
-            ("visitor_id", "host_id", "decision", "side", "note", "decided_by")}  # fmt: skip
-    for key in ("decision", "side"):  # as a decision file's cells are read ("Hold")
-        text[key] = text[key].strip().lower()
-    return Answer(**text, row=index)
 
 
 def _said(result: ImportResult) -> list[str]:

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from starlette.exceptions import HTTPException
 
+from engine.review.rules import Request as Answer
+
 # the most one API post may carry (anything a person can type is untrusted: a body past these
 # is refused before it is read whole, nothing recorded): a night at 5,000 visitors has about
 # 3,200 proposals, two sides each
@@ -78,3 +80,40 @@ async def form_fields(request: Request) -> Mapping[str, Any]:
         return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MOST_FORM_FIELDS))
     except (HTTPException, ValueError):  # Starlette's multipart limits, more fields than a form
         raise TooLarge(FORM_TOO_LARGE) from None
+
+
+ANSWER_KEYS = ("visitor_id", "host_id", "decision", "side", "note", "decided_by")
+
+
+class WrongTypes(ValueError):
+    """Answers whose values are not text (the reviewers' audit: 123 and ["H00020"] were read
+    as the texts "123" and "['H00020']", and one problem was listed)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def answers_of(body: list[Any]) -> list[Answer]:
+    """Every answer of the list, or WrongTypes with every value of every answer that is not
+    text (null reads as empty)."""
+    if not all(isinstance(item, dict) for item in body):
+        raise TypeError("each answer is an object")
+    wrong = [
+        f"answer {index}: {key} must be text, not {json.dumps(item[key])[:40]}"
+        for index, item in enumerate(body)
+        for key in ANSWER_KEYS
+        if item.get(key) is not None and not isinstance(item[key], str)
+    ]
+    if wrong:
+        raise WrongTypes(wrong)
+    return [_answer(item, index) for index, item in enumerate(body)]
+
+
+def _answer(item: dict[str, Any], index: int) -> Answer:
+    if not isinstance(item, dict):
+        raise TypeError("each answer is an object")
+    text = {key: str(item.get(key, "") or "") for key in ANSWER_KEYS}
+    for key in ("decision", "side"):  # as a decision file's cells are read ("Hold")
+        text[key] = text[key].strip().lower()
+    return Answer(**text, row=index)

@@ -176,7 +176,8 @@ def test_exchanges_short_of_the_sme_share_do_not_block_the_night(tmp_path):
         host("H1", capacity=2),
         host("H2", capacity=2),
     ]
-    make_campaign(folder, profiles)
+    plan = 'plan_on = "proposals"\n'  # on the outcome, the SMEs' chances decide who else goes
+    make_campaign(folder, profiles, policy=plan)
     first = tmp_path / "runs" / "first"
     assert run(str(folder), "--out", str(first)).exit_code == exitcodes.OK
     proposals = pd.read_csv(first / "proposals.csv")
@@ -189,7 +190,7 @@ def test_exchanges_short_of_the_sme_share_do_not_block_the_night(tmp_path):
     for sme in profiles[2:4]:
         sme["status"] = "draft"
     profiles += [visitor("V3", org_type="technology_centre", org_id="O-V3b"), visitor("S3")]
-    make_campaign(folder, profiles)
+    make_campaign(folder, profiles, policy=plan)
 
     second = tmp_path / "runs" / "second"
     result = run(str(folder), "--out", str(second))

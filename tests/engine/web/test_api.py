@@ -445,3 +445,24 @@ def test_refusals_of_a_form_token_or_a_size_are_in_the_audit_trail(review, monke
     actions = [(action, detail) for _, _, _, action, detail in read_audit(review.folder)]
     assert ("refused: bad form token", "/api/decisions") in actions
     assert ("refused: too large", "/api/decisions") in actions
+
+
+def test_values_that_are_not_text_are_each_named_and_a_long_note_is_refused(review):
+    """The reviewers' audit: {"visitor_id": 123, "host_id": ["H00020"], "decision": true}
+    came back as the texts "123" and "['H00020']" with one problem listed, and a note of
+    200,000 characters was stored (every later workbook carries it)."""
+    api = client(review, review.token_a)
+    body = [{"visitor_id": 123, "host_id": ["H00020"], "decision": True}]
+    answer = api.post("/api/decisions", json=body)
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == [
+        "answer 0: visitor_id must be text, not 123",
+        'answer 0: host_id must be text, not ["H00020"]',
+        "answer 0: decision must be text, not true",
+    ]
+    pair = review.a_only().iloc[0]
+    long = {"visitor_id": pair["visitor_id"], "host_id": pair["host_id"], "decision": "hold"}
+    answer = api.post("/api/decisions", json=[{**long, "note": "x" * 200_000}])
+    assert answer.status_code == 422
+    assert answer.json()["results"][0]["problems"] == ["holds 200,000 characters; at most 2,000"]
+    assert read_log(log_path(review.folder)).empty
