@@ -11,7 +11,7 @@ Every problem of every file is collected before
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -85,10 +85,12 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
     problems += word_problems
     tables: dict[str, RawTable | None] = {}
     normalised: list[Normalised] = []
+    typed: dict[str, pd.DataFrame] = {}  # each file's cells as written, for its problems
     for name, columns in TABLE_COLUMNS.items():
         table, read_problems = read_table(folder, name, columns, hashes)
         problems += read_problems
         if table is not None:
+            typed[table.file] = table.frame
             frame, report = normalise_table(table.frame, name, table.file, vocabularies)
             table = RawTable(table.file, frame)
             normalised += report
@@ -109,7 +111,8 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
     if quotas is not None:
         problems += check_quotas(quotas.frame, raw_profiles, quotas.file, vocabularies)
     if problems:
-        raise CampaignInvalid(problems, folder.resolve().name)  # "." named too
+        shown = [as_typed(problem, typed, tables) for problem in problems]
+        raise CampaignInvalid(shown, folder.resolve().name)  # "." named too
 
     assert profiles is not None  # a missing profiles file is a problem
     canonical = canonical_history(_frame_or_empty(history, HISTORY_COLUMNS))
@@ -144,6 +147,26 @@ READ_NAMES = {
     "vocabulary": (VOCABULARY_FILE,),
 }
 TABLE_LIKE = {".csv", ".parquet", ".xlsx", ".xlsm", ".xls", ".ods", ".txt", ".tsv", ".toml"}
+
+
+def as_typed(
+    problem: Problem, typed: dict[str, pd.DataFrame], tables: dict[str, RawTable | None]
+) -> Problem:
+    """The problem with its cell as the file has it, where the rules read it as a code (the
+    loading audit: "'large_company' may only host" for a row that says "Large enterprise",
+    which a search of the file cannot find)."""
+    frame = typed.get(problem.file)
+    read = next(
+        (t.frame for t in tables.values() if t is not None and t.file == problem.file), None
+    )
+    if frame is None or read is None or problem.row is None or problem.column not in frame:
+        return problem
+    at = problem.row - 1  # the rules number a row by its label, from 1
+    if at not in frame.index or at not in read.index or problem.column not in read:
+        return problem
+    if problem.value != str(read.at[at, problem.column]):
+        return problem  # not the cell's value (a pair, a count)
+    return replace(problem, value=str(frame.at[at, problem.column]))
 
 
 def misnamed_files(folder: Path) -> list[Problem]:

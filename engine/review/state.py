@@ -6,8 +6,11 @@ Each proposal has a visitor side and a host side. A side's answer is its latest 
 * ``cancelled``: an exchange that was cancelled (its places free up; it never comes back);
 * ``rejected``: either side rejected it (blocked forever);
 * ``exchange``: both sides accepted it;
-* ``hold``: a side put it on hold (it stays proposed);
-* ``awaiting``: one side accepted, the other has not answered yet (it stays proposed).
+* ``awaiting``: one side accepted, the other has not answered yet or holds it (it stays
+  proposed on the dates and mode the first side accepted: the time audit saw a pair the
+  visitor accepted and the host held moved to other dates, which the host could then no
+  longer accept);
+* ``hold``: a side put it on hold, neither accepted (it stays proposed).
 
 Records in the version 2 form (one ``decision`` per pair, no ``side``: what the simulator
 keeps) stand for both sides at once.
@@ -98,10 +101,10 @@ def pair_states(records: pd.DataFrame) -> pd.DataFrame:
             np.asarray(is_cancelled, dtype=bool),
             (visitor == "rejected") | (host == "rejected"),
             (visitor == "accepted") & (host == "accepted"),
+            (visitor == "accepted") | (host == "accepted"),  # the other holds, or is silent
             (visitor == "hold") | (host == "hold"),
-            (visitor == "accepted") | (host == "accepted"),
         ],
-        ["cancelled", "rejected", "exchange", "hold", "awaiting"],
+        ["cancelled", "rejected", "exchange", "awaiting", "hold"],
         default="",
     )
     table = table[table["status"] != ""].sort_values("first_seq", kind="stable")

@@ -273,7 +273,7 @@ def test_a_pair_both_accepted_and_rejected_is_a_history_problem(tmp_path: Path) 
         history.write("V1,H1,2024-12-10,Rejected,physical\n")  # row 3; row 1 accepted it
         history.write("V1,H1,2024-12-11,completed,physical\n")  # an exchange again: agrees
     (problem,) = problems_of(folder)
-    assert where([problem]) == [(H, 3, "outcome", "rejected")]
+    assert where([problem]) == [(H, 3, "outcome", "Rejected")]  # as the file has it
     assert "contradicts row 1 (accepted) for the pair V1 -> H1" in problem.message
 
 
@@ -372,3 +372,15 @@ def test_a_virtual_exchange_and_a_rejected_physical_one_of_a_pair_are_no_contrad
     (problem,) = problems_of(folder)
     assert where([problem]) == [(H, 4, "outcome", "rejected")]
     assert "contradicts row 3 (completed) for the pair V1 -> H1 (virtual)" in problem.message
+
+
+def test_a_problem_shows_the_cell_as_the_file_has_it(tmp_path: Path) -> None:
+    """The loading audit: "'large_company' may only host" for a row that says "Large
+    enterprise", and "'rejected' contradicts row 1" for "Rejected": what a search of the
+    file cannot find."""
+    folder = copy_valid(tmp_path)
+    edit_csv(folder, P, 1, "org_type", "Large enterprise")
+    with (folder / H).open("a") as history:
+        history.write("V1,H1,2024-11-06,Rejected,physical\n")
+    shown = {(p.file, p.row, p.column): p.value for p in problems_of(folder)}
+    assert shown == {(P, 1, "org_type"): "Large enterprise", (H, 3, "outcome"): "Rejected"}

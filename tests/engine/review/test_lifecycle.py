@@ -239,3 +239,15 @@ def test_a_partnership_named_in_a_row_answers_only_its_own_side(campaign):
     assert state["status"] == "awaiting" and state["host"] == "accepted"
     events = read_log(log_path(campaign))
     assert events[["side", "partnership"]].values.tolist() == [["host", row["host_partnership"]]]
+
+
+def test_a_pair_one_side_accepted_and_the_other_holds_is_awaiting(campaign, tmp_path):
+    """The time audit: the visitor accepted a pair the host held; the night read it as held,
+    moved it to other dates, and the host could then no longer accept it (an exchange is on
+    the dates both sides accepted). It awaits the host, on the dates the visitor accepted."""
+    pair = proposals(campaign).iloc[:1]
+    rows = answer(pair, "hold", side="host") + answer(pair, "accepted", side="visitor")
+    pd.DataFrame(rows).to_csv(tmp_path / "a.csv", index=False)  # with its side column
+    assert decide(campaign, tmp_path / "a.csv").exit_code == exitcodes.OK
+    state = states(campaign).iloc[0]
+    assert (state["visitor"], state["host"], state["status"]) == ("accepted", "hold", "awaiting")
