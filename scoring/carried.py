@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,6 @@ from scoring.text import TextSimilarity
 
 
 def carry_candidates(
-    locked_visitors: Iterable[str],
     sticky: pd.DataFrame,
     encoded: EncodedCampaign,
     text: TextSimilarity,
@@ -23,15 +22,10 @@ def carry_candidates(
     score: Callable[[np.ndarray], np.ndarray],
     candidates: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Candidates without the ``locked_visitors`` (ids), plus the ``sticky`` pairs
-    (``visitor_id, host_id``: on hold or pending) that are still eligible."""
+    """Candidates plus the ``sticky`` pairs (``visitor_id, host_id``: on hold or pending)
+    that are still eligible."""
     visitor_pos = {v: i for i, v in enumerate(encoded.visitors.ids)}
     host_pos = {h: i for i, h in enumerate(encoded.hosts.ids)}
-    locked = np.array(
-        sorted(visitor_pos[v] for v in set(locked_visitors) if v in visitor_pos),
-        dtype=np.int64,
-    )
-    candidates = candidates[~np.isin(candidates["visitor"].to_numpy(), locked)]
     sticky = sticky.drop_duplicates()
     present = set(zip(candidates["visitor"].tolist(), candidates["host"].tolist(), strict=True))
     wanted = [
@@ -39,7 +33,7 @@ def carry_candidates(
         for v, h in zip(sticky["visitor_id"], sticky["host_id"], strict=True)
         if v in visitor_pos and h in host_pos
     ]
-    missing = sorted({pair for pair in wanted if pair not in present and pair[0] not in locked})
+    missing = sorted({pair for pair in wanted if pair not in present})
     if missing:
         candidates = pd.concat([candidates, _score_pairs(missing, encoded, text, context, score)])
     return candidates.sort_values(["visitor", "host"], kind="stable").reset_index(drop=True)

@@ -127,32 +127,6 @@ def check_visitor_free(pairs: list[ProposalRow], accepted: list[Accepted]) -> li
     return found
 
 
-def check_locked_visitors(pairs: list[ProposalRow], accepted: list[Accepted]) -> list[Violation]:
-    """A visitor with an exchange accepted by reviewers gets no new proposal, except a
-    physical one after a virtual exchange (a virtual exchange does not prevent a physical
-    one)."""
-    locked: dict[str, Accepted] = {}
-    for exchange in accepted:  # a physical exchange holds the visitor more than a virtual one
-        held = locked.get(exchange.visitor_id)
-        if exchange.locked and (held is None or held.mode != "physical"):
-            locked[exchange.visitor_id] = exchange
-    found: list[Violation] = []
-    for row in pairs:
-        lock = locked.get(row.visitor_id)
-        if lock is None or (lock.mode == "virtual" and row.mode == "physical"):
-            continue
-        found.append(
-            Violation(
-                "locked_visitor",
-                f"visitor has an accepted {lock.mode} exchange with "
-                f"{lock.host_id!r} and is proposed a {row.mode} one",
-                row.visitor_id,
-                row.host_id,
-            )
-        )
-    return found
-
-
 def check_host_capacity(
     pairs: list[ProposalRow],
     profiles: dict[str, Profile],

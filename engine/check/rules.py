@@ -20,9 +20,9 @@ Rules (``Violation.rule``):
 The set is checked as part of the plan it forms with the exchanges accepted before (the
 history's accepted and completed rows, and the decision log's ``locked`` ones):
 ``host_capacity`` counts every accepted exchange on its dates, ``physical_visit_used`` every
-accepted physical exchange of the organisation, ``locked_visitor`` refuses a new proposal to
-a visitor whose exchange reviewers accepted (except a physical one after a virtual
-exchange), ``repeated_exchange`` the same pair again (in the programme generation; but a
+accepted physical exchange of the organisation, ``dates`` a visitor's proposal on the days of
+one of its exchanges (a visitor may have several: seeds 000/001, "plan one or more
+exchanges"), ``repeated_exchange`` the same pair again (in the programme generation; but a
 physical exchange after a virtual one), ``sme_share`` counts the locked exchanges. (A rejected pair is in history, hence
 ``blocked_pair``.)
 
@@ -48,7 +48,6 @@ from engine.check.plan import (
     check_duplicates,
     check_groups_of_rows,
     check_host_capacity,
-    check_locked_visitors,
     check_physical_visits,
     check_repeated_exchanges,
     check_sme_share,
@@ -102,7 +101,6 @@ def check_proposals(
     violations.extend(check_duplicates(rows))
     violations.extend(check_visitor_once(pairs))
     violations.extend(check_physical_visits(pairs, org_of, accepted, policy))
-    violations.extend(check_locked_visitors(pairs, accepted))
     violations.extend(check_visitor_free(pairs, accepted))
     violations.extend(check_repeated_exchanges(pairs, accepted, policy))
     violations.extend(check_host_capacity(pairs, profiles, policy, accepted))

@@ -60,10 +60,6 @@ RULES = (
 )
 
 
-# rules that need earlier nights' locked exchanges (``check_proposals(..., locked)``)
-CARRYOVER_RULES = ("locked_visitor",)
-
-
 Profile = dict[Hashable, Any]
 
 

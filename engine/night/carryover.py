@@ -3,7 +3,7 @@
 * **locked**: pairs reviewers accepted. They are exchanges now, not proposals: they occupy
   their host on their dates, count in the SME share with the history's exchanges
   (``AssignmentProblem.fixed_*``: :func:`with_past_exchanges`), and their
-  visitor gets no new proposal, but for a physical one after a virtual exchange. (Their physical visit and KPI count come from history, where
+  visitor is proposed nothing on their days, nor the same host again. (Their physical visit and KPI count come from history, where
   :func:`engine.review.log.with_decisions` puts every final decision.)
 * **held**: pairs reviewers put on hold, or one side accepted. They stay proposed while they
   remain eligible: the solver earns ``policy.hold_penalty`` score points for keeping one, and

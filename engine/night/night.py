@@ -274,23 +274,15 @@ def _carried(
     context: EligibilityContext,
     scorer: PairScorer,
 ) -> pd.DataFrame:
-    """Tonight's candidates after the carry-over: a visitor whose exchange reviewers accepted
-    gets no new proposal, but for a physical one after a virtual exchange (a virtual exchange
-    does not prevent a physical one); held and pending pairs come back while eligible."""
-    locked = carry.locked
-    done = locked.loc[locked["mode"] != "virtual", "visitor_id"]
-    after_virtual = set(locked.loc[locked["mode"] == "virtual", "visitor_id"]) - set(done)
+    """Tonight's candidates with the held and pending pairs back while eligible. A visitor
+    whose exchange reviewers accepted stays a candidate, as one whose exchange history holds
+    (seeds 000/001: "plan one or more exchanges"; only the physical visit is one per visiting
+    organisation): not with that host again (the log answers a pair once: eligibility's
+    ``answered``), not physically once its organisation's visits are used, and never on the
+    days of its exchanges (``busy_days``). (The seeds audit: a visitor with a virtual exchange
+    of the log got no other virtual one, one of history did.)"""
     sticky = pd.concat([carry.held, carry.pending], ignore_index=True)
-    candidates = carry_candidates(done, sticky, encoded, text, context, scorer.value, candidates)
-    if after_virtual:
-        ids = encoded.visitors.ids[candidates["visitor"].to_numpy()]
-        again = np.isin(ids, list(after_virtual))
-        physical, virtual = pair_modes(candidates)
-        # ... with another host: the log answers a pair once, so eligibility blocks the pair of
-        # the virtual exchange (``eligibility_context``'s ``answered``)
-        candidates = candidates.assign(virtual=virtual & ~again)
-        candidates = candidates[physical | ~again].reset_index(drop=True)
-    return candidates
+    return carry_candidates(sticky, encoded, text, context, scorer.value, candidates)
 
 
 def _modes(candidates: pd.DataFrame) -> np.ndarray:

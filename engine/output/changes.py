@@ -44,7 +44,7 @@ def changes(
         before = {(r["visitor_id"], r["host_id"]): r for r in previous.to_dict("records")}
     decisions = _decisions(carry)
     context = _Context(campaign, proposals, candidates, carry, decisions, left_out)
-    # an exchange now (locked) is no move: its visitor may go physically after a virtual one
+    # an exchange now (locked) is no move: its visitor may be proposed another exchange
     moved_from = {v: h for v, h in before if (v, h) not in tonight and v not in context.locked_host}
 
     records = []
@@ -55,9 +55,7 @@ def changes(
         if old_host is not None and decisions.get((pair[0], old_host), ("", ""))[0] == "rejected":
             reason = f"its proposal with {old_host} was rejected"  # no move: an answer
         if not kept and pair[0] in context.locked_host:
-            reason = (
-                f"a physical exchange after its virtual one with {context.locked_host[pair[0]]}"
-            )
+            reason = f"a new exchange after its accepted one with {context.locked_host[pair[0]]}"
         if kept:
             reason = _moved(before[pair], row)
         records.append(

@@ -16,7 +16,7 @@ single-``decision`` file of the Support Office means) with ``accepted``, ``rejec
 * a pair either side rejected, or a cancelled exchange, is blocked forever;
 * an exchange (both sides accepted) takes no new answer: it can only be cancelled;
 * a new exchange (its sides accepted, one after the other or both at once) may not give its
-  visitor a second host for one mode, its host more visitors on some day than its capacity,
+  visitor two exchanges on shared days, its host more visitors on some day than its capacity,
   its visiting organisation more physical visits in the programme generation than the policy
   allows, nor its visitor's partnership a spend beyond its budget (the campaign's
   :class:`~engine.review.limits.ExchangeLimits`, counting the history's exchanges too);
@@ -293,8 +293,8 @@ def _makes_exchange(new: list[dict[str, Any]], pair: Pair, book: _Book) -> bool:
 
 def _exchange_problem(proposal: Proposal, book: _Book, context: Context) -> str:
     """Why the pair cannot become an exchange beside every exchange recorded before and
-    earlier in the batch ("" when it can): its visitor's one exchange of a mode, then the
-    campaign's limits."""
+    earlier in the batch ("" when it can): its visitor in one exchange at a time (it may have
+    several: seeds 000/001, "plan one or more exchanges"), then the campaign's limits."""
     pair = (proposal.visitor_id, proposal.host_id)
     for side in SIDES:  # an exchange is on the dates and mode both sides accepted
         first = book.answers.get((*pair, side))
@@ -309,8 +309,13 @@ def _exchange_problem(proposal: Proposal, book: _Book, context: Context) -> str:
                 "exchange is on the dates both sides accepted"
             )
     for (visitor, host), exchange in book.exchanges.items():
-        if visitor == proposal.visitor_id and exchange.mode == proposal.mode:
-            return f"visitor {visitor} has an accepted {exchange.mode} exchange with host {host}"
+        if visitor == proposal.visitor_id and not (
+            exchange.end_day < proposal.start_day or proposal.end_day < exchange.start_day
+        ):
+            return (
+                f"visitor {visitor} has an accepted {exchange.mode} exchange with host {host} "
+                f"on {exchange.start_day}..{exchange.end_day}, days this one shares"
+            )
     return context.limits.problem(proposal, book.exchanges, book.cancelled)
 
 

@@ -260,18 +260,17 @@ def test_decisions_become_history_and_are_never_proposed_again(tiny_result):
             & (proposals["host_id"] == row["host_id"])
         ]
         assert later.empty
-    # accepted exchanges are locked: their visitor gets no new proposal (but a physical one
-    # after a virtual exchange), and they occupy their host on their dates on every later night
-    for _, twice in accepted[accepted["visitor_id"].duplicated(keep=False)].groupby("visitor_id"):
-        assert twice.sort_values("night")["mode"].tolist() == ["virtual", "physical"]
-    locked_before = {
-        night: accepted[accepted["night"] < night].set_index("visitor_id")["mode"]
-        for night in proposals["night"].unique()
-    }
+    # accepted exchanges are locked: their visitor may be proposed another exchange (seeds
+    # 000/001, "plan one or more exchanges"), never with that host again, on its days, nor a
+    # second physical one (one visit per organisation; one profile per organisation here),
+    # and they occupy their host on their dates on every later night
     for row in proposals.itertuples(index=False):
-        before = locked_before[row.night]
-        if row.visitor_id in before.index:
-            assert (before.loc[[row.visitor_id]] == "virtual").all() and row.mode == "physical"
+        before = accepted[
+            (accepted["night"] < row.night) & (accepted["visitor_id"] == row.visitor_id)
+        ]
+        assert row.host_id not in set(before["host_id"])
+        assert not ((before["start"] <= row.end) & (row.start <= before["end"])).any()
+        assert not (row.mode == "physical" and (before["mode"] == "physical").any())
     capacity = prepared.campaign.profiles.set_index("profile_id")["capacity"]
     for host_id, stays in accepted.groupby("host_id"):
         days = pd.concat(

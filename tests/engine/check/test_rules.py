@@ -680,8 +680,8 @@ def test_a_visitor_locked_on_a_virtual_exchange_may_be_proposed_a_physical_one()
          "end": "2025-03-05"}
     ]  # fmt: skip
     assert scenario.check() == []
-    scenario.locked[0]["mode"] = "physical"
-    assert ("locked_visitor", "V1", "H1") in found(scenario.check())
+    scenario.locked[0]["mode"] = "physical"  # its organisation's one physical visit
+    assert found(scenario.check()) == {("physical_visit_used", "V1", "H1")}
 
 
 def test_a_visitor_locked_on_a_physical_and_a_virtual_exchange_is_held_by_the_physical() -> None:
@@ -693,7 +693,7 @@ def test_a_visitor_locked_on_a_physical_and_a_virtual_exchange_is_held_by_the_ph
         {"visitor_id": "V1", "host_id": "H2", "mode": "virtual", "start": "2025-03-03",
          "end": "2025-03-05"},
     ]  # fmt: skip
-    assert ("locked_visitor", "V1", "H1") in found(scenario.check())
+    assert ("physical_visit_used", "V1", "H1") in found(scenario.check())
 
 
 def test_the_pair_of_a_virtual_exchange_in_the_log_is_not_proposed_again() -> None:

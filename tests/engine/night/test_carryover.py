@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from engine.check.rules import check_proposals
-from engine.check.violations import CARRYOVER_RULES
 from engine.night.carryover import LOCK_COLUMNS, Carryover
 from engine.night.night import run_night
 from engine.night.options import RunOptions
@@ -63,19 +62,13 @@ def four(tmp_path):
 # --------------------------------------------------------------------------- checker
 
 
-def test_the_carryover_rule_names():
-    assert CARRYOVER_RULES == ("locked_visitor",)
-
-
 def test_a_visitor_with_an_accepted_exchange_is_not_proposed_again(four):
     proposals = pd.DataFrame([proposal("V1", "H2")])
     assert check_proposals(four, proposals) == []
     found = rules(check_proposals(four, proposals, locked(("V1", "H1"))))
     # the accepted physical exchange is V1's organisation's physical visit too, on the same
     # days as the proposal (a visitor is in one exchange at a time)
-    assert found == {
-        ("locked_visitor", "V1", "H2"), ("physical_visit_used", "V1", "H2"), ("dates", "V1", "H2")
-    }  # fmt: skip
+    assert found == {("physical_visit_used", "V1", "H2"), ("dates", "V1", "H2")}
 
 
 def test_accepted_exchanges_use_their_host_capacity(four):
@@ -130,8 +123,12 @@ def pairs(result) -> set[tuple[str, str]]:
 def test_a_locked_exchange_fills_its_host_on_its_dates_and_takes_its_visitor_out(four):
     free = run_night(four, OPTIONS)
     assert {h for _, h in pairs(free)} == {"H1", "H2"}
+    # as every run reads it, the log's exchange is in the history too (``with_decisions``):
+    # the physical visit of V1 (a physical-only visitor) is used
+    exchange = locked(("V1", "H1")).assign(outcome="accepted").drop(columns="score")
+    history = pd.concat([four.history, exchange[list(four.history.columns)]], ignore_index=True)
     night = run_night(
-        four,
+        four.replace(history=history),
         RunOptions(time_limit_s=5, workers=1, as_of=NIGHT, carryover=carry(locks=[("V1", "H1")])),
     )
     assert night.violations == []
@@ -190,14 +187,33 @@ def test_sticky_pairs_missing_from_the_shortlist_are_scored_and_added_back(four)
     )  # fmt: skip
     sticky = carry(pending=[("V2", "H2"), ("V3", "H9")], locks=[("V1", "H1")])
     pairs = pd.concat([sticky.held, sticky.pending], ignore_index=True)
-    table = carry_candidates(
-        sticky.locked["visitor_id"], pairs, encoded, text, context, LinearScore().score, shortlist
-    )
+    table = carry_candidates(pairs, encoded, text, context, LinearScore().score, shortlist)
     ids = list(
         zip(encoded.visitors.ids[table["visitor"]], encoded.hosts.ids[table["host"]], strict=True)
     )
-    assert ids == [("V2", "H2")]  # V1 is locked; H9 does not exist
+    # the shortlist as it came (eligibility blocks a locked pair before); H9 does not exist
+    assert ids == [("V1", "H1"), ("V2", "H2")]
     assert table["score"].iloc[0] > 0 and table.dtypes.equals(shortlist.dtypes)
+
+
+def test_after_a_virtual_exchange_of_the_log_another_virtual_one_with_another_host(tmp_path):
+    """The seeds audit: V1's virtual exchange with H1 in the log left it no other virtual
+    exchange (one in history did): seeds 000/001, "plan one or more exchanges"; only the
+    physical visit is one per visiting organisation. Not with H1 again, not on its days."""
+    profiles = [
+        visitor("V1", mode="virtual"),
+        host("H1", capacity=2, mode="virtual"),
+        host("H2", capacity=2, mode="virtual"),
+    ]
+    campaign = make_campaign(tmp_path, profiles)
+    after = carry(locks=[("V1", "H1")])
+    after = replace(after, locked=after.locked.assign(mode="virtual"))
+    night = run_night(campaign, RunOptions(time_limit_s=5, workers=1, as_of=NIGHT, carryover=after))
+    assert night.violations == []
+    row = night.proposals.iloc[0]
+    assert (len(night.proposals), row["host_id"], row["mode"]) == (1, "H2", "virtual")
+    exchange = after.locked.iloc[0]
+    assert row["start"] > pd.Timestamp(exchange["end"]) or row["end"] < exchange["start"]
 
 
 def test_after_a_virtual_exchange_of_the_log_a_physical_one_with_another_host(tmp_path):

@@ -43,7 +43,7 @@ def test_a_physical_proposal_after_a_locked_virtual_exchange_is_no_move(tmp_path
     rows = table.set_index(["visitor_id", "host_id"])
     assert rows.loc[("E", "HV"), "change"] == "locked"
     assert rows.loc[("E", "HP"), "change"] == "new"
-    assert rows.loc[("E", "HP"), "reason"] == "a physical exchange after its virtual one with HV"
+    assert rows.loc[("E", "HP"), "reason"] == "a new exchange after its accepted one with HV"
 
 
 def test_a_dropped_pair_whose_visitor_is_left_out_says_the_left_out_reason(tmp_path):

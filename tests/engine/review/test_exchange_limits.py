@@ -153,7 +153,7 @@ def test_the_history_spend_counts_towards_the_budget(tmp_path):
 def test_a_virtual_second_exchange_and_a_later_stay_are_still_accepted(tmp_path):
     proposals = [
         proposal("V1", "H1"),
-        proposal("V1", "H2", mode="virtual", lump_sum_eur=0.0),
+        proposal("V1", "H2", LATER, mode="virtual", lump_sum_eur=0.0),  # after the stay
         proposal("V2", "H1", LATER),
     ]
     folder = campaign_with_run(tmp_path / "c", proposals, policy="[budgets]\nBLUES = 800\n")
@@ -195,3 +195,17 @@ def test_an_exchange_is_on_the_dates_both_sides_accepted(tmp_path):
         host.problems[0].message
     )
     assert answer("host", first).recorded == 1
+
+
+def test_a_visitor_takes_one_exchange_at_a_time(tmp_path):
+    """A second exchange of a visitor on days its first takes is refused, whatever its mode
+    (the night proposes none: a visitor is in one exchange at a time)."""
+    proposals = [proposal("V1", "H1"), proposal("V1", "H2", mode="virtual", lump_sum_eur=0.0)]
+    folder = campaign_with_run(tmp_path / "c", proposals)
+    result = office(
+        folder, Request("V1", "H1", "accepted"), Request("V1", "H2", "accepted", side="both")
+    )
+    assert result.recorded == 1
+    (problem,) = result.problems
+    assert "has an accepted physical exchange with host H1" in problem.message
+    assert "days this one shares" in problem.message

@@ -96,10 +96,17 @@ def three_nights(tmp_path_factory):
 
 
 def proposed_again(accepted: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame:
-    """Later proposals to visitors whose exchange was accepted: only a physical one after a
-    virtual exchange may come (a virtual exchange does not prevent a physical one)."""
-    again = later.merge(accepted[["visitor_id", "mode"]], on="visitor_id", suffixes=("", "_then"))
-    return again[~((again["mode_then"] == "virtual") & (again["mode"] == "physical"))]
+    """Later proposals to visitors whose exchange was accepted that break its rules: the same
+    host again (the log answers a pair once), days the exchange takes (one exchange at a
+    time), a physical one after a physical exchange (one visit per organisation; the
+    campaign's organisations have one visitor profile each). Any other exchange may come
+    (seeds 000/001: "plan one or more exchanges")."""
+    then = accepted[["visitor_id", "host_id", "mode", "start", "end"]]
+    again = later.merge(then, on="visitor_id", suffixes=("", "_then"))
+    same_host = again["host_id"] == again["host_id_then"]
+    shared_days = (again["start"] <= again["end_then"]) & (again["start_then"] <= again["end"])
+    second_visit = (again["mode"] == "physical") & (again["mode_then"] == "physical")
+    return again[same_host | shared_days | second_visit]
 
 
 def test_night_two_keeps_the_accepted_and_never_reproposes_the_rejected(three_nights):
