@@ -7,8 +7,7 @@
   :func:`engine.review.log.with_decisions` puts every final decision.)
 * **held**: pairs reviewers put on hold, or one side accepted. They stay proposed while they
   remain eligible: the solver earns ``policy.hold_penalty`` score points for keeping one, and
-  for a pair one side accepted more than its host's places could earn otherwise
-  (:func:`host_worth`).
+  more than its host's places could earn otherwise (:func:`host_worth`).
 * **pending**: the last run's proposals nobody answered yet. Changing them costs
   ``policy.churn_penalty`` score points each, so the plan only moves when it gains more.
 
@@ -116,7 +115,8 @@ def with_carryover(
     for table, points in ((carry.pending, policy.churn_penalty), (carry.held, policy.hold_penalty)):
         sticky = pd.MultiIndex.from_frame(table[PAIR].astype(str))
         bonus[keys.isin(sticky)] = int(round(points * SCORE_SCALE))
-    waiting = keys.isin(pd.MultiIndex.from_frame(carry.awaiting[PAIR].astype(str)))
+    # on hold, or one side accepted (``held`` holds both): it keeps its place
+    waiting = keys.isin(pd.MultiIndex.from_frame(carry.held[PAIR].astype(str)))
     if waiting.any():
         worth = host_worth(problem, waiting, policy.group_event_bonus)
         bonus[waiting] += worth[problem.pair_host[waiting]]
@@ -124,14 +124,15 @@ def with_carryover(
 
 
 def host_worth(problem: AssignmentProblem, waiting: np.ndarray, group_points: float) -> np.ndarray:
-    """(n_hosts,) more than what each host's places could earn tonight without the pairs one
-    side accepted: the sum of its ``capacity`` most valuable other candidate pairs, each
-    counted with everything it could earn (its value, every quota it could fill at its
-    penalty, the group bonus). A pair one side accepted earns this besides ``hold_penalty``:
-    a person said yes to it, so it stays on its dates whenever they still fit, whatever new
-    pairs the host's places could take (the reviewers' audit: three new, unanswered pairs
-    took the place of a pair the visitor had accepted, their quota gain above the
-    ``hold_penalty`` of 1,000 points)."""
+    """(n_hosts,) more than what each host's places could earn tonight without the pairs on
+    hold or one side accepted (``waiting``): the sum of its ``capacity`` most valuable other
+    candidate pairs, each counted with everything it could earn (its value, every quota it
+    could fill at its penalty, the group bonus). Such a pair earns this besides
+    ``hold_penalty``: a person answered it, so it stays proposed whenever it still fits,
+    whatever new pairs the host's places could take (the reviewers' audit: three new,
+    unanswered pairs took the place of a pair the visitor had accepted, their quota gain above
+    the ``hold_penalty`` of 1,000 points; the time audit: a held pair's host took a new group
+    of two instead)."""
     value = problem.pair_score.astype(np.float64) + group_points * SCORE_SCALE
     for quota in problem.quotas:
         counted = quota.contribution(problem.pair_visitor).astype(np.float64)

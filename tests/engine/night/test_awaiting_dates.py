@@ -77,3 +77,26 @@ def test_a_pair_one_side_accepted_keeps_its_place_against_new_pairs_worth_more(t
     assert list(proposed.index) == ["V1"]
     assert proposed.loc["V1", "start"] == pd.Timestamp("2027-01-18")
     assert night.violations == []
+
+
+def test_a_pair_on_hold_keeps_its_place_against_new_pairs_worth_more(tmp_path):
+    """The time audit: a held pair whose dates still fit was dropped for a new group of two
+    (its host proposed one new group a night): a held pair stays proposed while it fits."""
+    short = {"partnership": "P2", "available_to": "2027-01-15"}  # cannot join the 18th
+    profiles = [
+        visitor("V1", mode="either"),
+        *(visitor(f"V{n}", **short) for n in (2, 3, 4)),
+        host("H1", capacity=3, mode="either"),
+    ]
+    quotas = [{"partnership": "P2", "category": c, "target": 3} for c in ("sme", "total")]
+    held = awaiting("2027-01-18", "2027-01-20")
+    held = replace(held, awaiting=held.awaiting.iloc[:0])  # on hold: no side accepted
+    previous = held.held.assign(
+        mode="physical", start=pd.Timestamp("2027-01-18"), end=pd.Timestamp("2027-01-20")
+    )
+    held = replace(held, previous=previous)
+    night = run_night(
+        make_campaign(tmp_path, profiles, quotas=quotas), replace(OPTIONS, carryover=held)
+    )
+    assert "V1" in set(night.proposals["visitor_id"])  # on its dates, or moved with them
+    assert night.violations == []
