@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -34,16 +35,18 @@ def changes(
     candidates: pd.DataFrame,
     carry: Carryover | None,
     left_out: pd.DataFrame | None = None,
+    as_of: date | None = None,
 ) -> pd.DataFrame:
     """One row per pair proposed last run or tonight (``CHANGE_COLUMNS``); ``left_out``:
-    tonight's ``unmatched.csv`` (a dropped pair whose visitor is left out says why)."""
+    tonight's ``unmatched.csv`` (a dropped pair whose visitor is left out says why);
+    ``as_of``: the night (a proposal now within its lead time says so)."""
     previous = None if carry is None else carry.previous
     tonight = {(r["visitor_id"], r["host_id"]): r for r in proposals.to_dict("records")}
     before: dict[tuple[str, str], dict[Any, Any]] = {}
     if previous is not None:
         before = {(r["visitor_id"], r["host_id"]): r for r in previous.to_dict("records")}
     decisions = _decisions(carry)
-    context = _Context(campaign, proposals, candidates, carry, decisions, left_out)
+    context = _Context(campaign, proposals, candidates, carry, decisions, left_out, as_of)
     # an exchange now (locked) is no move: its visitor may be proposed another exchange
     moved_from = {v: h for v, h in before if (v, h) not in tonight and v not in context.locked_host}
 
@@ -166,8 +169,11 @@ class _Context:
         carry: Carryover | None,
         decisions: dict[tuple[str, str], tuple[str, str]],
         left_out: pd.DataFrame | None = None,
+        as_of: date | None = None,
     ) -> None:
         self.campaign = campaign
+        self.as_of = as_of
+        self.earliest = None if as_of is None else as_of + timedelta(days=campaign.policy.lead_days)
         visitors_out = (
             left_out[left_out["side"] == "visitor"]
             if left_out is not None and len(left_out)
@@ -200,6 +206,12 @@ class _Context:
         self.locked_at: dict[str, int] = defaultdict(int)
         for h in locked["host_id"]:
             self.locked_at[h] += 1
+        # each host's accepted exchanges' days (a dropped proposal's host is full only on them)
+        self.locked_days: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] = defaultdict(list)
+        if {"start", "end"} <= set(locked.columns):
+            for h, s, e in zip(locked["host_id"], locked["start"], locked["end"], strict=True):
+                if pd.notna(s) and pd.notna(e):
+                    self.locked_days[h].append((pd.Timestamp(s), pd.Timestamp(e)))
         self.decisions = decisions
         awaiting = carry.awaiting if carry is not None else pd.DataFrame(columns=AWAITING_COLUMNS)
         self.awaiting = {
@@ -226,9 +238,17 @@ class _Context:
                 "proposed on, and they no longer fit tonight (the lead time, or the host's room); "
                 "the other side may still answer it"
             )
+        start, end = pd.Timestamp(row["start"]), pd.Timestamp(row["end"])
+        if self.earliest is not None and start.date() < self.earliest:
+            return (
+                f"its dates {start.date()}..{end.date()} now fall within the lead time: "
+                f"nothing starts before {self.earliest} (the night {self.as_of} plus "
+                f"{self.campaign.policy.lead_days} days)"
+            )
         if pair not in self.candidate_score:
             return self._not_eligible(row)
-        if self.locked_at[host_id] and not self.visitors_of.get(host_id):
+        full_then = any(s <= end and start <= e for s, e in self.locked_days.get(host_id, []))
+        if full_then and not self.visitors_of.get(host_id):
             n = self.locked_at[host_id]
             return f"the host is full: its place{'s' if n > 1 else ''} went to {n} accepted exchange{'s' if n > 1 else ''}"
         return self._replaced(pair)

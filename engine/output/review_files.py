@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -57,7 +58,14 @@ def review_tables(
     left = places_left(capacity, result.proposals, locked)
     return ReviewTables(
         proposals=with_org_names(proposals, campaign.profiles),
-        changes=changes(campaign, result.proposals, result.candidates, carry, result.unmatched),
+        changes=changes(
+            campaign,
+            result.proposals,
+            result.candidates,
+            carry,
+            result.unmatched,
+            _night(result),
+        ),
         alternatives=alternatives(
             result.candidates,
             result.proposals,
@@ -69,6 +77,12 @@ def review_tables(
         locked=locked,
         carried=_carried(carry),
     )
+
+
+def _night(result: NightResult) -> date | None:
+    """The night's date, as the run's calendar says it."""
+    as_of = (result.calendar or {}).get("as_of")
+    return None if not as_of else date.fromisoformat(str(as_of))
 
 
 def _non_smes_full(campaign: Campaign, result: NightResult) -> set[str]:

@@ -96,3 +96,25 @@ def test_a_new_proposal_after_a_rejected_one_is_no_move(tmp_path):
     table = changes(campaign, tonight, _candidates(("V1", "H1")), carry)
     reason = table.set_index(["visitor_id", "host_id"]).loc[("V1", "H1"), "reason"]
     assert reason == "its proposal with H2 was rejected"
+
+
+def test_a_proposal_now_within_the_lead_time_says_so_not_that_its_host_is_full(tmp_path):
+    """The time audit: "the host is full: its places went to 3 accepted exchanges" for a
+    proposal of 2027-01-18..20 whose host's exchanges lay on other days; its dates had fallen
+    within the lead time (the night's earliest start 2027-02-24)."""
+    from datetime import date
+
+    campaign = make_campaign(tmp_path, [visitor("V1"), visitor("V2"), host("H1")])
+    old = {**_proposal("V1", "H1"), "start": pd.Timestamp("2027-01-18"),
+           "end": pd.Timestamp("2027-01-20")}  # fmt: skip
+    elsewhere = {**_proposal("V2", "H1"), "start": pd.Timestamp("2027-01-04"),
+                 "end": pd.Timestamp("2027-01-06"), "decided_on": "2027-01-02"}  # fmt: skip
+    empty = pd.DataFrame(columns=list(old))
+    carry = _carry([old], [elsewhere])
+    late = changes(campaign, empty, _candidates(("V1", "H1")), carry, as_of=date(2027, 2, 10))
+    reason = late.set_index("visitor_id").loc["V1", "reason"]
+    assert reason.startswith("its dates 2027-01-18..2027-01-20 now fall within the lead time")
+    assert "nothing starts before 2027-02-24" in reason
+    # on time, its host is not said full on days its exchanges leave free
+    on_time = changes(campaign, empty, _candidates(("V1", "H1")), carry, as_of=date(2027, 1, 1))
+    assert "host is full" not in on_time.set_index("visitor_id").loc["V1", "reason"]
