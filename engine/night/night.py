@@ -130,7 +130,7 @@ def run_night(
         encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
     )
     lap("encode")
-    scorer = choose_scorer(campaign, options, encoded, text)
+    scorer = choose_scorer(campaign, options, encoded, text, context)
     lap("training")
 
     say(f"scoring {len(visitors)} x {len(hosts)} pairs")

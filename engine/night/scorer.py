@@ -14,6 +14,7 @@ decisions, time-weighted; a loaded model is recalibrated on the campaign's. The 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ import numpy as np
 from engine.domain.contract import Campaign
 from engine.night.options import RunOptions
 from scoring.calibration import CalibratedDefaults, recalibrated
+from scoring.eligibility import EligibilityContext
 from scoring.encoding import EncodedCampaign
 from scoring.evaluation import (
     DEFAULTS,
@@ -44,14 +46,20 @@ def choose_scorer(
     options: RunOptions,
     encoded: EncodedCampaign | None = None,
     text: TextSimilarity | None = None,
+    tonight: EligibilityContext | None = None,
 ) -> PairScorer:
-    """The score model of tonight's run, with tonight's percentile reference. Its describe()
-    says which model, and why."""
+    """The score model of tonight's run, with tonight's percentile reference: pairs eligible
+    under ``tonight``'s eligibility (its earliest start, the log's answered pairs; the model
+    learns from decisions as eligible when they were made). Its describe() says which model,
+    and why."""
     scoring = ScoringContext.of(campaign, encoded, text)
     scorer = _model(scoring, options)
     if not isinstance(scorer, DescribedScorer):
         return scorer
-    sample = eligible_sample(scoring, seed=options.seed)
+    # (the time audit: without the night's lead time, the reference held pairs no longer
+    # eligible, and a late night's pairs all scored 0.00)
+    night = scoring if tonight is None else replace(scoring, context=tonight)
+    sample = eligible_sample(night, seed=options.seed)
     return scorer.with_reference(scorer.p_accept(sample))
 
 

@@ -212,3 +212,18 @@ def test_a_policy_narrower_than_a_profile_s_stays_narrows_the_pairs_not_refuses(
     assert result.violations == [] and result.proposals["stay_days"].tolist() == [4]
     with pytest.raises(CampaignInvalid, match="outside the programme's 3..22 working days"):
         make_campaign(tmp_path / "b", [visitor("V1", min_days=2), host("H1")])
+
+
+def test_the_score_is_a_percentile_among_tonight_s_eligible_pairs(tmp_path):
+    """The time audit: on a late night, the reference of the percentile held pairs the lead
+    time had made ineligible, and tonight's pairs all scored 0.00. Tonight one pair is
+    eligible: its score is 50 (ties count half)."""
+    profiles = [
+        visitor("V1", available_to="2027-01-15", sectors="C29", seek="batteries"),
+        visitor("V2", available_to="2027-06-30", sectors="A01", seek="wine"),
+        host("H1", capacity=2),
+    ]
+    campaign = make_campaign(tmp_path, profiles)
+    late = run_night(campaign, RunOptions(time_limit_s=5, workers=1, as_of=date(2027, 1, 20)))
+    assert list(late.proposals["visitor_id"]) == ["V2"]  # V1's window ends in the lead time
+    assert late.proposals["score"].tolist() == [50.0]
