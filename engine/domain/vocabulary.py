@@ -118,7 +118,20 @@ OUTCOME_LABELS = {
     "completed": "Completed",
 }
 OUTCOME_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "accepted": ("confirmed", "validated", "agreed", "ready to start", "in preparation"),
+    # seed 002: an agreed exchange on the IT tool is in 'Preparation', 'Ready for validation'
+    # (its CTQ sent to the Support Office), 'Ready to start', then started on its start date
+    "accepted": (
+        "confirmed",
+        "validated",
+        "agreed",
+        "ready to start",
+        "in preparation",
+        "preparation",
+        "ready for validation",
+        "started",
+        "ongoing",
+        "in progress",
+    ),
     "rejected": ("declined", "refused"),
     "cancelled": ("canceled", "withdrawn"),
     "completed": ("finished", "closed", "done", "carried out"),

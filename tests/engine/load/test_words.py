@@ -210,3 +210,18 @@ def test_vocabulary_toml_that_is_not_toml_is_a_problem(tmp_path: Path) -> None:
     (folder / "vocabulary.toml").write_text("[org_type\n", encoding="utf-8")
     (problem,) = problems_of(folder)
     assert problem.file == "vocabulary.toml" and "not valid TOML" in problem.message
+
+
+@pytest.mark.parametrize(
+    "stage", ["Preparation", "Ready for validation", "Ready to start", "Started"]
+)
+def test_the_it_tool_s_stages_of_an_agreed_exchange_read_as_accepted(
+    tmp_path: Path, stage: str
+) -> None:
+    """Seed 002: an exchange on the IT tool is in 'Preparation', 'Ready for validation',
+    'Ready to start', then started (the seeds audit: the first two were refused)."""
+    folder = copy_valid(tmp_path, "valid_tiny")
+    history = read(folder, "history")
+    history.loc[0, "outcome"] = stage
+    history.to_csv(folder / "history.csv", index=False)
+    assert load_campaign(folder).history["outcome"].iloc[0] == "accepted"
