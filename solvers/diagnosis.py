@@ -187,15 +187,20 @@ class Diagnosis:
 
     def summary(self) -> dict[str, object]:
         sme = next((c for c in self.costs if c.rule == SME_RULE), None)
+        quotas = [c for c in self.costs if "/" in c.rule]
+        # a binding quota whose cost was not measured (out of time) costs something unknown:
+        # no total then (the outputs audit read 0.0 as "the quotas cost nothing")
+        unmeasured = sum(c.binding and c.cost is None for c in quotas)
         return {
             "blocked_quotas": self.messages,
             "sme_share_cost_score": None if sme is None else sme.cost_score,
             "binding_quotas": sum(c.binding for c in self.costs if "/" in c.rule),
             "rule_costs_measured": sum(c.cost is not None for c in self.costs),
             "rules": len(self.costs),
-            "quota_cost_score_total": round(
-                sum(c.cost_score or 0.0 for c in self.costs if "/" in c.rule), 2
-            ),
+            "quota_cost_score_total": None
+            if unmeasured
+            else round(sum(c.cost_score or 0.0 for c in quotas), 2),
+            "binding_quotas_unmeasured": unmeasured,
             "budget_cost_score": next(
                 (c.cost_score for c in self.costs if c.rule == BUDGET_RULE), None
             ),

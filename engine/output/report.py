@@ -243,7 +243,7 @@ def _solver_rows(solver: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("gap", "gap"),
         ("greedy start objective", "greedy_objective"),
         ("LP bound", "lp_bound"),
-        ("candidate pairs", "pairs"),
+        ("candidate options (a pair once per mode, budget and staying option)", "pairs"),
         ("pairs after reduced-cost fixing", "pairs_after_fixing"),
         ("quota shortfall: exchanges summed over every KPI row", "quota_shortfall_total"),
         ("wall time (s)", "wall_time_s"),
