@@ -3,6 +3,7 @@ night run and written, a synthetic campaign made."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,7 @@ from engine.cli.app import (
 )
 from engine.cli.pace import checked
 from engine.night.expected import still_missing
+from engine.night.later import with_later_decisions_said
 
 
 @app.command()
@@ -144,6 +146,7 @@ def run(
     progress("loading campaign")
     folder = campaign if campaign is not None else demo_campaign_path()
     loaded, carry, read = campaign_with_log(load_or_exit(campaign), folder, previous)
+    loaded = with_later_decisions_said(loaded, night or datetime.now(UTC).date())
     for warning in loaded.warnings:  # the manifest keeps them too
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     options = RunOptions(

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from engine.load.campaign import load_campaign
+from engine.night.later import with_later_decisions_said
 from engine.night.night import NightResult
 from engine.night.options import RunOptions
 from engine.output.folders import latest_run
@@ -98,7 +99,7 @@ def run_nightly(
             say(f"{target} exists: tonight has run already")
             return NightReport(target, False, imported, invalid)
         records = read_log(log_path(folder))
-        night_campaign = with_decisions(campaign, records)
+        night_campaign = with_later_decisions_said(with_decisions(campaign, records), night)
         for warning in night_campaign.warnings:  # the manifest keeps them too
             log.warning(warning)
         previous = latest_run(runs_root, folder, before=name)

@@ -321,3 +321,25 @@ def test_an_exchange_proposed_by_a_run_written_elsewhere_may_be_cancelled(tmp_pa
     result = runner.invoke(app, ["decide", str(second), str(cancel)])
     assert result.exit_code == exitcodes.OK, result.output
     assert "proposed by no run" not in result.output
+
+
+def test_decisions_dated_after_the_night_are_said(tmp_path):
+    """The outputs audit: the demo's history holds 71 decisions dated after its night, read
+    as known without a word; a night says so, in the terminal and the manifest."""
+    from tests.factory import host, make_campaign, visitor
+
+    folder = tmp_path / "campaign"
+    history = [
+        {"visitor_id": "V1", "host_id": "H1", "decided_on": "2026-11-02", "outcome": "rejected",
+         "mode": "physical"},
+        {"visitor_id": "V2", "host_id": "H1", "decided_on": "2027-01-03", "outcome": "accepted",
+         "mode": "physical"},
+    ]  # fmt: skip
+    make_campaign(folder, [visitor("V1"), visitor("V2"), host("H1")], history=history)
+    out = tmp_path / "night"
+    result = run(str(folder), "--out", str(out), "--as-of", "2026-12-14")
+    assert result.exit_code == exitcodes.OK, result.output
+    said = "the history holds 1 decision dated after the night 2026-12-14 (1 accepted"
+    assert said in result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert any(said in warning for warning in manifest["warnings"])
