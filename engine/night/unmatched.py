@@ -230,7 +230,8 @@ def _lost(
     if load[host] >= limits[host] and load[host] > 0:
         taken = problem.pair_visitor[solve.selected & (problem.pair_host == host)]
         who = ", ".join(str(encoded.visitors.ids[v]) for v in taken[:3])
-        return {"code": "capacity", "reason": f"{host_id}'s places went to {who}"}
+        more = f" and {len(taken) - 3} more" if len(taken) > 3 else ""  # all of them counted
+        return {"code": "capacity", "reason": f"{host_id}'s places went to {who}{more}"}
     visitor = int(problem.pair_visitor[pair])
     if not problem.visitor_is_sme[visitor] and sme_full(np.array([pair])):
         return _SME_SHARE

@@ -192,3 +192,14 @@ def test_a_visitor_whose_organisation_s_visit_goes_to_a_sibling_tonight_says_so(
     left = result.unmatched.set_index("profile_id")
     assert left.loc["V2", "code"] == "physical_visit_used"
     assert left.loc["V2", "reason"] == "its organisation's physical visit goes to V1 tonight"
+
+
+def test_a_full_host_names_who_took_its_places_and_counts_the_others(tmp_path):
+    """The outputs audit: "H00073's places went to V00005, V00246, V00258" for ten places."""
+    profiles = [*(visitor(f"V{n}") for n in range(1, 6)), host("H1", capacity=4)]
+    result = run_night(make_campaign(tmp_path, profiles), OPTIONS)
+    assert len(result.proposals) == 4
+    left = result.unmatched.set_index("profile_id")
+    (out,) = sorted({f"V{n}" for n in range(1, 6)} - set(result.proposals["visitor_id"]))
+    assert left.loc[out, "code"] == "capacity"
+    assert left.loc[out, "reason"].endswith(" and 1 more")
