@@ -8,6 +8,7 @@ that caused it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,12 @@ def _check(
             prepared[path] = prepare(scenario.scenario, bases[key], chosen, path)
         except ScenarioInvalid as invalid:
             by_file.setdefault(path, []).extend(invalid.problems)
-    if by_file:
-        raise ScenariosInvalid(by_file)
+    if by_file:  # each file's problems in its own order: its settings, then change by change
+        raise ScenariosInvalid({path: sorted(found, key=_place) for path, found in by_file.items()})
     return Checked(loaded, bases, prepared)
+
+
+def _place(problem: str) -> int:
+    """Where a problem is in its file: 0 for a setting, N for its changes[N]."""
+    match = re.match(r"changes\[(\d+)\]", problem)
+    return int(match.group(1)) if match else 0

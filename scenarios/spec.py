@@ -8,6 +8,7 @@ reported at once (:class:`ScenarioInvalid`).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import tomllib
@@ -322,11 +323,10 @@ def read_scenario(path: str | Path) -> tuple[LoadedScenario | None, list[str]]:
         problems: list[str] = []
     except ValidationError as error:
         problems = describe_errors(error)
-        if any(item["type"] != "extra_forbidden" for item in error.errors()):
+        salvaged = _salvaged(data, error, path.stem)
+        if salvaged is None:
             return None, [*problems, *_missing_base(data.get("base"), path.parent)]
-        for item in error.errors():
-            _drop(data, item["loc"])
-        scenario = Scenario.model_validate(data)
+        scenario = salvaged
     loaded = LoadedScenario(scenario=scenario, path=str(path), folder=str(path.parent))
     try:
         folder = loaded.base_folder()
@@ -336,6 +336,36 @@ def read_scenario(path: str | Path) -> tuple[LoadedScenario | None, list[str]]:
     if missing:
         return None, [*problems, f"base: campaign folder {folder} does not exist"]
     return loaded, problems
+
+
+# what stands in for a change whose own values are wrong, so that the others are still
+# checked against the base (it changes nothing: every host's capacity times 1)
+NO_CHANGE = {"action": "scale_capacity", "factor": 1.0}
+
+
+def _salvaged(data: dict[str, Any], error: ValidationError, stem: str) -> Scenario | None:
+    """The scenario without what the errors name: an unknown key dropped, a change whose
+    values are wrong replaced by :data:`NO_CHANGE` (the others keep their numbers), another
+    setting back to its default; None where that is still not a scenario. Its problems are
+    reported all the same: only what the rest does can then be checked in the same report
+    (the scenarios audit: a partnership or country no base has showed only once the types
+    were fixed)."""
+    salvage = copy.deepcopy(data)
+    for item in error.errors():
+        loc = item["loc"]
+        changes = salvage.get("changes")
+        if loc[:1] == ("changes",) and len(loc) > 1 and isinstance(loc[1], int):
+            if isinstance(changes, list) and loc[1] < len(changes):
+                changes[loc[1]] = dict(NO_CHANGE)
+        elif item["type"] == "extra_forbidden":
+            _drop(salvage, loc)
+        elif loc and isinstance(loc[0], str):
+            salvage.pop(loc[0], None)
+    salvage.setdefault("name", stem)
+    try:
+        return Scenario.model_validate(salvage)
+    except ValidationError:
+        return None
 
 
 def _missing_base(base: Any, folder: Path) -> list[str]:

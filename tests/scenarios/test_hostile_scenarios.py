@@ -111,3 +111,27 @@ def test_a_missing_base_is_listed_beside_the_file_s_other_problems(tmp_path):
         "nights: write a whole number (no quotes)",
         f"base: campaign folder {tmp_path / 'nowhere'} does not exist",
     ]
+
+
+def test_every_problem_of_a_file_is_listed_at_once_in_its_order(tmp_path):
+    """The scenarios audit: two values of the wrong type hid three changes naming what no base
+    has (a country outside COSME, unknown partnerships), listed only once they were fixed."""
+    path = tmp_path / "five.toml"
+    path.write_text(
+        "nights = 2\n[base]\nvisitors = 30\nhosts = 8\nseed = 11\n"
+        '[[changes]]\naction = "add"\nrole = "host"\ncount = 1\nset = { country = "NO" }\n'
+        '[[changes]]\naction = "remove"\nrole = "visitor"\nwhere = { partnership = "NOPE" }\n'
+        '[[changes]]\naction = "set_quota"\npartnership = "P"\ncategory = "sme"\ntarget = -3\n'
+        '[[changes]]\naction = "scale_capacity"\nfactor = 0.0\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(path), "--out", str(out)])
+    assert result.exit_code == exitcodes.BAD_INPUT
+    listed = [line.strip()[2:] for line in result.output.splitlines() if line.strip()[:2] == "- "]
+    assert [problem.split(":")[0].split(".")[0] for problem in listed] == [
+        "changes[1]", "changes[2]", "changes[2]", "changes[3]", "changes[4]",
+    ]  # fmt: skip
+    assert "'NO' is not a COSME participating country" in listed[0]
+    assert "'NOPE' has no profile" in listed[1]
+    assert not out.exists()
