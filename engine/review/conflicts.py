@@ -6,29 +6,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Protocol
+
+from engine.review.forms import Form
 
 SIDES = {"visitor": {"visitor"}, "host": {"host"}}  # else (none named, "both"): both sides
 
 
-class Answer(Protocol):  # engine.review.rules.Request, read only
-    @property
-    def visitor_id(self) -> str: ...
-    @property
-    def host_id(self) -> str: ...
-    @property
-    def decision(self) -> str: ...
-    @property
-    def side(self) -> str: ...
-    @property
-    def row(self) -> int | None: ...
-
-
-def conflicting_rows(requests: Sequence[Answer | None]) -> dict[int, str]:
+def conflicting_rows(requests: Sequence[Form | None]) -> dict[int, str]:
     """Position in ``requests`` -> why it is refused, for every row that answers a side of a
     pair another row of the batch answers differently (a row naming no side, or both, answers
     both). None: a row that is no answer (its own problems say why)."""
-    by_pair: dict[tuple[str, str], list[Answer]] = defaultdict(list)
+    by_pair: dict[tuple[str, str], list[Form]] = defaultdict(list)
     where: dict[int, int] = {}
     for at, request in enumerate(requests):
         if request is not None:
