@@ -240,6 +240,13 @@ def _host_grid(
             j_physical = groups["physical"].to_numpy(bool)
             j_fits = _fitting(j_start, j_length, j_physical, first, end, shortest, longest, modes)
             days = groups[["start_day", "end_day"]].to_numpy(np.int64)
+            # a join keeps its group's own dates, a holiday at either end: those calendar
+            # days, not only its working days, lie in the pair's window (t5000 seed 12: a
+            # group of 8..16 February, Serbia's Statehood Day on the 15th and 16th, was joined
+            # by a visitor available until the 12th, and the checker refused the night)
+            j_fits &= (days[None, :, 0] >= first_day[:, None]) & (
+                days[None, :, 1] < end_day[:, None]
+            )
             j_fits &= (days[:, 1] <= last_day_of_a_month_from(days[:, 0]))[None, :]
             j_fits &= free_of_busy(pairs["busy"], days[:, 0], days[:, 1])
             j_fits &= _virtual_open(j_physical, days[:, 1], policy)[None, :]

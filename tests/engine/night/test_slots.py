@@ -125,6 +125,39 @@ def test_a_join_keeps_its_groups_dates_when_a_holiday_ends_it(tmp_path):
     ]
 
 
+def test_a_join_whose_holiday_falls_after_the_visitor_s_last_day_does_not_take_it(tmp_path):
+    """t5000 seed 12: a group of 8-16 February in Serbia (Statehood Day the 15th and 16th:
+    its working days end on the 12th) took a visitor available until the 12th, and the
+    checker refused the night: a join's own dates, holidays included, lie in the window."""
+    history = [
+        {"visitor_id": "V9", "host_id": "H1", "decided_on": "2026-12-01", "outcome": "accepted",
+         "mode": "physical", "start": "2027-02-08", "end": "2027-02-16"},
+    ]  # fmt: skip
+    profiles = [
+        visitor("V1", available_from="2027-02-01", available_to="2027-02-12", max_days=10),
+        visitor("V2", available_from="2027-02-01", available_to="2027-02-19", max_days=10),
+        visitor("V9", country="IT", status="draft"),
+        host("H1", country="RS", capacity=3, available_from="2027-01-04",
+             available_to="2027-03-31", max_days=10),
+    ]  # fmt: skip
+    campaign = make_campaign(tmp_path, profiles, history)
+    encoded = encode_campaign(campaign)
+    text = TextSimilarity.fit(
+        encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
+    )
+    context = eligibility_context(campaign, encoded)
+    candidates, _ = build_candidates(encoded, text, context, LinearScore().score)
+    occupied = occupancy(campaign, encoded, None)
+    slots = build_slots(candidates, encoded, campaign.policy, occupied)
+    joins = slots.slots[~slots.slots["new"]]
+    assert list(zip(starts(joins), ends(joins), joins["length"], strict=True)) == [
+        ("2027-02-08", "2027-02-16", 5)
+    ]
+    pairs = slots.fits.loc[slots.fits["slot"].isin(joins["slot"]), "pair"].to_numpy()
+    joining = encoded.visitors.ids[candidates["visitor"].to_numpy()[pairs]]
+    assert set(joining) == {"V2"}
+
+
 def test_slots_are_mondays_inside_both_windows(tmp_path):
     campaign = make_campaign(
         tmp_path,
