@@ -73,7 +73,10 @@ def decide(
     if not dry_run:
         writable(Path(folder))  # the decision log is written there
     file = decision_file(decisions)
-    result = record_file(file, Path(folder), loaded, [answered], dry_run=dry_run, strict=strict)
+    result = record_file(
+        file, Path(folder), loaded, [answered], dry_run=dry_run, strict=strict,
+        answering=answered.run_id,
+    )  # fmt: skip
     for warning in file.warnings:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     if result.already_imported:

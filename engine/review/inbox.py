@@ -28,7 +28,7 @@ from engine.review.log import (
     record_requests,
 )
 from engine.review.parties import Reviewer
-from engine.review.proposed import campaign_runs, proposed_pairs
+from engine.review.proposed import campaign_runs, proposals_by_run, proposed_pairs
 from engine.review.rules import Request
 
 INBOX = "inbox"
@@ -43,7 +43,9 @@ def decision_file(path: Path) -> DecisionFile:
     return file
 
 
-def requests_of(file: DecisionFile) -> list[Request]:
+def requests_of(file: DecisionFile, answering: str = "") -> list[Request]:
+    """The file's rows as answers, each to the run its ``run_id`` names (else ``answering``:
+    the run ``decide`` is given; else whichever run proposed the pair last)."""
     return [
         Request(
             visitor_id=r["visitor_id"],
@@ -55,6 +57,7 @@ def requests_of(file: DecisionFile) -> list[Request]:
             decided_on=r["decided_on"],
             partnership=r["partnership"],
             row=int(r["row"]),
+            run_id=str(r.get("run_id") or answering or ""),
         )  # fmt: skip
         for r in file.rows.to_dict("records")
     ]
@@ -70,16 +73,18 @@ def record_file(
     dry_run: bool = False,
     strict: bool = False,
     reviewer: Reviewer | None = None,
+    answering: str = "",
 ) -> ImportResult:
     """Record one decision file in the campaign's decision log: every valid row (all or
     nothing with ``strict``; nothing with ``dry_run``). Pairs are matched to the run of the
-    campaign that proposed them (``runs`` kept elsewhere count too). Undated answers are
-    dated ``night`` (default: today)."""
+    campaign that proposed them (``runs`` kept elsewhere count too): the run a row's
+    ``run_id`` names, else ``answering`` (the run ``decide`` is given), where it proposed the
+    pair, else the latest that did. Undated answers are dated ``night`` (default: today)."""
     every_run = campaign_runs(campaign_folder, *runs)
     file, unknown = unknown_runs(file, {run.run_id for run in every_run})  # issue 16
     result = record_requests(
         log_path(campaign_folder),
-        requests_of(file),
+        requests_of(file, answering),
         reviewer or Reviewer(),
         proposed_pairs(every_run, campaign, read_log(log_path(campaign_folder))),
         exchange_limits(campaign),
@@ -88,6 +93,7 @@ def record_file(
         dry_run=dry_run or (strict and bool(unknown)),
         strict=strict,
         policy=campaign.policy,
+        by_run=proposals_by_run(every_run, campaign),
     )
     if not unknown:
         return result

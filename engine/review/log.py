@@ -203,6 +203,7 @@ def record_requests(
     strict: bool = False,
     taken: Mapping[str, Any] | None = None,
     policy: Policy | None = None,
+    by_run: Mapping[tuple[str, str, str], Proposal] | None = None,
 ) -> ImportResult:
     """Check ``requests`` (:func:`engine.review.rules.check_requests`) and append what is valid.
 
@@ -222,7 +223,7 @@ def record_requests(
     if dry_run or not present(path):  # check before creating a log: bad input creates none
         context = Context(
             _with_taken(proposals, read_taken(path)), ExchangeLimits.of(limits), last_read(path),
-            today, source, name, policy or Policy(),
+            today, source, name, policy or Policy(), by_run or {},
         )  # fmt: skip
         outcomes = check_requests(requests, read_log(path), reviewer, context)
         result = _result(name, outcomes, unanswered, dry_run)
@@ -234,7 +235,7 @@ def record_requests(
             ensure_schema(db)
             context = Context(
                 _with_taken(proposals, _taken(db)), ExchangeLimits.of(limits), _last_read(db),
-                today, source, name, policy or Policy(),
+                today, source, name, policy or Policy(), by_run or {},
             )  # fmt: skip
             outcomes = check_requests(requests, _events(db), reviewer, context)
             if file is not None and _imported_before(db, file.sha256):

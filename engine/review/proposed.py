@@ -48,21 +48,8 @@ def proposed_pairs(
         )
     )
     found: dict[Pair, Proposal] = {}
-    for run in runs:
-        try:
-            table = run.proposals()
-        except RunUnreadable:
-            continue
-        if not set(COLUMNS) <= set(table.columns):
-            continue
-        for record in _with_lump_sums(table)[[*COLUMNS, LUMP_SUM]].to_dict("records"):
-            visitor, host = str(record["visitor_id"]), str(record["host_id"])
-            found[(visitor, host)] = Proposal(
-                visitor, host, str(record["mode"]), _iso(record["start"]), _iso(record["end"]),
-                float(record["score"]), run.run_id,
-                partnership.get(visitor, ""), partnership.get(host, ""),
-                lump_sum_eur=float(record[LUMP_SUM]),
-            )  # fmt: skip
+    for (visitor, host, _), proposal in proposals_by_run(runs, campaign).items():
+        found[(visitor, host)] = proposal  # the runs in time order: the latest stays
     if events is not None and len(events):
         states = pair_states(events)
         for record in states[states["status"] == "exchange"].to_dict("records"):
@@ -73,6 +60,39 @@ def proposed_pairs(
                     str(record["end_day"]), float(record["score"]), str(record["run_id"]),
                     partnership.get(visitor, ""), partnership.get(host, ""),
                 )  # fmt: skip
+    return found
+
+
+def proposals_by_run(
+    runs: list[RunFolder], campaign: Campaign
+) -> dict[tuple[str, str, str], Proposal]:
+    """(visitor, host, run_id) -> the pair as that run proposed it, every run in order: an
+    answer that names its run (a decision file's ``run_id``, the run ``decide`` is given) is
+    to that run's dates (the reviewers' audit: a workbook returned a night late was recorded
+    on the next night's dates, an exchange on dates neither side saw)."""
+    partnership = dict(
+        zip(
+            campaign.profiles["profile_id"].astype(str),
+            campaign.profiles["partnership"].astype(str),
+            strict=True,
+        )
+    )
+    found: dict[tuple[str, str, str], Proposal] = {}
+    for run in runs:
+        try:
+            table = run.proposals()
+        except RunUnreadable:
+            continue
+        if not set(COLUMNS) <= set(table.columns):
+            continue
+        for record in _with_lump_sums(table)[[*COLUMNS, LUMP_SUM]].to_dict("records"):
+            visitor, host = str(record["visitor_id"]), str(record["host_id"])
+            found[(visitor, host, run.run_id)] = Proposal(
+                visitor, host, str(record["mode"]), _iso(record["start"]), _iso(record["end"]),
+                float(record["score"]), run.run_id,
+                partnership.get(visitor, ""), partnership.get(host, ""),
+                lump_sum_eur=float(record[LUMP_SUM]),
+            )  # fmt: skip
     return found
 
 

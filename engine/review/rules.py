@@ -57,6 +57,7 @@ class Request:
     decided_on: str = ""
     partnership: str = ""  # answered on behalf of this partnership (the side's own)
     row: int | None = None  # the file's row (Excel's own numbers) or the API list's index
+    run_id: str = ""  # the run it answers (empty: whichever run proposed the pair last)
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Context:
     source: str = "file"  # how the answers came: file, web or api
     file: str = ""  # the name problems carry
     policy: Policy = Policy()  # its plausible dates bound decided_on
+    by_run: Mapping[tuple[str, str, str], Proposal] = field(default_factory=dict)
 
 
 @dataclass
@@ -146,7 +148,7 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
             problem(column, value, message)
         return outcome
     pair = (request.visitor_id, request.host_id)
-    proposal = context.proposals.get(pair)
+    proposal = context.by_run.get((*pair, request.run_id)) or context.proposals.get(pair)
     if proposal is None:
         return problem(
             None, f"{pair[0]} -> {pair[1]}",

@@ -251,3 +251,34 @@ def test_a_pair_one_side_accepted_and_the_other_holds_is_awaiting(campaign, tmp_
     assert decide(campaign, tmp_path / "a.csv").exit_code == exitcodes.OK
     state = states(campaign).iloc[0]
     assert (state["visitor"], state["host"], state["status"]) == ("accepted", "hold", "awaiting")
+
+
+def test_an_answer_to_a_named_run_is_to_that_run_s_dates(campaign, tmp_path):
+    """The reviewers' audit: a workbook returned a night late (its rows naming the night that
+    proposed them) was recorded on the next night's dates, an exchange on dates neither side
+    saw. An answer naming its run is to that run's dates; one naming none, to the run's that
+    ``decide`` is given."""
+    import json
+    import shutil
+
+    first = proposals(campaign)
+    later = campaign / "runs" / "r2"
+    shutil.copytree(campaign / "runs" / "r1", later)
+    moved = first.copy()
+    moved["run_id"] = "r2"
+    moved.loc[:1, "start"] += pd.Timedelta(days=7)
+    moved.loc[:1, "end"] += pd.Timedelta(days=7)
+    moved.to_parquet(later / "proposals.parquet")
+    manifest = json.loads((later / "manifest.json").read_text())
+    (later / "manifest.json").write_text(json.dumps({**manifest, "run_id": "r2"}))
+    pairs = first.iloc[:2]
+    rows = answer(pairs.iloc[:1], "accepted", side="visitor", run_id="r1")
+    rows += answer(pairs.iloc[1:2], "accepted", side="visitor")  # none: the run decide is given
+    pd.DataFrame(rows).to_csv(tmp_path / "late.csv", index=False)
+    given = [str(later), str(tmp_path / "late.csv"), "--campaign", str(campaign)]
+    assert runner.invoke(app, ["decide", *given]).exit_code == exitcodes.OK
+    recorded = states(campaign)
+    named = recorded.loc[tuple(pairs.iloc[0][["visitor_id", "host_id"]])]
+    assert (named["run_id"], named["start_day"]) == ("r1", str(first.loc[0, "start"].date()))
+    latest = recorded.loc[tuple(pairs.iloc[1][["visitor_id", "host_id"]])]
+    assert (latest["run_id"], latest["start_day"]) == ("r2", str(moved.loc[1, "start"].date()))
