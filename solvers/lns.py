@@ -308,6 +308,7 @@ def _close(
     built = build_model(part.problem, keep, part.start)
     solver = cp_model.CpSolver()
     params = solver.parameters
+    params.catch_sigint_signal = False  # Ctrl+C is the run's (solvers.cpsat_model)
     params.num_workers = NEIGHBOURHOOD_WORKERS
     params.random_seed = seed
     params.linearization_level = LINEARIZATION_LEVEL

@@ -251,9 +251,13 @@ def record_requests(
             if taken is not None and result.recorded:
                 _insert_taken(db, taken)
             import_id = None
-            if file is not None:
+            events = [e for o in outcomes for e in o.events]
+            # a file that recorded nothing is no import: once what refused its rows changes
+            # (a pair proposed, an answer withdrawn), it may come again (the reviewers' audit:
+            # "imported before" for a file all of whose rows had been refused)
+            if file is not None and events:
                 import_id = _record_import(db, file, requests, proposals, result)
-            _insert_rows(db, [e for o in outcomes for e in o.events], import_id)
+            _insert_rows(db, events, import_id)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
