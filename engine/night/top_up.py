@@ -21,7 +21,11 @@ Then each chosen visitor, in pair order, **moves** to a more valuable pair of it
 group of another host on other dates; a held or unanswered proposal's own dates,
 :mod:`engine.night.staying`) where the same checks hold and the objective gains, its pair's
 value, the quotas' shortfalls and the hosts' group bonuses counted exactly; who a move leaves
-room for is then added. Adding a pair never lowers the objective (pair values are not
+room for is then added. Last, each pair left out that stays from earlier nights (on hold,
+one side accepted, unanswered) takes the place of a less valuable member of a slot it fits
+where the whole objective gains (that member joins another slot where it can). A slot the
+solver opened without a member is closed first (it would use one of its host's new groups).
+Adding a pair never lowers the objective (pair values are not
 negative and quota shortfalls only shrink), and a move is made only where it gains. The solver's objective and bound stay those of its own model; the manifest says
 what the top-up added (``top_up_added``, ``top_up_value``). The independent checker verifies
 every day's capacity of the plan as of every other rule.
@@ -52,6 +56,10 @@ class _Plan:
         self.slot_of = np.full(problem.n_pairs, -1, dtype=np.int64)
         self.slot_of[chosen] = assign_slots(chosen, self.open, slots)
         self.members = np.bincount(self.slot_of[chosen], minlength=problem.n_slots)
+        # a slot the solver opened without a member is no group: closed, it leaves the host's
+        # new group to another (the oracle's audit: an empty second slot kept a host from its
+        # held pair's own dates, and the held pair went to a host it scored 23 against 83)
+        self.open &= self.members > 0
         self.start = slots.slots["start_day"].to_numpy(np.int64)
         self.end = slots.slots["end_day"].to_numpy(np.int64)
         self.rooms = problem.rooms
@@ -166,6 +174,10 @@ def top_up(
     moved = _move_visitors(plan, visitor_org, orgs)
     if moved:
         added += _add_left_out(plan, visitor_org, orgs)  # a move may free a place
+    swapped = _swap_in_staying(plan, visitor_org, orgs)
+    moved += swapped
+    if swapped:
+        added += _add_left_out(plan, visitor_org, orgs)
     if not (added or moved):
         return replace(solve, pair_slot=plan.slot_of)
     stats = dict(solve.stats)
@@ -221,6 +233,66 @@ def _add_left_out(plan: _Plan, visitor_org: np.ndarray, orgs: dict[tuple[int, in
             placed[visitor] = True
             added += 1
     return added
+
+
+def _swap_in_staying(plan: _Plan, visitor_org: np.ndarray, orgs: dict[tuple[int, int], int]) -> int:
+    """Each pair left out that stays from earlier nights (on hold, one side accepted, or
+    unanswered: a stability bonus), its most valuable first, takes the place of a less
+    valuable member of a slot it fits, who then joins another slot where it can, where the
+    objective gains (counted whole) and every rule holds (the oracle's audit: a pair the host
+    had accepted lost its dates' one place to a new pair, where the solvers' model, counting a
+    host's members against every slot it opens, could not keep it beside the host's other
+    group). Its number of swaps."""
+    problem = plan.problem
+    bonus, value = problem.pair_bonus, problem.pair_value
+    if bonus is None:
+        return 0
+    placed = np.zeros(problem.n_visitors, dtype=bool)
+    placed[problem.pair_visitor[plan.selected]] = True
+    staying = np.flatnonzero((bonus > 0) & ~placed[problem.pair_visitor])
+    swaps = 0
+    for pair in staying[np.lexsort((staying, -value[staying]))].tolist():
+        visitor = int(problem.pair_visitor[pair])
+        if placed[visitor]:
+            continue
+        full = [s for s in problem.slots_of(pair).tolist() if plan.open[s]]
+        members = np.flatnonzero(plan.selected & np.isin(plan.slot_of, full))
+        for member in members[np.lexsort((members, value[members]))].tolist():
+            if value[member] >= value[pair]:
+                break
+            if _swapped(plan, pair, member, visitor_org, orgs):
+                placed[visitor] = True
+                swaps += 1
+                break
+    return swaps
+
+
+def _swapped(
+    plan: _Plan, pair: int, member: int, visitor_org: np.ndarray, orgs: dict[tuple[int, int], int]
+) -> bool:
+    """``pair`` in place of ``member`` (who joins another slot of its host where it can) where
+    the objective gains; else the plan as it was."""
+    problem = plan.problem
+    before = problem.objective(plan.selected, plan.open)
+    host = int(problem.pair_host[member])
+    org = int(visitor_org[problem.pair_visitor[member]])
+    sme = bool(problem.visitor_is_sme[problem.pair_visitor[member]])
+    slot = plan.remove(member, host, sme)
+    orgs[(host, org)] -= 1
+    if _place(plan, pair, visitor_org, orgs) >= 0:
+        again = _place(plan, member, visitor_org, orgs)
+        if problem.objective(plan.selected, plan.open) > before:
+            return True
+        if again >= 0:
+            plan.remove(member, host, sme)
+            orgs[(host, org)] -= 1
+        other_host = int(problem.pair_host[pair])
+        other_org = int(visitor_org[problem.pair_visitor[pair]])
+        plan.remove(pair, other_host, bool(problem.visitor_is_sme[problem.pair_visitor[pair]]))
+        orgs[(other_host, other_org)] -= 1
+    plan.add(member, slot, host, sme)
+    orgs[(host, org)] += 1
+    return False
 
 
 def _move_visitors(plan: _Plan, visitor_org: np.ndarray, orgs: dict[tuple[int, int], int]) -> int:

@@ -250,12 +250,14 @@ def record_requests(
                 return result
             if taken is not None and result.recorded:
                 _insert_taken(db, taken)
-            import_id = None
             events = [e for o in outcomes for e in o.events]
-            # a file that recorded nothing is no import: once what refused its rows changes
-            # (a pair proposed, an answer withdrawn), it may come again (the reviewers' audit:
-            # "imported before" for a file all of whose rows had been refused)
-            if file is not None and events:
+            if not events:  # nothing to record: the log stays as it was, byte for byte, and
+                # a file that recorded nothing is no import (once what refused its rows
+                # changes, it may come again: the failures and the reviewers' audits)
+                db.execute("ROLLBACK")
+                return result
+            import_id = None
+            if file is not None:
                 import_id = _record_import(db, file, requests, proposals, result)
             _insert_rows(db, events, import_id)
             db.execute("COMMIT")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from engine.night.carryover import AWAITING_COLUMNS, Carryover
+from engine.night.carryover import AWAITING_COLUMNS, LOCK_COLUMNS, Carryover
 from engine.night.night import run_night
 from engine.night.options import RunOptions
 from tests.factory import NIGHT, host, make_campaign, visitor
@@ -100,3 +102,47 @@ def test_a_pair_on_hold_keeps_its_place_against_new_pairs_worth_more(tmp_path):
     )
     assert "V1" in set(night.proposals["visitor_id"])  # on its dates, or moved with them
     assert night.violations == []
+
+
+@pytest.mark.parametrize("empty_slots", [False, True])
+def test_a_host_keeps_a_held_pair_and_an_accepted_one_on_two_weeks(
+    tmp_path, monkeypatch, empty_slots
+):
+    """The oracle's audit: H1 (one place, two new groups a night) had V7 accepted by the
+    visitor for one week and V4 held for the next; the solvers' model counts a host's members
+    against every slot it opens, so it kept one, and V4 went to a host it scored far lower.
+    Both stay on their dates (the top-up puts the other back: every day has its place)."""
+    week = {"available_from": "2027-01-04", "available_to": "2027-01-29", "mode": "either"}
+    profiles = [
+        visitor("V4", **week), visitor("V7", **week),
+        host("H1", capacity=1, mode="either"), host("H2", capacity=2, country="IT", mode="either"),
+    ]  # fmt: skip
+    campaign = make_campaign(tmp_path, profiles, policy="max_groups_per_host = 2\n")
+    pairs = pd.DataFrame([("V4", "H1"), ("V7", "H1")], columns=["visitor_id", "host_id"])
+    days = {"V4": ("2027-01-18", "2027-01-20"), "V7": ("2027-01-11", "2027-01-13")}
+    previous = pairs.assign(
+        mode="physical",
+        start=[pd.Timestamp(days[v][0]) for v in pairs["visitor_id"]],
+        end=[pd.Timestamp(days[v][1]) for v in pairs["visitor_id"]],
+    )
+    decisions = pd.DataFrame(columns=["visitor_id", "host_id", "decision", "decided_on", "run_id"])
+    carry = Carryover(
+        pd.DataFrame(columns=list(LOCK_COLUMNS)), pairs, pairs.iloc[:0], decisions,
+        previous=previous, previous_run_id="night-1",
+        awaiting=previous[previous["visitor_id"] == "V7"][list(AWAITING_COLUMNS)],
+    )  # fmt: skip
+    if empty_slots:  # the solver opened slots it put nobody in (seen in the audit's c007)
+        import engine.night.night as night_module
+
+        solve = night_module.solve_assignment
+
+        def with_empty_slots(problem, options):
+            solved = solve(problem, options)
+            return replace(solved, open_slots=np.ones_like(solved.open_slots))
+
+        monkeypatch.setattr(night_module, "solve_assignment", with_empty_slots)
+    night = run_night(campaign, replace(OPTIONS, carryover=carry))
+    assert night.violations == []
+    kept = night.proposals.set_index("visitor_id")
+    assert {v: kept.loc[v, "host_id"] for v in ("V4", "V7")} == {"V4": "H1", "V7": "H1"}
+    assert kept.loc["V7", "start"] == pd.Timestamp("2027-01-11")

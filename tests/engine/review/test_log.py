@@ -241,3 +241,24 @@ def test_an_import_killed_half_way_loses_and_duplicates_nothing(campaign, tmp_pa
     assert decide(campaign, file).exit_code == exitcodes.OK
     log = read_log(log_path(campaign))
     assert len(log) == 12 and not log.duplicated(["visitor_id", "host_id", "side"]).any()
+
+
+def test_a_file_that_records_nothing_leaves_the_log_as_it_was(campaign, tmp_path):
+    """The failures audit: a file whose one row was refused left the log's bytes changed (an
+    import of nothing recorded), and once what refused it changed, the same file was
+    "imported before"."""
+    import hashlib
+
+    props = proposals(campaign)
+    assert decide(campaign, decisions_csv(tmp_path / "a.csv", answer(props.iloc[:1], "hold")))
+    before = hashlib.sha256(log_path(campaign).read_bytes()).hexdigest()
+    refused = decisions_csv(tmp_path / "b.csv", answer(props.iloc[1:2], "maybe"))
+    assert decide(campaign, refused).exit_code == exitcodes.BAD_INPUT
+    assert hashlib.sha256(log_path(campaign).read_bytes()).hexdigest() == before
+    # a file whose rows were all refused by the log's state may come again once it changed
+    pair = props.iloc[2:3]
+    withdraw = decisions_csv(tmp_path / "c.csv", answer(pair, "withdrawn"))
+    assert decide(campaign, withdraw).exit_code == exitcodes.BAD_INPUT  # nothing to withdraw
+    assert decide(campaign, decisions_csv(tmp_path / "d.csv", answer(pair, "hold"))).exit_code == 0
+    again = decide(campaign, withdraw)
+    assert again.exit_code == exitcodes.OK and "imported before" not in again.output
