@@ -17,6 +17,7 @@ from engine.cli.app import (
     MAX_TOP_K,
     MAX_WORKERS,
     PACE_OPTION,
+    BadOption,
     Progress,
     app,
     every_option,
@@ -136,6 +137,10 @@ def run(
     target = out if out is not None else (Path(campaign) if campaign else Path()) / "runs" / run_id
     if target.exists() or target.is_symlink():
         raise OutputExists(f"{target} exists already; runs are never overwritten")
+    if campaign is not None:
+        inside_campaign(Path(campaign), target)
+        if log_path(Path(campaign)).exists():  # the run records that it read the log there
+            writable(Path(campaign))
     writable(target.parent)
     scorer = None
     if model is not None:
@@ -205,6 +210,19 @@ def run(
         f"{still_missing(result.kpis):,.1f}; "
         f"checker: no broken rule\n" + left_out_summary(result.unmatched)
     )
+
+
+def inside_campaign(campaign: Path, target: Path) -> None:
+    """Refuse (exit 2) a run folder inside the campaign folder but outside its ``runs``: a run
+    written as ``decisions.sqlite`` or ``profiles.parquet`` made every later command refuse
+    the campaign (the failures audit)."""
+    where, home = target.absolute().resolve(), campaign.absolute().resolve()
+    runs = (home / "runs").resolve()
+    if where.is_relative_to(home) and not where.is_relative_to(runs):
+        raise BadOption(
+            f"--out {target} is inside the campaign folder {campaign}: write a run to "
+            f"{campaign / 'runs' / '<name>'} or outside the campaign"
+        )
 
 
 def left_out_summary(table: pd.DataFrame) -> str:

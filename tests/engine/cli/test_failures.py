@@ -275,6 +275,36 @@ def test_a_read_only_target_folder_exits_7_with_one_sentence(campaign, shared):
     assert list(target.iterdir()) == []
 
 
+def test_a_read_only_campaign_with_a_log_exits_7_before_its_run_is_written(campaign, shared):
+    """The failures audit: with --out elsewhere, the run was written whole, and then the
+    campaign's read-only folder refused the record that it read the log (exit 7, a run kept
+    that the log never knew)."""
+    folder = shared / "read-only-campaign"
+    shutil.copytree(campaign, folder)
+    record(folder, Request("V1", "H1", "hold"))
+    folder.chmod(0o555)
+    out = shared / "elsewhere"
+    try:
+        result = cli(run_args(folder, out), preexec=without_root_overrides)
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == exitcodes.CANNOT_WRITE, result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["decisions.sqlite", "profiles.parquet", "inbox/run"])
+def test_a_run_inside_the_campaign_but_outside_its_runs_is_refused(campaign, shared, name):
+    """The failures audit: --out CAMPAIGN/decisions.sqlite wrote a run folder under the log's
+    name, and every later command refused the campaign (exit 6)."""
+    folder = shared / f"campaign-{name.replace('/', '-')}"
+    shutil.copytree(campaign, folder)
+    result = cli(run_args(folder, folder / name))
+    assert result.returncode == exitcodes.BAD_INPUT, result.stderr
+    assert "is inside the campaign folder" in one_sentence(result.stderr)
+    assert not (folder / name).exists()
+    assert cli(["validate", str(folder)]).returncode == exitcodes.OK
+
+
 def test_a_full_target_folder_exits_7_and_leaves_nothing(campaign, shared):
     target = shared / "full"
     target.mkdir()
