@@ -139,8 +139,6 @@ def run(
         raise OutputExists(f"{target} exists already; runs are never overwritten")
     if campaign is not None:
         inside_campaign(Path(campaign), target)
-        if log_path(Path(campaign)).exists():  # the run records that it read the log there
-            writable(Path(campaign))
     writable(target.parent)
     scorer = None
     if model is not None:
@@ -151,6 +149,8 @@ def run(
     progress("loading campaign")
     folder = campaign if campaign is not None else demo_campaign_path()
     loaded, carry, read = campaign_with_log(load_or_exit(campaign), folder, previous)
+    if log_path(Path(folder)).exists():  # the run records there that it read the log: before
+        writable(Path(folder))  # the night runs (a damaged log is said first, exit 6)
     loaded = with_later_decisions_said(loaded, night or datetime.now(UTC).date())
     for warning in loaded.warnings:  # the manifest keeps them too
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)

@@ -54,11 +54,13 @@ class Occupancy:
         np.add.at(change, stays[:, 0] - low, 1)
         np.add.at(change, stays[:, 1] - low + 1, -1)
         per_day = np.cumsum(change)
-        span = int(np.max(end_day - start_day)) + 1
+        # (an accepted group on no working day of the host, a weekend say, ends before it
+        # starts as a slot: no day, no visitor; the property test drew one)
+        span = max(1, int(np.max(end_day - start_day)) + 1)
         days = (start_day - low)[:, None] + np.arange(span)[None, :]
         inside = days <= (end_day - low)[:, None]
-        window = per_day[np.minimum(days, len(per_day) - 1)]
-        return np.where(inside, window, 0).max(axis=1)
+        window = per_day[np.clip(days, 0, len(per_day) - 1)]
+        return np.where(inside, window, 0).max(axis=1, initial=0)
 
     def groups(self, host: int) -> pd.DataFrame:
         rows = self._groups_of.get(int(host))

@@ -402,7 +402,14 @@ def run_script(script: str, args: list[str]) -> subprocess.CompletedProcess[str]
     return subprocess.run(
         [sys.executable, "-c", script, *args],
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=with_ctrl_c,
     )  # fmt: skip
+
+
+def with_ctrl_c() -> None:
+    """SIGINT as a terminal gives it: a process started with it ignored (as a test runner's
+    worker may be) keeps it ignored, and Python installs no handler for it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_ctrl_c_is_one_sentence_and_keeps_no_partial_run(campaign, tmp_path):

@@ -231,3 +231,21 @@ def test_dates_shared_from_a_wednesday_start_on_that_wednesday(tmp_path):
     assert starts(v1) == ["2027-03-17"] and ends(v1) == ["2027-03-19"]
     assert "2027-03-17" in starts(v2)  # one group of both (their Monday's slot is covered)
     assert set(starts(slots.slots)) <= {"2027-03-15", "2027-03-17", "2027-03-22"}
+
+
+def test_an_accepted_group_on_no_working_day_of_its_host_joins_nobody(tmp_path):
+    """The property test drew an accepted exchange of 25-27 December in Germany (Christmas,
+    Boxing Day, a Sunday): no working day, and the join slot's room crashed the night."""
+    history = [
+        {"visitor_id": "V9", "host_id": "H1", "decided_on": "2026-08-01", "outcome": "accepted",
+         "mode": "physical", "start": "2026-12-25", "end": "2026-12-27"},
+    ]  # fmt: skip
+    profiles = [
+        visitor("V1", country="FR", available_from="2026-12-21", available_to="2027-01-29"),
+        visitor("V9", country="IT", status="draft"),
+        host("H1", country="DE", capacity=2, available_from="2026-12-21"),
+    ]
+    slots, _ = slots_of(make_campaign(tmp_path, profiles, history), with_occupancy=True)
+    joins = slots.slots[~slots.slots["new"]]
+    assert not slots.fits["slot"].isin(joins["slot"]).any()
+    assert (slots.slots["new"]).any()  # the new groups are still there
