@@ -82,18 +82,19 @@ def record_file(
     pair, else the latest that did. Undated answers are dated ``night`` (default: today)."""
     every_run = campaign_runs(campaign_folder, *runs)
     file, unknown = unknown_runs(file, {run.run_id for run in every_run})  # issue 16
+    by_run = proposals_by_run(every_run, campaign)  # every run's proposals, read once
     result = record_requests(
         log_path(campaign_folder),
         requests_of(file, answering),
         reviewer or Reviewer(),
-        proposed_pairs(every_run, campaign, read_log(log_path(campaign_folder))),
+        proposed_pairs(every_run, campaign, read_log(log_path(campaign_folder)), by_run),
         exchange_limits(campaign),
         today=night,
         file=FileInfo(file.name, file.sha256, file.unanswered),
         dry_run=dry_run or (strict and bool(unknown)),
         strict=strict,
         policy=campaign.policy,
-        by_run=proposals_by_run(every_run, campaign),
+        by_run=by_run,
     )
     if not unknown:
         return result

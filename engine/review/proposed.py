@@ -35,11 +35,15 @@ def campaign_runs(campaign_folder: Path, *extra: RunFolder) -> list[RunFolder]:
 
 
 def proposed_pairs(
-    runs: list[RunFolder], campaign: Campaign, events: pd.DataFrame | None = None
+    runs: list[RunFolder],
+    campaign: Campaign,
+    events: pd.DataFrame | None = None,
+    by_run: dict[tuple[str, str, str], Proposal] | None = None,
 ) -> dict[Pair, Proposal]:
     """Every pair the runs proposed, as the latest run proposing it gave it; and, with the
     decision log's ``events``, every exchange it holds whose run is not among them (a run
-    written elsewhere than ``CAMPAIGN/runs``): it may still be cancelled."""
+    written elsewhere than ``CAMPAIGN/runs``): it may still be cancelled. ``by_run``: the
+    runs' :func:`proposals_by_run`, where the caller has read them already."""
     partnership = dict(
         zip(
             campaign.profiles["profile_id"].astype(str),
@@ -48,7 +52,9 @@ def proposed_pairs(
         )
     )
     found: dict[Pair, Proposal] = {}
-    for (visitor, host, _), proposal in proposals_by_run(runs, campaign).items():
+    if by_run is None:
+        by_run = proposals_by_run(runs, campaign)
+    for (visitor, host, _), proposal in by_run.items():
         found[(visitor, host)] = proposal  # the runs in time order: the latest stays
     if events is not None and len(events):
         states = pair_states(events)
