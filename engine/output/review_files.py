@@ -162,18 +162,20 @@ def review_writers(
 
 
 def reviewers_sheet(proposals: pd.DataFrame, carried: pd.DataFrame) -> pd.DataFrame:
-    """The proposals sheet: ids, names, dates, band, then the answer columns (a pair both
-    sides hold comes back as ``hold``; last night's notes come back), ``status`` (each side's
+    """The proposals sheet: ids, names, dates, band, then the answer columns (a pair held last
+    night comes back as ``hold``, for the side that holds it where only one does; last
+    night's notes come back), ``status`` (each side's
     answer so far), then the rest."""
     states = {(str(r["visitor_id"]), str(r["host_id"])): r for r in carried.to_dict("records")}
     keys = list(
         zip(proposals["visitor_id"].astype(str), proposals["host_id"].astype(str), strict=True)
     )
     found = [states.get(key) for key in keys]
+    held = [_held_by(s) for s in found]
     sheet = proposals.assign(
-        decision=["hold" if s and s["visitor"] == s["host"] == "hold" else "" for s in found],
+        decision=["hold" if side is not None else "" for side in held],
         note=[str(s["note"]) if s else "" for s in found],
-        side="",
+        side=[side or "" for side in held],
         decided_by="",
         decided_on="",
         status=[
@@ -185,6 +187,15 @@ def reviewers_sheet(proposals: pd.DataFrame, carried: pd.DataFrame) -> pd.DataFr
     )
     first = [c for c in (*FIRST_COLUMNS, *REVIEW_COLUMNS, "status") if c in sheet.columns]
     return sheet[first + [c for c in sheet.columns if c not in first]]
+
+
+def _held_by(state: Mapping[Any, Any] | None) -> str | None:
+    """Who holds the pair last night: ``""`` both sides (the row answers for both), ``"visitor"``
+    or ``"host"`` one side (the row answers for that side only), None nobody."""
+    if not state:
+        return None
+    sides = [side for side in ("visitor", "host") if state[side] == "hold"]
+    return None if not sides else "" if len(sides) == 2 else sides[0]
 
 
 def host_capacity(campaign: Campaign) -> dict[str, int]:

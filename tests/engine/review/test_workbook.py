@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from engine.cli import exitcodes
 from engine.cli.main import app
 from engine.review.nightly import NightlyOptions, night_id, run_nightly
-from tests.reviewing import FAST, answer, decisions_csv, small_campaign
+from tests.reviewing import FAST, answer, small_campaign
 
 NIGHTS = [date(2027, 1, 4), date(2027, 1, 5)]
 runner = CliRunner()
@@ -23,12 +23,15 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory) -> Path:
-    """Night 1; both sides hold its first proposal with a note; night 2."""
+    """Night 1; both sides hold its first proposal with a note, the host side its second;
+    night 2."""
     folder = small_campaign(tmp_path_factory.mktemp("workbook") / "campaign", 60, 15, seed=11)
     run_nightly(folder, NightlyOptions(run=FAST, night=NIGHTS[0]))
     first = pd.read_parquet(folder / "runs" / night_id(NIGHTS[0]) / "proposals.parquet")
     (folder / "inbox").mkdir()
-    decisions_csv(folder / "inbox" / "holds.csv", answer(first.iloc[:1], "hold", note="ask HR"))
+    rows = answer(first.iloc[:1], "hold", note="ask HR")
+    rows += answer(first.iloc[1:2], "hold", side="host")
+    pd.DataFrame(rows).fillna("").to_csv(folder / "inbox" / "holds.csv", index=False)
     run_nightly(folder, NightlyOptions(run=FAST, night=NIGHTS[1]))
     return folder
 
@@ -62,10 +65,13 @@ def test_the_reviewers_sheet_puts_what_they_answer_first(nights):
 def test_last_nights_holds_and_notes_are_carried_over(nights):
     sheet = workbook(nights, NIGHTS[1])["proposals"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    held = [row for row in rows if row[7] == "hold"]
-    assert len(held) == 1 and held[0][8] == "ask HR"
     header = [cell.value for cell in sheet[1]]
-    assert held[0][header.index("status")] == "visitor side hold; host side hold"
+    side, status = header.index("side"), header.index("status")
+    held = {row[status]: row for row in rows if row[7] == "hold"}
+    assert set(held) == {"visitor side hold; host side hold", "host side hold"}
+    both, host = held["visitor side hold; host side hold"], held["host side hold"]
+    assert both[8] == "ask HR" and both[side] in (None, "")  # for both sides at once
+    assert host[side] == "host"  # only the side that holds it: returned as it is, it says so
 
 
 def test_excel_row_numbers_and_decisions_typed_on_other_sheets(nights, tmp_path):
