@@ -24,6 +24,7 @@ from engine.domain.contract import (
     ORG_TYPES,
     QUOTA_CATEGORIES,
     ROLES,
+    STAY_DAYS,
     Policy,
     typed_date,
 )
@@ -107,8 +108,8 @@ class ProfileOverrides(_Strict):
     sectors: StrList | None = None
     mode: Literal["physical", "virtual", "either"] | None = None
     capacity: int | None = Field(None, ge=1, strict=True)
-    min_days: int | None = Field(None, ge=3, le=22, strict=True)
-    max_days: int | None = Field(None, ge=3, le=22, strict=True)
+    min_days: int | None = Field(None, ge=STAY_DAYS[0], le=STAY_DAYS[1], strict=True)
+    max_days: int | None = Field(None, ge=STAY_DAYS[0], le=STAY_DAYS[1], strict=True)
 
     @field_validator("languages", "sectors", mode="before")
     @classmethod

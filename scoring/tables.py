@@ -20,13 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from engine.domain.contract import ORG_TYPES
+from engine.domain.contract import ORG_TYPES, STAY_DAYS
 from scoring.encoding import SideArrays, Vocabularies
 from scoring.pairs import PairView
 from scoring.text import TextSimilarity
 
 HALF = np.float32(0.5)
-DAYS = 23  # stay lengths are 3..22 working days; 0..22 index the duration tables
+# stay lengths are the programme's (3..23 working days): 0..23 index the duration tables
+DAYS = STAY_DAYS[1] + 1
 
 
 def _unpack(mask: np.ndarray, n_tokens: int) -> np.ndarray:

@@ -154,9 +154,12 @@ Euros = Annotated[float, Field(ge=0, le=MAX_LUMP_SUM_EUR, allow_inf_nan=False)]
 BudgetEuros = Annotated[float, Field(ge=0, le=MAX_BUDGET_EUR, allow_inf_nan=False)]
 
 
-# the programme's stays: 3 working days to a month (DOMAIN.md); a profile's own shortest and
-# longest stays lie within, and the policy may narrow them (a pair's stay is then both's)
-STAY_DAYS = (3, 22)
+# the programme's stays: 3 working days to a month (seed 004: "a minimum of three working days
+# and up to a maximum of a month"): a month holds at most 23 working days (31 days from a Monday,
+# a Tuesday or a Wednesday; DESIGN's 22 refused such a month), and a stay also ends before the
+# same date a month later (engine.night.slots); a profile's own shortest and longest stays lie
+# within, and the policy may narrow them (a pair's stay is then both's)
+STAY_DAYS = (3, 23)
 
 
 class Policy(BaseModel):
@@ -173,7 +176,7 @@ class Policy(BaseModel):
         3, ge=STAY_DAYS[0], le=STAY_DAYS[1], description="shortest stay, working days"
     )
     max_days: int = Field(
-        22, ge=STAY_DAYS[0], le=STAY_DAYS[1], description="longest stay, working days (a month)"
+        23, ge=STAY_DAYS[0], le=STAY_DAYS[1], description="longest stay, working days (a month)"
     )
     max_group_size: int | None = Field(
         None, ge=1, le=MAX_CAPACITY, description="caps every host capacity"

@@ -141,7 +141,7 @@ NOT_NEGATIVE = Rule(
 
 
 def days_in_range() -> Rule:
-    """A profile's stay lies within the programme's (3..22 working days); a policy narrower
+    """A profile's stay lies within the programme's (3..23 working days); a policy narrower
     than that narrows the pairs' stays (eligibility takes the tighter of both), it refuses
     no profile (the audit: policy 4..4 refused every profile of 3..5 days)."""
     low, high = STAY_DAYS

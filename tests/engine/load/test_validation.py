@@ -189,7 +189,7 @@ DEFECTS: dict[str, list[Position]] = {
     "bad_nace_code": [(P, 1, "sectors", "A29"), (P, 3, "target_sectors", "C99")],
     "bad_language_code": [(P, 2, "languages", "englsh")],
     "bad_dates": [(P, 1, "available_from", "2025-13-01"), (P, 3, "available_to", "2024-12-31")],
-    "bad_days": [(P, 1, "min_days", "3.5"), (P, 2, "max_days", "23"), (P, 3, "min_days", "10")],
+    "bad_days": [(P, 1, "min_days", "3.5"), (P, 2, "max_days", "24"), (P, 3, "min_days", "10")],
     "bad_validated_flag": [(P, 4, "validated", "maybe")],
     "bad_duplicate_profile_id": [
         (P, 1, "profile_id", "V1"),
@@ -318,7 +318,7 @@ def test_campaign_invalid_lists_every_problem_one_per_line() -> None:
 def test_the_programme_s_day_range_applies_to_profiles_a_policy_narrows_pairs(
     tmp_path: Path,
 ) -> None:
-    """A profile's stays lie within the programme's 3..22 working days; a policy narrower
+    """A profile's stays lie within the programme's 3..23 working days; a policy narrower
     than a profile's refuses no profile (the audit: policy 4..4 refused every 3..5 profile):
     eligibility takes the tighter of both for each pair."""
     folder = copy_valid(tmp_path)

@@ -28,3 +28,20 @@ def test_a_stay_of_22_working_days_over_easter_starts_where_it_fits_in_a_month(t
     assert row["stay_days"] == 22
     assert start > pd.Timestamp("2027-03-22")  # that start would end on 22 April
     assert end < start + pd.DateOffset(months=1)
+
+
+def test_a_month_of_23_working_days_is_a_stay(tmp_path):
+    """Seed 004: "up to a maximum of a month". Monday 2 August to Wednesday 1 September 2027
+    in the Netherlands (no holiday) is a month less a day and 23 working days: a profile that
+    stays that long is no problem (the programme's 3..22 refused it), and it is proposed."""
+    window = {"available_from": "2027-08-02", "available_to": "2027-09-01"}
+    profiles = [
+        visitor("V1", country="FR", min_days=23, max_days=23, **window),
+        host("H1", country="NL", min_days=3, max_days=23, **window),
+    ]
+    options = RunOptions(time_limit_s=10, workers=1, as_of=date(2027, 7, 1))
+    result = run_night(make_campaign(tmp_path, profiles), options)
+    assert result.violations == []
+    (row,) = result.proposals.to_dict("records")
+    assert row["stay_days"] == 23
+    assert (str(row["start"])[:10], str(row["end"])[:10]) == ("2027-08-02", "2027-09-01")

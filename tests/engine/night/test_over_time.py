@@ -205,12 +205,12 @@ def test_a_budget_prices_each_option_of_a_pair_exactly(tmp_path):
 
 def test_a_policy_narrower_than_a_profile_s_stays_narrows_the_pairs_not_refuses(tmp_path):
     """The audit: policy min_days = max_days = 4 refused every profile of 3 to 5 days (exit
-    2); a profile's stays lie within the programme's 3..22, the policy narrows the pairs'."""
+    2); a profile's stays lie within the programme's 3..23, the policy narrows the pairs'."""
     profiles = [visitor("V1", max_days=5), host("H1", max_days=5)]
     policy = "min_days = 4\nmax_days = 4\n"
     result = run_night(make_campaign(tmp_path, profiles, policy=policy), OPTIONS)
     assert result.violations == [] and result.proposals["stay_days"].tolist() == [4]
-    with pytest.raises(CampaignInvalid, match="outside the programme's 3..22 working days"):
+    with pytest.raises(CampaignInvalid, match="outside the programme's 3..23 working days"):
         make_campaign(tmp_path / "b", [visitor("V1", min_days=2), host("H1")])
 
 
