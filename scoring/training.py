@@ -92,7 +92,10 @@ def _positions(ids: np.ndarray, wanted: pd.Series) -> np.ndarray:
 
 
 def labelled_pairs(campaign: Campaign, encoded: EncodedCampaign) -> LabelledPairs:
-    history = campaign.history
+    """The history's decisions of the campaign's profiles, each once: a row that repeats an
+    earlier one exactly (an export written twice) is the same decision, not a second one (the
+    scoring audit: 100 decisions written three times passed the 200 the model needs)."""
+    history = campaign.history.drop_duplicates(keep="first")
     decided = history[history["outcome"].isin(POSITIVE_OUTCOMES + BLOCKING_OUTCOMES)]
     v = _positions(encoded.visitors.ids, decided["visitor_id"])
     h = _positions(encoded.hosts.ids, decided["host_id"])

@@ -265,16 +265,29 @@ def canonical_history(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def history_warnings(history: pd.DataFrame, file: str) -> list[str]:
-    """Accepted or completed exchanges without dates occupy no host capacity: say so."""
+    """Accepted or completed exchanges without dates occupy no host capacity, and a row that
+    repeats an earlier one is one decision (an export written twice): say so."""
+    warnings = []
     undated = history["outcome"].isin(POSITIVE_OUTCOMES) & history["start"].isna()
-    if not undated.any():
-        return []
-    rows = (undated[undated].index + 1).tolist()
-    shown = ", ".join(str(row) for row in rows[:10]) + (" ..." if len(rows) > 10 else "")
-    return [
-        f"{file}: {len(rows)} accepted or completed exchanges have no start/end dates (rows "
-        f"{shown}); they occupy no host capacity"
-    ]
+    if undated.any():
+        warnings.append(
+            f"{file}: {int(undated.sum())} accepted or completed exchanges have no start/end "
+            f"dates (rows {_rows(undated)}); they occupy no host capacity"
+        )
+    repeated = history.duplicated(keep="first")
+    if repeated.any():
+        warnings.append(
+            f"{file}: {int(repeated.sum())} rows repeat an earlier row exactly (rows "
+            f"{_rows(repeated)}); each decision counts once (the score model learns from it "
+            "once)"
+        )
+    return warnings
+
+
+def _rows(flags: pd.Series) -> str:
+    """The data rows (from 1) where ``flags`` holds, the first ten."""
+    rows = (flags[flags].index + 1).tolist()
+    return ", ".join(str(row) for row in rows[:10]) + (" ..." if len(rows) > 10 else "")
 
 
 def organisation_warnings(profiles: pd.DataFrame, file: str) -> list[str]:

@@ -5,9 +5,11 @@ and `cxmatch train` / `cxmatch run --model` end to end."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -274,3 +276,20 @@ def test_a_learned_model_beating_the_defaults_is_used_though_the_other_does_not(
     chosen, best, reason = choose(_compared((-0.1, 0.02), (-0.1, 0.03), (-0.05, 0.01)))
     assert (chosen, best) == ("defaults", "linear")
     assert "linear -0.0350" in reason and "additive -0.0400" in reason
+
+
+def test_a_history_written_twice_is_the_same_decisions(campaign_folder, scoring, data, tmp_path):
+    """The scoring audit: history rows repeated exactly (an export written twice) were learned
+    from as more decisions (100 decisions three times passed the 200 a model needs); each
+    counts once, the same model learns from them, and loading says so with the rows."""
+    twice = tmp_path / "twice"
+    shutil.copytree(campaign_folder, twice)
+    history = pd.read_csv(twice / "history.csv", dtype=str, keep_default_na=False)
+    pd.concat([history, history.iloc[:3]]).to_csv(twice / "history.csv", index=False)
+    campaign = load_campaign(twice)
+    again = labelled_set(ScoringContext.of(campaign))
+    assert len(again) == len(data) and again.digest() == data.digest()
+    n = len(history)
+    rows = f"rows {n + 1}, {n + 2}, {n + 3}"
+    assert any(f"3 rows repeat an earlier row exactly ({rows})" in w for w in campaign.warnings)
+    assert not any("repeat" in warning for warning in scoring.campaign.warnings)
