@@ -145,17 +145,24 @@ def _defaults(
 
 
 def held_out_summary(evaluation: Evaluation) -> dict[str, Any]:
-    """The figures behind the choice, for the manifest: log-loss and AUC with intervals."""
+    """The figures behind the choice, for the manifest: every compared model's log-loss and
+    AUC with intervals, and each learned model's log-loss against the defaults' (the choice's
+    words cite both learned models: the scoring audit found only the best one here)."""
     comparison = evaluation.comparison
     out: dict[str, Any] = {
         "decisions": comparison.decisions,
         "folds": len(evaluation.folds),
         "log_loss": {},
         "auc": {},
+        "log_loss_difference": {},
     }
-    for name in (evaluation.best_learned, DEFAULTS):
+    learned = [evaluation.best_learned] + sorted(
+        name for name in comparison.metrics if name not in (evaluation.best_learned, DEFAULTS)
+    )
+    for name in (*learned, DEFAULTS):
         for metric in ("log_loss", "auc"):
             out[metric][name] = comparison.metrics[name][metric].as_dict()
-    difference = comparison.difference(evaluation.best_learned, DEFAULTS, "log_loss")
-    out["log_loss_difference"] = {f"{evaluation.best_learned} - {DEFAULTS}": difference.as_dict()}
+    for name in learned:
+        difference = comparison.difference(name, DEFAULTS, "log_loss")
+        out["log_loss_difference"][f"{name} - {DEFAULTS}"] = difference.as_dict()
     return out

@@ -185,7 +185,15 @@ def test_a_run_chooses_by_held_out_log_loss_and_says_why(scoring):
     scorer = choose_scorer(scoring.campaign, RunOptions(seed=3))
     described = scorer.describe()
     held_out = described["held_out"]
-    ((pair, difference),) = held_out["log_loss_difference"].items()
+    # every model the choice's words cite, the best learned one first (the scoring audit: the
+    # manifest held the best learned model's figures only)
+    assert set(held_out["log_loss"]) == set(held_out["auc"]) == {"additive", "linear", "defaults"}
+    differences = list(held_out["log_loss_difference"].items())
+    assert sorted(pair for pair, _ in differences) == ["additive - defaults", "linear - defaults"]
+    for name in ("additive", "linear"):
+        figure = held_out["log_loss_difference"][f"{name} - defaults"]
+        assert figure["low"] <= figure["value"] <= figure["high"]
+    pair, difference = differences[0]
     if described["kind"] == "learned":
         assert "trained tonight" in described["source"] and difference["high"] < 0
     else:
