@@ -154,9 +154,14 @@ def _options(values: pd.Series, field: str | None = None) -> list[tuple[str, str
 
 def _scorer(described: dict[str, Any]) -> dict[str, str]:
     """Which score model ran and why (the manifest's ``scorer``), in words."""
+    calibrated = described.get("calibrated", True) is not False
     return {
         "source": str(described.get("source", described.get("kind", "default weights"))),
         "choice": str(described.get("choice", "")),
+        # the scoring audit: an uncalibrated score read as a chance was called calibrated
+        "chance": "that calibrated probability, p_accept"
+        if calibrated
+        else "p_accept, the 0-100 score read as a probability (not calibrated: see below)",
     }
 
 

@@ -170,3 +170,12 @@ def test_contact_data_only_in_the_workbook_and_only_when_asked(tmp_path):
         sheet = load_workbook(out / "proposals.xlsx")["proposals"]
         cells = {str(cell.value) for row in sheet.iter_rows() for cell in row}
         assert bool(emails & cells) == (name == "contacts")
+
+
+def test_an_uncalibrated_chance_is_not_called_calibrated(hostile_run):
+    """The scoring audit: with too few decisions to calibrate on, the report called the score
+    read as a chance "that calibrated probability"; it says what the chance is."""
+    assert '"calibrated": false' in (hostile_run / "manifest.json").read_text()
+    page = (hostile_run / "report.html").read_text()
+    assert "chance: p_accept, the 0-100 score read as a probability (not calibrated" in page
+    assert "that calibrated probability" not in page
