@@ -203,7 +203,9 @@ def shared_language(p: PairDetails, high: bool) -> str:
     others = [p.language(c) for c in _shared_languages(p) if c != "en"]
     if high:
         return f"shared language: {_listed(others)}"
-    return "no shared language besides English"
+    if "en" in _shared_languages(p):
+        return "no shared language besides English"
+    return "no shared language"  # (the policy may allow it; English is not shared either)
 
 
 def english_only(p: PairDetails, high: bool) -> str:

@@ -221,3 +221,29 @@ def test_reasons_name_the_specifics(tmp_path):
 def test_reason_words_cover_every_org_type_and_exchange_type():
     assert set(ORG_TYPE_PLURALS) == set(ORG_TYPES)
     assert set(EXCHANGE_TYPE_WORDS) == set(EXCHANGE_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("visitor_languages", "said"),
+    [("it", "no shared language"), ("en;it", "no shared language besides English")],
+)
+def test_a_pair_without_english_is_not_said_to_share_it(tmp_path, visitor_languages, said):
+    """The README audit: a pair that shares no language at all (the policy allowing it) was
+    told "no shared language besides English", as if English were shared."""
+    profiles = [
+        visitor("V", sectors="C29", languages=visitor_languages),
+        host("H", sectors="C29", languages="en;fr" if "en" in visitor_languages else "fr"),
+    ]
+    policy = "require_common_language = false\ngroup_common_language = false\n"
+    campaign = make_campaign(tmp_path, profiles, policy=policy)
+    encoded = encode_campaign(campaign)
+    context = eligibility_context(campaign, encoded)
+    text = TextSimilarity.fit(
+        encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
+    )
+    view = pair_view(encoded.visitors, encoded.hosts, np.array([0]), np.array([0]))
+    inputs = FeatureInputs(view, eligibility(view, context).overlap_days, text, encoded.vocab)
+    features = compute_features(inputs)
+    scorer = LinearScore({"same_sector": 3.0, "shared_language": 2.0})
+    [reason] = reasons(scorer.contributions(features), features, inputs, reason_names())
+    assert reason.endswith(f" | but: {said}")
