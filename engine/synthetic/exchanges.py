@@ -69,9 +69,11 @@ class GroupEvents:
 
     def decided_on(self, rng: np.random.Generator, host: np.ndarray, start: date) -> np.ndarray:
         """When visitors proposed to ``host`` joined its event: 14-90 days before it, and
-        before the campaign starts (history)."""
+        before the campaign's first night, ``LEAD_DAYS`` before it starts (history: the
+        README audit saw the demo's night read 71 decisions dated after it)."""
         day = self.day[host]
-        latest = np.minimum(day - RECRUITMENT_DAYS[0], np.datetime64(start, "D") - 1)
+        first_night = np.datetime64(start, "D") - LEAD_DAYS
+        latest = np.minimum(day - RECRUITMENT_DAYS[0], first_night - 1)
         earliest = np.minimum(day - RECRUITMENT_DAYS[1], latest)
         span = (latest - earliest).astype(np.int64) + 1
         return earliest + np.floor(rng.random(len(host)) * span).astype("timedelta64[D]")

@@ -31,6 +31,7 @@ from engine.domain.contract import HISTORY_COLUMNS, HISTORY_OPTIONAL_COLUMNS, QU
 from engine.synthetic.catalog import PARTNERSHIPS, TARGET_SPLIT, TARGET_VISITORS
 from engine.synthetic.exchanges import (
     GROUP_HOST_CAPACITY,
+    LEAD_DAYS,
     GroupEvents,
     exchange_dates,
     group_events,
@@ -45,7 +46,7 @@ DECISIONS_PER_VISITOR = 1.0  # about 0.95 remain after duplicates and repeated p
 CANDIDATES_OWN_PARTNERSHIP = 6
 CANDIDATES_ANY = 6
 GROUP_HOST_PULL = 30.0  # how much likelier a group-event host is to be a candidate
-HISTORY_DAYS = 365  # decisions lie in the year before the campaign starts
+HISTORY_DAYS = 365  # decisions lie in the year before the campaign's first night
 PHYSICAL_WHEN_EITHER = 0.7  # a single exchange is physical when both accept either mode
 COMPLETED_SHARE = 0.85  # of exchanges that ended before the campaign: reported as completed
 CANCELLED_SHARE = 0.15  # of the decisions that were not accepted
@@ -120,7 +121,9 @@ def _decisions(
     chosen = score.argmax(axis=1)
     host = candidates[np.arange(m), chosen]
     found = np.isfinite(score[np.arange(m), chosen])
-    decided = np.datetime64(start, "D") - rng.integers(1, HISTORY_DAYS + 1, size=m)
+    # known by the campaign's first night, two weeks' notice before it starts
+    first_night = np.datetime64(start, "D") - LEAD_DAYS
+    decided = first_night - rng.integers(1, HISTORY_DAYS + 1, size=m)
     physical_pick = rng.random(m) < PHYSICAL_WHEN_EITHER
     single_physical = (physical[visitor] & physical[host]) & (
         ~(virtual[visitor] & virtual[host]) | physical_pick

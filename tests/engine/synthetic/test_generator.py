@@ -204,8 +204,9 @@ def test_history_dates_outcomes_and_modes(campaign: GeneratedCampaign) -> None:
     profiles = campaign.profiles.set_index("profile_id")
     history = campaign.history
     assert history["decided_on"].is_monotonic_increasing
-    assert (history["decided_on"] < pd.Timestamp(START)).all()
-    assert (history["decided_on"] >= pd.Timestamp(2026, 1, 4)).all()
+    # the year before the campaign's first night, two weeks before it starts
+    assert (history["decided_on"] < pd.Timestamp(2026, 12, 21)).all()
+    assert (history["decided_on"] >= pd.Timestamp(2025, 12, 21)).all()
     assert set(history["outcome"]) == {"accepted", "rejected", "cancelled", "completed"}
     assert (history["outcome"] == "rejected").sum() > (history["outcome"] == "cancelled").sum()
     visitor_mode = profiles.loc[history["visitor_id"], "mode"].to_numpy()

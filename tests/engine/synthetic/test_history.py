@@ -44,6 +44,14 @@ def test_accepted_and_completed_exchanges_have_dates_the_others_none(campaign) -
     assert (history["end"].dropna() >= history["start"].dropna()).all()
 
 
+def test_every_decision_precedes_the_campaign_s_first_night(campaign) -> None:
+    """The README audit: the demo's night (two weeks before the campaign starts) read 71
+    decisions dated after it; a generated history is known by the first night."""
+    first_night = START - pd.Timedelta(days=14)
+    assert (campaign.history["decided_on"] < first_night).all()
+    assert (campaign.history["decided_on"] >= first_night - pd.Timedelta(days=365)).all()
+
+
 def test_stays_start_two_weeks_after_the_decision_and_last_3_to_22_working_days(
     exchanges,
 ) -> None:
