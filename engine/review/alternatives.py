@@ -99,10 +99,15 @@ def take_alternative(
                 "cancelled": "was cancelled: it is never proposed again",
                 "exchange": "is an exchange already"}[status]  # fmt: skip
         return Taken(pair, [f"{visitor_id} -> {host_id} {said}"])
-    if pair in proposals:
+    # a pair an earlier night proposed that this run no longer does, and that nobody answered,
+    # may be taken on this run's dates (the reviewers' audit: a line of alternatives.csv was
+    # refused as proposed by an older run, whose dates the review page does not show)
+    if pair in proposals and (proposals[pair].run_id >= run.run_id or status):
         run_id = proposals[pair].run_id
+        answered = f", {status}" if status else ""
         return Taken(
-            pair, [f"{visitor_id} -> {host_id} is proposed already (run {run_id}): answer it"]
+            pair,
+            [f"{visitor_id} -> {host_id} is proposed already (run {run_id}{answered}): answer it"],
         )
     decided = with_decisions(campaign, records)
     locked = carryover(records).locked

@@ -293,11 +293,16 @@ def proposal_from_taken(row: Mapping[str, Any]) -> Proposal:
 
 
 def _with_taken(proposals: Mapping[Pair, Proposal], taken: pd.DataFrame) -> dict[Pair, Proposal]:
-    """The runs' proposals and the alternatives reviewers took (a run's proposal first)."""
+    """The runs' proposals and the alternatives reviewers took: of a pair both, the later (a
+    run's proposal where it is of the run the alternative was taken from, or later; the
+    alternative where an earlier night proposed the pair, unanswered, and the reviewer took it
+    from a later run's plan, on that run's dates)."""
     merged = dict(proposals)
     for row in taken.to_dict("records"):
         pair = (str(row["visitor_id"]), str(row["host_id"]))
-        merged.setdefault(pair, proposal_from_taken({str(k): v for k, v in row.items()}))
+        alternative = proposal_from_taken({str(k): v for k, v in row.items()})
+        if pair not in merged or merged[pair].run_id < alternative.run_id:
+            merged[pair] = alternative
     return merged
 
 

@@ -13,9 +13,11 @@ from engine.output.folders import read_run
 from engine.review.alternatives import take_alternative
 from engine.review.inbox import record_answers
 from engine.review.limits import exchange_limits
+from engine.review.log import log_path, read_log
 from engine.review.parties import Reviewer
 from engine.review.proposed import campaign_runs, proposed_pairs
 from engine.review.rules import Request
+from engine.review.state import pair_states
 from tests.factory import host, make_campaign, visitor
 from tests.reviewing import run_campaign
 
@@ -76,3 +78,40 @@ def test_an_alternative_taken_and_accepted_is_a_locked_row_of_the_next_changes(t
     changes = pd.read_csv(second / "changes.csv").set_index(["visitor_id", "host_id"])
     assert changes.loc[("C", "H1"), "change"] == "locked"
     assert "taken as an alternative" in changes.loc[("C", "H1"), "reason"]
+
+
+def test_a_pair_an_earlier_night_proposed_unanswered_is_taken_on_tonight_s_plan(tmp_path):
+    """The reviewers' audit: tonight's alternatives.csv listed a pair an earlier night had
+    proposed (unanswered) and tonight's did not; taking it was refused as "proposed already
+    (run r1): answer it", and answering it recorded the earlier run's dates, which the review
+    page does not show. It is taken from tonight's run, and the other side's acceptance is to
+    that run's dates."""
+    folder = tmp_path / "campaign"
+    profiles = [
+        host("H1", country="DE", capacity=2, sectors="C29", offer="car tours", partnership="P2",
+             **WINDOW),
+        host("H2", country="FR", capacity=2, sectors="C13", offer="textile learning", **WINDOW),
+        visitor("A", country="IT", sectors="C29", seek="car tours", **WINDOW),
+    ]  # fmt: skip
+    make_campaign(folder, profiles, policy="lead_days = 0\n")
+    first = run_campaign(folder, folder / "runs" / "r1", "r1")
+    assert read_run(first).proposals()["host_id"].tolist() == ["H1"]
+    table = pd.read_csv(folder / "profiles.csv", dtype=str, keep_default_na=False)
+    table.loc[table["profile_id"] == "A", ["sectors", "seek"]] = ["C13", "textile learning"]
+    table.to_csv(folder / "profiles.csv", index=False)
+    run = read_run(run_campaign(folder, folder / "runs" / "r2", "r2", previous=first))
+    assert run.proposals()["host_id"].tolist() == ["H2"]  # tonight A goes to H2
+    campaign = load_campaign(folder)
+    runs = campaign_runs(folder)
+    taken = take_alternative(
+        folder, campaign, run, proposed_pairs(runs, campaign), exchange_limits(campaign),
+        ("A", "H1"), Reviewer(partnership="P1"),
+    )  # fmt: skip
+    assert taken.ok, taken.problems
+    assert taken.row is not None and taken.row["run_id"] == "r2"
+    host_side = Request("A", "H1", "accepted", "host")
+    result = record_answers(folder, load_campaign(folder), [host_side], Reviewer(partnership="P2"))
+    assert result.recorded == 1, [p.message for p in result.problems]
+    states = pair_states(read_log(log_path(folder)))
+    (state,) = states.to_dict("records")
+    assert state["status"] == "exchange" and state["run_id"] == "r2"
