@@ -7,8 +7,7 @@ single-``decision`` file of the Support Office means) with ``accepted``, ``rejec
 (``withdrawn``). Rules, each a listed problem (the row, the column, the value, why):
 
 * the ids are given, the word is one of the five, the side one of the three, the date a date;
-* the pair was proposed by a run of the campaign (any night: the latest run that proposed it
-  is the one answered) or taken as an alternative by a reviewer;
+* the pair was proposed by a run (the one it names, else the latest) or taken by a reviewer;
 * a partnership answers only the sides whose partnership it is (``forbidden`` otherwise), and
   a row naming a partnership only that partnership's sides (without a side: its own);
 * a side's ``accepted`` or ``rejected`` is final: a different answer needs the first withdrawn
@@ -20,9 +19,8 @@ single-``decision`` file of the Support Office means) with ``accepted``, ``rejec
   its visiting organisation more physical visits in the programme generation than the policy
   allows, nor its visitor's partnership a spend beyond its budget (the campaign's
   :class:`~engine.review.limits.ExchangeLimits`, counting the history's exchanges too);
-* two rows of one batch may not answer one side differently.
-
-Nothing here writes: :mod:`engine.review.log` appends what the verdict allows.
+* two rows of one batch may not answer one side differently. Nothing here writes:
+  :mod:`engine.review.log` appends what the verdict allows.
 """
 
 from __future__ import annotations
@@ -36,8 +34,8 @@ import pandas as pd
 
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
-from engine.review.conflicts import conflicting_rows
-from engine.review.forms import form_problems
+from engine.review.conflicts import conflicting_rows, named_sides
+from engine.review.forms import Form, form_problems
 from engine.review.limits import ExchangeLimits
 from engine.review.parties import Proposal, Reviewer
 from engine.review.state import SIDES, live, side_answers
@@ -96,13 +94,24 @@ def check_requests(
 ) -> list[Outcome]:
     """One outcome per request, in order: the events to append, or every problem."""
     formed = [None if form_problems(r, context.policy) else r for r in requests]
-    book, conflicts = _book(events, context), conflicting_rows(formed)
+
+    def sides_of(request: Form) -> set[str]:  # those it names that are the reviewer's
+        proposal, named = _proposal_of(request, context), named_sides(request)
+        return (named & set(reviewer.sides(proposal)) if proposal else named) or named
+
+    book, conflicts = _book(events, context), conflicting_rows(formed, sides_of)
     return [
         Outcome(r, INVALID, [Problem(context.file, r.row, "decision", r.decision, conflicts[at])])
         if at in conflicts
         else _check(r, book, reviewer, context)
         for at, r in enumerate(requests)
     ]
+
+
+def _proposal_of(request: Form, context: Context) -> Proposal | None:
+    """The proposal a row answers: of the run it names, else the latest proposing it."""
+    pair = (request.visitor_id.strip(), request.host_id.strip())
+    return context.by_run.get((*pair, request.run_id)) or context.proposals.get(pair)
 
 
 def _book(events: pd.DataFrame, context: Context) -> _Book:
@@ -148,7 +157,7 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
             problem(column, value, message)
         return outcome
     pair = (request.visitor_id, request.host_id)
-    proposal = context.by_run.get((*pair, request.run_id)) or context.proposals.get(pair)
+    proposal = _proposal_of(request, context)
     if proposal is None:
         return problem(
             None, f"{pair[0]} -> {pair[1]}",
@@ -197,8 +206,9 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
         if why == ALREADY:
             already += 1
             continue
-        if why:
-            return problem("decision", request.decision, why)
+        if why:  # the value is the subject of "conflicts with", the refusal of the others
+            said = why if why.startswith("conflicts") else f"is refused: {why}"
+            return problem("decision", request.decision, said)
         new.append(_event(request, side, proposal, reviewer, context, book))
     if _makes_exchange(new, pair, book) and (why := _exchange_problem(proposal, book, context)):
         return problem("decision", request.decision, why)
@@ -270,9 +280,9 @@ def _refusal(
     if current == decision:
         return ALREADY
     if rejected:
-        return f"was rejected by the {rejected[0]} side: the pair is never proposed again"
+        return f"the pair was rejected by the {rejected[0]} side: it is never proposed again"
     if pair in book.exchanges:
-        return "is an exchange already (both sides accepted): cancel it instead"
+        return "the pair is an exchange already (both sides accepted): cancel it instead"
     if answer is not None and current in ("accepted", "rejected"):
         return (
             f"conflicts with the {side} side's recorded {current!r} of {answer['decided_on']} "
