@@ -21,6 +21,7 @@ from scoring.reason_phrases import EXCHANGE_TYPE_WORDS, ORG_TYPE_PLURALS
 from scoring.reasons import reasons
 from scoring.text import TextSimilarity
 from tests.factory import host, make_campaign, visitor
+from tests.scoring.one_pair import one_pair_inputs
 
 
 def features_of(campaign) -> tuple[pd.DataFrame, object]:
@@ -201,13 +202,7 @@ def test_reasons_name_the_specifics(tmp_path):
         host("H", sectors="C29", languages="en;fr", target_org_types="sme", offer="x"),
     ]
     campaign = make_campaign(tmp_path, profiles)
-    encoded = encode_campaign(campaign)
-    context = eligibility_context(campaign, encoded)
-    text = TextSimilarity.fit(
-        encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
-    )
-    view = pair_view(encoded.visitors, encoded.hosts, np.array([0]), np.array([0]))
-    inputs = FeatureInputs(view, eligibility(view, context).overlap_days, text, encoded.vocab)
+    inputs = one_pair_inputs(campaign)
     features = compute_features(inputs)
     scorer = LinearScore({"same_sector": 3.0, "org_type_h2v": 2.0, "english_only": -1.0})
     [said] = reasons(scorer.contributions(features), features, inputs, reason_names())
@@ -236,13 +231,7 @@ def test_a_pair_without_english_is_not_said_to_share_it(tmp_path, visitor_langua
     ]
     policy = "require_common_language = false\ngroup_common_language = false\n"
     campaign = make_campaign(tmp_path, profiles, policy=policy)
-    encoded = encode_campaign(campaign)
-    context = eligibility_context(campaign, encoded)
-    text = TextSimilarity.fit(
-        encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
-    )
-    view = pair_view(encoded.visitors, encoded.hosts, np.array([0]), np.array([0]))
-    inputs = FeatureInputs(view, eligibility(view, context).overlap_days, text, encoded.vocab)
+    inputs = one_pair_inputs(campaign)
     features = compute_features(inputs)
     scorer = LinearScore({"same_sector": 3.0, "shared_language": 2.0})
     [reason] = reasons(scorer.contributions(features), features, inputs, reason_names())

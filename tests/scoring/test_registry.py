@@ -10,21 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scoring.eligibility import eligibility, eligibility_context
-from scoring.encoding import encode_campaign
 from scoring.features import (
     DEFAULT_WEIGHTS,
     FEATURE_NAMES,
     NEUTRAL_VALUES,
     REGISTRY,
     SIGNS,
-    FeatureInputs,
 )
-from scoring.pairs import pair_view
 from scoring.reason_names import reason_names
 from scoring.reason_phrases import PairDetails
-from scoring.text import TextSimilarity
 from tests.factory import host, make_campaign, visitor
+from tests.scoring.one_pair import one_pair_inputs
 
 SAVED_MODEL = Path(__file__).parents[1] / "data" / "models" / "before-floors" / "model.json"
 
@@ -127,13 +123,7 @@ def test_every_phrase_says_both_ways(tmp_path):
         host("H", sectors="C29;M72", languages="en;pl", target_org_types="sme", country="FR"),
     ]
     campaign = make_campaign(tmp_path, profiles)
-    encoded = encode_campaign(campaign)
-    context = eligibility_context(campaign, encoded)
-    text = TextSimilarity.fit(
-        encoded.seek, encoded.visitor_offer, encoded.host_offer, encoded.host_seek
-    )
-    view = pair_view(encoded.visitors, encoded.hosts, np.array([0]), np.array([0]))
-    inputs = FeatureInputs(view, eligibility(view, context).overlap_days, text, encoded.vocab)
+    inputs = one_pair_inputs(campaign)
     pair = PairDetails(inputs, 0, reason_names())
     for feature in REGISTRY:
         raised, lowered = feature.phrase(pair, True), feature.phrase(pair, False)
