@@ -14,7 +14,7 @@ written (a read-only connection cannot, and said "attempt to write a readonly da
 refuses with a sentence when it cannot. A first write that fails removes the empty file it
 created, so a failed first ``decide`` leaves no log rather than an empty one.
 
-Opening for writing brings a version 2 or 3 log to version 4 first (:func:`schema.migrate`).
+Opening for writing brings a version 2, 3 or 4 log to version 5 first (:func:`schema.migrate`).
 
 Writers (``decide``, the review app for as long as it serves, the nightly's import and read)
 hold :func:`writing` shared; a restore takes it alone or refuses (:class:`LogBusy`), so that
@@ -227,7 +227,7 @@ def _check_file(path: Path) -> None:
 
 
 def _upgrade(db: sqlite3.Connection, path: Path) -> None:
-    """Migrate an older log to version 4 in one transaction, foreign keys off (SQLite's way to
+    """Migrate an older log to version 5 in one transaction, foreign keys off (SQLite's way to
     rebuild a table; they are turned on by the caller afterwards)."""
     if schema.version(db) >= schema.VERSION:
         return

@@ -12,7 +12,8 @@ single-``decision`` file of the Support Office means) with ``accepted``, ``rejec
   a row naming a partnership only that partnership's sides (without a side: its own);
 * a side's ``accepted`` or ``rejected`` is final: a different answer needs the first withdrawn
   (only by its author, and only until a run reads it); ``hold`` may become either;
-* a pair either side rejected, or a cancelled exchange, is blocked forever;
+* a pair either side rejected, or a cancelled exchange, is blocked (the Support Office's
+  withdrawal of the rejection or the cancellation reopens it: :mod:`engine.review.book`);
 * an exchange (both sides accepted) takes no new answer: it can only be cancelled;
 * a new exchange (its sides accepted, one after the other or both at once) may not give its
   visitor two exchanges on shared days, its host more visitors on some day than its capacity,
@@ -34,11 +35,12 @@ import pandas as pd
 
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
+from engine.review.book import Book
 from engine.review.conflicts import conflicting_rows, named_sides
 from engine.review.forms import Form, form_problems
 from engine.review.limits import ExchangeLimits
 from engine.review.parties import Proposal, Reviewer
-from engine.review.state import SIDES, live, side_answers
+from engine.review.state import SIDES
 
 RECORDED, ALREADY, INVALID, FORBIDDEN = "recorded", "already recorded", "invalid", "forbidden"
 Pair = tuple[str, str]
@@ -78,17 +80,6 @@ class Context:
     by_run: Mapping[tuple[str, str, str], Proposal] = field(default_factory=dict)
 
 
-@dataclass
-class _Book:
-    """The working state while a batch is checked row by row."""
-
-    answers: dict[tuple[str, str, str], dict[str, Any]]  # (visitor, host, side) -> event
-    latest_own: dict[tuple[str, str, str, str], dict[str, Any]]  # + actor -> live event
-    cancelled: set[Pair]
-    exchanges: dict[Pair, Proposal]
-    batch: dict[tuple[str, str, str], tuple[int | None, str]] = field(default_factory=dict)
-
-
 def check_requests(
     requests: Sequence[Request], events: pd.DataFrame, reviewer: Reviewer, context: Context
 ) -> list[Outcome]:
@@ -99,7 +90,7 @@ def check_requests(
         proposal, named = _proposal_of(request, context), named_sides(request)
         return (named & set(reviewer.sides(proposal)) if proposal else named) or named
 
-    book, conflicts = _book(events, context), conflicting_rows(formed, sides_of)
+    book, conflicts = Book.of(events, context.proposals), conflicting_rows(formed, sides_of)
     return [
         Outcome(r, INVALID, [Problem(context.file, r.row, "decision", r.decision, conflicts[at])])
         if at in conflicts
@@ -114,37 +105,7 @@ def _proposal_of(request: Form, context: Context) -> Proposal | None:
     return context.by_run.get((*pair, request.run_id)) or context.proposals.get(pair)
 
 
-def _book(events: pd.DataFrame, context: Context) -> _Book:
-    answers = {
-        (str(r["visitor_id"]), str(r["host_id"]), str(r["side"])): _record(r)
-        for r in side_answers(events).to_dict("records")
-    }
-    counted = live(events).sort_values("seq", kind="stable")
-    own = {
-        (str(r["visitor_id"]), str(r["host_id"]), str(r["side"]), str(r["actor"])): _record(r)
-        for r in counted.to_dict("records")
-    }
-    cancelled = set(
-        zip(
-            counted.loc[counted["decision"] == "cancelled", "visitor_id"],
-            counted.loc[counted["decision"] == "cancelled", "host_id"],
-            strict=True,
-        )
-    )
-    book = _Book(answers, own, cancelled, {})
-    for (v, h, side), event in answers.items():
-        if side == "visitor" and event["decision"] == "accepted" and (v, h) not in cancelled:
-            other = answers.get((v, h, "host"))
-            if other is not None and other["decision"] == "accepted":
-                book.exchanges[(v, h)] = _as_proposal(event, context.proposals.get((v, h)))
-    return book
-
-
-def _record(row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {str(key): value for key, value in row.items()}
-
-
-def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) -> Outcome:
+def _check(request: Request, book: Book, reviewer: Reviewer, context: Context) -> Outcome:
     outcome = Outcome(request, INVALID)
 
     def problem(column: str | None, value: str | None, message: str) -> Outcome:
@@ -210,10 +171,13 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
             said = why if why.startswith("conflicts") else f"is refused: {why}"
             return problem("decision", request.decision, said)
         new.append(_event(request, side, proposal, reviewer, context, book))
-    if _makes_exchange(new, pair, book) and (why := _exchange_problem(proposal, book, context)):
+    restores = book.restores_exchange(pair, new)  # the Support Office undoing a cancellation
+    if (_makes_exchange(new, pair, book) or restores) and (
+        why := _exchange_problem(proposal, book, context)
+    ):
         return problem("decision", request.decision, why)
     for event in new:  # the whole request is valid: it moves the working state
-        _apply(event, book, proposal)
+        book.apply(event, proposal)
         book.batch[(pair[0], pair[1], event["side"])] = (request.row, request.decision)
     outcome.events = new
     outcome.status = RECORDED if new else ALREADY
@@ -221,7 +185,7 @@ def _check(request: Request, book: _Book, reviewer: Reviewer, context: Context) 
 
 
 def _asked(
-    request: Request, mine: tuple[str, ...], reviewer: Reviewer, book: _Book, proposal: Proposal
+    request: Request, mine: tuple[str, ...], reviewer: Reviewer, book: Book, proposal: Proposal
 ) -> tuple[str, ...]:
     """The sides a request answers: the one it names, both, or (unnamed) the reviewer's own
     (a withdrawal without a side: the reviewer's sides that have an answer of its own); the
@@ -235,9 +199,8 @@ def _asked(
     if request.side == "both" or reviewer.partnership is None and request.decision != "withdrawn":
         return SIDES if request.side == "both" or reviewer.partnership is None else mine
     if request.decision == "withdrawn":
-        pair = (request.visitor_id, request.host_id)
-        own = tuple(s for s in mine if (*pair, s, reviewer.actor) in book.latest_own)
-        return own or mine
+        pair, actor = (request.visitor_id, request.host_id), reviewer.partnership and reviewer.actor
+        return tuple(s for s in mine if book.target(pair, s, actor or None)) or mine
     return mine
 
 
@@ -245,7 +208,7 @@ def _refusal(
     request: Request,
     side: str,
     pair: Pair,
-    book: _Book,
+    book: Book,
     reviewer: Reviewer,
     context: Context,
 ) -> str:
@@ -254,10 +217,13 @@ def _refusal(
     answer = book.answers.get((*pair, side))
     current = "" if answer is None else str(answer["decision"])
     if decision == "withdrawn":
-        own = book.latest_own.get((*pair, side, reviewer.actor))
+        office = reviewer.partnership is None  # intervenes on any side's answer, at any time
+        own = book.target(pair, side, None if office else reviewer.actor)
         if own is None or own.get("seq") is None:
             return f"{reviewer.actor} has no answer of its own to withdraw on the {side} side"
-        if int(own["seq"]) <= context.read_seq:
+        if office and own["decision"] == "accepted" and pair in book.exchanges:
+            return "the pair is an exchange (both sides accepted): cancel it instead"
+        if not office and int(own["seq"]) <= context.read_seq:
             return (
                 f"the {side} side's {own['decision']!r} of {own['decided_on']} was read by a run "
                 "already: it can no longer be withdrawn"
@@ -291,7 +257,7 @@ def _refusal(
     return ""
 
 
-def _makes_exchange(new: list[dict[str, Any]], pair: Pair, book: _Book) -> bool:
+def _makes_exchange(new: list[dict[str, Any]], pair: Pair, book: Book) -> bool:
     """The request's ``new`` events make the pair an exchange: after them every side has
     accepted it (one side after the other, or both at once)."""
     if pair in book.exchanges or not new or new[0]["decision"] != "accepted":
@@ -303,7 +269,7 @@ def _makes_exchange(new: list[dict[str, Any]], pair: Pair, book: _Book) -> bool:
     )
 
 
-def _exchange_problem(proposal: Proposal, book: _Book, context: Context) -> str:
+def _exchange_problem(proposal: Proposal, book: Book, context: Context) -> str:
     """Why the pair cannot become an exchange beside every exchange recorded before and
     earlier in the batch ("" when it can): its visitor in one exchange at a time (it may have
     several: seeds 000/001, "plan one or more exchanges"), then the campaign's limits."""
@@ -342,14 +308,15 @@ def _event(
     proposal: Proposal,
     reviewer: Reviewer,
     context: Context,
-    book: _Book,
+    book: Book,
 ) -> dict[str, Any]:
     own = proposal.partnership(side)
     on_behalf = reviewer.partnership or (request.partnership if request.partnership == own else "")
     withdraws = None
-    if request.decision == "withdrawn":
-        key = (proposal.visitor_id, proposal.host_id, side, reviewer.actor)
-        withdraws = int(book.latest_own[key]["seq"])  # checked present by _refusal
+    if request.decision == "withdrawn":  # checked present by _refusal
+        actor = None if reviewer.partnership is None else reviewer.actor
+        target = book.target((proposal.visitor_id, proposal.host_id), side, actor)
+        withdraws = None if target is None else int(target["seq"])
     return {
         "visitor_id": proposal.visitor_id,
         "host_id": proposal.host_id,
@@ -369,32 +336,3 @@ def _event(
         "run_id": proposal.run_id,
         "proposed_by": proposal.proposed_by,
     }
-
-
-def _apply(event: dict[str, Any], book: _Book, proposal: Proposal) -> None:
-    pair = (proposal.visitor_id, proposal.host_id)
-    key = (*pair, event["side"])
-    if event["decision"] == "withdrawn":
-        book.answers.pop(key, None)  # (a batch never withdraws what it recorded itself)
-        book.latest_own.pop((*key, event["actor"]), None)
-        book.exchanges.pop(pair, None)
-        return
-    if event["decision"] == "cancelled":
-        book.cancelled.add(pair)
-        book.exchanges.pop(pair, None)
-        return
-    book.answers[key] = event
-    book.latest_own[(*key, event["actor"])] = event  # no seq yet: not withdrawn in this batch
-    answers = [book.answers.get((*pair, side)) for side in SIDES]
-    if all(a is not None and a["decision"] == "accepted" for a in answers):
-        book.exchanges[pair] = proposal
-
-
-def _as_proposal(event: Mapping[str, Any], known: Proposal | None) -> Proposal:
-    if known is not None:
-        return known
-    return Proposal(
-        str(event["visitor_id"]), str(event["host_id"]), str(event["mode"]),
-        str(event["start_day"]), str(event["end_day"]), float(event["score"]),
-        str(event["run_id"]), "", "", str(event.get("proposed_by") or ""),
-    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The decision log's SQLite schema (version 4), its migrations from versions 2 and 3.
+"""The decision log's SQLite schema (version 5), its migrations from versions 2, 3 and 4.
 
 Version 3 keeps one row per *side's* answer (``events``): each proposal has a visitor side and
 a host side, and each answers ``accepted``, ``rejected`` or ``hold``; an exchange is
@@ -11,16 +11,19 @@ never updated or deleted (triggers refuse it): the current state is derived
   within 1900-01-01..2199-12-31, the outer limits of every campaign's plausible dates
   (version 4: a date the log's readers could not read back poisoned every later run);
 * an UPDATE or DELETE of an event, a taken alternative or a recorded read;
-* a withdrawal that names no event, names one twice, names an event of another pair, side or
-  author, or an event a run has read already (``reads``: each run records how far it read);
+* a withdrawal that names no event, names one twice, names an event of another pair or side,
+  or of another author or one a run has read already (``reads``: each run records how far it
+  read), but the Support Office's (version 5: its intervention recreates a rejected or
+  cancelled match, seed 002; version 4 refused it);
 * a file imported twice (by content hash), an alternative taken twice.
 
 Everything that needs the campaign or the runs (was the pair proposed, who may answer which
 side, a host's capacity, the campaign's own plausible dates) is checked by the one validation
 function, :func:`engine.review.rules.check_requests`, that every entry point calls.
 
-Older logs are migrated on the first write (:func:`migrate`, one transaction): a version 3
-log's ``events`` and ``taken`` are rebuilt with version 4's checks (rows they refuse stop the
+Older logs are migrated on the first write (:func:`migrate`, one transaction): a version 3 or
+4 log's ``events`` and ``taken`` are rebuilt with version 5's checks (version 4's dates;
+version 5's withdrawals) (rows they refuse stop the
 migration: :func:`refused_rows` names them); a version 2 log (one ``decisions`` row per pair,
 standing for both sides) gets a visitor-side and a host-side event per row
 (``source = 'migrated'``), its old table left as it was. A read-only reader reads versions 2
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import sqlite3
 
-VERSION = 4
+VERSION = 5
 SUPPORT_OFFICE = "support-office"
 
 EVENT_COLUMNS = (
@@ -127,7 +130,7 @@ CREATE TABLE IF NOT EXISTS reads (
     last_event_seq INTEGER NOT NULL,
     read_at TEXT NOT NULL
 )"""
-REBUILT = {"events": EVENTS, "taken": TAKEN}  # the tables version 4 gave new checks
+REBUILT = {"events": EVENTS, "taken": TAKEN}  # the tables versions 4 and 5 gave new checks
 
 SCHEMA = (
     ";".join((IMPORTS, EVENTS.format(name="events"), TAKEN.format(name="taken"), READS))
@@ -138,11 +141,13 @@ CREATE TRIGGER IF NOT EXISTS withdrawal_of_own_unread_event BEFORE INSERT ON eve
 WHEN NEW.withdraws IS NOT NULL AND NOT EXISTS (
     SELECT 1 FROM events AS e
     WHERE e.seq = NEW.withdraws AND e.visitor_id = NEW.visitor_id AND e.host_id = NEW.host_id
-      AND e.side = NEW.side AND e.actor = NEW.actor AND e.decision != 'withdrawn'
-      AND e.seq > (SELECT COALESCE(MAX(last_event_seq), 0) FROM reads)
+      AND e.side = NEW.side AND e.decision != 'withdrawn'
+      AND (NEW.actor = '{office}' OR e.actor = NEW.actor
+           AND e.seq > (SELECT COALESCE(MAX(last_event_seq), 0) FROM reads))
 )
-BEGIN SELECT RAISE(ABORT, 'only its author may withdraw an event no run has read'); END;
-"""
+BEGIN SELECT RAISE(ABORT,
+    'only its author may withdraw an event no run has read (the Support Office any event)'); END;
+""".replace("{office}", SUPPORT_OFFICE)
     + "".join(_APPEND_ONLY.format(table=table) for table in ("events", "taken", "reads"))
     + f"PRAGMA user_version = {VERSION};"
 )
@@ -172,22 +177,22 @@ def has_table(db: sqlite3.Connection, name: str) -> bool:
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
-    """Create version 4 where there is none yet (inside the caller's transaction)."""
+    """Create version 5 where there is none yet (inside the caller's transaction)."""
     for statement in statements(SCHEMA):
         db.execute(statement)
 
 
 def migrate(db: sqlite3.Connection) -> None:
-    """Bring a version 2 or 3 log to version 4, inside the caller's transaction, with foreign
+    """Bring a version 2, 3 or 4 log to version 5, inside the caller's transaction, with foreign
     keys off (SQLite's way to rebuild a table). Raises ``sqlite3.IntegrityError`` when a row
     breaks a new check (the caller names them first: :func:`refused_rows`)."""
     legacy = has_table(db, "decisions") and not has_table(db, "events")
     for table, create in REBUILT.items():
         if has_table(db, table):  # version 3: the same columns, now with their checks
-            db.execute(create.format(name=f"{table}_v4"))
-            db.execute(f"INSERT INTO {table}_v4 SELECT * FROM {table}")
+            db.execute(create.format(name=f"{table}_new"))
+            db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
             db.execute(f"DROP TABLE {table}")  # its index and triggers go with it
-            db.execute(f"ALTER TABLE {table}_v4 RENAME TO {table}")
+            db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
     ensure_schema(db)  # the index and triggers again, the new version number
     if legacy:
         columns = ", ".join(EVENT_COLUMNS)
@@ -196,7 +201,7 @@ def migrate(db: sqlite3.Connection) -> None:
 
 def refused_rows(db: sqlite3.Connection) -> list[str]:
     """The rows of an older log that version 4's date checks refuse, each as ``table row N:
-    column 'value'`` (a log written by version 4 has none)."""
+    column 'value'`` (a log written by version 4 or 5 has none)."""
     columns = {**DATE_COLUMNS, "decisions": DATE_COLUMNS["events"]}
     found: list[str] = []
     for table, dates in columns.items():

@@ -4,7 +4,7 @@ Each proposal has a visitor side and a host side. A side's answer is its latest 
 (``accepted``, ``rejected`` or ``hold``) that no later ``withdrawn`` event names. A pair is:
 
 * ``cancelled``: an exchange that was cancelled (its places free up; it never comes back);
-* ``rejected``: either side rejected it (blocked forever);
+* ``rejected``: either side rejected it (blocked, until the Support Office withdraws it);
 * ``exchange``: both sides accepted it;
 * ``awaiting``: one side accepted, the other has not answered yet or holds it (it stays
   proposed on the dates and mode the first side accepted: the time audit saw a pair the

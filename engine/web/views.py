@@ -127,7 +127,8 @@ def in_scope(proposals: pd.DataFrame, reviewer: Reviewer) -> pd.DataFrame:
 
 def proposal_rows(folder: Path, night: Tonight, reviewer: Reviewer) -> list[dict[str, Any]]:
     """The reviewer's proposals, each with both profiles, both sides' answers, the sides the
-    reviewer answers and its own answers it may still withdraw."""
+    reviewer answers, its own answers it may still withdraw and (the Support Office) the
+    rejections and cancellations it may withdraw to reopen the pair."""
     events = read_log(log_path(folder))
     states: dict[tuple[str, str], dict[str, Any]] = {
         (str(r["visitor_id"]), str(r["host_id"])): {str(k): v for k, v in r.items()}
@@ -141,6 +142,10 @@ def proposal_rows(folder: Path, night: Tonight, reviewer: Reviewer) -> list[dict
         & (counted["decision"] != "withdrawn")
     ]
     undoable = {(r["visitor_id"], r["host_id"], r["side"]): r for r in own.to_dict("records")}
+    # the Support Office reopens a rejected or cancelled pair: it withdraws the side's rejection
+    # or cancellation (engine.review.book; seed 002)
+    cancels = counted[counted["decision"] == "cancelled"]
+    cancelled = set(zip(cancels["visitor_id"], cancels["host_id"], cancels["side"], strict=True))
     profiles = night.campaign.profiles.set_index("profile_id")
     rows = []
     for record in in_scope(night.proposals, reviewer).to_dict("records"):
@@ -167,6 +172,12 @@ def proposal_rows(folder: Path, night: Tonight, reviewer: Reviewer) -> list[dict
             note=str(state.get("note", "") or ""),
             my_sides=sides,
             undo=[side for side in sides if (*pair, side) in undoable],
+            reopen=[
+                side
+                for side in sides
+                if reviewer.partnership is None
+                and (state.get(side) == "rejected" or (*pair, side) in cancelled)
+            ],
         )
         rows.append(row)
     return rows

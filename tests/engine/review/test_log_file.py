@@ -149,7 +149,9 @@ def v3_log(path: Path) -> None:
     undated = re.sub(r"CHECK \(\w+ GLOB .*?'2199-12-31'\)", "", schema.SCHEMA)
     assert "GLOB" not in undated
     with sqlite3.connect(path) as db:
-        for statement in schema.statements(undated.replace("user_version = 4", "user_version = 3")):
+        for statement in schema.statements(
+            undated.replace(f"user_version = {schema.VERSION}", "user_version = 3")
+        ):
             db.execute(statement)
 
 

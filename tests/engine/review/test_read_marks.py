@@ -46,32 +46,34 @@ def run(folder: Path, *extra: str):
 
 def test_a_refused_run_leaves_answers_withdrawable(campaign, tmp_path):
     row = first_proposal(campaign)
-    office = Reviewer()
+    reviewer = Reviewer(str(row["visitor_partnership"]))  # its own side (the Support Office
+    # withdraws any answer at any time: test_lifecycle)
     pair = (row["visitor_id"], row["host_id"])
     recorded = record_answers(
-        campaign, load_campaign(campaign), [Request(*pair, "accepted", "visitor")], office
+        campaign, load_campaign(campaign), [Request(*pair, "accepted", "visitor")], reviewer
     )
     assert recorded.recorded == 1
     refused = run(campaign, "--previous", str(tmp_path / "nowhere"))
     assert refused.exit_code == exitcodes.BAD_INPUT, refused.output
     assert last_read(log_path(campaign)) == 0
     undo = record_answers(
-        campaign, load_campaign(campaign), [Request(*pair, "withdrawn", "visitor")], office
+        campaign, load_campaign(campaign), [Request(*pair, "withdrawn", "visitor")], reviewer
     )
     assert undo.recorded == 1, undo.problems
     # a written run marks what it read: then the answer stays
-    record_answers(campaign, load_campaign(campaign), [Request(*pair, "hold", "visitor")], office)
+    record_answers(campaign, load_campaign(campaign), [Request(*pair, "hold", "visitor")], reviewer)
     assert run(campaign).exit_code == exitcodes.OK
     assert last_read(log_path(campaign)) > 0
     late = record_answers(
-        campaign, load_campaign(campaign), [Request(*pair, "withdrawn", "visitor")], office
+        campaign, load_campaign(campaign), [Request(*pair, "withdrawn", "visitor")], reviewer
     )
     assert late.recorded == 0 and "was read by a run already" in late.problems[0].message
 
 
 def test_an_exchange_whose_visitor_left_the_profiles_is_left_out_with_a_warning(campaign):
     row = first_proposal(campaign)
-    office = Reviewer()
+    reviewer = Reviewer(str(row["visitor_partnership"]))  # its own side (the Support Office
+    # withdraws any answer at any time: test_lifecycle)
     pair = (row["visitor_id"], row["host_id"])
     record_answers(campaign, load_campaign(campaign), [Request(*pair, "accepted", "both")], office)
     profiles = pd.read_csv(campaign / "profiles.csv", dtype=str, keep_default_na=False)

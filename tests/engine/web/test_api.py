@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 import engine.web.bodies as bodies
 from engine.domain.vocabulary import label
-from engine.review.log import log_path, read_log
+from engine.review.log import log_path, mark_read, read_log
 from engine.review.state import pair_states
 from engine.web.access import create_token, read_audit, revoke_token
 from engine.web.app import CSP, create_app
@@ -466,3 +466,30 @@ def test_values_that_are_not_text_are_each_named_and_a_long_note_is_refused(revi
     assert answer.status_code == 422
     assert answer.json()["results"][0]["problems"] == ["holds 200,000 characters; at most 2,000"]
     assert read_log(log_path(review.folder)).empty
+
+
+def test_the_support_office_reopens_a_rejected_pair_from_the_page(review):
+    """Seed 002: recreating a rejected match needs the Support Office's intervention. Its page
+    offers Reopen on the rejected side (a partnership's page does not), and the pair is open
+    again once it withdraws the rejection, though a run has read it."""
+    row = review.a_to_b().iloc[0]
+    pair = {"visitor_id": row["visitor_id"], "host_id": row["host_id"]}
+    a = client(review, review.token_a)
+    assert a.post("/api/decisions", json=[{**pair, "decision": "rejected"}]).status_code == 200
+    mark_read(log_path(review.folder), "later", read_log(log_path(review.folder)))
+    partnership = TestClient(create_app(review.folder))
+    sign_in(partnership, review.token_a)
+    assert "Reopen" not in _article(partnership.get("/").text, **pair)
+    office = TestClient(create_app(review.folder))
+    sign_in(office, review.token_office)
+    article = _article(office.get("/").text, **pair)
+    assert article.count(">Reopen</button>") == 1  # the visitor side's rejection
+    undone = client(review, review.token_office).post(
+        "/api/decisions", json=[{**pair, "decision": "withdrawn", "side": "visitor"}]
+    )
+    assert undone.json()["results"][0]["status"] == "recorded", undone.json()
+    states = pair_states(read_log(log_path(review.folder)))
+    assert not (
+        (states["visitor_id"] == pair["visitor_id"]) & (states["host_id"] == pair["host_id"])
+    ).any()
+    assert 'value="accepted"' in _article(office.get("/").text, **pair)

@@ -1,0 +1,142 @@
+"""Seed 002: "Recreating a cancelled/rejected match with the same counterparts needs the SO's
+intervention". The Support Office withdraws a partnership's rejection, or a cancellation, at
+any time (a partnership only its own answers, until a run reads them): the pair is proposed
+again, or the exchange is back where its places still allow it. The log's schema (version 5)
+lets the Support Office's withdrawal through and still refuses a partnership's."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.load.campaign import load_campaign
+from engine.night.night import run_night
+from engine.night.options import RunOptions
+from engine.review import schema
+from engine.review.inbox import record_answers
+from engine.review.log import log_path, mark_read, read_log, with_decisions
+from engine.review.parties import Reviewer
+from engine.review.rules import Request
+from engine.review.state import pair_states
+from tests.factory import host, make_campaign, visitor
+from tests.reviewing import NIGHT, run_campaign
+
+WINDOW = {"available_from": "2027-03-01", "available_to": "2027-03-03", "mode": "virtual",
+          "min_days": 3, "max_days": 3}  # fmt: skip
+OFFICE = Reviewer()
+
+
+@pytest.fixture
+def campaign(tmp_path) -> Path:
+    """H1 (partnership P2) and the visitors A and B (P1); the first night proposes both."""
+    folder = tmp_path / "campaign"
+    profiles = [
+        host("H1", country="DE", capacity=1, sectors="C29", offer="car tours", partnership="P2",
+             **WINDOW),
+        visitor("A", country="IT", sectors="C29", seek="car tours", **WINDOW),
+        visitor("B", country="ES", sectors="C29", seek="car tours", **WINDOW),
+    ]  # fmt: skip
+    make_campaign(folder, profiles, policy="lead_days = 0\n")
+    run_campaign(folder, folder / "runs" / "r1", "r1")
+    return folder
+
+
+def say(folder: Path, reviewer: Reviewer, *requests: Request):
+    return record_answers(folder, load_campaign(folder), list(requests), reviewer)
+
+
+def status(folder: Path, pair: tuple[str, str]) -> str:
+    states = pair_states(read_log(log_path(folder))).set_index(["visitor_id", "host_id"])
+    return str(states.loc[pair, "status"]) if pair in states.index else ""
+
+
+def proposed(folder: Path) -> set[tuple[str, str]]:
+    campaign = with_decisions(load_campaign(folder), read_log(log_path(folder)))
+    night = run_night(campaign, RunOptions(time_limit_s=5, workers=1, as_of=NIGHT))
+    assert night.violations == []
+    return set(zip(night.proposals["visitor_id"], night.proposals["host_id"], strict=True))
+
+
+def first_pair(folder: Path) -> tuple[str, str]:
+    plan = pd.read_parquet(folder / "runs" / "r1" / "proposals.parquet")
+    return str(plan["visitor_id"].iloc[0]), str(plan["host_id"].iloc[0])
+
+
+def test_the_office_reopens_a_rejected_pair_a_run_has_read(campaign):
+    pair = first_pair(campaign)
+    assert say(campaign, Reviewer("P2"), Request(*pair, "rejected")).recorded == 1
+    mark_read(log_path(campaign), "r2", read_log(log_path(campaign)))  # a night read it
+    assert pair not in proposed(campaign)  # blocked
+    too_late = say(campaign, Reviewer("P2"), Request(*pair, "withdrawn"))
+    assert too_late.recorded == 0 and "was read by a run already" in str(too_late.problems[0])
+    reopened = say(campaign, OFFICE, Request(*pair, "withdrawn", note="both asked again"))
+    assert reopened.recorded == 1, [str(p) for p in reopened.problems]
+    assert status(campaign, pair) == ""  # as if never answered
+    assert pair in proposed(campaign)  # the next night may propose it again
+
+
+def test_the_office_restores_a_cancelled_exchange_where_its_place_is_free(campaign):
+    pair = first_pair(campaign)
+    other = ("B" if pair[0] == "A" else "A", pair[1])
+    assert say(campaign, OFFICE, Request(*pair, "accepted")).recorded == 1
+    assert say(campaign, Reviewer("P2"), Request(*pair, "cancelled")).recorded == 1
+    assert status(campaign, pair) == "cancelled"
+    restored = say(campaign, OFFICE, Request(*pair, "withdrawn", side="host"))
+    assert restored.recorded == 1, [str(p) for p in restored.problems]
+    assert status(campaign, pair) == "exchange"
+    # cancelled again, its one place given to the other visitor: it cannot come back there
+    assert say(campaign, OFFICE, Request(*pair, "cancelled", side="host")).recorded == 1
+    run_campaign(campaign, campaign / "runs" / "r2", "r2")
+    assert say(campaign, OFFICE, Request(*other, "accepted")).recorded == 1
+    refused = say(campaign, OFFICE, Request(*pair, "withdrawn", side="host"))
+    assert refused.recorded == 0 and "capacity" in str(refused.problems[0])
+    assert status(campaign, pair) == "cancelled"
+
+
+def test_the_office_does_not_unmake_an_exchange_by_withdrawing_an_acceptance(campaign):
+    pair = first_pair(campaign)
+    assert say(campaign, OFFICE, Request(*pair, "accepted")).recorded == 1
+    mark_read(log_path(campaign), "r2", read_log(log_path(campaign)))
+    refused = say(campaign, OFFICE, Request(*pair, "withdrawn", side="visitor"))
+    assert refused.recorded == 0 and "cancel it instead" in str(refused.problems[0])
+
+
+def v4_log(path: Path) -> None:
+    """A log as version 4 wrote it: only its author withdraws, and only what no run read."""
+    office = f"AND (NEW.actor = '{schema.SUPPORT_OFFICE}' OR e.actor = NEW.actor\n"
+    old_trigger = schema.SCHEMA.replace(office, "AND e.actor = NEW.actor AND (1\n")
+    assert "NEW.actor = 'support-office'" not in old_trigger
+    with sqlite3.connect(path) as db:
+        for statement in schema.statements(
+            old_trigger.replace(f"user_version = {schema.VERSION}", "user_version = 4")
+        ):
+            db.execute(statement)
+
+
+def test_a_version_4_log_lets_the_office_intervene_after_its_first_write(campaign):
+    path = log_path(campaign)
+    v4_log(path)
+    pair = first_pair(campaign)
+    assert say(campaign, Reviewer("P2"), Request(*pair, "rejected")).recorded == 1  # migrates
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.VERSION == 5
+    mark_read(path, "r2", read_log(path))
+    assert say(campaign, OFFICE, Request(*pair, "withdrawn")).recorded == 1
+    # the schema itself: a partnership's withdrawal of a read event stays refused
+    assert say(campaign, Reviewer("P2"), Request(*pair, "rejected")).recorded == 1
+    mark_read(path, "r3", read_log(path))
+    with sqlite3.connect(path) as db:
+        seq = db.execute("SELECT MAX(seq) FROM events WHERE decision = 'rejected'").fetchone()[0]
+        with pytest.raises(sqlite3.IntegrityError, match="only its author"):
+            db.execute(
+                "INSERT INTO events (visitor_id, host_id, side, decision, withdraws, partnership,"
+                " decided_by, decided_on, note, actor, source, mode, start_day, end_day, score,"
+                " run_id, proposed_by, recorded_at) SELECT visitor_id, host_id, side,"
+                " 'withdrawn', seq, partnership, decided_by, decided_on, note, actor, source,"
+                " mode, start_day, end_day, score, run_id, proposed_by, recorded_at"
+                " FROM events WHERE seq = ?",
+                (seq,),
+            )
