@@ -43,6 +43,7 @@ from engine.review.parties import Proposal, Reviewer
 from engine.review.state import SIDES
 
 RECORDED, ALREADY, INVALID, FORBIDDEN = "recorded", "already recorded", "invalid", "forbidden"
+BLOCKING = ("rejected", "cancelled")  # what the Support Office withdraws to reopen a pair
 Pair = tuple[str, str]
 
 
@@ -198,9 +199,11 @@ def _asked(
             return mine
     if request.side == "both" or reviewer.partnership is None and request.decision != "withdrawn":
         return SIDES if request.side == "both" or reviewer.partnership is None else mine
-    if request.decision == "withdrawn":
+    if request.decision == "withdrawn":  # the Support Office's: the rejections, cancellations
         pair, actor = (request.visitor_id, request.host_id), reviewer.partnership and reviewer.actor
-        return tuple(s for s in mine if book.target(pair, s, actor or None)) or mine
+        held = {s: book.target(pair, s, actor or None) for s in mine}
+        closing = tuple(s for s, e in held.items() if e and e["decision"] in BLOCKING)
+        return (closing if not actor else ()) or tuple(s for s, e in held.items() if e) or mine
     return mine
 
 

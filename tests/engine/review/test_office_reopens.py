@@ -140,3 +140,11 @@ def test_a_version_4_log_lets_the_office_intervene_after_its_first_write(campaig
                 " FROM events WHERE seq = ?",
                 (seq,),
             )
+
+
+def test_the_office_s_withdrawal_without_a_side_takes_back_the_rejection_only(campaign):
+    pair = first_pair(campaign)
+    assert say(campaign, Reviewer("P1"), Request(*pair, "accepted")).recorded == 1
+    assert say(campaign, Reviewer("P2"), Request(*pair, "rejected")).recorded == 1
+    assert say(campaign, OFFICE, Request(*pair, "withdrawn")).recorded == 1
+    assert status(campaign, pair) == "awaiting"  # the visitor side's acceptance stands
