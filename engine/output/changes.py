@@ -203,15 +203,27 @@ class _Context:
             carry.locked if carry is not None else pd.DataFrame(columns=["visitor_id", "host_id"])
         )
         self.locked_host = dict(zip(locked["visitor_id"], locked["host_id"], strict=True))
-        self.locked_at: dict[str, int] = defaultdict(int)
-        for h in locked["host_id"]:
-            self.locked_at[h] += 1
-        # each host's accepted exchanges' days (a dropped proposal's host is full only on them)
+        # each host's and each visitor's accepted exchanges' days (a dropped proposal's host is
+        # full, its visitor taken, only on them: a visitor may have several exchanges, and the
+        # audit saw "the visitor was accepted by host X" for a visitor proposed elsewhere)
         self.locked_days: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] = defaultdict(list)
+        self.visitor_days: dict[str, list[tuple[str, pd.Timestamp, pd.Timestamp]]] = defaultdict(
+            list
+        )
         if {"start", "end"} <= set(locked.columns):
-            for h, s, e in zip(locked["host_id"], locked["start"], locked["end"], strict=True):
+            for v, h, s, e in zip(
+                locked["visitor_id"], locked["host_id"], locked["start"], locked["end"], strict=True
+            ):
                 if pd.notna(s) and pd.notna(e):
                     self.locked_days[h].append((pd.Timestamp(s), pd.Timestamp(e)))
+                    self.visitor_days[v].append((h, pd.Timestamp(s), pd.Timestamp(e)))
+        limit = campaign.policy.max_group_size
+        self.capacity = {
+            str(h): int(c if limit is None else min(c, limit))
+            for h, c in zip(
+                campaign.profiles["profile_id"], campaign.profiles["capacity"], strict=True
+            )
+        }
         self.decisions = decisions
         awaiting = carry.awaiting if carry is not None else pd.DataFrame(columns=AWAITING_COLUMNS)
         self.awaiting = {
@@ -230,15 +242,19 @@ class _Context:
         for side, profile_id in (("visitor", visitor_id), ("host", host_id)):
             if profile_id not in self.profiles:
                 return f"the {side} {profile_id} left the campaign"
-        if visitor_id in self.locked_host:
-            return f"the visitor was accepted by host {self.locked_host[visitor_id]}"
+        start, end = pd.Timestamp(row["start"]), pd.Timestamp(row["end"])
+        for host, s, e in self.visitor_days.get(visitor_id, []):
+            if host != host_id and s <= end and start <= e:
+                return (
+                    f"the visitor was accepted by host {host} on {s.date()}..{e.date()}, days "
+                    "this proposal shared"
+                )
         if pair in self.awaiting:
             return (
                 f"one side accepted it for {self.awaiting[pair]}, the only dates it stays "
                 "proposed on, and they no longer fit tonight (the lead time, or the host's room); "
                 "the other side may still answer it"
             )
-        start, end = pd.Timestamp(row["start"]), pd.Timestamp(row["end"])
         if self.earliest is not None and start.date() < self.earliest:
             return (
                 f"its dates {start.date()}..{end.date()} now fall within the lead time: "
@@ -247,10 +263,12 @@ class _Context:
             )
         if pair not in self.candidate_score:
             return self._not_eligible(row)
-        full_then = any(s <= end and start <= e for s, e in self.locked_days.get(host_id, []))
-        if full_then and not self.visitors_of.get(host_id):
-            n = self.locked_at[host_id]
-            return f"the host is full: its place{'s' if n > 1 else ''} went to {n} accepted exchange{'s' if n > 1 else ''}"
+        n = sum(s <= end and start <= e for s, e in self.locked_days.get(host_id, []))
+        if n and (n >= self.capacity.get(host_id, 1) or not self.visitors_of.get(host_id)):
+            return (
+                f"the host is full on {start.date()}..{end.date()}: its place"
+                f"{'s' if n > 1 else ''} went to {n} accepted exchange{'s' if n > 1 else ''}"
+            )
         return self._replaced(pair)
 
     def _not_eligible(self, row: dict[Any, Any]) -> str:

@@ -118,3 +118,42 @@ def test_a_proposal_now_within_the_lead_time_says_so_not_that_its_host_is_full(t
     # on time, its host is not said full on days its exchanges leave free
     on_time = changes(campaign, empty, _candidates(("V1", "H1")), carry, as_of=date(2027, 1, 1))
     assert "host is full" not in on_time.set_index("visitor_id").loc["V1", "reason"]
+
+
+def test_a_visitor_s_exchange_on_other_days_is_not_why_its_proposal_was_dropped(tmp_path):
+    """The nights audit: "the visitor was accepted by host H00003" for a dropped proposal of a
+    visitor whose exchange lay on other days (a visitor may have several exchanges), which was
+    left out tonight for other reasons or proposed elsewhere; said only where the days meet."""
+    campaign = make_campaign(tmp_path, [visitor("V1"), host("H1"), host("H2"), host("H3")])
+    dropped = _proposal("V1", "H1")  # 2027-03-01..03
+    elsewhere = {**_proposal("V1", "H2"), "start": pd.Timestamp("2027-01-04"),
+                 "end": pd.Timestamp("2027-01-06"), "decided_on": "2027-01-02"}  # fmt: skip
+    tonight = pd.DataFrame([{**_proposal("V1", "H3"), "score": 80.0}])
+    pairs = _candidates(("V1", "H1"), ("V1", "H3"))
+    table = changes(campaign, tonight, pairs, _carry([dropped], [elsewhere]))
+    reason = table.set_index(["visitor_id", "host_id"]).loc[("V1", "H1"), "reason"]
+    assert reason.startswith("replaced: the visitor now goes to H3"), reason
+    meeting = {**elsewhere, "start": pd.Timestamp("2027-03-02"), "end": pd.Timestamp("2027-03-04")}
+    table = changes(campaign, tonight, pairs, _carry([dropped], [meeting]))
+    reason = table.set_index(["visitor_id", "host_id"]).loc[("V1", "H1"), "reason"]
+    assert reason == (
+        "the visitor was accepted by host H2 on 2027-03-02..2027-03-04, days this proposal shared"
+    )
+
+
+def test_a_host_full_on_the_dropped_days_says_so_though_it_has_visitors_on_others(tmp_path):
+    """The nights audit: H00007 (one place) lost a proposal to an exchange accepted on its
+    days, and changes.csv said its place went to tonight's visitor on other days."""
+    campaign = make_campaign(tmp_path, [visitor("V1"), visitor("V2"), visitor("V3"), host("H1")])
+    dropped = _proposal("V1", "H1")  # 2027-03-01..03
+    taken = {**_proposal("V2", "H1"), "decided_on": "2027-02-01"}  # the same days
+    other_days = {**_proposal("V3", "H1"), "start": pd.Timestamp("2027-04-05"),
+                  "end": pd.Timestamp("2027-04-07")}  # fmt: skip
+    tonight = pd.DataFrame([other_days])
+    pairs = _candidates(("V1", "H1"), ("V3", "H1"))
+    table = changes(campaign, tonight, pairs, _carry([dropped], [taken]))
+    reason = table.set_index(["visitor_id", "host_id"]).loc[("V1", "H1"), "reason"]
+    assert (
+        reason
+        == "the host is full on 2027-03-01..2027-03-03: its place went to 1 accepted exchange"
+    )
