@@ -31,7 +31,14 @@ from engine.night.groups import group_name
 from engine.output.folders import RunFolder
 from engine.review.carryover import carryover
 from engine.review.limits import ExchangeLimits
-from engine.review.log import ImportResult, log_path, read_log, record_requests, with_decisions
+from engine.review.log import (
+    ImportResult,
+    log_path,
+    night_events,
+    read_log,
+    record_requests,
+    with_decisions,
+)
 from engine.review.parties import Proposal, Reviewer
 from engine.review.rules import Pair, Request
 from engine.review.state import pair_states, state_of
@@ -110,7 +117,7 @@ def take_alternative(
             [f"{visitor_id} -> {host_id} is proposed already (run {run_id}{answered}): answer it"],
         )
     decided = with_decisions(campaign, records)
-    locked = carryover(records).locked
+    locked = carryover(night_events(records, campaign)).locked
     plan = run.proposals()
     as_of = date.fromisoformat(str(run.manifest.get("calendar", {}).get("as_of")))
     # tonight's plan beside the taken pair: without the visitor's own row and the pairs that

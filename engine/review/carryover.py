@@ -19,7 +19,7 @@ from engine.night.carryover import (
     empty_table,
 )
 from engine.output.folders import RunFolder, read_run
-from engine.review.log import log_path, of_known_profiles, read_log, with_decisions
+from engine.review.log import log_path, night_events, read_log, with_decisions
 from engine.review.state import STAYS_PROPOSED, pair_states
 
 
@@ -88,5 +88,5 @@ def campaign_with_log(
     written: from then on its answers can no longer be withdrawn)."""
     records = read_log(log_path(folder))
     run = None if previous is None else read_run(previous)
-    known, _ = of_known_profiles(records, campaign)  # with_decisions warns of the rest
+    known = night_events(records, campaign)  # with_decisions warns of the others
     return with_decisions(campaign, records), night_carryover(known, run), records

@@ -41,7 +41,7 @@ from engine.review.rules import (
     check_requests,
 )
 from engine.review.schema import EVENT_COLUMNS, TAKEN_COLUMNS, V2_EVENTS, ensure_schema, has_table
-from engine.review.state import events_frame, pair_states
+from engine.review.state import events_frame, pair_states, with_history_cancellations
 
 LOG_FILE = "decisions.sqlite"
 # a decision record of version 2 (one decision for both sides): what the simulator keeps
@@ -146,7 +146,7 @@ def with_decisions(campaign: Campaign, records: pd.DataFrame) -> Campaign:
     if records.empty:
         return campaign
     records, gone = of_known_profiles(records, campaign)
-    rows = decision_history(pair_states(records))
+    rows = decision_history(pair_states(with_history_cancellations(records, campaign.history)))
     # a row the history holds already, in the same mode (a pair's virtual exchange in the
     # history and its physical one in the log are two exchanges)
     history = campaign.history
@@ -184,6 +184,13 @@ def of_known_profiles(records: pd.DataFrame, campaign: Campaign) -> tuple[pd.Dat
         for v, h in zip(gone["visitor_id"].astype(str), gone["host_id"].astype(str), strict=True)
     ]
     return records[known].reset_index(drop=True), warnings
+
+
+def night_events(records: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
+    """The log's events a night reads: of the campaign's profiles (:func:`of_known_profiles`),
+    with the history's later cancellations of its exchanges
+    (:func:`engine.review.state.with_history_cancellations`)."""
+    return with_history_cancellations(of_known_profiles(records, campaign)[0], campaign.history)
 
 
 # --------------------------------------------------------------------------- recording

@@ -40,7 +40,7 @@ from engine.review.log import (
     ImportResult,
     log_path,
     mark_read,
-    of_known_profiles,
+    night_events,
     read_log,
     with_decisions,
 )
@@ -103,7 +103,7 @@ def run_nightly(
         for warning in night_campaign.warnings:  # the manifest keeps them too
             log.warning(warning)
         previous = latest_run(runs_root, folder, before=name)
-        carry = night_carryover(of_known_profiles(records, campaign)[0], previous)
+        carry = night_carryover(night_events(records, campaign), previous)
         run_options = replace(options.run, carryover=carry, as_of=night)
         result = checked_night(night_campaign, run_options, say)
         say(f"writing {target}")

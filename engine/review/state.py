@@ -114,3 +114,32 @@ def pair_states(records: pd.DataFrame) -> pd.DataFrame:
 def state_of(states: pd.DataFrame, visitor_id: str, host_id: str) -> dict[str, str] | None:
     match = states[(states["visitor_id"] == visitor_id) & (states["host_id"] == host_id)]
     return None if match.empty else {str(k): v for k, v in match.iloc[0].to_dict().items()}
+
+
+def with_history_cancellations(records: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """The log's events, and a cancellation of each side of every exchange the campaign's
+    history says was cancelled after (the same pair and mode, decided on or after the log's
+    last answer): the IT tool is where exchanges are cancelled too, and its export comes back
+    as ``history.csv`` (the IT-tool audit: the KPIs dropped such an exchange, the SME share,
+    the physical visit and changes.csv kept it)."""
+    if records.empty or history.empty:
+        return records
+    events = events_frame(records)
+    exchanges = pair_states(events)
+    exchanges = exchanges[exchanges["status"] == "exchange"]
+    cancels = history.loc[history["outcome"] == "cancelled", [*PAIR, "mode", "decided_on"]]
+    later = exchanges.merge(cancels.astype({"mode": str}), on=[*PAIR, "mode"], suffixes=("", "_h"))
+    later = later[pd.to_datetime(later["decided_on_h"]) >= pd.to_datetime(later["decided_on"])]
+    later = later.drop_duplicates(PAIR)
+    if later.empty:
+        return records
+    first = int(pd.to_numeric(events["seq"]).max()) + 1
+    added = pd.concat([later.assign(side=side) for side in SIDES], ignore_index=True)
+    added = added.assign(
+        seq=range(first, first + len(added)), decision="cancelled", withdraws=None,
+        partnership="", decided_by="history.csv", decided_on=pd.to_datetime(
+            added["decided_on_h"]).dt.strftime("%Y-%m-%d"),
+        note="cancelled in history.csv", actor=SUPPORT_OFFICE, source="file",
+        proposed_by=added["proposed_by"], import_id=None, recorded_at="",
+    )  # fmt: skip
+    return pd.concat([events, added[list(EVENT_COLUMNS)]], ignore_index=True)
