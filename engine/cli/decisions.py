@@ -34,7 +34,10 @@ def decide(
     decisions: Annotated[Path, typer.Argument(help="decision file (.csv or .xlsx)")],
     campaign: Annotated[
         Path | None,
-        typer.Option(help="campaign folder (default: the one recorded in the run's manifest)"),
+        typer.Option(
+            help="campaign folder (default: the one whose runs/ holds RUN, else the one its "
+            "manifest names)"
+        ),
     ] = None,
     dry_run: Annotated[
         bool,

@@ -23,7 +23,10 @@ def export(
     ] = None,
     campaign: Annotated[
         Path | None,
-        typer.Option(help="campaign folder (default: the one recorded in the run's manifest)"),
+        typer.Option(
+            help="campaign folder (default: the one whose runs/ holds RUN, else the one its "
+            "manifest names)"
+        ),
     ] = None,
 ) -> None:
     """Write the run's proposals that reviewers accepted (the campaign's decision log) in the

@@ -35,6 +35,14 @@ class RunFolder:
 
     @property
     def campaign_folder(self) -> Path | None:
+        """The campaign the run is of: the one whose ``runs/`` it lives in (a campaign folder
+        copied with its runs is a campaign of its own: the IT-tool audit's ``decide`` on a
+        copy's run recorded in the original's log), else the one its manifest names."""
+        home = self.path.resolve().parent.parent
+        if self.path.resolve().parent.name == "runs" and any(
+            (home / f"profiles.{ext}").is_file() for ext in ("csv", "parquet")
+        ):
+            return home
         folder = self.manifest.get("campaign_folder")
         return Path(folder) if folder else None
 

@@ -64,6 +64,19 @@ def test_the_run_manifest_names_its_campaign_folder(original, tmp_path):
         log_path(original).unlink()  # leave the module's campaign as it was
 
 
+def test_a_run_of_a_copied_campaign_answers_into_the_copy_s_log(original, campaign, tmp_path):
+    """The IT-tool audit: ``decide`` on a run of a campaign copied with its runs recorded in
+    the original's log (the run's manifest names the original): the run is of the campaign
+    whose runs/ it lives in."""
+    assert Path(json.loads((campaign / "runs" / "r1" / "manifest.json").read_text())[
+        "campaign_folder"]) == original.resolve()  # fmt: skip
+    file = decisions_csv(tmp_path / "d.csv", answer(proposals(campaign).head(1), "rejected"))
+    result = runner.invoke(app, ["decide", str(campaign / "runs" / "r1"), str(file)])
+    assert result.exit_code == exitcodes.OK, result.output
+    assert len(pair_states(read_log(log_path(campaign)))) == 1
+    assert not log_path(original).exists()
+
+
 def test_decisions_are_recorded_and_the_same_file_twice_changes_nothing(campaign, tmp_path):
     props = proposals(campaign)
     rows = answer(props.iloc[:3], "accepted", decided_by="P1 reviewer") + answer(
