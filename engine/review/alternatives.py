@@ -216,8 +216,10 @@ def _options(
     }  # fmt: skip
     at_host = plan[plan["host_id"] == host["profile_id"]].drop_duplicates("group_id")
     for group in at_host.to_dict("records"):
-        found.append({**base, **{k: group[k] for k in ("start", "end", "stay_days", "mode",
-                      "group_id", "group_language", "lump_sum_eur")}})  # fmt: skip
+        if _suits(visitor, group):  # (the browser audit: a virtual group outside the visitor's
+            # dates was tried for a physical-only visitor, and its refusals were the reasons)
+            found.append({**base, **{k: group[k] for k in ("start", "end", "stay_days", "mode",
+                          "group_id", "group_language", "lump_sum_eur")}})  # fmt: skip
     own = plan[plan["visitor_id"] == visitor["profile_id"]]
     modes = [m for m in ("physical", "virtual") if _takes(visitor, m) and _takes(host, m)]
     windows = [(pd.Timestamp(r["start"]), pd.Timestamp(r["end"]), r["mode"])
@@ -239,6 +241,17 @@ def _options(
             "lump_sum_eur": _lump_sum(campaign, str(host["country"]), days, mode),
         })  # fmt: skip
     return found
+
+
+def _suits(visitor: pd.Series, group: dict[str, Any]) -> bool:
+    """A group of the host tonight the visitor could join: its mode, days and stay length."""
+    start, end = pd.Timestamp(group["start"]), pd.Timestamp(group["end"])
+    return (
+        _takes(visitor, str(group["mode"]))
+        and pd.Timestamp(visitor["available_from"]) <= start
+        and end <= pd.Timestamp(visitor["available_to"])
+        and int(visitor["min_days"]) <= int(group["stay_days"]) <= int(visitor["max_days"])
+    )
 
 
 def _takes(profile: pd.Series, mode: str) -> bool:

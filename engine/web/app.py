@@ -205,6 +205,9 @@ def create_app(folder: Path) -> FastAPI:
             decision=str(form.get("decision", "")), side=str(form.get("side", "")),
             note=str(form.get("note", "")), decided_by=str(form.get("decided_by", "")),
         )  # fmt: skip
+        if stale := _stale(str(form.get("run_id", "")), one.decision):
+            audit(folder, found, "refused: a page of an earlier night", "/answer")
+            return review(found, [stale], 409)
         result = _record(found, [one], "web")
         status = 403 if any(o.status == FORBIDDEN for o in result.outcomes) else 200
         return review(found, _said(result), status)
@@ -218,6 +221,9 @@ def create_app(folder: Path) -> FastAPI:
         if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
             audit(folder, found, "refused: bad form token", "/take")
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
+        if stale := _stale(str(form.get("run_id", "")), "accepted"):
+            audit(folder, found, "refused: a page of an earlier night", "/take")
+            return review(found, [stale], 409)
         outcome = _take(found, str(form.get("visitor_id", "")), str(form.get("host_id", "")),
                         str(form.get("note", "")), "web")  # fmt: skip
         return review(found, [outcome["message"]], outcome["status"])
@@ -301,6 +307,21 @@ def create_app(folder: Path) -> FastAPI:
         return JSONResponse(outcome, status_code=outcome.pop("status"))
 
     # ----------------------------------------------------------------------------- recording
+
+    def _stale(shown: str, decision: str) -> str:
+        """Why a form's answer is refused: its page shows an earlier night than the latest
+        (the browser audit: an Accept from a page loaded before a night was recorded on dates
+        the reviewer never saw, or on a pair the fresh page no longer shows); "" when it is
+        not. A cancellation or a withdrawal names what it takes back, whichever the night."""
+        night = views.tonight(cache)
+        if not shown or night is None or shown == night.run.run_id:
+            return ""
+        if decision in ("cancelled", "withdrawn"):
+            return ""
+        return (
+            f"this page shows the night {shown}, and the night {night.run.run_id} has run since: "
+            "its proposals and dates may differ; nothing was recorded, answer on this page"
+        )
 
     def _record(found: Grant, answers: list[Answer], source: str) -> ImportResult:
         result = record_answers(folder, cache.campaign(), answers, found.reviewer, source=source)

@@ -10,12 +10,14 @@ change of its files (a small cache keyed by the files' modification times).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from engine.domain.calendar import working_days
 from engine.domain.contract import Campaign, org_category
 from engine.domain.vocabulary import label
 from engine.load.campaign import load_campaign
@@ -82,10 +84,12 @@ def tonight(cache: CampaignCache) -> Tonight | None:
 
 
 def _exchanges(folder: Path, campaign: Campaign, proposals: pd.DataFrame) -> pd.DataFrame:
-    """The decision log's exchanges (both sides accepted, not cancelled) that tonight's run no
-    longer proposes (locked by a later night): shown too, so that they may be cancelled."""
+    """The decision log's exchanges (both sides accepted), and those cancelled, that tonight's
+    run no longer proposes (locked by a later night): shown too, so that they may be cancelled,
+    a cancellation undone by its author, or reopened by the Support Office (the browser audit:
+    a cancelled exchange of an earlier night vanished with its Undo)."""
     states = pair_states(read_log(log_path(folder)))
-    exchanges = states[states["status"] == "exchange"]
+    exchanges = states[states["status"].isin(("exchange", "cancelled"))]
     shown = set(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
     fresh = np.array(
         [
@@ -110,7 +114,22 @@ def _exchanges(folder: Path, campaign: Campaign, proposals: pd.DataFrame) -> pd.
             "category": [org_category(t) for t in visitors["org_type"]],
             "visitor_partnership": visitors["partnership"].to_numpy(),
             "host_partnership": hosts["partnership"].to_numpy(),
-            "reasons": "an exchange: both sides accepted it (the run of its night proposed it)",
+            "stay_days": [
+                working_days(
+                    str(country),
+                    date.fromisoformat(str(start)),
+                    date.fromisoformat(str(end)),
+                    campaign.policy.public_holidays,
+                )
+                for country, start, end in zip(
+                    hosts["country"], exchanges["start_day"], exchanges["end_day"], strict=True
+                )
+            ],  # fmt: skip
+            "reasons": np.where(
+                exchanges["status"] == "exchange",
+                "an exchange: both sides accepted it (the run of its night proposed it)",
+                "a cancelled exchange (the run of its night proposed it)",
+            ),
             "proposed_by": "",
         }
     )

@@ -115,3 +115,31 @@ def test_a_pair_an_earlier_night_proposed_unanswered_is_taken_on_tonight_s_plan(
     states = pair_states(read_log(log_path(folder)))
     (state,) = states.to_dict("records")
     assert state["status"] == "exchange" and state["run_id"] == "r2"
+
+
+def test_an_alternative_is_tried_on_the_groups_its_visitor_could_join_only(tmp_path):
+    """The browser audit: taking a physical-only visitor to a host whose group tonight is
+    virtual, on other dates, was refused with that group's reasons ("accepts 'physical', not
+    'virtual'", "outside the visitor's availability"); the refusal is the visitor's own."""
+    folder = tmp_path / "campaign"
+    later = {**WINDOW, "available_from": "2027-03-08", "available_to": "2027-03-10",
+             "mode": "physical"}  # fmt: skip
+    profiles = [
+        host("H1", country="DE", capacity=3, sectors="C29", offer="car tours",
+             **{**WINDOW, "mode": "either", "available_to": "2027-03-31"}),
+        visitor("A", country="IT", sectors="C29", seek="car tours", **WINDOW),
+        visitor("B", country="ES", sectors="C29", seek="car tours", **WINDOW),
+        visitor("C", country="PL", sectors="C13", seek="textile learning", **later),
+    ]  # fmt: skip
+    make_campaign(folder, profiles, policy="lead_days = 0\n")
+    run = read_run(run_campaign(folder, folder / "runs" / "r1", "r1"))
+    plan = run.proposals()
+    assert set(plan["visitor_id"]) == {"A", "B"} and set(plan["mode"]) == {"virtual"}
+    campaign = load_campaign(folder)
+    taken = take_alternative(
+        folder, campaign, run, proposed_pairs(campaign_runs(folder), campaign),
+        exchange_limits(campaign), ("C", "H1"), Reviewer(),
+    )  # fmt: skip
+    said = " ".join(taken.problems)
+    assert not taken.ok and said.startswith("[max_groups] host H1 is proposed 2 new groups"), said
+    assert "not 'virtual'" not in said and "outside the visitor's availability" not in said
