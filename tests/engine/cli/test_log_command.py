@@ -36,7 +36,7 @@ def log(*args: str):
 def test_check_says_what_a_sound_log_holds(campaign, tmp_path):
     result = log("check", str(campaign))
     assert result.exit_code == exitcodes.OK, result.output
-    assert "ok (schema version 4, 4 events, 0 imports, 0 reads, 0 taken;" in result.output
+    assert "ok (schema version 5, 4 events, 0 imports, 0 reads, 0 taken;" in result.output
     empty = tmp_path / "new"
     empty.mkdir()
     result = log("check", str(empty))

@@ -72,8 +72,7 @@ def test_a_refused_run_leaves_answers_withdrawable(campaign, tmp_path):
 
 def test_an_exchange_whose_visitor_left_the_profiles_is_left_out_with_a_warning(campaign):
     row = first_proposal(campaign)
-    reviewer = Reviewer(str(row["visitor_partnership"]))  # its own side (the Support Office
-    # withdraws any answer at any time: test_lifecycle)
+    office = Reviewer()
     pair = (row["visitor_id"], row["host_id"])
     record_answers(campaign, load_campaign(campaign), [Request(*pair, "accepted", "both")], office)
     profiles = pd.read_csv(campaign / "profiles.csv", dtype=str, keep_default_na=False)
