@@ -19,15 +19,19 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 _SEPARATORS = re.compile(r"[\W_]+")
+# letters each followed by a dot, two or more: an acronym written with its dots ("S.M.E.")
+_DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}")
 SUGGESTION_CUTOFF = 0.6  # difflib ratio below which a known spelling is not suggested
 
 
 @lru_cache(maxsize=65536)
 def normal_form(text: str) -> str:
-    """The key two spellings of one word share: no accents, case folded, ``&`` as ``and``,
-    punctuation, slashes, hyphens and underscores as single spaces, trimmed."""
+    """The key two spellings of one word share: no accents, case folded, ``&`` as ``and``, an
+    acronym's dots dropped (``S.M.E.``: the IT-tool audit), punctuation, slashes, hyphens and
+    underscores as single spaces, trimmed."""
     decomposed = unicodedata.normalize("NFKD", str(text))
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    plain = _DOTTED.sub(lambda dotted: dotted.group().replace(".", ""), plain)
     words = _SEPARATORS.sub(" ", plain.casefold().replace("&", " and "))
     return " ".join(words.split())
 

@@ -36,6 +36,10 @@ def test_normal_form_ignores_what_people_vary() -> None:
     assert normal_form("Türkiye") == "turkiye"
     assert normal_form("Ελλάδα") == "ελλαδα"
     assert normal_form("(digital) innovation hub") == "digital innovation hub"
+    # an acronym with its dots is the acronym (the IT-tool audit: "Fab.Lab" read, "S.M.E." not)
+    assert normal_form("S.M.E.") == normal_form("s.m.e") == normal_form("SME") == "sme"
+    assert normal_form("Fab.Lab") == "fab lab" and normal_form("C.29") == "c 29"
+    assert normal_form("29.10") == "29 10"
 
 
 @pytest.mark.parametrize("name", sorted(builtin_vocabularies()))
