@@ -23,7 +23,7 @@ from engine.check.kpis import kpi_table
 from engine.check.rules import check_proposals
 from engine.check.violations import Violation
 from engine.domain.calendar import day_date, day_number, library_version
-from engine.domain.contract import Campaign
+from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
 from engine.night.carryover import Carryover, past_counts, past_exchanges, pinned_days
 from engine.night.decode import proposals_of
 from engine.night.encode import (
@@ -52,7 +52,12 @@ from scoring.candidates import (
     physical_in_sets,
 )
 from scoring.carried import carry_candidates
-from scoring.eligibility import EligibilityContext, eligibility_context, physical_visits_left
+from scoring.eligibility import (
+    EligibilityContext,
+    eligibility_context,
+    in_generation,
+    physical_visits_left,
+)
 from scoring.encoding import EncodedCampaign, encode_campaign
 from scoring.linear import PairScorer
 from scoring.text import TextSimilarity
@@ -227,11 +232,14 @@ def run_night(
 
     say("writing proposals and checking every rule")
     proposals = proposals_of(candidates, solved, slots, campaign, encoded, text, scorer)
-    done = (
-        set()
-        if carry is None
-        else set(carry.locked.loc[carry.locked["mode"] != "virtual", "visitor_id"])
-    )
+    # a physical-only visitor whose own physical exchange (the decision log's or the history's:
+    # the IT-tool audit saw the one listed, the other not) used its visit is done, not left out
+    history, profiles = campaign.history, campaign.profiles
+    own = history[history["outcome"].isin(POSITIVE_OUTCOMES) & (history["mode"] == "physical")]
+    done = set(in_generation(own, campaign.policy)["visitor_id"].astype(str))
+    if carry is not None:
+        done |= set(carry.locked.loc[carry.locked["mode"] != "virtual", "visitor_id"].astype(str))
+    done &= set(profiles.loc[profiles["mode"] == "physical", "profile_id"].astype(str))
     left_out = unmatched(
         campaign, encoded, context, candidates, problem, solved, slots, done,
         shown=table["score"].to_numpy(np.float64),

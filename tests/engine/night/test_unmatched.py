@@ -203,3 +203,23 @@ def test_a_full_host_names_who_took_its_places_and_counts_the_others(tmp_path):
     (out,) = sorted({f"V{n}" for n in range(1, 6)} - set(result.proposals["visitor_id"]))
     assert left.loc[out, "code"] == "capacity"
     assert left.loc[out, "reason"].endswith(" and 1 more")
+
+
+def test_a_visitor_whose_own_exchange_of_history_used_its_visit_is_done_not_left_out(tmp_path):
+    """The IT-tool audit: a physical-only visitor whose exchange came back in history.csv was
+    listed "physical visit used", the same visitor with its exchange in the decision log was
+    not; it is done either way (its sibling, whose visit it used, is still said left out)."""
+    profiles = [
+        visitor("V1", org_id="ORG1", mode="physical"),
+        visitor("V2", org_id="ORG1", mode="physical", country="IT"),
+        host("H1", country="AT"),
+    ]
+    history = [
+        {"visitor_id": "V1", "host_id": "H1", "decided_on": "2026-10-01",
+         "outcome": "completed", "mode": "physical"},
+    ]  # fmt: skip
+    result = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    assert result.violations == [] and result.proposals.empty
+    left = result.unmatched.set_index("profile_id")
+    assert "V1" not in left.index
+    assert left.loc["V2", "code"] == "physical_visit_used"
