@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,18 @@ def answer(proposals: pd.DataFrame, decision: str, **extra: Any) -> list[dict[st
         {"visitor_id": v, "host_id": h, "decision": decision, **extra}
         for v, h in zip(proposals["visitor_id"], proposals["host_id"], strict=True)
     ]
+
+
+def withdraw_directly(path: Path, seq: int) -> None:
+    """Insert, past every check of cxmatch's own, a withdrawal of the event ``seq`` by its own
+    author (what the schema's trigger must judge alone)."""
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO events (visitor_id, host_id, side, decision, withdraws, partnership,"
+            " decided_by, decided_on, note, actor, source, mode, start_day, end_day, score,"
+            " run_id, proposed_by, recorded_at) SELECT visitor_id, host_id, side,"
+            " 'withdrawn', seq, partnership, decided_by, decided_on, note, actor, source,"
+            " mode, start_day, end_day, score, run_id, proposed_by, recorded_at"
+            " FROM events WHERE seq = ?",
+            (seq,),
+        )

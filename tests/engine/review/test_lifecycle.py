@@ -23,6 +23,7 @@ from tests.reviewing import (
     answer,
     campaign_with_a_run,
     decisions_csv,
+    withdraw_directly,
     working_copy,
 )
 
@@ -136,16 +137,8 @@ def test_only_its_author_withdraws_an_answer_and_only_until_a_run_reads_it(campa
     # the schema refuses it too, whatever the caller
     with sqlite3.connect(log_path(campaign)) as db:
         hold = db.execute("SELECT seq FROM events WHERE decision = 'hold'").fetchone()[0]
-        with pytest.raises(sqlite3.IntegrityError, match="only its author"):
-            db.execute(
-                "INSERT INTO events (visitor_id, host_id, side, decision, withdraws, partnership,"
-                " decided_by, decided_on, note, actor, source, mode, start_day, end_day, score,"
-                " run_id, proposed_by, recorded_at) SELECT visitor_id, host_id, side,"
-                " 'withdrawn', seq, partnership, decided_by, decided_on, note, actor, source,"
-                " mode, start_day, end_day, score, run_id, proposed_by, recorded_at"
-                " FROM events WHERE seq = ?",
-                (hold,),
-            )
+    with pytest.raises(sqlite3.IntegrityError, match="only its author"):
+        withdraw_directly(log_path(campaign), hold)
 
 
 def test_the_log_is_append_only(campaign, tmp_path):

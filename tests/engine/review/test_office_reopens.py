@@ -22,7 +22,7 @@ from engine.review.parties import Reviewer
 from engine.review.rules import Request
 from engine.review.state import pair_states
 from tests.factory import host, make_campaign, visitor
-from tests.reviewing import NIGHT, run_campaign
+from tests.reviewing import NIGHT, run_campaign, withdraw_directly
 
 WINDOW = {"available_from": "2027-03-01", "available_to": "2027-03-03", "mode": "virtual",
           "min_days": 3, "max_days": 3}  # fmt: skip
@@ -130,16 +130,8 @@ def test_a_version_4_log_lets_the_office_intervene_after_its_first_write(campaig
     mark_read(path, "r3", read_log(path))
     with sqlite3.connect(path) as db:
         seq = db.execute("SELECT MAX(seq) FROM events WHERE decision = 'rejected'").fetchone()[0]
-        with pytest.raises(sqlite3.IntegrityError, match="only its author"):
-            db.execute(
-                "INSERT INTO events (visitor_id, host_id, side, decision, withdraws, partnership,"
-                " decided_by, decided_on, note, actor, source, mode, start_day, end_day, score,"
-                " run_id, proposed_by, recorded_at) SELECT visitor_id, host_id, side,"
-                " 'withdrawn', seq, partnership, decided_by, decided_on, note, actor, source,"
-                " mode, start_day, end_day, score, run_id, proposed_by, recorded_at"
-                " FROM events WHERE seq = ?",
-                (seq,),
-            )
+    with pytest.raises(sqlite3.IntegrityError, match="only its author"):
+        withdraw_directly(path, seq)
 
 
 def test_the_office_s_withdrawal_without_a_side_takes_back_the_rejection_only(campaign):
