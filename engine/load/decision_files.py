@@ -30,6 +30,7 @@ import pandas as pd
 
 from engine.domain.cells import restore
 from engine.domain.contract import Policy
+from engine.domain.decisions import decision_word, side_word
 from engine.domain.problems import Problem
 from engine.load.cells import iso_day
 from engine.load.files import EmptyCsv, csv_records, header_below, not_a_file
@@ -104,8 +105,8 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
     numbers = lines if lines is not None else range(first, len(table) + first)
     table = table.assign(row=list(numbers))[list(ROW_COLUMNS)]
     table = table[(table[list(REQUIRED_COLUMNS)] != "").any(axis=1)]  # blank lines
-    table["decision"] = table["decision"].str.lower()
-    table["side"] = table["side"].str.lower()
+    table["decision"] = table["decision"].map(decision_word)
+    table["side"] = table["side"].map(side_word)
     answered = table[table["decision"] != ""]
     digest = hashlib.sha256(content).hexdigest()
     rows = answered.reset_index(drop=True)

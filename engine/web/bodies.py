@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from starlette.exceptions import HTTPException
 
+from engine.domain.decisions import decision_word, side_word
 from engine.review.rules import Request as Answer
 
 # the most one API post may carry (anything a person can type is untrusted: a body past these
@@ -114,6 +115,6 @@ def _answer(item: dict[str, Any], index: int) -> Answer:
     if not isinstance(item, dict):
         raise TypeError("each answer is an object")
     text = {key: str(item.get(key, "") or "") for key in ANSWER_KEYS}
-    for key in ("decision", "side"):  # as a decision file's cells are read ("Hold")
-        text[key] = text[key].strip().lower()
+    # as a decision file's cells are read ("Hold", "validated", "VO")
+    text["decision"], text["side"] = decision_word(text["decision"]), side_word(text["side"])
     return Answer(**text, row=index)

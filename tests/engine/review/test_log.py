@@ -275,3 +275,28 @@ def test_a_file_that_records_nothing_leaves_the_log_as_it_was(campaign, tmp_path
     assert decide(campaign, decisions_csv(tmp_path / "d.csv", answer(pair, "hold"))).exit_code == 0
     again = decide(campaign, withdraw)
     assert again.exit_code == exitcodes.OK and "imported before" not in again.output
+
+
+def test_the_it_tool_s_words_for_answers_and_sides_are_read(campaign, tmp_path):
+    """The seeds audit: 'validated' (seeds 000/001: HOP and VOP "validate the match"),
+    'declined', 'VO' or 'Host organisation' were refused in decision files while history and
+    profiles read them."""
+    props = proposals(campaign)
+    rows = [
+        *answer(props.iloc[:1], "Validated", side="VO"),
+        *answer(props.iloc[1:2], "declined", side="Host organisation"),
+        *answer(props.iloc[2:3], "On hold", side="HOP"),
+    ]
+    path = tmp_path / "words.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    result = decide(campaign, path)
+    assert result.exit_code == exitcodes.OK, result.output
+    events = read_log(log_path(campaign))
+    said = list(zip(events["decision"], events["side"], strict=True))
+    assert said == [("accepted", "visitor"), ("rejected", "host"), ("hold", "host")]
+    typo = tmp_path / "typo.csv"
+    pd.DataFrame(answer(props.iloc[3:4], "acepted")).to_csv(typo, index=False)
+    refused = decide(campaign, typo)
+    assert (
+        refused.exit_code == exitcodes.BAD_INPUT and "'acepted' is not a decision" in refused.output
+    )
