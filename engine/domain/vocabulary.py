@@ -131,10 +131,13 @@ OUTCOME_SPELLINGS: dict[str, tuple[str, ...]] = {
         "started",
         "ongoing",
         "in progress",
+        "matched",
     ),
     "rejected": ("declined", "refused"),
-    "cancelled": ("canceled", "withdrawn"),
-    "completed": ("finished", "closed", "done", "carried out"),
+    # seed 002: an exchange created and "deleted" is gone; "169 reported virtual exchanges"
+    # are done (their final reports in); a match both sides validated is "matched"
+    "cancelled": ("canceled", "withdrawn", "deleted"),
+    "completed": ("finished", "closed", "done", "carried out", "reported", "successful"),
 }
 CATEGORY_LABELS = {
     "sme": "SME",

@@ -225,3 +225,20 @@ def test_the_it_tool_s_stages_of_an_agreed_exchange_read_as_accepted(
     history.loc[0, "outcome"] = stage
     history.to_csv(folder / "history.csv", index=False)
     assert load_campaign(folder).history["outcome"].iloc[0] == "accepted"
+
+
+@pytest.mark.parametrize(
+    ("word", "outcome"),
+    [("Reported", "completed"), ("Successful", "completed"), ("Deleted", "cancelled"),
+     ("Matched", "accepted")],
+)  # fmt: skip
+def test_the_seeds_words_of_an_exchange_s_end_read_as_their_outcome(
+    tmp_path: Path, word: str, outcome: str
+) -> None:
+    """Seed 002's "169 reported virtual exchanges", an exchange "deleted": the third seeds
+    audit saw 'Reported' refused with the hint 'Rejected' (it would block a done pair)."""
+    folder = copy_valid(tmp_path, "valid_tiny")
+    history = read(folder, "history")
+    history.loc[0, "outcome"] = word
+    history.to_csv(folder / "history.csv", index=False)
+    assert load_campaign(folder).history["outcome"].iloc[0] == outcome
