@@ -242,3 +242,26 @@ def test_the_seeds_words_of_an_exchange_s_end_read_as_their_outcome(
     history.loc[0, "outcome"] = word
     history.to_csv(folder / "history.csv", index=False)
     assert load_campaign(folder).history["outcome"].iloc[0] == outcome
+
+
+def test_lists_written_with_commas_as_the_it_tool_shows_them_are_read(tmp_path: Path) -> None:
+    """Seed 001's screens list "English, Spanish", "Polish, Bulgarian": the seeds audit saw
+    such cells refused, with a hint that dropped a language. Each part known, the cell is the
+    list; a NACE name holding a comma stays whole; an unknown part keeps the cell a problem."""
+    folder = copy_valid(tmp_path, "valid_tiny")
+    profiles = read(folder, "profiles")
+    profiles.loc[0, "languages"] = "English, Italian"
+    profiles.loc[0, "target_countries"] = "Czech Republic, Poland"
+    profiles.loc[0, "exchange_types"] = (
+        "Networking and events, Research, development and innovation"
+    )
+    profiles.loc[0, "sectors"] = "Manufacture of motor vehicles, trailers and semi-trailers"
+    profiles.to_csv(folder / "profiles.csv", index=False)
+    first = load_campaign(folder).profiles.iloc[0]
+    assert first["languages"] == ("en", "it") and first["target_countries"] == ("CZ", "PL")
+    assert first["sectors"] == ("C29",)
+    assert first["exchange_types"] == ("networking_events", "research_development_innovation")
+    profiles.loc[0, "languages"] = "English, Klingon"
+    profiles.to_csv(folder / "profiles.csv", index=False)
+    (problem,) = problems_of(folder)
+    assert problem.column == "languages" and problem.value == "English, Klingon"
