@@ -221,6 +221,16 @@ def nace_aliases() -> dict[str, str]:
     return aliases
 
 
+@cache
+def it_tool_sectors() -> dict[str, str]:
+    """The IT tool's sector words (its screens list "Automotive, Footwear", "Apparel, Metal
+    Mining", "Electric Power General...": seed 001, the European cluster mapping's industries)
+    -> the NACE Rev. 2 division each stands for (an inference: ``it_tool_sectors.csv``; a
+    campaign's ``vocabulary.toml`` may say otherwise)."""
+    table = _read("it_tool_sectors.csv")
+    return dict(zip(table["word"].astype(str), table["division"].astype(str), strict=True))
+
+
 def _nace_code(value: str, strict: bool = True) -> str | None:
     """The division of a code written ``C29``, ``29``, ``C.29``, ``29.1``, ``C29.10``, ``2910``
     (a group or class must exist; a section letter must be the division's). Not ``strict``:
@@ -268,7 +278,7 @@ def sector_vocabulary() -> Vocabulary:
         "NACE Rev. 2 division",
         [str(code) for code in divisions.index],
         {str(code): str(name) for code, name in divisions["name"].items()},
-        [*nace_aliases().items(), *_nace_name_spellings()],
+        [*nace_aliases().items(), *_nace_name_spellings(), *it_tool_sectors().items()],
         hint="a code such as C29, 29 or 29.1, or the name of a division",
         show_code=True,
         parse=_nace_code,

@@ -33,7 +33,12 @@ from engine.domain.contract import (
     ROLES,
     STATUSES,
 )
-from engine.domain.reference import country_vocabulary, language_vocabulary, sector_vocabulary
+from engine.domain.reference import (
+    country_vocabulary,
+    it_tool_sectors,
+    language_vocabulary,
+    sector_vocabulary,
+)
 from engine.domain.spelling import Vocabulary, normal_form, vocabulary
 
 ORG_TYPE_LABELS: dict[str, str] = {
@@ -158,6 +163,10 @@ CATEGORY_SPELLINGS: dict[str, tuple[str, ...]] = {  # seed 000: "25 for SMEs, 5 
                "public authorities and innovation agencies"),
     "total": ("total", "exchange", "all"),
 }  # fmt: skip
+
+# the IT tool's sector words are read as NACE divisions by inference: a campaign's
+# vocabulary.toml may give one another division (it changes no code and no word of the tool's)
+_INFERRED_SECTORS = frozenset(normal_form(word) for word in it_tool_sectors())
 
 # vocabulary.toml sections: the vocabularies a campaign may extend (and their other names)
 SECTIONS: dict[str, str] = {
@@ -293,7 +302,8 @@ class Vocabularies:
                     partnerships[normal_form(word)] = value.strip()
                 else:
                     meant, code = self.fields[name].lookup(word), self.fields[name].lookup(value)
-                    if meant is not None and code is not None and meant != code:
+                    inferred = name == "sector" and normal_form(word) in _INFERRED_SECTORS
+                    if meant is not None and code is not None and meant != code and not inferred:
                         message = (
                             f"cannot be its meaning: {word!r} means {meant!r} already (a "
                             "campaign's words add to the codes and the IT tool's words, never "

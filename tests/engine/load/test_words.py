@@ -265,3 +265,20 @@ def test_lists_written_with_commas_as_the_it_tool_shows_them_are_read(tmp_path: 
     profiles.to_csv(folder / "profiles.csv", index=False)
     (problem,) = problems_of(folder)
     assert problem.column == "languages" and problem.value == "English, Klingon"
+
+
+def test_the_it_tool_s_sector_words_read_as_nace_divisions_a_campaign_may_say_otherwise(
+    tmp_path: Path,
+) -> None:
+    """Seed 001's screens: "Automotive, Footwear", "Apparel, Metal Mining" (the seeds audit saw
+    them refused, 'Metal Mining' with the hint C25); read by inference as C29, C15, C14, B07,
+    and a campaign's vocabulary.toml may map one otherwise."""
+    folder = copy_valid(tmp_path, "valid_tiny")
+    profiles = read(folder, "profiles")
+    profiles.loc[0, "sectors"] = "Automotive, Footwear"
+    profiles.loc[1, "sectors"] = "Apparel;Metal Mining"
+    profiles.to_csv(folder / "profiles.csv", index=False)
+    table = load_campaign(folder).profiles
+    assert table.loc[0, "sectors"] == ("C29", "C15") and table.loc[1, "sectors"] == ("C14", "B07")
+    (folder / "vocabulary.toml").write_text('[sector]\n"Automotive" = "C30"\n', encoding="utf-8")
+    assert load_campaign(folder).profiles.loc[0, "sectors"] == ("C30", "C15")
