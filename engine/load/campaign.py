@@ -39,7 +39,13 @@ from engine.load.validation import (
     check_profiles,
     check_quotas,
 )
-from engine.load.words import VOCABULARY_FILE, Normalised, campaign_words, normalise_table
+from engine.load.words import (
+    VOCABULARY_FILE,
+    Normalised,
+    campaign_words,
+    normalise_table,
+    stay_words,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +98,9 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
         if table is not None:
             typed[table.file] = table.frame
             frame, report = normalise_table(table.frame, name, table.file, vocabularies)
+            if name == "profiles":
+                frame, stays = stay_words(frame, table.file)
+                report += stays
             table = RawTable(table.file, frame)
             normalised += report
         tables[name] = table

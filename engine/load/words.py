@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.domain.contract import LIST_SEPARATOR, PROFILE_LIST_COLUMNS
+from engine.domain.contract import LIST_SEPARATOR, PROFILE_LIST_COLUMNS, STAY_DAYS
 from engine.domain.problems import Problem
 from engine.domain.spelling import Vocabulary, normal_form
 from engine.domain.vocabulary import Vocabularies
@@ -187,3 +187,36 @@ def nearest_partnership(value: str, known: list[str]) -> str | None:
     keys = {normal_form(name): name for name in known}
     close = difflib.get_close_matches(normal_form(value), list(keys), n=1, cutoff=0.6)
     return keys[close[0]] if close else None
+
+
+# a stay as the IT tool and the seeds write it: "3 working days" (seed 002's "Planned stay
+# duration"), "5 days", "a month" (seeds 000/004: "3 days to 1 month"; a month holds at most 23
+# working days, and the month rule ends a stay before the same date a month later)
+_STAY = re.compile(r"([0-9]{1,3})\s*(?:working\s+|work\s+)?days?")
+_MONTH = re.compile(r"(?:a|one|1)\s+month")
+STAY_COLUMNS = ("min_days", "max_days")
+
+
+def stay_words(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Normalised]]:
+    """The profiles with their stays written in words read as working days (the seeds audit:
+    '3 working days' and '1 month' were 'not an integer'), and what was read so."""
+    out, report = frame.copy(), []
+    for column in STAY_COLUMNS:
+        if column not in frame.columns:
+            continue
+        cells = frame[column].astype(str)
+        read = cells.map(_stay_days)
+        changed = read != cells
+        out[column] = read
+        if changed.any():
+            pairs = list(zip(cells[changed], read[changed], strict=True))
+            examples = tuple(dict.fromkeys(pairs))[:EXAMPLES]
+            report.append(Normalised(file, column, int(changed.sum()), examples))
+    return out, report
+
+
+def _stay_days(cell: str) -> str:
+    text = " ".join(cell.strip().lower().split())
+    if match := _STAY.fullmatch(text):
+        return match.group(1)
+    return str(STAY_DAYS[1]) if _MONTH.fullmatch(text) else cell

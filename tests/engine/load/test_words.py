@@ -282,3 +282,20 @@ def test_the_it_tool_s_sector_words_read_as_nace_divisions_a_campaign_may_say_ot
     assert table.loc[0, "sectors"] == ("C29", "C15") and table.loc[1, "sectors"] == ("C14", "B07")
     (folder / "vocabulary.toml").write_text('[sector]\n"Automotive" = "C30"\n', encoding="utf-8")
     assert load_campaign(folder).profiles.loc[0, "sectors"] == ("C30", "C15")
+
+
+def test_stays_written_as_the_it_tool_writes_them_are_read(tmp_path: Path) -> None:
+    """Seed 002's "Planned stay duration: 3 working days", seeds 000/004's "3 days to 1 month":
+    the seeds audit saw '3 working days' and '1 month' refused as not integers."""
+    folder = copy_valid(tmp_path, "valid_tiny")
+    profiles = read(folder, "profiles")
+    profiles.loc[0, ["min_days", "max_days"]] = ["3 working days", "1 month"]
+    profiles.loc[1, ["min_days", "max_days"]] = ["3 days", "5 Working Days"]
+    profiles.to_csv(folder / "profiles.csv", index=False)
+    table = load_campaign(folder).profiles
+    assert table.loc[0, ["min_days", "max_days"]].tolist() == [3, 23]
+    assert table.loc[1, ["min_days", "max_days"]].tolist() == [3, 5]
+    profiles.loc[0, "max_days"] = "2 months"
+    profiles.to_csv(folder / "profiles.csv", index=False)
+    (problem,) = problems_of(folder)
+    assert (problem.column, problem.value) == ("max_days", "2 months")
