@@ -33,6 +33,8 @@ class Book:
     cancelled: set[Pair]
     exchanges: dict[Pair, Proposal]
     batch: dict[tuple[str, str, str], tuple[int | None, str]] = field(default_factory=dict)
+    # (visitor, host, side, actor) of the live withdrawals: what was taken back already
+    withdrawn_by: set[tuple[str, str, str, str]] = field(default_factory=set)
 
     @classmethod
     def of(cls, events: pd.DataFrame, proposals: Mapping[Pair, Proposal]) -> Book:
@@ -48,7 +50,8 @@ class Book:
         }
         cancels = counted[counted["decision"] == "cancelled"]
         cancelled = set(zip(cancels["visitor_id"], cancels["host_id"], strict=True))
-        book = cls(answers, own, cancelled, {})
+        withdrawals = counted_withdrawals(events)
+        book = cls(answers, own, cancelled, {}, withdrawn_by=withdrawals)
         for (v, h, side), event in answers.items():
             if side == "visitor" and book.accepted_by_both((v, h)) and (v, h) not in cancelled:
                 book.exchanges[(v, h)] = _as_proposal(event, proposals.get((v, h)))
@@ -113,6 +116,20 @@ class Book:
         self.cancelled.discard(pair)
         if self.accepted_by_both(pair):
             self.exchanges[pair] = proposal
+
+
+def counted_withdrawals(events: pd.DataFrame) -> set[tuple[str, str, str, str]]:
+    """(visitor, host, side, actor) of every withdrawal no later withdrawal took back."""
+    if events.empty:
+        return set()
+    taken_back = set(pd.to_numeric(events["withdraws"], errors="coerce").dropna().astype(int))
+    rows = events[(events["decision"] == "withdrawn") & ~events["seq"].astype(int).isin(taken_back)]
+    return set(
+        zip(
+            rows["visitor_id"].astype(str), rows["host_id"].astype(str),
+            rows["side"].astype(str), rows["actor"].astype(str), strict=True,
+        )
+    )  # fmt: skip
 
 
 def _seq(event: Mapping[str, Any] | None) -> int:

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from engine.domain.contract import HISTORY_COLUMNS, HISTORY_OPTIONAL_COLUMNS, Campaign, Policy
-from engine.review.log_file import open_log, present, writing
+from engine.review.log_file import older, open_log, present, writing
 from engine.review.results import DecisionsInvalid, FileInfo, ImportResult
 from engine.review.rules import (
     ALREADY,
@@ -227,7 +227,10 @@ def record_requests(
     if taken is not None:
         proposals = {**proposals, (str(taken["visitor_id"]), str(taken["host_id"])):
                      proposal_from_taken(taken)}  # fmt: skip
-    if dry_run or not present(path):  # check before creating a log: bad input creates none
+    # check before creating a log (bad input creates none) or migrating an older one (a
+    # request that records nothing leaves it as it was: the log audit saw a refused answer
+    # make a version 4 log version 5, which the cxmatch that wrote it then refused)
+    if dry_run or not present(path) or older(path):
         context = Context(
             _with_taken(proposals, read_taken(path)), ExchangeLimits.of(limits), last_read(path),
             today, source, name, policy or Policy(), by_run or {},

@@ -226,6 +226,15 @@ def _check_file(path: Path) -> None:
         raise LogDamaged(path, "is not an SQLite database (overwritten or damaged)")
 
 
+def older(path: Path) -> bool:
+    """The log is of an older schema: its first write migrates it (a write that records
+    nothing should leave it as it is, readable by the cxmatch that wrote it)."""
+    if not present(path):
+        return False
+    with open_log(path, read_only=True) as db:
+        return schema.version(db) < schema.VERSION
+
+
 def _upgrade(db: sqlite3.Connection, path: Path) -> None:
     """Migrate an older log to version 5 in one transaction, foreign keys off (SQLite's way to
     rebuild a table; they are turned on by the caller afterwards)."""

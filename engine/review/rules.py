@@ -223,10 +223,15 @@ def _refusal(
         office = reviewer.partnership is None  # intervenes on any side's answer, at any time
         own = book.target(pair, side, None if office else reviewer.actor)
         if own is None or own.get("seq") is None:
-            return f"{reviewer.actor} has no answer of its own to withdraw on the {side} side"
+            if (*pair, side, reviewer.actor) in book.withdrawn_by:
+                return ALREADY  # (a file of withdrawals imported again)
+            whose = "" if office else " of its own"
+            return f"{reviewer.actor} has no answer{whose} to withdraw on the {side} side"
+        if own["actor"] == reviewer.actor and int(own["seq"]) > context.read_seq:
+            return ""  # its author's undo, no run having read it
         if office and own["decision"] == "accepted" and pair in book.exchanges:
             return "the pair is an exchange (both sides accepted): cancel it instead"
-        if not office and int(own["seq"]) <= context.read_seq:
+        if not office:
             return (
                 f"the {side} side's {own['decision']!r} of {own['decided_on']} was read by a run "
                 "already: it can no longer be withdrawn"

@@ -84,12 +84,13 @@ def tonight(cache: CampaignCache) -> Tonight | None:
 
 
 def _exchanges(folder: Path, campaign: Campaign, proposals: pd.DataFrame) -> pd.DataFrame:
-    """The decision log's exchanges (both sides accepted), and those cancelled, that tonight's
-    run no longer proposes (locked by a later night): shown too, so that they may be cancelled,
-    a cancellation undone by its author, or reopened by the Support Office (the browser audit:
-    a cancelled exchange of an earlier night vanished with its Undo)."""
+    """The decision log's exchanges (both sides accepted), those cancelled and the rejected
+    pairs that tonight's run no longer proposes (locked by a later night, or never again):
+    shown too, so that they may be cancelled, a cancellation undone by its author, or reopened
+    by the Support Office (the browser audit: a cancelled exchange of an earlier night vanished
+    with its Undo; the log audit: a rejected pair's Reopen, after a night)."""
     states = pair_states(read_log(log_path(folder)))
-    exchanges = states[states["status"].isin(("exchange", "cancelled"))]
+    exchanges = states[states["status"].isin(("exchange", "cancelled", "rejected"))]
     shown = set(zip(proposals["visitor_id"], proposals["host_id"], strict=True))
     fresh = np.array(
         [
@@ -125,12 +126,18 @@ def _exchanges(folder: Path, campaign: Campaign, proposals: pd.DataFrame) -> pd.
                     hosts["country"], exchanges["start_day"], exchanges["end_day"], strict=True
                 )
             ],  # fmt: skip
-            "reasons": np.where(
-                exchanges["status"] == "exchange",
-                "an exchange: both sides accepted it (the run of its night proposed it)",
-                "a cancelled exchange (the run of its night proposed it)",
-            ),
+            "reasons": exchanges["status"]
+            .map(
+                {
+                    "exchange": "an exchange: both sides accepted it",
+                    "cancelled": "a cancelled exchange",
+                    "rejected": "a rejected proposal (the Support Office may reopen it)",
+                }
+            )
+            .add(" (the run of its night proposed it)")
+            .to_numpy(),
             "proposed_by": "",
+            "from_log": exchanges["status"].to_numpy(),
         }
     )
 
@@ -168,6 +175,8 @@ def proposal_rows(folder: Path, night: Tonight, reviewer: Reviewer) -> list[dict
     profiles = night.campaign.profiles.set_index("profile_id")
     rows = []
     for record in in_scope(night.proposals, reviewer).to_dict("records"):
+        if record.get("from_log") == "rejected" and reviewer.partnership is not None:
+            continue  # the earlier nights' rejections: shown to the Support Office, to reopen
         pair = (str(record["visitor_id"]), str(record["host_id"]))
         state = states.get(pair, {})
         sides = [

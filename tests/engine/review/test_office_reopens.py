@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from engine.cli.main import app
 from engine.load.campaign import load_campaign
 from engine.night.night import run_night
 from engine.night.options import RunOptions
@@ -27,6 +29,7 @@ from tests.reviewing import NIGHT, run_campaign, withdraw_directly
 WINDOW = {"available_from": "2027-03-01", "available_to": "2027-03-03", "mode": "virtual",
           "min_days": 3, "max_days": 3}  # fmt: skip
 OFFICE = Reviewer()
+runner = CliRunner()
 
 
 @pytest.fixture
@@ -140,3 +143,47 @@ def test_the_office_s_withdrawal_without_a_side_takes_back_the_rejection_only(ca
     assert say(campaign, Reviewer("P2"), Request(*pair, "rejected")).recorded == 1
     assert say(campaign, OFFICE, Request(*pair, "withdrawn")).recorded == 1
     assert status(campaign, pair) == "awaiting"  # the visitor side's acceptance stands
+
+
+def test_the_office_undoes_its_own_unread_acceptance_of_an_exchange(campaign):
+    """The log audit: the Support Office could no longer undo its own mis-click once it made
+    an exchange ("cancel it instead"), as its author may until a run reads it."""
+    pair = first_pair(campaign)
+    assert say(campaign, Reviewer("P2"), Request(*pair, "accepted")).recorded == 1
+    assert say(campaign, OFFICE, Request(*pair, "accepted", side="visitor")).recorded == 1
+    assert status(campaign, pair) == "exchange"
+    undo = say(campaign, OFFICE, Request(*pair, "withdrawn", side="visitor"))
+    assert undo.recorded == 1, [str(p) for p in undo.problems]
+    assert status(campaign, pair) == "awaiting"
+
+
+def test_a_request_that_records_nothing_leaves_a_version_4_log_as_it_was(campaign):
+    """The log audit: a refused answer migrated a version 4 log to version 5 (and the
+    cxmatch that wrote it then refused it), though nothing was recorded."""
+    path = log_path(campaign)
+    v4_log(path)
+    pair = first_pair(campaign)
+    before = path.read_bytes()
+    refused = say(campaign, Reviewer("P1"), Request(*pair, "rejected", side="host"))
+    assert refused.recorded == 0 and refused.problems  # the host side is P2's
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+
+
+def test_a_file_of_withdrawals_imported_again_changes_nothing_and_lists_no_problem(
+    campaign, tmp_path
+):
+    """The log audit: a clean file of withdrawals imported again listed "has no answer of its
+    own to withdraw" for each row (and exit 2)."""
+    pair = first_pair(campaign)
+    assert say(campaign, Reviewer("P2"), Request(*pair, "rejected")).recorded == 1
+    path = tmp_path / "reopen.csv"
+    row = {"visitor_id": pair[0], "host_id": pair[1], "decision": "withdrawn", "side": "host"}
+    pd.DataFrame([row]).to_csv(path, index=False)
+    for _ in range(2):
+        result = runner.invoke(
+            app, ["decide", str(campaign / "runs" / "r1"), str(path), "--campaign", str(campaign)]
+        )
+        assert "to withdraw" not in result.output, result.output
+    assert status(campaign, pair) == ""

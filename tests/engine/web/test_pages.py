@@ -73,3 +73,24 @@ def test_an_exchange_of_an_earlier_night_is_shown_as_such_and_its_cancellation_s
     assert app.post("/answer", data=undo).status_code == 200
     states = pair_states(read_log(log_path(review.folder))).set_index(["visitor_id", "host_id"])
     assert states.loc[(pair["visitor_id"], pair["host_id"]), "status"] == "exchange"
+
+
+def test_a_rejected_pair_of_an_earlier_night_stays_on_the_office_s_page_to_reopen(review):
+    """The log audit: after a night, a rejected pair was on no page, and the Support Office's
+    Reopen with it; a partnership's page does not list the earlier nights' rejections."""
+    row = review.a_to_b().iloc[0]
+    pair = pair_of(row)
+    a = client(review, review.token_a)
+    assert a.post("/api/decisions", json=[{**pair, "decision": "rejected"}]).status_code == 200
+    nightly(review.folder, NIGHTS[1])  # never proposed again
+    office, csrf, night = signed_in(review, review.token_office)
+    article = _article(office.get("/").text, **pair)
+    assert ">Reopen</button>" in article
+    partnership, _, _ = signed_in(review, review.token_a)
+    assert f'data-visitor="{pair["visitor_id"]}" data-host="{pair["host_id"]}"' not in (
+        partnership.get("/").text
+    )
+    form = {**pair, "decision": "withdrawn", "side": "visitor", "csrf": csrf, "run_id": night}
+    assert office.post("/answer", data=form).status_code == 200
+    states = pair_states(read_log(log_path(review.folder)))
+    assert not (states["visitor_id"] == pair["visitor_id"]).any()
