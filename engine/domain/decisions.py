@@ -13,8 +13,8 @@ FINAL_DECISIONS = ("accepted", "rejected")
 # files while history and profiles took them)
 DECISION_SPELLINGS: dict[str, tuple[str, ...]] = {
     "accepted": ("accept", "accepted", "validate", "validated", "confirm", "confirmed", "agree",
-                 "agreed", "approve", "approved", "yes"),
-    "rejected": ("reject", "rejected", "decline", "declined", "refuse", "refused", "no"),
+                 "agreed", "approve", "approved"),
+    "rejected": ("reject", "rejected", "decline", "declined", "refuse", "refused"),
     "hold": ("hold", "on hold", "held", "pending"),
     "cancelled": ("cancel", "cancelled", "canceled", "deleted"),
     "withdrawn": ("withdraw", "withdrawn", "undo", "undone"),
