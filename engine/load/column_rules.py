@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -105,6 +105,25 @@ def known(vocab: Vocabulary) -> Rule:
         lambda cells: cells.map(vocab.lookup).notna(),
         vocab.unknown,
     )
+
+
+def in_list(rule: Rule, vocab: Vocabulary) -> Rule:
+    """``rule`` for one element of a list cell: an element that is a ','-joined list with a part
+    the vocabulary does not know says so (the seeds audit: "English, Klingon" was met with
+    "did you mean 'English'?", which would drop the other value)."""
+
+    def message(value: str) -> str:
+        parts = [part.strip() for part in str(value).split(",")]
+        unknown = [part for part in parts if vocab.lookup(part) is None]
+        if len(parts) < 2 or len(unknown) == len(parts):
+            return rule.message(value)
+        named = ", ".join(repr(part) for part in unknown)
+        return (
+            f"is not a known {vocab.kind}: a list is ';'-joined, or ','-joined where every part "
+            f"is known ({named} is not)"
+        )
+
+    return replace(rule, message=message)
 
 
 def known_country(vocab: Vocabulary) -> Rule:

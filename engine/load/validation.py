@@ -37,6 +37,7 @@ from engine.load.column_rules import (
     Rule,
     at_most,
     days_in_range,
+    in_list,
     known,
     known_country,
     pandera_column,
@@ -132,7 +133,9 @@ def check_profiles(
     problems = run_schema(pa.DataFrameSchema(columns), raw, file, all_rules)
     for name in PROFILE_LIST_COLUMNS:
         if name in raw.columns:
+            vocab = vocabularies.for_column("profiles", name)
             rule = column_rule(vocabularies, "profiles", name)
+            rule = rule if vocab is None else in_list(rule, vocab)
             schema = pa.SeriesSchema(checks=[rule.check()], name=name)
             problems += run_schema(schema, split_list(raw[name]).rename(name), file, [rule])
     problems += partnership_spelling_problems(raw, file)

@@ -265,6 +265,8 @@ def test_lists_written_with_commas_as_the_it_tool_shows_them_are_read(tmp_path: 
     profiles.to_csv(folder / "profiles.csv", index=False)
     (problem,) = problems_of(folder)
     assert problem.column == "languages" and problem.value == "English, Klingon"
+    # not "did you mean 'English'?", which would drop the other language (the seeds audit)
+    assert problem.message.endswith("where every part is known ('Klingon' is not)")
 
 
 def test_the_it_tool_s_sector_words_read_as_nace_divisions_a_campaign_may_say_otherwise(
