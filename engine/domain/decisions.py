@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from engine.domain.spelling import normal_form
+
 DECISIONS = ("accepted", "rejected", "hold")
 
 
@@ -29,7 +31,7 @@ SIDE_SPELLINGS: dict[str, tuple[str, ...]] = {
 
 
 def _words(spellings: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    return {" ".join(word.split()): code for code, words in spellings.items() for word in words}
+    return {normal_form(word): code for code, words in spellings.items() for word in words}
 
 
 _DECISIONS, _SIDES = _words(DECISION_SPELLINGS), _words(SIDE_SPELLINGS)
@@ -49,5 +51,5 @@ def side_word(text: str) -> str:
 
 
 def _read(text: str, words: dict[str, str]) -> str:
-    plain = " ".join(str(text).replace("-", " ").replace("_", " ").lower().split())
-    return words.get(plain, plain)
+    """The word's own by its normal form (the vocabularies' key), else as written, lower-cased."""
+    return words.get(normal_form(str(text)), " ".join(str(text).lower().split()))

@@ -122,12 +122,12 @@ def with_history_cancellations(records: pd.DataFrame, history: pd.DataFrame) -> 
     last answer): the IT tool is where exchanges are cancelled too, and its export comes back
     as ``history.csv`` (the IT-tool audit: the KPIs dropped such an exchange, the SME share,
     the physical visit and changes.csv kept it)."""
-    if records.empty or history.empty:
+    cancels = history.loc[history["outcome"] == "cancelled", [*PAIR, "mode", "decided_on"]]
+    if records.empty or cancels.empty:  # (no state to derive: the night derives it once)
         return records
     events = events_frame(records)
     exchanges = pair_states(events)
     exchanges = exchanges[exchanges["status"] == "exchange"]
-    cancels = history.loc[history["outcome"] == "cancelled", [*PAIR, "mode", "decided_on"]]
     later = exchanges.merge(cancels.astype({"mode": str}), on=[*PAIR, "mode"], suffixes=("", "_h"))
     later = later[pd.to_datetime(later["decided_on_h"]) >= pd.to_datetime(later["decided_on"])]
     later = later.drop_duplicates(PAIR)
