@@ -12,6 +12,7 @@ command's name). Options a person types are checked here too (:func:`positive`,
 from __future__ import annotations
 
 import errno
+import inspect
 import logging
 import math
 import os
@@ -70,7 +71,32 @@ class SomeRunsFailed(Exception):
     """Some runs of a sweep failed (exit 1); the others finished."""
 
 
-class Commands(TyperGroup):
+def reflowed(text: str | None) -> str | None:
+    """A docstring as help reads it: each paragraph one line (the terminal wraps it), but a
+    paragraph of a list or indented lines, kept as written."""
+    if not text:
+        return text
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        paragraph
+        if any(line[:1] in (" ", "-", "*") for line in paragraph.splitlines())
+        else " ".join(paragraph.split("\n"))
+        for paragraph in paragraphs
+    )
+
+
+class HelpGroup(TyperGroup):
+    """A command group whose commands' help is reflowed (Typer keeps a docstring's line
+    breaks, which the terminal's own wrapping then breaks in the middle of lines)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            command.help = reflowed(command.help)
+        return command
+
+
+class Commands(HelpGroup):
     """The command group: a command's failure becomes its message and exit code."""
 
     def invoke(self, ctx: Any) -> Any:

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.app import BadOption, app, out_folder, setup_logging, writable
+from engine.cli.app import BadOption, HelpGroup, app, out_folder, setup_logging, writable
 
 log_app = typer.Typer(
+    cls=HelpGroup,
     no_args_is_help=True,
     help="Verify, back up and restore a campaign's decision log (decisions.sqlite).",
 )
