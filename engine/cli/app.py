@@ -294,16 +294,17 @@ def whole(name: str, value: int | None, least: int, most: int) -> None:
 
 
 def night_date(name: str, text: str | None, policy: Policy | None = None) -> date | None:
-    """A night's date typed on the command line (YYYY-MM-DD, within the plausible dates of
-    the policy, by default 2000-01-01..2099-12-31), or exit 2."""
-    from engine.load.cells import iso_day
+    """A night's date typed on the command line (in any of the campaign files' formats:
+    YYYY-MM-DD, DD/MM/YYYY, '10 August 2021', ...; within the plausible dates of the policy,
+    by default 2000-01-01..2099-12-31), or exit 2."""
+    from engine.load.cells import DATE_WORDS, campaign_day
 
     if text is None:
         return None
     policy = policy or Policy()
-    day = iso_day(text)
+    day = campaign_day(text)
     if day is None:
-        raise BadOption(f"{name} {text!r} is not a date (YYYY-MM-DD)")
+        raise BadOption(f"{name} {text!r} is not a date ({DATE_WORDS})")
     if not policy.plausible(day):
         raise BadOption(
             f"{name} {text} is outside the plausible dates "

@@ -112,7 +112,7 @@ def nightly(
     campaign: Annotated[Path, typer.Argument(help="campaign folder")],
     runs: Annotated[Path | None, typer.Option(help="runs folder (default CAMPAIGN/runs)")] = None,
     night: Annotated[
-        str | None, typer.Option(help="the night, YYYY-MM-DD (default: today, UTC)")
+        str | None, typer.Option(help="the night, YYYY-MM-DD or DD/MM/YYYY (default: today, UTC)")
     ] = None,
     time_limit: Annotated[
         float,

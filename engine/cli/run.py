@@ -94,7 +94,7 @@ def run(
         str | None,
         typer.Option(
             "--as-of",
-            help="the night's date, YYYY-MM-DD: nothing starts before it plus the policy's "
+            help="the night's date, YYYY-MM-DD or DD/MM/YYYY: nothing starts before it plus the policy's "
             "lead_days (default: today; the bundled demo: its own date)",
         ),
     ] = None,
@@ -148,10 +148,11 @@ def run(
         scorer = DescribedScorer(load_model(model), model_note(model))
     progress("loading campaign")
     folder = campaign if campaign is not None else demo_campaign_path()
-    loaded, carry, read = campaign_with_log(load_or_exit(campaign), folder, previous)
+    own = load_or_exit(campaign)
+    loaded, carry, read = campaign_with_log(own, folder, previous)
     if log_path(Path(folder)).exists():  # the run records there that it read the log: before
         writable(Path(folder))  # the night runs (a damaged log is said first, exit 6)
-    loaded = with_later_decisions_said(loaded, night or datetime.now(UTC).date())
+    loaded = with_later_decisions_said(loaded, night or datetime.now(UTC).date(), own.history)
     for warning in loaded.warnings:  # the manifest keeps them too
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     options = RunOptions(

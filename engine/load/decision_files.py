@@ -5,7 +5,8 @@ problem cites the row a reviewer sees in Excel; in a CSV, the line number.
 A decision file has one row per answer: ``visitor_id, host_id, decision`` (``accepted``,
 ``rejected``, ``hold``, ``cancelled`` or ``withdrawn``), optionally ``side`` (``visitor``,
 ``host`` or ``both``; empty: both, for the Support Office), ``partnership`` (answered on
-behalf of it), ``note``, ``decided_by``, ``decided_on`` (``YYYY-MM-DD``) and ``run_id``. Other
+behalf of it), ``note``, ``decided_by``, ``decided_on`` (``YYYY-MM-DD``, or as a campaign file writes a date:
+``DD/MM/YYYY``, ...) and ``run_id``. Other
 columns are ignored, so the proposals workbook of a run (``proposals.xlsx``) comes back as it
 is once reviewers have filled in its ``decision`` column. A row whose decision is left empty
 is a proposal not answered yet: it is skipped. Whether each row's values make sense is checked
@@ -32,7 +33,7 @@ from engine.domain.cells import restore
 from engine.domain.contract import Policy
 from engine.domain.decisions import decision_word, side_word
 from engine.domain.problems import Problem
-from engine.load.cells import iso_day
+from engine.load.cells import campaign_day, iso_day
 from engine.load.files import EmptyCsv, csv_records, header_below, not_a_file
 
 REQUIRED_COLUMNS = ("visitor_id", "host_id", "decision")
@@ -107,11 +108,19 @@ def read_decision_file(path: Path) -> tuple[DecisionFile | None, list[Problem]]:
     table = table[(table[list(REQUIRED_COLUMNS)] != "").any(axis=1)]  # blank lines
     table["decision"] = table["decision"].map(decision_word)
     table["side"] = table["side"].map(side_word)
+    table["decided_on"] = table["decided_on"].map(_iso_text)
     answered = table[table["decision"] != ""]
     digest = hashlib.sha256(content).hexdigest()
     rows = answered.reset_index(drop=True)
     unanswered = len(table) - len(answered)
     return DecisionFile(name, digest, rows, unanswered, warnings), []
+
+
+def _iso_text(text: str) -> str:
+    """A ``decided_on`` cell as ``YYYY-MM-DD`` where it is a date in a campaign file's formats
+    (a reviewer in Europe types ``20/03/2027``); else as it is, for the problem to cite."""
+    day = campaign_day(text) if text else None
+    return text if day is None else day.isoformat()
 
 
 def decided_on_problem(text: str, policy: Policy | None = None) -> str | None:

@@ -13,8 +13,13 @@ import pandas as pd
 from engine.domain.contract import Campaign
 
 
-def with_later_decisions_said(campaign: Campaign, as_of: date) -> Campaign:
-    """The campaign with a warning where its history holds decisions dated after ``as_of``."""
+def with_later_decisions_said(
+    campaign: Campaign, as_of: date, own_history: pd.DataFrame | None = None
+) -> Campaign:
+    """The campaign with a warning where its history holds decisions dated after ``as_of``;
+    ``own_history`` is the history file's (the campaign's history may hold the decision log's
+    exchanges after it: the warning says which file holds them, so the Support Office looks
+    in the right one)."""
     history = campaign.history
     if history.empty or "decided_on" not in history:
         return campaign
@@ -25,9 +30,23 @@ def with_later_decisions_said(campaign: Campaign, as_of: date) -> Campaign:
     outcomes = history.loc[later, "outcome"].value_counts()
     counted = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items())
     n = int(later.sum())
+    in_file = n if own_history is None else _later(own_history, as_of)
+    holders = []
+    if in_file:
+        holders.append(f"the history holds {in_file} decision{'s' if in_file != 1 else ''}")
+    if n - in_file:
+        logged = n - in_file
+        holders.append(f"the decision log holds {logged} answer{'s' if logged != 1 else ''}")
     warning = (
-        f"the history holds {n} decision{'s' if n != 1 else ''} dated after the night {as_of} "
+        f"{' and '.join(holders)} dated after the night {as_of} "
         f"({counted}; the latest {decided[later].max().date()}): they are read as known "
         "tonight (their exchanges count and take their hosts' places)"
     )
     return campaign.replace(warnings=(*campaign.warnings, warning))
+
+
+def _later(history: pd.DataFrame, as_of: date) -> int:
+    if history.empty or "decided_on" not in history:
+        return 0
+    decided = pd.to_datetime(history["decided_on"], errors="coerce")
+    return int((decided > pd.Timestamp(as_of)).sum())

@@ -99,7 +99,9 @@ def run_nightly(
             say(f"{target} exists: tonight has run already")
             return NightReport(target, False, imported, invalid)
         records = read_log(log_path(folder))
-        night_campaign = with_later_decisions_said(with_decisions(campaign, records), night)
+        night_campaign = with_later_decisions_said(
+            with_decisions(campaign, records), night, campaign.history
+        )
         for warning in night_campaign.warnings:  # the manifest keeps them too
             log.warning(warning)
         previous = latest_run(runs_root, folder, before=name)

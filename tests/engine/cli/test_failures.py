@@ -139,7 +139,7 @@ def test_internal_error_is_one_line_and_the_trace_only_with_verbose(monkeypatch,
         ("--top-k", "0", "--top-k must be between 1 and 10,000, not 0"),
         ("--seed", "-5", "--seed must be between 0 and 2,147,483,647, not -5"),
         ("--seed", str(2**40), "--seed must be between 0 and 2,147,483,647"),
-        ("--as-of", "2027-W18-4", "--as-of '2027-W18-4' is not a date (YYYY-MM-DD)"),
+        ("--as-of", "2027-W18-4", "--as-of '2027-W18-4' is not a date (YYYY-MM-DD, DD/MM"),
         ("--as-of", "9999-12-31", "--as-of 9999-12-31 is outside the plausible dates"),
     ],
 )
