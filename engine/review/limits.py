@@ -20,6 +20,12 @@ from scoring.eligibility import in_generation
 HISTORY_RUN = "history"  # the run_id of an exchange of the campaign's history
 
 Exchanges = Mapping[tuple[str, str], Proposal]
+# the history's exchanges by pair and mode: a pair's virtual exchange and its physical one
+# after it are two exchanges, each holding its host's places on its own dates
+HistoryExchanges = Mapping[tuple[str, str, str], Proposal]
+Standing = list[
+    tuple[bool, Proposal]
+]  # the exchanges standing beside a proposal: (of the log?, it)
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class ExchangeLimits:
     generation_start: str = ""  # ISO day; physical exchanges before it use no visit
     budgets: Mapping[str, float] = field(default_factory=dict)  # partnership -> EUR cap
     spent: Mapping[str, float] = field(default_factory=dict)  # partnership -> its history's EUR
-    history: Exchanges = field(default_factory=dict)  # accepted or completed, one per pair
+    history: HistoryExchanges = field(default_factory=dict)  # accepted or completed
     visited: frozenset[tuple[str, str]] = frozenset()  # history's visits in the generation
 
     @classmethod
@@ -49,20 +55,28 @@ class ExchangeLimits:
         history's (those the log cancelled excepted): "" when it can."""
         pair = (proposal.visitor_id, proposal.host_id)
         logged = {p: e for p, e in exchanges.items() if p != pair}
-        kept = {p: e for p, e in self.history.items() if p not in cancelled}
-        standing = {p: e for p, e in {**kept, **logged}.items() if p != pair}
+        # the history's exchanges but those the log cancelled, holds itself (the log's
+        # answer to the pair in that mode) or the proposal is (the pair in its mode)
+        kept = [
+            (False, e)
+            for (v, h, mode), e in self.history.items()
+            if (v, h) not in cancelled
+            and not ((v, h) in logged and logged[(v, h)].mode == mode)
+            and not ((v, h) == pair and mode == proposal.mode)
+        ]
+        standing = kept + [(True, e) for e in logged.values()]
         return (
             self._capacity_problem(proposal, standing)
-            or self._visit_problem(proposal, standing, logged)
+            or self._visit_problem(proposal, standing)
             or self._budget_problem(proposal, logged)
         )
 
-    def _capacity_problem(self, proposal: Proposal, standing: Exchanges) -> str:
+    def _capacity_problem(self, proposal: Proposal, standing: Standing) -> str:
         """Every dated exchange at the host (either mode) holds one of its places."""
         limit = self.capacity.get(proposal.host_id)
         stays = [
             (e.start_day, e.end_day)
-            for e in standing.values()
+            for _, e in standing
             if e.host_id == proposal.host_id and e.start_day and e.end_day
         ]
         busiest = busiest_day(stays, (proposal.start_day, proposal.end_day))
@@ -73,7 +87,7 @@ class ExchangeLimits:
             f"{proposal.start_day}..{proposal.end_day} for a capacity of {limit}"
         )
 
-    def _visit_problem(self, proposal: Proposal, standing: Exchanges, logged: Exchanges) -> str:
+    def _visit_problem(self, proposal: Proposal, standing: Standing) -> str:
         """The organisation's physical exchanges in the programme generation (the log's by
         their first day, the history's as :func:`scoring.eligibility.in_generation` says)."""
         if proposal.mode != "physical":
@@ -81,10 +95,14 @@ class ExchangeLimits:
         org = self.organisation.get(proposal.visitor_id, proposal.visitor_id)
         used = [
             e
-            for pair, e in standing.items()
+            for from_log, e in standing
             if e.mode == "physical"
             and self.organisation.get(e.visitor_id, e.visitor_id) == org
-            and (e.start_day >= self.generation_start if pair in logged else pair in self.visited)
+            and (
+                e.start_day >= self.generation_start
+                if from_log
+                else (e.visitor_id, e.host_id) in self.visited
+            )
         ]
         if len(used) < self.visits:
             return ""
@@ -104,7 +122,9 @@ class ExchangeLimits:
         spent = self.spent.get(payer, 0.0) + sum(
             e.lump_sum_eur
             for pair, e in logged.items()
-            if e.mode == "physical" and e.visitor_partnership == payer and pair not in self.history
+            if e.mode == "physical"
+            and e.visitor_partnership == payer
+            and (*pair, "physical") not in self.history
         )
         if round(spent + proposal.lump_sum_eur, 2) <= budget:
             return ""
@@ -143,18 +163,19 @@ def exchange_limits(campaign: Campaign) -> ExchangeLimits:
     )
 
 
-def history_exchanges(campaign: Campaign) -> dict[tuple[str, str], Proposal]:
-    """The history's accepted or completed exchanges, one per pair, with their dates ("" when
-    the history does not say); what they cost is :func:`engine.night.groups.accepted_spend`'s."""
+def history_exchanges(campaign: Campaign) -> dict[tuple[str, str, str], Proposal]:
+    """The history's accepted or completed exchanges, one per pair and mode, with their dates
+    ("" when the history does not say); what they cost is
+    :func:`engine.night.groups.accepted_spend`'s."""
     history = campaign.history
     positive = history[history["outcome"].isin(POSITIVE_OUTCOMES)]
     partnership = dict(
         zip(campaign.profiles["profile_id"], campaign.profiles["partnership"], strict=True)
     )
-    found: dict[tuple[str, str], Proposal] = {}
-    for row in positive.drop_duplicates(["visitor_id", "host_id"]).to_dict("records"):
+    found: dict[tuple[str, str, str], Proposal] = {}
+    for row in positive.drop_duplicates(["visitor_id", "host_id", "mode"]).to_dict("records"):
         visitor, host = str(row["visitor_id"]), str(row["host_id"])
-        found[(visitor, host)] = Proposal(
+        found[(visitor, host, str(row["mode"]))] = Proposal(
             visitor, host, str(row["mode"]), _iso(row.get("start")), _iso(row.get("end")),
             0.0, HISTORY_RUN, str(partnership.get(visitor, "")), str(partnership.get(host, "")),
         )  # fmt: skip

@@ -209,3 +209,24 @@ def test_a_visitor_takes_one_exchange_at_a_time(tmp_path):
     (problem,) = result.problems
     assert "has an accepted physical exchange with host H1" in problem.message
     assert "days this one shares" in problem.message
+
+
+def test_a_pairs_physical_exchange_after_its_virtual_one_in_the_history_holds_its_place(
+    tmp_path,
+):
+    """The nights audit: the history's virtual exchange of V2 with H1 (January) and its
+    physical one after it (on WEEK) are two exchanges; the second holds H1's one place on
+    WEEK, so V1 cannot take it (one exchange kept per pair let it)."""
+    history = [
+        {"visitor_id": "V2", "host_id": "H1", "decided_on": "2026-12-01", "outcome": "completed",
+         "mode": "virtual", "start": "2027-01-04", "end": "2027-01-06"},
+        {"visitor_id": "V2", "host_id": "H1", "decided_on": "2026-12-20", "outcome": "accepted",
+         "mode": "physical", "start": WEEK[0], "end": WEEK[1]},
+    ]  # fmt: skip
+    folder = campaign_with_run(tmp_path / "c", [proposal("V1", "H1")], history)
+    result = office(folder, Request("V1", "H1", "accepted"))
+    assert result.recorded == 0
+    assert "host H1 would receive 2 accepted visitors" in result.problems[0].message
+    # on later days the virtual exchange of January holds no place
+    folder = campaign_with_run(tmp_path / "d", [proposal("V1", "H1", LATER)], history)
+    assert office(folder, Request("V1", "H1", "accepted")).recorded == 1
