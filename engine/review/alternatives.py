@@ -6,7 +6,9 @@ plan (same dates, mode and language), or the visitor's own proposed dates and mo
 first week from the night's earliest start that suits both. It is taken only if tonight's plan
 stays valid with it, the visitor's own proposal (if any) giving way: the independent checker
 (:mod:`engine.check`: capacity on its dates, every rule, with the exchanges accepted so far)
-finds no broken rule the plan did not have before. It is then recorded as a proposal of the
+finds no broken rule the plan did not have before (a rule about the same visitor and host, or
+the campaign's SME share, broken since the night by a cancellation, say). A refusal gives the
+reasons of the dates that came nearest (the fewest broken rules). It is then recorded as a proposal of the
 reviewer's (the log's ``taken`` table) together with the reviewer's acceptance for its side,
 in one transaction; once the other side accepts too, the next night locks it.
 """
@@ -124,20 +126,34 @@ def take_alternative(
     # became exchanges since (the locked exchanges count them once, on their dates)
     exchanges = pd.MultiIndex.from_frame(locked[["visitor_id", "host_id"]].astype(str))
     now_locked = pd.MultiIndex.from_frame(plan[["visitor_id", "host_id"]].astype(str))
-    others = plan[(plan["visitor_id"] != visitor_id) & ~now_locked.isin(exchanges)]
-    before = set(_violations(decided, others, locked, as_of))
-    problems: list[str] = []
+    current = plan[~now_locked.isin(exchanges)]
+    others = current[current["visitor_id"] != visitor_id]
+    # the rules the plan breaks already, with the visitor's own row or without it, by rule
+    # and whom they concern, not by their words (the reviewers' audit: after an SME exchange
+    # was cancelled the SME share read "27 of 56" without the row, "28 of 57" with the taken
+    # pair, and every alternative was refused for a shortfall the plan had before)
+    before = {
+        _concern(v)
+        for plan_before in (current, others)
+        for v in _violations(decided, plan_before, locked, as_of)
+    }
+    fewest: list[str] | None = None
     for row in _options(plan, visitor, host, campaign, as_of, _score(run, pair)):
         broken = [v for v in _violations(decided, _with(others, row), locked, as_of)]
-        new = [v for v in broken if v not in before]
+        new = [v for v in broken if _concern(v) not in before]
         if not new:
             return _record(folder, campaign, run, proposals, limits, row, reviewer, note,
                            decided_by, source, today)  # fmt: skip
-        problems += [f"[{v.rule}] {v.message}" for v in new]
-    # each broken rule once (dates tried on several weeks often break the same rule alike)
-    return Taken(
-        pair, list(dict.fromkeys(problems)) or ["no dates suit both the visitor and the host"]
-    )
+        said = list(dict.fromkeys(f"[{v.rule}] {v.message}" for v in new))
+        if fewest is None or len(said) < len(fewest):
+            fewest = said  # the reasons of the dates that came nearest, not of every try
+    return Taken(pair, fewest or ["no dates suit both the visitor and the host"])
+
+
+def _concern(violation: Any) -> tuple[str, str | None, str | None]:
+    """What a broken rule is about: the rule and the visitor and host it names (the SME share,
+    the campaign's: its rule alone)."""
+    return violation.rule, violation.visitor_id, violation.host_id
 
 
 def _record(
@@ -223,7 +239,8 @@ def _options(
     own = plan[plan["visitor_id"] == visitor["profile_id"]]
     modes = [m for m in ("physical", "virtual") if _takes(visitor, m) and _takes(host, m)]
     windows = [(pd.Timestamp(r["start"]), pd.Timestamp(r["end"]), r["mode"])
-               for r in own.to_dict("records")]  # fmt: skip
+               for r in own.to_dict("records")
+               if _takes(host, str(r["mode"])) and _within(host, r)]  # fmt: skip
     windows += [(s, e, m) for m in modes for s, e in _weeks(visitor, host, campaign, as_of)[:3]]
     language = _language(visitor, host)
     for start, end, mode in windows:
@@ -251,6 +268,15 @@ def _suits(visitor: pd.Series, group: dict[str, Any]) -> bool:
         and pd.Timestamp(visitor["available_from"]) <= start
         and end <= pd.Timestamp(visitor["available_to"])
         and int(visitor["min_days"]) <= int(group["stay_days"]) <= int(visitor["max_days"])
+    )
+
+
+def _within(host: pd.Series, stay: dict[str, Any]) -> bool:
+    """The visitor's own proposed days within the host's availability (they were the other
+    host's: the audit saw their "outside the host's availability" as a take's reason)."""
+    return bool(
+        pd.Timestamp(host["available_from"]) <= pd.Timestamp(stay["start"])
+        and pd.Timestamp(stay["end"]) <= pd.Timestamp(host["available_to"])
     )
 
 

@@ -143,3 +143,39 @@ def test_an_alternative_is_tried_on_the_groups_its_visitor_could_join_only(tmp_p
     said = " ".join(taken.problems)
     assert not taken.ok and said.startswith("[max_groups] host H1 is proposed 2 new groups"), said
     assert "not 'virtual'" not in said and "outside the visitor's availability" not in said
+
+
+def test_a_shortfall_of_the_sme_share_since_a_cancellation_refuses_no_alternative(tmp_path):
+    """The reviewers' audit: once an SME's exchange was cancelled in the day, the plan fell
+    short of the SME share (N's proposal alone); taking an alternative for N was refused for
+    that shortfall, which the plan had before ("0 of 1" with N's own row, nothing broken
+    without it): every take was refused until the next night."""
+    folder = tmp_path / "campaign"
+    profiles = [
+        visitor("S", country="IT"),
+        visitor("N", country="ES", org_type="cluster"),
+        host("H1", country="FR"),
+        host("H2", country="PL"),
+        host("H3", country="AT"),
+    ]
+    make_campaign(folder, profiles, policy='plan_on = "proposals"\n')
+    office = Reviewer()
+    first = read_run(run_campaign(folder, folder / "runs" / "r1", "r1"))
+    plan = dict(zip(first.proposals()["visitor_id"], first.proposals()["host_id"], strict=True))
+    assert set(plan) == {"S", "N"}
+    exchange = [Request("S", plan["S"], "accepted", "both")]
+    assert record_answers(folder, load_campaign(folder), exchange, office).recorded == 1
+    second = read_run(run_campaign(folder, folder / "runs" / "r2", "r2", first.path))
+    tonight = dict(
+        zip(second.proposals()["visitor_id"], second.proposals()["host_id"], strict=True)
+    )
+    assert tonight == {"N": plan["N"]}
+    cancel = [Request("S", plan["S"], "cancelled", "both")]
+    assert record_answers(folder, load_campaign(folder), cancel, office).recorded == 1
+    other = next(h for h in ("H1", "H2", "H3") if h not in (plan["S"], plan["N"]))
+    campaign = load_campaign(folder)
+    taken = take_alternative(
+        folder, campaign, second, proposed_pairs(campaign_runs(folder), campaign),
+        exchange_limits(campaign), ("N", other), office,
+    )  # fmt: skip
+    assert taken.ok, taken.problems
