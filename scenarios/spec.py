@@ -28,7 +28,7 @@ from engine.domain.contract import (
     Policy,
     typed_date,
 )
-from engine.load.policy import TYPE_WORDS
+from engine.load.policy import TYPE_WORDS, type_words
 
 
 class ScenarioInvalid(Exception):
@@ -414,7 +414,7 @@ def describe_errors(error: ValidationError) -> list[str]:
                 else f"{where}: {item['msg']}"
             )
         elif item["type"] in TYPE_WORDS:  # strict: no "7" read as 7, as in policy.toml
-            lines.append(f"{where}: {TYPE_WORDS[item['type']]}")
+            lines.append(f"{where}: {type_words(item['type'], item.get('input'))}")
         else:
             message = str(item["msg"]).removeprefix("Value error, ")
             lines.append(f"{where}: {message}" if where else message)

@@ -91,13 +91,18 @@ def decide(
     verb = "would be recorded" if result.dry_run else "recorded"
     if strict and result.problems and not result.dry_run:
         verb = "would have been recorded (--strict: nothing was)"
+    bad = len({p.row for p in result.problems})
     typer.echo(
-        f"{result.recorded} rows {verb} in {log_path(folder)}; "
-        f"{result.already_recorded} were recorded already; {result.unanswered} rows unanswered; "
-        f"{len({p.row for p in result.problems})} rows with problems"
+        f"{_rows(result.recorded)} {verb} in {log_path(folder)}; "
+        f"{result.already_recorded} were recorded already; {_rows(result.unanswered)} "
+        f"unanswered; {_rows(bad)} with problems"
     )
     if result.problems:
         raise DecisionsInvalid(file.name, result.problems, 0 if kept else result.recorded)
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def campaign_folder(campaign: Path) -> None:

@@ -185,6 +185,11 @@ def run(
         if before and not counted
         else ""
     )
+    sme_words = (
+        f"SME share {share:.1%} {whose}, at least {min_share:.0%}{short}"
+        if total
+        else f"SME share n/a (no proposals; at least {min_share:.0%} of them go to SMEs)"
+    )
     gap = "n/a" if solve.gap is None else f"{100 * solve.gap:.3f}%"
     cut = (
         " (cut by the wall clock: not guaranteed reproducible)"
@@ -206,7 +211,7 @@ def run(
         f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s{cut}{topped}; "
         f"run {time.perf_counter() - started:.1f}s of --time-limit {time_limit:g}s, "
         f"this machine's {machine.words()}\n"
-        f"  SME share {share:.1%} {whose}, at least {min_share:.0%}{short}; expected exchanges "
+        f"  {sme_words}; expected exchanges "
         "still needed for the targets "
         f"{still_missing(result.kpis):,.1f}; "
         f"checker: no broken rule\n" + left_out_summary(result.unmatched)
@@ -240,7 +245,7 @@ def left_out_summary(table: pd.DataFrame) -> str:
         reasons = ", ".join(f"{str(code).replace('_', ' ')} {count}" for code, count in top.items())
         if len(counts) > len(top):  # the rest said, so the counts add up
             reasons += f", {len(counts) - len(top)} other reasons {int(counts.iloc[3:].sum())}"
-        parts.append(f"{len(mine)} {side}s ({reasons})")
+        parts.append(f"{len(mine)} {side}{'s' if len(mine) != 1 else ''} ({reasons})")
     return "  left out: " + "; ".join(parts) + " (unmatched.csv)"
 
 

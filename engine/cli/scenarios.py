@@ -10,6 +10,7 @@ import typer
 
 from engine.cli.app import (
     MAX_SEED,
+    BadOption,
     MAX_WORKERS,
     Progress,
     SomeRunsFailed,
@@ -102,6 +103,16 @@ def _scenario_lines(runs: object) -> str:
     return "\n".join(lines)
 
 
+def _scheduler_address(scheduler: str | None) -> None:
+    """Refuse (exit 2) an empty ``--scheduler`` (Dask read it as none and started a local
+    cluster: the failures audit)."""
+    if scheduler is not None and not scheduler.strip():
+        raise BadOption(
+            "--scheduler is empty: give a Dask scheduler's address (tcp://HOST:8786), or "
+            "leave the option out for a local cluster"
+        )
+
+
 def _seed_list(seeds: int, first_seed: int) -> list[int]:
     return list(range(first_seed, first_seed + seeds))
 
@@ -143,8 +154,8 @@ def _quiet_dask(verbose: bool) -> None:
 @app.command()
 def sweep(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario files")],
-    seeds: Annotated[int, typer.Option(help="seeds per scenario", min=1)] = 3,
-    first_seed: Annotated[int, typer.Option(help="the first seed", min=0)] = 0,
+    seeds: Annotated[int, typer.Option(help="seeds per scenario")] = 3,
+    first_seed: Annotated[int, typer.Option(help="the first seed")] = 0,
     out: Annotated[Path, typer.Option(help="sweep folder (re-runs resume in it)")] = Path(
         "sweeps/sweep"
     ),
@@ -152,7 +163,7 @@ def sweep(
         str | None, typer.Option(help="address of an existing Dask scheduler")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="local Dask workers (default: one per core)", min=1)
+        int | None, typer.Option(help="local Dask workers (default: one per core)")
     ] = None,
     serial: Annotated[bool, typer.Option("--serial", help="no Dask: run in this process")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
@@ -170,6 +181,7 @@ def sweep(
         lambda: whole("--seeds", seeds, 1, MAX_SEEDS),
         lambda: whole("--first-seed", first_seed, 0, MAX_SEED - max(0, seeds)),
         lambda: whole("--workers", workers, 1, MAX_WORKERS),
+        lambda: _scheduler_address(scheduler),
         lambda: out_folder("--out", out),
         lambda: resumable_folder("--out", out),
     )
@@ -195,7 +207,7 @@ def sweep(
         bases=checked.bases,
     )
     typer.echo(
-        f"{len(outcome.runs)} results -> {out}: ran {len(outcome.ran)}, "
+        f"{len(outcome.runs)} result{'s' if len(outcome.runs) != 1 else ''} -> {out}: ran {len(outcome.ran)}, "
         f"reused {len(outcome.reused)}, failed {len(outcome.failed)} "
         f"({outcome.wall_time_s:.1f}s); report: {out / 'report.html'}"
     )

@@ -132,6 +132,7 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
         warnings=(
             *history_warnings(canonical, history.file if history else "history.csv"),
             *organisation_warnings(profile_table, profiles.file),
+            *matchable_warnings(profile_table, profiles.file),
         ),
         quotas=canonical_quotas(_frame_or_empty(quotas, QUOTA_COLUMNS)),
         policy=policy,
@@ -322,3 +323,22 @@ def canonical_quotas(raw: pd.DataFrame) -> pd.DataFrame:
     quotas = pd.DataFrame({column: _text(raw[column]) for column in QUOTA_COLUMNS})
     quotas["target"] = parse_int(raw["target"]).astype("int64")
     return quotas.reset_index(drop=True)
+
+
+def matchable_warnings(profiles: pd.DataFrame, file: str) -> list[str]:
+    """A side none of whose profiles is both published and validated: nothing can be matched
+    tonight, and a night would write no proposal without saying why (the failures audit:
+    every profile a draft, 'valid' and 'left out: nobody')."""
+    matchable = (profiles["status"] == "published") & profiles["validated"].astype(bool)
+    warnings = []
+    for role in ("visitor", "host"):
+        mine = profiles["role"] == role
+        if not mine.any():
+            warnings.append(f"{file}: no {role} profile: nothing can be matched")
+        elif not (mine & matchable).any():
+            warnings.append(
+                f"{file}: none of the {int(mine.sum()):,} {role} profiles is both published "
+                f"and validated: no {role} can be matched (a draft or an unvalidated profile "
+                "is never eligible)"
+            )
+    return warnings

@@ -33,6 +33,13 @@ TYPE_WORDS = {
 }
 
 
+def type_words(kind: str, value: Any) -> str:
+    """What to write instead of a value of the wrong TOML type: "(no quotes)" only where it
+    was quoted (``slots_per_host = 5.0`` was told to drop quotes it did not have)."""
+    words = TYPE_WORDS[kind]
+    return words if isinstance(value, str) else words.removesuffix(" (no quotes)")
+
+
 def check_policy(data: Mapping[str, Any], file: str = POLICY_FILE) -> tuple[Policy, list[Problem]]:
     """The policy, or the default policy and every problem of ``data``."""
     problems = _ordering_problems(data, file)
@@ -47,7 +54,7 @@ def check_policy(data: Mapping[str, Any], file: str = POLICY_FILE) -> tuple[Poli
             if detail["type"] == "extra_forbidden":
                 message = "is not a policy setting (unknown key)"
             elif detail["type"] in TYPE_WORDS:
-                message = "is invalid: " + TYPE_WORDS[detail["type"]]
+                message = "is invalid: " + type_words(detail["type"], detail.get("input"))
             else:
                 message = "is invalid: " + detail["msg"].removeprefix("Value error, ")
             problems.append(Problem(file, None, key, value, message))

@@ -1,0 +1,77 @@
+"""What a person reads in the terminal (the failures audit): every bad option of a sweep
+listed at once in one sentence each, an empty ``--scheduler`` refused, a campaign with nothing
+matchable said to be so, no share of zero proposals, counts in the singular where they are one."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from engine.cli import exitcodes
+from engine.cli.main import app
+from tests.factory import NIGHT, host, make_campaign, visitor
+
+runner = CliRunner()
+
+
+def test_a_sweep_lists_every_bad_option_at_once(tmp_path):
+    scenario = tmp_path / "x.toml"
+    scenario.write_text('name = "x"\nbase = "nowhere"\n', encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["sweep", str(scenario), "--seeds", "0", "--workers", "0", "--first-seed", "-1",
+         "--serial", "--out", str(tmp_path / "sweep")],
+    )  # fmt: skip
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    text = " ".join(result.output.split())
+    for said in (
+        "--seeds must be between 1 and",
+        "--workers must be between 1 and 64, not 0",
+        "--first-seed must be between 0 and",
+    ):
+        assert said in text
+    assert "Usage:" not in result.output and "╭" not in result.output
+
+
+def test_an_empty_scheduler_address_is_refused(tmp_path):
+    scenario = tmp_path / "x.toml"
+    scenario.write_text('name = "x"\nbase = "nowhere"\n', encoding="utf-8")
+    result = runner.invoke(
+        app, ["sweep", str(scenario), "--scheduler", " ", "--out", str(tmp_path / "sweep")]
+    )
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert "--scheduler is empty" in " ".join(result.output.split())
+    assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize("field", ["status", "validated"])
+def test_a_campaign_with_nothing_matchable_says_so(tmp_path, field):
+    folder = tmp_path / "campaign"
+    value = "draft" if field == "status" else "false"
+    make_campaign(folder, [visitor("V1", **{field: value}), visitor("V2", **{field: value}),
+                           host("H1")])  # fmt: skip
+    checked = runner.invoke(app, ["validate", str(folder)])
+    assert checked.exit_code == exitcodes.OK, checked.output
+    said = "none of the 2 visitor profiles is both published and validated"
+    assert said in " ".join(checked.output.split())
+    out = tmp_path / "night"
+    result = runner.invoke(
+        app, ["run", str(folder), "--out", str(out), "--as-of", str(NIGHT), "--time-limit", "3"]
+    )
+    assert result.exit_code == exitcodes.OK, result.output
+    text = " ".join(result.output.split())
+    assert said in text
+    assert "0 proposals" in text
+    assert "SME share n/a (no proposals" in text and "SME share 0.0%" not in text
+    assert said in " ".join(pd.read_json(out / "manifest.json", typ="series")["warnings"])
+
+
+def test_one_left_out_host_is_one_host(tmp_path):
+    from engine.cli.run import left_out_summary
+
+    table = pd.DataFrame({"side": ["host", "visitor", "visitor"],
+                          "code": ["outscored", "capacity", "capacity"]})  # fmt: skip
+    assert left_out_summary(table) == (
+        "  left out: 2 visitors (capacity 2); 1 host (outscored 1) (unmatched.csv)"
+    )
