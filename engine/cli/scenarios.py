@@ -10,8 +10,8 @@ import typer
 
 from engine.cli.app import (
     MAX_SEED,
-    BadOption,
     MAX_WORKERS,
+    BadOption,
     Progress,
     SomeRunsFailed,
     app,
