@@ -126,9 +126,17 @@ def read_table(
     names, header_problems = _header(header, columns, path.name)
     problems = header_problems + problems
     frame = pd.DataFrame(
-        {name: cells[i].astype(str).str.strip() for i, name in enumerate(names)},
+        {name: cells[i].astype(str) for i, name in enumerate(names)},
         index=pd.RangeIndex(len(cells[0]) if cells else 0),
     )
+    frame, controlled = _without_control_characters(frame)
+    if controlled:
+        logger.warning(
+            "%s: %d cell%s held control characters (a NUL, a vertical tab, ...): read as spaces",
+            path.name, controlled, "s" if controlled != 1 else "",
+        )  # fmt: skip
+    for name in frame.columns:
+        frame[name] = frame[name].str.strip()
     # a row of empty cells only (",,,": what a spreadsheet writes for formatted rows left
     # empty) is no data row, as a blank line is not: skipped, not counted
     frame = frame[(frame != "").any(axis=1)].reset_index(drop=True) if len(frame.columns) else frame
@@ -299,6 +307,22 @@ def _header(
         seen[name] = seen.get(name, 0) + 1
         unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return unique, problems
+
+
+# control characters but tab, line feed and carriage return: no name holds them, and written
+# raw they made the report a binary file to grep and the workbook show U+FFFD (the failures
+# audit: 'Ctl\x01\x0b Org \x00' was valid and went into every output as it was)
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _without_control_characters(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The table with each control character of a cell read as a space, and how many cells
+    held one."""
+    held = frame.apply(lambda column: column.str.contains(CONTROL_CHARACTERS, regex=True))
+    count = int(held.to_numpy().sum()) if len(frame.columns) else 0
+    if not count:
+        return frame, 0
+    return frame.replace(CONTROL_CHARACTERS, " ", regex=True), count
 
 
 def cell_text(value: Any) -> str:

@@ -512,3 +512,18 @@ def test_one_org_id_of_two_organisation_types_or_countries_is_said(tmp_path: Pat
         "profiles.csv: 1 org_id with profiles of different organisation types",
         "profiles.csv: 1 org_id with profiles of different countries",
     ]
+
+
+def test_control_characters_in_a_cell_are_read_as_spaces(tmp_path: Path, caplog) -> None:
+    """The failures audit: an org_name 'Ctl\\x01\\x0b Org \\x00' was valid and went raw into
+    the proposals and the report (a binary file to grep) while the workbook showed U+FFFD."""
+    folder = copy_valid(tmp_path)
+    path = folder / "profiles.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[0, "org_name"] = "Ctl\x01\x0bOrg\x7f \x00"
+    table.to_csv(path, index=False)
+    with caplog.at_level("WARNING"):
+        loaded = load_campaign(folder)
+    name = loaded.profiles.loc[0, "org_name"]
+    assert name == "Ctl  Org"
+    assert "1 cell held control characters" in caplog.text
