@@ -260,9 +260,25 @@ def _refusal(
     if answer is not None and current in ("accepted", "rejected"):
         return (
             f"conflicts with the {side} side's recorded {current!r} of {answer['decided_on']} "
-            f"(run {answer['run_id']}); a recorded answer is withdrawn first, never overwritten"
+            f"(run {answer['run_id']}); a recorded answer is never overwritten: "
+            + _how_to_withdraw(answer, reviewer, context)
         )
     return ""
+
+
+def _how_to_withdraw(answer: Mapping[str, Any], reviewer: Reviewer, context: Context) -> str:
+    """Who may still take a recorded answer back, in the words of the one who asked (the
+    reviewers' audit: "withdrawn first" to a reviewer whose withdrawal is refused since a run
+    read the answer)."""
+    if reviewer.partnership is None:
+        return "withdraw it first"
+    seq = answer.get("seq")
+    unread = seq is not None and int(seq) > context.read_seq
+    if unread and answer.get("actor") == reviewer.actor:
+        return "withdraw it first"
+    if unread:
+        return "its author may withdraw it until a run reads it, or the Support Office"
+    return "a run has read it, so only the Support Office can withdraw it"
 
 
 def _makes_exchange(new: list[dict[str, Any]], pair: Pair, book: Book) -> bool:

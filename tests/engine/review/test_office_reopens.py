@@ -187,3 +187,18 @@ def test_a_file_of_withdrawals_imported_again_changes_nothing_and_lists_no_probl
         )
         assert "to withdraw" not in result.output, result.output
     assert status(campaign, pair) == ""
+
+
+def test_a_refused_change_of_answer_says_who_may_still_withdraw_it(campaign):
+    """The reviewers' audit: a partnership changing its read answer was told "a recorded
+    answer is withdrawn first", and its withdrawal was then refused (read by a run)."""
+    pair = first_pair(campaign)
+    assert say(campaign, Reviewer("P2"), Request(*pair, "accepted")).recorded == 1
+    unread = say(campaign, Reviewer("P2"), Request(*pair, "rejected"))
+    assert unread.recorded == 0 and str(unread.problems[0]).endswith("withdraw it first")
+    mark_read(log_path(campaign), "r2", read_log(log_path(campaign)))  # a night read it
+    read = say(campaign, Reviewer("P2"), Request(*pair, "rejected"))
+    assert read.recorded == 0
+    assert str(read.problems[0]).endswith(
+        "a run has read it, so only the Support Office can withdraw it"
+    )
