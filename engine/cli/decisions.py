@@ -189,7 +189,8 @@ def nightly(
         files = ", ".join(invalid.file for invalid in report.invalid)
         for problems in report.invalid:
             typer.secho(str(problems), err=True, fg=typer.colors.RED)
+        when = "the night ran" if report.ran else "tonight's run was there already"
         raise PartlyRefused(
-            f"the night ran; rows of {files} have problems: listed above and in the inbox "
+            f"{when}; rows of {files} have problems: listed above and in the inbox "
             "(<file>.problems.txt)"
         )

@@ -75,3 +75,21 @@ def test_one_left_out_host_is_one_host(tmp_path):
     assert left_out_summary(table) == (
         "  left out: 2 visitors (capacity 2); 1 host (outscored 1) (unmatched.csv)"
     )
+
+
+def test_a_second_nightly_with_a_bad_inbox_file_does_not_say_the_night_ran(tmp_path):
+    """The reviewers' audit: the second call of a night said "the night ran" (exit 2) for the
+    unreadable file still in the inbox, though it found tonight's run and stopped."""
+    folder = tmp_path / "campaign"
+    make_campaign(folder, [visitor("V1"), host("H1")])
+    (folder / "inbox").mkdir()
+    (folder / "inbox" / "junk.csv").write_text("visitor,host\nV1,H1\n")
+    args = ["nightly", str(folder), "--night", str(NIGHT), "--time-limit", "3"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == exitcodes.BAD_INPUT, first.output
+    assert "the night ran; rows of junk.csv have problems" in " ".join(first.output.split())
+    again = runner.invoke(app, args)
+    assert again.exit_code == exitcodes.BAD_INPUT, again.output
+    text = " ".join(again.output.split())
+    assert "tonight has run already" in text and "the night ran" not in text
+    assert "tonight's run was there already; rows of junk.csv have problems" in text
