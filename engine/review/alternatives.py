@@ -144,9 +144,9 @@ def take_alternative(
         if not new:
             return _record(folder, campaign, run, proposals, limits, row, reviewer, note,
                            decided_by, source, today)  # fmt: skip
-        said = list(dict.fromkeys(f"[{v.rule}] {v.message}" for v in new))
-        if fewest is None or len(said) < len(fewest):
-            fewest = said  # the reasons of the dates that came nearest, not of every try
+        reasons = list(dict.fromkeys(f"[{v.rule}] {v.message}" for v in new))
+        if fewest is None or len(reasons) < len(fewest):
+            fewest = reasons  # the reasons of the dates that came nearest, not of every try
     return Taken(pair, fewest or ["no dates suit both the visitor and the host"])
 
 
