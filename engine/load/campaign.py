@@ -31,6 +31,7 @@ from engine.domain.problems import CampaignInvalid, Problem
 from engine.domain.reference import canonical_country
 from engine.domain.vocabulary import Vocabularies
 from engine.load.cells import parse_bool, parse_dates, parse_int, split_list
+from engine.load.consistency import without_cancelled_exchanges
 from engine.load.files import RawTable, read_table, read_toml
 from engine.load.policy import POLICY_FILE, budget_problems, check_policy
 from engine.load.validation import (
@@ -128,7 +129,7 @@ def read_campaign(folder: str | Path) -> LoadedCampaign:
     profile_table = canonical_profiles(profiles.frame)
     campaign = Campaign(
         profiles=profile_table,
-        history=canonical,
+        history=without_cancelled_exchanges(canonical),
         warnings=(
             *history_warnings(canonical, history.file if history else "history.csv"),
             *organisation_warnings(profile_table, profiles.file),

@@ -277,6 +277,27 @@ def test_a_pair_both_accepted_and_rejected_is_a_history_problem(tmp_path: Path) 
     assert "contradicts row 1 (accepted) for the pair V1 -> H1" in problem.message
 
 
+def test_an_accepted_exchange_cancelled_later_is_a_cancellation(tmp_path: Path) -> None:
+    """The nights audit: an export holding an exchange ("Confirmed") and its later
+    cancellation ("Canceled") was refused as a contradiction; it is how an exchange is
+    cancelled. The exchange then counts nowhere; the pair is blocked as any cancellation."""
+    folder = copy_valid(tmp_path)
+    with (folder / H).open("a") as history:
+        history.write("V1,H1,2024-11-20,Canceled,physical\n")  # row 3; row 1 accepted it
+    campaign = load_campaign(folder)
+    pair = campaign.history[
+        (campaign.history["visitor_id"] == "V1") & (campaign.history["host_id"] == "H1")
+    ]
+    assert pair["outcome"].tolist() == ["cancelled"]
+    # cancelled before it was accepted: the rows contradict each other
+    folder = copy_valid(tmp_path / "before")
+    with (folder / H).open("a") as history:
+        history.write("V1,H1,2024-11-01,Canceled,physical\n")
+    (problem,) = problems_of(folder)
+    assert where([problem]) == [(H, 3, "outcome", "Canceled")]
+    assert "contradicts row 1 (accepted)" in problem.message
+
+
 def test_parquet_binary_org_name_is_read_as_text(tmp_path: Path) -> None:
     folder = copy_valid(tmp_path)
     table = pd.read_csv(folder / P, dtype=str, keep_default_na=False)

@@ -117,3 +117,22 @@ def test_a_pair_the_log_holds_an_exchange_of_is_blocked_not_unshortlisted(tmp_pa
     assert result.proposals.empty and result.violations == []
     codes = result.unmatched.set_index("profile_id")["code"].to_dict()
     assert codes == {"V1": "blocked", "H1": "blocked"}
+
+
+def test_an_exchange_of_the_history_cancelled_later_counts_nowhere(tmp_path):
+    """The nights audit: the history's accepted exchange of V1 with H1 and its later
+    cancellation (an export of the IT tool holds both) were refused; the exchange cancelled
+    counts in no KPI and uses no physical visit, and the pair is never proposed again."""
+    profiles = [visitor("V1"), host("H1"), host("H2", country="IT")]
+    history = [
+        _row("V1", "H1", "accepted", "physical"),
+        {**_row("V1", "H1", "cancelled", "physical"), "decided_on": "2026-06-20"},
+    ]
+    quotas = [{"partnership": "P1", "category": "total", "target": 2}]
+    campaign = make_campaign(tmp_path, profiles, history, quotas)
+    assert achieved_exchanges(campaign).get(("P1", "total"), 0) == 0
+    result = run_night(campaign, OPTIONS)
+    assert result.violations == []
+    assert list(zip(result.proposals["visitor_id"], result.proposals["host_id"], strict=True)) == [
+        ("V1", "H2")
+    ]
