@@ -370,7 +370,7 @@ def test_a_writers_lock_another_user_made_is_taken_read_only(campaign, shared):
         preexec=without_root_overrides,
     )
     assert result.returncode == exitcodes.OK, result.stderr
-    assert "1 rows recorded" in result.stdout
+    assert "1 row recorded" in result.stdout
 
 
 # --- a killed run's hidden folder ---------------------------------------------------------

@@ -85,7 +85,7 @@ def test_decisions_are_recorded_and_the_same_file_twice_changes_nothing(campaign
     file = decisions_csv(tmp_path / "decisions.csv", rows + answer(props.iloc[6:7], ""))
     first = decide(campaign, file)
     assert first.exit_code == exitcodes.OK, first.output
-    assert "6 rows recorded" in first.output and "1 rows unanswered" in first.output
+    assert "6 rows recorded" in first.output and "1 row unanswered" in first.output
     log = read_log(log_path(campaign))
     # a file without a side answers for both sides (the Support Office): two events per row
     assert sorted(log["decision"].value_counts().items()) == [("accepted", 6), ("rejected", 6)]
@@ -127,7 +127,12 @@ def test_every_problem_is_listed_at_once_with_the_spreadsheet_row(campaign, tmp_
         {"visitor_id": v, "host_id": h, "decision": "maybe"},  # row 2 (the header is row 1)
         {"visitor_id": v, "host_id": other_host, "decision": "accepted"},  # row 3: not proposed
         {"visitor_id": "", "host_id": h, "decision": "rejected"},  # row 4
-        {"visitor_id": v, "host_id": h, "decision": "hold", "decided_on": "31/12/2026"},  # row 5
+        {
+            "visitor_id": v,
+            "host_id": h,
+            "decision": "hold",
+            "decided_on": "31/13/2026",
+        },  # row 5 (no 13th month)
     ]
     result = decide(campaign, decisions_csv(tmp_path / "bad.csv", rows))
     assert result.exit_code == exitcodes.BAD_INPUT
@@ -135,7 +140,7 @@ def test_every_problem_is_listed_at_once_with_the_spreadsheet_row(campaign, tmp_
     assert "bad.csv row 2, column decision: 'maybe' is not a decision" in out
     assert f"bad.csv row 3: '{v} -> {other_host}' was proposed by no run" in out  # at once
     assert "bad.csv row 4, column visitor_id: is empty" in out
-    assert "bad.csv row 5, column decided_on: '31/12/2026' is not a date" in out
+    assert "bad.csv row 5, column decided_on: '31/13/2026' is not a date" in out
     assert "nothing was recorded" in out
     assert not log_path(campaign).exists()
 

@@ -89,4 +89,4 @@ def test_excel_row_numbers_and_decisions_typed_on_other_sheets(nights, tmp_path)
     assert "answered.xlsx row 5, column decision: 'acepted' is not a decision" in result.output
     said = result.output + (result.stderr or "")
     assert "sheet 'changes' has decisions typed in H4" in said
-    assert "1 rows would be recorded" in result.output  # the rejection; the hold is recorded
+    assert "1 row would be recorded" in result.output  # the rejection; the hold is recorded
