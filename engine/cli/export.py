@@ -55,6 +55,7 @@ def export(
     if folder is None:
         raise BadOption(f"{run}: the manifest names no campaign; use --campaign")
     target = out if out is not None else Path(f"it-tool-{answered.run_id}.csv")
+    _outside_runs(target)
     if target.exists() or target.is_symlink():
         raise OutputExists(f"{target} exists already; choose another --out")
     loaded = load_campaign(folder)
@@ -79,4 +80,16 @@ def export(
     target.parent.mkdir(parents=True, exist_ok=True)
     write_csv(table, target)
     groups = int(pd.Series(exchanges["group_id"]).nunique()) if len(exchanges) else 0
-    typer.echo(f"{len(table)} accepted exchanges ({groups} groups) -> {target}")
+    exchanges_said = f"{len(table)} accepted exchange{'s' if len(table) != 1 else ''}"
+    typer.echo(f"{exchanges_said} ({groups} group{'s' if groups != 1 else ''}) -> {target}")
+
+
+def _outside_runs(target: Path) -> None:
+    """Refuse (exit 2) an export written into a run folder: a run is never changed once
+    written (the failures audit: ``--out RUN/x.csv`` added a file to the run)."""
+    for folder in target.absolute().parents:
+        if (folder / "manifest.json").is_file():
+            raise BadOption(
+                f"--out {target} is inside the run folder {folder}: a run is never changed; "
+                "write the export elsewhere"
+            )

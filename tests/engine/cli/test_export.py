@@ -54,7 +54,7 @@ def test_exports_every_accepted_exchange_once_in_the_it_tools_words(decided) -> 
     assert row["Grouped exchange"] == ("Yes" if len(accepted) > 1 else "No")
     assert row["Host country"][:1].isupper() and len(row["Host country"]) > 2  # a name
     assert "_" not in row["Type of exchange"] and "_" not in row["Visiting organisation type"]
-    assert f"{len(accepted)} accepted exchanges (1 groups)" in decided["output"]
+    assert f"{len(accepted)} accepted exchanges (1 group)" in decided["output"]
 
 
 def test_an_existing_file_is_never_overwritten(decided) -> None:
@@ -68,3 +68,12 @@ def test_an_unknown_format_or_a_folder_that_is_no_run_exits_2(decided, tmp_path:
     not_a_run = runner.invoke(app, ["export", str(tmp_path), "--out", str(tmp_path / "x.csv")])
     assert not_a_run.exit_code == exitcodes.BAD_INPUT
     assert "Traceback" not in not_a_run.output and not (tmp_path / "x.csv").exists()
+
+
+def test_an_export_is_never_written_into_a_run_folder(decided) -> None:
+    """The failures audit: ``--out RUN/x.csv`` added a file to a run, which is never changed."""
+    inside = decided["run"] / "exports" / "x.csv"
+    result = runner.invoke(app, ["export", str(decided["run"]), "--out", str(inside)])
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert "is inside the run folder" in " ".join(result.output.split())
+    assert not inside.exists() and not inside.parent.exists()
