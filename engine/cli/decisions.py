@@ -59,7 +59,8 @@ def decide(
     from engine.load.campaign import load_campaign
     from engine.output.folders import read_run
     from engine.review.inbox import decision_file, record_file
-    from engine.review.log import DecisionsInvalid, log_path
+    from engine.review.log import DecisionsInvalid, log_path, read_log
+    from engine.review.results import notes_not_recorded
     from engine.synthetic.generator import demo_campaign_path
 
     setup_logging(False)
@@ -91,6 +92,16 @@ def decide(
     verb = "would be recorded" if result.dry_run else "recorded"
     if strict and result.problems and not result.dry_run:
         verb = "would have been recorded (--strict: nothing was)"
+    unrecorded = [] if result.dry_run else notes_not_recorded(result, read_log(log_path(folder)))
+    if unrecorded:
+        typer.secho(
+            f"warning: {file.name} {_rows(len(unrecorded)).split()[1]} "
+            f"{', '.join(map(str, unrecorded))} repeat{'s' if len(unrecorded) == 1 else ''} "
+            "an answer recorded already with another note: a recorded answer keeps its note "
+            "(the new one is not recorded)",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
     bad = len({p.row for p in result.problems})
     typer.echo(
         f"{_rows(result.recorded)} {verb} in {log_path(folder)}; "

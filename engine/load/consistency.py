@@ -101,7 +101,7 @@ def without_cancelled_exchanges(history: pd.DataFrame) -> pd.DataFrame:
     accepted = history[history["outcome"] == "accepted"].reset_index()
     pairs = accepted.merge(cancels, on=keys, suffixes=("", "_cancelled"))
     gone = pairs.loc[pairs["decided_on_cancelled"] >= pairs["decided_on"], "index"]
-    return history.drop(index=gone.unique()).reset_index(drop=True)
+    return history.drop(index=list(gone.unique())).reset_index(drop=True)
 
 
 def no_profiles(raw: pd.DataFrame, file: str) -> list[Problem]:

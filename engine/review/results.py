@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from engine.domain.problems import Problem
-from engine.review.rules import Outcome
+from engine.review.rules import ALREADY, Outcome
 
 
 class DecisionsInvalid(Exception):
@@ -49,3 +51,23 @@ class FileInfo:
     name: str
     sha256: str
     unanswered: int = 0
+
+
+def notes_not_recorded(result: ImportResult, events: pd.DataFrame) -> list[int]:
+    """The rows that repeat an answer recorded already with a note of their own, which is
+    not recorded (a recorded answer keeps its note): said, not dropped without a word (the
+    reviewers' audit)."""
+    rows = []
+    for outcome in result.outcomes:
+        request = outcome.request
+        note = str(request.note).strip()
+        if outcome.status != ALREADY or not note or request.row is None:
+            continue
+        same = events[
+            (events["visitor_id"].astype(str) == request.visitor_id)
+            & (events["host_id"].astype(str) == request.host_id)
+            & (events["decision"].astype(str) == request.decision)
+        ]
+        if not (same["note"].astype(str).str.strip() == note).any():
+            rows.append(int(request.row))
+    return rows

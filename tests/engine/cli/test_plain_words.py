@@ -93,3 +93,25 @@ def test_a_second_nightly_with_a_bad_inbox_file_does_not_say_the_night_ran(tmp_p
     text = " ".join(again.output.split())
     assert "tonight has run already" in text and "the night ran" not in text
     assert "tonight's run was there already; rows of junk.csv have problems" in text
+
+
+def test_a_new_note_on_an_answer_recorded_already_is_said_not_dropped(tmp_path):
+    """The reviewers' audit: the same answer again with another note said "1 were recorded
+    already" and the note was gone without a word."""
+    folder = tmp_path / "campaign"
+    make_campaign(folder, [visitor("V1"), host("H1")])
+    night = tmp_path / "night"
+    args = ["run", str(folder), "--out", str(night), "--as-of", str(NIGHT), "--time-limit", "3"]
+    assert runner.invoke(app, args).exit_code == exitcodes.OK
+    first, again = tmp_path / "first.csv", tmp_path / "again.csv"
+    first.write_text("visitor_id,host_id,decision,side,note\nV1,H1,hold,host,call them\n")
+    again.write_text("visitor_id,host_id,decision,side,note\nV1,H1,hold,host,call on Monday\n")
+    assert runner.invoke(app, ["decide", str(night), str(first)]).exit_code == exitcodes.OK
+    result = runner.invoke(app, ["decide", str(night), str(again)])
+    assert result.exit_code == exitcodes.OK, result.output
+    text = " ".join(result.output.split())
+    assert "warning: again.csv row 2 repeats an answer recorded already with another note" in text
+    same = tmp_path / "same.csv"
+    same.write_text(first.read_text() + "\n")  # another file, the same answer and note
+    quiet = runner.invoke(app, ["decide", str(night), str(same)])
+    assert quiet.exit_code == exitcodes.OK and "warning" not in quiet.output
