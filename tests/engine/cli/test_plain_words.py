@@ -115,3 +115,19 @@ def test_a_new_note_on_an_answer_recorded_already_is_said_not_dropped(tmp_path):
     same.write_text(first.read_text() + "\n")  # another file, the same answer and note
     quiet = runner.invoke(app, ["decide", str(night), str(same)])
     assert quiet.exit_code == exitcodes.OK and "warning" not in quiet.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--out", ""],
+        ["generate", "--out="],
+        ["nightly", "C", "--runs", " "],
+        ["export", "R", "--campaign", ""],
+    ],  # fmt: skip
+)
+def test_an_empty_path_option_is_refused_not_read_as_this_folder(args):
+    """The failures audit: `--out ""` was the current folder (exit 5, ". exists already")."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert "is empty: name a file or folder" in result.output
