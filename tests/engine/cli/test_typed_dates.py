@@ -29,6 +29,17 @@ def _run(folder, out, night: str):
     )
 
 
+def _accepted_on(folder, tmp_path, day: str):
+    """The night of 14 December 2026, then its one pair accepted, dated ``day``."""
+    night = tmp_path / "night"
+    assert _run(folder, night, "2026-12-14").exit_code == exitcodes.OK
+    answer = tmp_path / "answer.csv"
+    pd.DataFrame(
+        [{"visitor_id": "V1", "host_id": "H1", "decision": "accepted", "decided_on": day}]
+    ).to_csv(answer, index=False)
+    return runner.invoke(app, ["decide", str(night), str(answer)])
+
+
 def test_a_night_typed_day_first_or_in_words_is_that_night(tmp_path):
     folder = _campaign(tmp_path)
     for night, out in (("14/12/2026", "a"), ("14 December 2026", "b"), ("2026-12-14", "c")):
@@ -43,26 +54,14 @@ def test_a_night_typed_day_first_or_in_words_is_that_night(tmp_path):
 
 def test_a_decision_dated_day_first_is_recorded_as_that_day(tmp_path):
     folder = _campaign(tmp_path)
-    night = tmp_path / "night"
-    assert _run(folder, night, "2026-12-14").exit_code == exitcodes.OK
-    answer = tmp_path / "answer.csv"
-    pd.DataFrame(
-        [{"visitor_id": "V1", "host_id": "H1", "decision": "accepted", "decided_on": "16/12/2026"}]
-    ).to_csv(answer, index=False)
-    result = runner.invoke(app, ["decide", str(night), str(answer)])
+    result = _accepted_on(folder, tmp_path, "16/12/2026")
     assert result.exit_code == exitcodes.OK, result.output
     assert set(read_log(log_path(folder))["decided_on"].astype(str)) == {"2026-12-16"}
 
 
 def test_answers_dated_after_the_night_are_said_to_be_in_the_decision_log(tmp_path):
     folder = _campaign(tmp_path)
-    first = tmp_path / "first"
-    assert _run(folder, first, "2026-12-14").exit_code == exitcodes.OK
-    answer = tmp_path / "answer.csv"
-    pd.DataFrame(
-        [{"visitor_id": "V1", "host_id": "H1", "decision": "accepted", "decided_on": "2026-12-20"}]
-    ).to_csv(answer, index=False)
-    assert runner.invoke(app, ["decide", str(first), str(answer)]).exit_code == exitcodes.OK
+    assert _accepted_on(folder, tmp_path, "2026-12-20").exit_code == exitcodes.OK
     result = _run(folder, tmp_path / "again", "2026-12-15")
     assert result.exit_code == exitcodes.OK, result.output
     text = " ".join(result.output.split())
