@@ -9,9 +9,9 @@ host with free places and none, with the reason in words and as a code.
   the SME share holds no more non-SMEs (``sme_share``; a host too, when its left-out
   candidates are all non-SMEs); otherwise, said for the visitor's best candidate host: its
   places went to others (``capacity``, naming who took them), its group tonight has other
-  dates or another language (``group``), the SME share holds no more non-SMEs
-  (``sme_share``), the partnership's budget has nothing left for it (``budget``), or the plan
-  placed better pairs everywhere it could go (``outscored``).
+  dates or another language and it fits no accepted group with room (``group``), the SME
+  share holds no more non-SMEs (``sme_share``), its partnership's budget has nothing left
+  for it (``budget``), or the plan placed better pairs wherever it could go (``outscored``).
 
 Matchable visitor: published, validated, and not already matched (no accepted exchange that
 keeps it from a new proposal).
@@ -220,9 +220,10 @@ def _lost(
             "exchanges accepted before), or none of them is free for it (an exchange of its "
             "own; a proposal awaiting an answer on dates now too close)",
         }
-    if host in groups:
+    fits = problem.slots_of(pair)  # an accepted group it fits opens free: no group reason
+    if host in groups and problem.new_slots[fits].all():
         hosts_open, when = groups[host]
-        if not set(problem.slots_of(pair).tolist()) & set(hosts_open):
+        if not set(fits.tolist()) & set(hosts_open):
             return {
                 "code": "group",
                 "reason": f"{host_id}'s group tonight ({when}) does not suit it",

@@ -223,3 +223,29 @@ def test_a_visitor_whose_own_exchange_of_history_used_its_visit_is_done_not_left
     left = result.unmatched.set_index("profile_id")
     assert "V1" not in left.index
     assert left.loc["V2", "code"] == "physical_visit_used"
+
+
+def test_a_visitor_that_fits_an_accepted_group_with_room_is_no_group_reason(tmp_path):
+    """The oracle audit: V3 fits the accepted group of V9 at H1 (one place of its two left),
+    which it joins without a new group, yet read "H1's group tonight ... does not suit it";
+    what kept it out is another rule (the SME share, or H1's places tonight)."""
+    week = {"available_from": "2027-01-11", "available_to": "2027-01-15"}
+    later = {"available_from": "2027-01-18", "available_to": "2027-01-22"}
+    profiles = [
+        visitor("V1", **later),
+        visitor("V2", country="IT", **later),
+        visitor("V3", country="ES", org_type="cluster_organisation", **week),
+        visitor("V9", country="PL", org_type="cluster_organisation", **week),
+        host("H1", capacity=2),
+    ]
+    history = [
+        {"visitor_id": "V9", "host_id": "H1", "decided_on": "2026-12-01", "outcome": "accepted",
+         "mode": "physical", "start": "2027-01-11", "end": "2027-01-15"},
+    ]  # fmt: skip
+    # V3 is no SME: beside the two SMEs of tonight's group it would break a share of 0.7
+    campaign = make_campaign(tmp_path, profiles, history, policy="min_sme_share = 0.7\n")
+    result = run_night(campaign, OPTIONS)
+    assert result.violations == []
+    assert sorted(result.proposals["visitor_id"]) == ["V1", "V2"]
+    left = result.unmatched.set_index("profile_id")
+    assert left.loc["V3", "code"] in ("sme_share", "capacity"), left.loc["V3", "reason"]
