@@ -89,11 +89,25 @@ def list_runs(root: Path, campaign_folder: Path | None = None) -> list[RunFolder
 def latest_run(
     root: Path, campaign_folder: Path | None = None, before: str | None = None
 ) -> RunFolder | None:
-    """The last complete run under ``root`` (its run id before ``before``, if given)."""
-    runs = [
-        run for run in list_runs(root, campaign_folder) if before is None or run.run_id < before
-    ]
-    return runs[-1] if runs else None
+    """The last complete run under ``root``; with ``before`` (a nightly run's id,
+    ``YYYYMMDD-nightly``), the last of the runs for an earlier night or, for that night, made
+    apart from it (by night, then run id). A run id is a time of day or ``-nightly``, so
+    comparing ids alone put a run made on the night's own day after it (the README audit:
+    ``cxmatch run`` in the day, then ``nightly``, and the nightly had no previous run, no
+    drift, every proposal "new")."""
+    runs = list_runs(root, campaign_folder)
+    if before is None:
+        return runs[-1] if runs else None
+    night = before[:8]
+    earlier = [run for run in runs if run.run_id != before and _night(run) <= night]
+    return max(earlier, key=lambda run: (_night(run), run.run_id), default=None)
+
+
+def _night(run: RunFolder) -> str:
+    """The night a run was made for, ``YYYYMMDD`` (its calendar's ``as_of``; else its id's
+    day, as a run before the calendar was written)."""
+    as_of = str((run.manifest.get("calendar") or {}).get("as_of") or "")
+    return as_of.replace("-", "") if as_of else run.run_id[:8]
 
 
 def _belongs(run: RunFolder, campaign_folder: Path) -> bool:
