@@ -66,6 +66,20 @@ class TrainingSettings:
     min_test_per_class: int = 5  # each test window needs this many of each outcome
 
 
+def too_few_to_learn(data: LabelledSet, settings: TrainingSettings) -> str:
+    """Why a run does not try to learn from ``data`` ("" when it does): fewer than
+    ``min_labels`` labelled decisions, or than ``min_per_class`` of an outcome (a run and
+    ``cxmatch train``'s "run would use" say the same)."""
+    counts = np.bincount(data.label.astype(int), minlength=2)
+    if len(data) >= settings.min_labels and counts.min() >= settings.min_per_class:
+        return ""
+    return (
+        f"{len(data)} labelled decisions on pairs eligible at the time ({counts[1]} "
+        f"accepted), fewer than {settings.min_labels} (or fewer than "
+        f"{settings.min_per_class} of an outcome) to learn from"
+    )
+
+
 def new_model(
     name: str, params: Mapping[str, float], settings: TrainingSettings, excluded: Sequence[int]
 ) -> Model:

@@ -17,8 +17,6 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from engine.domain.contract import Campaign
 from engine.night.options import RunOptions
 from scoring.calibration import CalibratedDefaults, recalibrated
@@ -31,6 +29,7 @@ from scoring.evaluation import (
     TrainingSettings,
     evaluate,
     fit_selected,
+    too_few_to_learn,
 )
 from scoring.features import FEATURE_NAMES
 from scoring.linear import DescribedScorer, LinearScore, PairScorer
@@ -75,13 +74,8 @@ def _model(scoring: ScoringContext, options: RunOptions) -> PairScorer:
     if options.weights:
         weights = [options.weights.get(name, 0.0) for name in FEATURE_NAMES]
         return _defaults(data, LinearScore(options.weights), weights, "explicit weights")
-    counts = np.bincount(data.label.astype(int), minlength=2)
-    if len(data) < settings.min_labels or counts.min() < settings.min_per_class:
-        why = (
-            f"{len(data)} labelled decisions on pairs eligible at the time ({counts[1]} "
-            f"accepted), fewer than {settings.min_labels} (or fewer than "
-            f"{settings.min_per_class} of an outcome) to learn from"
-        )
+    why = too_few_to_learn(data, settings)
+    if why:
         return _defaults(data, LinearScore(), None, "default weights", why)
     try:
         evaluation = evaluate(data, settings, seed=options.seed)

@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.domain.contract import Campaign
 from scoring.additive import AdditiveScorer
-from scoring.evaluation import DEFAULTS, Evaluation
+from scoring.evaluation import DEFAULTS, Evaluation, TrainingSettings, too_few_to_learn
 from scoring.features import REGISTRY
 from scoring.metrics import METRICS
 from scoring.training import LabelledSet
@@ -37,12 +37,15 @@ def model_report(
         "evaluation": None if evaluation is None else evaluation.as_dict(),
         "notes": [],
     }
+    too_few = too_few_to_learn(data, TrainingSettings())
     if evaluation is None:
         report["notes"].append("no held-out evaluation: too few decisions to split in time")
         report["run_would_use"] = "the calibrated default weights (no held-out evidence)"
     else:
         report["run_would_use"] = evaluation.reason
         report["notes"].extend(evaluation.notes)
+    if too_few:  # a run does not try to learn: what it uses, in its words (the README audit)
+        report["run_would_use"] = f"the calibrated default weights: {too_few}"
     if len(data) < COLD_START_BELOW:
         report["notes"].append(
             f"cold start: the saved model learned from {len(data)} labelled decisions only; "

@@ -301,3 +301,17 @@ def test_a_history_written_twice_is_the_same_decisions(campaign_folder, scoring,
     rows = f"rows {n + 1}, {n + 2}, {n + 3}"
     assert any(f"3 rows repeat an earlier row exactly ({rows})" in w for w in campaign.warnings)
     assert not any("repeat" in warning for warning in scoring.campaign.warnings)
+
+
+def test_train_says_what_run_uses_below_its_learning_gate(scoring, data, evaluation):
+    """The README audit: with 169 labelled decisions `train` printed the held-out verdict as
+    what "run would use", while a run does not try to learn below 200 decisions."""
+    from engine.output.model_report import model_report
+
+    few = data.subset(np.arange(150))
+    model, _ = fit_selected("additive", data, TrainingSettings())
+    report = model_report(model, few, scoring.campaign, evaluation)
+    assert report["run_would_use"].startswith("the calibrated default weights: 150 labelled")
+    assert "fewer than 200" in report["run_would_use"]
+    enough = model_report(model, data, scoring.campaign, evaluation)
+    assert enough["run_would_use"] == evaluation.reason
