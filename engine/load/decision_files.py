@@ -5,10 +5,10 @@ problem cites the row a reviewer sees in Excel; in a CSV, the line number.
 A decision file has one row per answer: ``visitor_id, host_id, decision`` (``accepted``,
 ``rejected``, ``hold``, ``cancelled`` or ``withdrawn``), optionally ``side`` (``visitor``,
 ``host`` or ``both``; empty: both, for the Support Office), ``partnership`` (answered on
-behalf of it), ``note``, ``decided_by``, ``decided_on`` (``YYYY-MM-DD``, or as a campaign file writes a date:
-``DD/MM/YYYY``, ...) and ``run_id``. Other
-columns are ignored, so the proposals workbook of a run (``proposals.xlsx``) comes back as it
-is once reviewers have filled in its ``decision`` column. A row whose decision is left empty
+behalf of it), ``note``, ``decided_by``, ``decided_on`` (``YYYY-MM-DD``, or as a campaign
+file writes a date: ``DD/MM/YYYY``, ...) and ``run_id``. Other columns are ignored, so the
+proposals workbook of a run (``proposals.xlsx``) comes back as it is once reviewers have
+filled in its ``decision`` column. A row whose decision is left empty
 is a proposal not answered yet: it is skipped. Whether each row's values make sense is checked
 by :func:`engine.review.rules.check_requests`, the one validation every entry point shares;
 here only the file's form (a file, readable, each column it reads once) and the workbook's
