@@ -12,7 +12,6 @@ command's name). Options a person types are checked here too (:func:`positive`,
 from __future__ import annotations
 
 import errno
-import inspect
 import logging
 import math
 import os
@@ -27,9 +26,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from engine.cli import exitcodes
+from engine.cli.help_text import HelpGroup
 from engine.domain.contract import Campaign, Policy
 from engine.domain.problems import CampaignInvalid
 
@@ -69,31 +68,6 @@ class PartlyRefused(Exception):
 
 class SomeRunsFailed(Exception):
     """Some runs of a sweep failed (exit 1); the others finished."""
-
-
-def reflowed(text: str | None) -> str | None:
-    """A docstring as help reads it: each paragraph one line (the terminal wraps it), but a
-    paragraph of a list or indented lines, kept as written."""
-    if not text:
-        return text
-    paragraphs = inspect.cleandoc(text).split("\n\n")
-    return "\n\n".join(
-        paragraph
-        if any(line[:1] in (" ", "-", "*") for line in paragraph.splitlines())
-        else " ".join(paragraph.split("\n"))
-        for paragraph in paragraphs
-    )
-
-
-class HelpGroup(TyperGroup):
-    """A command group whose commands' help is reflowed (Typer keeps a docstring's line
-    breaks, which the terminal's own wrapping then breaks in the middle of lines)."""
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        command = super().get_command(ctx, cmd_name)
-        if command is not None:
-            command.help = reflowed(command.help)
-        return command
 
 
 # options that name a file or folder: an empty one is refused (exit 2), not read as the

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.app import BadOption, HelpGroup, app, out_folder, setup_logging, writable
+from engine.cli.app import BadOption, app, out_folder, setup_logging, writable
+from engine.cli.help_text import HelpGroup
 
 log_app = typer.Typer(
     cls=HelpGroup,
