@@ -220,10 +220,10 @@ def _lost(
             "exchanges accepted before), or none of them is free for it (an exchange of its "
             "own; a proposal awaiting an answer on dates now too close)",
         }
-    fits = problem.slots_of(pair)  # an accepted group it fits opens free: no group reason
-    if host in groups and problem.new_slots[fits].all():
+    if host in groups:  # (an accepted group it fits opens free: no group reason)
         hosts_open, when = groups[host]
-        if not set(fits.tolist()) & set(hosts_open):
+        fits = problem.slots_of(pair)
+        if problem.new_slots[fits].all() and not set(fits.tolist()) & set(hosts_open):
             return {
                 "code": "group",
                 "reason": f"{host_id}'s group tonight ({when}) does not suit it",
