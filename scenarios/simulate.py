@@ -98,6 +98,9 @@ class SimulationResult:
     kpi_progress: pd.DataFrame  # per night (0 = before the first) x partnership x category
     kpis: pd.DataFrame  # per partnership x category: start, end, night met, shortfall
     timings: dict[str, float] = field(default_factory=dict)
+    # SHA-256 of the base campaign's input files (and, from the command line, the scenario
+    # file's), for the manifest
+    input_hashes: dict[str, str] = field(default_factory=dict)
 
 
 def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> SimulationResult:
@@ -162,6 +165,7 @@ def simulate(prepared: PreparedScenario, progress: Progress | None = None) -> Si
         kpi_progress=progress_table,
         kpis=kpis,
         timings=timings,
+        input_hashes=dict(prepared.campaign.input_hashes),
     )
 
 

@@ -60,7 +60,13 @@ def write_simulation(
         "accepted.csv": lambda path: write_csv(accepted, path),
         "kpi_progress.csv": lambda path: write_csv(result.kpi_progress, path),
         "kpis.csv": lambda path: write_csv(result.kpis, path),
-        "manifest.json": json_writer({"versions": versions(), "timings_s": result.timings}),
+        "manifest.json": json_writer(
+            {
+                "versions": versions(),
+                "input_hashes": result.input_hashes,
+                "timings_s": result.timings,
+            }
+        ),
     }
     if report_html is not None:
         writers["report.html"] = text_writer(report_html)
@@ -97,6 +103,7 @@ def read_simulation(folder: Path) -> SimulationResult:
         kpi_progress=read_csv(folder / "kpi_progress.csv"),
         kpis=read_csv(folder / "kpis.csv"),
         timings=manifest.get("timings_s", {}),
+        input_hashes=manifest.get("input_hashes", {}),
     )
 
 

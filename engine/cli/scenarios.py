@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -58,6 +60,9 @@ def simulate(
     if target.exists() or target.is_symlink():
         raise OutputExists(f"{target} exists already; choose another --out")
     result = run_simulation(prepared, progress)
+    scenario_sha256 = hashlib.sha256(Path(loaded.path).read_bytes()).hexdigest()
+    hashes = {**result.input_hashes, Path(loaded.path).name: scenario_sha256}
+    result = dataclasses.replace(result, input_hashes=hashes)
     progress(f"writing {target}")
     write_simulation(target, result, simulation_report(result))
     typer.echo(f"{result.summary['scenario']} (seed {chosen_seed}) -> {target}")

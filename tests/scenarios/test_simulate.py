@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -415,6 +416,11 @@ def test_simulate_command_writes_every_file_atomically(tmp_path):
     assert "http://" not in report and "https://" not in report  # self-contained
     summary = json.loads((out / "summary.json").read_text())["summary"]
     assert summary["nights"] == 2
+    # the manifest's input hashes: the scenario file's and the base campaign's files'
+    manifest = json.loads((out / "manifest.json").read_text())
+    digest = hashlib.sha256(scenario.read_bytes()).hexdigest()
+    assert manifest["input_hashes"]["tiny.toml"] == digest
+    assert {"profiles.csv", "history.csv"} <= set(manifest["input_hashes"])
     assert "@example" not in (out / "accepted.csv").read_text()
     again = runner.invoke(app, ["simulate", str(scenario), "--out", str(out)])
     assert again.exit_code == exitcodes.OUTPUT_EXISTS
