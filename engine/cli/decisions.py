@@ -26,6 +26,7 @@ from engine.cli.app import (
     whole,
     writable,
 )
+from engine.domain.counts import counted
 
 
 @app.command()
@@ -95,7 +96,7 @@ def decide(
     unrecorded = [] if result.dry_run else notes_not_recorded(result, read_log(log_path(folder)))
     if unrecorded:
         typer.secho(
-            f"warning: {file.name} {_rows(len(unrecorded)).split()[1]} "
+            f"warning: {file.name} {'row' if len(unrecorded) == 1 else 'rows'} "
             f"{', '.join(map(str, unrecorded))} repeat{'s' if len(unrecorded) == 1 else ''} "
             "an answer recorded already with another note: a recorded answer keeps its note "
             "(the new one is not recorded)",
@@ -104,16 +105,12 @@ def decide(
         )
     bad = len({p.row for p in result.problems})
     typer.echo(
-        f"{_rows(result.recorded)} {verb} in {log_path(folder)}; "
-        f"{result.already_recorded} were recorded already; {_rows(result.unanswered)} "
-        f"unanswered; {_rows(bad)} with problems"
+        f"{counted(result.recorded, 'row')} {verb} in {log_path(folder)}; "
+        f"{result.already_recorded} were recorded already; {counted(result.unanswered, 'row')} "
+        f"unanswered; {counted(bad, 'row')} with problems"
     )
     if result.problems:
         raise DecisionsInvalid(file.name, result.problems, 0 if kept else result.recorded)
-
-
-def _rows(n: int) -> str:
-    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def campaign_folder(campaign: Path) -> None:

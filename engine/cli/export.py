@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from engine.cli.app import BadOption, app, out_folder, setup_logging
+from engine.domain.counts import counted
 
 FORMATS = ("it-tool",)
 
@@ -80,8 +81,8 @@ def export(
     target.parent.mkdir(parents=True, exist_ok=True)
     write_csv(table, target)
     groups = int(pd.Series(exchanges["group_id"]).nunique()) if len(exchanges) else 0
-    exchanges_said = f"{len(table)} accepted exchange{'s' if len(table) != 1 else ''}"
-    typer.echo(f"{exchanges_said} ({groups} group{'s' if groups != 1 else ''}) -> {target}")
+    said = f"{counted(len(table), 'accepted exchange')} ({counted(groups, 'group')})"
+    typer.echo(f"{said} -> {target}")
 
 
 def _outside_runs(target: Path) -> None:

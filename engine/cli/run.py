@@ -32,6 +32,7 @@ from engine.cli.app import (
     writable,
 )
 from engine.cli.pace import checked
+from engine.domain.counts import counted
 from engine.night.expected import still_missing
 from engine.night.later import with_later_decisions_said
 
@@ -245,7 +246,7 @@ def left_out_summary(table: pd.DataFrame) -> str:
         reasons = ", ".join(f"{str(code).replace('_', ' ')} {count}" for code, count in top.items())
         if len(counts) > len(top):  # the rest said, so the counts add up
             reasons += f", {len(counts) - len(top)} other reasons {int(counts.iloc[3:].sum())}"
-        parts.append(f"{len(mine)} {side}{'s' if len(mine) != 1 else ''} ({reasons})")
+        parts.append(f"{counted(len(mine), side)} ({reasons})")
     return "  left out: " + "; ".join(parts) + " (unmatched.csv)"
 
 

@@ -24,6 +24,7 @@ from engine.cli.app import (
     setup_logging,
     whole,
 )
+from engine.domain.counts import counted
 
 MAX_SEEDS = 10_000  # seeds per scenario in a sweep
 
@@ -212,7 +213,7 @@ def sweep(
         bases=checked.bases,
     )
     typer.echo(
-        f"{len(outcome.runs)} result{'s' if len(outcome.runs) != 1 else ''} -> {out}: ran {len(outcome.ran)}, "
+        f"{counted(len(outcome.runs), 'result')} -> {out}: ran {len(outcome.ran)}, "
         f"reused {len(outcome.reused)}, failed {len(outcome.failed)} "
         f"({outcome.wall_time_s:.1f}s); report: {out / 'report.html'}"
     )

@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 
 from engine.domain.contract import Campaign
+from engine.domain.counts import counted
 
 
 def with_later_decisions_said(
@@ -28,18 +29,18 @@ def with_later_decisions_said(
     if not later.any():
         return campaign
     outcomes = history.loc[later, "outcome"].value_counts()
-    counted = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items())
+    outcomes_said = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items())
     n = int(later.sum())
     in_file = n if own_history is None else _later(own_history, as_of)
     holders = []
     if in_file:
-        holders.append(f"the history holds {in_file} decision{'s' if in_file != 1 else ''}")
+        holders.append(f"the history holds {counted(in_file, 'decision')}")
     if n - in_file:
         logged = n - in_file
-        holders.append(f"the decision log holds {logged} answer{'s' if logged != 1 else ''}")
+        holders.append(f"the decision log holds {counted(logged, 'answer')}")
     warning = (
         f"{' and '.join(holders)} dated after the night {as_of} "
-        f"({counted}; the latest {decided[later].max().date()}): they are read as known "
+        f"({outcomes_said}; the latest {decided[later].max().date()}): they are read as known "
         "tonight (their exchanges count and take their hosts' places)"
     )
     return campaign.replace(warnings=(*campaign.warnings, warning))

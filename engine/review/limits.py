@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from engine.domain.contract import POSITIVE_OUTCOMES, Campaign
+from engine.domain.counts import counted
 from engine.night.groups import accepted_spend
 from engine.output.review_files import host_capacity
 from engine.review.parties import Proposal
@@ -108,8 +109,8 @@ class ExchangeLimits:
             return ""
         listed = ", ".join(f"{e.visitor_id} with {e.host_id}" for e in used)
         return (
-            f"organisation {org} has {_count(len(used), 'physical exchange')} already "
-            f"({listed}); it may make {_count(self.visits, 'physical visit')}"
+            f"organisation {org} has {counted(len(used), 'physical exchange')} already "
+            f"({listed}); it may make {counted(self.visits, 'physical visit')}"
         )
 
     def _budget_problem(self, proposal: Proposal, logged: Exchanges) -> str:
@@ -194,7 +195,3 @@ def busiest_day(stays: list[tuple[str, str]], stay: tuple[str, str]) -> int:
 def _iso(value: Any) -> str:
     """An ISO day, or "" when there is none."""
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
