@@ -62,6 +62,12 @@ class Occupancy:
         window = per_day[np.clip(days, 0, len(per_day) - 1)]
         return np.where(inside, window, 0).max(axis=1, initial=0)
 
+    def ends(self, host: int) -> np.ndarray:
+        """The day after each accepted stay at the host (day numbers): where its places free
+        up again."""
+        stays = self._stays_of.get(int(host))
+        return np.zeros(0, np.int64) if stays is None else stays[:, 1] + 1
+
     def groups(self, host: int) -> pd.DataFrame:
         rows = self._groups_of.get(int(host))
         return self.group_table.iloc[rows if rows is not None else []]

@@ -210,12 +210,23 @@ def _host_grid(
     mondays = np.arange(first_day.min() // WEEK, end_day.max() // WEEK + 1) * WEEK
     starts = np.union1d(calendar.index(country, mondays).astype(np.int64), pin.starts)
     w, length, lang, physical, room, fits = grid(starts)
-    # ... and the first day a pair could start, where no week's first day suits it (dates
-    # shared from a Wednesday to a Friday, say)
+    # ... and, where no week's first day suits a pair, the first day it could start (dates
+    # shared from a Wednesday to a Friday, say) and the first working day after each exchange
+    # of its own or of the host's (where the weeks' first days are taken: a host of one place
+    # from Wednesday to Tuesday had its Wednesday to Friday after it proposed to nobody)
     unfit = ~fits.any(axis=1)
     if unfit.any():
+        freed = np.concatenate(
+            [
+                [] if occupancy is None else occupancy.ends(host),
+                pairs["busy"][unfit, :, 1][pairs["busy"][unfit, :, 1] >= 0] + 1,
+            ]
+        ).astype(np.int64)
+        after = calendar.index(country, freed).astype(np.int64)
+        after = after[(after >= first[unfit].min()) & (after < end[unfit].max())]
+        extra = np.setdiff1d(np.union1d(first[unfit], after), starts)
         w, length, lang, physical, room, fits = _appended(
-            (w, length, lang, physical, room, fits), grid(np.setdiff1d(first[unfit], starts))
+            (w, length, lang, physical, room, fits), grid(extra)
         )
     kept = undominated(fits, length, physical, room)
     always = np.zeros(len(kept), dtype=bool)

@@ -51,6 +51,38 @@ def test_a_host_receives_group_after_group(tmp_path):
     assert start == pd.Timestamp("2027-01-18")
 
 
+def test_a_host_s_days_after_an_accepted_exchange_are_offered_mid_week(tmp_path):
+    """The audit: H1 (one place, 1 to 12 February) has accepted V9 from Wednesday 3 to Tuesday
+    9 February; both Mondays are taken, but Wednesday 10 to Friday 12 is free and suits V1's
+    three days. It was proposed nothing ("no place left on the dates they share")."""
+    profiles = [
+        visitor("V1", min_days=3, max_days=5),
+        visitor("V9", country="IT", status="draft"),
+        host("H1", capacity=1, available_from="2027-02-01", available_to="2027-02-12"),
+    ]
+    history = [accepted("V9", "H1", "2027-02-03", "2027-02-09")]
+    result = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    assert result.violations == []
+    (start,), (end,) = result.proposals["start"], result.proposals["end"]
+    assert (start, end) == (pd.Timestamp("2027-02-10"), pd.Timestamp("2027-02-12"))
+
+
+def test_a_visitor_s_days_after_its_own_exchange_are_offered_mid_week(tmp_path):
+    """V1 is in an accepted virtual exchange until Tuesday 9 February, and available to the
+    12th: its three days from Wednesday 10 at H1 are found (no Monday suits it)."""
+    profiles = [
+        visitor("V1", min_days=3, max_days=5, available_from="2027-02-01",
+                available_to="2027-02-12", mode="both"),  # fmt: skip
+        host("H1", capacity=2, available_from="2027-02-01", available_to="2027-02-26"),
+        host("H2", country="IT", mode="virtual"),
+    ]
+    history = [accepted("V1", "H2", "2027-02-01", "2027-02-09", mode="virtual")]
+    result = run_night(make_campaign(tmp_path, profiles, history), OPTIONS)
+    assert result.violations == []
+    row = result.proposals.set_index("host_id").loc["H1"]
+    assert (row["start"], row["end"]) == (pd.Timestamp("2027-02-10"), pd.Timestamp("2027-02-12"))
+
+
 def test_an_accepted_exchange_without_dates_occupies_nothing(tmp_path):
     profiles = [
         visitor("V1", available_from="2027-01-11", available_to="2027-01-15"),
