@@ -178,12 +178,13 @@ def run(
     smes, total = result.sme_share_plan()
     share = smes / max(1, total)
     before, min_share = result.sme_past[1], loaded.policy.min_sme_share
-    counted = before and result.sme_past_counted
-    whose = f"with the {before} exchanges accepted before" if counted else "of tonight's proposals"
+    with_before = before and result.sme_past_counted
+    exchanges = counted(before, "exchange")
+    whose = f"with the {exchanges} accepted before" if with_before else "of tonight's proposals"
     short = (
-        f" (the {before} exchanges accepted before are short of it already: tonight's "
-        "proposals hold it on their own)"
-        if before and not counted
+        f" (the {exchanges} accepted before {'is' if before == 1 else 'are'} short of it"
+        " already: tonight's proposals hold it on their own)"
+        if before and not with_before
         else ""
     )
     sme_words = (

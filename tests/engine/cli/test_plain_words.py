@@ -77,6 +77,27 @@ def test_one_left_out_host_is_one_host(tmp_path):
     )
 
 
+def test_one_exchange_accepted_before_is_one_exchange(tmp_path):
+    """A non-SME exchange accepted before, short of the SME share on its own: the terminal
+    and the report said "the 1 exchanges accepted before are short of it"."""
+    profiles = [visitor("V1"), visitor("V9", country="IT", org_type="technology_centre")]
+    profiles += [host("H1", capacity=2)]
+    history = [{"visitor_id": "V9", "host_id": "H1", "decided_on": "2026-11-02",
+                "outcome": "accepted", "mode": "physical"}]  # fmt: skip
+    folder = tmp_path / "campaign"
+    make_campaign(folder, profiles, history)
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app, ["run", str(folder), "--as-of", NIGHT.isoformat(), "--time-limit", "5",
+              "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == exitcodes.OK, result.output
+    text = " ".join(result.output.split())
+    assert "the 1 exchange accepted before is short of it already" in text
+    report = " ".join((out / "report.html").read_text(encoding="utf-8").split())
+    assert "the 1 exchange accepted before is short of the minimum already" in report
+
+
 def test_a_second_nightly_with_a_bad_inbox_file_does_not_say_the_night_ran(tmp_path):
     """The reviewers' audit: the second call of a night said "the night ran" (exit 2) for the
     unreadable file still in the inbox, though it found tonight's run and stopped."""
