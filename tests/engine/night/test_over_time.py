@@ -71,8 +71,14 @@ def test_a_visitor_s_days_after_its_own_exchange_are_offered_mid_week(tmp_path):
     """V1 is in an accepted virtual exchange until Tuesday 9 February, and available to the
     12th: its three days from Wednesday 10 at H1 are found (no Monday suits it)."""
     profiles = [
-        visitor("V1", min_days=3, max_days=5, available_from="2027-02-01",
-                available_to="2027-02-12", mode="both"),  # fmt: skip
+        visitor(
+            "V1",
+            min_days=3,
+            max_days=5,
+            available_from="2027-02-01",
+            available_to="2027-02-12",
+            mode="both",
+        ),  # fmt: skip
         host("H1", capacity=2, available_from="2027-02-01", available_to="2027-02-26"),
         host("H2", country="IT", mode="virtual"),
     ]
