@@ -46,6 +46,9 @@ def changes(
     if previous is not None:
         before = {(r["visitor_id"], r["host_id"]): r for r in previous.to_dict("records")}
     decisions = _decisions(carry)
+    # a pair reviewers took from the previous run as an alternative, one side's acceptance
+    # awaiting the other's: proposed since, on its dates (kept or dropped as the run's own)
+    before.update(_taken_awaiting(carry, before))
     context = _Context(campaign, proposals, candidates, carry, decisions, left_out, as_of)
     # an exchange now (locked) is no move: its visitor may be proposed another exchange
     moved_from = {v: h for v, h in before if (v, h) not in tonight and v not in context.locked_host}
@@ -139,6 +142,28 @@ def _taken_since(
             continue
         reason = f"taken as an alternative and accepted by reviewers on {on}: now an exchange"
         rows.append(_record("locked", (v, h), None, None, "accepted", reason))
+    return rows
+
+
+def _taken_awaiting(
+    carry: Carryover | None, before: dict[tuple[str, str], Any]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The pairs the previous run did not propose that reviewers took from it as alternatives
+    and that await the other side's answer, as the rows of proposals on their dates (the
+    reviewers' audit: one dropped the next night for an exchange of its visitor's on the same
+    days was in no row)."""
+    if carry is None or carry.previous_run_id is None or not len(carry.awaiting):
+        return {}
+    table = carry.decisions
+    taken = table[
+        (table["decision"] == "awaiting") & (table["run_id"].astype(str) == carry.previous_run_id)
+    ]
+    pairs = set(zip(taken["visitor_id"].astype(str), taken["host_id"].astype(str), strict=True))
+    rows = {}
+    for row in carry.awaiting.to_dict("records"):
+        pair = (str(row["visitor_id"]), str(row["host_id"]))
+        if pair in pairs and pair not in before:
+            rows[pair] = {**row, "score": None}
     return rows
 
 

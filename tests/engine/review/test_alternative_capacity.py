@@ -179,3 +179,37 @@ def test_a_shortfall_of_the_sme_share_since_a_cancellation_refuses_no_alternativ
         exchange_limits(campaign), ("N", other), office,
     )  # fmt: skip
     assert taken.ok, taken.problems
+
+
+def test_an_alternative_taken_by_one_side_and_dropped_is_a_dropped_row_of_the_next_changes(
+    tmp_path,
+):
+    """The reviewers' audit: a partnership took C -> H1 (its host side accepted); the Support
+    Office then accepted C's exchange with H2 on the same days, and the next night's
+    changes.csv had no row for C -> H1. It is dropped, and says why."""
+    folder = tmp_path / "campaign"
+    profiles = [
+        host("H1", country="DE", capacity=3, sectors="C29", offer="car tours", partnership="P2",
+             **WINDOW),
+        host("H2", country="FR", capacity=1, sectors="C13", offer="textile learning", **WINDOW),
+        visitor("C", country="PL", sectors="C13", seek="textile learning", **WINDOW),
+    ]  # fmt: skip
+    make_campaign(folder, profiles, policy="lead_days = 0\n")
+    first = run_campaign(folder, folder / "runs" / "r1", "r1")
+    run = read_run(first)
+    assert run.proposals()[["visitor_id", "host_id"]].values.tolist() == [["C", "H2"]]
+    campaign = load_campaign(folder)
+    taken = take_alternative(
+        folder, campaign, run, proposed_pairs(campaign_runs(folder), campaign),
+        exchange_limits(campaign), ("C", "H1"), Reviewer("P2"),
+    )  # fmt: skip
+    assert taken.ok, taken.problems
+    states = pair_states(read_log(log_path(folder))).set_index(["visitor_id", "host_id"])
+    assert states.loc[("C", "H1"), "status"] == "awaiting"
+    office = [Request("C", "H2", "accepted", "both")]
+    assert record_answers(folder, load_campaign(folder), office, Reviewer()).recorded == 1
+    second = run_campaign(folder, folder / "runs" / "r2", "r2", previous=first)
+    changes = pd.read_csv(second / "changes.csv").set_index(["visitor_id", "host_id"])
+    assert changes.loc[("C", "H2"), "change"] == "locked"
+    assert changes.loc[("C", "H1"), "change"] == "dropped"
+    assert "the visitor was accepted by host H2" in changes.loc[("C", "H1"), "reason"]
