@@ -106,6 +106,20 @@ def _proposal_of(request: Form, context: Context) -> Proposal | None:
     return context.by_run.get((*pair, request.run_id)) or context.proposals.get(pair)
 
 
+def _not_proposed(pair: tuple[str, str], context: Context) -> str:
+    """Why a pair no run proposed cannot be answered, and the proposal it may have meant: one
+    whose ids differ only in case (ids are compared without case, and written as the
+    profiles do)."""
+    folded = (pair[0].strip().casefold(), pair[1].strip().casefold())
+    for visitor_id, host_id in context.proposals:
+        if (visitor_id.casefold(), host_id.casefold()) == folded:
+            return (
+                f"was proposed by no run of this campaign; did you mean "
+                f"'{visitor_id} -> {host_id}'? (write ids as the profiles do)"
+            )
+    return "was proposed by no run of this campaign (take it as an alternative first)"
+
+
 def _check(request: Request, book: Book, reviewer: Reviewer, context: Context) -> Outcome:
     outcome = Outcome(request, INVALID)
 
@@ -121,10 +135,7 @@ def _check(request: Request, book: Book, reviewer: Reviewer, context: Context) -
     pair = (request.visitor_id, request.host_id)
     proposal = _proposal_of(request, context)
     if proposal is None:
-        return problem(
-            None, f"{pair[0]} -> {pair[1]}",
-            "was proposed by no run of this campaign (take it as an alternative first)",
-        )  # fmt: skip
+        return problem(None, f"{pair[0]} -> {pair[1]}", _not_proposed(pair, context))
     if request.partnership and request.partnership not in (
         proposal.visitor_partnership,
         proposal.host_partnership,

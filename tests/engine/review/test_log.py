@@ -145,6 +145,19 @@ def test_every_problem_is_listed_at_once_with_the_spreadsheet_row(campaign, tmp_
     assert not log_path(campaign).exists()
 
 
+def test_a_proposal_named_in_another_case_is_suggested(campaign, tmp_path):
+    """The reviewers' audit: 'v00200 -> h00012' was told "proposed by no run of this campaign
+    (take it as an alternative first)", for a proposal written in capitals."""
+    props = proposals(campaign)
+    v, h = props.iloc[0]["visitor_id"], props.iloc[0]["host_id"]
+    rows = [{"visitor_id": v.lower(), "host_id": h.lower(), "decision": "accepted"}]
+    result = decide(campaign, decisions_csv(tmp_path / "case.csv", rows))
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    out = " ".join(result.output.split())
+    assert f"did you mean '{v} -> {h}'? (write ids as the profiles do)" in out
+    assert "take it as an alternative" not in out
+
+
 def test_missing_columns_are_reported(campaign, tmp_path):
     path = tmp_path / "columns.csv"
     path.write_text("visitor,host_id\nV1,H1\n")
