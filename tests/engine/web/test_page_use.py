@@ -1,10 +1,15 @@
-"""The review page in use (the page audit), in Chromium: Enter in a note records no answer."""
+"""The review page in use (the page audit), in Chromium: Enter in a note records no answer, and
+a phone's narrow window stacks the page with no sideways scroll."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from engine.review.log import log_path, read_log
 from tests.engine.web.test_browser import FLAGS, answer, article, chromium
 
+SHOTS = os.environ.get("CXMATCH_PAGE_SHOTS")  # a folder for the screenshots, on request
 DEFAULT_BUTTON = """form => [...form.elements].find(
     e => (e.tagName === 'BUTTON' && e.type === 'submit') || (e.tagName === 'INPUT' && e.type === 'submit')
 )"""
@@ -50,3 +55,31 @@ def test_enter_in_a_note_records_no_answer(review, server):
             browser.close()
     events = read_log(log_path(review.folder))
     assert list(events["decision"]) == ["hold"] and list(events["note"]) == ["call them first"]
+
+
+def test_a_phone_s_narrow_window_stacks_the_page_without_sideways_scroll(review, server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
+        try:
+            for width in (375, 1280):
+                page = signed_in_page(browser, server, review.token_a, width)
+                if SHOTS:
+                    page.screenshot(path=str(Path(SHOTS) / f"review-{width}.png"), full_page=True)
+            page = signed_in_page(browser, server, review.token_a, 375)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            for button in (
+                page.locator("header button", has_text="Sign out"),
+                page.locator("article.proposal button", has_text="Accept").first,
+                page.locator("section.alternatives button", has_text="Take").first,
+            ):
+                button.scroll_into_view_if_needed()
+                box = button.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+            first = page.locator("article.proposal").first
+            visitor = first.locator("div.profile.visitor").bounding_box()
+            host = first.locator("div.profile.host").bounding_box()
+            assert visitor and host and host["y"] >= visitor["y"] + visitor["height"]  # stacked
+        finally:
+            browser.close()
