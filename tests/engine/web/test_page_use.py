@@ -1,12 +1,18 @@
-"""The review page in use (the page audit), in Chromium: Enter in a note records no answer, and
-a phone's narrow window stacks the page with no sideways scroll."""
+"""The review page in use (the page audit), in Chromium: Enter in a note records no answer, a
+phone's narrow window stacks the page with no sideways scroll, and an answer's page opens at
+the proposal answered, not at the top of 60 others."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
 from engine.review.log import log_path, read_log
+from engine.web.app import create_app
+from tests.engine.web.test_api import sign_in
 from tests.engine.web.test_browser import FLAGS, answer, article, chromium
 
 SHOTS = os.environ.get("CXMATCH_PAGE_SHOTS")  # a folder for the screenshots, on request
@@ -81,5 +87,39 @@ def test_a_phone_s_narrow_window_stacks_the_page_without_sideways_scroll(review,
             visitor = first.locator("div.profile.visitor").bounding_box()
             host = first.locator("div.profile.host").bounding_box()
             assert visitor and host and host["y"] >= visitor["y"] + visitor["height"]  # stacked
+        finally:
+            browser.close()
+
+
+def test_an_answer_s_page_opens_at_the_proposal_answered(review, server):
+    app = TestClient(create_app(review.folder))
+    sign_in(app, review.token_a)
+    shown = app.get("/").text
+    pair = pair_of(review.a_only().iloc[-1])
+    tag = f'<article [^>]*id="([^"]+)" data-visitor="{pair[0]}" data-host="{pair[1]}"'
+    found = re.search(tag, shown)
+    assert found is not None  # the proposal's article has an id
+    anchor = found.group(1)
+    proposal = shown.split(f'id="{anchor}"')[1].split("</article>")[0]
+    assert f'action="/answer#{anchor}"' in proposal  # its answers post to its own place
+    alternatives = shown.split('<section class="alternatives">')[1]
+    row = re.search(r'<tr id="([^"]+)" data-visitor', alternatives)  # a Take returns to its row
+    assert row is not None and f'action="/take#{row.group(1)}"' in alternatives
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
+        try:
+            page = signed_in_page(browser, server, review.token_a)
+            answer(page, pair, "visitor", "Reject")
+            assert page.url.endswith(f"#{anchor}")
+            answered = page.locator(f'[id="{anchor}"]')
+            assert answered.count() == 1 and answered.get_attribute("data-visitor") == pair[0]
+            assert page.evaluate("window.scrollY") > 0  # not the top of the page
+            assert answered.evaluate(
+                "e => e.getBoundingClientRect().top >= 0 && e.getBoundingClientRect().top < innerHeight"
+            )
+            said = answered.locator(".messages").inner_text()  # what it said, where it is seen
+            assert f"{pair[0]} -> {pair[1]}: rejected recorded for the visitor side" in said
         finally:
             browser.close()
