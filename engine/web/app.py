@@ -167,17 +167,25 @@ def create_app(folder: Path) -> FastAPI:
 
     # ----------------------------------------------------------------------------- pages
 
-    def review(found: Grant, messages: list[str], status: int = 200) -> HTMLResponse:
+    def review(
+        found: Grant, messages: list[str], status: int = 200, pair: tuple[str, str] = ("", "")
+    ) -> HTMLResponse:
+        """The page; what an answer or a Take of ``pair`` said is shown on the pair's element
+        (its forms post to ``#`` its id, so the page opens there), or at the top."""
         night = views.tonight(cache)
         if night is None:
             return page("review.html", status, grant=found, night=None, messages=messages)
+        proposals = views.proposal_rows(folder, night, found.reviewer)
+        alternatives = views.alternatives(night, found.reviewer)
+        shown = {row["anchor"] for row in [*proposals, *alternatives]}
         return page(
             "review.html",
             status,
             grant=found,
             night=night.run.run_id,
-            proposals=views.proposal_rows(folder, night, found.reviewer),
-            alternatives=views.alternatives(night, found.reviewer),
+            said_at=views.anchor(*pair) if views.anchor(*pair) in shown else "",
+            proposals=proposals,
+            alternatives=alternatives,
             kpis=views.kpis(night, found.reviewer),
             left_out=views.left_out(night, found.reviewer),
             left_out_listed=(night.run.path / "unmatched.csv").is_file(),
@@ -207,10 +215,10 @@ def create_app(folder: Path) -> FastAPI:
         )  # fmt: skip
         if stale := _stale(str(form.get("run_id", "")), one.decision):
             audit(folder, found, "refused: a page of an earlier night", "/answer")
-            return review(found, [stale], 409)
+            return review(found, [stale], 409, (one.visitor_id, one.host_id))
         result = _record(found, [one], "web")
         status = 403 if any(o.status == FORBIDDEN for o in result.outcomes) else 200
-        return review(found, _said(result), status)
+        return review(found, _said(result), status, (one.visitor_id, one.host_id))
 
     @app.post("/take")
     async def take(request: Request) -> Response:
@@ -221,12 +229,12 @@ def create_app(folder: Path) -> FastAPI:
         if not bearer and not same(found.csrf, str(form.get("csrf", ""))):
             audit(folder, found, "refused: bad form token", "/take")
             return JSONResponse({"detail": "the form token is missing or wrong"}, 403)
+        pair = (str(form.get("visitor_id", "")), str(form.get("host_id", "")))
         if stale := _stale(str(form.get("run_id", "")), "accepted"):
             audit(folder, found, "refused: a page of an earlier night", "/take")
-            return review(found, [stale], 409)
-        outcome = _take(found, str(form.get("visitor_id", "")), str(form.get("host_id", "")),
-                        str(form.get("note", "")), "web")  # fmt: skip
-        return review(found, [outcome["message"]], outcome["status"])
+            return review(found, [stale], 409, pair)
+        outcome = _take(found, *pair, str(form.get("note", "")), "web")
+        return review(found, [outcome["message"]], outcome["status"], pair)
 
     # ----------------------------------------------------------------------------- JSON API
 

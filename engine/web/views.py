@@ -192,6 +192,7 @@ def proposal_rows(folder: Path, night: Tonight, reviewer: Reviewer) -> list[dict
                 row[key] = f"{float(record[key]):.2f}"
         row.update(
             pair=pair,
+            anchor=anchor(*pair),
             proposed_by=str(record.get("proposed_by") or ""),
             visitor=_profile(profiles, pair[0]),
             host=_profile(profiles, pair[1]),
@@ -231,8 +232,21 @@ def alternatives(night: Tonight, reviewer: Reviewer) -> list[dict[str, str]]:
         if reviewer.partnership not in (None, own) or (visitor, host) in proposed:
             continue
         line = {str(k): str(v) for k, v in record.items()}
-        rows.append({**line, "visitor_id": str(visitor), "host_id": str(host)})
+        pair = {"visitor_id": str(visitor), "host_id": str(host), "anchor": anchor(visitor, host)}
+        rows.append({**line, **pair})
     return rows
+
+
+def anchor(visitor_id: str, host_id: str) -> str:
+    """The id of a pair's element on the page (its proposal, or its alternative's row while no
+    proposal has the pair), where an answer's page returns to (the browser audit: the page
+    opened at its top after each answer). Letters and digits as they are, any other character
+    as ``_`` and its code point in six hex digits: one id per pair, a URL fragment as it is."""
+
+    def spelt(text: str) -> str:
+        return "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):06x}" for c in text)
+
+    return f"pair-{spelt(str(visitor_id))}-{spelt(str(host_id))}"
 
 
 def kpis(night: Tonight, reviewer: Reviewer) -> list[dict[str, str]]:
@@ -246,7 +260,7 @@ def left_out(night: Tonight, reviewer: Reviewer) -> list[dict[str, str]]:
 
 def api_row(row: dict[str, Any]) -> dict[str, Any]:
     """A proposal as ``GET /api/proposals`` gives it."""
-    shown = {k: v for k, v in row.items() if k not in ("pair", "visitor", "host")}
+    shown = {k: v for k, v in row.items() if k not in ("pair", "anchor", "visitor", "host")}
     return {**shown, "visitor": row["visitor"], "host": row["host"]}
 
 

@@ -4,15 +4,19 @@ visitor's side of at least three proposals whose host is of B) and B."""
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import uvicorn
 
 from engine.review.nightly import NightlyOptions, night_id, run_nightly
 from engine.web.access import create_token
+from engine.web.app import create_app
 from tests.reviewing import FAST, small_campaign
 
 NIGHTS = [date(2027, 1, 4), date(2027, 1, 5)]
@@ -74,3 +78,23 @@ def review(reviewed, tmp_path) -> Review:
     copy = tmp_path / "campaign"
     shutil.copytree(reviewed.folder, copy)
     return Review(copy, *list(vars(reviewed).values())[1:])
+
+
+@pytest.fixture
+def server(review: Review) -> Iterator[str]:
+    """The app of the campaign served on 127.0.0.1 (a free port), for a real browser."""
+    config = uvicorn.Config(
+        create_app(review.folder), host="127.0.0.1", port=0, log_level="warning"
+    )
+    app_server = uvicorn.Server(config)
+    thread = threading.Thread(target=app_server.run, daemon=True)
+    thread.start()
+    for _ in range(600):  # wait until it listens (bounded)
+        if app_server.started:
+            break
+        threading.Event().wait(0.05)
+    assert app_server.started
+    port = app_server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    app_server.should_exit = True
+    thread.join(timeout=30)

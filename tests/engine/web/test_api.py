@@ -424,8 +424,8 @@ def test_the_free_column_and_a_stray_sign_out_read_in_words(review):
     app = TestClient(create_app(review.folder))
     sign_in(app, review.token_a)
     table = app.get("/").text.split('<section class="alternatives">')[1].split("</section>")[0]
-    assert "<td>True</td>" not in table and "<td>False</td>" not in table
-    assert "<td>yes</td>" in table or "<td>no</td>" in table
+    assert ">True</td>" not in table and ">False</td>" not in table
+    assert '"free">yes</td>' in table or '"free">no</td>' in table  # <td data-label="free">
     stray = app.post("/signout", data={}, follow_redirects=False)
     assert stray.status_code == 403
     assert app.get("/").status_code == 200  # still signed in
