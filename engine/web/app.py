@@ -346,7 +346,7 @@ def create_app(folder: Path) -> FastAPI:
     ) -> dict[str, Any]:
         night = views.tonight(cache)
         if night is None:
-            return {"ok": False, "message": "the campaign has no run yet"}
+            return {"ok": False, "message": "the campaign has no run yet", "status": 409}
         campaign = cache.campaign()
         proposals = proposed_pairs(campaign_runs(folder), campaign)
         taken = take_alternative(

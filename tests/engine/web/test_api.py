@@ -493,3 +493,16 @@ def test_the_support_office_reopens_a_rejected_pair_from_the_page(review):
         (states["visitor_id"] == pair["visitor_id"]) & (states["host_id"] == pair["host_id"])
     ).any()
     assert 'value="accepted"' in _article(office.get("/").text, **pair)
+
+
+def test_an_alternative_taken_before_any_run_is_a_409_not_a_crash(review):
+    """The web fix's review: ``_take`` without a run gave no status, and the API's answer
+    raised a KeyError (a 500)."""
+    import shutil
+
+    shutil.rmtree(review.folder / "runs")
+    office = client(review, review.token_office)
+    answer = office.post("/api/alternatives", json={"visitor_id": "V1", "host_id": "H1"})
+    assert answer.status_code == 409
+    assert answer.json()["message"] == "the campaign has no run yet"
+    assert not log_path(review.folder).exists() or read_log(log_path(review.folder)).empty
