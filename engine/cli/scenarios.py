@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -109,6 +110,14 @@ def _scenario_lines(runs: object) -> str:
     return "\n".join(lines)
 
 
+# a scheduler's address as Dask prints it (tcp://10.0.0.5:8786, tls://[::1]:8786), or a
+# HOST:PORT Dask reads as tcp (the scenarios' audit: "nonsense" was an internal error, exit 1)
+SCHEDULER_ADDRESS = re.compile(
+    r"(?:(?:tcp|tls)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)"
+    r":(?:6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|[1-9]\d{0,3})/?"
+)
+
+
 def _scheduler_address(scheduler: str | None) -> None:
     """Refuse (exit 2) an empty ``--scheduler`` (Dask read it as none and started a local
     cluster: the failures audit)."""
@@ -116,6 +125,11 @@ def _scheduler_address(scheduler: str | None) -> None:
         raise BadOption(
             "--scheduler is empty: give a Dask scheduler's address (tcp://HOST:8786), or "
             "leave the option out for a local cluster"
+        )
+    if scheduler is not None and not SCHEDULER_ADDRESS.fullmatch(scheduler.strip()):
+        raise BadOption(
+            f"--scheduler {scheduler!r} is not a Dask scheduler's address: write it as "
+            "tcp://HOST:PORT (tls:// for TLS), PORT from 1 to 65535, as the scheduler prints it"
         )
 
 
@@ -206,7 +220,7 @@ def sweep(
         seed_list,
         out,
         serial=serial,
-        scheduler=scheduler,
+        scheduler=None if scheduler is None else scheduler.strip(),
         workers=workers,
         progress=progress,
         log_level=logging.INFO if verbose else logging.WARNING,

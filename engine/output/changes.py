@@ -147,7 +147,7 @@ def _taken_since(
 
 def _taken_awaiting(
     carry: Carryover | None, before: dict[tuple[str, str], Any]
-) -> dict[tuple[str, str], dict[str, Any]]:
+) -> dict[tuple[str, str], dict[Any, Any]]:
     """The pairs the previous run did not propose that reviewers took from it as alternatives
     and that await the other side's answer, as the rows of proposals on their dates (the
     reviewers' audit: one dropped the next night for an exchange of its visitor's on the same
