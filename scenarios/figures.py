@@ -119,6 +119,10 @@ def kpi_end(progress: pd.DataFrame, dates: list[date]) -> pd.DataFrame:
         met_night=met.reindex(end.index).astype("Int64"),
         shortfall=end["shortfall"],
     )
+    # a target of 0 asks for nothing: met from the start, whichever night its row first came
+    # in (a category without a quota is listed once something is proposed in it: the audit
+    # saw "met on night 2" for one)
+    table.loc[table["target"] == 0, "met_night"] = 0
     night_date = {night: pd.Timestamp(day) for night, day in enumerate(dates, start=1)}
     table["met_date"] = table["met_night"].map(lambda n: night_date.get(n) if pd.notna(n) else None)
     table["met_date"] = pd.to_datetime(table["met_date"])

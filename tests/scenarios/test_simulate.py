@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from engine.domain.contract import Campaign
 from engine.night.expected import still_missing
 from engine.night.night import run_night
 from engine.night.options import RunOptions
-from scenarios.figures import kpi_progress
+from scenarios.figures import kpi_end, kpi_progress
 from scenarios.lumpsum import lump_sums
 from scenarios.simulate import _decide, simulate
 from scenarios.spec import Acceptance, ScenarioInvalid, load_scenario
@@ -391,6 +392,20 @@ def test_a_kpi_target_of_zero_is_met_from_the_start(tiny_base):
     zero = progress[progress["target"] == 0]
     assert len(zero) and zero["met"].all()
     assert (progress["met"] == (progress["achieved"] >= progress["target"])).all()
+
+
+def test_a_kpi_target_of_zero_first_listed_later_is_met_from_the_start():
+    """The scenarios' audit: a category without a quota (target 0), listed from night 2 when
+    something was proposed in it, had met_night 2 and a met_date."""
+    rows = [(0, "P1", "sme", 2, 0, False), (1, "P1", "sme", 2, 1, False),
+            (2, "P1", "sme", 2, 2, True), (2, "P1", "public", 0, 1, True)]  # fmt: skip
+    progress = pd.DataFrame(
+        rows, columns=["night", "partnership", "category", "target", "achieved", "met"]
+    ).assign(shortfall=lambda t: (t["target"] - t["achieved"]).clip(lower=0))
+    end = kpi_end(progress, [date(2027, 1, 4), date(2027, 1, 11)]).set_index("category")
+    assert end.loc["public", "met_night"] == 0 and pd.isna(end.loc["public", "met_date"])
+    assert end.loc["sme", "met_night"] == 2
+    assert end.loc["sme", "met_date"] == pd.Timestamp("2027-01-11")
 
 
 # --- the command line ------------------------------------------------------------------------
