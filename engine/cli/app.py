@@ -88,6 +88,20 @@ def empty_paths(args: list[str]) -> list[str]:
     return found
 
 
+# what an interrupted command kept, by command (the scenarios' audit: a sweep's sentence spoke
+# of the decision log)
+INTERRUPTED_RUN = (
+    "a run folder being written is not kept, the decision log keeps whole imports only; "
+    "earlier runs are as they were"
+)
+INTERRUPTED_KEPT = {
+    "sweep": "each seed finished is kept whole, the ones under way are not (run the same "
+    "sweep again to go on)",
+    "simulate": "the simulation folder being written is not kept",
+    "compare": "the comparison being written is not kept",
+}
+
+
 class Commands(HelpGroup):
     """The command group: a command's failure becomes its message and exit code."""
 
@@ -95,7 +109,9 @@ class Commands(HelpGroup):
         empty = empty_paths(args[1:])
         if empty:
             raise BadOption("; ".join(f"{name} is empty: name a file or folder" for name in empty))
-        return super().resolve_command(ctx, args)
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["cxmatch.command"] = name  # what a Ctrl+C interrupted (``invoke``)
+        return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -103,12 +119,8 @@ class Commands(HelpGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors, exits
             raise
         except KeyboardInterrupt:  # Ctrl+C: a sentence too (a folder being written is removed)
-            typer.secho(
-                "interrupted (Ctrl+C): a run folder being written is not kept, the decision "
-                "log keeps whole imports only; earlier runs are as they were",
-                err=True,
-                fg=typer.colors.RED,
-            )
+            kept = INTERRUPTED_KEPT.get(ctx.meta.get("cxmatch.command", ""), INTERRUPTED_RUN)
+            typer.secho(f"interrupted (Ctrl+C): {kept}", err=True, fg=typer.colors.RED)
             raise typer.Exit(exitcodes.INTERRUPTED) from None
         except Exception as error:  # every failure is a sentence, never a traceback
             raise refuse(error) from None

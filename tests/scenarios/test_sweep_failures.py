@@ -98,6 +98,7 @@ def test_ctrl_c_during_a_local_dask_sweep_is_one_sentence(tmp_path):
     said = error.decode().strip().splitlines()
     assert sweep.returncode == exitcodes.INTERRUPTED, said
     assert len(said) == 1 and said[0].startswith("interrupted (Ctrl+C)"), said
+    assert "each seed finished is kept whole" in said[0] and "decision log" not in said[0]
     left = ["?"]
     for _ in range(60):  # the workers stop as the sweep stops them (bounded)
         listed = subprocess.run(
