@@ -80,7 +80,9 @@ def _check(
     prepared = {}
     for scenario in loaded:
         name, path = scenario.scenario.name, scenario.path
-        if name in seen:
+        if name in seen and _same_file(seen[name], path):  # one file twice (it named itself)
+            by_file.setdefault(path, []).append("is given twice: give each scenario once")
+        elif name in seen:
             by_file.setdefault(path, []).append(f"name: {name!r} is also the name of {seen[name]}")
         seen.setdefault(name, path)
         key = base_key(scenario)
@@ -108,3 +110,7 @@ def _place(problem: str) -> int:
     """Where a problem is in its file: 0 for a setting, N for its changes[N]."""
     match = re.match(r"changes\[(\d+)\]", problem)
     return int(match.group(1)) if match else 0
+
+
+def _same_file(one: str, other: str) -> bool:
+    return Path(one).resolve() == Path(other).resolve()

@@ -135,3 +135,17 @@ def test_every_problem_of_a_file_is_listed_at_once_in_its_order(tmp_path):
     assert "'NO' is not a COSME participating country" in listed[0]
     assert "'NOPE' has no profile" in listed[1]
     assert not out.exists()
+
+
+def test_one_file_given_twice_is_said_so(tmp_path):
+    """The scenarios' audit: ``sweep a.toml a.toml`` was refused as "name: 'baseline' is also
+    the name of a.toml" (the file named itself)."""
+    from scenarios.checks import ScenariosInvalid, check_files
+    from tests.scenarios.conftest import tiny_scenarios
+
+    path = tiny_scenarios(tmp_path / "in")[0]
+    with pytest.raises(ScenariosInvalid) as refused:
+        check_files([path, tmp_path / "in" / ".." / "in" / path.name])
+    text = str(refused.value)
+    assert "is given twice: give each scenario once" in text
+    assert "is also the name of" not in text
