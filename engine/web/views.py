@@ -222,6 +222,7 @@ def alternatives(night: Tonight, reviewer: Reviewer) -> list[dict[str, str]]:
     partnership = night.campaign.profiles.set_index("profile_id")["partnership"]
     proposed = set(zip(night.proposals["visitor_id"], night.proposals["host_id"], strict=True))
     rows = []
+    anchored: set[str] = set()  # a pair listed for both its sides: the first row has its id
     for record in table.to_dict("records"):
         visitor, host = (
             (record["profile_id"], record["alternative_id"])
@@ -232,7 +233,10 @@ def alternatives(night: Tonight, reviewer: Reviewer) -> list[dict[str, str]]:
         if reviewer.partnership not in (None, own) or (visitor, host) in proposed:
             continue
         line = {str(k): str(v) for k, v in record.items()}
-        pair = {"visitor_id": str(visitor), "host_id": str(host), "anchor": anchor(visitor, host)}
+        at = anchor(visitor, host)
+        pair = {"visitor_id": str(visitor), "host_id": str(host), "target": at,
+                "anchor": "" if at in anchored else at}  # fmt: skip
+        anchored.add(at)
         rows.append({**line, **pair})
     return rows
 

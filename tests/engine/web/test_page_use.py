@@ -123,3 +123,15 @@ def test_an_answer_s_page_opens_at_the_proposal_answered(review, server):
             assert f"{pair[0]} -> {pair[1]}: rejected recorded for the visitor side" in said
         finally:
             browser.close()
+
+
+def test_every_id_on_the_page_is_one_element_s(review):
+    """The review of the page fix: a pair listed as an alternative for both its sides had
+    the same id twice (and its Take's message shown twice)."""
+    for token in (review.token_office, review.token_a):
+        app = TestClient(create_app(review.folder))
+        sign_in(app, token)
+        shown = app.get("/").text
+        ids = re.findall(r'\sid="([^"]*)"', shown)
+        assert ids and len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1][:5]
+        assert 'id=""' not in shown
