@@ -77,8 +77,6 @@ def _quiet() -> None:
     the scenarios' audit saw 36 lines of tracebacks and warnings before the one sentence)."""
     for name in ("distributed", "tornado", "asyncio"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-    # a cluster interrupted while it started is closed by Dask at exit, and fails there
-    sys.unraisablehook = lambda _unraisable: None
 
 
 class SchedulerUnreachable(ValueError):
@@ -86,6 +84,9 @@ class SchedulerUnreachable(ValueError):
 
 
 CONNECT_S = 30  # how long a sweep waits for the scheduler it was given
+# what a reply that is not Dask's protocol raises as Dask reads it (a frame's length of
+# exabytes, bytes that are no message): another service at that address
+NOT_DASK = (MemoryError, ValueError, TypeError, KeyError, IndexError, EOFError)
 
 
 def _connected(scheduler: str) -> Any:
@@ -96,16 +97,25 @@ def _connected(scheduler: str) -> Any:
     from distributed import Client
 
     box: dict[str, Any] = {}
+    lock = threading.Lock()
 
     def connect() -> None:
         try:
-            box["client"] = Client(scheduler, timeout=f"{CONNECT_S}s")
+            client = Client(scheduler, timeout=f"{CONNECT_S}s")
         except Exception as error:  # said below, in the sweep's words
             box["error"] = error
+            return
+        with lock:
+            if box.get("abandoned"):  # the sweep stopped waiting: it is nobody's
+                client.close()
+            else:
+                box["client"] = client
 
     thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
     thread.start()
     thread.join(CONNECT_S + 10)
+    with lock:
+        box["abandoned"] = "client" not in box
     if "client" in box:
         return box["client"]
     error = box.get("error")
@@ -113,8 +123,10 @@ def _connected(scheduler: str) -> Any:
         why = "something answered, but no Dask scheduler's handshake"
     elif isinstance(error, OSError):
         why = str(error)
-    else:
+    elif isinstance(error, NOT_DASK):
         why = "something answered that is not a Dask scheduler"
+    else:
+        raise error  # a bug, said as one
     raise SchedulerUnreachable(
         f"--scheduler {scheduler}: no Dask scheduler answered within {CONNECT_S} s ({why})"
     )
@@ -129,8 +141,12 @@ def dask_client(
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with _connected(scheduler) as client:
-            yield client
+        try:
+            with _connected(scheduler) as client:
+                yield client
+        except KeyboardInterrupt:
+            _quiet()
+            raise
         return
     cluster = None
     try:
@@ -166,10 +182,10 @@ def _workers_apart(log_level: int) -> Iterator[None]:
         return
     sys.stderr.flush()
     own = os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 2)  # the processes started now inherit it
-    os.close(null)
     try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)  # the processes started now inherit it
+        os.close(null)
         yield
     finally:
         os.dup2(own, 2)

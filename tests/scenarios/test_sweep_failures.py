@@ -38,6 +38,17 @@ def test_a_scheduler_address_that_is_no_address_exits_2(tmp_path, address):
     assert "internal error" not in text and not out.exists()
 
 
+@pytest.mark.parametrize(
+    "address",
+    ["tcp://10.0.0.5:8786", "10.0.0.5:8786", "tls://[::1]:8786", "tcp://[fe80::1%eth0]:8786",
+     "tcp://sched-1.example.org:8786", "ws://h:8786", "wss://h:443", "ucx://10.0.0.5:13337"],
+)  # fmt: skip
+def test_the_addresses_dask_reads_are_taken(address):
+    from engine.cli.scenarios import _scheduler_address
+
+    _scheduler_address(address)  # no BadOption
+
+
 def _peer(reply: bytes | None) -> tuple[socket.socket, str]:
     """A TCP server on a free port that takes a connection and sends ``reply`` (None:
     nothing, ever), as an HTTP server or another service named by mistake would."""
