@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -80,6 +81,16 @@ class Context:
     policy: Policy = Policy()  # its plausible dates bound decided_on
     by_run: Mapping[tuple[str, str, str], Proposal] = field(default_factory=dict)
 
+    @cached_property
+    def folded(self) -> dict[Pair, list[Pair]]:
+        """The proposed pairs by their ids without case (a row's ids in another case)."""
+        found: dict[Pair, list[Pair]] = {}
+        for visitor_id, host_id in self.proposals:
+            found.setdefault((visitor_id.casefold(), host_id.casefold()), []).append(
+                (visitor_id, host_id)
+            )
+        return found
+
 
 def check_requests(
     requests: Sequence[Request], events: pd.DataFrame, reviewer: Reviewer, context: Context
@@ -110,13 +121,13 @@ def _not_proposed(pair: tuple[str, str], context: Context) -> str:
     """Why a pair no run proposed cannot be answered, and the proposal it may have meant: one
     whose ids differ only in case (ids are compared without case, and written as the
     profiles do)."""
-    folded = (pair[0].strip().casefold(), pair[1].strip().casefold())
-    for visitor_id, host_id in context.proposals:
-        if (visitor_id.casefold(), host_id.casefold()) == folded:
-            return (
-                f"was proposed by no run of this campaign; did you mean "
-                f"'{visitor_id} -> {host_id}'? (write ids as the profiles do)"
-            )
+    meant = context.folded.get((pair[0].strip().casefold(), pair[1].strip().casefold()), [])
+    if meant:
+        named = " or ".join(f"'{visitor_id} -> {host_id}'" for visitor_id, host_id in meant)
+        return (
+            f"was proposed by no run of this campaign; did you mean {named}? (write ids as "
+            "the profiles do)"
+        )
     return "was proposed by no run of this campaign (take it as an alternative first)"
 
 
