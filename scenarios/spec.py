@@ -318,6 +318,11 @@ def read_scenario(path: str | Path) -> tuple[LoadedScenario | None, list[str]]:
         return None, [f"is not valid TOML: {error}"]
     except OSError as error:
         return None, [f"cannot be read: {error.strerror}"]
+    if not data:  # every default, unsaid (the scenarios' audit: it ran the whole demo)
+        return None, [
+            'is empty: a scenario names its base campaign at least (base = "demo" for the '
+            "bundled one, or a campaign folder)"
+        ]
     data.setdefault("name", path.stem)
     try:
         scenario = Scenario.model_validate(data)

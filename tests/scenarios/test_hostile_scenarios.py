@@ -149,3 +149,18 @@ def test_one_file_given_twice_is_said_so(tmp_path):
     text = str(refused.value)
     assert "is given twice: give each scenario once" in text
     assert "is also the name of" not in text
+
+
+@pytest.mark.parametrize("text", ["", "\n# only a comment\n"])
+def test_an_empty_scenario_file_is_refused_not_run_on_every_default(tmp_path, text):
+    """The scenarios' audit: a 0-byte scenario file ran the whole demo campaign, unsaid."""
+    from scenarios.spec import read_scenario
+
+    path = tmp_path / "empty.toml"
+    path.write_text(text, encoding="utf-8")
+    loaded, problems = read_scenario(path)
+    assert loaded is None
+    assert problems == [
+        'is empty: a scenario names its base campaign at least (base = "demo" for the bundled '
+        "one, or a campaign folder)"
+    ]
