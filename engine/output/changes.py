@@ -48,10 +48,13 @@ def changes(
     decisions = _decisions(carry)
     # a pair reviewers took from the previous run as an alternative, one side's acceptance
     # awaiting the other's: proposed since, on its dates (kept or dropped as the run's own)
+    proposed = list(before)  # the previous run's own proposals: where a visitor moved from
     before.update(_taken_awaiting(carry, before))
     context = _Context(campaign, proposals, candidates, carry, decisions, left_out, as_of)
     # an exchange now (locked) is no move: its visitor may be proposed another exchange
-    moved_from = {v: h for v, h in before if (v, h) not in tonight and v not in context.locked_host}
+    moved_from = {
+        v: h for v, h in proposed if (v, h) not in tonight and v not in context.locked_host
+    }
 
     records = []
     for pair, row in tonight.items():

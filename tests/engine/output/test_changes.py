@@ -157,3 +157,26 @@ def test_a_host_full_on_the_dropped_days_says_so_though_it_has_visitors_on_other
         reason
         == "the host is full on 2027-03-01..2027-03-03: its place went to 1 accepted exchange"
     )
+
+
+def test_a_visitor_moved_from_its_own_proposal_not_from_an_alternative_taken(tmp_path):
+    """The review of the taken rows: V was proposed with H1 and a partnership took V -> H2 as
+    an alternative (awaiting); tonight V goes to H3 and both are dropped. V "moved here from"
+    H1, the run's proposal, not from H2 (the taken pairs came after the run's own)."""
+    from engine.night.carryover import AWAITING_COLUMNS
+
+    campaign = make_campaign(tmp_path, [visitor("V"), host("H1"), host("H2"), host("H3")])
+    carry = _carry([_proposal("V", "H1")])
+    taken = {**_proposal("V", "H2"), "mode": "physical"}
+    awaiting = pd.DataFrame([taken])[list(AWAITING_COLUMNS)]
+    decisions = pd.DataFrame(
+        [{"visitor_id": "V", "host_id": "H2", "decision": "awaiting",
+          "decided_on": "2027-01-05", "run_id": "night-1"}], columns=list(DECISION_COLUMNS),
+    )  # fmt: skip
+    carry = Carryover(carry.locked, carry.held, carry.pending, decisions, carry.previous,
+                      "night-1", awaiting)  # fmt: skip
+    tonight = pd.DataFrame([_proposal("V", "H3")])
+    table = changes(campaign, tonight, _candidates(("V", "H1"), ("V", "H2"), ("V", "H3")), carry)
+    rows = table.set_index(["visitor_id", "host_id"])
+    assert rows.loc[("V", "H2"), "change"] == "dropped"
+    assert rows.loc[("V", "H3"), "reason"] == "visitor moved here from H1"
