@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import scenarios.cluster as cluster
 from engine.cli import exitcodes
 from engine.cli.main import app
+from tests.engine.cli.test_failures import with_ctrl_c
 from tests.scenarios.conftest import tiny_scenarios
 
 runner = CliRunner()
@@ -93,7 +94,7 @@ def test_ctrl_c_during_a_local_dask_sweep_is_one_sentence(tmp_path):
                "--seeds", "6", "--workers", "2", "--out", str(out)]  # fmt: skip
     sweep = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-        env={**os.environ, "PYTHONPATH": os.getcwd()},
+        env={**os.environ, "PYTHONPATH": os.getcwd()}, preexec_fn=with_ctrl_c,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     workers = []
