@@ -135,10 +135,7 @@ def _taken_since(
     no row)."""
     if carry is None or carry.previous_run_id is None:
         return []
-    table = carry.decisions
-    taken = table[
-        (table["decision"] == "accepted") & (table["run_id"].astype(str) == carry.previous_run_id)
-    ]
+    taken = _of_previous_run(carry, "accepted")
     rows = []
     for v, h, on in zip(taken["visitor_id"], taken["host_id"], taken["decided_on"], strict=True):
         if (v, h) in before or (v, h) in tonight:
@@ -157,10 +154,7 @@ def _taken_awaiting(
     days was in no row)."""
     if carry is None or carry.previous_run_id is None or not len(carry.awaiting):
         return {}
-    table = carry.decisions
-    taken = table[
-        (table["decision"] == "awaiting") & (table["run_id"].astype(str) == carry.previous_run_id)
-    ]
+    taken = _of_previous_run(carry, "awaiting")
     pairs = set(zip(taken["visitor_id"].astype(str), taken["host_id"].astype(str), strict=True))
     rows = {}
     for row in carry.awaiting.to_dict("records"):
@@ -168,6 +162,13 @@ def _taken_awaiting(
         if pair in pairs and pair not in before:
             rows[pair] = {**row, "score": None}
     return rows
+
+
+def _of_previous_run(carry: Carryover, decision: str) -> pd.DataFrame:
+    """The carried decisions of this word recorded against the previous run."""
+    table = carry.decisions
+    previous = table["run_id"].astype(str) == carry.previous_run_id
+    return table[(table["decision"] == decision) & previous]
 
 
 def _decisions(carry: Carryover | None) -> dict[tuple[str, str], tuple[str, str]]:
