@@ -14,10 +14,12 @@
 * **Metrics with intervals**: AUC, log-loss, Brier score and calibration error on the pooled
   windows, with 95% bootstrap intervals (visitors resampled) and paired intervals of the
   differences (:func:`scoring.metrics.bootstrap`).
-* **The choice** (:func:`choose`): a learned model is used only when its log-loss beats the
-  calibrated default weights' beyond the interval (the upper end of the paired difference
-  below zero); where both learned models do, the additive one only when its log-loss is
-  lower than the linear one's beyond the interval too; otherwise the calibrated defaults.
+* **The choice** (:func:`choose`): a learned model is used only when it beats the calibrated
+  default weights beyond the interval: its log-loss (the upper end of the paired difference
+  below zero), or its AUC (the lower end above zero) with a log-loss no worse (the paired
+  difference's value at most zero: an order the defaults get wrong, which their calibration
+  can only flatten); where both learned models do, the additive one only when its log-loss
+  is lower than the linear one's beyond the interval too; otherwise the calibrated defaults.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from scoring.additive import AdditiveScorer
 from scoring.calibration import HALF_LIFE_DAYS, NEWEST_SHARE, CalibratedDefaults, default_vector
 from scoring.features import FEATURE_NAMES, SIGNS
 from scoring.logistic import newest_rows
-from scoring.metrics import Comparison, bootstrap, log_loss
+from scoring.metrics import Comparison, Interval, bootstrap, log_loss
 from scoring.training import LabelledSet, excluded_features
 
 LEARNED = ("additive", "linear")
@@ -257,14 +259,25 @@ def evaluate(
 
 def choose(comparison: Comparison) -> tuple[str, str, str]:
     """(chosen, best learned, why): see the module doc. A learned model is used when its
-    held-out log-loss beats the calibrated defaults' beyond the interval, whichever of the
-    two it is; where both do, the additive one only if it beats the linear one beyond the
+    held-out log-loss beats the calibrated defaults' beyond the interval, or its AUC does
+    with a log-loss no worse, whichever of the two it is; where both do, the additive one only if it beats the linear one beyond the
     interval too (an additive model that beats the defaults clearly while the linear one does
     not is used: the audit saw it left out for the defaults)."""
     additive_gain = comparison.difference("additive", "linear", "log_loss")
     preferred = "additive" if additive_gain.high < 0 else "linear"
     versus = {name: comparison.difference(name, DEFAULTS, "log_loss") for name in LEARNED}
-    beating = [name for name in LEARNED if versus[name].high < 0]
+    ranking = {name: _auc_difference(comparison, name) for name in LEARNED}
+    # by log-loss beyond the interval; or by AUC beyond it, the log-loss no worse (the scoring
+    # audit: the defaults ranked a campaign's pairs backwards, AUC 0.37 [0.25, 0.50], the
+    # learned model +0.25 [+0.06, +0.45] above them, log-loss -0.058 [-0.146, +0.032]: the
+    # defaults' calibration flattens a wrong order, it cannot turn it round)
+    by_loss = [name for name in LEARNED if versus[name].high < 0]
+    by_auc = [
+        name
+        for name in LEARNED
+        if name not in by_loss and _ranks_better(ranking[name]) and versus[name].value <= 0
+    ]
+    beating = [name for name in LEARNED if name in by_loss or name in by_auc]
     if not beating:
         return (
             DEFAULTS,
@@ -272,9 +285,11 @@ def choose(comparison: Comparison) -> tuple[str, str, str]:
             (
                 "calibrated default weights: neither learned model's held-out log-loss beats "
                 f"theirs beyond the 95% interval (difference: linear {versus['linear']}, "
-                f"additive {versus['additive']})"
+                f"additive {versus['additive']}), nor its AUC" + _auc_words(ranking)
             ),
         )
+    if by_loss:
+        beating = by_loss  # the proper score first: AUC only where log-loss decides nothing
     best = preferred if preferred in beating else beating[0]
     if len(beating) == 2:
         why_best = (
@@ -287,11 +302,26 @@ def choose(comparison: Comparison) -> tuple[str, str, str]:
     else:
         other = next(name for name in LEARNED if name != best)
         why_best = f"the {other} model's does not (difference {versus[other]})"
-    return (
-        best,
-        best,
-        (
-            f"learned {best} model: its held-out log-loss beats the calibrated default "
-            f"weights' beyond the 95% interval (difference {versus[best]}); {why_best}"
-        ),
+    what = (
+        f"its held-out log-loss beats the calibrated default weights' beyond the 95% interval "
+        f"(difference {versus[best]})"
+        if best in by_loss
+        else f"its held-out AUC beats the calibrated default weights' beyond the 95% interval "
+        f"(difference {ranking[best]}), its log-loss no worse (difference {versus[best]})"
     )
+    return best, best, f"learned {best} model: {what}; {why_best}"
+
+
+def _auc_difference(comparison: Comparison, name: str) -> Interval | None:
+    return comparison.differences.get(f"{name} - {DEFAULTS}", {}).get("auc")
+
+
+def _ranks_better(difference: Interval | None) -> bool:
+    return difference is not None and difference.low > 0
+
+
+def _auc_words(ranking: Mapping[str, Interval | None]) -> str:
+    known = {name: value for name, value in ranking.items() if value is not None}
+    if not known:
+        return ""
+    return " (difference: " + ", ".join(f"{n} {v}" for n, v in known.items()) + ")"

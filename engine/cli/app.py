@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -376,6 +376,11 @@ def writable(folder: Path) -> None:
                 reason = f"no new file can be made there ({error.strerror or error})"
                 raise FolderRefusesFiles(error.errno, reason, str(place)) from error
             return
+
+
+def say_warnings(warnings: Iterable[str]) -> None:
+    for warning in warnings:
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 
 
 def load_or_exit(campaign: Path | None) -> Campaign:

@@ -27,6 +27,7 @@ from engine.cli.app import (
     one_of,
     out_folder,
     positive,
+    say_warnings,
     setup_logging,
     whole,
     writable,
@@ -58,8 +59,7 @@ def validate(
         typer.echo(f"normalised {total:,} values to codes:")
         for entry in read.normalised:
             typer.echo(f"  {entry}")
-    for warning in loaded.warnings:
-        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+    say_warnings(loaded.warnings)
 
 
 @app.command()
@@ -154,8 +154,7 @@ def run(
     if log_path(Path(folder)).exists():  # the run records there that it read the log: before
         writable(Path(folder))  # the night runs (a damaged log is said first, exit 6)
     loaded = with_later_decisions_said(loaded, night or datetime.now(UTC).date(), own.history)
-    for warning in loaded.warnings:  # the manifest keeps them too
-        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+    say_warnings(loaded.warnings)  # the manifest keeps them too
     options = RunOptions(
         time_limit_s=time_limit,
         workers=workers,

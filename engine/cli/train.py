@@ -16,6 +16,7 @@ from engine.cli.app import (
     interactive,
     load_or_exit,
     out_folder,
+    say_warnings,
     setup_logging,
     whole,
 )
@@ -46,6 +47,7 @@ def train(
         raise OutputExists(f"{out} exists already; choose another --out")
     progress("loading campaign")
     loaded = load_or_exit(campaign)
+    say_warnings(loaded.warnings)  # what loading said (rows counted once, ...), as run says it
     data = labelled_set(ScoringContext.of(loaded))
     if len(set(data.label.tolist())) < 2:
         raise BadOption(

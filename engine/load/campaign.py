@@ -279,13 +279,13 @@ def history_warnings(history: pd.DataFrame, file: str) -> list[str]:
     """Accepted or completed exchanges without dates occupy no host capacity, and a row that
     repeats an earlier one is one decision (an export written twice): say so."""
     warnings = []
-    undated = history["outcome"].isin(POSITIVE_OUTCOMES) & history["start"].isna()
+    repeated = history.duplicated(keep="first")
+    undated = history["outcome"].isin(POSITIVE_OUTCOMES) & history["start"].isna() & ~repeated
     if undated.any():
         warnings.append(
             f"{file}: {int(undated.sum())} accepted or completed exchanges have no start/end "
             f"dates (rows {_rows(undated)}); they occupy no host capacity"
         )
-    repeated = history.duplicated(keep="first")
     if repeated.any():
         warnings.append(
             f"{file}: {int(repeated.sum())} rows repeat an earlier row exactly (rows "

@@ -4,8 +4,8 @@ then tonight's reference for the percentile score.
 Without ``run --model``, a night with enough labelled decisions (on pairs eligible at the
 time: :func:`scoring.training.labelled_set`) evaluates the learned models against the
 calibrated default weights on rolling time splits (:func:`scoring.evaluation.evaluate`) and
-uses a learned model only when its held-out log-loss beats the calibrated defaults' beyond
-the 95% interval; otherwise the calibrated defaults (or, with too few decisions to calibrate
+uses a learned model only when it beats the calibrated defaults beyond the 95% interval (by
+its held-out log-loss, or by its AUC with a log-loss no worse); otherwise the calibrated defaults (or, with too few decisions to calibrate
 even them, the defaults' score read as a chance). Every model is calibrated on the newest
 decisions, time-weighted; a loaded model is recalibrated on the campaign's. The manifest's
 ``scorer`` says which model ran, why, and the held-out figures behind the choice.
@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.domain.contract import Campaign
 from engine.night.options import RunOptions
-from scoring.calibration import CalibratedDefaults, recalibrated
+from scoring.calibration import MIN_CLASS, CalibratedDefaults, recalibrated
 from scoring.eligibility import EligibilityContext
 from scoring.encoding import EncodedCampaign
 from scoring.evaluation import (
@@ -68,6 +68,8 @@ def _model(scoring: ScoringContext, options: RunOptions) -> PairScorer:
     given = options.scorer
     if isinstance(given, DescribedScorer):  # run --model: recalibrated on this campaign
         model = recalibrated(given.scorer, data.features, data.label, data.decided_on)
+        if model is given.scorer:  # too few decisions: said, not left to guess (the audit)
+            return DescribedScorer(model, {**given.note, "recalibration": _kept(data)})
         return DescribedScorer(model, given.note)
     if given is not None:
         return given
@@ -95,6 +97,14 @@ def _model(scoring: ScoringContext, options: RunOptions) -> PairScorer:
     defaults = _defaults(data, LinearScore(), None, "default weights", evaluation.reason)
     return DescribedScorer(
         defaults.scorer, {**defaults.note, "held_out": held_out_summary(evaluation)}
+    )
+
+
+def _kept(data: LabelledSet) -> str:
+    return (
+        f"none: the model file's own calibration kept ({len(data)} labelled decisions on "
+        f"eligible pairs, {data.positives} accepted; recalibrating needs {MIN_CLASS} of each "
+        "outcome, and a model of log-odds)"
     )
 
 

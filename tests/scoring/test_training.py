@@ -235,6 +235,18 @@ def test_train_command_then_run_with_the_model(campaign_folder, tmp_path):
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["scorer"]["kind"] == "learned"
     assert manifest["scorer"]["source"].startswith("model file")
+    assert manifest["scorer"]["recalibration"]["decisions"] > 0
+    # the scoring audit: on a campaign without decisions the file's calibration was kept, unsaid
+    make_campaign(tmp_path / "bare", [visitor("V"), host("H")])
+    run = runner.invoke(
+        app, ["run", str(tmp_path / "bare"), "--out", str(tmp_path / "run2"), "--model",
+              str(model), "--time-limit", "5"],
+    )  # fmt: skip
+    assert run.exit_code == exitcodes.OK, run.output
+    manifest = json.loads((tmp_path / "run2" / "manifest.json").read_text())
+    assert manifest["scorer"]["recalibration"].startswith(
+        "none: the model file's own calibration kept (0 labelled decisions"
+    )
 
 
 def test_train_refuses_a_campaign_without_decisions(tmp_path):
@@ -254,14 +266,17 @@ def test_train_on_few_decisions_says_cold_start(tmp_path):
 
 
 def _compared(
-    additive: tuple[float, float], linear: tuple[float, float], gain: tuple[float, float]
+    additive: tuple[float, float],
+    linear: tuple[float, float],
+    gain: tuple[float, float],
+    auc: tuple[tuple[float, float], tuple[float, float]] = ((-0.05, 0.05), (-0.05, 0.05)),
 ):
     def interval(low_high: tuple[float, float]) -> Interval:
         return Interval(sum(low_high) / 2, *low_high)
 
     differences = {
-        "additive - defaults": {"log_loss": interval(additive)},
-        "linear - defaults": {"log_loss": interval(linear)},
+        "additive - defaults": {"log_loss": interval(additive), "auc": interval(auc[0])},
+        "linear - defaults": {"log_loss": interval(linear), "auc": interval(auc[1])},
         "additive - linear": {"log_loss": interval(gain)},
     }
     return Comparison({}, differences, decisions=700, positives=300, resamples=300)
@@ -286,6 +301,30 @@ def test_a_learned_model_beating_the_defaults_is_used_though_the_other_does_not(
     assert "linear -0.0350" in reason and "additive -0.0400" in reason
 
 
+def test_a_learned_model_ranking_better_than_backward_defaults_is_used():
+    """The scoring audit: the defaults ranked a campaign's pairs backwards (AUC 0.37), the
+    learned models' AUC was above theirs beyond the interval (+0.06..+0.45), their log-loss
+    lower but not beyond it (-0.146..+0.032): the defaults' order was kept, same-sector pairs
+    on top where this history refused most of them. A better order with a log-loss no worse
+    is used; one bought with a worse log-loss is not."""
+    better_order = ((0.06, 0.45), (0.05, 0.40))
+    chosen, best, reason = choose(
+        _compared((-0.146, 0.032), (-0.14, 0.03), (-0.01, 0.01), better_order)
+    )
+    assert (chosen, best) == ("linear", "linear")
+    assert "AUC beats" in reason and "log-loss no worse" in reason
+    only_additive = ((0.06, 0.45), (-0.02, 0.30))
+    assert choose(_compared((-0.146, 0.032), (-0.14, 0.03), (-0.01, 0.01), only_additive))[0] == (
+        "additive"
+    )
+    # the same order bought with a worse log-loss: the defaults, and the AUC said
+    chosen, _, reason = choose(_compared((-0.03, 0.08), (-0.03, 0.07), (-0.01, 0.01), better_order))
+    assert chosen == "defaults" and "nor its AUC" in reason
+    # log-loss beyond the interval still decides first: the one that beats it that way
+    by_loss = choose(_compared((-0.3, -0.1), (-0.1, 0.02), (-0.2, 0.01), ((-0.1, 0.1), (0.1, 0.3))))
+    assert by_loss[0] == "additive"
+
+
 def test_a_history_written_twice_is_the_same_decisions(campaign_folder, scoring, data, tmp_path):
     """The scoring audit: history rows repeated exactly (an export written twice) were learned
     from as more decisions (100 decisions three times passed the 200 a model needs); each
@@ -301,6 +340,20 @@ def test_a_history_written_twice_is_the_same_decisions(campaign_folder, scoring,
     rows = f"rows {n + 1}, {n + 2}, {n + 3}"
     assert any(f"3 rows repeat an earlier row exactly ({rows})" in w for w in campaign.warnings)
     assert not any("repeat" in warning for warning in scoring.campaign.warnings)
+
+
+def test_train_says_what_loading_warned_and_counts_a_repeated_row_once(tmp_path):
+    """The scoring audit: ``validate`` warned of rows repeating earlier ones, ``train`` said
+    nothing (``run`` does); and the undated exchanges were counted with the repeats (480 for
+    240)."""
+    accepted = {"visitor_id": "V", "host_id": "H", "decided_on": "2026-01-10",
+                "outcome": "accepted", "mode": "physical"}  # fmt: skip
+    make_campaign(tmp_path / "c", [visitor("V"), host("H")], [accepted, accepted])
+    result = runner.invoke(app, ["train", str(tmp_path / "c"), "--out", str(tmp_path / "m")])
+    assert result.exit_code == exitcodes.BAD_INPUT  # one decision: nothing to learn
+    assert "1 rows repeat an earlier row exactly (rows 2)" in result.output
+    assert "1 accepted or completed exchanges have no start/end dates (rows 1)" in result.output
+    assert not (tmp_path / "m").exists()
 
 
 def test_train_says_what_run_uses_below_its_learning_gate(scoring, data, evaluation):
