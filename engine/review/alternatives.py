@@ -101,7 +101,8 @@ def take_alternative(
             pair,
             [f"{visitor_id} -> {host_id} was taken already (by {', '.join(takers)}): answer it"],
         )
-    state = state_of(pair_states(records), visitor_id, host_id)
+    states = pair_states(records)
+    state = state_of(states, visitor_id, host_id)
     status = "" if state is None else str(state["status"])
     if status in ("rejected", "cancelled", "exchange"):
         said = {"rejected": "was rejected: it is never proposed again",
@@ -122,11 +123,15 @@ def take_alternative(
     locked = carryover(night_events(records, campaign)).locked
     plan = run.proposals()
     as_of = date.fromisoformat(str(run.manifest.get("calendar", {}).get("as_of")))
-    # tonight's plan beside the taken pair: without the visitor's own row and the pairs that
-    # became exchanges since (the locked exchanges count them once, on their dates)
+    # tonight's plan beside the taken pair: without the visitor's own row, the pairs that
+    # became exchanges since (the locked exchanges count them once, on their dates) and those
+    # rejected or cancelled since (the IT-tool audit: a place a rejected proposal had held
+    # refused an alternative for the host's capacity)
     exchanges = pd.MultiIndex.from_frame(locked[["visitor_id", "host_id"]].astype(str))
-    now_locked = pd.MultiIndex.from_frame(plan[["visitor_id", "host_id"]].astype(str))
-    current = plan[~now_locked.isin(exchanges)]
+    ended = states.loc[states["status"].isin(["rejected", "cancelled"]), ["visitor_id", "host_id"]]
+    planned = pd.MultiIndex.from_frame(plan[["visitor_id", "host_id"]].astype(str))
+    ended_pairs = pd.MultiIndex.from_frame(ended.astype(str))
+    current = plan[~planned.isin(exchanges) & ~planned.isin(ended_pairs)]
     others = current[current["visitor_id"] != visitor_id]
     # the rules the plan breaks already, with the visitor's own row or without it, by rule
     # and whom they concern, not by their words (the reviewers' audit: after an SME exchange

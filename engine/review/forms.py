@@ -57,3 +57,11 @@ def form_problems(request: Form, policy: Policy) -> list[tuple[str, str | None, 
                 (column, text[:40] + "...", f"holds {len(text):,} characters; at most {most:,}")
             )
     return found
+
+
+ANSWER = frozenset({"visitor_id", "host_id", "decision", "side"})  # what a row answers
+
+
+def unreadable(request: Form, policy: Policy) -> bool:
+    """The row does not say which pair, side and answer (other problems leave that clear)."""
+    return any(column in ANSWER for column, _, _ in form_problems(request, policy))

@@ -38,7 +38,7 @@ from engine.domain.contract import Policy
 from engine.domain.problems import Problem
 from engine.review.book import Book
 from engine.review.conflicts import conflicting_rows, named_sides
-from engine.review.forms import Form, form_problems
+from engine.review.forms import Form, form_problems, unreadable
 from engine.review.limits import ExchangeLimits
 from engine.review.parties import Proposal, Reviewer
 from engine.review.state import SIDES
@@ -96,7 +96,10 @@ def check_requests(
     requests: Sequence[Request], events: pd.DataFrame, reviewer: Reviewer, context: Context
 ) -> list[Outcome]:
     """One outcome per request, in order: the events to append, or every problem."""
-    formed = [None if form_problems(r, context.policy) else r for r in requests]
+    # a row with a problem of its own (a date, a note too long) still answers its pair where
+    # its ids, side and answer are clear: an opposite answer beside it is not recorded alone
+    # (the IT-tool audit: "accepted" dated 31/02 refused, "rejected" of that side recorded)
+    formed = [None if unreadable(r, context.policy) else r for r in requests]
 
     def sides_of(request: Form) -> set[str]:  # those it names that are the reviewer's
         proposal, named = _proposal_of(request, context), named_sides(request)
@@ -104,11 +107,23 @@ def check_requests(
 
     book, conflicts = Book.of(events, context.proposals), conflicting_rows(formed, sides_of)
     return [
-        Outcome(r, INVALID, [Problem(context.file, r.row, "decision", r.decision, conflicts[at])])
+        Outcome(
+            r,
+            INVALID,
+            [
+                *_form(r, context),
+                Problem(context.file, r.row, "decision", r.decision, conflicts[at]),
+            ],
+        )
         if at in conflicts
         else _check(r, book, reviewer, context)
         for at, r in enumerate(requests)
     ]
+
+
+def _form(request: Request, context: Context) -> list[Problem]:
+    found = form_problems(request, context.policy)
+    return [Problem(context.file, request.row, c, value, why) for c, value, why in found]
 
 
 def _proposal_of(request: Form, context: Context) -> Proposal | None:
@@ -138,10 +153,9 @@ def _check(request: Request, book: Book, reviewer: Reviewer, context: Context) -
         outcome.problems.append(Problem(context.file, request.row, column, value, message))
         return outcome
 
-    form = form_problems(request, context.policy)
+    form = _form(request, context)
     if form:
-        for column, value, message in form:
-            problem(column, value, message)
+        outcome.problems.extend(form)
         return outcome
     pair = (request.visitor_id, request.host_id)
     proposal = _proposal_of(request, context)

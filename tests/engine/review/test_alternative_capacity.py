@@ -53,6 +53,43 @@ def test_exchanges_from_the_plan_count_once_when_an_alternative_is_taken(tmp_pat
         assert not taken.ok and "host_capacity" in " ".join(taken.problems)
 
 
+@pytest.mark.parametrize("ended", ["rejected", "cancelled"])
+def test_a_proposal_rejected_or_cancelled_holds_no_place_when_an_alternative_is_taken(
+    tmp_path, ended
+):
+    """The IT-tool audit: H1 (2 places) was proposed A and B; A's side rejected it, B's
+    visitor side accepted; taking C -> H1 was refused for "3 visitors ... for a capacity of
+    2": the rejected proposal still held its place."""
+    folder = tmp_path / "campaign"
+    profiles = [
+        host("H1", country="DE", capacity=2, sectors="C29", offer="car tours", **WINDOW),
+        host("H2", country="FR", capacity=1, sectors="C13", offer="textile learning", **WINDOW),
+        visitor("A", country="IT", sectors="C29", seek="car tours", **WINDOW),
+        visitor("B", country="ES", sectors="C29", seek="car tours", **WINDOW),
+        visitor("C", country="PL", sectors="C13", seek="textile learning", **WINDOW),
+    ]
+    make_campaign(folder, profiles, policy="lead_days = 0\n")
+    run = read_run(run_campaign(folder, folder / "runs" / "r1", "r1"))
+    plan = dict(zip(run.proposals()["visitor_id"], run.proposals()["host_id"], strict=True))
+    assert plan == {"A": "H1", "B": "H1", "C": "H2"}
+    office = Reviewer()
+    answers = [Request("B", "H1", "accepted", "visitor")]
+    if ended == "rejected":
+        answers.append(Request("A", "H1", "rejected", "visitor"))
+    else:  # an exchange, then cancelled
+        answers.append(Request("A", "H1", "accepted", "both"))
+    assert record_answers(folder, load_campaign(folder), answers, office).recorded == 2
+    if ended == "cancelled":
+        cancel = [Request("A", "H1", "cancelled", "both")]
+        assert record_answers(folder, load_campaign(folder), cancel, office).recorded == 1
+    campaign = load_campaign(folder)
+    taken = take_alternative(
+        folder, campaign, run, proposed_pairs(campaign_runs(folder), campaign),
+        exchange_limits(campaign), ("C", "H1"), office,
+    )  # fmt: skip
+    assert taken.ok, taken.problems
+
+
 def test_an_alternative_taken_and_accepted_is_a_locked_row_of_the_next_changes(tmp_path):
     """The reviewers' audit: two alternatives taken and accepted were in the manifest's
     locked count and the report's headline, in no row of changes.csv."""
