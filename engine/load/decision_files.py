@@ -123,6 +123,9 @@ def _iso_text(text: str) -> str:
     return text if day is None else day.isoformat()
 
 
+NOT_ISO = "is not a date (YYYY-MM-DD)"
+
+
 def decided_on_problem(text: str, policy: Policy | None = None) -> str | None:
     """Why a typed ``decided_on`` cannot be recorded (None: it can): ``YYYY-MM-DD`` only, and
     within the plausible dates (the policy's, by default 2000-01-01..2099-12-31). A date the
@@ -130,7 +133,7 @@ def decided_on_problem(text: str, policy: Policy | None = None) -> str | None:
     policy = policy or Policy()
     day = iso_day(text)
     if day is None:
-        return "is not a date (YYYY-MM-DD)"
+        return NOT_ISO
     if not policy.plausible(day):
         return f"is outside the plausible dates {policy.earliest_date}..{policy.latest_date}"
     return None

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from engine.domain.contract import Policy
-from engine.load.decision_files import decided_on_problem
+from engine.load.cells import DATE_WORDS
+from engine.load.decision_files import NOT_ISO, decided_on_problem
 from engine.review.state import SIDES
 
 WORDS = ("accepted", "rejected", "hold", "cancelled", "withdrawn")
@@ -37,8 +38,11 @@ class Form(Protocol):  # engine.review.rules.Request, read only
     def run_id(self) -> str: ...
 
 
-def form_problems(request: Form, policy: Policy) -> list[tuple[str, str | None, str]]:
-    """(column, value, message) of every problem of the answer's form; none: well formed."""
+def form_problems(
+    request: Form, policy: Policy, source: str = "api"
+) -> list[tuple[str, str | None, str]]:
+    """(column, value, message) of every problem of the answer's form; none: well formed.
+    ``source``: ``file`` where the date was read in a campaign file's formats first."""
     found: list[tuple[str, str | None, str]] = []
     if not request.visitor_id:
         found.append(("visitor_id", None, "is empty"))
@@ -49,6 +53,8 @@ def form_problems(request: Form, policy: Policy) -> list[tuple[str, str | None, 
     if request.side not in SIDE_WORDS:
         found.append(("side", request.side, "is not a side: use visitor, host or both"))
     if request.decided_on and (why := decided_on_problem(request.decided_on, policy)):
+        if source == "file" and why == NOT_ISO:  # (a file's cell in none of its formats)
+            why = f"is not a date ({DATE_WORDS})"
         found.append(("decided_on", request.decided_on, why))  # the boundary's one date rule
     for column, most in MOST_CHARACTERS.items():
         text = str(getattr(request, column))

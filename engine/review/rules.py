@@ -122,7 +122,7 @@ def check_requests(
 
 
 def _form(request: Request, context: Context) -> list[Problem]:
-    found = form_problems(request, context.policy)
+    found = form_problems(request, context.policy, context.source)
     return [Problem(context.file, request.row, c, value, why) for c, value, why in found]
 
 

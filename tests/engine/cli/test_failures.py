@@ -437,13 +437,19 @@ def test_a_killed_runs_hidden_folder_is_removed_by_the_next_run(campaign, tmp_pa
         assert sorted(path.name for path in runs.iterdir()) == [".tmp-busy-abc", "next"]
 
 
+FILE_DATES = "YYYY-MM-DD, DD/MM/YYYY or 'August 10th, 2021'"
+
+
 @pytest.mark.parametrize(
     ("cells", "column", "message"),
     [
         ("V1,H1,rejected,0001-01-01,", "decided_on", "is outside the plausible dates"),
         ("V1,H1,rejected,9999-12-31,", "decided_on", "is outside the plausible dates"),
-        ("V1,H1,rejected,2027-W18-4,", "decided_on", "is not a date (YYYY-MM-DD)"),
-        ("V1,H1,rejected,20270506,", "decided_on", "is not a date (YYYY-MM-DD)"),
+        ("V1,H1,rejected,2027-W18-4,", "decided_on", f"is not a date ({FILE_DATES})"),
+        ("V1,H1,rejected,20270506,", "decided_on", f"is not a date ({FILE_DATES})"),
+        # a file's dates are read in a campaign file's formats: its message says them (the
+        # IT-tool audit: "'03/31/2027' is not a date (YYYY-MM-DD)" where 31/03/2027 is read)
+        ("V1,H1,rejected,03/31/2027,", "decided_on", f"is not a date ({FILE_DATES})"),
         ("V1,H1,rejected,,20270101T000000Z", "run_id", "names no run of this campaign"),
     ],
 )
