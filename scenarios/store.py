@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from engine.domain.cells import neutralise, restore
 from engine.output.run_folder import versions
 from engine.output.store import Writer, file_mode, json_writer, write_atomically
 from scenarios.simulate import SimulationResult
@@ -108,11 +109,14 @@ def read_simulation(folder: Path) -> SimulationResult:
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """CSV with ISO dates (no time of day) and '\\n' line ends."""
+    """CSV with ISO dates (no time of day) and '\\n' line ends; text a spreadsheet would read
+    as a formula (a partnership ``=cmd``) with a leading apostrophe, as a run's CSVs."""
     out = table.copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d")
+        elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise)
     out.to_csv(path, index=False, lineterminator="\n")
 
 
@@ -123,6 +127,9 @@ def read_csv(path: Path) -> pd.DataFrame:
     """A table written by :func:`write_csv`, with dates parsed and ids kept as text."""
     header = pd.read_csv(path, nrows=0).columns
     table = pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS if c in header})
+    for column in table.columns:
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            table[column] = table[column].map(restore)
     for column in table.columns:
         if column in ("night_date", "met_date", "start", "end", "date"):
             table[column] = pd.to_datetime(table[column])

@@ -57,6 +57,7 @@ def export(
         raise BadOption(f"{run}: the manifest names no campaign; use --campaign")
     target = out if out is not None else Path(f"it-tool-{answered.run_id}.csv")
     _outside_runs(target)
+    _not_a_campaign_file(target, Path(folder))
     if target.exists() or target.is_symlink():
         raise OutputExists(f"{target} exists already; choose another --out")
     loaded = load_campaign(folder)
@@ -94,3 +95,22 @@ def _outside_runs(target: Path) -> None:
                 f"--out {target} is inside the run folder {folder}: a run is never changed; "
                 "write the export elsewhere"
             )
+
+
+def _not_a_campaign_file(target: Path, campaign: Path) -> None:
+    """Refuse (exit 2) an export named like one of the campaign's own files in its folder
+    (the hostile-input audit: ``--out quotas.csv`` in a campaign without quotas wrote a file
+    every later command refused, "quotas.csv, column partnership: required column is
+    missing"; ``History.csv`` would be refused as misnamed)."""
+    from engine.load.campaign import READ_NAMES
+    from engine.review.log import log_path
+
+    where = target.absolute().resolve()
+    if where.parent != campaign.absolute().resolve():
+        return
+    stem = where.name.split(".")[0].lower()
+    if stem in READ_NAMES or where.name == log_path(campaign).name:
+        raise BadOption(
+            f"--out {target} is named like the campaign's own {stem} file in {campaign}: "
+            "the campaign would read it; choose another name"
+        )

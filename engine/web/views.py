@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from engine.domain.calendar import working_days
+from engine.domain.cells import restore
 from engine.domain.contract import Campaign, org_category
 from engine.domain.vocabulary import label
 from engine.load.campaign import load_campaign
@@ -218,7 +219,7 @@ def alternatives(night: Tonight, reviewer: Reviewer) -> list[dict[str, str]]:
     path = night.run.path / "alternatives.csv"
     if not path.is_file():
         return []
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = _run_table(path)
     partnership = night.campaign.profiles.set_index("profile_id")["partnership"]
     proposed = set(zip(night.proposals["visitor_id"], night.proposals["host_id"], strict=True))
     rows = []
@@ -271,10 +272,17 @@ def api_row(row: dict[str, Any]) -> dict[str, Any]:
 def _table(path: Path, reviewer: Reviewer, column: str) -> list[dict[str, str]]:
     if not path.is_file():
         return []
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = _run_table(path)
     if reviewer.partnership is not None and column in table.columns:
         table = table[table[column] == reviewer.partnership]
     return [{str(k): str(v) for k, v in r.items()} for r in table.to_dict("records")]
+
+
+def _run_table(path: Path) -> pd.DataFrame:
+    """One of the run's CSVs as its tables held it: the apostrophe its writer puts before a
+    cell a spreadsheet would read as a formula taken off (the hostile-input audit: an id
+    ``-V3`` came back ``'-V3``, Take refused it, a partnership ``-2+3`` saw no KPIs)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False).map(restore)
 
 
 def _profile(profiles: pd.DataFrame, profile_id: str) -> dict[str, str]:

@@ -77,3 +77,23 @@ def test_an_export_is_never_written_into_a_run_folder(decided) -> None:
     assert result.exit_code == exitcodes.BAD_INPUT, result.output
     assert "is inside the run folder" in " ".join(result.output.split())
     assert not inside.exists() and not inside.parent.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["quotas.parquet", "History.csv", "profiles.parquet", "vocabulary.toml"]
+)
+def test_an_export_is_never_named_like_a_campaign_file_in_its_folder(decided, name) -> None:
+    """The hostile-input audit: ``--out quotas.csv`` in a campaign without quotas wrote a file
+    every later command refused; another name in the folder is written."""
+    campaign = decided["run"].parent.parent
+    before = sorted(path.name for path in campaign.iterdir())
+    target = campaign / name
+    assert not target.exists()  # (one that exists is refused as such: exit 5)
+    result = runner.invoke(app, ["export", str(decided["run"]), "--out", str(target)])
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    assert "is named like the campaign's own" in " ".join(result.output.split())
+    assert sorted(path.name for path in campaign.iterdir()) == before
+    beside = campaign / "it-tool-export.csv"
+    written = runner.invoke(app, ["export", str(decided["run"]), "--out", str(beside)])
+    assert written.exit_code == exitcodes.OK, written.output
+    beside.unlink()
