@@ -34,7 +34,7 @@ from engine.domain.contract import Policy
 from engine.domain.decisions import decision_word, side_word
 from engine.domain.problems import Problem
 from engine.load.cells import campaign_day, iso_day
-from engine.load.files import EmptyCsv, csv_records, header_below, not_a_file
+from engine.load.files import EmptyCsv, csv_records, header_below, not_a_file, plain_text
 
 REQUIRED_COLUMNS = ("visitor_id", "host_id", "decision")
 OPTIONAL_COLUMNS = ("side", "partnership", "note", "decided_by", "decided_on", "run_id")
@@ -232,6 +232,9 @@ def _clean(
     for name, column in zip(names, cells, strict=True):
         if name not in cleaned:
             cleaned[name] = column.fillna("").astype(str).str.strip().map(restore)
+    cleaned = {
+        str(name): column for name, column in plain_text(pd.DataFrame(cleaned), file).items()
+    }
     problems = [
         Problem(file, None, name, None, f"is in the header {names.count(name)} times; keep one")
         for name in dict.fromkeys(names)
