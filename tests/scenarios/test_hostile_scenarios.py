@@ -164,3 +164,30 @@ def test_an_empty_scenario_file_is_refused_not_run_on_every_default(tmp_path, te
         'is empty: a scenario names its base campaign at least (base = "demo" for the bundled '
         "one, or a campaign folder)"
     ]
+
+
+def test_a_scenario_reads_categories_types_and_modes_as_the_campaign_files_do(tmp_path):
+    """The hostile-input audit: ``set_quota`` with ``category = "SME"`` (as quotas.csv writes
+    it, and reads it) was refused, and that refusal hid the change's unknown partnership."""
+    path = tmp_path / "words.toml"
+    path.write_text(
+        "nights = 1\n[base]\nvisitors = 30\nhosts = 8\nseed = 11\n"
+        '[[changes]]\naction = "set_quota"\npartnership = "NOPE"\ncategory = "SMEs"\ntarget = 3\n'
+        '[[changes]]\naction = "scale_quotas"\nfactor = 2.0\ncategory = ["Cluster managers"]\n'
+        '[[changes]]\naction = "add"\nrole = "host"\ncount = 1\nsource = "generate"\n'
+        'set = { org_type = "Technology Center", mode = "online" }\n'
+        '[[changes]]\naction = "remove"\nrole = "visitor"\n'
+        'where = { category = "Scaling-up support organisations", mode = "Physical" }\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["simulate", str(path), "--out", str(out)])
+    assert result.exit_code == exitcodes.BAD_INPUT
+    listed = [line.strip()[2:] for line in result.output.splitlines() if line.strip()[:2] == "- "]
+    (problem,) = listed  # the partnership only: every word was read
+    assert problem == "changes[1].partnership: 'NOPE' is not the partnership of any profile"
+    scenario = load_scenario(path)
+    set_quota, scale, add, remove = scenario.scenario.changes
+    assert (set_quota.category, scale.category) == ("sme", ("cluster",))
+    assert (add.set.org_type, add.set.mode) == ("technology_centre", "virtual")
+    assert (remove.where.category, remove.where.mode) == (("scaling_up",), ("physical",))
