@@ -263,7 +263,10 @@ def _unknown_ids(cells: pd.Series, role_of: pd.Series) -> pd.Series:
             return (
                 f"is not a known profile_id; did you mean {other!r}? (write ids as the profiles do)"
             )
-        return "is not a known profile_id"
+        return (
+            "is not a known profile_id (a profile no longer in the IT tool's export? keep its "
+            "row in profiles with status draft: never proposed, its exchanges still count)"
+        )
 
     return cells.astype(str).map(message)
 
