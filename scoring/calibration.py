@@ -186,6 +186,7 @@ class Recalibrated:
         return {
             **self.model.describe(),
             "recalibration": {
+                "applied": True,
                 "slope": round(self.slope, 6),
                 "offset": round(self.offset, 6),
                 "decisions": self.decisions,

@@ -301,7 +301,12 @@ def choose(comparison: Comparison) -> tuple[str, str, str]:
         )
     else:
         other = next(name for name in LEARNED if name != best)
-        why_best = f"the {other} model's does not (difference {versus[other]})"
+        why_best = (
+            f"the {other} model's does not (difference {versus[other]})"
+            if best in by_loss
+            else f"the {other} model's does not (AUC difference {ranking[other]}, log-loss "
+            f"difference {versus[other]})"
+        )
     what = (
         f"its held-out log-loss beats the calibrated default weights' beyond the 95% interval "
         f"(difference {versus[best]})"

@@ -104,12 +104,14 @@ def _not_a_campaign_file(target: Path, campaign: Path) -> None:
     missing"; ``History.csv`` would be refused as misnamed)."""
     from engine.load.campaign import READ_NAMES
     from engine.review.log import log_path
+    from engine.web.access import access_path
 
     where = target.absolute().resolve()
     if where.parent != campaign.absolute().resolve():
         return
     stem = where.name.split(".")[0].lower()
-    if stem in READ_NAMES or where.name == log_path(campaign).name:
+    own = {log_path(campaign).name, access_path(campaign).name}  # the log, the review app's
+    if stem in READ_NAMES or where.name in own:
         raise BadOption(
             f"--out {target} is named like the campaign's own {stem} file in {campaign}: "
             "the campaign would read it; choose another name"

@@ -11,36 +11,43 @@ from collections import Counter
 
 import pandas as pd
 
+from engine.domain.cells import look_alike
 from engine.domain.contract import BLOCKING_OUTCOMES, POSITIVE_OUTCOMES
 from engine.domain.problems import Problem
 from engine.load.cells import campaign_day
 
 
 def case_problems(raw: pd.DataFrame, file: str, column: str, what: str) -> list[Problem]:
-    """Rows whose ``column`` differs from another row's only in case: ids are compared
-    without case (``V1`` and ``v1`` would be two profiles, or two organisations, to a program
-    and one to a person). Exact duplicates are not reported here."""
+    """Rows whose ``column`` differs from another row's only in case or in what nobody sees
+    (``look_alike``: invisible characters, Unicode forms): ``V1`` and ``v1``, or ``V1`` and
+    ``V1`` with a zero-width space, would be two profiles, or two organisations, to a program
+    and one to a person. Exact duplicates are not reported here."""
     if column not in raw.columns:
         return []
     cells = [(row, str(value)) for row, value in enumerate(raw[column], start=1) if value != ""]
     spellings: dict[str, Counter[str]] = {}
     first_row: dict[str, int] = {}
     for row, value in cells:
-        spellings.setdefault(value.casefold(), Counter())[value] += 1
+        spellings.setdefault(look_alike(value), Counter())[value] += 1
         first_row.setdefault(value, row)
     problems = []
     for row, value in cells:
-        counts = spellings[value.casefold()]
+        counts = spellings[look_alike(value)]
         if len(counts) < 2:
             continue
         usual = max(counts, key=lambda spelling: (counts[spelling], -first_row[spelling]))
         if value != usual:
             message = (
-                f"differs only in case from {what} '{usual}' (row {first_row[usual]}); "
-                f"{what}s are compared without case: write one spelling"
+                f"differs only in case{_unseen(value, usual)} from {what} '{usual}' (row "
+                f"{first_row[usual]}); {what}s are compared without case: write one spelling"
             )
             problems.append(Problem(file, row, column, value, message))
     return problems
+
+
+def _unseen(value: str, usual: str) -> str:
+    """What else tells ``value`` from ``usual`` where not case alone (words for a message)."""
+    return "" if value.casefold() == usual.casefold() else " or in characters that look alike"
 
 
 def contradictory_history(raw: pd.DataFrame, file: str) -> list[Problem]:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.domain.cells import INVISIBLE
 from engine.domain.contract import LIST_SEPARATOR
 from engine.domain.problems import Problem
 
@@ -326,29 +327,27 @@ def _without_control_characters(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]
     return frame.replace(CONTROL_CHARACTERS, " ", regex=True), count
 
 
-# characters nobody sees in a cell: zero-width space, word joiner, byte-order mark, and the
-# direction embeddings, overrides and isolates (an override never closed turned the review
-# page's ids and arrow round; 'V00001' with a zero-width space was a profile of its own: the
-# hostile-input audit). Joiners (U+200C, U+200D) stay: some scripts and emoji need them.
-INVISIBLE = "[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]"
-# what names a profile, an organisation or a partnership: compared in compatibility form too
-# (a full-width 'Ｖ00001' is V00001); other text in canonical form ('é' one way, whichever
-# way it was typed: two spellings of a partnership split its KPIs)
+# what names a profile, an organisation or a partnership is read exactly as written (the
+# decision log, earlier runs, access tokens and policy.toml hold it so); two such names that
+# look alike are refused instead (engine.load.consistency, engine.load.words)
 KEY_COLUMNS = frozenset({"profile_id", "org_id", "partnership", "visitor_id", "host_id"})
 
 
 def plain_text(frame: pd.DataFrame, file: str) -> pd.DataFrame:
-    """Every text cell in Unicode's canonical form (ids, organisations and partnerships in its
-    compatibility form) and without invisible characters, saying how many cells held one."""
+    """Every text cell but names (``KEY_COLUMNS``) in Unicode's canonical form ('é' one way,
+    whichever way it was typed) and without invisible characters (``INVISIBLE``: a direction
+    override never closed turned the review page's ids and arrow round), saying how many
+    cells held one."""
     held = 0
     for name in frame.columns:
+        if name in KEY_COLUMNS:
+            continue
         cells = frame[name].astype(str)
         if cells.str.isascii().all():
             continue
         invisible = cells.str.contains(INVISIBLE, regex=True)
         held += int(invisible.sum())
-        cells = cells.str.replace(INVISIBLE, "", regex=True)
-        frame[name] = cells.str.normalize("NFKC" if name in KEY_COLUMNS else "NFC").str.strip()
+        frame[name] = cells.str.replace(INVISIBLE, "", regex=True).str.normalize("NFC").str.strip()
     if held:
         logger.warning(
             "%s: %d cell%s held invisible characters (a zero-width space, a direction "

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pandas as pd
 import pandera.pandas as pa
 
+from engine.domain.cells import look_alike
 from engine.domain.contract import (
     HISTORY_OPTIONAL_COLUMNS,
     HOST_ONLY_ORG_TYPES,
@@ -255,10 +256,10 @@ def check_quotas(
 
 def _unknown_ids(cells: pd.Series, role_of: pd.Series) -> pd.Series:
     """Why each id is unknown: no profile has it, or one has it in another case."""
-    by_case = {str(known).casefold(): str(known) for known in role_of.index}
+    by_case = {look_alike(str(known)): str(known) for known in role_of.index}
 
     def message(value: str) -> str:
-        other = by_case.get(value.casefold())
+        other = by_case.get(look_alike(value))
         if other is not None:
             return (
                 f"is not a known profile_id; did you mean {other!r}? (write ids as the profiles do)"

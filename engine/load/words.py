@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from engine.domain.cells import look_alike
 from engine.domain.contract import LIST_SEPARATOR, PROFILE_LIST_COLUMNS, STAY_DAYS
 from engine.domain.problems import Problem
 from engine.domain.spelling import Vocabulary, normal_form
@@ -132,12 +133,13 @@ def normalise_table(
 
 
 def _spelling_key(name: str) -> str:
-    return re.sub(r"\s+", "", name).casefold()
+    return re.sub(r"\s+", "", look_alike(name))
 
 
 def partnership_spelling_problems(frame: pd.DataFrame, file: str) -> list[Problem]:
-    """Rows whose partnership differs from a more common spelling only in case or spaces:
-    the engine would count them as two partnerships with split KPIs."""
+    """Rows whose partnership differs from a more common spelling only in case, spaces or
+    what nobody sees (``look_alike``): the engine would count them as two partnerships with
+    split KPIs."""
     if "partnership" not in frame.columns:
         return []
     names = frame["partnership"].astype(str).reset_index(drop=True)
@@ -154,7 +156,8 @@ def partnership_spelling_problems(frame: pd.DataFrame, file: str) -> list[Proble
         if usual is not None and name != usual:
             count = spellings[_spelling_key(name)][usual]
             message = (
-                f"differs only in case or spaces from '{usual}' ({count} rows): one partnership "
+                f"differs only in case, spaces or characters that look alike from '{usual}' "
+                f"({count} rows): one partnership "
                 f"needs one spelling (write '{usual}', or map it in {VOCABULARY_FILE})"
             )
             problems.append(Problem(file, int(index) + 1, "partnership", name, message))

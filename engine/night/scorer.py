@@ -68,8 +68,10 @@ def _model(scoring: ScoringContext, options: RunOptions) -> PairScorer:
     given = options.scorer
     if isinstance(given, DescribedScorer):  # run --model: recalibrated on this campaign
         model = recalibrated(given.scorer, data.features, data.label, data.decided_on)
-        if model is given.scorer:  # too few decisions: said, not left to guess (the audit)
-            return DescribedScorer(model, {**given.note, "recalibration": _kept(data)})
+        if model is given.scorer:  # not recalibrated: said, not left to guess (the audit)
+            kept = {"applied": False, "why": _kept(data)}
+            log.warning("--model: %s", kept["why"])
+            return DescribedScorer(model, {**given.note, "recalibration": kept})
         return DescribedScorer(model, given.note)
     if given is not None:
         return given
@@ -102,9 +104,9 @@ def _model(scoring: ScoringContext, options: RunOptions) -> PairScorer:
 
 def _kept(data: LabelledSet) -> str:
     return (
-        f"none: the model file's own calibration kept ({len(data)} labelled decisions on "
-        f"eligible pairs, {data.positives} accepted; recalibrating needs {MIN_CLASS} of each "
-        "outcome, and a model of log-odds)"
+        f"not recalibrated: the model file's scores kept as they are ({len(data)} labelled "
+        f"decisions on eligible pairs, {data.positives} accepted; recalibrating needs "
+        f"{MIN_CLASS} of each outcome, and a model of log-odds)"
     )
 
 
@@ -169,4 +171,7 @@ def held_out_summary(evaluation: Evaluation) -> dict[str, Any]:
     for name in learned:
         difference = comparison.difference(name, DEFAULTS, "log_loss")
         out["log_loss_difference"][f"{name} - {DEFAULTS}"] = difference.as_dict()
+        ranking = comparison.differences.get(f"{name} - {DEFAULTS}", {}).get("auc")
+        if ranking is not None:  # what a choice by AUC rests on
+            out.setdefault("auc_difference", {})[f"{name} - {DEFAULTS}"] = ranking.as_dict()
     return out

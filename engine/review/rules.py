@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from engine.domain.cells import look_alike
 from engine.domain.contract import Policy
 from engine.domain.problems import Problem
 from engine.review.book import Book
@@ -86,7 +87,7 @@ class Context:
         """The proposed pairs by their ids without case (a row's ids in another case)."""
         found: dict[Pair, list[Pair]] = {}
         for visitor_id, host_id in self.proposals:
-            found.setdefault((visitor_id.casefold(), host_id.casefold()), []).append(
+            found.setdefault((look_alike(visitor_id), look_alike(host_id)), []).append(
                 (visitor_id, host_id)
             )
         return found
@@ -136,7 +137,7 @@ def _not_proposed(pair: tuple[str, str], context: Context) -> str:
     """Why a pair no run proposed cannot be answered, and the proposal it may have meant: one
     whose ids differ only in case (ids are compared without case, and written as the
     profiles do)."""
-    meant = context.folded.get((pair[0].strip().casefold(), pair[1].strip().casefold()), [])
+    meant = context.folded.get((look_alike(pair[0].strip()), look_alike(pair[1].strip())), [])
     if meant:
         named = " or ".join(f"'{visitor_id} -> {host_id}'" for visitor_id, host_id in meant)
         return (

@@ -244,9 +244,9 @@ def test_train_command_then_run_with_the_model(campaign_folder, tmp_path):
     )  # fmt: skip
     assert run.exit_code == exitcodes.OK, run.output
     manifest = json.loads((tmp_path / "run2" / "manifest.json").read_text())
-    assert manifest["scorer"]["recalibration"].startswith(
-        "none: the model file's own calibration kept (0 labelled decisions"
-    )
+    kept = manifest["scorer"]["recalibration"]
+    assert kept["applied"] is False
+    assert kept["why"].startswith("not recalibrated: the model file's scores kept as they are (0")
 
 
 def test_train_refuses_a_campaign_without_decisions(tmp_path):

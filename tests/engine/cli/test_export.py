@@ -80,7 +80,8 @@ def test_an_export_is_never_written_into_a_run_folder(decided) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["quotas.parquet", "History.csv", "profiles.parquet", "vocabulary.toml"]
+    "name",
+    ["quotas.parquet", "History.csv", "profiles.parquet", "vocabulary.toml", "access.sqlite"],
 )
 def test_an_export_is_never_named_like_a_campaign_file_in_its_folder(decided, name) -> None:
     """The hostile-input audit: ``--out quotas.csv`` in a campaign without quotas wrote a file

@@ -1,7 +1,7 @@
-"""Text a person cannot tell apart is one text (the hostile-input audit): 'é' composed or
-decomposed, a full-width id, an id with a zero-width space or a byte-order mark; and a
-direction override never closed is no longer in a name (it turned the review page's ids and
-arrow round)."""
+"""Text a person cannot tell apart (the hostile-input audit): a direction override never
+closed is no longer in a name (it turned the review page's ids and arrow round), text is in
+one Unicode form; ids, organisations and partnerships are read as written (the decision log,
+earlier runs, tokens and policy.toml hold them so), and two that look alike are refused."""
 
 from __future__ import annotations
 
@@ -16,41 +16,65 @@ from tests.factory import host, make_campaign, visitor
 RLO = "\u202e"
 
 
-def test_spellings_nobody_can_tell_apart_are_one(tmp_path):
-    profiles = [
-        host("H1", partnership="Caf\u00e9X", org_name=f"Hosts {RLO}gnp.exe"),
-        visitor("\uff36001", partnership="Cafe\u0301X", org_id="ORG\u00c9"),  # full-width V
-        visitor("V002\u200b", partnership="CaféX", org_id="ORGE\u0301"),
-        visitor("\ufeffV003", partnership="CaféX"),
-    ]
-    quotas = [{"partnership": "Cafe\u0301X", "category": "total", "target": 2}]
-    campaign = make_campaign(tmp_path / "c", profiles, quotas=quotas)
-    profiles_read = campaign.profiles.set_index("profile_id")
-    assert sorted(profiles_read.index) == ["H1", "V001", "V002", "V003"]
-    assert set(profiles_read["partnership"]) == {"Caf\u00e9X"}
-    assert set(campaign.quotas["partnership"]) == {"Caf\u00e9X"}
-    assert profiles_read.at["V001", "org_id"] == profiles_read.at["V002", "org_id"] == "ORG\u00c9"
-    assert profiles_read.at["H1", "org_name"] == "Hosts gnp.exe"
-
-
-def test_an_id_differing_only_by_an_invisible_character_is_the_same_id(tmp_path):
-    """Two profiles 'V1' and 'V1' + zero-width space were two visitors; now one id twice."""
-    make_campaign(tmp_path / "c", [host("H1"), visitor("V9")])
-    profiles = [host("H1"), visitor("V1"), visitor("V1\u200b")]
-    pd.DataFrame(profiles).to_csv(tmp_path / "c" / "profiles.csv", index=False)
+def _refused(folder, profiles) -> list[tuple[str, int | None, str | None, str]]:
+    make_campaign(folder, [host("H1"), visitor("V9")])  # a valid folder, then its profiles
+    pd.DataFrame(profiles).to_csv(folder / "profiles.csv", index=False)
     with pytest.raises(CampaignInvalid) as caught:
-        load_campaign(tmp_path / "c")
-    said = [(p.file, p.row, p.column) for p in caught.value.problems]
-    assert ("profiles.csv", 3, "profile_id") in said, caught.value.problems
+        load_campaign(folder)
+    return [(p.file, p.row, p.column, p.message) for p in caught.value.problems]
 
 
-def test_a_decision_file_reads_ids_as_the_profiles_do(tmp_path):
+def test_text_loses_what_nobody_sees_and_names_are_read_as_written(tmp_path):
+    profiles = [
+        host("H1", org_name=f"Hosts {RLO}gnp.exe", offer="cafe\u0301 tours"),
+        visitor("\uff36001", partnership="P\u00a0One"),  # a full-width V, a no-break space
+    ]
+    campaign = make_campaign(tmp_path / "c", profiles)
+    read = campaign.profiles.set_index("profile_id")
+    assert sorted(read.index) == ["H1", "\uff36001"]  # as written: the log may hold it
+    assert read.at["\uff36001", "partnership"] == "P\u00a0One"
+    assert read.at["H1", "org_name"] == "Hosts gnp.exe"
+    assert read.at["H1", "offer"] == "caf\u00e9 tours"
+
+
+@pytest.mark.parametrize(
+    ("column", "first", "second"),
+    [
+        ("profile_id", "V1", "V1\u200b"),
+        ("profile_id", "V1", "\uff361"),
+        ("org_id", "ORG\u00c9", "ORGE\u0301"),
+    ],
+)
+def test_two_ids_that_look_alike_are_refused(tmp_path, column, first, second):
+    """'V1' and 'V1' with a zero-width space were two visitors; two org_ids that look alike
+    two organisations (two physical visits)."""
+    if column == "profile_id":
+        profiles = [host("H1"), visitor(first, org_id="O1"), visitor(second, org_id="O2")]
+    else:
+        profiles = [host("H1"), visitor("V1", org_id=first), visitor("V2", org_id=second)]
+    said = _refused(tmp_path / "c", profiles)
+    assert [(file, row, col) for file, row, col, _ in said] == [("profiles.csv", 3, column)]
+    assert "or in characters that look alike" in said[0][3]
+
+
+def test_two_partnership_spellings_that_look_alike_are_refused(tmp_path):
+    profiles = [
+        host("H1", partnership="Caf\u00e9X"),
+        visitor("V1", partnership="Caf\u00e9X"),
+        visitor("V2", partnership="Cafe\u0301X"),
+    ]
+    said = _refused(tmp_path / "c", profiles)
+    assert [(file, row, col) for file, row, col, _ in said] == [("profiles.csv", 3, "partnership")]
+    assert "characters that look alike from 'CaféX'" in said[0][3]
+
+
+def test_a_decision_file_keeps_ids_as_written_and_drops_invisible_text(tmp_path):
     answers = tmp_path / "answers.csv"
     answers.write_text(
-        "visitor_id,host_id,decision,note\n\uff36001,H1\u200b,accepted,ok " + RLO + "x\n",
+        "visitor_id,host_id,decision,note\n\uff36001,H1,accepted,ok " + RLO + "x\n",
         encoding="utf-8",
     )
     file, problems = read_decision_file(answers)
-    assert problems == []
+    assert problems == [] and file is not None
     (row,) = file.rows.to_dict("records")
-    assert (row["visitor_id"], row["host_id"], row["note"]) == ("V001", "H1", "ok x")
+    assert (row["visitor_id"], row["host_id"], row["note"]) == ("\uff36001", "H1", "ok x")
