@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,7 @@ from engine.cli.app import (
     whole,
     writable,
 )
+from engine.cli.run import night_summary
 from engine.domain.counts import counted
 
 
@@ -185,10 +187,13 @@ def nightly(
             + (" (imported before)" if imported.already_imported else "")
         )
     if report.ran and report.result is not None:
+        policy = json.loads((report.run_folder / "manifest.json").read_text())["policy"]
         typer.echo(
-            f"{len(report.result.proposals)} proposals -> {report.run_folder} "
-            f"(this machine's {machine.words()})"
-        )
+            night_summary(
+                report.result, float(policy["min_sme_share"]), report.run_folder, time_limit,
+                started, machine,
+            )
+        )  # fmt: skip
     else:
         typer.echo(f"{report.run_folder} exists: tonight has run already, nothing to redo")
     if report.result is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -32,10 +32,13 @@ from engine.cli.app import (
     whole,
     writable,
 )
-from engine.cli.pace import checked
+from engine.cli.pace import Pace, checked
 from engine.domain.counts import counted
 from engine.night.expected import still_missing
 from engine.night.later import with_later_decisions_said
+
+if TYPE_CHECKING:
+    from engine.night.night import NightResult
 
 
 @app.command()
@@ -173,10 +176,28 @@ def run(
         include_contacts=with_contacts,
     )  # fmt: skip
     mark_read(log_path(Path(folder)), run_id, read)  # written: its answers are read for good
+    typer.echo(
+        night_summary(result, loaded.policy.min_sme_share, target, time_limit, started, machine)
+    )
+
+
+def night_summary(
+    result: NightResult,
+    min_share: float,
+    target: Path,
+    time_limit: float,
+    started: float,
+    machine: Pace,
+) -> str:
+    """What a night did, as ``run`` and ``nightly`` print it: proposals, the solver (and a cut
+    by the wall clock), the run's time, the SME share, the targets, the checker, who is left
+    out (the terminal audit: ``nightly`` said none of it, a cut run included)."""
+    import time
+
     solve = result.solve
     smes, total = result.sme_share_plan()
     share = smes / max(1, total)
-    before, min_share = result.sme_past[1], loaded.policy.min_sme_share
+    before = result.sme_past[1]
     with_before = before and result.sme_past_counted
     exchanges = counted(before, "exchange")
     whose = f"with the {exchanges} accepted before" if with_before else "of tonight's proposals"
@@ -206,7 +227,7 @@ def run(
             " (top-up)" if added or moved else "",
         ]
     )
-    typer.echo(
+    return (
         f"{len(result.proposals)} proposals -> {target}\n"
         f"  solver {solve.solver}: {solve.status.value}, objective {solve.objective}, "
         f"bound {solve.best_bound}, gap {gap}, {solve.wall_time_s:.1f}s{cut}{topped}; "

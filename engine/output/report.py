@@ -108,6 +108,10 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
         "green_share": _percent(bands.get("green", 0), len(proposals)),
         "still_missing": f"{still_missing(kpis):,.0f}",
         "gap_text": "n/a" if gap is None else f"{100 * float(gap):.2f}%",
+        # a cut by the wall clock (the manifest and the terminal say it; the audit: not here)
+        "cut_text": "cut by the wall clock: not guaranteed reproducible"
+        if solver.get("cut_by_wall_clock")
+        else "",
         "previous_run": (manifest.get("carryover") or {}).get("previous_run"),
         "change_counts": [
             (kind, int((inputs.changes["change"] == kind).sum()))
