@@ -4,9 +4,11 @@ cards and header), one Jinja environment, the partnership view and the page's on
 Reports are self-contained pages: inline CSS and SVG, no network, and a Content-Security-
 Policy that lets only the page's own script run (by its hash). Jinja2 autoescapes every value.
 
-The partnership view: an address ending in ``#partnership=NAME`` (or the header's selector)
-hides every element whose ``data-partnership`` names another partnership, and every
-whole-campaign element marked ``data-overview``, so each section shows that partnership only.
+The partnership view: an address ending in ``#partnership=NAME`` (NAME in any case, or the
+header's selector) hides every element whose ``data-partnership`` names another partnership
+(``data-partnerships``: a JSON list, a pair's two sides, shown when either is NAME), and
+every whole-campaign element marked ``data-overview``, so each section shows that
+partnership only.
 """
 
 from __future__ import annotations
@@ -29,10 +31,21 @@ VIEW_SCRIPT = """
   function wanted() {
     return new URLSearchParams(window.location.hash.slice(1)).get("partnership") || "";
   }
+  function names(el) {  // data-partnerships: a JSON list (a pair's two sides)
+    if (el.dataset.partnerships) { return JSON.parse(el.dataset.partnerships); }
+    return [el.dataset.partnership];
+  }
+  function spelt(name) {  // the selector's spelling of a name typed in another case
+    var lower = name.toLowerCase();
+    var found = select ? Array.prototype.filter.call(select.options, function (option) {
+      return option.value.toLowerCase() === lower;
+    }) : [];
+    return found.length ? found[0].value : name;
+  }
   function show() {
-    var name = wanted();
-    document.querySelectorAll("[data-partnership]").forEach(function (el) {
-      el.classList.toggle("pt-off", name !== "" && el.dataset.partnership !== name);
+    var name = spelt(wanted());
+    document.querySelectorAll("[data-partnership], [data-partnerships]").forEach(function (el) {
+      el.classList.toggle("pt-off", name !== "" && names(el).indexOf(name) < 0);
     });
     document.querySelectorAll("[data-overview]").forEach(function (el) {
       el.classList.toggle("pt-off", name !== "");
@@ -40,6 +53,7 @@ VIEW_SCRIPT = """
     if (select) { select.value = name; }
     if (note) { note.hidden = name === ""; }
     document.documentElement.dataset.view = name;
+    document.dispatchEvent(new Event("partnership-view"));
   }
   if (select) {
     select.addEventListener("change", function () {

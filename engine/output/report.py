@@ -38,19 +38,23 @@ FILTER_SCRIPT = """
       var ok = !text || row.textContent.toLowerCase().indexOf(text) >= 0;
       keys.forEach(function (key) {
         var wanted = control(key).value;
-        if (wanted && row.dataset[key] !== wanted) { ok = false; }
+        var has = key === "partnership"
+          ? JSON.parse(row.dataset.partnerships).indexOf(wanted) >= 0
+          : row.dataset[key] === wanted;
+        if (wanted && !has) { ok = false; }
       });
       row.hidden = !ok;
-      if (ok) { count += 1; }
+      if (ok && !row.classList.contains("pt-off")) { count += 1; }
     });
     shown.textContent = String(count);
   }
   var preset = new URLSearchParams(window.location.hash.slice(1));
   preset.forEach(function (value, key) {
     if (key === "q") { search.value = value; }
-    else if (keys.indexOf(key) >= 0) { control(key).value = value; }
+    else if (keys.indexOf(key) >= 0 && key !== "partnership") { control(key).value = value; }
   });
   search.addEventListener("input", apply);
+  document.addEventListener("partnership-view", apply);
   keys.forEach(function (key) { control(key).addEventListener("change", apply); });
   apply();
   document.documentElement.dataset.ready = "yes";
@@ -68,15 +72,17 @@ class ReportInputs:
     changes: pd.DataFrame
     alternatives: pd.DataFrame
     locked: pd.DataFrame  # visitor_id, host_id of accepted exchanges
-    profiles: pd.DataFrame  # profile_id, org_type (for the SME share of locked exchanges)
+    profiles: pd.DataFrame  # profile_id, org_type (the locked SME share), partnership
     min_sme_share: float
     # unmatched.csv: who is left out tonight, and why
     unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def render_report(inputs: ReportInputs) -> str:
-    partnerships = set(inputs.kpis["partnership"].astype(str)) | set(
-        inputs.proposals["visitor_partnership"].astype(str)
+    partnerships = (
+        set(inputs.kpis["partnership"].astype(str))
+        | set(inputs.proposals["visitor_partnership"].astype(str))
+        | set(inputs.proposals["host_partnership"].astype(str))
     )
     return render_page(
         environment(),
@@ -117,10 +123,7 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
             (kind, int((inputs.changes["change"] == kind).sum()))
             for kind in ("new", "kept", "locked", "dropped")
         ],
-        "moved": inputs.changes[inputs.changes["change"].isin(["dropped", "locked"])]
-        .astype(object)
-        .fillna("")
-        .to_dict("records"),
+        "moved": _moved(inputs),
         "kpis": _kpi_rows(kpis),
         "left_out": _left_out(inputs.unmatched),
         "rule_prices": [str(p["words"]) for p in manifest.get("rule_prices") or []],
@@ -128,7 +131,13 @@ def _context(inputs: ReportInputs) -> dict[str, Any]:
         "scorer": _scorer(manifest.get("scorer") or {}),
         "solver_rows": _solver_rows(solver),
         "filters": [
-            ("partnership", "partnership", _options(proposals["visitor_partnership"])),
+            (
+                "partnership",
+                "partnership",
+                _options(
+                    pd.concat([proposals["visitor_partnership"], proposals["host_partnership"]])
+                ),
+            ),
             (
                 "band",
                 "band",
@@ -171,6 +180,25 @@ def _scorer(described: dict[str, Any]) -> dict[str, str]:
 
 def _percent(part: float, whole: float) -> str:
     return "n/a" if not whole else f"{100 * part / whole:.0f}%"
+
+
+def _moved(inputs: ReportInputs) -> list[dict[str, Any]]:
+    """What changed's rows of dropped and locked pairs, each with its two sides' partnerships
+    (the partnership view shows a row of either: the audit saw every partnership's rows)."""
+    moved = inputs.changes[inputs.changes["change"].isin(["dropped", "locked"])]
+    rows = [
+        {str(k): v for k, v in r.items()}
+        for r in moved.astype(object).fillna("").to_dict("records")
+    ]
+    profiles = inputs.profiles
+    of: dict[str, str] = {}
+    if "partnership" in profiles.columns:
+        ids, names = profiles["profile_id"].astype(str), profiles["partnership"].astype(str)
+        of = dict(zip(ids, names, strict=True))
+    for row in rows:
+        sides = (of.get(str(row["visitor_id"]), ""), of.get(str(row["host_id"]), ""))
+        row["partnerships"] = [name for name in dict.fromkeys(sides) if name]
+    return rows
 
 
 def _sme(inputs: ReportInputs) -> dict[str, Any]:

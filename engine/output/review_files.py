@@ -142,7 +142,7 @@ def review_writers(
         changes=tables.changes,
         alternatives=tables.alternatives,
         locked=tables.locked,
-        profiles=campaign.profiles[["profile_id", "org_type"]],
+        profiles=campaign.profiles[["profile_id", "org_type", "partnership"]],
         min_sme_share=campaign.policy.min_sme_share,
         unmatched=unmatched if unmatched is not None else pd.DataFrame(),
     )

@@ -90,7 +90,7 @@ def test_the_report_has_every_section(hostile_run):
     assert html.count("<svg") == 4  # KPI bars, score histogram, country flows, solver figures
     proposals = pd.read_parquet(hostile_run / "proposals.parquet")
     table = html[html.index('id="proposal-table"') :]
-    assert table.count("<tr data-partnership=") == len(proposals)
+    assert table.count("<tr data-partnerships=") == len(proposals)
     kpis = pd.read_csv(hostile_run / "kpis.csv")
     shown = kpis[(kpis["target"] > 0) | (kpis["achieved"] > 0) | (kpis["proposed"] > 0)]
     for partnership in set(shown["partnership"]):  # KPI rows carry their partnership too
@@ -129,13 +129,37 @@ def test_the_report_loads_in_headless_chromium_without_errors(hostile_run, tmp_p
     assert "Uncaught" not in loaded.stderr and "Refused to" not in loaded.stderr
     assert "<title>pwned</title>" not in dom and "cxmatch run r1" in dom
     proposals = pd.read_parquet(hostile_run / "proposals.parquet")
-    rows = re.findall(r"<tr data-partnership=[^>]*data-band=[^>]*>", dom)
+    rows = re.findall(r"<tr data-partnerships=[^>]*data-band=[^>]*>", dom)
     assert len(rows) == len(proposals) and not any("hidden" in row for row in rows)
 
     visitor = proposals["visitor_id"].iloc[0]
     filtered = browse(page, tmp_path / "profile-2", "--dump-dom", fragment=f"#q={visitor}")
-    rows = re.findall(r"<tr data-partnership=[^>]*data-band=[^>]*>", filtered.stdout)
+    rows = re.findall(r"<tr data-partnerships=[^>]*data-band=[^>]*>", filtered.stdout)
     assert sum("hidden" not in row for row in rows) == 1  # the client-side filter works
+
+
+def test_the_partnership_view_shows_that_partnership_only(tmp_path):
+    """The audit of what a person sees: ``#partnership=BLUES`` kept the campaign's headline
+    cards and every partnership's changes, showed only the proposals where BLUES visits (not
+    where it hosts), and ``#partnership=blues`` showed nothing, "594 of 594 shown"."""
+    folder = small_campaign(tmp_path / "campaign", 60, 15, seed=11)
+    run = run_campaign(folder, folder / "runs" / "r1", "r1")
+    proposals = pd.read_parquet(run / "proposals.parquet")
+    crossing = proposals[proposals["visitor_partnership"] != proposals["host_partnership"]]
+    name = str(crossing["host_partnership"].value_counts().index[0])  # one that hosts
+    mine = proposals[
+        (proposals["visitor_partnership"] == name) | (proposals["host_partnership"] == name)
+    ]
+    assert (proposals["visitor_partnership"] == name).sum() < len(mine)
+    shown = browse(
+        run / "report.html", tmp_path / "p", "--dump-dom", fragment=f"#partnership={name.lower()}"
+    )
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    dom = shown.stdout
+    rows = re.findall(r"<tr data-partnerships=[^>]*data-band=[^>]*>", dom)
+    assert sum("pt-off" not in row for row in rows) == len(mine)
+    assert f'<span id="shown">{len(mine)}</span>' in dom
+    assert '<div class="cards pt-off" data-overview="">' in dom  # the campaign's figures
 
 
 def test_a_screenshot_of_the_report_is_taken(hostile_run, tmp_path):
