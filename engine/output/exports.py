@@ -72,6 +72,9 @@ def write_csv(table: pd.DataFrame, path: Path, include_contacts: bool = False) -
 
 
 BAND_FILLS = {"red": "F4B6B6", "orange": "F9D39B", "green": "B9E3C6"}  # the IT tool's colours
+# columns a reviewer types into, as wide as what is typed there (an empty note column was 6.7
+# characters wide: the audit of what a person sees)
+TYPED_WIDTHS = {"note": 40, "decided_by": 16, "decided_on": 12}
 
 
 def write_xlsx(
@@ -119,7 +122,8 @@ def write_xlsx(
         for position, column in enumerate(columns):
             sheet.write_string(0, position, column, header)
             longest = max([len(column), *(len(str(v)) for v in safe.iloc[:200, position])])
-            sheet.set_column(position, position, min(60, longest + 2))
+            width = max(min(60, longest + 2), TYPED_WIDTHS.get(column, 0))
+            sheet.set_column(position, position, width)
         band = columns.index("band") if "band" in columns else -1
         cells = [_column_cells(safe.iloc[:, position]) for position in range(len(columns))]
         coloured = [fills if position == band else None for position in range(len(columns))]

@@ -97,9 +97,15 @@ def kpi_totals(kpis: pd.DataFrame) -> str:
         return _svg(figure)
 
 
+def _by_name(codes: pd.Index) -> list[str]:
+    return sorted(codes, key=lambda code: country_name(str(code)))
+
+
 def country_flows(proposals: pd.DataFrame) -> str:
-    """Proposals by host country (rows) and visitor country (columns)."""
+    """Proposals by host country (rows) and visitor country (columns), in the order of their
+    names (by code, Germany came before Denmark and Kosovo last: the audit)."""
     table = pd.crosstab(proposals["host_country"], proposals["visitor_country"])
+    table = table.loc[_by_name(table.index), _by_name(table.columns)]
     with mpl.rc_context(STYLE):
         rows, columns = table.shape
         figure = _figure(max(4.0, 0.36 * columns + 1.8), max(2.5, 0.3 * rows + 1.2))

@@ -72,6 +72,14 @@ def test_hostile_names_are_inert_in_the_workbook(hostile_run):
     assert "<f>" not in content and "@example" not in content
 
 
+def test_the_columns_a_reviewer_types_into_are_wide_enough(hostile_run):
+    """The audit of what a person sees: the empty note column was 6.7 characters wide."""
+    sheet = load_workbook(hostile_run / "proposals.xlsx")["proposals"]
+    header = {cell.value: cell.column_letter for cell in sheet[1]}
+    assert sheet.column_dimensions[header["note"]].width >= 40
+    assert sheet.column_dimensions[header["decided_by"]].width >= 16
+
+
 def test_every_profile_field_is_escaped_in_the_html(hostile_run):
     html = (hostile_run / "report.html").read_text()
     assert "<script>document.title" not in html and "<img src=x" not in html
