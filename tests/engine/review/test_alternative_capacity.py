@@ -5,11 +5,14 @@ exchanges both counted A and B)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 import pytest
 
 from engine.load.campaign import load_campaign
-from engine.output.folders import read_run
+from engine.output.folders import RunFolder, read_run
 from engine.review.alternatives import take_alternative
 from engine.review.inbox import record_answers
 from engine.review.limits import exchange_limits
@@ -25,8 +28,8 @@ WINDOW = {"available_from": "2027-03-01", "available_to": "2027-03-03", "mode": 
           "min_days": 3, "max_days": 3}  # fmt: skip
 
 
-@pytest.mark.parametrize("capacity", [3, 2])
-def test_exchanges_from_the_plan_count_once_when_an_alternative_is_taken(tmp_path, capacity):
+def _a_and_b_at_h1(tmp_path, capacity: int) -> tuple[Path, RunFolder]:
+    """H1 (``capacity`` places) proposed A and B, H2 (one place) C: the campaign and its run."""
     folder = tmp_path / "campaign"
     profiles = [
         host("H1", country="DE", capacity=capacity, sectors="C29", offer="car tours", **WINDOW),
@@ -39,14 +42,24 @@ def test_exchanges_from_the_plan_count_once_when_an_alternative_is_taken(tmp_pat
     run = read_run(run_campaign(folder, folder / "runs" / "r1", "r1"))
     plan = dict(zip(run.proposals()["visitor_id"], run.proposals()["host_id"], strict=True))
     assert plan == {"A": "H1", "B": "H1", "C": "H2"}
+    return folder, run
+
+
+def _take(folder: Path, run: RunFolder, pair: tuple[str, str], reviewer: Reviewer) -> Any:
+    campaign = load_campaign(folder)
+    return take_alternative(
+        folder, campaign, run, proposed_pairs(campaign_runs(folder), campaign),
+        exchange_limits(campaign), pair, reviewer,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("capacity", [3, 2])
+def test_exchanges_from_the_plan_count_once_when_an_alternative_is_taken(tmp_path, capacity):
+    folder, run = _a_and_b_at_h1(tmp_path, capacity)
     office = Reviewer()
     answers = [Request(v, "H1", "accepted", "both") for v in ("A", "B")]
     assert record_answers(folder, load_campaign(folder), answers, office).recorded == 2
-    campaign = load_campaign(folder)
-    taken = take_alternative(
-        folder, campaign, run, proposed_pairs(campaign_runs(folder), campaign),
-        exchange_limits(campaign), ("C", "H1"), office,
-    )  # fmt: skip
+    taken = _take(folder, run, ("C", "H1"), office)
     if capacity == 3:
         assert taken.ok, taken.problems
     else:  # the third visitor does not fit a host of two places
@@ -60,18 +73,7 @@ def test_a_proposal_rejected_or_cancelled_holds_no_place_when_an_alternative_is_
     """The IT-tool audit: H1 (2 places) was proposed A and B; A's side rejected it, B's
     visitor side accepted; taking C -> H1 was refused for "3 visitors ... for a capacity of
     2": the rejected proposal still held its place."""
-    folder = tmp_path / "campaign"
-    profiles = [
-        host("H1", country="DE", capacity=2, sectors="C29", offer="car tours", **WINDOW),
-        host("H2", country="FR", capacity=1, sectors="C13", offer="textile learning", **WINDOW),
-        visitor("A", country="IT", sectors="C29", seek="car tours", **WINDOW),
-        visitor("B", country="ES", sectors="C29", seek="car tours", **WINDOW),
-        visitor("C", country="PL", sectors="C13", seek="textile learning", **WINDOW),
-    ]
-    make_campaign(folder, profiles, policy="lead_days = 0\n")
-    run = read_run(run_campaign(folder, folder / "runs" / "r1", "r1"))
-    plan = dict(zip(run.proposals()["visitor_id"], run.proposals()["host_id"], strict=True))
-    assert plan == {"A": "H1", "B": "H1", "C": "H2"}
+    folder, run = _a_and_b_at_h1(tmp_path, capacity=2)
     office = Reviewer()
     answers = [Request("B", "H1", "accepted", "visitor")]
     if ended == "rejected":
@@ -82,11 +84,7 @@ def test_a_proposal_rejected_or_cancelled_holds_no_place_when_an_alternative_is_
     if ended == "cancelled":
         cancel = [Request("A", "H1", "cancelled", "both")]
         assert record_answers(folder, load_campaign(folder), cancel, office).recorded == 1
-    campaign = load_campaign(folder)
-    taken = take_alternative(
-        folder, campaign, run, proposed_pairs(campaign_runs(folder), campaign),
-        exchange_limits(campaign), ("C", "H1"), office,
-    )  # fmt: skip
+    taken = _take(folder, run, ("C", "H1"), office)
     assert taken.ok, taken.problems
 
 
