@@ -155,9 +155,10 @@ def partnership_spelling_problems(frame: pd.DataFrame, file: str) -> list[Proble
         usual = main.get(_spelling_key(name))
         if usual is not None and name != usual:
             count = spellings[_spelling_key(name)][usual]
+            plain = re.sub(r"\s+", "", name).casefold() == re.sub(r"\s+", "", usual).casefold()
+            how = "case or spaces" if plain else "case, spaces or characters that look alike"
             message = (
-                f"differs only in case, spaces or characters that look alike from '{usual}' "
-                f"({count} rows): one partnership "
+                f"differs only in {how} from '{usual}' ({count} rows): one partnership "
                 f"needs one spelling (write '{usual}', or map it in {VOCABULARY_FILE})"
             )
             problems.append(Problem(file, int(index) + 1, "partnership", name, message))
