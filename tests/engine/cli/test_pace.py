@@ -181,7 +181,7 @@ def test_nightly_runs_at_the_pace_given_and_says_it(campaign, tmp_path):
     args = ["nightly", str(folder), "--night", NIGHT.isoformat(), "--time-limit", "20"]
     result = runner.invoke(app, [*args, "--pace", "1.5"])
     assert result.exit_code == exitcodes.OK, result.output
-    assert "(this machine's pace 1.50 (--pace))" in result.output
+    assert "this machine's pace 1.50 (--pace)" in result.output  # in the night's summary
     (manifest,) = (folder / "runs").glob("*/manifest.json")
     facts = json.loads(manifest.read_text())
     assert facts["options"]["pace"] == 1.5
