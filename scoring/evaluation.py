@@ -266,7 +266,7 @@ def choose(comparison: Comparison) -> tuple[str, str, str]:
     additive_gain = comparison.difference("additive", "linear", "log_loss")
     preferred = "additive" if additive_gain.high < 0 else "linear"
     versus = {name: comparison.difference(name, DEFAULTS, "log_loss") for name in LEARNED}
-    ranking = {name: _auc_difference(comparison, name) for name in LEARNED}
+    ranking = {name: auc_difference(comparison, name) for name in LEARNED}
     # by log-loss beyond the interval; or by AUC beyond it, the log-loss no worse (the scoring
     # audit: the defaults ranked a campaign's pairs backwards, AUC 0.37 [0.25, 0.50], the
     # learned model +0.25 [+0.06, +0.45] above them, log-loss -0.058 [-0.146, +0.032]: the
@@ -317,7 +317,8 @@ def choose(comparison: Comparison) -> tuple[str, str, str]:
     return best, best, f"learned {best} model: {what}; {why_best}"
 
 
-def _auc_difference(comparison: Comparison, name: str) -> Interval | None:
+def auc_difference(comparison: Comparison, name: str) -> Interval | None:
+    """The held-out AUC of ``name`` less the calibrated defaults', where it was compared."""
     return comparison.differences.get(f"{name} - {DEFAULTS}", {}).get("auc")
 
 

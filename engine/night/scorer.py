@@ -27,6 +27,7 @@ from scoring.evaluation import (
     LEARNED,
     Evaluation,
     TrainingSettings,
+    auc_difference,
     evaluate,
     fit_selected,
     too_few_to_learn,
@@ -171,7 +172,7 @@ def held_out_summary(evaluation: Evaluation) -> dict[str, Any]:
     for name in learned:
         difference = comparison.difference(name, DEFAULTS, "log_loss")
         out["log_loss_difference"][f"{name} - {DEFAULTS}"] = difference.as_dict()
-        ranking = comparison.differences.get(f"{name} - {DEFAULTS}", {}).get("auc")
+        ranking = auc_difference(comparison, name)
         if ranking is not None:  # what a choice by AUC rests on
             out.setdefault("auc_difference", {})[f"{name} - {DEFAULTS}"] = ranking.as_dict()
     return out

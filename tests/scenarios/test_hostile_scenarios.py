@@ -101,6 +101,13 @@ def test_a_number_is_read_as_written_as_in_policy_toml(table, key, value):
         assert any(key in problem for problem in refused.value.problems)
 
 
+def refused_problems(path: Path, out: Path) -> list[str]:
+    """``simulate`` refuses the scenario file (exit 2): the problems it lists, in order."""
+    result = runner.invoke(app, ["simulate", str(path), "--out", str(out)])
+    assert result.exit_code == exitcodes.BAD_INPUT, result.output
+    return [line.strip()[2:] for line in result.output.splitlines() if line.strip()[:2] == "- "]
+
+
 def test_a_missing_base_is_listed_beside_the_file_s_other_problems(tmp_path):
     """The audit: base = "nowhere" showed only once the file's other problems were fixed."""
     path = tmp_path / "two.toml"
@@ -126,9 +133,7 @@ def test_every_problem_of_a_file_is_listed_at_once_in_its_order(tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    result = runner.invoke(app, ["simulate", str(path), "--out", str(out)])
-    assert result.exit_code == exitcodes.BAD_INPUT
-    listed = [line.strip()[2:] for line in result.output.splitlines() if line.strip()[:2] == "- "]
+    listed = refused_problems(path, out)
     assert [problem.split(":")[0].split(".")[0] for problem in listed] == [
         "changes[1]", "changes[2]", "changes[2]", "changes[3]", "changes[4]",
     ]  # fmt: skip
@@ -181,9 +186,7 @@ def test_a_scenario_reads_categories_types_and_modes_as_the_campaign_files_do(tm
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    result = runner.invoke(app, ["simulate", str(path), "--out", str(out)])
-    assert result.exit_code == exitcodes.BAD_INPUT
-    listed = [line.strip()[2:] for line in result.output.splitlines() if line.strip()[:2] == "- "]
+    listed = refused_problems(path, out)
     (problem,) = listed  # the partnership only: every word was read
     assert problem == "changes[1].partnership: 'NOPE' is not the partnership of any profile"
     scenario = load_scenario(path)
